@@ -1,0 +1,164 @@
+/**
+ * Async generators over a paginated source: ITEMS items are read from a page source that answers one
+ * page of `pageSize` items per asynchronous fetch. One op reads every item, so the time per item is
+ * the op's time / ITEMS.
+ *
+ * Cases: patterns' paginate() (an async generator) read with `for await`, a manual page loop with no
+ * generator (the baseline), and the runtime's built-in consumers of an async iterable
+ * (ReadableStream.from, Array.fromAsync) over the same paginate() generator. verify also reads with an early stop (break, cancel, a
+ * throwing mapFn) and checks that the page source was closed each time.
+ */
+import { defineScenario, type PageSource, paginate, type VerifyContext } from 'asyncbench';
+
+/** items read by one op */
+export const ITEMS = 1000;
+/** verify's early stop: after this many items (inside the first page for pageSize 10 and 100) */
+const BREAK_AFTER = 5;
+
+const ALL_ITEMS: readonly number[] = Array.from({ length: ITEMS }, (_, i) => i);
+
+/** A paginated API: fetchPage(n) answers page n (from 1) asynchronously; an empty page ends it. */
+export class Pages implements PageSource<number> {
+  closed = false;
+
+  constructor(private readonly pageSize: number) {}
+
+  async fetchPage(page: number): Promise<readonly number[]> {
+    if (this.closed) throw new Error('fetchPage on a closed page source');
+    const start = (page - 1) * this.pageSize;
+    return ALL_ITEMS.slice(start, start + this.pageSize);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** What a read saw: how many items, how many out of order, and whether the source got closed. */
+export class ReadLog {
+  count = 0;
+  outOfOrder = 0;
+
+  constructor(
+    readonly source: Pages,
+    /** stop after this many items (Infinity: read all) */
+    readonly limit: number,
+  ) {}
+
+  /** records an item; true when the reader should stop */
+  accept(item: number): boolean {
+    if (item !== this.count) this.outOfOrder++;
+    return ++this.count >= this.limit;
+  }
+}
+
+interface GeneratorState {
+  pageSize: number;
+  /** set by verify for one early-stopping run */
+  breakAfter: number;
+}
+
+type Reader = (log: ReadLog) => Promise<void>;
+
+/** Built-ins newer than the project's TypeScript lib (es2024); a runtime may lack them. */
+type FromAsync = <T, U = T>(items: AsyncIterable<T>, mapFn?: (item: T) => U) => Promise<U[]>;
+type StreamFrom = <T>(items: AsyncIterable<T>) => ReadableStream<T>;
+const ArrayStatics = Array as unknown as { fromAsync?: FromAsync };
+const StreamStatics = ReadableStream as unknown as { from?: StreamFrom };
+
+const forAwait: Reader = async (log) => {
+  for await (const item of paginate(log.source)) if (log.accept(item)) break;
+};
+
+const manualLoop: Reader = async (log) => {
+  const { source } = log;
+  try {
+    for (let n = 1, page = await source.fetchPage(n); page.length > 0; page = await source.fetchPage(++n))
+      for (const item of page) if (log.accept(item)) return;
+  } finally {
+    source.close();
+  }
+};
+
+const readableStreamFrom: Reader = async (log) => {
+  const reader = (StreamStatics.from as StreamFrom)(paginate(log.source)).getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    // cancel() returns the generator, which closes the source; it settles once that is done.
+    if (log.accept(next.value)) return reader.cancel();
+  }
+};
+
+/** thrown by the mapFn to stop Array.fromAsync early: it then closes the iterator, as for-await does */
+const STOP = Symbol('stop');
+
+const arrayFromAsync: Reader = async (log) => {
+  const fromAsync = (ArrayStatics.fromAsync as FromAsync).bind(Array);
+  if (log.limit === Number.POSITIVE_INFINITY) {
+    for (const item of await fromAsync(paginate(log.source))) log.accept(item);
+    return;
+  }
+  const stopAtLimit = (item: number) => {
+    if (log.accept(item)) throw STOP;
+    return item;
+  };
+  await fromAsync(paginate(log.source), stopAtLimit).catch((error: unknown) => {
+    if (error !== STOP) throw error;
+  });
+};
+
+/** the built-in a runtime may lack, and how to tell */
+type Feature = readonly [name: string, present: () => boolean];
+
+function readerCase(read: Reader, feature?: Feature) {
+  return ({ state, skip }: { state: GeneratorState; skip: (reason: string) => never }) => {
+    if (feature && !feature[1]()) skip(`${feature[0]} is not available on this runtime`);
+    return async (): Promise<ReadLog> => {
+      const log = new ReadLog(new Pages(state.pageSize), state.breakAfter);
+      await read(log);
+      return log;
+    };
+  };
+}
+
+async function readOnce(ctx: VerifyContext<GeneratorState>, breakAfter: number): Promise<ReadLog> {
+  ctx.state.breakAfter = breakAfter;
+  try {
+    return (await ctx.op()) as ReadLog;
+  } finally {
+    ctx.state.breakAfter = Number.POSITIVE_INFINITY;
+  }
+}
+
+function checkRead(log: ReadLog, expected: number, how: string): void {
+  if (log.count !== expected) throw new Error(`${how}: ${log.count} items read, expected ${expected}`);
+  if (log.outOfOrder > 0) throw new Error(`${how}: ${log.outOfOrder} items out of order or repeated`);
+  if (!log.source.closed) throw new Error(`${how}: the page source was left open`);
+}
+
+async function verify(ctx: VerifyContext<GeneratorState>): Promise<void> {
+  checkRead(await readOnce(ctx, Number.POSITIVE_INFINITY), ITEMS, 'full read');
+  checkRead(await readOnce(ctx, BREAK_AFTER), BREAK_AFTER, 'early stop');
+}
+
+export default defineScenario<GeneratorState>({
+  id: 'async-generators',
+  title: 'Async generators over a paginated source',
+  pattern: 'Async Generators',
+  kind: 'micro',
+  params: { pageSize: [1, 10, 100] },
+  quick: { pageSize: [10] },
+  setup: ({ params }) => ({ pageSize: Number(params.pageSize), breakAfter: Number.POSITIVE_INFINITY }),
+  cases: {
+    'async generator': readerCase(forAwait),
+    'manual page loop': readerCase(manualLoop),
+    'ReadableStream.from': readerCase(readableStreamFrom, [
+      'ReadableStream.from',
+      () => typeof StreamStatics.from === 'function',
+    ]),
+    'Array.fromAsync': readerCase(arrayFromAsync, [
+      'Array.fromAsync',
+      () => typeof ArrayStatics.fromAsync === 'function',
+    ]),
+  },
+  verify,
+});

@@ -1,0 +1,149 @@
+/**
+ * async-tree (SCENARIOS.md): pyperformance's async_tree benchmark, the workload CPython used to
+ * measure eager tasks. pyperformance calls recurse(NUM_RECURSE_LEVELS = 6); every call above
+ * level 0 gathers NUM_RECURSE_BRANCHES = 6 children and level 0 runs the leaf workload. So one tree
+ * is 1 + 6 + ... + 6^5 = 9331 inner nodes and 6^6 = 46656 leaves: 55986 tasks (all but the root).
+ *
+ * Leaf workloads (pyperformance's variants):
+ * - none: returns at once;
+ * - io: awaits simulated I/O. pyperformance sleeps 50 ms; here every leaf awaits one event-loop
+ *   turn of its own (setImmediate, else MessageChannel). A 50 ms sleep would make every tree cost
+ *   50 ms plus the timer machinery, and a short timer measures the runtimes' 1-4 ms clamps
+ *   (PITFALLS 2); one turn is the smallest real suspension through the event loop;
+ * - memoization: a value 1..100 drawn per leaf (seeded); values <= 90 are memoized in a cache that
+ *   lives as long as the process (as pyperformance's does across its runs), so in steady state
+ *   about 90% of the leaves return at once and the rest do the io above;
+ * - mixed: half the leaves do CPU work (pyperformance: factorial(500)); the others do memoization.
+ *   BigInt factorial(500) costs ~60 µs in JS, which would bury the scheduling this scenario is
+ *   about under 1.4 s of arithmetic per tree: we use factorial(FACTORIAL_N = 25), about 1 µs.
+ *
+ * Every leaf returns a number and every node the sum of its children, so verify can check the
+ * tree's sum. Cases: a TaskGroup per inner node (pyperformance's task-group variant) under each
+ * start policy, and promise-all: async functions gathered with Promise.all (pyperformance's gather
+ * variant; JS async functions already start eagerly).
+ */
+import { type CaseContext, defineScenario, nextTurn, type StartPolicy, TaskGroup } from 'asyncbench';
+
+export const LEVELS = 6;
+export const BRANCHES = 6;
+export const LEAVES = BRANCHES ** LEVELS;
+const MEMOIZABLE_PERCENTAGE = 90;
+const CPU_PROBABILITY = 0.5;
+const FACTORIAL_N = 25n;
+const SEED = 0;
+
+export type LeafKind = 'none' | 'io' | 'memoization' | 'mixed';
+type Leaf = (index: number) => number | Promise<number>;
+
+export interface AsyncTreeState {
+  leaf: Leaf;
+  expectedSum: number;
+}
+
+/** mulberry32: a small seeded generator, the same sequence on every runtime */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function cpuWork(): number {
+  let product = 1n;
+  for (let i = 2n; i <= FACTORIAL_N; i++) product *= i;
+  return Number(product % 1000n);
+}
+const CPU_RESULT = cpuWork();
+
+async function io(value: number): Promise<number> {
+  await nextTurn();
+  return value;
+}
+
+/** the leaf function of a kind and the sum a tree of such leaves must give */
+export function makeLeaf(kind: LeafKind): AsyncTreeState {
+  if (kind === 'none') return { leaf: () => 1, expectedSum: LEAVES };
+  if (kind === 'io') return { leaf: () => io(1), expectedSum: LEAVES };
+  if (kind !== 'memoization' && kind !== 'mixed') throw new Error(`unknown leaf '${kind}': none, io, memoization or mixed`);
+  const random = seeded(SEED);
+  const data = new Uint8Array(LEAVES);
+  const cpu = new Uint8Array(LEAVES);
+  let expectedSum = 0;
+  for (let i = 0; i < LEAVES; i++) {
+    cpu[i] = kind === 'mixed' && random() < CPU_PROBABILITY ? 1 : 0;
+    data[i] = 1 + Math.floor(random() * 100);
+    expectedSum += cpu[i] ? CPU_RESULT : (data[i] as number);
+  }
+  const cache = new Map<number, number>();
+  const memoized = (index: number): number | Promise<number> => {
+    const value = data[index] as number;
+    if (value <= MEMOIZABLE_PERCENTAGE) {
+      const cached = cache.get(value);
+      if (cached !== undefined) return cached;
+      cache.set(value, value);
+    }
+    return io(value);
+  };
+  const leaf: Leaf = kind === 'mixed' ? (index) => (cpu[index] ? cpuWork() : memoized(index)) : memoized;
+  return { leaf, expectedSum };
+}
+
+/** one inner node: a TaskGroup over its children; `index` numbers the nodes of a level */
+async function groupNode(level: number, index: number, start: StartPolicy, leaf: Leaf): Promise<number> {
+  const group = new TaskGroup({ start });
+  const children = new Array(BRANCHES);
+  for (let b = 0; b < BRANCHES; b++) {
+    const child = index * BRANCHES + b;
+    children[b] = group.createTask(level === 1 ? () => leaf(child) : () => groupNode(level - 1, child, start, leaf));
+  }
+  await group.join();
+  let sum = 0;
+  for (let b = 0; b < BRANCHES; b++) sum += children[b].result();
+  return sum;
+}
+
+async function gatherNode(level: number, index: number, leaf: Leaf): Promise<number> {
+  const children = new Array<number | Promise<number>>(BRANCHES);
+  for (let b = 0; b < BRANCHES; b++) {
+    const child = index * BRANCHES + b;
+    children[b] = level === 1 ? leaf(child) : gatherNode(level - 1, child, leaf);
+  }
+  const results = await Promise.all(children);
+  let sum = 0;
+  for (let b = 0; b < BRANCHES; b++) sum += results[b] as number;
+  return sum;
+}
+
+function groupCase(start: StartPolicy) {
+  return (ctx: CaseContext<AsyncTreeState>) => {
+    const { leaf } = ctx.state;
+    return () => groupNode(LEVELS, 0, start, leaf);
+  };
+}
+
+export default defineScenario<AsyncTreeState>({
+  id: 'async-tree',
+  title: "pyperformance's async_tree under eager and lazy task start",
+  pattern: 'Eager Task Execution Details',
+  kind: 'micro',
+  params: { leaf: ['none', 'io', 'memoization', 'mixed'] },
+  quick: { leaf: ['none', 'memoization'] },
+  setup: (ctx) => makeLeaf(String(ctx.params.leaf) as LeafKind),
+  cases: {
+    eager: groupCase('eager'),
+    microtask: groupCase('microtask'),
+    macrotask: groupCase('macrotask'),
+    'promise-all': (ctx) => {
+      const { leaf } = ctx.state;
+      return () => gatherNode(LEVELS, 0, leaf);
+    },
+  },
+  async verify(ctx) {
+    const sum = await ctx.op();
+    if (sum !== ctx.state.expectedSum) throw new Error(`the tree sums to ${sum}, expected ${ctx.state.expectedSum}`);
+  },
+});

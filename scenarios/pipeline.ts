@@ -1,0 +1,153 @@
+/**
+ * Pipeline stages: ITEMS packets flow from a source through `stages` transform stages into a sink.
+ * One op moves the whole batch, so items/s is ITEMS / (time per op).
+ *
+ * Every stage makes a new packet (hops + 1) and passes the body on by reference: no stage copies.
+ * `itemSize` is the body the source allocates per packet, a number ('small') or a 4 KiB
+ * Uint8Array ('4KiB', a typical I/O chunk), so it changes the allocation and GC load the pipeline
+ * carries. Every buffered case holds at most STAGE_BOUND packets per stage; the async-generator
+ * chain holds none (each stage pulls one packet at a time).
+ */
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import { defineScenario, pipeline, type Stage, type VerifyContext } from 'asyncbench';
+
+/** packets moved by one op */
+export const ITEMS = 1000;
+/** packets a stage may buffer, the same for every buffered case */
+export const STAGE_BOUND = 16;
+
+const BODY_BYTES = { small: 0, '4KiB': 4096 } as const;
+
+export interface Packet {
+  id: number;
+  hops: number;
+  body: number | Uint8Array;
+}
+
+interface PipelineState {
+  stages: number;
+  bodyBytes: number;
+}
+
+/** What reached the sink: how many packets, and how many were out of order or not fully processed. */
+export class Sink {
+  received = 0;
+  bad = 0;
+
+  constructor(private readonly state: PipelineState) {}
+
+  accept(packet: Packet): void {
+    const bytes = typeof packet.body === 'number' ? 0 : packet.body.byteLength;
+    if (packet.id !== this.received || packet.hops !== this.state.stages || bytes !== this.state.bodyBytes) this.bad++;
+    this.received++;
+  }
+}
+
+function makePacket(state: PipelineState, id: number): Packet {
+  return { id, hops: 0, body: state.bodyBytes === 0 ? id : new Uint8Array(state.bodyBytes) };
+}
+
+/** the work of one stage */
+export function advance(packet: Packet): Packet {
+  return { id: packet.id, hops: packet.hops + 1, body: packet.body };
+}
+
+function* packets(state: PipelineState): Generator<Packet> {
+  for (let id = 0; id < ITEMS; id++) yield makePacket(state, id);
+}
+
+async function viaPatternsPipeline(state: PipelineState, sink: Sink): Promise<void> {
+  const stage = { fn: advance, bound: STAGE_BOUND } as Stage<unknown, unknown>;
+  const stages = Array.from({ length: state.stages }, () => stage);
+  for await (const packet of pipeline(packets(state), ...stages)) sink.accept(packet as Packet);
+}
+
+async function viaWebStreams(state: PipelineState, sink: Sink): Promise<void> {
+  const strategy = new CountQueuingStrategy({ highWaterMark: STAGE_BOUND });
+  const source = packets(state);
+  let stream = new ReadableStream<Packet>(
+    {
+      pull(controller) {
+        const next = source.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+    },
+    strategy,
+  );
+  for (let s = 0; s < state.stages; s++) {
+    const stage = new TransformStream<Packet, Packet>(
+      { transform: (packet, controller) => controller.enqueue(advance(packet)) },
+      strategy,
+      strategy,
+    );
+    stream = stream.pipeThrough(stage);
+  }
+  await stream.pipeTo(new WritableStream({ write: (packet) => sink.accept(packet) }, strategy));
+}
+
+async function* generatorSource(state: PipelineState): AsyncGenerator<Packet> {
+  yield* packets(state);
+}
+
+async function* generatorStage(input: AsyncIterable<Packet>): AsyncGenerator<Packet> {
+  for await (const packet of input) yield advance(packet);
+}
+
+async function viaGeneratorChain(state: PipelineState, sink: Sink): Promise<void> {
+  let chain: AsyncIterable<Packet> = generatorSource(state);
+  for (let s = 0; s < state.stages; s++) chain = generatorStage(chain);
+  for await (const packet of chain) sink.accept(packet);
+}
+
+async function viaNodeStreams(state: PipelineState, sink: Sink): Promise<void> {
+  const options = { objectMode: true, highWaterMark: STAGE_BOUND };
+  const transforms = Array.from(
+    { length: state.stages },
+    () => new Transform({ ...options, transform: (packet, _encoding, done) => done(null, advance(packet)) }),
+  );
+  const writable = new Writable({
+    ...options,
+    write(packet, _encoding, done) {
+      sink.accept(packet);
+      done();
+    },
+  });
+  await streamPipeline([Readable.from(packets(state), options), ...transforms, writable]);
+}
+
+function pipelineCase(run: (state: PipelineState, sink: Sink) => Promise<void>) {
+  return ({ state }: { state: PipelineState }) =>
+    async (): Promise<Sink> => {
+      const sink = new Sink(state);
+      await run(state, sink);
+      return sink;
+    };
+}
+
+async function verify(ctx: VerifyContext<PipelineState>): Promise<void> {
+  const sink = (await ctx.op()) as Sink;
+  if (sink.received !== ITEMS) throw new Error(`${sink.received} of ${ITEMS} packets reached the sink`);
+  if (sink.bad > 0) throw new Error(`${sink.bad} packets arrived out of order or not through every stage`);
+}
+
+export default defineScenario<PipelineState>({
+  id: 'pipeline',
+  title: 'Pipeline stages over bounded buffers',
+  pattern: 'Structured concurrency: pipeline stages',
+  kind: 'micro',
+  params: { stages: [3], itemSize: ['small', '4KiB'] },
+  quick: { itemSize: ['4KiB'] },
+  setup: ({ params }) => ({
+    stages: Number(params.stages),
+    bodyBytes: BODY_BYTES[String(params.itemSize) as keyof typeof BODY_BYTES] ?? Number(params.itemSize),
+  }),
+  cases: {
+    'patterns pipeline': pipelineCase(viaPatternsPipeline),
+    'Web Streams pipeThrough': pipelineCase(viaWebStreams),
+    'async generator chain': pipelineCase(viaGeneratorChain),
+    'node:stream pipeline': pipelineCase(viaNodeStreams),
+  },
+  verify,
+});

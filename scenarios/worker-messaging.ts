@@ -1,0 +1,156 @@
+/**
+ * What talking to a worker costs (the price of the seed's `to_thread` hand-off): worker startup, and
+ * one round trip of a payload of `payload` bytes to a worker and back, by
+ * - clone-bytes: a Uint8Array, structured-cloned both ways (a copy each way);
+ * - clone-object: an array of small records of about the same JSON size (clone cost depends on the
+ *   payload's shape, and Bun has fast paths for some shapes: PITFALLS 9);
+ * - transfer: an ArrayBuffer moved both ways in the transfer list (no copy; the buffer detaches);
+ * - shared: a SharedArrayBuffer both sides hold; a round trip is a state flip with
+ *   Atomics.notify and a wait for the answer with Atomics.wait (the main thread blocks, as a
+ *   synchronous handoff does), and no payload moves at all.
+ * startup: one op spawns a worker, awaits its first message and terminates it (on deno this includes
+ * the adapter's init handshake: one more message each way). It does not depend on the payload, so it
+ * runs at payload=64 only and is skipped at the other sizes.
+ * verify checks that the data arrives intact: the echo equals what was sent, and for the shared
+ * buffer the worker's checksum of the bytes equals the main thread's.
+ */
+import { type CaseContext, defineScenario } from 'asyncbench';
+import type { EchoMessage } from '../src/workers/echo-worker.js';
+import {
+  CHECK,
+  checksum,
+  fillPattern,
+  hasPattern,
+  IDLE,
+  PING,
+  patternBytes,
+  payloadRecords,
+  SHARED_HEADER_BYTES,
+  STOP,
+} from '../src/workers/messaging-payload.js';
+
+const ECHO_WORKER = new URL('../workers/echo-worker.js', import.meta.url);
+const STARTUP_PAYLOAD = 64;
+
+interface State {
+  /** how the case's last answer is checked */
+  check?: (answer: unknown) => boolean;
+  stop?: () => Promise<void>;
+}
+
+/** A worker that has said it is ready, and a way to await its next message. */
+async function startEchoWorker(ctx: CaseContext<State>) {
+  const worker = ctx.runtime.spawnWorker(ECHO_WORKER);
+  let waiter: { resolve: (message: unknown) => void; reject: (error: Error) => void } | undefined;
+  let failure: Error | undefined;
+  worker.onMessage((message) => {
+    const current = waiter;
+    waiter = undefined;
+    current?.resolve(message);
+  });
+  worker.onError((error) => {
+    failure = error;
+    waiter?.reject(error);
+  });
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      if (failure) reject(failure);
+      else waiter = { resolve, reject };
+    });
+  await next();
+  ctx.state.stop = () => worker.terminate();
+  return { worker, next };
+}
+
+const size = (ctx: CaseContext<State>) => Number(ctx.params.payload);
+
+function sameRecords(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export default defineScenario<State>({
+  id: 'worker-messaging',
+  title: 'Worker startup and message round trips',
+  pattern: 'Free-Threaded Python 3.13',
+  kind: 'micro',
+  params: { payload: [64, 65536, 1048576] },
+  quick: { payload: [64, 65536] },
+  requires: ['workers'],
+  setup: () => ({}),
+  cases: {
+    startup: (ctx) => {
+      if (size(ctx) !== STARTUP_PAYLOAD) ctx.skip(`startup does not depend on the payload: measured at payload=${STARTUP_PAYLOAD}`);
+      return async () => {
+        const worker = ctx.runtime.spawnWorker(ECHO_WORKER);
+        const first = await new Promise<unknown>((resolve, reject) => {
+          worker.onMessage(resolve);
+          worker.onError(reject);
+        });
+        await worker.terminate();
+        return first;
+      };
+    },
+    'clone-bytes': async (ctx) => {
+      const { worker, next } = await startEchoWorker(ctx);
+      const data = patternBytes(size(ctx));
+      ctx.state.check = (answer) => answer instanceof Uint8Array && hasPattern(answer, size(ctx));
+      return () => {
+        worker.postMessage({ kind: 'echo', data } satisfies EchoMessage);
+        return next();
+      };
+    },
+    'clone-object': async (ctx) => {
+      const { worker, next } = await startEchoWorker(ctx);
+      const data = payloadRecords(size(ctx));
+      ctx.state.check = (answer) => sameRecords(answer, data);
+      return () => {
+        worker.postMessage({ kind: 'echo', data } satisfies EchoMessage);
+        return next();
+      };
+    },
+    transfer: async (ctx) => {
+      const { worker, next } = await startEchoWorker(ctx);
+      let buffer = patternBytes(size(ctx)).buffer as ArrayBuffer;
+      ctx.state.check = (answer) => answer instanceof ArrayBuffer && hasPattern(new Uint8Array(answer), size(ctx));
+      return async () => {
+        worker.postMessage({ kind: 'transfer', data: buffer } satisfies EchoMessage, [buffer]);
+        // the sent buffer is detached now; the one that comes back is the next op's
+        buffer = (await next()) as ArrayBuffer;
+        return buffer;
+      };
+    },
+    shared: async (ctx) => {
+      const { worker, next } = await startEchoWorker(ctx);
+      const buffer = new SharedArrayBuffer(SHARED_HEADER_BYTES + size(ctx));
+      const state = new Int32Array(buffer, 0, 2);
+      const data = fillPattern(new Uint8Array(buffer, SHARED_HEADER_BYTES));
+      worker.postMessage({ kind: 'shared', buffer } satisfies EchoMessage);
+      const roundTrip = (command: number) => {
+        Atomics.store(state, 0, command);
+        Atomics.notify(state, 0);
+        while (Atomics.load(state, 0) !== IDLE) Atomics.wait(state, 0, command);
+        return state[1];
+      };
+      ctx.state.check = () => roundTrip(CHECK) === checksum(data);
+      ctx.state.stop = async () => {
+        const stopped = next();
+        Atomics.store(state, 0, STOP);
+        Atomics.notify(state, 0);
+        await stopped;
+        await worker.terminate();
+      };
+      return () => roundTrip(PING);
+    },
+  },
+  verify: async (ctx) => {
+    const answer = await ctx.op();
+    if (ctx.caseName === 'startup') {
+      if (answer !== 'ready') throw new Error(`the worker's first message was ${JSON.stringify(answer)}, not 'ready'`);
+      return;
+    }
+    if (!ctx.state.check?.(answer)) throw new Error(`${ctx.caseName}: the payload did not arrive intact`);
+  },
+  teardown: async (ctx) => {
+    await ctx.state.stop?.();
+  },
+});

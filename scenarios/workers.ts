@@ -1,0 +1,194 @@
+/**
+ * Worker parallelism (the seed's "Free-Threaded Python 3.13": CPU-bound work only speeds up where
+ * threads really run in parallel). A fixed CPU task (cpu-kernel.ts: a ~3 ms hash chain with a checked
+ * result) is spread over `workers` workers by four executors: the adapter's WorkerPool, piscina,
+ * tinypool, and a pool of child runtime processes that take tasks over local HTTP.
+ *
+ * One op = one completed task, so the throughput driver's ops/s is tasks/s. To keep every worker fed
+ * the op itself holds a window of 2 x workers tasks in flight: it tops the window up, then awaits the
+ * oldest task (the driver's own concurrency stays 1; its op latency is thus the time between task
+ * completions, not a task's latency). Two tasks per worker hide the message round trip between a
+ * worker's result and its next task.
+ *
+ * Speedup (tasks/s at N workers over tasks/s at 1) and efficiency (speedup / min(N, cores)) need
+ * two cells: scripts/worker-scaling.js and the report compute them from the result file.
+ */
+import { type CaseContext, defineScenario, Deque, type RuntimeAdapter, WorkerPool } from 'asyncbench';
+import { type CpuTask, hashChain, TASK_ROUNDS } from '../src/workers/cpu-kernel.js';
+import { spawnScript } from '../src/workers/runtime-script.js';
+
+/** distinct task inputs; their hashes are computed once on the main thread to check every result */
+const SEEDS = 16;
+/** how long a child process or a third-party pool may take to answer its first task */
+const PROBE_TIMEOUT_MS = 10_000;
+
+type RunTask = (task: CpuTask) => Promise<number>;
+
+interface State {
+  expected: number[];
+  checked: number;
+  wrong: number;
+  /** closes what the case started (pool, children), after the in-flight tasks drained */
+  close: () => Promise<void>;
+}
+
+/** 'cores' and '2xcores' are resolved on the machine that runs the cell. */
+export function resolveWorkers(value: unknown, runtime: Pick<RuntimeAdapter, 'cpus'>): number {
+  if (value === 'cores') return runtime.cpus();
+  if (value === '2xcores') return 2 * runtime.cpus();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`workers must be a positive integer, 'cores' or '2xcores', got ${value}`);
+  return n;
+}
+
+const workerUrl = (name: string) => new URL(`../workers/${name}.js`, import.meta.url);
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The op: keeps `depth` tasks in flight, completes (and checks) the oldest one. */
+function windowedOp(run: RunTask, depth: number, state: State) {
+  const inflight = new Deque<Promise<void>>();
+  let next = 0;
+  const submit = () => {
+    const seed = next++ % SEEDS;
+    inflight.push(
+      run({ seed, rounds: TASK_ROUNDS }).then((hash) => {
+        state.checked++;
+        if (hash !== state.expected[seed]) state.wrong++;
+      }),
+    );
+  };
+  const drain = async () => {
+    await Promise.allSettled(Array.from({ length: inflight.length }, () => inflight.shift()));
+  };
+  const op = async () => {
+    while (inflight.length < depth) submit();
+    await inflight.shift();
+  };
+  return { op, drain };
+}
+
+/** Wires an executor into the op and the state's close(). */
+async function caseWith(ctx: CaseContext<State>, run: RunTask, close: () => Promise<void>) {
+  const workers = resolveWorkers(ctx.params.workers, ctx.runtime);
+  // pre-warm: every executor answers once before measuring (startup is worker-messaging's business)
+  await withTimeout(Promise.all(Array.from({ length: workers }, (_, seed) => run({ seed, rounds: 1 }))), PROBE_TIMEOUT_MS, 'the pool');
+  const { op, drain } = windowedOp(run, 2 * workers, ctx.state);
+  ctx.state.close = async () => {
+    await drain();
+    await close();
+  };
+  return op;
+}
+
+/** piscina and tinypool share an API shape: new Pool({ filename, minThreads, maxThreads }).run(task). */
+interface ThirdPartyPool {
+  run(task: CpuTask): Promise<number>;
+  destroy(): Promise<void>;
+}
+type ThirdPartyPoolClass = new (options: { filename: string; minThreads: number; maxThreads: number }) => ThirdPartyPool;
+
+async function thirdPartyCase(ctx: CaseContext<State>, name: string, load: () => Promise<ThirdPartyPoolClass>) {
+  const workers = resolveWorkers(ctx.params.workers, ctx.runtime);
+  let Pool: ThirdPartyPoolClass;
+  try {
+    Pool = await load();
+  } catch (error) {
+    ctx.skip(`${name} does not load on ${ctx.runtime.name}: ${(error as Error).message}`);
+  }
+  const pool = new Pool({ filename: workerUrl('cpu-kernel').href, minThreads: workers, maxThreads: workers });
+  try {
+    await withTimeout(pool.run({ seed: 0, rounds: 1 }), PROBE_TIMEOUT_MS, name);
+  } catch (error) {
+    // seen: tinypool's worker never answers on deno 2.x; the pool cannot be destroyed either
+    ctx.skip(`${name} does not run on ${ctx.runtime.name} ${ctx.runtime.version}: ${(error as Error).message}`);
+  }
+  return caseWith(
+    ctx,
+    (task) => pool.run(task),
+    () => pool.destroy(),
+  );
+}
+
+/** A pool of child runtime processes (cpu-child.ts), each taking one task at a time over HTTP. */
+async function childProcessCase(ctx: CaseContext<State>) {
+  const { runtime } = ctx;
+  const workers = resolveWorkers(ctx.params.workers, runtime);
+  const children = Array.from({ length: workers }, () => spawnScript(runtime, workerUrl('cpu-child'), [], { stdout: 'pipe', stderr: 'pipe' }));
+  const close = async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => child.exited));
+  };
+  let urls: string[];
+  try {
+    const lines = children.map((child) => child.waitForLine((line) => line.startsWith('ready ')));
+    urls = (await withTimeout(Promise.all(lines), PROBE_TIMEOUT_MS, 'a child process')).map((line) => line.slice(6));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const idle = [...urls];
+  const waiting = new Deque<(url: string) => void>();
+  const release = (url: string) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter(url);
+    else idle.push(url);
+  };
+  const run: RunTask = async (task) => {
+    const url = idle.pop() ?? (await new Promise<string>((resolve) => waiting.push(resolve)));
+    try {
+      const response = await fetch(url, { method: 'POST', body: JSON.stringify(task) });
+      return Number(await response.text());
+    } finally {
+      release(url);
+    }
+  };
+  return caseWith(ctx, run, close);
+}
+
+export default defineScenario<State>({
+  id: 'workers',
+  title: 'CPU-bound tasks over N workers',
+  pattern: 'Free-Threaded Python 3.13',
+  kind: 'throughput',
+  params: { workers: [1, 2, 4, 'cores', '2xcores'] },
+  quick: { workers: [1, 2] },
+  metric: { name: 'tasks', unit: 'tasks/s', better: 'higher' },
+  requires: ['workers'],
+  setup: () => ({
+    expected: Array.from({ length: SEEDS }, (_, seed) => hashChain(seed, TASK_ROUNDS)),
+    checked: 0,
+    wrong: 0,
+    close: async () => {},
+  }),
+  cases: {
+    pool: (ctx) => {
+      const pool = new WorkerPool<CpuTask, number>({
+        runtime: ctx.runtime,
+        module: workerUrl('cpu-worker'),
+        size: resolveWorkers(ctx.params.workers, ctx.runtime),
+      });
+      return caseWith(
+        ctx,
+        (task) => pool.run(task),
+        () => pool.close(),
+      );
+    },
+    piscina: (ctx) => thirdPartyCase(ctx, 'piscina', async () => (await import('piscina')).Piscina as unknown as ThirdPartyPoolClass),
+    tinypool: (ctx) => thirdPartyCase(ctx, 'tinypool', async () => (await import('tinypool')).Tinypool as unknown as ThirdPartyPoolClass),
+    'child-processes': childProcessCase,
+  },
+  verify: (ctx) => {
+    const { checked, wrong } = ctx.state;
+    ctx.record('tasks checked', checked, 'tasks');
+    if (checked === 0) throw new Error('no task completed');
+    if (wrong > 0) throw new Error(`${wrong} of ${checked} tasks returned a wrong hash`);
+  },
+  teardown: (ctx) => ctx.state.close(),
+});

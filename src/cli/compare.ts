@@ -1,0 +1,59 @@
+import { readResultFile } from '../harness/store.js';
+import { compareResults, hasRegression, TEST_NAME } from '../report/compare.js';
+import { COMPARE_FORMATS, COMPARE_RENDERERS, type CompareFormat } from '../report/compare-output.js';
+import { currentRuntime } from '../runtimes/current.js';
+import { type Command, parseFlags, UsageError } from './command.js';
+
+function parseThreshold(value: string | undefined): number {
+  if (value === undefined) return 0.05;
+  const pct = Number(value.replace(/%$/, ''));
+  if (!Number.isFinite(pct) || pct < 0 || pct >= 100) throw new UsageError(`--threshold takes a percentage between 0 and 100, got '${value}'`);
+  return pct / 100;
+}
+
+function parseFormat(value: string | undefined): CompareFormat {
+  if (value === undefined) return 'text';
+  if (!(COMPARE_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--format takes ${COMPARE_FORMATS.join('|')}, got '${value}'`);
+  return value as CompareFormat;
+}
+
+const compare: Command = {
+  name: 'compare',
+  summary: 'compare two result files entry by entry; exit 1 on a significant regression',
+  help: `Usage: asyncbench compare BASE HEAD [--threshold PCT] [--format text|md|json]
+
+Matches the entries of two result files by scenario, case, params and runtime and, for each pair,
+gives the change of the median with its 95% confidence interval and a verdict:
+  faster / slower   the interval excludes 0 and the change is at least the threshold
+  unchanged         within the noise, or significant but below the threshold
+  unstable          a side is not steady, has one fork only, or the interval is too wide to judge
+  not comparable    a side failed, was skipped or changed its metric
+Entries on one side only are listed as added or removed. Warns when the files come from
+different machines, runtime versions or configs.
+
+Test: ${TEST_NAME}.
+
+Options:
+  --threshold PCT   smallest change that counts, in percent (default 5)
+  --format FORMAT   text (default), md (a table for a pull-request comment) or json
+  -h, --help        show this help
+
+With GITHUB_STEP_SUMMARY set, the Markdown table is also appended to that file.
+Exit codes: 0 no significant regression; 1 some entry is slower beyond the threshold; 2 bad input.`,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { threshold: { type: 'string' }, format: { type: 'string' } });
+    if (positionals.length !== 2) throw new UsageError(`compare takes exactly two result files (BASE HEAD), got ${positionals.length}`);
+    const threshold = parseThreshold(values.threshold);
+    const format = parseFormat(values.format);
+    const [basePath, headPath] = positionals;
+    const sources = { base: { path: basePath, file: readResultFile(basePath) }, head: { path: headPath, file: readResultFile(headPath) } };
+    const comparison = compareResults(sources.base.file, sources.head.file, { threshold });
+    console.log(COMPARE_RENDERERS[format](comparison, sources));
+    const runtime = await currentRuntime();
+    const summary = runtime.env('GITHUB_STEP_SUMMARY');
+    if (summary) runtime.appendFileSync(summary, `${COMPARE_RENDERERS.md(comparison, sources)}\n`);
+    return hasRegression(comparison) ? 1 : 0;
+  },
+};
+
+export default compare;

@@ -1,0 +1,57 @@
+/** asyncbench: the CLI entry. Dispatches to one module per command; bad usage is one line and exit 2. */
+
+import { ResultFileError } from '../harness/result-file.js';
+import { closestFirst } from '../harness/suggest.js';
+import { VERSION } from '../harness/version.js';
+import { currentRuntime } from '../runtimes/current.js';
+import { type Command, UsageError } from './command.js';
+import list from './list.js';
+import run from './run.js';
+import runtimes from './runtimes.js';
+
+const COMMANDS: Command[] = [run, list, runtimes];
+
+const HELP = `asyncbench: benchmarks async concurrency patterns on node, deno and bun
+
+Usage: asyncbench <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Run 'asyncbench <command> --help' for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    console.log(VERSION);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command)
+    throw new UsageError(
+      `unknown command '${name}'; valid: ${closestFirst(
+        name,
+        COMMANDS.map((c) => c.name),
+      ).join(', ')}`,
+    );
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+const runtime = await currentRuntime();
+let code: number;
+try {
+  code = await main(runtime.args());
+} catch (error) {
+  if (!(error instanceof UsageError || error instanceof ResultFileError)) throw error;
+  console.error(`asyncbench: ${error.message}`);
+  code = 2;
+}
+runtime.exit(code);

@@ -1,0 +1,50 @@
+/**
+ * Progress on stderr: on a TTY one line rewritten in place with the current job and an ETA; otherwise
+ * (CI logs, pipes) one plain line per finished job. NO_COLOR is honoured by the caller's `color`.
+ */
+import { writeSync } from 'node:fs';
+import type { JobEvents } from '../harness/orchestrator.js';
+import type { Job } from '../harness/plan.js';
+import type { ForkRecord } from '../harness/result-file.js';
+import { median } from '../measure/stats.js';
+import { formatParams, formatValue } from '../report/format.js';
+
+const STDERR = 2;
+
+function describeJob(job: Job, forks: number): string {
+  const c = job.cell;
+  const fork = forks > 1 ? ` fork ${job.fork + 1}/${forks}` : '';
+  return `${c.scenario.id}/${c.caseName} ${formatParams(c.params)} on ${c.runtime.label}${fork}`;
+}
+
+function formatEta(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function progressReporter(
+  total: number,
+  forks: number,
+  tty: boolean,
+  now: () => number,
+): JobEvents & { finish(): void } {
+  const start = now();
+  const eta = (index: number) => (index === 0 ? '?' : formatEta(((now() - start) / index) * (total - index)));
+  const write = (text: string) => writeSync(STDERR, text);
+  return {
+    jobStarted(job, index) {
+      if (tty) write(`\r\x1b[K[${index + 1}/${total}] ${describeJob(job, forks)}  ETA ${eta(index)}`);
+    },
+    jobFinished(job, index, record: ForkRecord) {
+      if (tty && record.status === 'ok') return;
+      const figure =
+        record.status === 'ok'
+          ? formatValue(median(record.samples), job.cell.scenario.metric.unit)
+          : `${record.status}: ${record.reason}`;
+      write(`${tty ? '\r\x1b[K' : ''}[${index + 1}/${total}] ${describeJob(job, forks)}: ${figure}\n`);
+    },
+    finish() {
+      if (tty) write('\r\x1b[K');
+    },
+  };
+}

@@ -1,0 +1,234 @@
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isatty } from 'node:tty';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
+import { gitInfo, machineInfo } from '../harness/metadata.js';
+import { type Budgets, executeJobs } from '../harness/orchestrator.js';
+import { planCells, scheduleJobs } from '../harness/plan.js';
+import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../harness/result-file.js';
+import { ResultJournal, writeResultFile } from '../harness/store.js';
+import { VERSION } from '../harness/version.js';
+
+const startServices = async (..._: unknown[]) => ({ services: {}, stop: async () => {}, describe: () => ({}) });
+
+import { closestFirst } from '../harness/suggest.js';
+import { renderTerminal } from '../report/terminal.js';
+import { currentRuntime } from '../runtimes/current.js';
+import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
+import { type Command, intFlag, parseFlags, UsageError } from './command.js';
+import { progressReporter } from './progress.js';
+
+const HELP = `Usage: asyncbench run [SCENARIO|FILE ...] [options]
+
+Runs scenarios (all built-in ones when none is named; a .ts/.js path runs your own scenario file)
+on node, deno and bun, each measured case in a fresh process, and writes a result file.
+
+Options:
+  --runtime LIST         runtimes to run, comma-separated (default: node,deno,bun)
+  --case LIST            only these cases, comma-separated
+  --param KEY=V1,V2      only these param values (repeatable); values beyond the defaults are accepted
+  --quick                smaller matrix, one fork, shorter measuring (CIs are then within-process only)
+  --forks N              fresh processes per cell (default 3; 1 with --quick)
+  --duration SECONDS     measuring time of throughput cases (default 5; 1 with --quick)
+  --timeout SECONDS      per measured process; past it the process is killed and the cell is 'timeout'
+                         (default 120)
+  --engine NAME          micro engine: mitata (default) or tinybench
+  --shard K/N            run only the K-th of N deterministic slices of the matrix (join with merge)
+  --server-runtime NAME  runtime of the HTTP target server (default node)
+  --out DIR              directory of the result file (default results/)
+  --json FILE            the result file's path (overrides --out)
+  -h, --help             show this help
+
+Exit codes: 0 every cell ok or skipped; 1 a cell failed or timed out; 2 bad usage; 130 interrupted.
+Environment: DATABASE_URL points db scenarios at an existing PostgreSQL instead of an embedded one.`;
+
+const FLAGS = {
+  runtime: { type: 'string' },
+  case: { type: 'string', multiple: true },
+  param: { type: 'string', multiple: true },
+  quick: { type: 'boolean' },
+  forks: { type: 'string' },
+  duration: { type: 'string' },
+  timeout: { type: 'string' },
+  engine: { type: 'string' },
+  shard: { type: 'string' },
+  'server-runtime': { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'string' },
+} as const;
+
+function parseParams(raw: string[] = []): Record<string, string[]> {
+  const params: Record<string, string[]> = {};
+  for (const p of raw) {
+    const m = /^([\w-]+)=(.+)$/.exec(p);
+    if (!m) throw new UsageError(`--param takes KEY=V1,V2, got '${p}'`);
+    params[m[1]] = [...(params[m[1]] ?? []), ...m[2].split(',')];
+  }
+  return params;
+}
+
+function parseShard(raw: string | undefined): RunConfig['shard'] {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(raw);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new UsageError(`--shard takes K/N with 1 <= K <= N, got '${raw}'`);
+  return { index, count };
+}
+
+function chooseRuntimes(found: RuntimeExecutable[], raw: string | undefined): RuntimeExecutable[] {
+  if (raw === undefined) {
+    const defaults = found.filter((r) => r.default);
+    if (defaults.length === 0) throw new UsageError('no runtime found in node_modules/.bin: run `npm install`');
+    return defaults;
+  }
+  return raw.split(',').map((name) => {
+    const rt = found.find((r) => r.label === name) ?? found.find((r) => r.name === name && r.default);
+    if (!rt)
+      throw new UsageError(
+        `unknown runtime '${name}'; valid: ${closestFirst(
+          name,
+          found.map((r) => r.label),
+        ).join(', ')}`,
+      );
+    return rt;
+  });
+}
+
+function seconds(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a positive number of seconds, got '${value}'`);
+  return n;
+}
+
+interface RunSettings {
+  positionals: string[];
+  config: RunConfig;
+  runtimes: RuntimeExecutable[];
+  runId: string;
+  resultPath: string;
+  root: string;
+}
+
+async function parseRun(argv: string[], root: string): Promise<RunSettings> {
+  const { values, positionals } = parseFlags(argv, FLAGS);
+  const quick = values.quick ?? false;
+  const engine = values.engine ?? 'mitata';
+  if (engine !== 'mitata' && engine !== 'tinybench')
+    throw new UsageError(`--engine takes mitata or tinybench, got '${engine}'`);
+  const shard = parseShard(values.shard);
+  const config: RunConfig = {
+    engine,
+    forks: intFlag(values.forks, '--forks', quick ? 1 : 3),
+    quick,
+    durationS: seconds(values.duration, '--duration', quick ? 1 : 5),
+    timeoutS: seconds(values.timeout, '--timeout', 120),
+    scenarios: [],
+    cases: (values.case ?? []).flatMap((c) => c.split(',')),
+    params: parseParams(values.param),
+    ...(shard ? { shard } : {}),
+    serverRuntime: values['server-runtime'] ?? 'node',
+  };
+  const runtimes = chooseRuntimes(await discoverRuntimes(root), values.runtime);
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
+  const resultPath = resolve(values.json ?? join(values.out ?? join(root, 'results'), `${runId}.json`));
+  return { positionals, config, runtimes, runId, resultPath, root };
+}
+
+function budgetsOf(config: RunConfig): Budgets {
+  return {
+    engine: config.engine,
+    quick: config.quick,
+    microBudgetMs: config.quick ? 300 : 1000,
+    warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
+    durationMs: config.durationS * 1000,
+    repetitions: config.quick ? 3 : 10,
+    timeoutMs: config.timeoutS * 1000,
+  };
+}
+
+async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
+  const runtime = await currentRuntime();
+  const { config, runtimes, resultPath, root, runId } = settings;
+  const startedAt = new Date();
+  const scenarios = await selectScenarios(settings.positionals, tmpDir);
+  config.scenarios = scenarios.map((s) => s.id);
+  const cells = planCells(scenarios, runtimes, {
+    cases: config.cases,
+    params: config.params,
+    quick: config.quick,
+    shard: config.shard,
+  });
+  if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
+  const jobs = scheduleJobs(cells, config.forks);
+  const tty = isatty(2);
+  const services = await startServices(new Set(scenarios.flatMap((s) => s.requires)), {
+    serverRuntime: config.serverRuntime,
+    runtimes,
+    projectRoot: root,
+  });
+  const journal = new ResultJournal(resultPath);
+  const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
+  const execution = executeJobs(runtime, jobs, budgetsOf(config), services.services, journal, progress, tmpDir);
+  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((sig) => runtime.onSignal(sig, () => execution.stop()));
+  let outcome: Awaited<typeof execution.done>;
+  try {
+    outcome = await execution.done;
+  } finally {
+    for (const off of offSignals) off();
+    await services.stop();
+    progress.finish();
+  }
+  const result: ResultFile = {
+    schema: RESULT_SCHEMA,
+    run: {
+      id: runId,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      complete: !outcome.interrupted,
+      asyncbenchVersion: VERSION,
+    },
+    git: await gitInfo(runtime, root),
+    machine: machineInfo(),
+    runtimes: runtimes.map(({ label, name, version, engine, executable, flags, notes }) => ({
+      label,
+      name,
+      version,
+      engine,
+      executable,
+      flags,
+      notes,
+    })),
+    config: { ...config, ...services.describe() },
+    results: outcome.entries,
+  };
+  writeResultFile(resultPath, result);
+  journal.remove();
+  console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
+  console.log(`\nresult file: ${resultPath}`);
+  if (outcome.interrupted) {
+    console.error('asyncbench: interrupted; finished results kept in the result file');
+    return 130;
+  }
+  return result.results.some((e) => e.status === 'failed' || e.status === 'timeout') ? 1 : 0;
+}
+
+const run: Command = {
+  name: 'run',
+  summary: 'run scenarios on node, deno and bun and write a result file',
+  help: HELP,
+  async run(argv) {
+    const root = fileURLToPath(PROJECT_ROOT);
+    const settings = await parseRun(argv, root);
+    const tmpDir = join(root, '.tmp', `run-${settings.runId}`);
+    try {
+      return await execute(settings, tmpDir);
+    } finally {
+      rmSync(tmpDir, { recursive: true, force: true });
+    }
+  },
+};
+export default run;

@@ -1,0 +1,118 @@
+/**
+ * The measuring process (pyperf's worker): runs exactly one cell — one case of one scenario with one
+ * set of params — in a fresh runtime, then exits. Started by the orchestrator on node, deno or bun.
+ */
+import { ENGINES, measureMicro } from '../measure/micro.js';
+import { isSteady } from '../measure/stats.js';
+import { runThroughput } from '../measure/throughput.js';
+import { currentRuntime } from '../runtimes/current.js';
+import type { RuntimeAdapter } from '../runtimes/types.js';
+import { type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
+import { type CaseContext, isScenario, type Op, type Scenario, SkipCase } from './scenario.js';
+
+/** Throughput intervals: short enough to see drift within a run, long enough to hold many ops. */
+const INTERVAL_MS = 100;
+
+function makeContext(
+  job: ChildJob,
+  runtime: RuntimeAdapter,
+  extra: NonNullable<ChildOutcome['extra']>,
+): CaseContext<unknown> {
+  return {
+    scenario: job.scenario,
+    caseName: job.caseName,
+    params: job.params,
+    runtime,
+    services: job.services,
+    quick: job.quick,
+    state: undefined,
+    skip(reason: string): never {
+      throw new SkipCase(reason);
+    },
+    record(name: string, value: number, unit: string) {
+      extra[name] = { value, unit };
+    },
+  };
+}
+
+/** Times the first, cold call; micro in ns, the other kinds in ms (process: the figure the op returns). */
+async function coldCall(scenario: Scenario, op: Op, runtime: RuntimeAdapter): Promise<number> {
+  const t0 = runtime.now();
+  const value = await op();
+  const ms = runtime.now() - t0;
+  if (scenario.kind === 'process') return Number(value);
+  return scenario.kind === 'micro' ? ms * 1e6 : ms;
+}
+
+async function measure(
+  scenario: Scenario,
+  op: Op,
+  job: ChildJob,
+  runtime: RuntimeAdapter,
+): Promise<Partial<ChildOutcome>> {
+  const clock = { now: () => runtime.now(), gc: () => runtime.gc() };
+  if (scenario.kind === 'micro') return measureMicro(ENGINES[job.engine], op, job.microBudgetMs, clock);
+  if (scenario.kind === 'throughput') {
+    const concurrency = Number(job.params.concurrency ?? 1);
+    const t = await runThroughput(op, {
+      concurrency,
+      warmupMs: job.warmupMs,
+      durationMs: job.durationMs,
+      intervalMs: INTERVAL_MS,
+      clock,
+    });
+    return { samples: t.samples, steady: t.steady, latency: t.latency };
+  }
+  const samples: number[] = [];
+  for (let i = 0; i < job.repetitions; i++) {
+    const value = Number(await op());
+    if (!Number.isFinite(value)) throw new Error(`a process op must return a number, got ${value}`);
+    samples.push(value);
+  }
+  return { samples, steady: isSteady(samples) };
+}
+
+async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOutcome> {
+  const mod = (await import(job.module)) as { default?: unknown };
+  if (!isScenario(mod.default)) throw new Error(`${job.module} has no default export made by defineScenario`);
+  const scenario = mod.default as Scenario;
+  const caseFn = scenario.cases[job.caseName];
+  if (!caseFn) throw new Error(`scenario ${scenario.id} has no case ${job.caseName}`);
+  const extra: NonNullable<ChildOutcome['extra']> = {};
+  const base = makeContext(job, runtime, extra);
+  const ctx = { ...base, state: scenario.setup ? await scenario.setup(base as CaseContext<undefined>) : undefined };
+  try {
+    const op = await caseFn(ctx);
+    const cold = await coldCall(scenario, op, runtime);
+    const measured = await measure(scenario, op, job, runtime);
+    await scenario.verify?.({ ...ctx, op });
+    return { status: 'ok', samples: [], ...measured, cold, extra };
+  } finally {
+    await scenario.teardown?.(ctx);
+  }
+}
+
+async function main(): Promise<void> {
+  const runtime = await currentRuntime();
+  const job = JSON.parse(runtime.env(JOB_ENV) ?? 'null') as ChildJob | null;
+  if (!job) throw new Error(`${JOB_ENV} is not set: this module is started by the asyncbench orchestrator`);
+  let outcome: ChildOutcome;
+  try {
+    outcome = await runCell(job, runtime);
+  } catch (error) {
+    outcome =
+      error instanceof SkipCase
+        ? { status: 'skipped', reason: error.message, samples: [] }
+        : { status: 'failed', reason: describeError(error), samples: [] };
+  }
+  runtime.appendFileSync(job.outcomePath, `${JSON.stringify(outcome)}\n`);
+  // Exit at once: a pool or server a scenario forgot to close must not keep the process (and the run) alive.
+  runtime.exit(0);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError) return `${error.message}: ${error.errors.map(describeError).join('; ')}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+await main();

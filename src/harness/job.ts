@@ -1,0 +1,39 @@
+/**
+ * The orchestrator -> measuring child protocol. The job travels in an environment variable; the
+ * outcome comes back as one JSON line appended to a file of its own, a channel that whatever the
+ * scenario prints on stdout/stderr cannot corrupt.
+ */
+import type { LatencyPercentiles } from './result-file.js';
+import type { Params, Services } from './scenario.js';
+
+export const JOB_ENV = 'ASYNCBENCH_JOB';
+
+export interface ChildJob {
+  /** file URL of the built scenario module */
+  module: string;
+  scenario: string;
+  caseName: string;
+  params: Params;
+  quick: boolean;
+  engine: 'mitata' | 'tinybench';
+  /** micro: measuring time of the series */
+  microBudgetMs: number;
+  /** throughput: warmup and measuring time */
+  warmupMs: number;
+  durationMs: number;
+  /** process: how many times the op is called after the cold call */
+  repetitions: number;
+  services: Services;
+  /** where the child appends its ChildOutcome */
+  outcomePath: string;
+}
+
+export interface ChildOutcome {
+  status: 'ok' | 'failed' | 'skipped';
+  reason?: string;
+  samples: number[];
+  cold?: number;
+  steady?: boolean;
+  latency?: LatencyPercentiles;
+  extra?: Record<string, { value: number; unit: string }>;
+}

@@ -1,0 +1,208 @@
+/**
+ * The result file (DESIGN.md, contract 3): one JSON document per run, `asyncbench/result@1`.
+ * docs/result-schema.md documents every field; `validateResultFile` enforces it on read.
+ */
+import type { EngineInfo } from '../runtimes/types.js';
+import type { Metric, Params, ScenarioKind } from './scenario.js';
+
+export const RESULT_SCHEMA = 'asyncbench/result@1';
+
+export type EntryStatus = 'ok' | 'failed' | 'skipped' | 'timeout';
+
+export interface ConfidenceInterval {
+  low: number;
+  high: number;
+  level: number;
+  /** 'hierarchical bootstrap' (forks, then samples) or 'bootstrap, within-process only' (one fork) */
+  method: string;
+}
+
+export interface Stats {
+  /** samples in all forks */
+  n: number;
+  forks: number;
+  min: number;
+  max: number;
+  mean: number;
+  median: number;
+  p75: number;
+  p99: number;
+  stddev: number;
+  /** coefficient of variation of all samples, stddev / mean */
+  cv: number;
+  /** 95% confidence interval of the median */
+  ci: ConfidenceInterval;
+  /** CV of the fork medians: the between-process spread (PITFALLS 15); absent with one fork */
+  betweenForkCv?: number;
+  /** median over forks of each fork's own CV: the within-process spread */
+  withinForkCv: number;
+}
+
+export interface LatencyPercentiles {
+  /** milliseconds */
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  count: number;
+}
+
+/** One fresh runtime process measuring one cell. */
+export interface ForkRecord {
+  status: EntryStatus;
+  reason?: string;
+  /** raw samples in the metric's unit, in the order they were taken */
+  samples: number[];
+  /** the first, cold call of the op, in the metric's unit (micro: ns; others: ms) */
+  cold?: number;
+  steady?: boolean;
+  /** throughput kind: latency of every op, from a histogram */
+  latency?: LatencyPercentiles;
+  /** secondary figures recorded by the scenario (ctx.record) */
+  extra?: Record<string, { value: number; unit: string }>;
+  /** wall time of the child process in ms */
+  wallMs: number;
+}
+
+export interface ResultEntry {
+  /** scenario/case/params/runtime, unique within a run */
+  key: string;
+  scenario: string;
+  kind: ScenarioKind;
+  case: string;
+  params: Params;
+  /** runtime label: node, deno, bun (or e.g. node@20.20.2 for a non-pinned build) */
+  runtime: string;
+  status: EntryStatus;
+  reason?: string;
+  metric: Metric;
+  forks: ForkRecord[];
+  /** present when at least one fork measured */
+  stats?: Stats;
+  /** false when any fork's samples drift */
+  steady?: boolean;
+  /** medians over forks */
+  latency?: LatencyPercentiles;
+  cold?: number;
+  extra?: Record<string, { value: number; unit: string }>;
+}
+
+export interface RuntimeInfo {
+  label: string;
+  name: string;
+  version: string;
+  engine: EngineInfo;
+  executable: string;
+  flags: string[];
+  /** facts about what ran, e.g. how undici was loaded */
+  notes: string[];
+}
+
+export interface MachineInfo {
+  os: string;
+  arch: string;
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+}
+
+export interface RunConfig {
+  engine: 'mitata' | 'tinybench';
+  forks: number;
+  quick: boolean;
+  /** measuring time of one sample series, seconds */
+  durationS: number;
+  timeoutS: number;
+  scenarios: string[];
+  cases: string[];
+  params: Record<string, string[]>;
+  shard?: { index: number; count: number };
+  serverRuntime: string;
+  /** connection string of the database, password removed */
+  database?: string;
+}
+
+export interface ResultFile {
+  schema: typeof RESULT_SCHEMA;
+  run: {
+    id: string;
+    startedAt: string;
+    finishedAt: string;
+    /** false while the run is going on or when it was interrupted */
+    complete: boolean;
+    asyncbenchVersion: string;
+  };
+  git: { commit: string; branch: string; dirty: boolean } | null;
+  machine: MachineInfo;
+  runtimes: RuntimeInfo[];
+  config: RunConfig;
+  results: ResultEntry[];
+}
+
+export class ResultFileError extends Error {}
+
+const STATUSES = new Set<EntryStatus>(['ok', 'failed', 'skipped', 'timeout']);
+
+function fail(where: string, what: string): never {
+  throw new ResultFileError(`${where}: ${what}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function validateEntry(e: unknown, i: number, where: string): void {
+  const at = `${where}: results[${i}]`;
+  if (!isObject(e)) fail(at, 'not an object');
+  for (const f of ['key', 'scenario', 'case', 'runtime', 'kind'] as const)
+    if (typeof e[f] !== 'string') fail(at, `'${f}' is not a string`);
+  if (!STATUSES.has(e.status as EntryStatus)) fail(at, `status '${String(e.status)}' is not ok|failed|skipped|timeout`);
+  if (!isObject(e.params)) fail(at, "'params' is not an object");
+  const m = e.metric;
+  if (!isObject(m) || typeof m.unit !== 'string' || (m.better !== 'lower' && m.better !== 'higher'))
+    fail(at, "'metric' needs a unit and better: lower|higher");
+  if (!Array.isArray(e.forks)) fail(at, "'forks' is not an array");
+  for (const fork of e.forks) {
+    if (!isObject(fork) || !Array.isArray(fork.samples) || fork.samples.some((s) => typeof s !== 'number'))
+      fail(at, 'a fork has no numeric samples array');
+  }
+  if (e.status === 'ok') {
+    const s = e.stats;
+    if (!isObject(s) || typeof s.median !== 'number' || !isObject(s.ci)) fail(at, "status ok but no 'stats'");
+  }
+}
+
+/** Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. */
+export function validateResultFile(data: unknown, where = 'result file'): ResultFile {
+  if (!isObject(data)) fail(where, 'not a JSON object');
+  if (data.schema !== RESULT_SCHEMA)
+    fail(where, `schema is ${JSON.stringify(data.schema ?? null)}, expected "${RESULT_SCHEMA}"`);
+  if (!isObject(data.run) || typeof data.run.id !== 'string') fail(where, "'run.id' missing");
+  if (!isObject(data.machine)) fail(where, "'machine' missing");
+  if (!Array.isArray(data.runtimes)) fail(where, "'runtimes' is not an array");
+  if (!isObject(data.config)) fail(where, "'config' missing");
+  if (!Array.isArray(data.results)) fail(where, "'results' is not an array");
+  for (const [i, e] of data.results.entries()) validateEntry(e, i, where);
+  return data as unknown as ResultFile;
+}
+
+/** Stable key of a cell: params sorted by name so the key does not depend on declaration order. */
+export function entryKey(scenario: string, caseName: string, params: Params, runtime: string): string {
+  const p = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join(',');
+  return `${scenario}/${caseName}/${p}/${runtime}`;
+}
+
+/** Removes the password from a connection string: postgres://u:secret@h/db -> postgres://u@h/db */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1@');
+  }
+}

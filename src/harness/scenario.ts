@@ -1,0 +1,105 @@
+/**
+ * The scenario API (DESIGN.md, contract 2). A scenario is written once against this and runs
+ * unchanged on every runtime; the harness discovers scenario modules, it never imports them by path.
+ */
+import type { RuntimeAdapter } from '../runtimes/types.js';
+
+export type ScenarioKind = 'micro' | 'throughput' | 'process';
+export type Requirement = 'postgres' | 'http' | 'workers';
+export type ParamValue = number | string | boolean;
+export type ParamMatrix = Record<string, readonly ParamValue[]>;
+export type Params = Record<string, ParamValue>;
+
+/** Addresses of the real services a scenario `requires`; passwords are present here only. */
+export interface Services {
+  /** postgres://user:password@127.0.0.1:port/db */
+  postgres?: { url: string; schema: string };
+  /** base URL of the HTTP target server, e.g. http://127.0.0.1:40123 */
+  http?: { url: string };
+}
+
+export interface Metric {
+  name: string;
+  unit: string;
+  better: 'lower' | 'higher';
+}
+
+/** Everything a case, setup, teardown and verify see. */
+export interface CaseContext<S = unknown> {
+  readonly scenario: string;
+  readonly caseName: string;
+  readonly params: Params;
+  readonly runtime: RuntimeAdapter;
+  readonly services: Services;
+  readonly quick: boolean;
+  /** what setup() returned */
+  readonly state: S;
+  /** marks this cell skipped (e.g. the runtime lacks a feature): throws, never returns */
+  skip(reason: string): never;
+  /** records a secondary figure (peak heap, attempts per success, ...) next to the main metric */
+  record(name: string, value: number, unit: string): void;
+}
+
+/** The measured operation. Its result is sunk so the engine cannot eliminate it (PITFALLS 5). */
+export type Op = () => unknown;
+
+export type CaseFn<S> = (ctx: CaseContext<S>) => Op | Promise<Op>;
+
+export interface VerifyContext<S = unknown> extends CaseContext<S> {
+  /** the op that was measured; verify may call it once more and check what it returns */
+  readonly op: Op;
+}
+
+export interface ScenarioDefinition<S = unknown> {
+  id: string;
+  title: string;
+  /** the seed section this scenario implements */
+  pattern: string;
+  kind: ScenarioKind;
+  params?: ParamMatrix;
+  /** replaces some params' values under --quick */
+  quick?: ParamMatrix;
+  cases: Record<string, CaseFn<S>>;
+  /** overrides the kind's default metric (micro: time/op in ns; throughput: ops/s; process: ms) */
+  metric?: Metric;
+  requires?: readonly Requirement[];
+  /** per process, before the case is built */
+  setup?: (ctx: CaseContext<undefined>) => S | Promise<S>;
+  teardown?: (ctx: CaseContext<S>) => void | Promise<void>;
+  /** checks the scenario's invariant after measuring; throws if it is broken */
+  verify?: (ctx: VerifyContext<S>) => void | Promise<void>;
+}
+
+export interface Scenario<S = unknown> extends ScenarioDefinition<S> {
+  readonly __asyncbenchScenario: 1;
+}
+
+const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+export function defineScenario<S = unknown>(definition: ScenarioDefinition<S>): Scenario<S> {
+  if (!ID_PATTERN.test(definition.id)) throw new Error(`scenario id '${definition.id}' is not kebab-case`);
+  if (Object.keys(definition.cases).length === 0) throw new Error(`scenario '${definition.id}' has no cases`);
+  for (const key of Object.keys(definition.quick ?? {})) {
+    if (!definition.params || !(key in definition.params))
+      throw new Error(`scenario '${definition.id}': quick param '${key}' is not in params`);
+  }
+  return { ...definition, __asyncbenchScenario: 1 };
+}
+
+export function isScenario(value: unknown): value is Scenario {
+  return typeof value === 'object' && value !== null && (value as Scenario).__asyncbenchScenario === 1;
+}
+
+/** Thrown by ctx.skip(); the harness records the cell as skipped with the reason. */
+export class SkipCase extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'SkipCase';
+  }
+}
+
+export function defaultMetric(kind: ScenarioKind): Metric {
+  if (kind === 'micro') return { name: 'time per op', unit: 'ns', better: 'lower' };
+  if (kind === 'throughput') return { name: 'throughput', unit: 'ops/s', better: 'higher' };
+  return { name: 'duration', unit: 'ms', better: 'lower' };
+}

@@ -1,0 +1,93 @@
+/**
+ * The closed-loop throughput driver (DESIGN.md, kind `throughput`): `concurrency` workers each call
+ * the op back to back, so exactly that many ops are in flight; a warmup runs first with the same
+ * load, then the measuring window. Every op's latency goes into an HDR histogram; completions are
+ * counted per interval, so a series that drifts (a pool degrading, JIT tiering late) shows.
+ */
+import hdr from 'hdr-histogram-js';
+import type { LatencyPercentiles } from '../harness/result-file.js';
+import type { Op } from '../harness/scenario.js';
+import { isSteady } from './stats.js';
+import type { ThroughputOptions, ThroughputSeries } from './types.js';
+
+/** Latencies are recorded in whole microseconds, up to one hour. */
+const MAX_LATENCY_US = 3_600_000_000;
+
+function latencyHistogram() {
+  // The pure-JS build: the WebAssembly one needs an async init and is not needed at these rates.
+  return hdr.build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: MAX_LATENCY_US,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+}
+
+type Histogram = ReturnType<typeof latencyHistogram>;
+
+function percentiles(histogram: Histogram): LatencyPercentiles {
+  // A percentile is its bucket's highest equivalent value, which can lie just above the exact max.
+  const at = (q: number) => Math.min(histogram.getValueAtPercentile(q), histogram.maxValue) / 1000;
+  return {
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: histogram.maxValue / 1000,
+    count: histogram.totalCount,
+  };
+}
+
+/**
+ * The measuring window is cut into whole intervals (at least one); an interval count rather than
+ * a remainder keeps every sample's denominator the same.
+ */
+function intervalLayout(durationMs: number, intervalMs: number): { count: number; lengthMs: number } {
+  const count = Math.max(1, Math.round(durationMs / intervalMs));
+  return { count, lengthMs: durationMs / count };
+}
+
+export async function runThroughput(op: Op, options: ThroughputOptions): Promise<ThroughputSeries> {
+  const { concurrency, warmupMs, durationMs, intervalMs, clock } = options;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+  const layout = intervalLayout(durationMs, intervalMs);
+  const completions = new Array<number>(layout.count).fill(0);
+  const histogram = latencyHistogram();
+  const measureFrom = clock.now() + warmupMs;
+  const measureUntil = measureFrom + durationMs;
+  let failure: { error: unknown } | null = null;
+
+  const worker = async () => {
+    // Stop starting ops at the end of the window (or after any op failed); ops in flight finish,
+    // so teardown never closes a pool under a running query.
+    while (failure === null) {
+      const started = clock.now();
+      if (started >= measureUntil) return;
+      try {
+        await op();
+      } catch (error) {
+        failure ??= { error };
+        return;
+      }
+      const ended = clock.now();
+      // Latency: every op started inside the window (also those that end after it, so a slow
+      // tail is not cut off). Throughput: completions inside the window, by interval.
+      if (started >= measureFrom)
+        histogram.recordValue(Math.min(MAX_LATENCY_US, Math.max(1, Math.round((ended - started) * 1000))));
+      if (ended >= measureFrom && ended < measureUntil)
+        completions[Math.min(layout.count - 1, Math.floor((ended - measureFrom) / layout.lengthMs))]++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
+
+  const samples = completions.map((n) => (n * 1000) / layout.lengthMs);
+  return {
+    samples,
+    steady: isSteady(samples),
+    latency: percentiles(histogram),
+    ops: completions.reduce((a, b) => a + b, 0),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * AsyncQueue: asyncio.Queue for JavaScript. Bounded by `maxsize` (0 = unbounded): put() waits while
+ * the queue is full (backpressure), get() waits while it is empty; taskDone()/join() count finished
+ * items; close() ends it: waiting producers reject, consumers drain what is left and then end.
+ *
+ * O(1) per operation: items and waiters sit in ring buffers. An item is handed straight to a
+ * waiting consumer (and a waiting producer's item moves straight into a freed slot), so waiters are
+ * served in FIFO order and a woken consumer cannot lose its item to a later getNowait(). put() on a
+ * non-full queue allocates nothing (it returns a shared settled promise); tryPut() lets a hot
+ * producer skip even the await.
+ */
+import { Deferred } from './deferred.js';
+import { Deque } from './deque.js';
+import { RESOLVED } from './scheduling.js';
+
+export class QueueClosedError extends Error {
+  override name = 'QueueClosedError';
+  constructor() {
+    super('the queue is closed');
+  }
+}
+export class QueueFullError extends Error {
+  override name = 'QueueFullError';
+  constructor() {
+    super('the queue is full');
+  }
+}
+export class QueueEmptyError extends Error {
+  override name = 'QueueEmptyError';
+  constructor() {
+    super('the queue is empty');
+  }
+}
+
+/** a waiting consumer: get() wants the item, an iterator wants an IteratorResult */
+class Getter<T> extends Deferred<T | IteratorResult<T, undefined>> {
+  constructor(readonly forIterator: boolean) {
+    super();
+  }
+}
+
+class Putter<T> extends Deferred<void> {
+  constructor(readonly item: T) {
+    super();
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+export class AsyncQueue<T> implements AsyncIterable<T> {
+  readonly maxsize: number;
+  private readonly items: Deque<T>;
+  private readonly getters = new Deque<Getter<T>>();
+  private readonly putters = new Deque<Putter<T>>();
+  private unfinished = 0;
+  private joiner: Deferred<void> | undefined = undefined;
+  private isClosed = false;
+
+  constructor(maxsize = 0) {
+    if (!Number.isInteger(maxsize) || maxsize < 0) throw new RangeError(`maxsize must be an integer >= 0, got ${maxsize}`);
+    this.maxsize = maxsize;
+    this.items = new Deque<T>(maxsize === 0 ? 16 : Math.min(maxsize, 1024));
+  }
+
+  /** items in the queue now (never more than maxsize when bounded) */
+  get size(): number {
+    return this.items.length;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  empty(): boolean {
+    return this.items.length === 0;
+  }
+
+  full(): boolean {
+    return this.maxsize > 0 && this.items.length >= this.maxsize;
+  }
+
+  /** adds the item if there is room and returns true; false when full; throws QueueClosedError once closed */
+  tryPut(item: T): boolean {
+    if (this.isClosed) throw new QueueClosedError();
+    if (this.getters.length > 0) {
+      // a consumer waits, so the queue is empty: hand the item over directly
+      this.unfinished++;
+      const getter = this.getters.shift() as Getter<T>;
+      getter.resolve(getter.forIterator ? { value: item, done: false } : item);
+      return true;
+    }
+    if (this.maxsize > 0 && this.items.length >= this.maxsize) return false;
+    this.unfinished++;
+    this.items.push(item);
+    return true;
+  }
+
+  /** throws QueueFullError when full */
+  putNowait(item: T): void {
+    if (!this.tryPut(item)) throw new QueueFullError();
+  }
+
+  /** resolves once the item is in the queue; waits while full; rejects with QueueClosedError once closed */
+  put(item: T): Promise<void> {
+    if (this.isClosed) return Promise.reject(new QueueClosedError());
+    if (this.tryPut(item)) return RESOLVED;
+    const putter = new Putter(item);
+    this.putters.push(putter);
+    return putter.promise;
+  }
+
+  /** the oldest item; throws QueueEmptyError when empty, QueueClosedError when closed and drained */
+  getNowait(): T {
+    if (this.items.length > 0) return this.take();
+    throw this.isClosed ? new QueueClosedError() : new QueueEmptyError();
+  }
+
+  /** the oldest item; waits while empty; rejects with QueueClosedError when closed and drained */
+  get(): Promise<T> {
+    if (this.items.length > 0) return Promise.resolve(this.take());
+    if (this.isClosed) return Promise.reject(new QueueClosedError());
+    const getter = new Getter<T>(false);
+    this.getters.push(getter);
+    return getter.promise as Promise<T>;
+  }
+
+  /** marks one item taken earlier as processed (asyncio's task_done) */
+  taskDone(): void {
+    if (this.unfinished === 0) throw new Error('taskDone() called more times than items were put');
+    if (--this.unfinished > 0) return;
+    const joiner = this.joiner;
+    this.joiner = undefined;
+    joiner?.resolve();
+  }
+
+  /** resolves when every item put so far has been marked with taskDone() */
+  join(): Promise<void> {
+    if (this.unfinished === 0) return RESOLVED;
+    this.joiner ??= new Deferred<void>();
+    return this.joiner.promise;
+  }
+
+  /**
+   * Ends the queue: waiting and later put() calls reject with QueueClosedError (a waiting producer's
+   * item is not added); consumers still get the items left, then get() rejects and iteration ends.
+   */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    while (this.putters.length > 0) (this.putters.shift() as Putter<T>).reject(new QueueClosedError());
+    while (this.getters.length > 0) {
+      const getter = this.getters.shift() as Getter<T>;
+      if (getter.forIterator) getter.resolve(DONE);
+      else getter.reject(new QueueClosedError());
+    }
+  }
+
+  /** `for await (const item of queue)`: takes items until the queue is closed and drained; break leaves the queue open */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return new QueueIterator(this);
+  }
+
+  /** @internal the next IteratorResult, without an intermediate get() promise */
+  nextResult(): Promise<IteratorResult<T, undefined>> {
+    if (this.items.length > 0) return Promise.resolve({ value: this.take(), done: false });
+    if (this.isClosed) return Promise.resolve(DONE);
+    const getter = new Getter<T>(true);
+    this.getters.push(getter);
+    return getter.promise as Promise<IteratorResult<T, undefined>>;
+  }
+
+  private take(): T {
+    const item = this.items.shift() as T;
+    if (this.putters.length > 0) {
+      // a producer waits for the slot just freed: move its item in
+      const putter = this.putters.shift() as Putter<T>;
+      this.unfinished++;
+      this.items.push(putter.item);
+      putter.resolve();
+    }
+    return item;
+  }
+}
+
+class QueueIterator<T> implements AsyncIterableIterator<T> {
+  constructor(private readonly queue: AsyncQueue<T>) {}
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    return this.queue.nextResult();
+  }
+
+  return(): Promise<IteratorResult<T, undefined>> {
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Deferring work to a later microtask or a later event-loop turn, portably (no process.*, Deno.*,
+ * Bun.*). A turn is deferred with setImmediate where the runtime has it and with a MessageChannel
+ * otherwise; never with setTimeout(0), which measures the runtimes' 1-4 ms timer clamps (PITFALLS 2).
+ */
+import { Deque } from './deque.js';
+
+/**
+ * When a task's body starts:
+ * - 'eager': synchronously inside createTask, up to its first await (Python's eager_task_factory);
+ * - 'microtask': in a later microtask, before the event loop runs anything else;
+ * - 'macrotask': one event-loop turn later, as Python's default create_task costs one loop iteration.
+ */
+export type StartPolicy = 'eager' | 'microtask' | 'macrotask';
+
+/** A settled promise shared by every fast path that has nothing to wait for: no allocation per call. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
+type Callback = () => void;
+type TurnScheduler = (callback: Callback) => void;
+
+/**
+ * A scheduler over one MessageChannel. Callbacks queue in a ring buffer and one message per batch
+ * drains them, so the cost of a message is shared by everything deferred in the same turn.
+ * Callbacks queued while a batch drains run in the next turn, never in the current one.
+ */
+export function channelTurnScheduler(): TurnScheduler {
+  const pending = new Deque<Callback>();
+  let channel: MessageChannel | undefined;
+  let posted = false;
+  const drain = () => {
+    posted = false;
+    for (let n = pending.length; n > 0; n--) (pending.shift() as Callback)();
+  };
+  return (callback) => {
+    if (channel === undefined) {
+      channel = new MessageChannel();
+      channel.port1.onmessage = drain;
+      // A listening port keeps Node's event loop alive; unref() (where it exists) lets the process exit.
+      (channel.port1 as { unref?: () => void }).unref?.();
+    }
+    pending.push(callback);
+    if (!posted) {
+      posted = true;
+      channel.port2.postMessage(null);
+    }
+  };
+}
+
+const nativeSetImmediate = (globalThis as { setImmediate?: (callback: Callback) => unknown }).setImmediate;
+
+/** Runs `callback` one event-loop turn from now (setImmediate, else a MessageChannel). */
+export const onNextTurn: TurnScheduler =
+  typeof nativeSetImmediate === 'function' ? (callback) => void nativeSetImmediate(callback) : channelTurnScheduler();
+
+/** Resolves one event-loop turn from now. */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => onNextTurn(resolve));
+}

@@ -1,0 +1,63 @@
+/**
+ * Semaphore (asyncio.Semaphore): at most `permits` holders at once; acquire() waits in FIFO order.
+ * A released permit goes straight to the longest waiter, so a later tryAcquire() cannot overtake it.
+ * Like asyncio.Semaphore (not BoundedSemaphore), release() beyond the initial count adds a permit.
+ */
+import { Deferred } from './deferred.js';
+import { Deque } from './deque.js';
+import { RESOLVED } from './scheduling.js';
+
+export class Semaphore {
+  private permits: number;
+  private readonly waiters = new Deque<Deferred<void>>();
+
+  constructor(permits: number) {
+    if (!Number.isInteger(permits) || permits < 0) throw new RangeError(`permits must be an integer >= 0, got ${permits}`);
+    this.permits = permits;
+  }
+
+  /** permits free now */
+  get available(): number {
+    return this.permits;
+  }
+
+  /** acquire() calls waiting for a permit */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** takes a permit if one is free without waiting */
+  tryAcquire(): boolean {
+    if (this.permits === 0) return false;
+    this.permits--;
+    return true;
+  }
+
+  /** resolves holding a permit; allocates nothing when one is free */
+  acquire(): Promise<void> {
+    if (this.permits > 0) {
+      this.permits--;
+      return RESOLVED;
+    }
+    const waiter = new Deferred<void>();
+    this.waiters.push(waiter);
+    return waiter.promise;
+  }
+
+  release(): void {
+    const waiter = this.waiters.shift();
+    if (waiter === undefined) this.permits++;
+    else waiter.resolve();
+  }
+
+  /** runs fn holding a permit, releasing it however fn ends (`async with sem:`) */
+  async use<R>(fn: () => R | PromiseLike<R>): Promise<R> {
+    if (this.permits > 0) this.permits--;
+    else await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+}

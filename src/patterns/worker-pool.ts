@@ -1,0 +1,188 @@
+/**
+ * A fixed-size worker pool: the JavaScript answer to the seed's `asyncio.to_thread` for CPU-bound
+ * work. Tasks wait in a FIFO queue and go, one at a time, to whichever worker is idle; each task has
+ * its own promise, so `map` returns results in submission order whatever order they finish in.
+ * A worker that throws an uncaught error or dies is replaced, and the task it held is rejected with
+ * a WorkerTaskError (the pool never retries: a task may have had side effects).
+ *
+ * The pool speaks a small protocol with its worker modules; a worker module implements it with
+ * `serveTasks(port, handler)`. Only the WorkerHandle/WorkerPort interfaces are used, so the pool runs
+ * unchanged over node:worker_threads and Web Workers.
+ */
+import type { RuntimeAdapter, WorkerHandle, WorkerPort } from '../runtimes/types.js';
+import { Deferred } from './deferred.js';
+import { Deque } from './deque.js';
+
+const READY = 'ready';
+const TASK = 'task';
+const RESULT = 'result';
+const FAILED = 'failed';
+
+type ToWorker = { t: typeof TASK; id: number; input: unknown };
+type FromWorker = { t: typeof READY } | { t: typeof RESULT; id: number; value: unknown } | { t: typeof FAILED; id: number; message: string };
+
+/** A task failed: its handler threw, its worker died, or the pool was closed before it ran. */
+export class WorkerTaskError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerTaskError';
+  }
+}
+
+export interface WorkerPoolOptions {
+  runtime: Pick<RuntimeAdapter, 'spawnWorker'>;
+  /** a worker module that calls serveTasks() */
+  module: string | URL;
+  size: number;
+  workerData?: unknown;
+}
+
+interface PendingTask {
+  id: number;
+  input: unknown;
+  transfer?: Transferable[];
+  result: Deferred<unknown>;
+}
+
+interface Slot {
+  handle: WorkerHandle;
+  ready: Deferred<void>;
+  isReady: boolean;
+  task: PendingTask | null;
+}
+
+export class WorkerPool<In = unknown, Out = unknown> {
+  readonly size: number;
+  private readonly options: WorkerPoolOptions;
+  private readonly slots: Slot[] = [];
+  private readonly queue = new Deque<PendingTask>();
+  private nextId = 0;
+  private closed = false;
+  /** set when a worker died before it was ready: the module cannot start, replacing it would loop */
+  private broken: Error | null = null;
+  /** workers replaced after they threw or died */
+  replaced = 0;
+
+  constructor(options: WorkerPoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a positive integer, got ${options.size}`);
+    this.options = options;
+    this.size = options.size;
+    for (let i = 0; i < options.size; i++) this.slots.push(this.spawn(i));
+  }
+
+  /** Pre-warm: resolves once every worker has started and said it is ready. */
+  async ready(): Promise<void> {
+    for (let i = 0; i < this.slots.length; i++) {
+      // a slot may be replaced while we wait: await until the slot now at i is ready
+      while (!this.slots[i].isReady) {
+        if (this.broken) throw this.broken;
+        if (this.closed) throw new WorkerTaskError('the pool was closed');
+        await this.slots[i].ready.promise;
+      }
+    }
+  }
+
+  run(input: In, transfer?: Transferable[]): Promise<Out> {
+    if (this.closed) return Promise.reject(new WorkerTaskError('the pool is closed'));
+    if (this.broken) return Promise.reject(this.broken);
+    const task: PendingTask = { id: this.nextId++, input, transfer, result: new Deferred() };
+    this.queue.push(task);
+    this.dispatch();
+    return task.result.promise as Promise<Out>;
+  }
+
+  /** Runs every input; the results come back in input order. */
+  map(inputs: readonly In[]): Promise<Out[]> {
+    return Promise.all(inputs.map((input) => this.run(input)));
+  }
+
+  /** Terminates the workers; queued and running tasks are rejected. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failQueued(new WorkerTaskError('the pool was closed'));
+    await Promise.all(
+      this.slots.map((slot) => {
+        slot.task?.result.reject(new WorkerTaskError('the pool was closed while the task ran'));
+        slot.task = null;
+        slot.ready.resolve();
+        return slot.handle.terminate();
+      }),
+    );
+  }
+
+  private spawn(index: number): Slot {
+    const handle = this.options.runtime.spawnWorker(this.options.module, { workerData: this.options.workerData });
+    const slot: Slot = { handle, ready: new Deferred(), isReady: false, task: null };
+    // a pre-warm waiter may never come; the slot's death must not become an unhandled rejection
+    slot.ready.promise.catch(() => {});
+    handle.onMessage((message) => this.receive(slot, message as FromWorker));
+    handle.onError((error) => this.lose(index, slot, error));
+    return slot;
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    if (message.t === READY) {
+      slot.isReady = true;
+      slot.ready.resolve();
+    } else {
+      const task = slot.task;
+      if (!task || task.id !== message.id) return;
+      slot.task = null;
+      if (message.t === RESULT) task.result.resolve(message.value);
+      else task.result.reject(new WorkerTaskError(message.message));
+    }
+    this.dispatch();
+  }
+
+  /** A worker threw an uncaught error or died: fail its task and put a fresh worker in its place. */
+  private lose(index: number, slot: Slot, error: Error): void {
+    if (this.closed || this.slots[index] !== slot) return;
+    slot.task?.result.reject(new WorkerTaskError(`the worker died while running the task: ${error.message}`));
+    slot.task = null;
+    void slot.handle.terminate().catch(() => {});
+    if (!slot.isReady) {
+      this.broken = new WorkerTaskError(`a worker failed to start: ${error.message}`);
+      this.failQueued(this.broken);
+      slot.ready.reject(this.broken);
+      return;
+    }
+    this.replaced++;
+    this.slots[index] = this.spawn(index);
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (!slot.isReady || slot.task) continue;
+      const task = this.queue.shift() as PendingTask;
+      slot.task = task;
+      slot.handle.postMessage({ t: TASK, id: task.id, input: task.input } satisfies ToWorker, task.transfer);
+    }
+  }
+
+  private failQueued(error: Error): void {
+    for (let task = this.queue.shift(); task; task = this.queue.shift()) task.result.reject(error);
+  }
+}
+
+/**
+ * The worker side: answers the pool's tasks with `handler`. A handler that throws fails its task
+ * only; the worker stays in the pool. Call it once, at the top of a worker module.
+ */
+export async function serveTasks<In, Out>(port: WorkerPort, handler: (input: In) => Out | Promise<Out>): Promise<void> {
+  await port.ready;
+  port.onMessage(async (message) => {
+    const task = message as ToWorker;
+    if (task?.t !== TASK) return;
+    let reply: FromWorker;
+    try {
+      reply = { t: RESULT, id: task.id, value: await handler(task.input as In) };
+    } catch (error) {
+      reply = { t: FAILED, id: task.id, message: error instanceof Error ? error.message : String(error) };
+    }
+    port.postMessage(reply);
+  });
+  port.postMessage({ t: READY } satisfies FromWorker);
+}

@@ -1,0 +1,114 @@
+/** Renders a Comparison as text (terminal), Markdown (pull-request comment, step summary) or JSON. */
+import type { ResultEntry, ResultFile } from '../harness/result-file.js';
+import type { Comparison, EntryComparison, Verdict } from './compare.js';
+import { entryLabel, escapeMarkdown, formatPercent, formatValue } from './format.js';
+
+export type CompareFormat = 'text' | 'md' | 'json';
+export const COMPARE_FORMATS: readonly CompareFormat[] = ['text', 'md', 'json'];
+
+const VERDICT_ORDER: Verdict[] = ['slower', 'faster', 'unstable', 'not comparable', 'unchanged'];
+const VERDICT_MARK: Record<Verdict, string> = { slower: '🔴 slower', faster: '🟢 faster', unstable: '🟡 unstable', 'not comparable': '⚪ not comparable', unchanged: 'unchanged' };
+
+export interface CompareSources {
+  base: { path: string; file: ResultFile };
+  head: { path: string; file: ResultFile };
+}
+
+function sorted(rows: EntryComparison[]): EntryComparison[] {
+  return [...rows].sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || a.key.localeCompare(b.key));
+}
+
+function median(entry: ResultEntry): string {
+  return entry.stats ? formatValue(entry.stats.median, entry.metric.unit) : entry.status;
+}
+
+function interval(row: EntryComparison): string {
+  return row.ci ? `[${formatPercent(row.ci.low)}, ${formatPercent(row.ci.high)}]` : '—';
+}
+
+function counts(comparison: Comparison): string {
+  const n = (v: Verdict) => comparison.rows.filter((r) => r.verdict === v).length;
+  const parts = VERDICT_ORDER.map((v) => `${n(v)} ${v}`);
+  return `${comparison.rows.length} compared: ${parts.join(', ')}; ${comparison.added.length} added, ${comparison.removed.length} removed`;
+}
+
+function describeRun(side: { path: string; file: ResultFile }): string {
+  const git = side.file.git ? ` @ ${side.file.git.commit.slice(0, 10)}${side.file.git.dirty ? ' (dirty)' : ''}` : '';
+  return `${side.path}${git} (${side.file.run.startedAt})`;
+}
+
+function method(comparison: Comparison): string {
+  const pct = (comparison.options.threshold * 100).toFixed(1).replace(/\.0$/, '');
+  return `Test: ${comparison.test}, ${comparison.options.resamples} resamples; change = head median / base median - 1. Threshold ${pct}%: slower/faster need an interval that excludes 0 and a change of at least the threshold.`;
+}
+
+export function renderCompareText(comparison: Comparison, sources: CompareSources): string {
+  const rows = sorted(comparison.rows).map((r) => [r.verdict, entryLabel(r.head), median(r.base), median(r.head), r.change === undefined ? '—' : formatPercent(r.change), interval(r), r.note ?? '']);
+  const header = ['verdict', 'entry', 'base', 'head', 'change', '95% CI', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const out = [`base: ${describeRun(sources.base)}`, `head: ${describeRun(sources.head)}`, ''];
+  out.push(...comparison.warnings.map((w) => `warning: ${w}`));
+  if (comparison.warnings.length) out.push('');
+  out.push(line(header), ...rows.map(line), '');
+  for (const e of comparison.added) out.push(`added:   ${entryLabel(e)}`);
+  for (const e of comparison.removed) out.push(`removed: ${entryLabel(e)}`);
+  out.push(counts(comparison), method(comparison));
+  return out.join('\n');
+}
+
+export function renderCompareMarkdown(comparison: Comparison, sources: CompareSources): string {
+  const out = ['## asyncbench compare', '', `**Base** ${escapeMarkdown(describeRun(sources.base))}  `, `**Head** ${escapeMarkdown(describeRun(sources.head))}`, ''];
+  for (const w of comparison.warnings) out.push(`> ⚠️ ${escapeMarkdown(w)}`);
+  if (comparison.warnings.length) out.push('');
+  out.push(`**${escapeMarkdown(counts(comparison))}**`, '');
+  const interesting = sorted(comparison.rows).filter((r) => r.verdict !== 'unchanged');
+  const table = (rows: EntryComparison[]) => [
+    '| verdict | entry | base | head | change | 95% CI | note |',
+    '|---|---|--:|--:|--:|--:|---|',
+    ...rows.map((r) => `| ${VERDICT_MARK[r.verdict]} | ${escapeMarkdown(entryLabel(r.head))} | ${escapeMarkdown(median(r.base))} | ${escapeMarkdown(median(r.head))} | ${r.change === undefined ? '—' : formatPercent(r.change)} | ${interval(r)} | ${escapeMarkdown(r.note ?? '')} |`),
+  ];
+  if (interesting.length) out.push(...table(interesting), '');
+  const unchanged = comparison.rows.filter((r) => r.verdict === 'unchanged');
+  if (unchanged.length) out.push(`<details><summary>${unchanged.length} unchanged</summary>`, '', ...table(sorted(unchanged)), '', '</details>', '');
+  const listed = (title: string, entries: ResultEntry[]) => (entries.length ? [`**${title}:** ${entries.map((e) => escapeMarkdown(entryLabel(e))).join(', ')}`, ''] : []);
+  out.push(...listed('Added', comparison.added), ...listed('Removed', comparison.removed));
+  out.push(`<sub>${escapeMarkdown(method(comparison))}</sub>`, '');
+  return out.join('\n');
+}
+
+export function renderCompareJson(comparison: Comparison, sources: CompareSources): string {
+  const side = (s: { path: string; file: ResultFile }) => ({ path: s.path, runId: s.file.run.id, startedAt: s.file.run.startedAt, git: s.file.git });
+  const row = (r: EntryComparison) => ({
+    key: r.key,
+    verdict: r.verdict,
+    ...(r.note ? { note: r.note } : {}),
+    metric: r.head.metric,
+    base: r.base.stats?.median ?? null,
+    head: r.head.stats?.median ?? null,
+    change: r.change ?? null,
+    ci: r.ci ?? null,
+  });
+  return JSON.stringify(
+    {
+      schema: 'asyncbench/compare@1',
+      base: side(sources.base),
+      head: side(sources.head),
+      test: comparison.test,
+      threshold: comparison.options.threshold,
+      resamples: comparison.options.resamples,
+      warnings: comparison.warnings,
+      rows: sorted(comparison.rows).map(row),
+      added: comparison.added.map((e) => e.key),
+      removed: comparison.removed.map((e) => e.key),
+    },
+    null,
+    2,
+  );
+}
+
+export const COMPARE_RENDERERS: Record<CompareFormat, (c: Comparison, s: CompareSources) => string> = {
+  text: renderCompareText,
+  md: renderCompareMarkdown,
+  json: renderCompareJson,
+};

@@ -1,0 +1,107 @@
+/** Number, name and text formatting shared by every report output. */
+import type { ResultEntry } from '../harness/result-file.js';
+import type { Params } from '../harness/scenario.js';
+
+const TIME_UNITS: [string, number][] = [
+  ['s', 1e9],
+  ['ms', 1e6],
+  ['µs', 1e3],
+  ['ns', 1],
+];
+const NS_PER: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
+
+function significant(x: number): string {
+  const abs = Math.abs(x);
+  if (abs >= 100) return x.toFixed(0);
+  if (abs >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+/** A value in its unit, times scaled to the most readable unit (1234 ns -> 1.23 µs). */
+export function formatValue(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return '—';
+  const scale = NS_PER[unit];
+  if (scale !== undefined) {
+    const ns = value * scale;
+    const [name, size] = TIME_UNITS.find(([, s]) => Math.abs(ns) >= s) ?? TIME_UNITS[TIME_UNITS.length - 1];
+    return `${significant(ns / size)} ${name}`;
+  }
+  if (Math.abs(value) >= 1e6) return `${significant(value / 1e6)}M ${unit}`;
+  if (Math.abs(value) >= 1e4) return `${significant(value / 1e3)}k ${unit}`;
+  return `${significant(value)} ${unit}`;
+}
+
+/** +12.3% / -4.0% */
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '—';
+  const pct = fraction * 100;
+  return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
+}
+
+/** hitRatio=0.5, tasks=1000 (sorted by name, like the entry key) */
+export function formatParams(params: Params): string {
+  const keys = Object.keys(params).sort();
+  return keys.length ? keys.map((k) => `${k}=${params[k]}`).join(', ') : '—';
+}
+
+/** The half-width of the median's 95% interval relative to the median: "±4.1%". */
+export function formatCiPercent(entry: ResultEntry): string {
+  if (!entry.stats) return '';
+  const { median, ci } = entry.stats;
+  const half = (ci.high - ci.low) / 2 / Math.abs(median || 1);
+  return `±${(half * 100).toFixed(1)}%`;
+}
+
+/** The median with its interval: "1.23 µs ±4.1%". */
+export function formatCentre(entry: ResultEntry): string {
+  if (!entry.stats) return entry.status;
+  return `${formatValue(entry.stats.median, entry.metric.unit)} ${formatCiPercent(entry)}`;
+}
+
+/**
+ * How many times worse than the best measured entry of `group` this one is (1 = the best), in the
+ * metric's own direction; undefined when it has no statistics.
+ */
+export function relativeToBest(entry: ResultEntry, group: readonly ResultEntry[]): number | undefined {
+  if (!entry.stats) return undefined;
+  const medians = group.flatMap((e) => (e.stats && e.metric.unit === entry.metric.unit ? [e.stats.median] : []));
+  const lower = entry.metric.better === 'lower';
+  const best = lower ? Math.min(...medians) : Math.max(...medians);
+  return lower ? entry.stats.median / best : best / entry.stats.median;
+}
+
+/** A label for people: scenario / case / params / runtime. */
+export function entryLabel(entry: ResultEntry): string {
+  const p = Object.keys(entry.params).length ? ` (${formatParams(entry.params)})` : '';
+  return `${entry.scenario}/${entry.case}${p} [${entry.runtime}]`;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: unknown): string {
+  return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+
+/** Makes text safe inside a Markdown table cell: no pipes, no line breaks, no inline HTML. */
+export function escapeMarkdown(text: unknown): string {
+  return String(text)
+    .replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, ' ');
+}
+
+/** Groups items by a key, keeping the order in which keys first appear. */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** "faster" means better in the metric's own direction. */
+export function speedRatio(value: number, reference: number, better: 'lower' | 'higher'): number {
+  return better === 'lower' ? reference / value : value / reference;
+}

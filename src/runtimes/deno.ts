@@ -1,0 +1,87 @@
+/**
+ * Deno: native APIs where Deno has its own (Deno.serve, signal listeners, memory, exit), the Web
+ * Worker for workers, and the Node compatibility layer for the rest (see node-compat.ts).
+ * Deno is reached through a cast of globalThis, so this module loads harmlessly on node and bun.
+ */
+import { nodeCompatMembers, v8Gc } from './node-compat.js';
+import type { HttpHandler, HttpServerHandle, RuntimeAdapter, Signal } from './types.js';
+import { importUndiciBare } from './undici.js';
+import { spawnWebWorker, webWorkerPort } from './web-worker.js';
+
+/** The part of the Deno namespace this adapter uses. */
+interface DenoGlobal {
+  version: { deno: string; v8: string };
+  args: string[];
+  execPath(): string;
+  exit(code: number): never;
+  memoryUsage(): { rss: number; heapUsed: number };
+  addSignalListener(signal: Signal, listener: () => void): void;
+  removeSignalListener(signal: Signal, listener: () => void): void;
+  permissions: { querySync(descriptor: { name: string }): { state: 'granted' | 'denied' | 'prompt' } };
+  serve(
+    options: { hostname: string; port: number; onListen: (addr: { port: number }) => void },
+    handler: HttpHandler,
+  ): { shutdown(): Promise<void> };
+}
+
+const PERMISSIONS = ['net', 'read', 'write', 'env', 'run', 'sys', 'ffi', 'import'] as const;
+
+function deno(): DenoGlobal {
+  return (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+}
+
+export function createDenoAdapter(): RuntimeAdapter {
+  const Deno = deno();
+  return {
+    ...nodeCompatMembers,
+    name: 'deno',
+    version: Deno.version.deno,
+    engine: { name: 'v8', version: Deno.version.v8 },
+    now: () => performance.now(),
+    gc: v8Gc,
+    memory() {
+      const { rss, heapUsed } = Deno.memoryUsage();
+      return { rss, heapUsed };
+    },
+    execPath: () => Deno.execPath(),
+    args: () => [...Deno.args],
+    flags: startupFlags(),
+    spawnWorker: spawnWebWorker,
+    workerPort: webWorkerPort,
+    onSignal(signal, listener) {
+      Deno.addSignalListener(signal, listener);
+      return () => Deno.removeSignalListener(signal, listener);
+    },
+    exit: (code) => Deno.exit(code),
+    serve: denoServe,
+    importUndici: importUndiciBare,
+  };
+}
+
+/**
+ * Deno does not expose its command line flags (process.execArgv is empty), so they are rebuilt from
+ * what is observable: the granted permissions and whether V8 exposes gc.
+ */
+function startupFlags(): string[] {
+  const granted = PERMISSIONS.filter((name) => deno().permissions.querySync({ name }).state === 'granted');
+  const gcFlag = typeof (globalThis as { gc?: unknown }).gc === 'function' ? ['--v8-flags=--expose-gc'] : [];
+  return [...gcFlag, ...granted.map((name) => `--allow-${name}`)];
+}
+
+async function denoServe(handler: HttpHandler, options: { port?: number } = {}): Promise<HttpServerHandle> {
+  let listening: (port: number) => void = () => {};
+  const port = new Promise<number>((resolve) => {
+    listening = resolve;
+  });
+  const server = deno().serve(
+    { hostname: '127.0.0.1', port: options.port ?? 0, onListen: (addr) => listening(addr.port) },
+    (request) => handler(request),
+  );
+  const bound = await port;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    // shutdown() stops accepting and resolves once in-flight requests have been answered
+    close: () => server.shutdown(),
+  };
+}

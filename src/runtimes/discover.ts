@@ -1,0 +1,174 @@
+/**
+ * Finds the runtimes a run can measure: the pinned devDependencies in node_modules/.bin (node, deno,
+ * bun), plus the host's own node when it is another version (listed, not run by default). Each is
+ * asked for its exact version and engine by one quick subprocess, all in parallel.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { jscEngine } from './bun.js';
+import type { EngineInfo, RuntimeName } from './types.js';
+
+export interface RuntimeExecutable {
+  /** 'node', 'deno', 'bun' for the pinned ones; 'node@20.20.2' for the host's node */
+  label: string;
+  name: RuntimeName;
+  executable: string;
+  version: string;
+  engine: EngineInfo;
+  /** args placed before the script path */
+  flags: string[];
+  /** environment the runtime is started with, on top of the parent's */
+  env: Record<string, string>;
+  notes: string[];
+  /** run when the user names no runtime */
+  default: boolean;
+}
+
+/**
+ * The flag set each runtime is measured with, recorded in every result (PITFALLS 11).
+ * - node: --expose-gc so the engines can force a collection before measuring (PITFALLS 7).
+ * - deno: the same through --v8-flags; an explicit permission set instead of -A, so what a
+ *   scenario may touch is stated: net (HTTP target, PostgreSQL), read (node_modules, scenario and
+ *   worker modules), write (the result channel, temp files), env (undici and the scenarios read
+ *   it), run (spawn: process scenarios, the harness's children), sys (os.cpus/hostname/userInfo,
+ *   which pg and the machine metadata ask for). --no-prompt turns a missing permission into an
+ *   error instead of a prompt that would hang a run on a terminal.
+ * - bun: nothing: Bun.gc(true) is always available and `bun FILE` runs FILE directly (`bun run
+ *   NAME` would prefer a package.json script of that name).
+ */
+const FLAGS: Record<RuntimeName, string[]> = {
+  node: ['--expose-gc'],
+  deno: [
+    'run',
+    '--v8-flags=--expose-gc',
+    '--no-prompt',
+    '--allow-net',
+    '--allow-read',
+    '--allow-write',
+    '--allow-env',
+    '--allow-run',
+    '--allow-sys',
+  ],
+  bun: [],
+};
+
+/**
+ * - DENO_NO_UPDATE_CHECK: no background request for a newer release during a measurement.
+ * - NO_COLOR: deno colours its error output even into a pipe; the harness keeps stderr as the
+ *   failure reason, which must stay readable.
+ */
+const ENV: Record<RuntimeName, Record<string, string>> = {
+  node: {},
+  deno: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+  bun: {},
+};
+
+const PROBE_TIMEOUT_MS = 15_000;
+
+export async function discoverRuntimes(projectRoot: string): Promise<RuntimeExecutable[]> {
+  const bin = join(resolve(projectRoot), 'node_modules', '.bin');
+  const pinned = (['node', 'deno', 'bun'] as const).map((name) => ({ name, path: join(bin, name) }));
+  const hostNode = findOnPath('node', resolve(projectRoot, 'node_modules'));
+  const found = await Promise.all([
+    ...pinned.map(({ name, path }) => (existsSync(path) ? probe(name, path, true) : undefined)),
+    hostNode ? probe('node', hostNode, false) : undefined,
+  ]);
+  const runtimes = found.filter((rt): rt is RuntimeExecutable => rt !== undefined);
+  return withoutDuplicateHostNode(runtimes);
+}
+
+export function runtimeCommand(
+  rt: RuntimeExecutable,
+  script: string,
+  args: readonly string[] = [],
+): { command: string; args: string[]; env: Record<string, string> } {
+  return { command: rt.executable, args: [...rt.flags, script, ...args], env: { ...rt.env } };
+}
+
+/** The host's node is listed only when it is another version than the pinned one. */
+function withoutDuplicateHostNode(runtimes: RuntimeExecutable[]): RuntimeExecutable[] {
+  const pinnedNode = runtimes.find((rt) => rt.name === 'node' && rt.default);
+  return runtimes.filter((rt) => rt.default || rt.version !== pinnedNode?.version);
+}
+
+/** The first `name` on PATH outside `excluded` (npm puts node_modules/.bin first on PATH). */
+function findOnPath(name: string, excluded: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '' || resolve(dir).startsWith(excluded)) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function probe(name: RuntimeName, path: string, isPinned: boolean): Promise<RuntimeExecutable | undefined> {
+  const executable = realExecutable(path);
+  try {
+    const identity = await identify(name, executable);
+    return {
+      label: isPinned ? name : `${name}@${identity.version}`,
+      name,
+      executable,
+      version: identity.version,
+      engine: identity.engine,
+      flags: [...FLAGS[name]],
+      env: { ...ENV[name] },
+      notes: [...identity.notes, ...(isPinned ? [] : ["the host's node, not the pinned devDependency"])],
+      default: isPinned,
+    };
+  } catch {
+    // a runtime that cannot even report its version is not usable: not listed
+    return undefined;
+  }
+}
+
+/** node_modules/.bin entries are symlinks to the real binaries; resolving them is one syscall. */
+function realExecutable(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+interface Identity {
+  version: string;
+  engine: EngineInfo;
+  notes: string[];
+}
+
+async function identify(name: RuntimeName, executable: string): Promise<Identity> {
+  switch (name) {
+    case 'node': {
+      const versions = JSON.parse(await run(executable, ['-p', 'JSON.stringify(process.versions)']));
+      return { version: versions.node, engine: { name: 'v8', version: versions.v8 }, notes: [] };
+    }
+    case 'deno': {
+      // deno 2.9.6 (stable, release, x86_64-unknown-linux-gnu)\nv8 15.0.245.2-rusty\ntypescript 6.0.3
+      const text = await run(executable, ['--version'], ENV.deno);
+      const version = /^deno (\S+)/m.exec(text)?.[1];
+      const v8 = /^v8 (\S+)/m.exec(text)?.[1];
+      if (!version || !v8) throw new Error(`unexpected deno --version output: ${text}`);
+      return { version, engine: { name: 'v8', version: v8 }, notes: [] };
+    }
+    case 'bun': {
+      const script =
+        'JSON.stringify({ version: Bun.version, revision: Bun.revision, webkit: process.versions.webkit })';
+      const info = JSON.parse(await run(executable, ['-p', script]));
+      return {
+        version: info.version,
+        engine: jscEngine(info.webkit),
+        notes: [`bun revision ${info.revision}`],
+      };
+    }
+  }
+}
+
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((done, fail) => {
+    execFile(command, args, { timeout: PROBE_TIMEOUT_MS, env: { ...process.env, ...env } }, (error, stdout) =>
+      error ? fail(error) : done(stdout.trim()),
+    );
+  });
+}

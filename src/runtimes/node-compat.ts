@@ -1,0 +1,42 @@
+/**
+ * Adapter members that node, deno and bun all provide through the Node API with the same meaning,
+ * so each adapter takes them from here and overrides only what its runtime does better natively.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { spawnChild } from './child-process.js';
+import type { RuntimeAdapter } from './types.js';
+
+export type NodeCompatMembers = Pick<
+  RuntimeAdapter,
+  'memory' | 'cpus' | 'env' | 'args' | 'spawn' | 'onSignal' | 'exit' | 'appendFileSync' | 'readFileSync'
+>;
+
+export const nodeCompatMembers: NodeCompatMembers = {
+  memory() {
+    const { rss, heapUsed } = process.memoryUsage();
+    return { rss, heapUsed };
+  },
+  // availableParallelism honours CPU affinity and, unlike os.cpus(), needs no --allow-sys on deno
+  cpus: () => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length),
+  env: (name) => process.env[name],
+  args: () => process.argv.slice(2),
+  spawn: spawnChild,
+  onSignal(signal, listener) {
+    process.on(signal, listener);
+    return () => {
+      process.off(signal, listener);
+    };
+  },
+  exit: (code) => process.exit(code),
+  appendFileSync: (path, text) => appendFileSync(path, text),
+  readFileSync: (path) => readFileSync(path, 'utf8'),
+};
+
+/** globalThis.gc, present when V8 was started with --expose-gc */
+export function v8Gc(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') return false;
+  gc();
+  return true;
+}

@@ -1,0 +1,98 @@
+/**
+ * serve() on node:http: each request becomes a Web Request, the handler's Response is written back.
+ * Request bodies are read whole into one buffer (cheaper than a web stream for the small bodies of
+ * a benchmark target); response bodies are streamed chunk by chunk with backpressure, so a
+ * streaming response (SSE, large files) is not buffered.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HttpHandler, HttpServerHandle } from './types.js';
+
+export async function serveNodeHttp(handler: HttpHandler, options: { port?: number } = {}): Promise<HttpServerHandle> {
+  let closing = false;
+  const server = createServer((req, res) => {
+    respond(handler, req, res, () => closing).catch((error) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(res.headersSent ? undefined : String(error));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // close() waits for open connections: idle keep-alive ones are closed now; a busy one would
+        // stay open after its response until the client drops it, so that response says
+        // `Connection: close` (see respond)
+        closing = true;
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function respond(
+  handler: HttpHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  closing: () => boolean,
+): Promise<void> {
+  const response = await handler(await toWebRequest(req));
+  if (closing()) res.shouldKeepAlive = false;
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 1) headers['set-cookie'] = cookies;
+  res.writeHead(response.status, response.statusText || undefined, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    if (!res.write(chunk.value)) await writable(res);
+    if (res.destroyed) {
+      // the client went away: stop the handler's stream instead of writing into the void
+      await reader.cancel();
+      return;
+    }
+  }
+  res.end();
+}
+
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function toWebRequest(req: IncomingMessage): Promise<Request> {
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  const method = req.method ?? 'GET';
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  return new Request(`http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, {
+    method,
+    headers,
+    body: hasBody ? await readBody(req) : undefined,
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

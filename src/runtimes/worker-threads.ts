@@ -1,0 +1,44 @@
+/**
+ * Workers over node:worker_threads (node, and bun: see bun.ts for why). workerData travels with
+ * the Worker's construction, so the worker's port is ready at once.
+ */
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+import type { WorkerHandle, WorkerPort } from './types.js';
+import { workerModuleUrl } from './worker-url.js';
+
+export function spawnThreadWorker(module: string | URL, options: { workerData?: unknown } = {}): WorkerHandle {
+  const worker = new Worker(workerModuleUrl(module), { workerData: options.workerData });
+  let terminated = false;
+  let failed = false;
+  const errorListeners: ((error: Error) => void)[] = [];
+  const fail = (error: Error) => {
+    if (failed || terminated) return;
+    failed = true;
+    for (const listener of errorListeners) listener(error);
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => {
+    if (code !== 0) fail(new Error(`worker exited with code ${code}`));
+  });
+  return {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer as never),
+    onMessage: (listener) => worker.on('message', listener),
+    onError: (listener) => errorListeners.push(listener),
+    async terminate() {
+      terminated = true;
+      await worker.terminate();
+    },
+  };
+}
+
+export function threadWorkerPort(): WorkerPort {
+  const port = parentPort;
+  if (!port) throw new Error('workerPort() called outside a worker');
+  return {
+    postMessage: (message, transfer) => port.postMessage(message, transfer as never),
+    onMessage: (listener) => port.on('message', listener),
+    ready: Promise.resolve(),
+    workerData,
+    close: () => port.close(),
+  };
+}

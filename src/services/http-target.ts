@@ -1,0 +1,61 @@
+/**
+ * Starts and stops the HTTP target server process (dist/services/http-target-server.js) for a run.
+ */
+import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
+
+export interface HttpTargetService {
+  /** e.g. http://127.0.0.1:40123 */
+  url: string;
+  pid: number;
+  /** idempotent */
+  stop(): Promise<void>;
+}
+
+/** How to run the server script on the chosen runtime (the orchestrator's runtimeCommand()). */
+export interface ServerCommand {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+const START_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 3_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function stopChild(child: ChildHandle): Promise<void> {
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+export async function startHttpTarget(host: RuntimeAdapter, server: ServerCommand): Promise<HttpTargetService> {
+  // its own process group, so a kill reaches anything it started
+  const child = host.spawn(server.command, server.args, { env: server.env, stdout: 'pipe', stderr: 'pipe', group: true });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= stopChild(child);
+    return stopping;
+  };
+  try {
+    const line = await withTimeout(
+      child.waitForLine((l) => l.trim() !== ''),
+      START_TIMEOUT_MS,
+      'the HTTP target server did not print its port',
+    );
+    const port = Number(line.trim());
+    if (!Number.isInteger(port) || port <= 0) throw new Error(`the HTTP target server printed '${line.trim()}' instead of its port`);
+    return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop };
+  } catch (error) {
+    await stop();
+    const stderr = child.stderr().trim().slice(-400);
+    throw new Error(`${(error as Error).message}${stderr ? `: ${stderr}` : ''}`);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The part of `pg` (node-postgres) asyncbench uses. The package ships no types and @types/pg is not
+ * a dependency; this declares just what the services, the db-pool scenario and their tests call.
+ */
+declare module 'pg' {
+  export interface QueryResultRow {
+    [column: string]: unknown;
+  }
+  export interface QueryResult<R extends QueryResultRow = QueryResultRow> {
+    rows: R[];
+    rowCount: number | null;
+  }
+  export interface ClientConfig {
+    connectionString?: string;
+    application_name?: string;
+  }
+  export interface PoolConfig extends ClientConfig {
+    max?: number;
+    idleTimeoutMillis?: number;
+  }
+  interface Queryable {
+    query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  }
+  export class Client implements Queryable {
+    constructor(config?: ClientConfig);
+    connect(): Promise<void>;
+    query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+    end(): Promise<void>;
+  }
+  export class Pool implements Queryable {
+    constructor(config?: PoolConfig);
+    readonly totalCount: number;
+    query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+    on(event: 'error', listener: (error: Error) => void): this;
+    end(): Promise<void>;
+  }
+  const pg: { Client: typeof Client; Pool: typeof Pool };
+  export default pg;
+}

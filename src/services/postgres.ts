@@ -1,0 +1,115 @@
+/**
+ * The PostgreSQL a run measures against: an embedded server started for the run, or the server of
+ * DATABASE_URL. Either way the scenarios get a schema of their own holding the seeded `users`
+ * table, and stop() leaves nothing behind (the embedded server and its directory, or the schema).
+ */
+import { randomBytes } from 'node:crypto';
+import pg, { type Client } from 'pg';
+import { redactUrl } from '../harness/result-file.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+export const USERS_ROWS = 10_000;
+
+export interface PostgresService {
+  /** connection string with the password: handed to the measuring processes only */
+  url: string;
+  /** the schema holding `users`; scenarios qualify the table with it */
+  schema: string;
+  /** what a result file or a log may show: no password */
+  describe(): PostgresDescription;
+  /** idempotent */
+  stop(): Promise<void>;
+}
+
+export interface PostgresDescription {
+  origin: 'embedded' | 'DATABASE_URL';
+  url: string;
+  schema: string;
+  version: string;
+  /** ms: initdb, server start and seeding (embedded), or seeding alone */
+  startup: Record<string, number>;
+}
+
+/** A quoted SQL identifier; the schema names here are generated, this only guards against surprises. */
+function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: 'asyncbench-setup' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** 10 000 users, a third of them inactive, indexed on `active` (the parameterised query's filter). */
+async function seed(client: Client, schema: string): Promise<void> {
+  const s = ident(schema);
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await client.query(`DROP TABLE IF EXISTS ${s}.users`);
+  await client.query(`CREATE TABLE ${s}.users (id integer PRIMARY KEY, name text NOT NULL, email text NOT NULL, active boolean NOT NULL)`);
+  await client.query(
+    `INSERT INTO ${s}.users SELECT i, 'user ' || i, 'user' || i || '@example.test', i % 3 <> 0 FROM generate_series(1, ${USERS_ROWS}) AS i`,
+  );
+  await client.query(`CREATE INDEX ON ${s}.users (active)`);
+  await client.query(`ANALYZE ${s}.users`);
+}
+
+async function serverVersion(client: Client): Promise<string> {
+  const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+  return rows[0].server_version;
+}
+
+async function useExisting(databaseUrl: string): Promise<PostgresService> {
+  const schema = `asyncbench_${randomBytes(4).toString('hex')}`;
+  const t0 = performance.now();
+  const version = await withClient(databaseUrl, async (client) => {
+    try {
+      await seed(client, schema);
+    } catch (error) {
+      await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`).catch(() => {});
+      throw error;
+    }
+    return serverVersion(client);
+  });
+  const seedMs = performance.now() - t0;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: databaseUrl,
+    schema,
+    describe: () => ({ origin: 'DATABASE_URL', url: redactUrl(databaseUrl), schema, version, startup: { seedMs } }),
+    stop() {
+      stopping ??= withClient(databaseUrl, async (client) => {
+        await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
+      });
+      return stopping;
+    },
+  };
+}
+
+async function startEmbedded(): Promise<PostgresService> {
+  const server = await startEmbeddedPostgres();
+  const schema = 'asyncbench';
+  try {
+    const t0 = performance.now();
+    await withClient(server.url, (client) => seed(client, schema));
+    const seedMs = performance.now() - t0;
+    return {
+      url: server.url,
+      schema,
+      describe: () => ({ origin: 'embedded', url: redactUrl(server.url), schema, version: server.version, startup: { ...server.timings, seedMs } }),
+      stop: server.stop,
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** With a DATABASE_URL, that server (in a schema of its own); otherwise an embedded one for this run. */
+export function startPostgres(databaseUrl?: string): Promise<PostgresService> {
+  return databaseUrl ? useExisting(databaseUrl) : startEmbedded();
+}

@@ -1,0 +1,119 @@
+// The harness end to end: real runtimes, real child processes, the CLI as a user runs it.
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
+
+const KNOWN_COST = join(ROOT, 'test/fixtures/scenarios/known-cost.ts');
+const MISBEHAVE = join(ROOT, 'test/fixtures/scenarios/misbehave.ts');
+
+describe.each(['mitata', 'tinybench'])('known-cost op with the %s engine', (engine) => {
+  it('reports the true cost of a busy-wait within a tolerance on node, deno and bun', async () => {
+    const out = join(tempDir('known'), 'r.json');
+    const run = await runCli([
+      'run',
+      KNOWN_COST,
+      '--quick',
+      '--case',
+      'busy',
+      '--param',
+      'us=50,500',
+      '--engine',
+      engine,
+      '--json',
+      out,
+    ]);
+    expect(run.stderr).not.toMatch(/failed|timeout/);
+    expect(run.code).toBe(0);
+    const result = readResult(out);
+    for (const runtime of ['node', 'deno', 'bun']) {
+      for (const us of [50, 500]) {
+        const e = entry(result, (x) => x.runtime === runtime && x.params.us === us);
+        expect(e.status).toBe('ok');
+        const ns = e.stats?.median ?? 0;
+        // a busy-wait cannot take less than its time; a loaded 2-core machine may stretch it
+        expect(ns, `${runtime} us=${us}`).toBeGreaterThanOrEqual(us * 1000 * 0.99);
+        expect(ns, `${runtime} us=${us}`).toBeLessThan(us * 1000 * 1.5);
+        expect(e.forks[0].samples.length).toBe(e.stats?.n);
+      }
+    }
+  });
+});
+
+describe('a run with misbehaving cases', () => {
+  it('records throw, hang, crash, skip and a broken invariant, and goes on', async () => {
+    const out = join(tempDir('misbehave'), 'r.json');
+    const run = await runCli(['run', MISBEHAVE, '--quick', '--timeout', '4', '--json', out]);
+    expect(run.code).toBe(1);
+    const result = readResult(out);
+    expect(result.run.complete).toBe(true);
+    for (const runtime of ['node', 'deno', 'bun']) {
+      const status = (c: string) => entry(result, (e) => e.case === c && e.runtime === runtime);
+      expect(status('fine').status).toBe('ok');
+      expect(status('noisy').status).toBe('ok');
+      expect(status('throws')).toMatchObject({ status: 'failed', reason: expect.stringContaining('boom in op') });
+      expect(status('hangs')).toMatchObject({ status: 'timeout' });
+      expect(status('crashes')).toMatchObject({
+        status: 'failed',
+        reason: expect.stringContaining('exited with code 3'),
+      });
+      expect(status('skips')).toMatchObject({ status: 'skipped', reason: 'not on this runtime' });
+      expect(status('wrong')).toMatchObject({ status: 'failed', reason: expect.stringContaining('wrong answer') });
+    }
+    expect(run.stdout).toContain('timeout');
+  });
+});
+
+describe('bad usage', () => {
+  it.each([
+    [['run', 'eagre-tasks'], /unknown scenario 'eagre-tasks'; valid: eager-tasks/],
+    [['run', KNOWN_COST, '--runtime', 'nod'], /unknown runtime 'nod'; valid: node/],
+    [['run', '--forks', 'x'], /--forks takes a whole number/],
+    [['run', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j exits 2 with one line and no stack', async (args, message) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(message);
+  });
+});
+
+/** alive and not a zombie (killed processes can wait a while for the reaper) */
+function isAlive(pid: string): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('Ctrl-C', () => {
+  it('keeps finished results, marks the run incomplete and leaves no process behind', async () => {
+    const dir = tempDir('sigint');
+    const out = join(dir, 'r.json');
+    let pid = 0;
+    const running = runCli(['run', KNOWN_COST, '--quick', '--forks', '3', '--json', out], {
+      onSpawn: (p) => (pid = p),
+    });
+    // wait until at least one fork is in the journal, then interrupt
+    const journal = `${out}.partial.jsonl`;
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (existsSync(journal) && execSync(`wc -l < ${journal}`).toString().trim() !== '0') break;
+    }
+    // the measuring children of this run (other runs may be going on on the machine)
+    const children = execSync(`pgrep -P ${pid} || true`).toString().split('\n').filter(Boolean);
+    expect(children.length).toBeGreaterThan(0);
+    process.kill(pid, 'SIGINT');
+    const run = await running;
+    expect(run.code).toBe(130);
+    const result = readResult(out);
+    expect(result.run.complete).toBe(false);
+    expect(result.results.length).toBeGreaterThan(0);
+    expect(existsSync(journal)).toBe(false);
+    expect(children.filter(isAlive)).toEqual([]);
+    expect(existsSync(join(ROOT, '.tmp', `run-${result.run.id}`))).toBe(false);
+  });
+});

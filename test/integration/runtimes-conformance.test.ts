@@ -1,0 +1,90 @@
+/**
+ * The RuntimeAdapter conformance suite: the same checks (test/fixtures/runtimes/conformance-check.ts)
+ * run inside every discovered runtime, built once with the project's esbuild options and started
+ * exactly as the harness starts a measuring process (discoverRuntimes + runtimeCommand).
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildOptions } from '../../scripts/build-options.js';
+import { discoverRuntimes, type RuntimeExecutable, runtimeCommand } from '../../src/runtimes/discover.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const outdir = join(root, '.tmp', 'runtimes-conformance');
+const fixtures = join(root, 'test', 'fixtures', 'runtimes');
+/** conformance-check.ts leaves through runtime.exit(3): a crash (1) or a hang cannot pass for it */
+const EXPECTED_EXIT = 3;
+
+interface Report {
+  runtime: string;
+  checks: { name: string; ok: boolean; detail: string }[];
+}
+
+async function buildFixture(): Promise<void> {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    ...buildOptions(join(root, 'src/api.ts')),
+    entryPoints: {
+      'conformance-check': join(fixtures, 'conformance-check.ts'),
+      'conformance-worker': join(fixtures, 'conformance-worker.ts'),
+    },
+    outdir,
+  });
+}
+
+function runCheck(rt: RuntimeExecutable): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { command, args, env } = runtimeCommand(rt, join(outdir, 'conformance-check.js'), [
+    rt.name,
+    outdir,
+    rt.executable,
+  ]);
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd: root, timeout: 90_000, env: { ...process.env, ...env, ASYNCBENCH_CONFORMANCE: 'yes' } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function parseReport(stdout: string): Report | undefined {
+  const line = stdout.split('\n').find((l) => l.startsWith('ASYNCBENCH_CONFORMANCE '));
+  return line ? (JSON.parse(line.slice('ASYNCBENCH_CONFORMANCE '.length)) as Report) : undefined;
+}
+
+/**
+ * The host's node (e.g. 20) is listed but not run by default: undici 8 requires node >= 22.19, so
+ * there importUndici() may only fail, and must say why.
+ */
+function isExpectedOnHostNode(rt: RuntimeExecutable, check: Report['checks'][number]): boolean {
+  return !rt.default && check.name === 'undici' && check.detail.includes('requires node');
+}
+
+const runtimes = await discoverRuntimes(root);
+
+describe('runtime adapters conform inside each runtime', () => {
+  beforeAll(buildFixture);
+
+  it('finds the pinned node, deno and bun', () => {
+    expect(runtimes.filter((rt) => rt.default).map((rt) => rt.name)).toEqual(['node', 'deno', 'bun']);
+  });
+
+  it.each(runtimes.map((rt) => [rt.label, rt] as const))('%s', async (_label, rt) => {
+    const { code, stdout, stderr } = await runCheck(rt);
+    const report = parseReport(stdout);
+    expect(report, `no report; stderr:\n${stderr}`).toBeDefined();
+    const failed = report?.checks.filter((check) => !check.ok && !isExpectedOnHostNode(rt, check));
+    expect(failed?.map((check) => `${check.name}: ${check.detail}`)).toEqual([]);
+    expect(report?.runtime).toBe(rt.name);
+    expect(report?.checks.length).toBeGreaterThanOrEqual(9);
+    expect(code, stderr).toBe(EXPECTED_EXIT);
+  });
+});

@@ -1,0 +1,52 @@
+/** Runs the built CLI the way a user does, and reads what it wrote. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResultEntry, ResultFile } from '../../src/harness/result-file.js';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(
+  args: string[],
+  options: { onSpawn?: (pid: number) => void; env?: Record<string, string> } = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/asyncbench.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (child.pid) options.onSpawn?.(child.pid);
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `asyncbench-${prefix}-`));
+}
+
+export function readResult(path: string): ResultFile {
+  return JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
+}
+
+export function entry(result: ResultFile, predicate: (e: ResultEntry) => boolean): ResultEntry {
+  const found = result.results.find(predicate);
+  if (!found) throw new Error('no such entry in the result file');
+  return found;
+}

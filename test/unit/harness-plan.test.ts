@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { ScenarioInfo } from '../../src/harness/catalog.js';
+import { UsageError } from '../../src/harness/errors.js';
+import { expandMatrix, planCells, scheduleJobs } from '../../src/harness/plan.js';
+import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
+
+const runtime = (name: 'node' | 'deno' | 'bun'): RuntimeExecutable => ({
+  label: name,
+  name,
+  executable: `/bin/${name}`,
+  version: '1',
+  engine: { name: name === 'bun' ? 'jsc' : 'v8', version: '1' },
+  flags: [],
+  notes: [],
+  env: {},
+  default: true,
+});
+const RUNTIMES = [runtime('node'), runtime('deno'), runtime('bun')];
+
+const scenario: ScenarioInfo = {
+  id: 'demo',
+  title: 'Demo',
+  pattern: 'x',
+  kind: 'micro',
+  params: { hitRatio: [0, 0.5, 1], tasks: [100, 1000], mode: ['a', 'b'] },
+  quick: { hitRatio: [0, 1] },
+  cases: ['eager', 'lazy'],
+  requires: [],
+  metric: { name: 'time per op', unit: 'ns', better: 'lower' },
+  module: 'file:///demo.js',
+};
+
+describe('expandMatrix', () => {
+  it('yields every combination in declaration order', () => {
+    expect(expandMatrix({ a: [1, 2], b: ['x', 'y'] })).toEqual([
+      { a: 1, b: 'x' },
+      { a: 1, b: 'y' },
+      { a: 2, b: 'x' },
+      { a: 2, b: 'y' },
+    ]);
+    expect(expandMatrix({})).toEqual([{}]);
+  });
+});
+
+describe('planCells', () => {
+  const base = { cases: [], params: {}, quick: false };
+  it('crosses params, cases and runtimes', () => {
+    expect(planCells([scenario], RUNTIMES, base)).toHaveLength(3 * 2 * 2 * 2 * 3);
+  });
+  it('uses the quick values under --quick', () => {
+    const cells = planCells([scenario], RUNTIMES, { ...base, quick: true });
+    expect(new Set(cells.map((c) => c.params.hitRatio))).toEqual(new Set([0, 1]));
+  });
+  it('narrows by case and param, coercing values to the declared type, also beyond the defaults', () => {
+    const cells = planCells([scenario], RUNTIMES, { ...base, cases: ['lazy'], params: { tasks: ['64'], mode: ['c'] } });
+    expect(cells.every((c) => c.caseName === 'lazy' && c.params.tasks === 64 && c.params.mode === 'c')).toBe(true);
+    expect(cells).toHaveLength(3 * 3);
+  });
+  it('rejects unknown cases, params and ill-typed values with the closest names first', () => {
+    expect(() => planCells([scenario], RUNTIMES, { ...base, cases: ['eagre'] })).toThrow(
+      /unknown case 'eagre'; valid: eager, lazy/,
+    );
+    expect(() => planCells([scenario], RUNTIMES, { ...base, params: { task: ['1'] } })).toThrow(/valid: tasks/);
+    expect(() => planCells([scenario], RUNTIMES, { ...base, params: { tasks: ['many'] } })).toThrow(UsageError);
+  });
+  it('splits the matrix into disjoint shards that cover it', () => {
+    const all = planCells([scenario], RUNTIMES, base).map((c) => c.key);
+    const shards = [1, 2, 3].map((index) =>
+      planCells([scenario], RUNTIMES, { ...base, shard: { index, count: 3 } }).map((c) => c.key),
+    );
+    expect(shards.flat().sort()).toEqual([...all].sort());
+    expect(new Set(shards.flat()).size).toBe(all.length);
+  });
+});
+
+describe('scheduleJobs', () => {
+  it('runs every cell once per fork and rotates the runtime order from fork to fork', () => {
+    const cells = planCells([scenario], RUNTIMES, {
+      cases: ['eager'],
+      params: { hitRatio: ['0'], tasks: ['100'], mode: ['a'] },
+      quick: false,
+    });
+    const jobs = scheduleJobs(cells, 3);
+    expect(jobs).toHaveLength(9);
+    const order = (fork: number) => jobs.filter((j) => j.fork === fork).map((j) => j.cell.runtime.label);
+    expect(order(0)).toEqual(['node', 'deno', 'bun']);
+    expect(order(1)).toEqual(['deno', 'bun', 'node']);
+    expect(order(2)).toEqual(['bun', 'node', 'deno']);
+  });
+});

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { AsyncQueue, QueueClosedError, QueueEmptyError, QueueFullError } from '../../src/patterns/async-queue.js';
+import { Deque } from '../../src/patterns/deque.js';
+import { nextTurn, RESOLVED } from '../../src/patterns/scheduling.js';
+
+describe('Deque', () => {
+  it('keeps FIFO order across wrap-around and growth', () => {
+    const deque = new Deque<number>(4);
+    const out: number[] = [];
+    for (let i = 0; i < 3; i++) deque.push(i);
+    out.push(deque.shift() as number, deque.shift() as number);
+    for (let i = 3; i < 20; i++) deque.push(i);
+    expect(deque.peek()).toBe(2);
+    while (deque.length > 0) out.push(deque.shift() as number);
+    expect(out).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(deque.shift()).toBeUndefined();
+  });
+});
+
+describe('AsyncQueue', () => {
+  it('put on a non-full queue allocates nothing and get returns items in order', async () => {
+    const queue = new AsyncQueue<number>(3);
+    expect(queue.put(1)).toBe(RESOLVED);
+    expect(queue.put(2)).toBe(RESOLVED);
+    expect(queue.size).toBe(2);
+    expect(await queue.get()).toBe(1);
+    expect(queue.getNowait()).toBe(2);
+    expect(() => queue.getNowait()).toThrow(QueueEmptyError);
+  });
+
+  it('put waits while full (backpressure) and the size never exceeds maxsize', async () => {
+    const queue = new AsyncQueue<number>(2);
+    queue.putNowait(1);
+    queue.putNowait(2);
+    expect(queue.full()).toBe(true);
+    expect(queue.tryPut(3)).toBe(false);
+    expect(() => queue.putNowait(3)).toThrow(QueueFullError);
+    let putDone = false;
+    const pending = queue.put(3).then(() => {
+      putDone = true;
+    });
+    await nextTurn();
+    expect(putDone).toBe(false);
+    expect(queue.size).toBe(2);
+    expect(await queue.get()).toBe(1);
+    await pending;
+    expect(putDone).toBe(true);
+    expect(queue.size).toBe(2);
+    expect([queue.getNowait(), queue.getNowait()]).toEqual([2, 3]);
+  });
+
+  it('get waits while empty; waiting getters are served first come, first served', async () => {
+    const queue = new AsyncQueue<string>();
+    const first = queue.get();
+    const second = queue.get();
+    queue.putNowait('a');
+    queue.putNowait('b');
+    // the item went straight to the waiting getter: a later getNowait cannot steal it
+    expect(queue.size).toBe(0);
+    expect(await first).toBe('a');
+    expect(await second).toBe('b');
+  });
+
+  it('maxsize 0 is unbounded', () => {
+    const queue = new AsyncQueue<number>(0);
+    for (let i = 0; i < 10_000; i++) queue.putNowait(i);
+    expect(queue.size).toBe(10_000);
+    expect(queue.full()).toBe(false);
+    expect(() => new AsyncQueue(-1)).toThrow(RangeError);
+  });
+
+  it('taskDone/join count processed items like asyncio.Queue', async () => {
+    const queue = new AsyncQueue<number>();
+    expect(queue.join()).toBe(RESOLVED);
+    queue.putNowait(1);
+    queue.putNowait(2);
+    let joined = false;
+    const join = queue.join().then(() => {
+      joined = true;
+    });
+    queue.getNowait();
+    queue.taskDone();
+    await nextTurn();
+    expect(joined).toBe(false);
+    queue.getNowait();
+    queue.taskDone();
+    await join;
+    expect(joined).toBe(true);
+    expect(() => queue.taskDone()).toThrow(/more times/);
+  });
+
+  it('close wakes every waiter: putters reject, getters drain the rest then end', async () => {
+    const full = new AsyncQueue<number>(1);
+    full.putNowait(1);
+    const blockedPut = full.put(2);
+    full.close();
+    await expect(blockedPut).rejects.toBeInstanceOf(QueueClosedError);
+    await expect(full.put(3)).rejects.toBeInstanceOf(QueueClosedError);
+    expect(await full.get()).toBe(1); // what was in the queue is still delivered
+    await expect(full.get()).rejects.toBeInstanceOf(QueueClosedError);
+
+    const empty = new AsyncQueue<number>();
+    const blockedGet = empty.get();
+    const iterated = (async () => {
+      const seen: number[] = [];
+      for await (const item of empty) seen.push(item);
+      return seen;
+    })();
+    await RESOLVED;
+    empty.close();
+    await expect(blockedGet).rejects.toBeInstanceOf(QueueClosedError);
+    expect(await iterated).toEqual([]);
+  });
+
+  it('for await takes every item once, in order, until closed; break leaves the queue open', async () => {
+    const queue = new AsyncQueue<number>(4);
+    const producer = (async () => {
+      for (let i = 0; i < 100; i++) await queue.put(i);
+      queue.close();
+    })();
+    const seen: number[] = [];
+    for await (const item of queue) {
+      expect(queue.size).toBeLessThanOrEqual(4);
+      seen.push(item);
+    }
+    await producer;
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i));
+
+    const open = new AsyncQueue<number>();
+    open.putNowait(1);
+    open.putNowait(2);
+    for await (const item of open) {
+      expect(item).toBe(1);
+      break;
+    }
+    expect(open.closed).toBe(false);
+    expect(open.getNowait()).toBe(2);
+  });
+
+  it('several consumers receive every item exactly once', async () => {
+    const queue = new AsyncQueue<number>(3);
+    const seen: number[] = [];
+    const consumers = [0, 1, 2].map(async () => {
+      for await (const item of queue) {
+        seen.push(item);
+        queue.taskDone();
+        await nextTurn();
+      }
+    });
+    for (let i = 0; i < 50; i++) await queue.put(i);
+    await queue.join();
+    queue.close();
+    await Promise.all(consumers);
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});

@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { channelTurnScheduler, nextTurn, RESOLVED } from '../../src/patterns/scheduling.js';
+import { TaskGroup } from '../../src/patterns/task-group.js';
+
+const never = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+
+describe('TaskGroup start policies', () => {
+  it('eager: a body that returns without awaiting is done when createTask returns', async () => {
+    const group = new TaskGroup({ start: 'eager' });
+    const task = group.createTask(() => 42);
+    expect(task.status).toBe('fulfilled');
+    expect(task.result()).toBe(42);
+    await group.join();
+  });
+
+  it('eager: the body runs synchronously up to its first await', async () => {
+    const group = new TaskGroup({ start: 'eager' });
+    const log: string[] = [];
+    const task = group.createTask(async () => {
+      log.push('before await');
+      await null;
+      log.push('after await');
+      return 1;
+    });
+    log.push('createTask returned');
+    expect(task.done).toBe(false);
+    await group.join();
+    expect(log).toEqual(['before await', 'createTask returned', 'after await']);
+    expect(task.result()).toBe(1);
+  });
+
+  it('microtask: the body starts after createTask returns, before the next event-loop turn', async () => {
+    const group = new TaskGroup({ start: 'microtask' });
+    let started = false;
+    const task = group.createTask(() => {
+      started = true;
+      return 7;
+    });
+    expect(started).toBe(false);
+    await RESOLVED;
+    expect(started).toBe(true);
+    expect(task.result()).toBe(7);
+    await group.join();
+  });
+
+  it('macrotask: the body waits for an event-loop turn, not just for microtasks', async () => {
+    const group = new TaskGroup({ start: 'macrotask' });
+    let started = false;
+    group.createTask(() => {
+      started = true;
+    });
+    for (let i = 0; i < 10; i++) await RESOLVED;
+    expect(started).toBe(false);
+    await nextTurn();
+    expect(started).toBe(true);
+    await group.join();
+  });
+
+  it('lazy: a task created while starts are flushed starts in a later flush, in creation order', async () => {
+    const group = new TaskGroup({ start: 'macrotask' });
+    const order: string[] = [];
+    group.createTask(() => {
+      order.push('a');
+      group.createTask(() => order.push('c'));
+      order.push('a done');
+    });
+    group.createTask(() => order.push('b'));
+    await group.join();
+    expect(order).toEqual(['a', 'a done', 'b', 'c']);
+  });
+});
+
+describe('TaskGroup failure and cancellation', () => {
+  it('the first failure aborts the siblings, which observe it; join rejects with an AggregateError', async () => {
+    const group = new TaskGroup();
+    const sibling = group.createTask(never);
+    const failing = group.createTask(async () => {
+      await null;
+      throw new Error('boom');
+    });
+    const error = await group.join().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual(['boom']);
+    expect(group.signal.aborted).toBe(true);
+    expect(sibling.status).toBe('cancelled');
+    expect(failing.status).toBe('rejected');
+  });
+
+  it('eager: a body that throws synchronously aborts the siblings at once', async () => {
+    const group = new TaskGroup({ start: 'eager' });
+    let abortedSeen = false;
+    group.createTask((signal) => {
+      signal.addEventListener('abort', () => {
+        abortedSeen = true;
+      });
+      return never(signal);
+    });
+    group.createTask(() => {
+      throw new Error('sync');
+    });
+    expect(abortedSeen).toBe(true);
+    await expect(group.join()).rejects.toBeInstanceOf(AggregateError);
+  });
+
+  it('reports every failure, not just the first, and waits for all tasks to finish', async () => {
+    const group = new TaskGroup();
+    let slowFinished = false;
+    group.createTask(async () => {
+      await null;
+      throw new Error('one');
+    });
+    group.createTask(async () => {
+      await null;
+      throw new Error('two');
+    });
+    group.createTask(async () => {
+      await nextTurn();
+      slowFinished = true; // ignores the signal: join still waits for it
+    });
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors.map((e: Error) => e.message).sort()).toEqual(['one', 'two']);
+    expect(slowFinished).toBe(true);
+  });
+
+  it('lazy tasks not started yet are cancelled without running', async () => {
+    const group = new TaskGroup({ start: 'macrotask' });
+    let ran = false;
+    const queued = group.createTask(() => {
+      ran = true;
+    });
+    group.abort(new Error('stop'));
+    await expect(group.join()).rejects.toThrow('stop');
+    expect(ran).toBe(false);
+    expect(queued.status).toBe('cancelled');
+    expect(() => queued.result()).toThrow('stop');
+  });
+
+  it('a task created after the group aborted never starts; after join completes createTask throws', async () => {
+    const group = new TaskGroup();
+    group.createTask(() => {
+      throw new Error('x');
+    });
+    let ran = false;
+    const late = group.createTask(() => {
+      ran = true;
+    });
+    expect(ran).toBe(false);
+    expect(late.status).toBe('cancelled');
+    await expect(group.join()).rejects.toBeInstanceOf(AggregateError);
+    expect(() => group.createTask(() => 1)).toThrow(/closed/);
+  });
+
+  it('the signal read after an abort is already aborted with the reason', async () => {
+    const group = new TaskGroup();
+    group.createTask(() => 1); // asks for no signal: none is created yet
+    group.abort(new Error('late'));
+    expect(group.signal.aborted).toBe(true);
+    expect((group.signal.reason as Error).message).toBe('late');
+    await expect(group.join()).rejects.toThrow('late');
+  });
+
+  it('a parent signal aborts the group; join rejects with its reason', async () => {
+    const parent = new AbortController();
+    const group = new TaskGroup({ signal: parent.signal });
+    const task = group.createTask(never);
+    parent.abort(new Error('shutdown'));
+    await expect(group.join()).rejects.toThrow('shutdown');
+    expect(task.status).toBe('cancelled');
+  });
+});
+
+describe('TaskGroup.run and tasks as promises', () => {
+  it('run returns the body result after every task finished', async () => {
+    const result = await TaskGroup.run(async (group) => {
+      const tasks = [1, 2, 3].map((n) => group.createTask(async () => n * 2));
+      return tasks;
+    });
+    expect(result.map((t) => t.result())).toEqual([2, 4, 6]);
+  });
+
+  it("run: the body's own error cancels the tasks and is reported with theirs", async () => {
+    let cancelled = false;
+    const error = (await TaskGroup.run(async (group) => {
+      group.createTask(async (signal) => {
+        await never(signal).catch(() => {
+          cancelled = true;
+        });
+      });
+      throw new Error('body');
+    }).catch((e: unknown) => e)) as AggregateError;
+    expect(error).toBeInstanceOf(AggregateError);
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['body']);
+    expect(cancelled).toBe(true);
+  });
+
+  it('a task is awaitable; a failed task not awaited raises no unhandled rejection', async () => {
+    const group = new TaskGroup();
+    const ok = group.createTask(async () => 'v');
+    expect(await ok).toBe('v');
+    group.createTask(async () => Promise.reject(new Error('unobserved')));
+    await expect(group.join()).rejects.toBeInstanceOf(AggregateError);
+  });
+
+  it('result() throws while pending; join() with no tasks resolves; asyncDispose joins', async () => {
+    const group = new TaskGroup();
+    const task = group.createTask(async () => {
+      await null;
+      return 1;
+    });
+    expect(() => task.result()).toThrow(/pending/);
+    await group[Symbol.asyncDispose]();
+    expect(task.result()).toBe(1);
+    await new TaskGroup().join();
+  });
+});
+
+describe('turn schedulers', () => {
+  it('the MessageChannel fallback runs callbacks in order, a turn later, and defers callbacks queued meanwhile', async () => {
+    const schedule = channelTurnScheduler();
+    const order: string[] = [];
+    schedule(() => {
+      order.push('a');
+      schedule(() => order.push('c'));
+    });
+    schedule(() => order.push('b'));
+    await RESOLVED;
+    expect(order).toEqual([]);
+    await new Promise<void>((resolve) => schedule(resolve));
+    expect(order).toEqual(['a', 'b']); // 'c' was queued while the first batch drained
+    await new Promise<void>((resolve) => schedule(resolve));
+    expect(order).toEqual(['a', 'b', 'c']);
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * Runs one cell of a scenario in-process, the way src/harness/child.ts does (setup -> case -> op ->
+ * verify -> teardown), with a hand-made context, so unit tests can call the cases directly.
+ */
+import { type CaseContext, type Op, type Params, type Scenario, SkipCase } from '../../src/harness/scenario.js';
+import { currentRuntime } from '../../src/runtimes/current.js';
+
+export type CellResult =
+  | { status: 'ok'; records: Record<string, { value: number; unit: string }>; value: unknown }
+  | { status: 'skipped'; reason: string };
+
+export interface CellOptions {
+  /** calls to the op before verify (the engine's measuring stands in for them) */
+  calls?: number;
+  /** replaces the case's op, to feed verify a deliberately broken one */
+  breakOp?: (op: Op, state: unknown) => Op;
+}
+
+export async function runCell<S>(
+  scenario: Scenario<S>,
+  caseName: string,
+  params: Params,
+  options: CellOptions = {},
+): Promise<CellResult> {
+  const runtime = await currentRuntime();
+  const records: Record<string, { value: number; unit: string }> = {};
+  const base: CaseContext<undefined> = {
+    scenario: scenario.id,
+    caseName,
+    params,
+    runtime,
+    services: {},
+    quick: true,
+    state: undefined,
+    skip(reason: string): never {
+      throw new SkipCase(reason);
+    },
+    record(name, value, unit) {
+      records[name] = { value, unit };
+    },
+  };
+  const state = (scenario.setup ? await scenario.setup(base) : undefined) as S;
+  const ctx: CaseContext<S> = { ...base, state };
+  try {
+    const caseFn = scenario.cases[caseName];
+    if (!caseFn) throw new Error(`no case ${caseName}`);
+    const built = await caseFn(ctx);
+    const op = options.breakOp ? options.breakOp(built, state) : built;
+    let value: unknown;
+    for (let i = 0; i < (options.calls ?? 3); i++) value = await op();
+    await scenario.verify?.({ ...ctx, op });
+    return { status: 'ok', records, value };
+  } catch (error) {
+    if (error instanceof SkipCase) return { status: 'skipped', reason: error.message };
+    throw error;
+  } finally {
+    await scenario.teardown?.(ctx);
+  }
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { runThroughput } from '../../src/measure/throughput.js';
+import type { ThroughputOptions } from '../../src/measure/types.js';
+
+const clock = { now: () => performance.now(), gc: () => false };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function options(overrides: Partial<ThroughputOptions> = {}): ThroughputOptions {
+  return { concurrency: 1, warmupMs: 20, durationMs: 200, intervalMs: 50, clock, ...overrides };
+}
+
+/** An op that sleeps `ms` and tracks how many calls are in flight at once. */
+function trackedOp(ms: number) {
+  const seen = { inFlight: 0, maxInFlight: 0, calls: 0 };
+  const op = async () => {
+    seen.calls++;
+    seen.inFlight++;
+    seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+    await sleep(ms);
+    seen.inFlight--;
+  };
+  return { op, seen };
+}
+
+describe('runThroughput', () => {
+  it('keeps exactly `concurrency` ops in flight', async () => {
+    const { op, seen } = trackedOp(5);
+    await runThroughput(op, options({ concurrency: 8 }));
+    expect(seen.maxInFlight).toBe(8);
+    expect(seen.inFlight).toBe(0); // every op finished before it resolved
+  });
+
+  it('gives one throughput sample per interval and counts the measured ops', async () => {
+    const { op, seen } = trackedOp(2);
+    const series = await runThroughput(op, options({ concurrency: 2, durationMs: 200, intervalMs: 50 }));
+    expect(series.samples).toHaveLength(4);
+    expect(series.samples.every((s) => s > 0)).toBe(true);
+    expect(series.ops).toBeGreaterThan(0);
+    // warmup ops are called but not counted
+    expect(series.ops).toBeLessThan(seen.calls + 1);
+    const perSecond = series.samples.reduce((a, b) => a + b, 0) * (50 / 1000);
+    expect(perSecond).toBeCloseTo(series.ops, 6);
+  });
+
+  it('records latency percentiles in ms from a histogram, in order', async () => {
+    const { op } = trackedOp(3);
+    const { latency } = await runThroughput(op, options({ concurrency: 4 }));
+    expect(latency.count).toBeGreaterThan(0);
+    expect(latency.p50).toBeGreaterThan(0);
+    expect(latency.p50).toBeLessThanOrEqual(latency.p90);
+    expect(latency.p90).toBeLessThanOrEqual(latency.p99);
+    expect(latency.p99).toBeLessThanOrEqual(latency.p999);
+    expect(latency.p999).toBeLessThanOrEqual(latency.max);
+  });
+
+  it('has at least one interval when the window is shorter than an interval', async () => {
+    const { op } = trackedOp(1);
+    const series = await runThroughput(op, options({ durationMs: 30, intervalMs: 100 }));
+    expect(series.samples).toHaveLength(1);
+  });
+
+  it('rejects with the error an op throws, after the ops in flight have settled', async () => {
+    let inFlight = 0;
+    let calls = 0;
+    const boom = new Error('boom');
+    const op = async () => {
+      inFlight++;
+      calls++;
+      await sleep(2);
+      inFlight--;
+      if (calls === 10) throw boom;
+    };
+    await expect(runThroughput(op, options({ concurrency: 4 }))).rejects.toBe(boom);
+    expect(inFlight).toBe(0);
+  });
+
+  it('accepts an op that returns synchronously', async () => {
+    let calls = 0;
+    const series = await runThroughput(() => ++calls, options({ durationMs: 50, warmupMs: 0 }));
+    expect(series.ops).toBeGreaterThan(0);
+  });
+
+  it('refuses a concurrency that is not a positive integer', async () => {
+    await expect(runThroughput(() => 1, options({ concurrency: 0 }))).rejects.toThrow(/concurrency/);
+  });
+});

@@ -1,0 +1,113 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerPool, WorkerTaskError } from '../../src/patterns/worker-pool.js';
+import { currentRuntime } from '../../src/runtimes/current.js';
+import type { RuntimeAdapter } from '../../src/runtimes/types.js';
+
+interface TestTask {
+  value: number;
+  delayMs?: number;
+  action?: 'throw' | 'crash';
+}
+
+const outdir = join(process.cwd(), '.tmp', 'workers-pool-unit');
+const workerModule = join(outdir, 'workers-pool-worker.js');
+let runtime: RuntimeAdapter;
+const pools: WorkerPool[] = [];
+
+function makePool(size: number, workerData?: unknown): WorkerPool<TestTask, number> {
+  const pool = new WorkerPool<TestTask, number>({ runtime, module: workerModule, size, workerData });
+  pools.push(pool as WorkerPool);
+  return pool;
+}
+
+beforeAll(async () => {
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    entryPoints: ['test/fixtures/workers-pool-worker.ts'],
+    outdir,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  runtime = await currentRuntime();
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.close()));
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('WorkerPool', () => {
+  it('pre-warms: ready() resolves once every worker has started', async () => {
+    const pool = makePool(3);
+    await pool.ready();
+    expect(await pool.run({ value: 21 })).toBe(42);
+  });
+
+  it('returns results in submission order although later tasks finish first', async () => {
+    const pool = makePool(4);
+    const delays = [60, 40, 20, 0, 30, 10];
+    const finished: number[] = [];
+    const promises = delays.map((delayMs, value) => pool.run({ value, delayMs }).then((r) => (finished.push(value), r)));
+    expect(await Promise.all(promises)).toEqual(delays.map((_, value) => value * 2));
+    expect(finished).not.toEqual(delays.map((_, value) => value));
+    expect(await pool.map([5, 6, 7].map((value) => ({ value })))).toEqual([10, 12, 14]);
+  });
+
+  it('queues more tasks than workers and runs them all', async () => {
+    const pool = makePool(2);
+    const values = Array.from({ length: 25 }, (_, i) => i);
+    expect(await pool.map(values.map((value) => ({ value, delayMs: 1 })))).toEqual(values.map((v) => v * 2));
+  });
+
+  it('fails only the task whose handler threw; the worker stays', async () => {
+    const pool = makePool(1);
+    await pool.ready();
+    await expect(pool.run({ value: 1, action: 'throw' })).rejects.toThrow(WorkerTaskError);
+    expect(await pool.run({ value: 2 })).toBe(4);
+    expect(pool.replaced).toBe(0);
+  });
+
+  it('replaces a worker that dies and reports its task failed', async () => {
+    const pool = makePool(2);
+    await pool.ready();
+    const crashed = pool.run({ value: 1, action: 'crash' });
+    const neighbour = pool.run({ value: 2, delayMs: 20 });
+    await expect(crashed).rejects.toThrow(/worker died/);
+    expect(await neighbour).toBe(4);
+    expect(pool.replaced).toBe(1);
+    // the replacement takes work: more tasks than the one surviving worker could run alone in time
+    expect(await pool.map([1, 2, 3, 4].map((value) => ({ value })))).toEqual([2, 4, 6, 8]);
+    await pool.ready();
+  });
+
+  it('rejects everything when its worker module cannot start, instead of respawning forever', async () => {
+    const pool = makePool(1, { failAtStart: true });
+    await expect(pool.ready()).rejects.toThrow(/failed to start/);
+    await expect(pool.run({ value: 1 })).rejects.toThrow(/failed to start/);
+    expect(pool.replaced).toBe(0);
+  });
+
+  it('close() rejects queued tasks and refuses new ones', async () => {
+    const pool = makePool(1);
+    await pool.ready();
+    const running = pool.run({ value: 1, delayMs: 200 });
+    const queued = pool.run({ value: 2 });
+    const settled = Promise.allSettled([running, queued]);
+    await pool.close();
+    const [ran, waited] = await settled;
+    expect(ran.status === 'rejected' && ran.reason).toBeInstanceOf(WorkerTaskError);
+    expect(waited.status === 'rejected' && String(waited.reason)).toMatch(/closed/);
+    await expect(pool.run({ value: 3 })).rejects.toThrow(/closed/);
+  });
+
+  it('rejects a size that is not a positive integer', () => {
+    expect(() => makePool(0)).toThrow(RangeError);
+  });
+});
