@@ -68,7 +68,8 @@ async function io(value: number): Promise<number> {
 export function makeLeaf(kind: LeafKind): AsyncTreeState {
   if (kind === 'none') return { leaf: () => 1, expectedSum: LEAVES };
   if (kind === 'io') return { leaf: () => io(1), expectedSum: LEAVES };
-  if (kind !== 'memoization' && kind !== 'mixed') throw new Error(`unknown leaf '${kind}': none, io, memoization or mixed`);
+  if (kind !== 'memoization' && kind !== 'mixed')
+    throw new Error(`unknown leaf '${kind}': none, io, memoization or mixed`);
   const random = seeded(SEED);
   const data = new Uint8Array(LEAVES);
   const cpu = new Uint8Array(LEAVES);

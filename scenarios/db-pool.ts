@@ -12,7 +12,14 @@
  * same server with the same query and min(max, concurrency) clients, and record its figure as
  * `reference pgbench` (ops/s), so a report can set every case of the same params beside it.
  */
-import { createBunSql, defineScenario, pgbenchReference, referenceRecords, type VerifyContext } from 'asyncbench';
+import {
+  type CaseContext,
+  createBunSql,
+  defineScenario,
+  pgbenchReference,
+  referenceRecords,
+  type VerifyContext,
+} from 'asyncbench';
 import pg from 'pg';
 import postgres from 'postgres';
 
@@ -21,6 +28,8 @@ const SAMPLE_EVERY_MS = 5;
 /** PITFALLS 13: postgres.js needs explicit idle and lifetime limits; every client gets the same */
 const IDLE_TIMEOUT_S = 30;
 const MAX_LIFETIME_S = 600;
+const POSTGRES_JS_LIFETIMES = { idle_timeout: IDLE_TIMEOUT_S, max_lifetime: MAX_LIFETIME_S };
+const BUN_SQL_LIFETIMES = { idleTimeout: IDLE_TIMEOUT_S, maxLifetime: MAX_LIFETIME_S };
 
 type QueryName = 'select1' | 'users-by-id';
 
@@ -54,7 +63,10 @@ function sampleConnections(url: string, appName: string, state: { peak: number }
   const loop = (async () => {
     await monitor.connect();
     while (!stopped) {
-      const { rows } = await monitor.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where application_name = $1', [appName]);
+      const { rows } = await monitor.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where application_name = $1',
+        [appName],
+      );
       state.peak = Math.max(state.peak, rows[0].n);
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
     }
@@ -66,6 +78,11 @@ function sampleConnections(url: string, appName: string, state: { peak: number }
     stopping ??= loop.finally(() => monitor.end().catch(() => {}));
     return stopping;
   };
+}
+
+/** What every pool is given: its size, and the name pg_stat_activity knows its connections by. */
+function poolSettings(ctx: CaseContext<DbState>) {
+  return { max: Number(ctx.params.max), connection: { application_name: ctx.state.appName } };
 }
 
 /** The op: one query with a random id, checked (an empty or wrong answer never counts). */
@@ -95,38 +112,49 @@ export default defineScenario<DbState>({
     const db = ctx.services.postgres;
     if (!db) throw new Error('db-pool needs PostgreSQL (ctx.services.postgres is missing)');
     const appName = `asyncbench-db-pool-${Math.random().toString(36).slice(2, 10)}`;
-    const state: DbState = { url: db.url, schema: db.schema, appName, peak: 0, started: 0, finished: 0, stopSampling: async () => {} };
+    const state: DbState = {
+      url: db.url,
+      schema: db.schema,
+      appName,
+      peak: 0,
+      started: 0,
+      finished: 0,
+      stopSampling: async () => {},
+    };
     state.stopSampling = sampleConnections(db.url, appName, state);
     return state;
   },
   cases: {
     postgres: (ctx) => {
       const { state } = ctx;
-      const sql = postgres(state.url, {
-        max: Number(ctx.params.max),
-        idle_timeout: IDLE_TIMEOUT_S,
-        max_lifetime: MAX_LIFETIME_S,
-        connection: { application_name: state.appName },
-        onnotice: () => {},
-      });
+      const { max, connection } = poolSettings(ctx);
+      const sql = postgres(state.url, { max, connection, ...POSTGRES_JS_LIFETIMES, onnotice: () => {} });
       state.close = () => sql.end({ timeout: 5 });
-      return queryOp(state, ctx.params.query as QueryName, (text, params) => sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
+      return queryOp(state, ctx.params.query as QueryName, (text, params) =>
+        sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }),
+      );
     },
     pg: (ctx) => {
       const { state } = ctx;
-      const pool = new pg.Pool({ connectionString: state.url, max: Number(ctx.params.max), idleTimeoutMillis: IDLE_TIMEOUT_S * 1000, application_name: state.appName });
+      const { max, connection } = poolSettings(ctx);
+      const pool = new pg.Pool({
+        connectionString: state.url,
+        max,
+        idleTimeoutMillis: IDLE_TIMEOUT_S * 1000,
+        ...connection,
+      });
       pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
       state.close = () => pool.end();
-      return queryOp(state, ctx.params.query as QueryName, async (text, params) => (await pool.query(text, params)).rows);
+      return queryOp(
+        state,
+        ctx.params.query as QueryName,
+        async (text, params) => (await pool.query(text, params)).rows,
+      );
     },
     'bun-sql': (ctx) => {
       const { state } = ctx;
-      const sql = createBunSql(state.url, {
-        max: Number(ctx.params.max),
-        idleTimeout: IDLE_TIMEOUT_S,
-        maxLifetime: MAX_LIFETIME_S,
-        connection: { application_name: state.appName },
-      });
+      const { max, connection } = poolSettings(ctx);
+      const sql = createBunSql(state.url, { max, connection, ...BUN_SQL_LIFETIMES });
       if (!sql) return ctx.skip('Bun.SQL is Bun’s own PostgreSQL client: it exists on bun only');
       state.close = () => sql.close();
       return queryOp(state, ctx.params.query as QueryName, (text, params) => sql.unsafe(text, params));
@@ -138,9 +166,11 @@ export default defineScenario<DbState>({
     await state.stopSampling();
     const max = Number(params.max);
     ctx.record('peak connections', state.peak, 'connections');
-    if (state.peak === 0) throw new Error('pg_stat_activity never showed a connection of the pool: the sampling did not work');
+    if (state.peak === 0)
+      throw new Error('pg_stat_activity never showed a connection of the pool: the sampling did not work');
     if (state.peak > max) throw new Error(`the pool held ${state.peak} connections at once, more than max ${max}`);
-    if (state.started !== state.finished) throw new Error(`${state.started - state.finished} queries still pending after the run`);
+    if (state.started !== state.finished)
+      throw new Error(`${state.started - state.finished} queries still pending after the run`);
     if (ctx.caseName === 'postgres') await recordPgbench(ctx);
   },
   async teardown(ctx) {

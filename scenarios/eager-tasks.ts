@@ -95,7 +95,9 @@ export async function checkCancellation(start: StartPolicy): Promise<void> {
   const siblings = [0, 1, 2].map(() =>
     group.createTask(
       (signal) =>
-        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        ),
     ),
   );
   group.createTask(() => {
@@ -128,7 +130,8 @@ export default defineScenario<EagerTasksState>({
   },
   async verify(ctx) {
     const sum = await ctx.op();
-    if (sum !== ctx.state.expectedSum) throw new Error(`the tasks' results sum to ${sum}, expected ${ctx.state.expectedSum}`);
+    if (sum !== ctx.state.expectedSum)
+      throw new Error(`the tasks' results sum to ${sum}, expected ${ctx.state.expectedSum}`);
     const policy = ctx.caseName as StartPolicy;
     if (policy === 'eager' || policy === 'microtask' || policy === 'macrotask') await checkCancellation(policy);
   },

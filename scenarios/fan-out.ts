@@ -118,6 +118,8 @@ const withPromiseAll: FanOut = async (run, indexes) => {
   try {
     return { results: await Promise.all(promises), errors: [] };
   } catch {
+    // Promise.all rejects at the first failure but leaves the siblings running: abort them (a few
+    // microtasks after the failure, once the rejection got here) and wait until all have settled.
     controller.abort();
     return { errors: failures(await Promise.allSettled(promises)) };
   }
@@ -172,7 +174,8 @@ function fanOutCase(fanOut: FanOut) {
     };
 }
 
-function nextTurn(): Promise<void> {
+/** a timer: by the time it fires, every microtask and immediate a leftover task could still run has run */
+function afterTimer(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 1));
 }
 
@@ -209,7 +212,7 @@ async function verify(ctx: VerifyContext<FanOutState>): Promise<void> {
   if (outcome.runningAtReturn !== 0)
     throw new Error(`${outcome.runningAtReturn} tasks were still running when the fan-out returned`);
   const steps = outcome.run.steps;
-  await nextTurn();
+  await afterTimer();
   if (outcome.run.steps !== steps) throw new Error('tasks kept working after the fan-out returned');
   if (failIndex < 0) return checkSuccess(outcome, tasks);
   checkFailure(outcome, failIndex);

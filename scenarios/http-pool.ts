@@ -32,7 +32,8 @@ interface HttpState {
 }
 
 function checkBody(status: number, body: string): void {
-  if (status !== 200 || body !== TARGET_BODY) throw new Error(`incomplete or wrong response: ${status} ${JSON.stringify(body.slice(0, 80))}`);
+  if (status !== 200 || body !== TARGET_BODY)
+    throw new Error(`incomplete or wrong response: ${status} ${JSON.stringify(body.slice(0, 80))}`);
 }
 
 /** One GET over node:http through `agent`, read to the end. */
@@ -119,9 +120,9 @@ export default defineScenario<HttpState>({
     const { state } = ctx;
     await ctx.op();
     const stats = await targetStats(state.base);
-    ctx.record('server max in flight', stats.maxInFlight, 'requests');
     if (stats.failures > 0) throw new Error(`the server failed ${stats.failures} requests`);
-    if (stats.requests < state.sent) throw new Error(`the server saw ${stats.requests} requests, the client sent ${state.sent}`);
+    if (stats.requests < state.sent)
+      throw new Error(`the server saw ${stats.requests} requests, the client sent ${state.sent}`);
     if (ctx.caseName === 'undici-pool') await recordHttpReference(ctx);
   },
   async teardown(ctx) {

@@ -6,8 +6,10 @@
  * `consumer` picks the consumer's speed. 'fast' consumes at once: the figure is the queue's own cost.
  * 'slow' waits one event-loop turn per item (as a consumer waiting on I/O does) and every item carries
  * a ~1 KiB body, so a fast producer builds a backlog as deep as the queue lets it: the peak heap at
- * maxsize 10 against maxsize 0 shows whether the bound bounds memory. Heap figures are the engine's
- * own and are not comparable across engines (PITFALLS 7); compare them within one runtime.
+ * maxsize 10 against maxsize 0 shows whether the bound bounds memory. verify takes it in one extra
+ * run that forces GC before each sample (so it is the live backlog, not garbage), and only where GC
+ * can be forced. Heap figures are the engine's own and are not comparable across engines
+ * (PITFALLS 7); compare them within one runtime.
  *
  * Each case reads its queue's own length after every enqueue (AsyncQueue size, the Web stream's
  * highWaterMark - desiredSize, node's readableLength) so verify can check the bound was never passed.

@@ -7,7 +7,15 @@
  *
  * Invariant: the server never saw more than `maxConcurrent` requests at once (its own count).
  */
-import { defineScenario, resetTarget, Semaphore, TARGET_BODY, targetStats, targetUrl, type VerifyContext } from 'asyncbench';
+import {
+  defineScenario,
+  resetTarget,
+  Semaphore,
+  TARGET_BODY,
+  targetStats,
+  targetUrl,
+  type VerifyContext,
+} from 'asyncbench';
 import pLimit from 'p-limit';
 
 /** server-side time of one request: long enough that requests overlap, short enough for many per second */
@@ -35,7 +43,10 @@ class RateLimitedClient {
 }
 
 /** A GET of the delay endpoint over an undici Pool of `connections`, checked. */
-async function pooledGet(ctx: { runtime: VerifyContext['runtime']; state: LimitState }, connections: number): Promise<Get> {
+async function pooledGet(
+  ctx: { runtime: VerifyContext['runtime']; state: LimitState },
+  connections: number,
+): Promise<Get> {
   const { module: undici } = await ctx.runtime.importUndici();
   const pool = new undici.Pool(ctx.state.base, { connections });
   ctx.state.close.push(() => pool.close());
@@ -65,7 +76,10 @@ export default defineScenario<LimitState>({
   },
   cases: {
     semaphore: async (ctx) => {
-      const client = new RateLimitedClient(await pooledGet(ctx, Number(ctx.params.concurrency)), Number(ctx.params.maxConcurrent));
+      const client = new RateLimitedClient(
+        await pooledGet(ctx, Number(ctx.params.concurrency)),
+        Number(ctx.params.maxConcurrent),
+      );
       return () => client.fetch();
     },
     'p-limit': async (ctx) => {
@@ -80,7 +94,8 @@ export default defineScenario<LimitState>({
     const stats = await targetStats(ctx.state.base);
     ctx.record('server max in flight', stats.maxInFlight, 'requests');
     if (stats.failures > 0) throw new Error(`the server failed ${stats.failures} requests`);
-    if (stats.maxInFlight > max) throw new Error(`the server saw ${stats.maxInFlight} requests at once, more than maxConcurrent ${max}`);
+    if (stats.maxInFlight > max)
+      throw new Error(`the server saw ${stats.maxInFlight} requests at once, more than maxConcurrent ${max}`);
     if (stats.maxInFlight === 0) throw new Error('the server saw no request');
   },
   async teardown(ctx) {

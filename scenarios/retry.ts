@@ -80,7 +80,11 @@ interface RetryState {
 }
 
 /** One call: retried attempts, tallied; giving up is counted, never thrown. */
-function callOp(ctx: { state: RetryState; runtime: VerifyContext['runtime'] }, get: Attempt, run: (attempt: Attempt) => Promise<void>) {
+function callOp(
+  ctx: { state: RetryState; runtime: VerifyContext['runtime'] },
+  get: Attempt,
+  run: (attempt: Attempt) => Promise<void>,
+) {
   const { state, runtime } = ctx;
   return async () => {
     const t0 = runtime.now();
@@ -102,7 +106,11 @@ function callOp(ctx: { state: RetryState; runtime: VerifyContext['runtime'] }, g
   };
 }
 
-async function attemptGet(ctx: { state: RetryState; params: Record<string, unknown>; runtime: VerifyContext['runtime'] }): Promise<Attempt> {
+async function attemptGet(ctx: {
+  state: RetryState;
+  params: Record<string, unknown>;
+  runtime: VerifyContext['runtime'];
+}): Promise<Attempt> {
   const { module: undici } = await ctx.runtime.importUndici();
   const pool = new undici.Pool(ctx.state.base, { connections: Number(ctx.params.concurrency) });
   ctx.state.close = () => pool.close();
@@ -117,7 +125,8 @@ async function attemptGet(ctx: { state: RetryState; params: Record<string, unkno
 }
 
 function backoffCase(backoff: Backoff) {
-  return async (ctx: Parameters<typeof attemptGet>[0]) => callOp(ctx, await attemptGet(ctx), (attempt) => retry(attempt, backoff));
+  return async (ctx: Parameters<typeof attemptGet>[0]) =>
+    callOp(ctx, await attemptGet(ctx), (attempt) => retry(attempt, backoff));
 }
 
 function p99(values: number[]): number {
@@ -138,7 +147,15 @@ export default defineScenario<RetryState>({
     const http = ctx.services.http;
     if (!http) throw new Error('retry needs the HTTP target server (ctx.services.http is missing)');
     await resetTarget(http.url);
-    return { base: http.url, calls: 0, successes: 0, attempts: 0, maxAttemptsPerCall: 0, wrongErrors: 0, successMs: [] };
+    return {
+      base: http.url,
+      calls: 0,
+      successes: 0,
+      attempts: 0,
+      maxAttemptsPerCall: 0,
+      wrongErrors: 0,
+      successMs: [],
+    };
   },
   cases: {
     fixed: backoffCase(BACKOFFS.fixed),
@@ -147,7 +164,13 @@ export default defineScenario<RetryState>({
     'decorrelated-jitter': backoffCase(BACKOFFS['decorrelated-jitter']),
     'p-retry': async (ctx) => {
       const get = await attemptGet(ctx);
-      const options = { retries: MAX_ATTEMPTS - 1, minTimeout: BASE_MS, maxTimeout: CAP_MS, factor: 2, randomize: false };
+      const options = {
+        retries: MAX_ATTEMPTS - 1,
+        minTimeout: BASE_MS,
+        maxTimeout: CAP_MS,
+        factor: 2,
+        randomize: false,
+      };
       return callOp(ctx, get, async (attempt) => {
         await pRetry((n) => attempt(n), options);
       });
@@ -160,9 +183,12 @@ export default defineScenario<RetryState>({
     ctx.record('attempts per success', state.successes ? state.attempts / state.successes : 0, 'attempts');
     ctx.record('p99 time to success', p99(state.successMs), 'ms');
     ctx.record('server requests per call', state.calls ? server.requests / state.calls : 0, 'requests');
-    if (state.maxAttemptsPerCall > MAX_ATTEMPTS) throw new Error(`a call made ${state.maxAttemptsPerCall} attempts, more than the limit ${MAX_ATTEMPTS}`);
-    if (state.wrongErrors > 0) throw new Error(`${state.wrongErrors} calls gave up with an error other than their last attempt's`);
-    if (server.requests < state.attempts) throw new Error(`the server saw ${server.requests} requests, the client made ${state.attempts} attempts`);
+    if (state.maxAttemptsPerCall > MAX_ATTEMPTS)
+      throw new Error(`a call made ${state.maxAttemptsPerCall} attempts, more than the limit ${MAX_ATTEMPTS}`);
+    if (state.wrongErrors > 0)
+      throw new Error(`${state.wrongErrors} calls gave up with an error other than their last attempt's`);
+    if (server.requests < state.attempts)
+      throw new Error(`the server saw ${server.requests} requests, the client made ${state.attempts} attempts`);
     if (state.successes === 0) throw new Error('no call succeeded');
   },
   async teardown(ctx) {

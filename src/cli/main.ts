@@ -5,11 +5,14 @@ import { closestFirst } from '../harness/suggest.js';
 import { VERSION } from '../harness/version.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { type Command, UsageError } from './command.js';
+import compare from './compare.js';
 import list from './list.js';
+import merge from './merge.js';
+import report from './report.js';
 import run from './run.js';
 import runtimes from './runtimes.js';
 
-const COMMANDS: Command[] = [run, list, runtimes];
+const COMMANDS: Command[] = [run, list, runtimes, compare, report, merge];
 
 const HELP = `asyncbench: benchmarks async concurrency patterns on node, deno and bun
 

@@ -8,14 +8,12 @@ import { type Budgets, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../harness/result-file.js';
 import { ResultJournal, writeResultFile } from '../harness/store.js';
-import { VERSION } from '../harness/version.js';
-
-const startServices = async (..._: unknown[]) => ({ services: {}, stop: async () => {}, describe: () => ({}) });
-
 import { closestFirst } from '../harness/suggest.js';
+import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
+import { startServicesEach } from '../services/each.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
 
@@ -108,6 +106,8 @@ interface RunSettings {
   positionals: string[];
   config: RunConfig;
   runtimes: RuntimeExecutable[];
+  /** every runtime found: the HTTP target server may run on one that is not measured */
+  discovered: RuntimeExecutable[];
   runId: string;
   resultPath: string;
   root: string;
@@ -132,10 +132,11 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     ...(shard ? { shard } : {}),
     serverRuntime: values['server-runtime'] ?? 'node',
   };
-  const runtimes = chooseRuntimes(await discoverRuntimes(root), values.runtime);
+  const discovered = await discoverRuntimes(root);
+  const runtimes = chooseRuntimes(discovered, values.runtime);
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
   const resultPath = resolve(values.json ?? join(values.out ?? join(root, 'results'), `${runId}.json`));
-  return { positionals, config, runtimes, runId, resultPath, root };
+  return { positionals, config, runtimes, discovered, runId, resultPath, root };
 }
 
 function budgetsOf(config: RunConfig): Budgets {
@@ -165,15 +166,32 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
   const jobs = scheduleJobs(cells, config.forks);
   const tty = isatty(2);
-  const services = await startServices(new Set(scenarios.flatMap((s) => s.requires)), {
+  // signals are caught from here on, so an interruption while PostgreSQL starts still stops it
+  let interrupted = false;
+  let stop = () => {};
+  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((sig) =>
+    runtime.onSignal(sig, () => {
+      interrupted = true;
+      stop();
+    }),
+  );
+  const services = await startServicesEach(new Set(scenarios.flatMap((s) => s.requires)), {
     serverRuntime: config.serverRuntime,
-    runtimes,
+    runtimes: settings.discovered,
     projectRoot: root,
   });
   const journal = new ResultJournal(resultPath);
   const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
-  const execution = executeJobs(runtime, jobs, budgetsOf(config), services.services, journal, progress, tmpDir);
-  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((sig) => runtime.onSignal(sig, () => execution.stop()));
+  const execution = executeJobs(
+    runtime,
+    interrupted ? [] : jobs,
+    budgetsOf(config),
+    services,
+    journal,
+    progress,
+    tmpDir,
+  );
+  stop = execution.stop;
   let outcome: Awaited<typeof execution.done>;
   try {
     outcome = await execution.done;
@@ -188,7 +206,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       id: runId,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      complete: !outcome.interrupted,
+      complete: !(outcome.interrupted || interrupted),
       asyncbenchVersion: VERSION,
     },
     git: await gitInfo(runtime, root),
@@ -209,7 +227,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   journal.remove();
   console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${resultPath}`);
-  if (outcome.interrupted) {
+  if (outcome.interrupted || interrupted) {
     console.error('asyncbench: interrupted; finished results kept in the result file');
     return 130;
   }

@@ -3,7 +3,7 @@
  * outcome comes back as one JSON line appended to a file of its own, a channel that whatever the
  * scenario prints on stdout/stderr cannot corrupt.
  */
-import type { LatencyPercentiles } from './result-file.js';
+import type { ForkRecord } from './result-file.js';
 import type { Params, Services } from './scenario.js';
 
 export const JOB_ENV = 'ASYNCBENCH_JOB';
@@ -28,12 +28,5 @@ export interface ChildJob {
   outcomePath: string;
 }
 
-export interface ChildOutcome {
-  status: 'ok' | 'failed' | 'skipped';
-  reason?: string;
-  samples: number[];
-  cold?: number;
-  steady?: boolean;
-  latency?: LatencyPercentiles;
-  extra?: Record<string, { value: number; unit: string }>;
-}
+/** What the child reports: a fork record less what only the orchestrator knows (its wall time, a timeout). */
+export type ChildOutcome = Omit<ForkRecord, 'wallMs' | 'status'> & { status: 'ok' | 'failed' | 'skipped' };

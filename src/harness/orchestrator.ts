@@ -94,6 +94,12 @@ function readOutcome(path: string): ChildOutcome | null {
   }
 }
 
+/** The services of the run as the jobs see them; `unavailable` names those that failed to start, and why. */
+export interface JobServices {
+  services: Services;
+  unavailable: Record<string, string>;
+}
+
 export interface Execution {
   entries: ResultEntry[];
   interrupted: boolean;
@@ -107,7 +113,7 @@ export function executeJobs(
   runtime: RuntimeAdapter,
   jobs: Job[],
   budgets: Budgets,
-  services: Services,
+  services: JobServices,
   journal: ResultJournal,
   events: JobEvents,
   tmpDir: string,
@@ -131,12 +137,20 @@ export function executeJobs(
         warmupMs: budgets.warmupMs,
         durationMs: budgets.durationMs,
         repetitions: budgets.repetitions,
-        services,
+        services: services.services,
         outcomePath: join(tmpDir, `${index}.json`),
       };
-      const record = await runJob(runtime, job, childJob, budgets.timeoutMs, (c) => {
-        current = c;
-      });
+      const missing = job.cell.scenario.requires.find((r) => r in services.unavailable);
+      const record: ForkRecord = missing
+        ? {
+            status: 'failed',
+            reason: `${missing} unavailable: ${services.unavailable[missing]}`,
+            samples: [],
+            wallMs: 0,
+          }
+        : await runJob(runtime, job, childJob, budgets.timeoutMs, (c) => {
+            current = c;
+          });
       if (stopped) break; // killed by the interruption: not a result
       const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
       slot.records.push(record);

@@ -121,6 +121,10 @@ export interface RunConfig {
   serverRuntime: string;
   /** connection string of the database, password removed */
   database?: string;
+  /** what the run started: PostgreSQL (version, start time), the HTTP target server (runtime, address) */
+  services?: Record<string, unknown>;
+  /** services that failed to start, with the reason; the scenarios needing them are recorded failed */
+  unavailable?: Record<string, string>;
 }
 
 export interface ResultFile {

@@ -57,7 +57,8 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private isClosed = false;
 
   constructor(maxsize = 0) {
-    if (!Number.isInteger(maxsize) || maxsize < 0) throw new RangeError(`maxsize must be an integer >= 0, got ${maxsize}`);
+    if (!Number.isInteger(maxsize) || maxsize < 0)
+      throw new RangeError(`maxsize must be an integer >= 0, got ${maxsize}`);
     this.maxsize = maxsize;
     this.items = new Deque<T>(maxsize === 0 ? 16 : Math.min(maxsize, 1024));
   }

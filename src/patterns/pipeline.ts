@@ -60,7 +60,10 @@ async function* runPipeline(
   source: PipelineSource<unknown>,
   stages: Stage<unknown, unknown>[],
 ): AsyncGenerator<unknown, void, undefined> {
-  const inputs = stages.map((stage) => new AsyncQueue<unknown>(typeof stage === 'function' ? DEFAULT_STAGE_BOUND : (stage.bound ?? DEFAULT_STAGE_BOUND)));
+  const inputs = stages.map(
+    (stage) =>
+      new AsyncQueue<unknown>(typeof stage === 'function' ? DEFAULT_STAGE_BOUND : (stage.bound ?? DEFAULT_STAGE_BOUND)),
+  );
   const output = new AsyncQueue<unknown>(DEFAULT_STAGE_BOUND);
   const queues = [...inputs, output];
   const group = new TaskGroup();

@@ -73,16 +73,18 @@ async function disposeAll(resources: readonly Disposal[], pending: unknown): Pro
 }
 
 /** acquires each resource in order, runs fn with them, disposes them in reverse order however fn ends */
-export async function withResources<const R extends readonly Disposal[], V>(
-  acquirers: { readonly [K in keyof R]: () => R[K] | PromiseLike<R[K]> },
-  fn: (...resources: R) => V | PromiseLike<V>,
+export type Acquirer = () => Disposal | PromiseLike<Disposal>;
+
+export async function withResources<const A extends readonly Acquirer[], V>(
+  acquirers: A,
+  fn: (...resources: { -readonly [K in keyof A]: Awaited<ReturnType<A[K]>> }) => V | PromiseLike<V>,
 ): Promise<V> {
   const acquired: Disposal[] = [];
   let error: unknown = NO_ERROR;
   let result: V | undefined;
   try {
     for (const acquire of acquirers) acquired.push(await acquire());
-    result = await fn(...(acquired as unknown as R));
+    result = await fn(...(acquired as Parameters<typeof fn>));
   } catch (thrown) {
     error = thrown;
   }

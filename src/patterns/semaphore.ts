@@ -12,7 +12,8 @@ export class Semaphore {
   private readonly waiters = new Deque<Deferred<void>>();
 
   constructor(permits: number) {
-    if (!Number.isInteger(permits) || permits < 0) throw new RangeError(`permits must be an integer >= 0, got ${permits}`);
+    if (!Number.isInteger(permits) || permits < 0)
+      throw new RangeError(`permits must be an integer >= 0, got ${permits}`);
     this.permits = permits;
   }
 

@@ -206,7 +206,8 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   private fail(error: unknown): void {
-    (this.errors ??= []).push(error);
+    this.errors ??= [];
+    this.errors.push(error);
     if (!this.aborted) this.abortWith(undefined);
   }
 
@@ -217,7 +218,8 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   private enqueueStart(task: Task<unknown>): void {
-    (this.startQueue ??= new Deque()).push(task);
+    this.startQueue ??= new Deque();
+    this.startQueue.push(task);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     this.flushBound ??= () => this.flushStarts();

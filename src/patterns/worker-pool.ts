@@ -19,7 +19,10 @@ const RESULT = 'result';
 const FAILED = 'failed';
 
 type ToWorker = { t: typeof TASK; id: number; input: unknown };
-type FromWorker = { t: typeof READY } | { t: typeof RESULT; id: number; value: unknown } | { t: typeof FAILED; id: number; message: string };
+type FromWorker =
+  | { t: typeof READY }
+  | { t: typeof RESULT; id: number; value: unknown }
+  | { t: typeof FAILED; id: number; message: string };
 
 /** A task failed: its handler threw, its worker died, or the pool was closed before it ran. */
 export class WorkerTaskError extends Error {
@@ -64,7 +67,8 @@ export class WorkerPool<In = unknown, Out = unknown> {
   replaced = 0;
 
   constructor(options: WorkerPoolOptions) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a positive integer, got ${options.size}`);
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new RangeError(`pool size must be a positive integer, got ${options.size}`);
     this.options = options;
     this.size = options.size;
     for (let i = 0; i < options.size; i++) this.slots.push(this.spawn(i));

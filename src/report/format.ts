@@ -1,5 +1,5 @@
 /** Number, name and text formatting shared by every report output. */
-import type { ResultEntry } from '../harness/result-file.js';
+import type { ResultEntry, ResultFile } from '../harness/result-file.js';
 import type { Params } from '../harness/scenario.js';
 
 const TIME_UNITS: [string, number][] = [
@@ -101,7 +101,30 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
   return groups;
 }
 
-/** "faster" means better in the metric's own direction. */
-export function speedRatio(value: number, reference: number, better: 'lower' | 'higher'): number {
-  return better === 'lower' ? reference / value : value / reference;
+/** One row of a scenario's table: a case at one params combination, a cell per runtime. */
+export interface GridRow {
+  caseName: string;
+  params: string;
+  cells: (ResultEntry | undefined)[];
+  /** every entry of the same params: what "best" is judged against */
+  group: ResultEntry[];
+}
+
+export function scenarioGrid(entries: readonly ResultEntry[], runtimes: readonly string[]): GridRow[] {
+  const rows: GridRow[] = [];
+  for (const [params, group] of groupBy(entries, (e) => formatParams(e.params)))
+    for (const caseName of new Set(group.map((e) => e.case)))
+      rows.push({ caseName, params, group, cells: runtimes.map((rt) => group.find((e) => e.case === caseName && e.runtime === rt)) });
+  return rows;
+}
+
+/** "best", or how many times worse than the best of its group: "2.10×". */
+export function standing(entry: ResultEntry, group: readonly ResultEntry[]): string {
+  const rel = relativeToBest(entry, group) ?? 1;
+  return rel < 1.005 ? 'best' : `${rel.toFixed(2)}×`;
+}
+
+/** Runtimes of a result file that have entries, in the file's order. */
+export function runtimesWithEntries(result: ResultFile): string[] {
+  return result.runtimes.map((r) => r.label).filter((l) => result.results.some((e) => e.runtime === l));
 }

@@ -52,13 +52,17 @@ async function binaries(): Promise<Binaries> {
   try {
     return (await import(name)) as Binaries;
   } catch {
-    throw new Error(`no embedded PostgreSQL build for ${platform()}-${arch()} (package ${name} is not installed); set DATABASE_URL instead`);
+    throw new Error(
+      `no embedded PostgreSQL build for ${platform()}-${arch()} (package ${name} is not installed); set DATABASE_URL instead`,
+    );
   }
 }
 
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout)));
+    execFile(command, args, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -68,7 +72,10 @@ function run(command: string, args: string[]): Promise<string> {
  */
 async function unprivilegedUser(): Promise<RunAs> {
   if (userInfo().uid !== 0) return {};
-  const ids = async () => ({ uid: Number((await run('id', ['-u', 'postgres'])).trim()), gid: Number((await run('id', ['-g', 'postgres'])).trim()) });
+  const ids = async () => ({
+    uid: Number((await run('id', ['-u', 'postgres'])).trim()),
+    gid: Number((await run('id', ['-g', 'postgres'])).trim()),
+  });
   try {
     return await ids();
   } catch {
@@ -90,7 +97,16 @@ export function freePort(): Promise<number> {
 }
 
 function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): Promise<void> {
-  const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'];
+  const args = [
+    `--pgdata=${dataDir}`,
+    '--auth=scram-sha-256',
+    '--username=postgres',
+    `--pwfile=${pwFile}`,
+    '--encoding=UTF8',
+    '--locale=C',
+    '--no-sync',
+    '--no-instructions',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(bin.initdb, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -98,7 +114,9 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): P
       stderr += chunk;
     });
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}): ${stderr.trim().slice(-400)}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}): ${stderr.trim().slice(-400)}`)),
+    );
   });
 }
 
@@ -110,7 +128,10 @@ function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
   const child = spawn(bin.postgres, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let log = '';
-    const timer = setTimeout(() => fail(new Error(`postgres did not start within ${START_TIMEOUT_MS / 1000} s: ${log.slice(-400)}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`postgres did not start within ${START_TIMEOUT_MS / 1000} s: ${log.slice(-400)}`)),
+      START_TIMEOUT_MS,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -124,7 +145,9 @@ function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
       }
     });
     child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`postgres exited during start (${signal ?? `code ${code}`}): ${log.trim().slice(-400)}`)));
+    child.once('exit', (code, signal) =>
+      fail(new Error(`postgres exited during start (${signal ?? `code ${code}`}): ${log.trim().slice(-400)}`)),
+    );
   });
 }
 

@@ -38,7 +38,12 @@ async function stopChild(child: ChildHandle): Promise<void> {
 
 export async function startHttpTarget(host: RuntimeAdapter, server: ServerCommand): Promise<HttpTargetService> {
   // its own process group, so a kill reaches anything it started
-  const child = host.spawn(server.command, server.args, { env: server.env, stdout: 'pipe', stderr: 'pipe', group: true });
+  const child = host.spawn(server.command, server.args, {
+    env: server.env,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    group: true,
+  });
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= stopChild(child);
@@ -51,7 +56,8 @@ export async function startHttpTarget(host: RuntimeAdapter, server: ServerComman
       'the HTTP target server did not print its port',
     );
     const port = Number(line.trim());
-    if (!Number.isInteger(port) || port <= 0) throw new Error(`the HTTP target server printed '${line.trim()}' instead of its port`);
+    if (!Number.isInteger(port) || port <= 0)
+      throw new Error(`the HTTP target server printed '${line.trim()}' instead of its port`);
     return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop };
   } catch (error) {
     await stop();

@@ -50,7 +50,9 @@ async function seed(client: Client, schema: string): Promise<void> {
   const s = ident(schema);
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
   await client.query(`DROP TABLE IF EXISTS ${s}.users`);
-  await client.query(`CREATE TABLE ${s}.users (id integer PRIMARY KEY, name text NOT NULL, email text NOT NULL, active boolean NOT NULL)`);
+  await client.query(
+    `CREATE TABLE ${s}.users (id integer PRIMARY KEY, name text NOT NULL, email text NOT NULL, active boolean NOT NULL)`,
+  );
   await client.query(
     `INSERT INTO ${s}.users SELECT i, 'user ' || i, 'user' || i || '@example.test', i % 3 <> 0 FROM generate_series(1, ${USERS_ROWS}) AS i`,
   );
@@ -100,7 +102,13 @@ async function startEmbedded(): Promise<PostgresService> {
     return {
       url: server.url,
       schema,
-      describe: () => ({ origin: 'embedded', url: redactUrl(server.url), schema, version: server.version, startup: { ...server.timings, seedMs } }),
+      describe: () => ({
+        origin: 'embedded',
+        url: redactUrl(server.url),
+        schema,
+        version: server.version,
+        startup: { ...server.timings, seedMs },
+      }),
       stop: server.stop,
     };
   } catch (error) {

@@ -29,7 +29,12 @@ export function referenceRecords(figure: ReferenceFigure): { name: string; value
   return records;
 }
 
-async function runTool(runtime: RuntimeAdapter, command: string, args: string[], env?: Record<string, string>): Promise<string | undefined> {
+async function runTool(
+  runtime: RuntimeAdapter,
+  command: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<string | undefined> {
   let child: ReturnType<RuntimeAdapter['spawn']>;
   try {
     child = runtime.spawn(command, args, { env, stdout: 'pipe', stderr: 'pipe' });
@@ -38,7 +43,8 @@ async function runTool(runtime: RuntimeAdapter, command: string, args: string[],
   }
   const exit = await child.exited.catch(() => undefined);
   if (exit === undefined) return undefined; // not installed (spawn failed)
-  if (exit.code !== 0) throw new Error(`${command} failed (${exit.signal ?? exit.code}): ${child.stderr().trim().slice(-300)}`);
+  if (exit.code !== 0)
+    throw new Error(`${command} failed (${exit.signal ?? exit.code}): ${child.stderr().trim().slice(-300)}`);
   return child.stdout();
 }
 
@@ -63,7 +69,20 @@ export async function pgbenchReference(runtime: RuntimeAdapter, run: PgbenchRun)
   writeFileSync(script, `\\set id random(1, ${run.maxId})\n${run.query};\n`);
   try {
     const threads = Math.max(1, Math.min(run.clients, runtime.cpus()));
-    const args = ['-n', '-M', 'prepared', '-c', String(run.clients), '-j', String(threads), '-T', String(Math.max(1, Math.round(run.seconds))), '-f', script, url.toString()];
+    const args = [
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      String(run.clients),
+      '-j',
+      String(threads),
+      '-T',
+      String(Math.max(1, Math.round(run.seconds))),
+      '-f',
+      script,
+      url.toString(),
+    ];
     const out = await runTool(runtime, 'pgbench', args, { PGPASSWORD: password });
     return out === undefined ? undefined : parsePgbench(out);
   } finally {
@@ -89,9 +108,25 @@ export interface HttpLoadRun {
 export async function httpReference(runtime: RuntimeAdapter, run: HttpLoadRun): Promise<ReferenceFigure | undefined> {
   const seconds = String(Math.max(1, Math.round(run.seconds)));
   const threads = String(Math.max(1, Math.min(run.connections, runtime.cpus())));
-  const wrk = await runTool(runtime, 'wrk', ['-t', threads, '-c', String(run.connections), '-d', `${seconds}s`, '--latency', run.url]);
+  const wrk = await runTool(runtime, 'wrk', [
+    '-t',
+    threads,
+    '-c',
+    String(run.connections),
+    '-d',
+    `${seconds}s`,
+    '--latency',
+    run.url,
+  ]);
   if (wrk !== undefined) return parseWrk(wrk);
-  const autocannon = await runTool(runtime, 'node_modules/.bin/autocannon', ['-c', String(run.connections), '-d', seconds, '-j', run.url]);
+  const autocannon = await runTool(runtime, 'node_modules/.bin/autocannon', [
+    '-c',
+    String(run.connections),
+    '-d',
+    seconds,
+    '-j',
+    run.url,
+  ]);
   return autocannon === undefined ? undefined : parseAutocannon(autocannon);
 }
 
@@ -112,11 +147,22 @@ export function parseWrk(out: string): ReferenceFigure {
   return {
     tool: 'wrk',
     opsPerSecond: Number(rps[1]),
-    latency: { ...(mean ? { mean: wrkMs(mean) } : {}), ...(p50 ? { p50: wrkMs(p50) } : {}), ...(p99 ? { p99: wrkMs(p99) } : {}) },
+    latency: {
+      ...(mean ? { mean: wrkMs(mean) } : {}),
+      ...(p50 ? { p50: wrkMs(p50) } : {}),
+      ...(p99 ? { p99: wrkMs(p99) } : {}),
+    },
   };
 }
 
 export function parseAutocannon(out: string): ReferenceFigure {
-  const report = JSON.parse(out) as { requests: { average: number }; latency: { average: number; p50: number; p99: number } };
-  return { tool: 'autocannon', opsPerSecond: report.requests.average, latency: { mean: report.latency.average, p50: report.latency.p50, p99: report.latency.p99 } };
+  const report = JSON.parse(out) as {
+    requests: { average: number };
+    latency: { average: number; p50: number; p99: number };
+  };
+  return {
+    tool: 'autocannon',
+    opsPerSecond: report.requests.average,
+    latency: { mean: report.latency.average, p50: report.latency.p50, p99: report.latency.p99 },
+  };
 }

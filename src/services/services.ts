@@ -44,7 +44,10 @@ function timed<T>(start: () => Promise<T>): Promise<{ value: T; ms: number }> {
 
 async function startTarget(options: ServiceOptions): Promise<HttpTargetService> {
   const rt = options.runtimes.find((r) => r.label === options.serverRuntime);
-  if (!rt) throw new Error(`server runtime '${options.serverRuntime}' not found (have: ${options.runtimes.map((r) => r.label).join(', ')})`);
+  if (!rt)
+    throw new Error(
+      `server runtime '${options.serverRuntime}' not found (have: ${options.runtimes.map((r) => r.label).join(', ')})`,
+    );
   const script = join(options.projectRoot, 'dist', 'services', 'http-target-server.js');
   return startHttpTarget(await currentRuntime(), runtimeCommand(rt, script));
 }

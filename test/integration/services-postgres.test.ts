@@ -3,16 +3,7 @@ import { join } from 'node:path';
 import pg, { type QueryResultRow } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type PostgresService, startPostgres, USERS_ROWS } from '../../src/services/postgres.js';
-
-/** True while a process with this pid exists (signal 0 only checks). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive } from './services-process.js';
 
 async function query<T extends QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -36,11 +27,17 @@ describe('embedded PostgreSQL', () => {
     expect(JSON.stringify(description)).not.toContain(new URL(url).password);
     expect(description.origin).toBe('embedded');
 
-    const [counts] = await query<{ n: string; active: string }>(url, `SELECT count(*) AS n, count(*) FILTER (WHERE active) AS active FROM ${schema}.users`);
+    const [counts] = await query<{ n: string; active: string }>(
+      url,
+      `SELECT count(*) AS n, count(*) FILTER (WHERE active) AS active FROM ${schema}.users`,
+    );
     expect(Number(counts.n)).toBe(USERS_ROWS);
     expect(Number(counts.active)).toBeGreaterThan(0);
     expect(Number(counts.active)).toBeLessThan(USERS_ROWS);
-    const indexes = await query<{ indexdef: string }>(url, `SELECT indexdef FROM pg_indexes WHERE schemaname = '${schema}' AND tablename = 'users'`);
+    const indexes = await query<{ indexdef: string }>(
+      url,
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = '${schema}' AND tablename = 'users'`,
+    );
     expect(indexes.some((i) => i.indexdef.includes('(active)'))).toBe(true);
 
     const [{ dir }] = await query<{ dir: string }>(url, "SELECT current_setting('data_directory') AS dir");

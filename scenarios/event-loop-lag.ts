@@ -1,0 +1,105 @@
+/**
+ * The seed's point about to_thread: CPU work on the event loop delays everything else on it; moved
+ * to workers, I/O keeps flowing. While CPU tasks (the workers scenario's ~3 ms hash chain) run
+ * without pause - inline on the main thread (workers=0, yielding one event-loop turn between
+ * tasks, as well-behaved inline work does), or in 1 or `cores` pool workers kept busy - the main
+ * thread runs a 5 ms timer and measures how late each tick fires.
+ *
+ * One op = one timer tick: it arms a 5 ms timer and resolves when it fires, so the headline metric
+ * is ticks/s (200/s at zero lag; 1000 / ticks/s - 5 = the mean lag in ms). The lag percentiles are
+ * recorded beside it ('lag p50', 'lag p99', 'lag max', ms, over every tick after the CPU load
+ * started), and so is the CPU work done meanwhile ('cpu tasks/s'): offloading only counts if the
+ * work still gets done. 5 ms stays above Deno's 4 ms clamp of nested timers (PITFALLS 2).
+ * On a 2-core machine workers=cores leaves no core free for the main thread: its lag then comes
+ * from the OS scheduler, not from the event loop.
+ */
+import { type CaseContext, defineScenario, nextTurn, WorkerPool } from 'asyncbench';
+import { type CpuTask, hashChain, TASK_ROUNDS } from '../src/workers/cpu-kernel.js';
+
+const TICK_MS = 5;
+
+interface State {
+  lags: number[];
+  tasksDone: number;
+  loadStartedAt: number;
+  stopLoad: () => Promise<void>;
+}
+
+/** workers=0: tasks back to back on the main thread, one event-loop turn between them */
+function startInlineLoad(ctx: CaseContext<State>): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    for (let seed = 0; running; seed++) {
+      hashChain(seed, TASK_ROUNDS);
+      ctx.state.tasksDone++;
+      await nextTurn();
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+  };
+}
+
+/** workers=N: a pool kept fed with two tasks per worker */
+async function startWorkerLoad(ctx: CaseContext<State>, size: number): Promise<() => Promise<void>> {
+  const pool = new WorkerPool<CpuTask, number>({ runtime: ctx.runtime, module: new URL('../workers/cpu-worker.js', import.meta.url), size });
+  await pool.ready();
+  let running = true;
+  const feeders = Array.from({ length: 2 * size }, async (_, lane) => {
+    for (let seed = lane; running; seed += 2 * size) {
+      await pool.run({ seed, rounds: TASK_ROUNDS });
+      ctx.state.tasksDone++;
+    }
+  });
+  return async () => {
+    running = false;
+    await Promise.all(feeders);
+    await pool.close();
+  };
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+export default defineScenario<State>({
+  id: 'event-loop-lag',
+  title: 'Timer lag while CPU work runs inline or in workers',
+  pattern: 'Free-Threaded Python 3.13',
+  kind: 'throughput',
+  params: { workers: [0, 1, 'cores'] },
+  quick: { workers: [0, 1] },
+  metric: { name: 'timer ticks', unit: 'ticks/s', better: 'higher' },
+  requires: ['workers'],
+  setup: () => ({ lags: [], tasksDone: 0, loadStartedAt: 0, stopLoad: async () => {} }),
+  cases: {
+    timer: async (ctx) => {
+      const { runtime, state } = ctx;
+      const workers = ctx.params.workers === 'cores' ? runtime.cpus() : Number(ctx.params.workers);
+      state.stopLoad = workers === 0 ? startInlineLoad(ctx) : await startWorkerLoad(ctx, workers);
+      state.loadStartedAt = runtime.now();
+      return () =>
+        new Promise<number>((resolve) => {
+          const due = runtime.now() + TICK_MS;
+          setTimeout(() => {
+            // a timer may fire a fraction of a ms early (the runtimes round to whole ms)
+            const lag = Math.max(0, runtime.now() - due);
+            state.lags.push(lag);
+            resolve(lag);
+          }, TICK_MS);
+        });
+    },
+  },
+  verify: (ctx) => {
+    const { lags, tasksDone, loadStartedAt } = ctx.state;
+    if (lags.length === 0) throw new Error('no timer tick fired');
+    if (tasksDone === 0) throw new Error('the CPU load completed no task');
+    const sorted = [...lags].sort((a, b) => a - b);
+    ctx.record('lag p50', percentile(sorted, 0.5), 'ms');
+    ctx.record('lag p99', percentile(sorted, 0.99), 'ms');
+    ctx.record('lag max', sorted[sorted.length - 1], 'ms');
+    ctx.record('cpu tasks/s', (tasksDone * 1000) / (ctx.runtime.now() - loadStartedAt), 'tasks/s');
+  },
+  teardown: (ctx) => ctx.state.stopLoad(),
+});

@@ -1,0 +1,78 @@
+/**
+ * The seed's Runner API: one event loop reused for several jobs versus a fresh one per job. In a
+ * JavaScript runtime the loop comes with the process, so the comparison is between processes, timed
+ * from outside (the runtime the cell runs on spawns itself, with the same flags):
+ * - cold-start: spawn -> the first result line of a one-job script (runtime start, module load, one
+ *   job). It does not depend on K: measured at K=1, skipped at the other values.
+ * - reused: one process runs K jobs; the op returns (spawn -> exit) / K, ms per job.
+ * - fresh: K processes one after another, one job each; the op returns the total / K, ms per job.
+ * verify checks every job's printed result against the hash computed here.
+ */
+import { type CaseContext, defineScenario } from 'asyncbench';
+import { checkRunnerOutput } from '../src/workers/runner-job-result.js';
+import { spawnScript } from '../src/workers/runtime-script.js';
+
+const JOB_SCRIPT = new URL('../workers/runner-job.js', import.meta.url);
+
+interface State {
+  /** the checks of the last op's output: undefined when right, else what is wrong */
+  problems: (string | undefined)[];
+}
+
+/** Runs the job script with `jobs` jobs to its end; returns its lines and its time to `until`. */
+async function runJobs(ctx: CaseContext<State>, jobs: number, until: 'first-result' | 'exit') {
+  const { runtime } = ctx;
+  const t0 = runtime.now();
+  const child = spawnScript(runtime, JOB_SCRIPT, [String(jobs)], { stdout: 'pipe', stderr: 'pipe' });
+  let ms = 0;
+  if (until === 'first-result') {
+    await child.waitForLine((line) => line.startsWith('result '));
+    ms = runtime.now() - t0;
+  }
+  const exit = await child.exited;
+  if (until === 'exit') ms = runtime.now() - t0;
+  const lines = child.stdout().split('\n');
+  const problem = exit.code === 0 ? checkRunnerOutput(lines, jobs) : `exit ${exit.signal ?? exit.code}: ${child.stderr().slice(0, 300)}`;
+  return { ms, problem };
+}
+
+const jobsOf = (ctx: CaseContext<State>) => Number(ctx.params.K);
+
+export default defineScenario<State>({
+  id: 'runner',
+  title: 'Cold start; K jobs in one process vs a process per job',
+  pattern: 'Runner API',
+  kind: 'process',
+  params: { K: [1, 10] },
+  metric: { name: 'time per job', unit: 'ms', better: 'lower' },
+  setup: () => ({ problems: [] }),
+  cases: {
+    'cold-start': (ctx) => {
+      if (jobsOf(ctx) !== 1) ctx.skip('cold start does not depend on K: measured at K=1');
+      return async () => {
+        const { ms, problem } = await runJobs(ctx, 1, 'first-result');
+        ctx.state.problems.push(problem);
+        return ms;
+      };
+    },
+    reused: (ctx) => async () => {
+      const { ms, problem } = await runJobs(ctx, jobsOf(ctx), 'exit');
+      ctx.state.problems.push(problem);
+      return ms / jobsOf(ctx);
+    },
+    fresh: (ctx) => async () => {
+      let total = 0;
+      for (let i = 0; i < jobsOf(ctx); i++) {
+        const { ms, problem } = await runJobs(ctx, 1, 'exit');
+        ctx.state.problems.push(problem);
+        total += ms;
+      }
+      return total / jobsOf(ctx);
+    },
+  },
+  verify: (ctx) => {
+    const problems = ctx.state.problems.filter((p) => p !== undefined);
+    if (ctx.state.problems.length === 0) throw new Error('no job ran');
+    if (problems.length > 0) throw new Error(`${problems.length} runs went wrong, first: ${problems[0]}`);
+  },
+});

@@ -1,0 +1,30 @@
+import { readResultFile, writeResultFile } from '../harness/store.js';
+import { mergeShards } from '../report/merge.js';
+import { type Command, parseFlags, UsageError } from './command.js';
+
+const merge: Command = {
+  name: 'merge',
+  summary: 'join the shard files of one run into one result file',
+  help: `Usage: asyncbench merge SHARD... --out FILE
+
+Joins the result files of 'asyncbench run --shard K/N' into one result file, written atomically.
+The shards must be of one run: the same schema, git commit and config (apart from the shard), and
+together exactly the shards 1..N of one N, with no entry in two shards. Anything else is refused
+with a one-line reason (exit 2).
+
+Options:
+  --out FILE   where to write the merged result file (required)
+  -h, --help   show this help`,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { out: { type: 'string', short: 'o' } });
+    if (!values.out) throw new UsageError('merge needs --out FILE');
+    if (positionals.length === 0) throw new UsageError('merge needs the shard files to join');
+    const { result, notes } = mergeShards(positionals.map((path) => ({ path, file: readResultFile(path) })));
+    writeResultFile(values.out, result);
+    for (const note of notes) console.error(`asyncbench: note: ${note}`);
+    console.log(`merged ${positionals.length} shards (${result.results.length} entries) into ${values.out}`);
+    return 0;
+  },
+};
+
+export default merge;

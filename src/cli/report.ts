@@ -1,0 +1,74 @@
+import { readResultFile } from '../harness/store.js';
+import { toBencher } from '../report/bencher.js';
+import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
+import { inTimeOrder } from '../report/history.js';
+import { renderSite } from '../report/html.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { writeFileAtomic, writeFilesInto } from '../report/write.js';
+import { type Command, parseFlags, UsageError } from './command.js';
+
+const report: Command = {
+  name: 'report',
+  summary: 'Markdown, HTML site, SVG charts and CI exports from result files',
+  help: `Usage: asyncbench report RESULT... [--md FILE] [--html DIR] [--svg DIR]
+                         [--gab-smaller FILE] [--gab-bigger FILE] [--bencher FILE]
+
+Reads result files only. Given several files of one history (e.g. results/history/*.json), the
+newest (by start time) is reported in full and the HTML site adds trend charts over all of them.
+With no output option the Markdown report is printed.
+
+Options:
+  --md FILE            Markdown: per-scenario tables (cases x runtimes, median ± 95% CI, standing
+                       against the best), latency, failures and skips, machine and runtimes
+  --html DIR           a static, self-contained site (DIR/index.html: inline CSS and SVG, no
+                       script, no CDN): headline charts, trends, one section per scenario
+  --svg DIR            every chart as a standalone SVG file
+  --gab-smaller FILE   github-action-benchmark JSON of the lower-is-better entries
+                       (tool: customSmallerIsBetter)
+  --gab-bigger FILE    github-action-benchmark JSON of the higher-is-better entries
+                       (tool: customBiggerIsBetter)
+  --bencher FILE       Bencher Metric Format (bencher run --adapter json --file FILE)
+  -h, --help           show this help`,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, {
+      md: { type: 'string' },
+      html: { type: 'string' },
+      svg: { type: 'string' },
+      'gab-smaller': { type: 'string' },
+      'gab-bigger': { type: 'string' },
+      bencher: { type: 'string' },
+    });
+    if (positionals.length === 0) throw new UsageError('report needs at least one result file');
+    const history = inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) }))).map((l) => l.file);
+    const newest = history[history.length - 1];
+    const written: string[] = [];
+    const anyOutput = Object.values(values).some((v) => typeof v === 'string');
+    if (values.md) {
+      writeFileAtomic(values.md, renderMarkdown(history));
+      written.push(values.md);
+    }
+    if (!anyOutput) console.log(renderMarkdown(history));
+    if (values.html || values.svg) {
+      const site = await renderSite(history);
+      if (values.html) written.push(...writeFilesInto(values.html, { 'index.html': site.html }));
+      if (values.svg) written.push(...writeFilesInto(values.svg, Object.fromEntries(site.charts.map((c) => [`${c.id}.svg`, c.svg ?? '']))));
+    }
+    const gab: [string | undefined, GabDirection][] = [
+      [values['gab-smaller'], 'smaller'],
+      [values['gab-bigger'], 'bigger'],
+    ];
+    for (const [path, direction] of gab) {
+      if (!path) continue;
+      writeFileAtomic(path, `${JSON.stringify(toGithubActionBenchmark(newest, direction), null, 2)}\n`);
+      written.push(path);
+    }
+    if (values.bencher) {
+      writeFileAtomic(values.bencher, `${JSON.stringify(toBencher(newest), null, 2)}\n`);
+      written.push(values.bencher);
+    }
+    if (written.length) console.log(`wrote ${written.join(', ')}`);
+    return 0;
+  },
+};
+
+export default report;

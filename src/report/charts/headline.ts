@@ -1,0 +1,126 @@
+/**
+ * The three charts a published report opens with (SCENARIOS.md): eager vs lazy speedup by hit
+ * ratio, worker scaling with the ideal line, and pool throughput by pool size with the reference
+ * tool's figure. Each is faceted per runtime; each is omitted with a note when its data is absent.
+ */
+import type { ResultEntry } from '../../harness/result-file.js';
+import { groupBy } from '../format.js';
+import { type Chart, facetByRuntime, measured, note, numericParam, slice, speedup } from './common.js';
+
+const EAGER = /^eager/;
+const LAZY = /microtask|macrotask|lazy|immediate|channel|loop/;
+
+export function eagerSpeedupChart(entries: readonly ResultEntry[]): Chart {
+  const id = 'headline-eager-speedup';
+  const title = 'Eager vs lazy task start: speedup by cache hit ratio';
+  const { entries: kept, description } = slice(measured(entries, 'eager-tasks'), ['hitRatio']);
+  const rows: object[] = [];
+  for (const eager of kept.filter((e) => EAGER.test(e.case))) {
+    const hitRatio = numericParam(eager, 'hitRatio');
+    const twins = kept.filter((e) => LAZY.test(e.case) && !EAGER.test(e.case) && e.runtime === eager.runtime && e.params.hitRatio === eager.params.hitRatio);
+    for (const lazy of twins)
+      rows.push({ runtime: eager.runtime, versus: lazy.case, hitRatio, speedup: speedup(eager.stats?.median ?? 0, lazy.stats?.median ?? 0, eager.metric.better) });
+  }
+  if (!rows.length) return note(id, title, 'No eager-tasks results with an eager and a lazy case in these files: chart omitted.');
+  return {
+    id,
+    title,
+    caption: `How many times faster eager start is than each lazy start, by the share of tasks that finish without suspending (1 = no gain)${description ? `; ${description}` : ''}.`,
+    spec: facetByRuntime(rows, [
+      { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 1 } } },
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'hitRatio', type: 'quantitative', title: 'hit ratio', scale: { domain: [0, 1] } },
+          y: { field: 'speedup', type: 'quantitative', title: 'eager speedup (×)' },
+          color: { field: 'versus', type: 'nominal', title: 'versus' },
+        },
+      },
+    ]),
+  };
+}
+
+export function workerScalingChart(entries: readonly ResultEntry[]): Chart {
+  const id = 'headline-worker-scaling';
+  const title = 'Worker scaling: speedup over the smallest pool, with the ideal line';
+  const { entries: kept, description } = slice(measured(entries, 'workers'), ['workers']);
+  const rows: object[] = [];
+  const ideal = new Map<string, Set<number>>();
+  for (const series of groupBy(kept, (e) => `${e.case}\u0000${e.runtime}`).values()) {
+    const points = series.flatMap((e) => {
+      const w = numericParam(e, 'workers');
+      return w === undefined || !e.stats ? [] : [{ w, e }];
+    });
+    if (points.length < 2) continue;
+    const first = points.reduce((a, b) => (b.w < a.w ? b : a));
+    for (const { w, e } of points) {
+      rows.push({ runtime: e.runtime, series: e.case, workers: w, speedup: speedup(e.stats?.median ?? 0, first.e.stats?.median ?? 0, e.metric.better) });
+      const set = ideal.get(e.runtime) ?? new Set<number>();
+      ideal.set(e.runtime, set.add(w / first.w));
+    }
+  }
+  if (!rows.length) return note(id, title, 'No workers results with two or more pool sizes in these files: chart omitted.');
+  for (const [runtime, ws] of ideal) for (const w of ws) rows.push({ runtime, series: 'ideal (linear)', workers: w, speedup: w });
+  return {
+    id,
+    title,
+    caption: `Throughput with N workers divided by throughput with the fewest; the dashed line is perfect linear scaling${description ? `; ${description}` : ''}.`,
+    spec: facetByRuntime(rows, [
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'workers', type: 'quantitative', title: 'workers' },
+          y: { field: 'speedup', type: 'quantitative', title: 'speedup (×)' },
+          color: { field: 'series', type: 'nominal', title: 'case' },
+          strokeDash: { condition: { test: "datum.series === 'ideal (linear)'", value: [5, 4] }, value: [1, 0] },
+        },
+      },
+    ]),
+  };
+}
+
+const POOL_SIZE_PARAMS = ['max', 'connections', 'poolSize', 'size'];
+
+export function poolThroughputChart(entries: readonly ResultEntry[], scenario: string): Chart {
+  const id = `headline-${scenario}-throughput`;
+  const title = `Pool throughput by pool size: ${scenario}`;
+  const all = measured(entries, scenario);
+  const sizeParam = POOL_SIZE_PARAMS.find((p) => all.some((e) => numericParam(e, p) !== undefined));
+  if (!sizeParam) return note(id, title, `No ${scenario} results with a pool size param in these files: chart omitted.`);
+  const { entries: kept, description } = slice(all, [sizeParam]);
+  const rows: object[] = [];
+  const references = new Map<string, object>();
+  for (const e of kept) {
+    const size = numericParam(e, sizeParam);
+    if (size === undefined) continue;
+    rows.push({ runtime: e.runtime, series: e.case, size, value: e.stats?.median });
+    // a secondary figure in the metric's own unit is a reference tool's figure (e.g. pgbench);
+    // every case at a size records it, draw it once
+    for (const [name, figure] of Object.entries(e.extra ?? {}))
+      if (figure.unit === e.metric.unit || (figure.unit.endsWith('/s') && e.metric.unit.endsWith('/s')))
+        if (!references.has(`${e.runtime}\u0000${name}\u0000${size}`))
+          references.set(`${e.runtime}\u0000${name}\u0000${size}`, { runtime: e.runtime, series: `${name} (reference)`, size, value: figure.value });
+  }
+  rows.push(...references.values());
+  const unit = kept[0]?.metric.unit ?? '';
+  return {
+    id,
+    title,
+    caption: `Median throughput by ${sizeParam}; dashed lines are the reference tool's figure on the same server${description ? `; ${description}` : ''}.`,
+    spec: facetByRuntime(rows, [
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'size', type: 'quantitative', title: sizeParam },
+          y: { field: 'value', type: 'quantitative', title: unit },
+          color: { field: 'series', type: 'nominal', title: 'client' },
+          strokeDash: { condition: { test: "indexof(datum.series, '(reference)') >= 0", value: [5, 4] }, value: [1, 0] },
+        },
+      },
+    ]),
+  };
+}
+
+export function headlineCharts(entries: readonly ResultEntry[]): Chart[] {
+  return [eagerSpeedupChart(entries), workerScalingChart(entries), poolThroughputChart(entries, 'db-pool'), poolThroughputChart(entries, 'http-pool')];
+}

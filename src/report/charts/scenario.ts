@@ -1,0 +1,95 @@
+/** Per-scenario charts: medians as bars with 95% CI whiskers, and latency percentiles where measured. */
+import type { ResultEntry } from '../../harness/result-file.js';
+import { formatParams } from '../format.js';
+import { type Chart, CONFIG, type ChartSpec, measured, SCHEMA } from './common.js';
+
+function fileSafe(text: string): string {
+  return text.replace(/[^a-zA-Z0-9_-]+/g, '_');
+}
+
+/** One panel per params combination: many combinations wrap into rows of three. */
+function facetByParams(rows: object[], layer: ChartSpec[], height = 150): ChartSpec {
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    data: { values: rows },
+    facet: { field: 'params', type: 'nominal', title: null },
+    columns: 3,
+    spec: { width: 200, height, layer },
+    resolve: { scale: { y: 'independent' } },
+  };
+}
+
+export function medianBarsChart(entries: readonly ResultEntry[], scenario: string): Chart {
+  const ok = measured(entries, scenario);
+  const id = `scenario-${fileSafe(scenario)}-medians`;
+  const title = `${scenario}: median by case and runtime`;
+  if (!ok.length) return { id, title, caption: 'Nothing was measured in this scenario: no chart.' };
+  const { metric } = ok[0];
+  const rows = ok.map((e) => ({
+    params: formatParams(e.params),
+    case: e.case,
+    runtime: e.runtime,
+    median: e.stats?.median,
+    low: e.stats?.ci.low,
+    high: e.stats?.ci.high,
+    steady: e.steady === false ? 'no (drifts)' : 'yes',
+  }));
+  const x = { field: 'case', type: 'nominal', title: null, axis: { labelAngle: -30 } };
+  return {
+    id,
+    title,
+    caption: `Median ${metric.name} (${metric.unit}, ${metric.better} is better) with its 95% confidence interval; faded bars are not steady.`,
+    spec: facetByParams(rows, [
+      {
+        mark: 'bar',
+        encoding: {
+          x,
+          xOffset: { field: 'runtime', type: 'nominal' },
+          y: { field: 'median', type: 'quantitative', title: metric.unit },
+          color: { field: 'runtime', type: 'nominal' },
+          opacity: { field: 'steady', type: 'nominal', title: 'steady', scale: { domain: ['yes', 'no (drifts)'], range: [1, 0.4] } },
+        },
+      },
+      {
+        mark: { type: 'rule', color: '#222' },
+        encoding: { x, xOffset: { field: 'runtime', type: 'nominal' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
+      },
+    ]),
+  };
+}
+
+const PERCENTILES = [
+  ['p50', 'p50'],
+  ['p90', 'p90'],
+  ['p99', 'p99'],
+  ['p999', 'p99.9'],
+] as const;
+
+export function latencyChart(entries: readonly ResultEntry[], scenario: string): Chart | undefined {
+  const withLatency = measured(entries, scenario).filter((e) => e.latency);
+  if (!withLatency.length) return undefined;
+  const rows = withLatency.flatMap((e) =>
+    PERCENTILES.map(([key, label]) => ({ params: formatParams(e.params), series: `${e.case} · ${e.runtime}`, percentile: label, ms: e.latency?.[key] })),
+  );
+  return {
+    id: `scenario-${fileSafe(scenario)}-latency`,
+    title: `${scenario}: latency percentiles`,
+    caption: 'Latency of single operations under load (ms, log scale), medians over forks.',
+    spec: facetByParams(rows, [
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'percentile', type: 'ordinal', sort: PERCENTILES.map(([, l]) => l), title: null },
+          y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms' },
+          color: { field: 'series', type: 'nominal', title: 'case · runtime' },
+        },
+      },
+    ]),
+  };
+}
+
+export function scenarioCharts(entries: readonly ResultEntry[], scenario: string): Chart[] {
+  const latency = latencyChart(entries, scenario);
+  return [medianBarsChart(entries, scenario), ...(latency ? [latency] : [])];
+}

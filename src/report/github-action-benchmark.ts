@@ -1,0 +1,34 @@
+/**
+ * The JSON github-action-benchmark reads with `tool: customSmallerIsBetter` or
+ * `customBiggerIsBetter`: an array of { name, unit, value, range, extra }. The action takes one
+ * direction per file, so the entries are split by their metric's direction.
+ */
+import type { ResultFile } from '../harness/result-file.js';
+import { entryLabel } from './format.js';
+
+export interface GabEntry {
+  name: string;
+  unit: string;
+  value: number;
+  range: string;
+  extra: string;
+}
+
+export type GabDirection = 'smaller' | 'bigger';
+
+export function toGithubActionBenchmark(result: ResultFile, direction: GabDirection): GabEntry[] {
+  const better = direction === 'smaller' ? 'lower' : 'higher';
+  return result.results.flatMap((e) => {
+    if (e.status !== 'ok' || !e.stats || e.metric.better !== better) return [];
+    const { median, ci, forks, n } = e.stats;
+    return [
+      {
+        name: entryLabel(e),
+        unit: e.metric.unit,
+        value: median,
+        range: `± ${((ci.high - ci.low) / 2).toPrecision(3)}`,
+        extra: `95% CI [${ci.low.toPrecision(4)}, ${ci.high.toPrecision(4)}] (${ci.method}); ${forks} forks, ${n} samples${e.steady === false ? '; NOT steady' : ''}`,
+      },
+    ];
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * The Markdown report of a result file: per scenario a table of cases x runtimes (median, its 95%
+ * interval, how it stands against the best of its params), latency percentiles where measured,
+ * failures and skips with their reasons, and the machine and runtimes it ran on.
+ */
+import type { ResultEntry, ResultFile } from '../harness/result-file.js';
+import { escapeMarkdown as md, formatCentre, formatParams, formatValue, groupBy, runtimesWithEntries, scenarioGrid, standing } from './format.js';
+
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  return [row(header), row(header.map(() => '---')), ...rows.map(row)];
+}
+
+function cell(entry: ResultEntry | undefined, group: ResultEntry[]): string {
+  if (!entry) return '—';
+  if (entry.status !== 'ok' || !entry.stats) return `*${entry.status}*`;
+  const rank = standing(entry, group);
+  return `${md(formatCentre(entry))} · ${rank === 'best' ? '**best**' : rank}${entry.steady === false ? ' ~' : ''}`;
+}
+
+function scenarioTables(entries: ResultEntry[], runtimes: string[]): string[] {
+  const rows = scenarioGrid(entries, runtimes).map((r) => [md(r.caseName), md(r.params), ...r.cells.map((e) => cell(e, r.group))]);
+  const out = [...table(['case', 'params', ...runtimes.map(md)], rows), ''];
+  const withLatency = entries.filter((e) => e.latency || e.extra);
+  if (withLatency.length) {
+    const extraText = (e: ResultEntry) =>
+      Object.entries(e.extra ?? {})
+        .map(([name, v]) => `${md(name)} ${md(formatValue(v.value, v.unit))}`)
+        .join(', ');
+    const ms = (x: number | undefined) => (x === undefined ? '—' : md(formatValue(x, 'ms')));
+    out.push(
+      ...table(
+        ['case', 'params', 'runtime', 'p50', 'p90', 'p99', 'p99.9', 'also recorded'],
+        withLatency.map((e) => [md(e.case), md(formatParams(e.params)), md(e.runtime), ms(e.latency?.p50), ms(e.latency?.p90), ms(e.latency?.p99), ms(e.latency?.p999), extraText(e)]),
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+function problems(result: ResultFile): string[] {
+  const bad = result.results.filter((e) => e.status !== 'ok');
+  if (!bad.length) return [];
+  return ['## Failures and skips', '', ...table(['scenario', 'case', 'params', 'runtime', 'status', 'reason'], bad.map((e) => [md(e.scenario), md(e.case), md(formatParams(e.params)), md(e.runtime), e.status, md(e.reason ?? '')])), ''];
+}
+
+function metadata(result: ResultFile): string[] {
+  const m = result.machine;
+  const git = result.git ? `${md(result.git.commit.slice(0, 12))} on ${md(result.git.branch)}${result.git.dirty ? ' (uncommitted changes)' : ''}` : 'not a git checkout';
+  const c = result.config;
+  return [
+    '## Machine and runtimes',
+    '',
+    `- **Machine:** ${md(`${m.os} ${m.arch}, ${m.cpuModel}, ${m.cores} logical cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`)}`,
+    `- **Commit:** ${git}`,
+    `- **Run:** ${md(result.run.id)}, ${md(result.run.startedAt)} to ${md(result.run.finishedAt)}${result.run.complete ? '' : ' (**interrupted**)'}, asyncbench ${md(result.run.asyncbenchVersion)}`,
+    `- **Config:** engine ${md(c.engine)}, ${c.forks} fork${c.forks === 1 ? '' : 's'} per cell, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${md(c.serverRuntime)}${c.database ? `, database ${md(c.database)}` : ''}`,
+    '',
+    ...table(
+      ['runtime', 'version', 'engine', 'executable', 'flags', 'notes'],
+      result.runtimes.map((r) => [md(r.label), md(r.version), md(`${r.engine.name} ${r.engine.version}`), md(r.executable), md(r.flags.join(' ')), md(r.notes.join('; '))]),
+    ),
+    '',
+  ];
+}
+
+function methodNote(result: ResultFile): string {
+  const ci = result.results.find((e) => e.stats)?.stats?.ci.method ?? 'hierarchical bootstrap';
+  return `Median ± half-width of its 95% confidence interval (${md(ci)}), relative to the median; × = times worse than the best cell of the same params; ~ = samples drift (not steady).`;
+}
+
+function history(results: readonly ResultFile[]): string[] {
+  if (results.length < 2) return [];
+  return [
+    '## History',
+    '',
+    ...table(
+      ['run', 'started', 'commit', 'entries'],
+      results.map((r) => [md(r.run.id), md(r.run.startedAt), md(r.git?.commit.slice(0, 10) ?? '—'), String(r.results.length)]),
+    ),
+    '',
+  ];
+}
+
+/** Markdown of the newest of `results` (in time order), with a history table when given several. */
+export function renderMarkdown(results: readonly ResultFile[]): string {
+  const result = results[results.length - 1];
+  const runtimes = runtimesWithEntries(result);
+  const out = ['# asyncbench results', '', methodNote(result), ''];
+  for (const [scenario, entries] of groupBy(result.results, (e) => e.scenario)) {
+    const { metric, kind } = entries[0];
+    out.push(`## ${md(scenario)}`, '', `*${kind}: ${md(metric.name)} in ${md(metric.unit)}, ${metric.better} is better*`, '', ...scenarioTables(entries, runtimes));
+  }
+  out.push(...problems(result), ...metadata(result), ...history(results));
+  return out.join('\n');
+}

@@ -1,0 +1,105 @@
+/**
+ * Joins the shard files of one run (`run --shard K/N`) into one result file. Shards are of the same
+ * run when they share the schema, the git commit and the config apart from the shard, and their
+ * indices are exactly 1..N of one N. Anything else is refused with a one-line reason.
+ */
+import { UsageError } from '../harness/errors.js';
+import type { ResultFile, RunConfig } from '../harness/result-file.js';
+
+export interface Shard {
+  path: string;
+  file: ResultFile;
+}
+
+export interface Merged {
+  result: ResultFile;
+  /** facts worth telling the user that do not prevent the merge */
+  notes: string[];
+}
+
+function configWithoutShard(config: RunConfig): string {
+  const { shard: _shard, ...rest } = config;
+  return JSON.stringify(rest, Object.keys(rest).sort());
+}
+
+function checkShardSet(shards: Shard[]): number {
+  const missing = shards.find((s) => !s.file.config.shard);
+  if (missing) throw new UsageError(`${missing.path} is not a shard (its config has no shard; run it with --shard K/N)`);
+  const count = shards[0].file.config.shard?.count ?? 0;
+  const odd = shards.find((s) => s.file.config.shard?.count !== count);
+  if (odd) throw new UsageError(`${odd.path} is shard ${odd.file.config.shard?.index}/${odd.file.config.shard?.count}, but ${shards[0].path} is of ${count} shards`);
+  const seen = new Map<number, string>();
+  for (const s of shards) {
+    const index = s.file.config.shard?.index ?? 0;
+    const other = seen.get(index);
+    if (other) throw new UsageError(`${other} and ${s.path} are both shard ${index}/${count}`);
+    seen.set(index, s.path);
+  }
+  const absent = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (absent.length) throw new UsageError(`shard${absent.length > 1 ? 's' : ''} ${absent.join(', ')} of ${count} missing`);
+  return count;
+}
+
+function checkSameRun(shards: Shard[]): void {
+  const [first] = shards;
+  const commit = (s: Shard) => (s.file.git ? s.file.git.commit : 'no git');
+  for (const s of shards.slice(1)) {
+    if (commit(s) !== commit(first)) throw new UsageError(`${s.path} is of commit ${commit(s)}, ${first.path} of ${commit(first)}: not shards of one run`);
+    if (configWithoutShard(s.file.config) !== configWithoutShard(first.file.config))
+      throw new UsageError(`${s.path} and ${first.path} were run with different configs: not shards of one run`);
+  }
+}
+
+function mergeRuntimes(shards: Shard[]): ResultFile['runtimes'] {
+  const byLabel = new Map<string, { shard: Shard; info: ResultFile['runtimes'][number] }>();
+  for (const shard of shards)
+    for (const info of shard.file.runtimes) {
+      const known = byLabel.get(info.label);
+      if (!known) byLabel.set(info.label, { shard, info });
+      else if (known.info.version !== info.version)
+        throw new UsageError(`runtime '${info.label}' is ${known.info.version} in ${known.shard.path} but ${info.version} in ${shard.path}`);
+    }
+  return [...byLabel.values()].map((v) => v.info);
+}
+
+function mergeResults(shards: Shard[]): ResultFile['results'] {
+  const owner = new Map<string, string>();
+  for (const s of shards)
+    for (const e of s.file.results) {
+      const other = owner.get(e.key);
+      if (other) throw new UsageError(`entry ${e.key} is in both ${other} and ${s.path}: shards overlap`);
+      owner.set(e.key, s.path);
+    }
+  return shards.flatMap((s) => s.file.results);
+}
+
+export function mergeShards(input: Shard[]): Merged {
+  if (input.length === 0) throw new UsageError('merge needs at least one shard file');
+  const shards = [...input].sort((a, b) => (a.file.config.shard?.index ?? 0) - (b.file.config.shard?.index ?? 0));
+  const count = checkShardSet(shards);
+  checkSameRun(shards);
+  const [first] = shards;
+  const notes: string[] = [];
+  const machines = new Set(shards.map((s) => JSON.stringify(s.file.machine)));
+  if (machines.size > 1) notes.push(`the ${count} shards ran on ${machines.size} different machines; the merged file records shard 1's`);
+  const ids = [...new Set(shards.map((s) => s.file.run.id))];
+  const { shard: _shard, ...config } = first.file.config;
+  const result: ResultFile = {
+    schema: first.file.schema,
+    run: {
+      // shards started with one --run-id keep it; otherwise the merged run is named after its parts
+      id: ids.length === 1 ? ids[0] : ids.join('+'),
+      startedAt: shards.map((s) => s.file.run.startedAt).sort()[0],
+      finishedAt: shards.map((s) => s.file.run.finishedAt).sort().at(-1) ?? first.file.run.finishedAt,
+      complete: shards.every((s) => s.file.run.complete),
+      asyncbenchVersion: first.file.run.asyncbenchVersion,
+    },
+    git: first.file.git,
+    machine: first.file.machine,
+    runtimes: mergeRuntimes(shards),
+    config,
+    results: mergeResults(shards),
+  };
+  if (!result.run.complete) notes.push('some shard did not complete: the merged run is marked incomplete');
+  return { result, notes };
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { paginate } from '../../src/patterns/paginate.js';
+import { pipeline } from '../../src/patterns/pipeline.js';
+import { nextTurn } from '../../src/patterns/scheduling.js';
+
+function pageSource(pages: number[][], failAt?: number) {
+  const source = {
+    fetched: [] as number[],
+    closed: 0,
+    async fetchPage(page: number) {
+      source.fetched.push(page);
+      await nextTurn();
+      if (page === failAt) throw new Error(`page ${page} failed`);
+      return pages[page - 1] ?? [];
+    },
+    close() {
+      source.closed++;
+    },
+  };
+  return source;
+}
+
+describe('paginate', () => {
+  it('yields every item in order and stops at the first empty page', async () => {
+    const source = pageSource([[1, 2], [3], []]);
+    const items: number[] = [];
+    for await (const item of paginate(source)) items.push(item);
+    expect(items).toEqual([1, 2, 3]);
+    expect(source.fetched).toEqual([1, 2, 3]);
+    expect(source.closed).toBe(1);
+  });
+
+  it('an early break closes the source and fetches no further page', async () => {
+    const source = pageSource([[1, 2], [3, 4], [5]]);
+    for await (const item of paginate(source)) if (item === 3) break;
+    expect(source.fetched).toEqual([1, 2]);
+    expect(source.closed).toBe(1);
+  });
+
+  it('an error from the source or the loop body closes the source and propagates', async () => {
+    const failing = pageSource([[1], [2]], 2);
+    await expect(Array.fromAsync(paginate(failing))).rejects.toThrow('page 2 failed');
+    expect(failing.closed).toBe(1);
+    const source = pageSource([[1, 2]]);
+    await expect(
+      (async () => {
+        for await (const _ of paginate(source)) throw new Error('consumer');
+      })(),
+    ).rejects.toThrow('consumer');
+    expect(source.closed).toBe(1);
+  });
+});
+
+/** an endless source that records whether it was closed */
+function endless() {
+  let closed = false;
+  async function* source() {
+    try {
+      for (let i = 0; ; i++) yield i;
+    } finally {
+      closed = true;
+    }
+  }
+  return { source: source(), stopped: () => closed };
+}
+
+describe('pipeline', () => {
+  it('runs items through every stage in order, nothing lost', async () => {
+    const out = await Array.fromAsync(
+      pipeline(
+        Array.from({ length: 200 }, (_, i) => i),
+        async (n: number) => {
+          if (n % 7 === 0) await nextTurn();
+          return n * 2;
+        },
+        { fn: (n: number) => n + 1, bound: 1 },
+        (n: number) => String(n),
+      ),
+    );
+    expect(out).toEqual(Array.from({ length: 200 }, (_, i) => String(i * 2 + 1)));
+  });
+
+  it('holds back a fast source: the buffers stay within their bounds', async () => {
+    let produced = 0;
+    let consumed = 0;
+    let maxAhead = 0;
+    async function* source() {
+      for (let i = 0; i < 100; i++) {
+        produced++;
+        maxAhead = Math.max(maxAhead, produced - consumed);
+        yield i;
+      }
+    }
+    for await (const _ of pipeline(source(), { fn: (n: number) => n, bound: 2 })) {
+      consumed++;
+      await nextTurn();
+    }
+    // the source can be ahead by at most: stage input bound + output bound + one item in each hand
+    expect(maxAhead).toBeLessThanOrEqual(2 + 16 + 3);
+    expect(consumed).toBe(100);
+  });
+
+  it('the first error stops every stage and reaches the consumer', async () => {
+    let stage2Seen = 0;
+    const counting = endless();
+    const run = Array.fromAsync(
+      pipeline(
+        counting.source,
+        (n: number) => {
+          if (n === 10) throw new Error('stage 1 failed at 10');
+          return n;
+        },
+        async (n: number) => {
+          stage2Seen++;
+          await nextTurn();
+          return n;
+        },
+      ),
+    );
+    await expect(run).rejects.toThrow('stage 1 failed at 10');
+    expect(counting.stopped()).toBe(true);
+    expect(stage2Seen).toBeLessThanOrEqual(10);
+  });
+
+  it('breaking out of the loop cancels the stages, whose signal is aborted', async () => {
+    let aborted = false;
+    const counting = endless();
+    for await (const n of pipeline(counting.source, (x: number, signal: AbortSignal) => {
+      signal.addEventListener('abort', () => {
+        aborted = true;
+      });
+      return x;
+    })) {
+      if (n === 5) break;
+    }
+    expect(aborted).toBe(true);
+    expect(counting.stopped()).toBe(true);
+  });
+});

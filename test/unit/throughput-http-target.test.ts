@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { TARGET_BODY, targetUrl } from '../../src/services/http-target-client.js';
+import { createTargetHandler } from '../../src/services/http-target-handler.js';
+
+const BASE = 'http://127.0.0.1:1';
+
+describe('HTTP target handler', () => {
+  it('builds mode URLs', () => {
+    expect(targetUrl(BASE, { mode: 'plain' })).toBe(`${BASE}/plain`);
+    expect(targetUrl(BASE, { mode: 'capacity', n: 5, ms: 2 })).toBe(`${BASE}/capacity?n=5&ms=2`);
+  });
+
+  it('fails the flaky share with 503 and counts it', async () => {
+    const values = [0.1, 0.9];
+    const { handler, stats } = createTargetHandler(() => values.shift() ?? 0);
+    const url = targetUrl(BASE, { mode: 'flaky', p: 0.5 });
+    expect((await handler(new Request(url))).status).toBe(503);
+    const ok = await handler(new Request(url));
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe(TARGET_BODY);
+    expect(stats()).toEqual({ requests: 2, failures: 1, inFlight: 0, maxInFlight: 1 });
+  });
+
+  it('sheds load above capacity and tracks the most requests held at once', async () => {
+    const { handler, stats } = createTargetHandler();
+    const url = targetUrl(BASE, { mode: 'capacity', n: 2, ms: 20 });
+    const statuses = await Promise.all(
+      Array.from({ length: 5 }, () => Promise.resolve(handler(new Request(url))).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(3);
+    expect(stats().maxInFlight).toBe(5);
+    expect(stats().inFlight).toBe(0);
+  });
+
+  it('answers stats and reset without counting them, and rejects an unknown mode', async () => {
+    const { handler, stats } = createTargetHandler();
+    await handler(new Request(`${BASE}/plain`));
+    expect(await (await handler(new Request(`${BASE}/__stats`))).json()).toEqual(stats());
+    expect((await handler(new Request(`${BASE}/__reset`, { method: 'POST' }))).status).toBe(204);
+    expect(stats()).toEqual({ requests: 0, failures: 0, inFlight: 0, maxInFlight: 0 });
+    expect((await handler(new Request(`${BASE}/nope`))).status).toBe(400);
+    expect((await handler(new Request(`${BASE}/delay?ms=-1`))).status).toBe(400);
+  });
+});
