@@ -1,7 +1,7 @@
 /**
  * Async generators over a paginated source: ITEMS items are read from a page source that answers one
- * page of `pageSize` items per asynchronous fetch. One op reads every item, so the time per item is
- * the op's time / ITEMS.
+ * page of `pageSize` items per asynchronous fetch. One op reads every item; the harness divides its
+ * time by ITEMS (itemsPerOp), so the figure is the time per item.
  *
  * Cases: patterns' paginate() (an async generator) read with `for await`, a manual page loop with no
  * generator (the baseline), and the runtime's built-in consumers of an async iterable
@@ -145,6 +145,8 @@ export default defineScenario<GeneratorState>({
   title: 'Async generators over a paginated source',
   pattern: 'Async Generators',
   kind: 'micro',
+  metric: { name: 'time per item', unit: 'ns', better: 'lower' },
+  itemsPerOp: () => ITEMS,
   params: { pageSize: [1, 10, 100] },
   quick: { pageSize: [10] },
   setup: ({ params }) => ({ pageSize: Number(params.pageSize), breakAfter: Number.POSITIVE_INFINITY }),

@@ -118,6 +118,8 @@ export default defineScenario<EagerTasksState>({
   title: 'Eager vs lazy task start',
   pattern: 'Eager Task Execution Details',
   kind: 'micro',
+  metric: { name: 'time per task', unit: 'ns', better: 'lower' },
+  itemsPerOp: (params) => Number(params.tasks),
   params: { hitRatio: [0, 0.5, 0.9, 1], tasks: [100, 1000] },
   quick: { hitRatio: [0, 1], tasks: [100] },
   setup: (ctx) => makeState(Number(ctx.params.tasks), Number(ctx.params.hitRatio)),

@@ -43,7 +43,11 @@ function startInlineLoad(ctx: CaseContext<State>): () => Promise<void> {
 
 /** workers=N: a pool kept fed with two tasks per worker */
 async function startWorkerLoad(ctx: CaseContext<State>, size: number): Promise<() => Promise<void>> {
-  const pool = new WorkerPool<CpuTask, number>({ runtime: ctx.runtime, module: new URL('../workers/cpu-worker.js', import.meta.url), size });
+  const pool = new WorkerPool<CpuTask, number>({
+    runtime: ctx.runtime,
+    module: new URL('../workers/cpu-worker.js', import.meta.url),
+    size,
+  });
   await pool.ready();
   let running = true;
   const feeders = Array.from({ length: 2 * size }, async (_, lane) => {

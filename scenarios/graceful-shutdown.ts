@@ -52,14 +52,25 @@ async function shutdownOnce(ctx: CaseContext<State>, signal: 'SIGTERM' | 'SIGINT
   const inFlight = Number(ctx.params.inFlight);
   const server = spawnScript(runtime, SERVER, [String(inFlight)], { stdout: 'pipe', stderr: 'pipe' });
   try {
-    const [, url, sidecarPid] = (await deadline(server.waitForLine((line) => line.startsWith('ready ')), START_DEADLINE_MS, 'server start')).split(' ');
+    const [, url, sidecarPid] = (
+      await deadline(
+        server.waitForLine((line) => line.startsWith('ready ')),
+        START_DEADLINE_MS,
+        'server start',
+      )
+    ).split(' ');
     const responses = Array.from({ length: inFlight }, (_, i) =>
       fetch(`${url}/request/${i}`).then(
         async (response) => response.ok && (await response.text()) === 'done',
         () => false,
       ),
     );
-    if (inFlight > 0) await deadline(server.waitForLine((line) => line === `inflight ${inFlight}`), START_DEADLINE_MS, 'requests in flight');
+    if (inFlight > 0)
+      await deadline(
+        server.waitForLine((line) => line === `inflight ${inFlight}`),
+        START_DEADLINE_MS,
+        'requests in flight',
+      );
     const t0 = runtime.now();
     server.kill(signal);
     const exit = await deadline(server.exited, EXIT_DEADLINE_MS, `exit after ${signal}`);

@@ -1,6 +1,6 @@
 /**
  * Pipeline stages: ITEMS packets flow from a source through `stages` transform stages into a sink.
- * One op moves the whole batch, so items/s is ITEMS / (time per op).
+ * One op moves the whole batch; the harness divides its time by ITEMS (itemsPerOp): time per item.
  *
  * Every stage makes a new packet (hops + 1) and passes the body on by reference: no stage copies.
  * `itemSize` is the body the source allocates per packet, a number ('small') or a 4 KiB
@@ -137,6 +137,8 @@ export default defineScenario<PipelineState>({
   title: 'Pipeline stages over bounded buffers',
   pattern: 'Structured concurrency: pipeline stages',
   kind: 'micro',
+  metric: { name: 'time per item', unit: 'ns', better: 'lower' },
+  itemsPerOp: () => ITEMS,
   params: { stages: [3], itemSize: ['small', '4KiB'] },
   quick: { itemSize: ['4KiB'] },
   setup: ({ params }) => ({

@@ -32,7 +32,10 @@ async function runJobs(ctx: CaseContext<State>, jobs: number, until: 'first-resu
   const exit = await child.exited;
   if (until === 'exit') ms = runtime.now() - t0;
   const lines = child.stdout().split('\n');
-  const problem = exit.code === 0 ? checkRunnerOutput(lines, jobs) : `exit ${exit.signal ?? exit.code}: ${child.stderr().slice(0, 300)}`;
+  const problem =
+    exit.code === 0
+      ? checkRunnerOutput(lines, jobs)
+      : `exit ${exit.signal ?? exit.code}: ${child.stderr().slice(0, 300)}`;
   return { ms, problem };
 }
 

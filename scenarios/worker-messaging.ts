@@ -79,7 +79,8 @@ export default defineScenario<State>({
   setup: () => ({}),
   cases: {
     startup: (ctx) => {
-      if (size(ctx) !== STARTUP_PAYLOAD) ctx.skip(`startup does not depend on the payload: measured at payload=${STARTUP_PAYLOAD}`);
+      if (size(ctx) !== STARTUP_PAYLOAD)
+        ctx.skip(`startup does not depend on the payload: measured at payload=${STARTUP_PAYLOAD}`);
       return async () => {
         const worker = ctx.runtime.spawnWorker(ECHO_WORKER);
         const first = await new Promise<unknown>((resolve, reject) => {

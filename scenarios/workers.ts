@@ -13,7 +13,7 @@
  * Speedup (tasks/s at N workers over tasks/s at 1) and efficiency (speedup / min(N, cores)) need
  * two cells: scripts/worker-scaling.js and the report compute them from the result file.
  */
-import { type CaseContext, defineScenario, Deque, type RuntimeAdapter, WorkerPool } from 'asyncbench';
+import { type CaseContext, Deque, defineScenario, type RuntimeAdapter, WorkerPool } from 'asyncbench';
 import { type CpuTask, hashChain, TASK_ROUNDS } from '../src/workers/cpu-kernel.js';
 import { spawnScript } from '../src/workers/runtime-script.js';
 
@@ -37,7 +37,8 @@ export function resolveWorkers(value: unknown, runtime: Pick<RuntimeAdapter, 'cp
   if (value === 'cores') return runtime.cpus();
   if (value === '2xcores') return 2 * runtime.cpus();
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`workers must be a positive integer, 'cores' or '2xcores', got ${value}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`workers must be a positive integer, 'cores' or '2xcores', got ${value}`);
   return n;
 }
 
@@ -78,7 +79,11 @@ function windowedOp(run: RunTask, depth: number, state: State) {
 async function caseWith(ctx: CaseContext<State>, run: RunTask, close: () => Promise<void>) {
   const workers = resolveWorkers(ctx.params.workers, ctx.runtime);
   // pre-warm: every executor answers once before measuring (startup is worker-messaging's business)
-  await withTimeout(Promise.all(Array.from({ length: workers }, (_, seed) => run({ seed, rounds: 1 }))), PROBE_TIMEOUT_MS, 'the pool');
+  await withTimeout(
+    Promise.all(Array.from({ length: workers }, (_, seed) => run({ seed, rounds: 1 }))),
+    PROBE_TIMEOUT_MS,
+    'the pool',
+  );
   const { op, drain } = windowedOp(run, 2 * workers, ctx.state);
   ctx.state.close = async () => {
     await drain();
@@ -92,7 +97,11 @@ interface ThirdPartyPool {
   run(task: CpuTask): Promise<number>;
   destroy(): Promise<void>;
 }
-type ThirdPartyPoolClass = new (options: { filename: string; minThreads: number; maxThreads: number }) => ThirdPartyPool;
+type ThirdPartyPoolClass = new (options: {
+  filename: string;
+  minThreads: number;
+  maxThreads: number;
+}) => ThirdPartyPool;
 
 async function thirdPartyCase(ctx: CaseContext<State>, name: string, load: () => Promise<ThirdPartyPoolClass>) {
   const workers = resolveWorkers(ctx.params.workers, ctx.runtime);
@@ -104,9 +113,11 @@ async function thirdPartyCase(ctx: CaseContext<State>, name: string, load: () =>
   }
   const pool = new Pool({ filename: workerUrl('cpu-kernel').href, minThreads: workers, maxThreads: workers });
   try {
-    await withTimeout(pool.run({ seed: 0, rounds: 1 }), PROBE_TIMEOUT_MS, name);
+    // every worker must answer: tinypool on deno 2.9 answers some runs and never others
+    const probes = Array.from({ length: workers }, (_, seed) => pool.run({ seed, rounds: 1 }));
+    await withTimeout(Promise.all(probes), PROBE_TIMEOUT_MS, name);
   } catch (error) {
-    // seen: tinypool's worker never answers on deno 2.x; the pool cannot be destroyed either
+    // the pool cannot be destroyed either then; the measuring process exits regardless
     ctx.skip(`${name} does not run on ${ctx.runtime.name} ${ctx.runtime.version}: ${(error as Error).message}`);
   }
   return caseWith(
@@ -120,7 +131,9 @@ async function thirdPartyCase(ctx: CaseContext<State>, name: string, load: () =>
 async function childProcessCase(ctx: CaseContext<State>) {
   const { runtime } = ctx;
   const workers = resolveWorkers(ctx.params.workers, runtime);
-  const children = Array.from({ length: workers }, () => spawnScript(runtime, workerUrl('cpu-child'), [], { stdout: 'pipe', stderr: 'pipe' }));
+  const children = Array.from({ length: workers }, () =>
+    spawnScript(runtime, workerUrl('cpu-child'), [], { stdout: 'pipe', stderr: 'pipe' }),
+  );
   const close = async () => {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => child.exited));
@@ -180,8 +193,14 @@ export default defineScenario<State>({
         () => pool.close(),
       );
     },
-    piscina: (ctx) => thirdPartyCase(ctx, 'piscina', async () => (await import('piscina')).Piscina as unknown as ThirdPartyPoolClass),
-    tinypool: (ctx) => thirdPartyCase(ctx, 'tinypool', async () => (await import('tinypool')).Tinypool as unknown as ThirdPartyPoolClass),
+    piscina: (ctx) =>
+      thirdPartyCase(ctx, 'piscina', async () => (await import('piscina')).Piscina as unknown as ThirdPartyPoolClass),
+    tinypool: (ctx) =>
+      thirdPartyCase(
+        ctx,
+        'tinypool',
+        async () => (await import('tinypool')).Tinypool as unknown as ThirdPartyPoolClass,
+      ),
     'child-processes': childProcessCase,
   },
   verify: (ctx) => {

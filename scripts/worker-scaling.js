@@ -22,7 +22,9 @@ function runWorkers(args) {
   try {
     // exit code 1 (a failed cell) still leaves a result file worth printing
     try {
-      execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), 'run', 'workers', '--json', json, ...args], { stdio: 'inherit' });
+      execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), 'run', 'workers', '--json', json, ...args], {
+        stdio: 'inherit',
+      });
     } catch (error) {
       if (error.status !== 1) throw error;
     }
@@ -45,7 +47,9 @@ function scalingRows(result) {
   for (const entry of result.results.filter((e) => e.scenario === 'workers')) {
     const key = `${entry.runtime}\t${entry.case}`;
     if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push({ workers: workerCount(entry.params.workers, cores), label: String(entry.params.workers), entry });
+    groups
+      .get(key)
+      .push({ workers: workerCount(entry.params.workers, cores), label: String(entry.params.workers), entry });
   }
   const rows = [];
   for (const [key, cells] of groups) {
@@ -56,7 +60,16 @@ function scalingRows(result) {
       const tasks = entry.stats?.median;
       const speedup = tasks !== undefined && one ? tasks / one : undefined;
       const efficiency = speedup !== undefined ? speedup / Math.min(workers, cores) : undefined;
-      rows.push({ runtime, caseName, workers: label === String(workers) ? label : `${label} (${workers})`, tasks, speedup, efficiency, status: entry.status, reason: entry.reason });
+      rows.push({
+        runtime,
+        caseName,
+        workers: label === String(workers) ? label : `${label} (${workers})`,
+        tasks,
+        speedup,
+        efficiency,
+        status: entry.status,
+        reason: entry.reason,
+      });
     }
   }
   return { cores, rows };
@@ -66,8 +79,17 @@ function printTable({ cores, rows }) {
   const fmt = (value, digits, suffix = '') => (value === undefined ? '-' : `${value.toFixed(digits)}${suffix}`);
   const lines = [['runtime', 'case', 'workers', 'tasks/s', 'speedup', 'efficiency']];
   for (const r of rows) {
-    if (r.status !== 'ok') lines.push([r.runtime, r.caseName, r.workers, `${r.status}: ${(r.reason ?? '').slice(0, 60)}`, '', '']);
-    else lines.push([r.runtime, r.caseName, r.workers, fmt(r.tasks, 0), fmt(r.speedup, 2, 'x'), fmt(r.efficiency === undefined ? undefined : r.efficiency * 100, 0, '%')]);
+    if (r.status !== 'ok')
+      lines.push([r.runtime, r.caseName, r.workers, `${r.status}: ${(r.reason ?? '').slice(0, 60)}`, '', '']);
+    else
+      lines.push([
+        r.runtime,
+        r.caseName,
+        r.workers,
+        fmt(r.tasks, 0),
+        fmt(r.speedup, 2, 'x'),
+        fmt(r.efficiency === undefined ? undefined : r.efficiency * 100, 0, '%'),
+      ]);
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   console.log(`\nworker scaling on ${cores} cores (ideal: speedup = min(workers, cores), efficiency 100%)`);

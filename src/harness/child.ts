@@ -83,8 +83,11 @@ async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOut
   const ctx = { ...base, state: scenario.setup ? await scenario.setup(base as CaseContext<undefined>) : undefined };
   try {
     const op = await caseFn(ctx);
-    const cold = await coldCall(scenario, op, runtime);
+    const items = scenario.kind === 'micro' ? (scenario.itemsPerOp?.(job.params) ?? 1) : 1;
+    const cold = (await coldCall(scenario, op, runtime)) / items;
     const measured = await measure(scenario, op, job, runtime);
+    // per item: a sample is an op's mean time over its batch, so dividing keeps it a raw sample
+    if (items !== 1) measured.samples = measured.samples?.map((ns) => ns / items);
     await scenario.verify?.({ ...ctx, op });
     return { status: 'ok', samples: [], ...measured, cold, extra };
   } finally {

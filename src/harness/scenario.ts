@@ -62,6 +62,11 @@ export interface ScenarioDefinition<S = unknown> {
   cases: Record<string, CaseFn<S>>;
   /** overrides the kind's default metric (micro: time/op in ns; throughput: ops/s; process: ms) */
   metric?: Metric;
+  /**
+   * micro: how many items (tasks, queue items, acquisitions) one op handles; the harness divides
+   * the op's time by it, so the figure is per item, e.g. `(p) => Number(p.tasks)`
+   */
+  itemsPerOp?: (params: Params) => number;
   requires?: readonly Requirement[];
   /** per process, before the case is built */
   setup?: (ctx: CaseContext<undefined>) => S | Promise<S>;

@@ -9,7 +9,10 @@ import { currentRuntime } from '../runtimes/current.js';
 import type { WorkerPort } from '../runtimes/types.js';
 import { CHECK, checksum, IDLE, SHARED_HEADER_BYTES, STOP } from './messaging-payload.js';
 
-export type EchoMessage = { kind: 'echo'; data: unknown } | { kind: 'transfer'; data: ArrayBuffer } | { kind: 'shared'; buffer: SharedArrayBuffer };
+export type EchoMessage =
+  | { kind: 'echo'; data: unknown }
+  | { kind: 'transfer'; data: ArrayBuffer }
+  | { kind: 'shared'; buffer: SharedArrayBuffer };
 
 function serveShared(port: WorkerPort, buffer: SharedArrayBuffer): void {
   const state = new Int32Array(buffer, 0, 2);

@@ -8,7 +8,11 @@ import type { ChildHandle, RuntimeAdapter, SpawnOptions } from '../runtimes/type
  * Deno's node:child_process reads the arguments of a spawned Deno.execPath() as Node's unless they
  * start with a Deno subcommand, so deno needs an explicit `run`.
  */
-export function scriptArgs(runtime: Pick<RuntimeAdapter, 'name' | 'flags'>, script: string | URL, args: readonly string[] = []): string[] {
+export function scriptArgs(
+  runtime: Pick<RuntimeAdapter, 'name' | 'flags'>,
+  script: string | URL,
+  args: readonly string[] = [],
+): string[] {
   const path = script instanceof URL ? decodeURIComponent(script.pathname) : script;
   return [...(runtime.name === 'deno' ? ['run'] : []), ...runtime.flags, path, ...args];
 }

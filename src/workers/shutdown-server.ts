@@ -58,7 +58,10 @@ const server = await runtime.serve(async () => {
   return new Response('done');
 });
 
-const sidecar = spawnScript(runtime, new URL('./shutdown-sidecar.js', import.meta.url), [], { stdout: 'pipe', stderr: 'ignore' });
+const sidecar = spawnScript(runtime, new URL('./shutdown-sidecar.js', import.meta.url), [], {
+  stdout: 'pipe',
+  stderr: 'ignore',
+});
 await sidecar.waitForLine((line) => line === 'ready');
 const background = backgroundWorker();
 console.log(`ready ${server.url} ${sidecar.pid}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,8 @@ async function buildServer(outdir: string): Promise<string> {
 let script: string;
 let outdir: string;
 beforeAll(async () => {
-  outdir = mkdtempSync(join(root, 'node_modules/.cache-http-target-test-'));
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  outdir = mkdtempSync(join(root, '.tmp', 'http-target-test-'));
   script = await buildServer(outdir);
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));

@@ -54,7 +54,11 @@ describe('WorkerPool', () => {
     const pool = makePool(4);
     const delays = [60, 40, 20, 0, 30, 10];
     const finished: number[] = [];
-    const promises = delays.map((delayMs, value) => pool.run({ value, delayMs }).then((r) => (finished.push(value), r)));
+    const promises = delays.map(async (delayMs, value) => {
+      const result = await pool.run({ value, delayMs });
+      finished.push(value);
+      return result;
+    });
     expect(await Promise.all(promises)).toEqual(delays.map((_, value) => value * 2));
     expect(finished).not.toEqual(delays.map((_, value) => value));
     expect(await pool.map([5, 6, 7].map((value) => ({ value })))).toEqual([10, 12, 14]);

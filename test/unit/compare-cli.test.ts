@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import compare from '../../src/cli/compare.js';
+import { UsageError } from '../../src/harness/errors.js';
+import { makeResult, standardCells } from '../fixtures/make-result.js';
+import { tempDir, writeResult } from '../fixtures/result-files.js';
+
+const cells = standardCells(['node', 'bun'], ['eager-tasks', 'db-pool']);
+let dir: string;
+let base: string;
+let same: string;
+let slowed: string;
+
+beforeAll(() => {
+  dir = tempDir();
+  base = writeResult(dir, 'base.json', makeResult({ seed: 1, cells }));
+  same = writeResult(dir, 'same.json', makeResult({ seed: 2, cells }));
+  // the macrotask case on node deliberately 20% slower
+  slowed = writeResult(dir, 'slowed.json', makeResult({ seed: 3, cells, change: (c) => (c.case === 'macrotask' && c.runtime === 'node' ? 1.2 : 1) }));
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+function capture(): () => string {
+  const lines: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...args) => void lines.push(args.join(' ')));
+  return () => lines.join('\n');
+}
+
+describe('asyncbench compare', () => {
+  test('a file with itself exits 0 with nothing slower', async () => {
+    const out = capture();
+    expect(await compare.run([base, base])).toBe(0);
+    expect(out()).toMatch(/0 slower/);
+  });
+
+  test('two runs of the same code exit 0', async () => {
+    const out = capture();
+    expect(await compare.run([base, same, '--format', 'md'])).toBe(0);
+    expect(out()).toMatch(/^## asyncbench compare/);
+  });
+
+  test('a deliberately slowed case is called slower and exits 1', async () => {
+    const out = capture();
+    expect(await compare.run([base, slowed, '--format', 'json'])).toBe(1);
+    const json = JSON.parse(out());
+    const slower = json.rows.filter((r: { verdict: string }) => r.verdict === 'slower').map((r: { key: string }) => r.key);
+    expect(slower.length).toBeGreaterThan(0);
+    expect(slower.every((k: string) => k.includes('/macrotask/') && k.endsWith('/node'))).toBe(true);
+  });
+
+  test('a threshold above the slowdown lets it pass', async () => {
+    capture();
+    expect(await compare.run([base, slowed, '--threshold', '30'])).toBe(0);
+  });
+
+  test('appends the Markdown table to GITHUB_STEP_SUMMARY', async () => {
+    capture();
+    const summary = join(dir, 'summary.md');
+    vi.stubEnv('GITHUB_STEP_SUMMARY', summary);
+    await compare.run([base, slowed]);
+    expect(readFileSync(summary, 'utf8')).toMatch(/\| 🔴 slower \| eager-tasks\/macrotask/);
+  });
+
+  test('added and removed entries are listed, and machine differences warned about', async () => {
+    const head = makeResult({ seed: 4, cells: standardCells(['node', 'deno'], ['eager-tasks']) });
+    head.machine = { ...head.machine, cores: 16 };
+    const out = capture();
+    await compare.run([base, writeResult(dir, 'other.json', head)]);
+    expect(out()).toMatch(/warning: different machines/);
+    expect(out()).toMatch(/added: {3}eager-tasks\/eager \(hitRatio=0, tasks=1000\) \[deno\]/);
+    expect(out()).toMatch(/removed: db-pool/);
+  });
+
+  test('bad input is a one-line UsageError (exit 2)', async () => {
+    const broken = writeResult(dir, 'broken.json', '{"schema":"something/else"}');
+    await expect(compare.run([base, broken])).rejects.toThrow(UsageError);
+    await expect(compare.run([base, broken])).rejects.toThrow(/^[^\n]*schema is "something\/else"[^\n]*$/);
+    await expect(compare.run([base, join(dir, 'missing.json')])).rejects.toThrow(/cannot read/);
+    await expect(compare.run([base])).rejects.toThrow(/exactly two/);
+    await expect(compare.run([base, base, '--format', 'xml'])).rejects.toThrow(/--format/);
+    await expect(compare.run([base, base, '--threshold', 'lots'])).rejects.toThrow(/--threshold/);
+  });
+});
