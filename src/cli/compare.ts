@@ -7,13 +7,15 @@ import { type Command, parseFlags, UsageError } from './command.js';
 function parseThreshold(value: string | undefined): number {
   if (value === undefined) return 0.05;
   const pct = Number(value.replace(/%$/, ''));
-  if (!Number.isFinite(pct) || pct < 0 || pct >= 100) throw new UsageError(`--threshold takes a percentage between 0 and 100, got '${value}'`);
+  if (!Number.isFinite(pct) || pct < 0 || pct >= 100)
+    throw new UsageError(`--threshold takes a percentage between 0 and 100, got '${value}'`);
   return pct / 100;
 }
 
 function parseFormat(value: string | undefined): CompareFormat {
   if (value === undefined) return 'text';
-  if (!(COMPARE_FORMATS as readonly string[]).includes(value)) throw new UsageError(`--format takes ${COMPARE_FORMATS.join('|')}, got '${value}'`);
+  if (!(COMPARE_FORMATS as readonly string[]).includes(value))
+    throw new UsageError(`--format takes ${COMPARE_FORMATS.join('|')}, got '${value}'`);
   return value as CompareFormat;
 }
 
@@ -42,11 +44,15 @@ With GITHUB_STEP_SUMMARY set, the Markdown table is also appended to that file.
 Exit codes: 0 no significant regression; 1 some entry is slower beyond the threshold; 2 bad input.`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { threshold: { type: 'string' }, format: { type: 'string' } });
-    if (positionals.length !== 2) throw new UsageError(`compare takes exactly two result files (BASE HEAD), got ${positionals.length}`);
+    if (positionals.length !== 2)
+      throw new UsageError(`compare takes exactly two result files (BASE HEAD), got ${positionals.length}`);
     const threshold = parseThreshold(values.threshold);
     const format = parseFormat(values.format);
     const [basePath, headPath] = positionals;
-    const sources = { base: { path: basePath, file: readResultFile(basePath) }, head: { path: headPath, file: readResultFile(headPath) } };
+    const sources = {
+      base: { path: basePath, file: readResultFile(basePath) },
+      head: { path: headPath, file: readResultFile(headPath) },
+    };
     const comparison = compareResults(sources.base.file, sources.head.file, { threshold });
     console.log(COMPARE_RENDERERS[format](comparison, sources));
     const runtime = await currentRuntime();

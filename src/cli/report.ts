@@ -51,7 +51,10 @@ Options:
     if (values.html || values.svg) {
       const site = await renderSite(history);
       if (values.html) written.push(...writeFilesInto(values.html, { 'index.html': site.html }));
-      if (values.svg) written.push(...writeFilesInto(values.svg, Object.fromEntries(site.charts.map((c) => [`${c.id}.svg`, c.svg ?? '']))));
+      if (values.svg)
+        written.push(
+          ...writeFilesInto(values.svg, Object.fromEntries(site.charts.map((c) => [`${c.id}.svg`, c.svg ?? '']))),
+        );
     }
     const gab: [string | undefined, GabDirection][] = [
       [values['gab-smaller'], 'smaller'],

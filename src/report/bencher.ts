@@ -25,7 +25,9 @@ export function toBencher(result: ResultFile): Bmf {
   const bmf: Bmf = {};
   for (const e of result.results) {
     if (e.status !== 'ok' || !e.stats) continue;
-    const measures: Record<string, BmfMetric> = { [measureOf(e)]: { value: e.stats.median, lower_value: e.stats.ci.low, upper_value: e.stats.ci.high } };
+    const measures: Record<string, BmfMetric> = {
+      [measureOf(e)]: { value: e.stats.median, lower_value: e.stats.ci.low, upper_value: e.stats.ci.high },
+    };
     if (e.latency) {
       measures['latency-p50'] = { value: e.latency.p50 };
       measures['latency-p99'] = { value: e.latency.p99 };

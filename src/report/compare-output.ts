@@ -7,7 +7,13 @@ export type CompareFormat = 'text' | 'md' | 'json';
 export const COMPARE_FORMATS: readonly CompareFormat[] = ['text', 'md', 'json'];
 
 const VERDICT_ORDER: Verdict[] = ['slower', 'faster', 'unstable', 'not comparable', 'unchanged'];
-const VERDICT_MARK: Record<Verdict, string> = { slower: '🔴 slower', faster: '🟢 faster', unstable: '🟡 unstable', 'not comparable': '⚪ not comparable', unchanged: 'unchanged' };
+const VERDICT_MARK: Record<Verdict, string> = {
+  slower: '🔴 slower',
+  faster: '🟢 faster',
+  unstable: '🟡 unstable',
+  'not comparable': '⚪ not comparable',
+  unchanged: 'unchanged',
+};
 
 export interface CompareSources {
   base: { path: string; file: ResultFile };
@@ -15,7 +21,9 @@ export interface CompareSources {
 }
 
 function sorted(rows: EntryComparison[]): EntryComparison[] {
-  return [...rows].sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || a.key.localeCompare(b.key));
+  return [...rows].sort(
+    (a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || a.key.localeCompare(b.key),
+  );
 }
 
 function median(entry: ResultEntry): string {
@@ -43,10 +51,22 @@ function method(comparison: Comparison): string {
 }
 
 export function renderCompareText(comparison: Comparison, sources: CompareSources): string {
-  const rows = sorted(comparison.rows).map((r) => [r.verdict, entryLabel(r.head), median(r.base), median(r.head), r.change === undefined ? '—' : formatPercent(r.change), interval(r), r.note ?? '']);
+  const rows = sorted(comparison.rows).map((r) => [
+    r.verdict,
+    entryLabel(r.head),
+    median(r.base),
+    median(r.head),
+    r.change === undefined ? '—' : formatPercent(r.change),
+    interval(r),
+    r.note ?? '',
+  ]);
   const header = ['verdict', 'entry', 'base', 'head', 'change', '95% CI', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [`base: ${describeRun(sources.base)}`, `head: ${describeRun(sources.head)}`, ''];
   out.push(...comparison.warnings.map((w) => `warning: ${w}`));
   if (comparison.warnings.length) out.push('');
@@ -58,7 +78,13 @@ export function renderCompareText(comparison: Comparison, sources: CompareSource
 }
 
 export function renderCompareMarkdown(comparison: Comparison, sources: CompareSources): string {
-  const out = ['## asyncbench compare', '', `**Base** ${escapeMarkdown(describeRun(sources.base))}  `, `**Head** ${escapeMarkdown(describeRun(sources.head))}`, ''];
+  const out = [
+    '## asyncbench compare',
+    '',
+    `**Base** ${escapeMarkdown(describeRun(sources.base))}  `,
+    `**Head** ${escapeMarkdown(describeRun(sources.head))}`,
+    '',
+  ];
   for (const w of comparison.warnings) out.push(`> ⚠️ ${escapeMarkdown(w)}`);
   if (comparison.warnings.length) out.push('');
   out.push(`**${escapeMarkdown(counts(comparison))}**`, '');
@@ -66,19 +92,36 @@ export function renderCompareMarkdown(comparison: Comparison, sources: CompareSo
   const table = (rows: EntryComparison[]) => [
     '| verdict | entry | base | head | change | 95% CI | note |',
     '|---|---|--:|--:|--:|--:|---|',
-    ...rows.map((r) => `| ${VERDICT_MARK[r.verdict]} | ${escapeMarkdown(entryLabel(r.head))} | ${escapeMarkdown(median(r.base))} | ${escapeMarkdown(median(r.head))} | ${r.change === undefined ? '—' : formatPercent(r.change)} | ${interval(r)} | ${escapeMarkdown(r.note ?? '')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${VERDICT_MARK[r.verdict]} | ${escapeMarkdown(entryLabel(r.head))} | ${escapeMarkdown(median(r.base))} | ${escapeMarkdown(median(r.head))} | ${r.change === undefined ? '—' : formatPercent(r.change)} | ${interval(r)} | ${escapeMarkdown(r.note ?? '')} |`,
+    ),
   ];
   if (interesting.length) out.push(...table(interesting), '');
   const unchanged = comparison.rows.filter((r) => r.verdict === 'unchanged');
-  if (unchanged.length) out.push(`<details><summary>${unchanged.length} unchanged</summary>`, '', ...table(sorted(unchanged)), '', '</details>', '');
-  const listed = (title: string, entries: ResultEntry[]) => (entries.length ? [`**${title}:** ${entries.map((e) => escapeMarkdown(entryLabel(e))).join(', ')}`, ''] : []);
+  if (unchanged.length)
+    out.push(
+      `<details><summary>${unchanged.length} unchanged</summary>`,
+      '',
+      ...table(sorted(unchanged)),
+      '',
+      '</details>',
+      '',
+    );
+  const listed = (title: string, entries: ResultEntry[]) =>
+    entries.length ? [`**${title}:** ${entries.map((e) => escapeMarkdown(entryLabel(e))).join(', ')}`, ''] : [];
   out.push(...listed('Added', comparison.added), ...listed('Removed', comparison.removed));
   out.push(`<sub>${escapeMarkdown(method(comparison))}</sub>`, '');
   return out.join('\n');
 }
 
 export function renderCompareJson(comparison: Comparison, sources: CompareSources): string {
-  const side = (s: { path: string; file: ResultFile }) => ({ path: s.path, runId: s.file.run.id, startedAt: s.file.run.startedAt, git: s.file.git });
+  const side = (s: { path: string; file: ResultFile }) => ({
+    path: s.path,
+    runId: s.file.run.id,
+    startedAt: s.file.run.startedAt,
+    git: s.file.git,
+  });
   const row = (r: EntryComparison) => ({
     key: r.key,
     verdict: r.verdict,

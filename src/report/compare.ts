@@ -42,7 +42,8 @@ export interface Comparison {
   test: string;
 }
 
-export const TEST_NAME = 'hierarchical bootstrap (forks, then samples) of the ratio of medians, 95% percentile interval widened for few forks';
+export const TEST_NAME =
+  'hierarchical bootstrap (forks, then samples) of the ratio of medians, 95% percentile interval widened for few forks';
 
 /** Resampling thousands of samples per fork adds cost, not precision: keep evenly spaced order statistics. */
 const MAX_SAMPLES_PER_FORK = 200;
@@ -90,7 +91,12 @@ function selectMedian(values: Float64Array): number {
 }
 
 /** Bootstrap distribution (sorted) of head median / base median - 1, base and head resampled independently. */
-export function changeDistribution(base: readonly number[][], head: readonly number[][], resamples: number, seed: number): number[] {
+export function changeDistribution(
+  base: readonly number[][],
+  head: readonly number[][],
+  resamples: number,
+  seed: number,
+): number[] {
   const random = seededRandom(seed);
   const reps = new Array<number>(resamples);
   for (let r = 0; r < resamples; r++) {
@@ -102,7 +108,10 @@ export function changeDistribution(base: readonly number[][], head: readonly num
 }
 
 /** Two-sided 97.5% quantiles of Student's t by degrees of freedom (1..30); beyond 30, the normal's. */
-const T_975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T_975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /**
  * A percentile bootstrap over n forks is too narrow when n is small: its variance misses the

@@ -114,7 +114,12 @@ export function scenarioGrid(entries: readonly ResultEntry[], runtimes: readonly
   const rows: GridRow[] = [];
   for (const [params, group] of groupBy(entries, (e) => formatParams(e.params)))
     for (const caseName of new Set(group.map((e) => e.case)))
-      rows.push({ caseName, params, group, cells: runtimes.map((rt) => group.find((e) => e.case === caseName && e.runtime === rt)) });
+      rows.push({
+        caseName,
+        params,
+        group,
+        cells: runtimes.map((rt) => group.find((e) => e.case === caseName && e.runtime === rt)),
+      });
   return rows;
 }
 

@@ -10,5 +10,7 @@ export interface Loaded {
 }
 
 export function inTimeOrder(files: readonly Loaded[]): Loaded[] {
-  return [...files].sort((a, b) => a.file.run.startedAt.localeCompare(b.file.run.startedAt) || a.path.localeCompare(b.path));
+  return [...files].sort(
+    (a, b) => a.file.run.startedAt.localeCompare(b.file.run.startedAt) || a.path.localeCompare(b.path),
+  );
 }

@@ -10,7 +10,16 @@ import { headlineCharts } from './charts/headline.js';
 import { renderSvg } from './charts/render.js';
 import { scenarioCharts } from './charts/scenario.js';
 import { trendCharts } from './charts/trend.js';
-import { escapeHtml as h, formatCentre, formatParams, formatValue, groupBy, runtimesWithEntries, scenarioGrid, standing } from './format.js';
+import {
+  formatCentre,
+  formatParams,
+  formatValue,
+  groupBy,
+  escapeHtml as h,
+  runtimesWithEntries,
+  scenarioGrid,
+  standing,
+} from './format.js';
 
 export interface RenderedChart extends Chart {
   /** present when the chart has data */
@@ -49,7 +58,8 @@ function cell(entry: ResultEntry | undefined, group: ResultEntry[]): string {
   if (entry.status !== 'ok' || !entry.stats)
     return `<td class="${entry.status === 'skipped' ? 'skip' : 'bad'}" title="${h(entry.reason ?? '')}">${h(entry.status)}</td>`;
   const rank = standing(entry, group);
-  const steady = entry.steady === false ? ' <span class="unsteady" title="samples drift: not steady">~ not steady</span>' : '';
+  const steady =
+    entry.steady === false ? ' <span class="unsteady" title="samples drift: not steady">~ not steady</span>' : '';
   return `<td class="num">${h(formatCentre(entry))} <span class="${rank === 'best' ? 'best' : ''}">${h(rank)}</span>${steady}</td>`;
 }
 
@@ -58,7 +68,9 @@ function table(header: string[], rows: string[]): string {
 }
 
 function resultsTable(entries: ResultEntry[], runtimes: string[]): string {
-  const rows = scenarioGrid(entries, runtimes).map((r) => `<tr><td>${h(r.caseName)}</td><td>${h(r.params)}</td>${r.cells.map((e) => cell(e, r.group)).join('')}</tr>`);
+  const rows = scenarioGrid(entries, runtimes).map(
+    (r) => `<tr><td>${h(r.caseName)}</td><td>${h(r.params)}</td>${r.cells.map((e) => cell(e, r.group)).join('')}</tr>`,
+  );
   return table(['case', 'params', ...runtimes], rows);
 }
 
@@ -66,23 +78,32 @@ function latencyTable(entries: ResultEntry[]): string {
   const withLatency = entries.filter((e) => e.latency);
   if (!withLatency.length) return '';
   const ms = (x: number | undefined) => `<td class="num">${x === undefined ? '—' : h(formatValue(x, 'ms'))}</td>`;
-  const rows = withLatency.map((e) => `<tr><td>${h(e.case)}</td><td>${h(formatParams(e.params))}</td><td>${h(e.runtime)}</td>${ms(e.latency?.p50)}${ms(e.latency?.p90)}${ms(e.latency?.p99)}${ms(e.latency?.p999)}</tr>`);
+  const rows = withLatency.map(
+    (e) =>
+      `<tr><td>${h(e.case)}</td><td>${h(formatParams(e.params))}</td><td>${h(e.runtime)}</td>${ms(e.latency?.p50)}${ms(e.latency?.p90)}${ms(e.latency?.p99)}${ms(e.latency?.p999)}</tr>`,
+  );
   return `<h3>Latency percentiles</h3>${table(['case', 'params', 'runtime', 'p50', 'p90', 'p99', 'p99.9'], rows)}`;
 }
 
 function problemList(entries: ResultEntry[]): string {
   const bad = entries.filter((e) => e.status !== 'ok');
   if (!bad.length) return '';
-  const items = bad.map((e) => `<li><b>${h(e.case)}</b> (${h(formatParams(e.params))}) on ${h(e.runtime)}: <span class="${e.status === 'skipped' ? 'skip' : 'bad'}">${h(e.status)}</span> — ${h(e.reason ?? 'no reason given')}</li>`);
+  const items = bad.map(
+    (e) =>
+      `<li><b>${h(e.case)}</b> (${h(formatParams(e.params))}) on ${h(e.runtime)}: <span class="${e.status === 'skipped' ? 'skip' : 'bad'}">${h(e.status)}</span> — ${h(e.reason ?? 'no reason given')}</li>`,
+  );
   return `<h3>Failures and skips</h3><ul>${items.join('')}</ul>`;
 }
 
 function metadata(result: ResultFile): string {
   const m = result.machine;
   const c = result.config;
-  const git = result.git ? `${result.git.commit.slice(0, 12)} on ${result.git.branch}${result.git.dirty ? ' (uncommitted changes)' : ''}` : 'not a git checkout';
+  const git = result.git
+    ? `${result.git.commit.slice(0, 12)} on ${result.git.branch}${result.git.dirty ? ' (uncommitted changes)' : ''}`
+    : 'not a git checkout';
   const runtimeRows = result.runtimes.map(
-    (r) => `<tr><td>${h(r.label)}</td><td>${h(r.version)}</td><td>${h(`${r.engine.name} ${r.engine.version}`)}</td><td>${h(r.executable)}</td><td>${h(r.flags.join(' '))}</td><td>${h(r.notes.join('; '))}</td></tr>`,
+    (r) =>
+      `<tr><td>${h(r.label)}</td><td>${h(r.version)}</td><td>${h(`${r.engine.name} ${r.engine.version}`)}</td><td>${h(r.executable)}</td><td>${h(r.flags.join(' '))}</td><td>${h(r.notes.join('; '))}</td></tr>`,
   );
   return `<h2 id="metadata">Machine and runtimes</h2><ul>
 <li>Machine: ${h(`${m.os} ${m.arch}, ${m.cpuModel}, ${m.cores} logical cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`)}</li>
@@ -92,7 +113,11 @@ function metadata(result: ResultFile): string {
 ${table(['runtime', 'version', 'engine', 'executable', 'flags', 'notes'], runtimeRows)}`;
 }
 
-async function scenarioSection(scenario: string, entries: ResultEntry[], runtimes: string[]): Promise<{ html: string; charts: RenderedChart[] }> {
+async function scenarioSection(
+  scenario: string,
+  entries: ResultEntry[],
+  runtimes: string[],
+): Promise<{ html: string; charts: RenderedChart[] }> {
   const charts = await renderCharts(scenarioCharts(entries, scenario));
   const { metric, kind } = entries[0];
   const html = `<section id="s-${h(scenario)}"><h2>${h(scenario)}</h2>
@@ -118,7 +143,7 @@ export async function renderSite(history: readonly ResultFile[]): Promise<Site> 
   const when = `${result.run.startedAt}${result.git ? `, commit ${result.git.commit.slice(0, 10)}` : ''}`;
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>asyncbench results</title><style>${STYLE}</style></head>
+<title>asyncbench results</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body><header><h1>asyncbench: async patterns on ${h(runtimes.join(', '))}</h1>
 <p class="meta">Run ${h(when)} on ${h(result.machine.cpuModel)} (${h(result.machine.cores)} cores).</p>
 <nav><a href="#headline">Headline</a>${trends.length ? '<a href="#trends">Trends</a>' : ''}${scenarios.map((s) => `<a href="#s-${h(s)}">${h(s)}</a>`).join('')}<a href="#metadata">Machine</a></nav></header>

@@ -4,7 +4,16 @@
  * failures and skips with their reasons, and the machine and runtimes it ran on.
  */
 import type { ResultEntry, ResultFile } from '../harness/result-file.js';
-import { escapeMarkdown as md, formatCentre, formatParams, formatValue, groupBy, runtimesWithEntries, scenarioGrid, standing } from './format.js';
+import {
+  formatCentre,
+  formatParams,
+  formatValue,
+  groupBy,
+  escapeMarkdown as md,
+  runtimesWithEntries,
+  scenarioGrid,
+  standing,
+} from './format.js';
 
 function row(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
@@ -22,7 +31,11 @@ function cell(entry: ResultEntry | undefined, group: ResultEntry[]): string {
 }
 
 function scenarioTables(entries: ResultEntry[], runtimes: string[]): string[] {
-  const rows = scenarioGrid(entries, runtimes).map((r) => [md(r.caseName), md(r.params), ...r.cells.map((e) => cell(e, r.group))]);
+  const rows = scenarioGrid(entries, runtimes).map((r) => [
+    md(r.caseName),
+    md(r.params),
+    ...r.cells.map((e) => cell(e, r.group)),
+  ]);
   const out = [...table(['case', 'params', ...runtimes.map(md)], rows), ''];
   const withLatency = entries.filter((e) => e.latency || e.extra);
   if (withLatency.length) {
@@ -34,7 +47,16 @@ function scenarioTables(entries: ResultEntry[], runtimes: string[]): string[] {
     out.push(
       ...table(
         ['case', 'params', 'runtime', 'p50', 'p90', 'p99', 'p99.9', 'also recorded'],
-        withLatency.map((e) => [md(e.case), md(formatParams(e.params)), md(e.runtime), ms(e.latency?.p50), ms(e.latency?.p90), ms(e.latency?.p99), ms(e.latency?.p999), extraText(e)]),
+        withLatency.map((e) => [
+          md(e.case),
+          md(formatParams(e.params)),
+          md(e.runtime),
+          ms(e.latency?.p50),
+          ms(e.latency?.p90),
+          ms(e.latency?.p99),
+          ms(e.latency?.p999),
+          extraText(e),
+        ]),
       ),
       '',
     );
@@ -45,12 +67,29 @@ function scenarioTables(entries: ResultEntry[], runtimes: string[]): string[] {
 function problems(result: ResultFile): string[] {
   const bad = result.results.filter((e) => e.status !== 'ok');
   if (!bad.length) return [];
-  return ['## Failures and skips', '', ...table(['scenario', 'case', 'params', 'runtime', 'status', 'reason'], bad.map((e) => [md(e.scenario), md(e.case), md(formatParams(e.params)), md(e.runtime), e.status, md(e.reason ?? '')])), ''];
+  return [
+    '## Failures and skips',
+    '',
+    ...table(
+      ['scenario', 'case', 'params', 'runtime', 'status', 'reason'],
+      bad.map((e) => [
+        md(e.scenario),
+        md(e.case),
+        md(formatParams(e.params)),
+        md(e.runtime),
+        e.status,
+        md(e.reason ?? ''),
+      ]),
+    ),
+    '',
+  ];
 }
 
 function metadata(result: ResultFile): string[] {
   const m = result.machine;
-  const git = result.git ? `${md(result.git.commit.slice(0, 12))} on ${md(result.git.branch)}${result.git.dirty ? ' (uncommitted changes)' : ''}` : 'not a git checkout';
+  const git = result.git
+    ? `${md(result.git.commit.slice(0, 12))} on ${md(result.git.branch)}${result.git.dirty ? ' (uncommitted changes)' : ''}`
+    : 'not a git checkout';
   const c = result.config;
   return [
     '## Machine and runtimes',
@@ -62,7 +101,14 @@ function metadata(result: ResultFile): string[] {
     '',
     ...table(
       ['runtime', 'version', 'engine', 'executable', 'flags', 'notes'],
-      result.runtimes.map((r) => [md(r.label), md(r.version), md(`${r.engine.name} ${r.engine.version}`), md(r.executable), md(r.flags.join(' ')), md(r.notes.join('; '))]),
+      result.runtimes.map((r) => [
+        md(r.label),
+        md(r.version),
+        md(`${r.engine.name} ${r.engine.version}`),
+        md(r.executable),
+        md(r.flags.join(' ')),
+        md(r.notes.join('; ')),
+      ]),
     ),
     '',
   ];
@@ -80,7 +126,12 @@ function history(results: readonly ResultFile[]): string[] {
     '',
     ...table(
       ['run', 'started', 'commit', 'entries'],
-      results.map((r) => [md(r.run.id), md(r.run.startedAt), md(r.git?.commit.slice(0, 10) ?? '—'), String(r.results.length)]),
+      results.map((r) => [
+        md(r.run.id),
+        md(r.run.startedAt),
+        md(r.git?.commit.slice(0, 10) ?? '—'),
+        String(r.results.length),
+      ]),
     ),
     '',
   ];
@@ -93,7 +144,13 @@ export function renderMarkdown(results: readonly ResultFile[]): string {
   const out = ['# asyncbench results', '', methodNote(result), ''];
   for (const [scenario, entries] of groupBy(result.results, (e) => e.scenario)) {
     const { metric, kind } = entries[0];
-    out.push(`## ${md(scenario)}`, '', `*${kind}: ${md(metric.name)} in ${md(metric.unit)}, ${metric.better} is better*`, '', ...scenarioTables(entries, runtimes));
+    out.push(
+      `## ${md(scenario)}`,
+      '',
+      `*${kind}: ${md(metric.name)} in ${md(metric.unit)}, ${metric.better} is better*`,
+      '',
+      ...scenarioTables(entries, runtimes),
+    );
   }
   out.push(...problems(result), ...metadata(result), ...history(results));
   return out.join('\n');

@@ -24,10 +24,14 @@ function configWithoutShard(config: RunConfig): string {
 
 function checkShardSet(shards: Shard[]): number {
   const missing = shards.find((s) => !s.file.config.shard);
-  if (missing) throw new UsageError(`${missing.path} is not a shard (its config has no shard; run it with --shard K/N)`);
+  if (missing)
+    throw new UsageError(`${missing.path} is not a shard (its config has no shard; run it with --shard K/N)`);
   const count = shards[0].file.config.shard?.count ?? 0;
   const odd = shards.find((s) => s.file.config.shard?.count !== count);
-  if (odd) throw new UsageError(`${odd.path} is shard ${odd.file.config.shard?.index}/${odd.file.config.shard?.count}, but ${shards[0].path} is of ${count} shards`);
+  if (odd)
+    throw new UsageError(
+      `${odd.path} is shard ${odd.file.config.shard?.index}/${odd.file.config.shard?.count}, but ${shards[0].path} is of ${count} shards`,
+    );
   const seen = new Map<number, string>();
   for (const s of shards) {
     const index = s.file.config.shard?.index ?? 0;
@@ -36,7 +40,8 @@ function checkShardSet(shards: Shard[]): number {
     seen.set(index, s.path);
   }
   const absent = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
-  if (absent.length) throw new UsageError(`shard${absent.length > 1 ? 's' : ''} ${absent.join(', ')} of ${count} missing`);
+  if (absent.length)
+    throw new UsageError(`shard${absent.length > 1 ? 's' : ''} ${absent.join(', ')} of ${count} missing`);
   return count;
 }
 
@@ -44,7 +49,10 @@ function checkSameRun(shards: Shard[]): void {
   const [first] = shards;
   const commit = (s: Shard) => (s.file.git ? s.file.git.commit : 'no git');
   for (const s of shards.slice(1)) {
-    if (commit(s) !== commit(first)) throw new UsageError(`${s.path} is of commit ${commit(s)}, ${first.path} of ${commit(first)}: not shards of one run`);
+    if (commit(s) !== commit(first))
+      throw new UsageError(
+        `${s.path} is of commit ${commit(s)}, ${first.path} of ${commit(first)}: not shards of one run`,
+      );
     if (configWithoutShard(s.file.config) !== configWithoutShard(first.file.config))
       throw new UsageError(`${s.path} and ${first.path} were run with different configs: not shards of one run`);
   }
@@ -57,7 +65,9 @@ function mergeRuntimes(shards: Shard[]): ResultFile['runtimes'] {
       const known = byLabel.get(info.label);
       if (!known) byLabel.set(info.label, { shard, info });
       else if (known.info.version !== info.version)
-        throw new UsageError(`runtime '${info.label}' is ${known.info.version} in ${known.shard.path} but ${info.version} in ${shard.path}`);
+        throw new UsageError(
+          `runtime '${info.label}' is ${known.info.version} in ${known.shard.path} but ${info.version} in ${shard.path}`,
+        );
     }
   return [...byLabel.values()].map((v) => v.info);
 }
@@ -81,7 +91,8 @@ export function mergeShards(input: Shard[]): Merged {
   const [first] = shards;
   const notes: string[] = [];
   const machines = new Set(shards.map((s) => JSON.stringify(s.file.machine)));
-  if (machines.size > 1) notes.push(`the ${count} shards ran on ${machines.size} different machines; the merged file records shard 1's`);
+  if (machines.size > 1)
+    notes.push(`the ${count} shards ran on ${machines.size} different machines; the merged file records shard 1's`);
   const ids = [...new Set(shards.map((s) => s.file.run.id))];
   const { shard: _shard, ...config } = first.file.config;
   const result: ResultFile = {
@@ -90,7 +101,11 @@ export function mergeShards(input: Shard[]): Merged {
       // shards started with one --run-id keep it; otherwise the merged run is named after its parts
       id: ids.length === 1 ? ids[0] : ids.join('+'),
       startedAt: shards.map((s) => s.file.run.startedAt).sort()[0],
-      finishedAt: shards.map((s) => s.file.run.finishedAt).sort().at(-1) ?? first.file.run.finishedAt,
+      finishedAt:
+        shards
+          .map((s) => s.file.run.finishedAt)
+          .sort()
+          .at(-1) ?? first.file.run.finishedAt,
       complete: shards.every((s) => s.file.run.complete),
       asyncbenchVersion: first.file.run.asyncbenchVersion,
     },

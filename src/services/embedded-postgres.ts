@@ -11,7 +11,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +125,7 @@ function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
   const settings = SERVER_SETTINGS.flatMap((s) => ['-c', s]);
   // the Unix socket goes into the data directory: /var/run/postgresql may not exist or be writable
   const args = ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, ...settings];
-  const child = spawn(bin.postgres, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTiedToParent(bin.postgres, args, runAs);
   return new Promise((resolve, reject) => {
     let log = '';
     const timer = setTimeout(
@@ -149,6 +149,21 @@ function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
       fail(new Error(`postgres exited during start (${signal ?? `code ${code}`}): ${log.trim().slice(-400)}`)),
     );
   });
+}
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
+/**
+ * Spawns `command` as `runAs`. Where util-linux's setpriv exists, the server is also given a
+ * parent-death signal (SIGINT, postgres's fast shutdown), so even a harness killed with SIGKILL
+ * leaves no server running; setpriv changes the user first, as a later uid change would clear it.
+ */
+function spawnTiedToParent(command: string, args: string[], runAs: RunAs): ChildProcess {
+  const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
+  if (!SETPRIV) return spawn(command, args, { ...runAs, stdio });
+  const user =
+    runAs.uid === undefined ? [] : ['--reuid', String(runAs.uid), '--regid', String(runAs.gid), '--clear-groups'];
+  return spawn(SETPRIV, [...user, '--pdeathsig', 'INT', '--', command, ...args], { stdio });
 }
 
 function stopServer(child: ChildProcess): Promise<void> {

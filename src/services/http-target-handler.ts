@@ -1,11 +1,26 @@
 /**
- * The HTTP target server's request handler, in the Web standard shape every runtime's server
- * takes. One server serves every scenario: the mode is chosen per request by its path.
+ * The HTTP target server's behaviour, apart from any server API: one server serves every scenario,
+ * the mode is chosen per request by its path. `webHandler` puts it behind the Web standard shape
+ * (Deno.serve, Bun.serve); the server process binds it to node:http directly on node.
  */
 import type { HttpHandler } from '../runtimes/types.js';
 import { TARGET_BODY, type TargetStats } from './http-target-client.js';
 
-const TEXT = { 'content-type': 'text/plain' };
+export interface TargetAnswer {
+  status: number;
+  /** text, or JSON for the stats endpoint */
+  body: string;
+  contentType: string;
+}
+
+export interface Target {
+  answer(method: string, url: URL): Promise<TargetAnswer>;
+  stats(): TargetStats;
+}
+
+const text = (status: number, body: string): TargetAnswer => ({ status, body, contentType: 'text/plain' });
+const OK = text(200, TARGET_BODY);
+const UNAVAILABLE = text(503, 'unavailable\n');
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
@@ -18,15 +33,10 @@ function numberParam(url: URL, name: string, fallback: number): number {
   return value;
 }
 
-export interface TargetHandler {
-  handler: HttpHandler;
-  stats(): TargetStats;
-}
-
-export function createTargetHandler(random: () => number = Math.random): TargetHandler {
+export function createTarget(random: () => number = Math.random): Target {
   let stats: TargetStats = { requests: 0, failures: 0, inFlight: 0, maxInFlight: 0 };
 
-  /** Answers one counted request; true = success. */
+  /** Serves one counted request; true = success. */
   async function serveMode(url: URL): Promise<boolean> {
     const ms = numberParam(url, 'ms', 0);
     switch (url.pathname) {
@@ -50,31 +60,38 @@ export function createTargetHandler(random: () => number = Math.random): TargetH
     }
   }
 
-  async function counted(url: URL): Promise<Response> {
+  async function counted(url: URL): Promise<TargetAnswer> {
     stats.requests++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     try {
-      if (await serveMode(url)) return new Response(TARGET_BODY, { headers: TEXT });
+      if (await serveMode(url)) return OK;
       stats.failures++;
-      return new Response('unavailable\n', { status: 503, headers: TEXT });
+      return UNAVAILABLE;
     } catch (error) {
-      return new Response(`${(error as Error).message}\n`, { status: 400, headers: TEXT });
+      return text(400, `${(error as Error).message}\n`);
     } finally {
       stats.inFlight--;
     }
   }
 
-  async function handler(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === '/__stats') return Response.json(stats);
-    if (url.pathname === '/__reset' && request.method === 'POST') {
+  async function answer(method: string, url: URL): Promise<TargetAnswer> {
+    if (url.pathname === '/__stats')
+      return { status: 200, body: JSON.stringify(stats), contentType: 'application/json' };
+    if (url.pathname === '/__reset' && method === 'POST') {
       // requests still in flight keep counting down from where they are
       stats = { requests: 0, failures: 0, inFlight: stats.inFlight, maxInFlight: stats.inFlight };
-      return new Response(null, { status: 204 });
+      return text(200, 'reset\n');
     }
     return counted(url);
   }
 
-  return { handler, stats: () => ({ ...stats }) };
+  return { answer, stats: () => ({ ...stats }) };
+}
+
+export function webHandler(target: Target): HttpHandler {
+  return async (request) => {
+    const { status, body, contentType } = await target.answer(request.method, new URL(request.url));
+    return new Response(body, { status, headers: { 'content-type': contentType } });
+  };
 }

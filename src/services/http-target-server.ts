@@ -2,13 +2,52 @@
  * The HTTP target server process: started by the harness (src/services/http-target.ts) on one
  * runtime for the whole run, so clients and server never share an event loop. Prints its port as
  * the first line of stdout, then serves until SIGTERM or SIGINT.
+ *
+ * The server must not be what limits the clients it measures, so each runtime serves in its fastest
+ * way: Deno.serve / Bun.serve through the adapter, and on node node:http directly (the adapter's
+ * serve() turns every request into a Web Request, which costs node a large share of its throughput).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { currentRuntime } from '../runtimes/current.js';
-import { createTargetHandler } from './http-target-handler.js';
+import type { RuntimeAdapter } from '../runtimes/types.js';
+import { createTarget, type Target, webHandler } from './http-target-handler.js';
+
+interface Listening {
+  port: number;
+  close(): Promise<void>;
+}
+
+function serveNodeHttp(target: Target): Promise<Listening> {
+  const server = createServer((req, res) => {
+    req.resume(); // no request body is read; let it drain
+    target
+      .answer(req.method ?? 'GET', new URL(req.url ?? '/', 'http://127.0.0.1'))
+      .then(({ status, body, contentType }) => {
+        res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () => {
+          server.closeAllConnections();
+          return new Promise((done) => server.close(() => done()));
+        },
+      }),
+    );
+  });
+}
+
+function serve(runtime: RuntimeAdapter, target: Target): Promise<Listening> {
+  return runtime.name === 'node' ? serveNodeHttp(target) : runtime.serve(webHandler(target), { port: 0 });
+}
 
 const runtime = await currentRuntime();
-const { handler } = createTargetHandler();
-const server = await runtime.serve(handler, { port: 0 });
+const server = await serve(runtime, createTarget());
 console.log(String(server.port));
 
 let closing = false;

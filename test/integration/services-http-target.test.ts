@@ -1,37 +1,19 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOptions } from '../../scripts/build-options.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
 import { discoverRuntimes, runtimeCommand } from '../../src/runtimes/discover.js';
 import { type HttpTargetService, startHttpTarget } from '../../src/services/http-target.js';
 import { resetTarget, TARGET_BODY, targetStats, targetUrl } from '../../src/services/http-target-client.js';
-import { alive } from './services-process.js';
-
-const root = join(import.meta.dirname, '../..');
-
-/** Builds the server the way scripts/build.js does, into a directory of its own (dist/ may be in use). */
-async function buildServer(outdir: string): Promise<string> {
-  const outfile = join(outdir, 'http-target-server.js');
-  await build({
-    ...buildOptions(join(root, 'src/api.ts')),
-    entryPoints: [join(root, 'src/services/http-target-server.ts')],
-    outfile,
-  });
-  return outfile;
-}
+import { alive, buildServer, ROOT } from './services-fixtures.js';
 
 let script: string;
-let outdir: string;
+let dir: string;
 beforeAll(async () => {
-  mkdirSync(join(root, '.tmp'), { recursive: true });
-  outdir = mkdtempSync(join(root, '.tmp', 'http-target-test-'));
-  script = await buildServer(outdir);
+  ({ dir, script } = await buildServer());
 });
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const runtimes = await discoverRuntimes(root);
+const runtimes = await discoverRuntimes(ROOT);
 
 describe.each(runtimes.filter((rt) => rt.default).map((rt) => [rt.label, rt] as const))(
   'HTTP target server on %s',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pg, { type QueryResultRow } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type PostgresService, startPostgres, USERS_ROWS } from '../../src/services/postgres.js';
-import { alive } from './services-process.js';
+import { alive } from './services-fixtures.js';
 
 async function query<T extends QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

@@ -17,7 +17,11 @@ beforeAll(() => {
   base = writeResult(dir, 'base.json', makeResult({ seed: 1, cells }));
   same = writeResult(dir, 'same.json', makeResult({ seed: 2, cells }));
   // the macrotask case on node deliberately 20% slower
-  slowed = writeResult(dir, 'slowed.json', makeResult({ seed: 3, cells, change: (c) => (c.case === 'macrotask' && c.runtime === 'node' ? 1.2 : 1) }));
+  slowed = writeResult(
+    dir,
+    'slowed.json',
+    makeResult({ seed: 3, cells, change: (c) => (c.case === 'macrotask' && c.runtime === 'node' ? 1.2 : 1) }),
+  );
 });
 
 afterEach(() => {
@@ -48,7 +52,9 @@ describe('asyncbench compare', () => {
     const out = capture();
     expect(await compare.run([base, slowed, '--format', 'json'])).toBe(1);
     const json = JSON.parse(out());
-    const slower = json.rows.filter((r: { verdict: string }) => r.verdict === 'slower').map((r: { key: string }) => r.key);
+    const slower = json.rows
+      .filter((r: { verdict: string }) => r.verdict === 'slower')
+      .map((r: { key: string }) => r.key);
     expect(slower.length).toBeGreaterThan(0);
     expect(slower.every((k: string) => k.includes('/macrotask/') && k.endsWith('/node'))).toBe(true);
   });

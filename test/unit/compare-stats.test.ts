@@ -7,8 +7,20 @@ import { seededRandom } from '../../src/measure/stats.js';
 import { compareEntries, DEFAULT_COMPARE_OPTIONS, smallForkWidening, type Verdict } from '../../src/report/compare.js';
 import { type CellSpec, makeEntry, type Noise } from '../fixtures/make-result.js';
 
-const micro: CellSpec = { scenario: 's', kind: 'micro', case: 'c', params: {}, runtime: 'node', metric: { name: 'time per op', unit: 'ns', better: 'lower' }, value: 1000 };
-const throughput: CellSpec = { ...micro, kind: 'throughput', metric: { name: 'throughput', unit: 'ops/s', better: 'higher' } };
+const micro: CellSpec = {
+  scenario: 's',
+  kind: 'micro',
+  case: 'c',
+  params: {},
+  runtime: 'node',
+  metric: { name: 'time per op', unit: 'ns', better: 'lower' },
+  value: 1000,
+};
+const throughput: CellSpec = {
+  ...micro,
+  kind: 'throughput',
+  metric: { name: 'throughput', unit: 'ops/s', better: 'higher' },
+};
 
 interface Rates {
   verdicts: Partial<Record<Verdict, number>>;
@@ -36,13 +48,19 @@ function trials(cell: CellSpec, noise: Noise, factor: number, count: number, see
 describe('false alarms over seeded A/A trials stay at or under the 5% level', () => {
   const cases: [string, Noise][] = [
     ['CI-like noise, 5 forks', { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 5, samplesPerFork: 20 }],
-    ['PITFALLS 15 micro noise (between-fork CV 25%), 5 forks', { betweenForkCv: 0.25, withinForkCv: 0.05, forks: 5, samplesPerFork: 20 }],
+    [
+      'PITFALLS 15 micro noise (between-fork CV 25%), 5 forks',
+      { betweenForkCv: 0.25, withinForkCv: 0.05, forks: 5, samplesPerFork: 20 },
+    ],
     ['few forks (3)', { betweenForkCv: 0.03, withinForkCv: 0.02, forks: 3, samplesPerFork: 20 }],
   ];
   for (const [name, noise] of cases)
     test(name, () => {
       const rates = trials(micro, noise, 1, 400, 11);
-      console.info(`A/A ${name}: interval excluded 0 in ${(rates.significant * 100).toFixed(1)}%, verdicts`, rates.verdicts);
+      console.info(
+        `A/A ${name}: interval excluded 0 in ${(rates.significant * 100).toFixed(1)}%, verdicts`,
+        rates.verdicts,
+      );
       expect(rates.significant).toBeLessThanOrEqual(0.05);
       expect((rates.verdicts.slower ?? 0) / 400).toBeLessThanOrEqual(0.025);
     });
@@ -60,7 +78,13 @@ describe('a real change is found', () => {
     expect(trials(throughput, noise, 1.1, 20, 7).verdicts.faster ?? 0).toBeGreaterThanOrEqual(16);
   });
   test('a significant change below the threshold is unchanged', () => {
-    const rates = trials(micro, { betweenForkCv: 0.005, withinForkCv: 0.005, forks: 10, samplesPerFork: 30 }, 1.02, 10, 8);
+    const rates = trials(
+      micro,
+      { betweenForkCv: 0.005, withinForkCv: 0.005, forks: 10, samplesPerFork: 30 },
+      1.02,
+      10,
+      8,
+    );
     expect(rates.significant).toBeGreaterThan(0.5);
     expect(rates.verdicts.unchanged).toBe(10);
   });
@@ -72,16 +96,25 @@ describe('unstable', () => {
   test('when a side is not steady, even if slower', () => {
     const base = makeEntry(micro, noise, random);
     const head = { ...makeEntry({ ...micro, value: 2000 }, noise, random), steady: false };
-    expect(compareEntries(base, head)).toMatchObject({ verdict: 'unstable', note: expect.stringMatching(/not steady/) });
+    expect(compareEntries(base, head)).toMatchObject({
+      verdict: 'unstable',
+      note: expect.stringMatching(/not steady/),
+    });
   });
   test('with one fork (the interval ignores between-process noise)', () => {
     const one = { ...noise, forks: 1 };
-    const c = compareEntries({ ...makeEntry(micro, one, random), steady: true }, { ...makeEntry({ ...micro, value: 2000 }, one, random), steady: true });
+    const c = compareEntries(
+      { ...makeEntry(micro, one, random), steady: true },
+      { ...makeEntry({ ...micro, value: 2000 }, one, random), steady: true },
+    );
     expect(c).toMatchObject({ verdict: 'unstable', note: expect.stringMatching(/one fork/) });
   });
   test('when the interval is too wide to judge', () => {
     const wide = { ...noise, betweenForkCv: 0.4 };
-    const c = compareEntries({ ...makeEntry(micro, wide, random), steady: true }, { ...makeEntry(micro, wide, random), steady: true });
+    const c = compareEntries(
+      { ...makeEntry(micro, wide, random), steady: true },
+      { ...makeEntry(micro, wide, random), steady: true },
+    );
     expect(c.verdict).toBe('unstable');
   });
 });
@@ -89,7 +122,10 @@ describe('unstable', () => {
 test('a failed side is not comparable', () => {
   const random = seededRandom(4);
   const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 3, samplesPerFork: 10 };
-  const c = compareEntries(makeEntry(micro, noise, random), makeEntry({ ...micro, status: 'failed', reason: 'boom' }, noise, random));
+  const c = compareEntries(
+    makeEntry(micro, noise, random),
+    makeEntry({ ...micro, status: 'failed', reason: 'boom' }, noise, random),
+  );
   expect(c).toMatchObject({ verdict: 'not comparable', note: 'head failed: boom' });
 });
 

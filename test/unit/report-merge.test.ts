@@ -5,7 +5,12 @@ import { validateResultFile } from '../../src/harness/result-file.js';
 import { mergeShards } from '../../src/report/merge.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 
-function shard(index: number, count: number, scenario: string, tweak: (r: ResultFile) => void = () => {}): { path: string; file: ResultFile } {
+function shard(
+  index: number,
+  count: number,
+  scenario: string,
+  tweak: (r: ResultFile) => void = () => {},
+): { path: string; file: ResultFile } {
   const file = makeResult({ seed: index, cells: standardCells(['node'], [scenario]), runId: `r${index}` });
   file.config.shard = { index, count };
   tweak(file);
@@ -22,12 +27,24 @@ describe('merge', () => {
   });
 
   test('keeps a shared run id', () => {
-    const { result } = mergeShards([shard(1, 2, 'eager-tasks', (r) => void (r.run.id = 'ci-42')), shard(2, 2, 'workers', (r) => void (r.run.id = 'ci-42'))]);
+    const { result } = mergeShards([
+      shard(1, 2, 'eager-tasks', (r) => {
+        r.run.id = 'ci-42';
+      }),
+      shard(2, 2, 'workers', (r) => {
+        r.run.id = 'ci-42';
+      }),
+    ]);
     expect(result.run.id).toBe('ci-42');
   });
 
   test('notes shards that ran on different machines', () => {
-    const { notes } = mergeShards([shard(1, 2, 'eager-tasks'), shard(2, 2, 'workers', (r) => void (r.machine.cores = 64))]);
+    const { notes } = mergeShards([
+      shard(1, 2, 'eager-tasks'),
+      shard(2, 2, 'workers', (r) => {
+        r.machine.cores = 64;
+      }),
+    ]);
     expect(notes.join()).toMatch(/different machines/);
   });
 
@@ -35,11 +52,42 @@ describe('merge', () => {
     ['a missing shard', () => [shard(1, 3, 'eager-tasks'), shard(3, 3, 'workers')], /shard 2 of 3 missing/],
     ['a shard twice', () => [shard(1, 2, 'eager-tasks'), shard(1, 2, 'workers')], /both shard 1\/2/],
     ['different shard counts', () => [shard(1, 2, 'eager-tasks'), shard(2, 3, 'workers')], /of 2 shards/],
-    ['different commits', () => [shard(1, 2, 'eager-tasks'), shard(2, 2, 'workers', (r) => void (r.git = { commit: 'feedface', branch: 'x', dirty: false }))], /commit feedface.*not shards of one run/],
-    ['different configs', () => [shard(1, 2, 'eager-tasks'), shard(2, 2, 'workers', (r) => void (r.config.forks = 99))], /different configs/],
-    ['a file that is not a shard', () => [shard(1, 2, 'eager-tasks', (r) => void delete r.config.shard), shard(2, 2, 'workers')], /not a shard/],
+    [
+      'different commits',
+      () => [
+        shard(1, 2, 'eager-tasks'),
+        shard(2, 2, 'workers', (r) => {
+          r.git = { commit: 'feedface', branch: 'x', dirty: false };
+        }),
+      ],
+      /commit feedface.*not shards of one run/,
+    ],
+    [
+      'different configs',
+      () => [
+        shard(1, 2, 'eager-tasks'),
+        shard(2, 2, 'workers', (r) => {
+          r.config.forks = 99;
+        }),
+      ],
+      /different configs/,
+    ],
+    [
+      'a file that is not a shard',
+      () => [shard(1, 2, 'eager-tasks', (r) => void delete r.config.shard), shard(2, 2, 'workers')],
+      /not a shard/,
+    ],
     ['overlapping entries', () => [shard(1, 2, 'eager-tasks'), shard(2, 2, 'eager-tasks')], /in both/],
-    ['different runtime versions', () => [shard(1, 2, 'eager-tasks'), shard(2, 2, 'workers', (r) => void (r.runtimes[0].version = '0.0.1'))], /runtime 'node' is/],
+    [
+      'different runtime versions',
+      () => [
+        shard(1, 2, 'eager-tasks'),
+        shard(2, 2, 'workers', (r) => {
+          r.runtimes[0].version = '0.0.1';
+        }),
+      ],
+      /runtime 'node' is/,
+    ],
   ];
   for (const [what, shards, message] of refusals)
     test(`refuses ${what} with a one-line UsageError`, () => {

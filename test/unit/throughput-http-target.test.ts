@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { TARGET_BODY, targetUrl } from '../../src/services/http-target-client.js';
-import { createTargetHandler } from '../../src/services/http-target-handler.js';
+import { createTarget, webHandler } from '../../src/services/http-target-handler.js';
 
 const BASE = 'http://127.0.0.1:1';
+
+/** The target behind the Web handler, as Deno.serve and Bun.serve run it. */
+function webTarget(random?: () => number) {
+  const target = createTarget(random);
+  return { handler: webHandler(target), stats: target.stats };
+}
 
 describe('HTTP target handler', () => {
   it('builds mode URLs', () => {
@@ -12,7 +18,7 @@ describe('HTTP target handler', () => {
 
   it('fails the flaky share with 503 and counts it', async () => {
     const values = [0.1, 0.9];
-    const { handler, stats } = createTargetHandler(() => values.shift() ?? 0);
+    const { handler, stats } = webTarget(() => values.shift() ?? 0);
     const url = targetUrl(BASE, { mode: 'flaky', p: 0.5 });
     expect((await handler(new Request(url))).status).toBe(503);
     const ok = await handler(new Request(url));
@@ -22,7 +28,7 @@ describe('HTTP target handler', () => {
   });
 
   it('sheds load above capacity and tracks the most requests held at once', async () => {
-    const { handler, stats } = createTargetHandler();
+    const { handler, stats } = webTarget();
     const url = targetUrl(BASE, { mode: 'capacity', n: 2, ms: 20 });
     const statuses = await Promise.all(
       Array.from({ length: 5 }, () => Promise.resolve(handler(new Request(url))).then((r) => r.status)),
@@ -34,10 +40,10 @@ describe('HTTP target handler', () => {
   });
 
   it('answers stats and reset without counting them, and rejects an unknown mode', async () => {
-    const { handler, stats } = createTargetHandler();
+    const { handler, stats } = webTarget();
     await handler(new Request(`${BASE}/plain`));
     expect(await (await handler(new Request(`${BASE}/__stats`))).json()).toEqual(stats());
-    expect((await handler(new Request(`${BASE}/__reset`, { method: 'POST' }))).status).toBe(204);
+    expect((await handler(new Request(`${BASE}/__reset`, { method: 'POST' }))).status).toBe(200);
     expect(stats()).toEqual({ requests: 0, failures: 0, inFlight: 0, maxInFlight: 0 });
     expect((await handler(new Request(`${BASE}/nope`))).status).toBe(400);
     expect((await handler(new Request(`${BASE}/delay?ms=-1`))).status).toBe(400);

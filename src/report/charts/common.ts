@@ -24,13 +24,17 @@ export function measured(entries: readonly ResultEntry[], scenario?: string): Re
  * their largest value (the most loaded setting), other values at their first. Returns the kept
  * entries and a description of the slice for the caption.
  */
-export function slice(entries: readonly ResultEntry[], free: readonly string[]): { entries: ResultEntry[]; description: string } {
+export function slice(
+  entries: readonly ResultEntry[],
+  free: readonly string[],
+): { entries: ResultEntry[]; description: string } {
   const chosen = new Map<string, ParamValue>();
   for (const e of entries)
     for (const [key, value] of Object.entries(e.params)) {
       if (free.includes(key)) continue;
       const current = chosen.get(key);
-      if (current === undefined || (typeof value === 'number' && typeof current === 'number' && value > current)) chosen.set(key, value);
+      if (current === undefined || (typeof value === 'number' && typeof current === 'number' && value > current))
+        chosen.set(key, value);
     }
   const kept = entries.filter((e) => [...chosen].every(([k, v]) => !(k in e.params) || e.params[k] === v));
   const description = [...chosen].map(([k, v]) => `${k}=${v}`).join(', ');

@@ -17,11 +17,23 @@ export function eagerSpeedupChart(entries: readonly ResultEntry[]): Chart {
   const rows: object[] = [];
   for (const eager of kept.filter((e) => EAGER.test(e.case))) {
     const hitRatio = numericParam(eager, 'hitRatio');
-    const twins = kept.filter((e) => LAZY.test(e.case) && !EAGER.test(e.case) && e.runtime === eager.runtime && e.params.hitRatio === eager.params.hitRatio);
+    const twins = kept.filter(
+      (e) =>
+        LAZY.test(e.case) &&
+        !EAGER.test(e.case) &&
+        e.runtime === eager.runtime &&
+        e.params.hitRatio === eager.params.hitRatio,
+    );
     for (const lazy of twins)
-      rows.push({ runtime: eager.runtime, versus: lazy.case, hitRatio, speedup: speedup(eager.stats?.median ?? 0, lazy.stats?.median ?? 0, eager.metric.better) });
+      rows.push({
+        runtime: eager.runtime,
+        versus: lazy.case,
+        hitRatio,
+        speedup: speedup(eager.stats?.median ?? 0, lazy.stats?.median ?? 0, eager.metric.better),
+      });
   }
-  if (!rows.length) return note(id, title, 'No eager-tasks results with an eager and a lazy case in these files: chart omitted.');
+  if (!rows.length)
+    return note(id, title, 'No eager-tasks results with an eager and a lazy case in these files: chart omitted.');
   return {
     id,
     title,
@@ -54,13 +66,20 @@ export function workerScalingChart(entries: readonly ResultEntry[]): Chart {
     if (points.length < 2) continue;
     const first = points.reduce((a, b) => (b.w < a.w ? b : a));
     for (const { w, e } of points) {
-      rows.push({ runtime: e.runtime, series: e.case, workers: w, speedup: speedup(e.stats?.median ?? 0, first.e.stats?.median ?? 0, e.metric.better) });
+      rows.push({
+        runtime: e.runtime,
+        series: e.case,
+        workers: w,
+        speedup: speedup(e.stats?.median ?? 0, first.e.stats?.median ?? 0, e.metric.better),
+      });
       const set = ideal.get(e.runtime) ?? new Set<number>();
       ideal.set(e.runtime, set.add(w / first.w));
     }
   }
-  if (!rows.length) return note(id, title, 'No workers results with two or more pool sizes in these files: chart omitted.');
-  for (const [runtime, ws] of ideal) for (const w of ws) rows.push({ runtime, series: 'ideal (linear)', workers: w, speedup: w });
+  if (!rows.length)
+    return note(id, title, 'No workers results with two or more pool sizes in these files: chart omitted.');
+  for (const [runtime, ws] of ideal)
+    for (const w of ws) rows.push({ runtime, series: 'ideal (linear)', workers: w, speedup: w });
   return {
     id,
     title,
@@ -86,7 +105,8 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
   const title = `Pool throughput by pool size: ${scenario}`;
   const all = measured(entries, scenario);
   const sizeParam = POOL_SIZE_PARAMS.find((p) => all.some((e) => numericParam(e, p) !== undefined));
-  if (!sizeParam) return note(id, title, `No ${scenario} results with a pool size param in these files: chart omitted.`);
+  if (!sizeParam)
+    return note(id, title, `No ${scenario} results with a pool size param in these files: chart omitted.`);
   const { entries: kept, description } = slice(all, [sizeParam]);
   const rows: object[] = [];
   const references = new Map<string, object>();
@@ -99,7 +119,12 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
     for (const [name, figure] of Object.entries(e.extra ?? {}))
       if (figure.unit === e.metric.unit || (figure.unit.endsWith('/s') && e.metric.unit.endsWith('/s')))
         if (!references.has(`${e.runtime}\u0000${name}\u0000${size}`))
-          references.set(`${e.runtime}\u0000${name}\u0000${size}`, { runtime: e.runtime, series: `${name} (reference)`, size, value: figure.value });
+          references.set(`${e.runtime}\u0000${name}\u0000${size}`, {
+            runtime: e.runtime,
+            series: `${name} (reference)`,
+            size,
+            value: figure.value,
+          });
   }
   rows.push(...references.values());
   const unit = kept[0]?.metric.unit ?? '';
@@ -114,7 +139,10 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
           x: { field: 'size', type: 'quantitative', title: sizeParam },
           y: { field: 'value', type: 'quantitative', title: unit },
           color: { field: 'series', type: 'nominal', title: 'client' },
-          strokeDash: { condition: { test: "indexof(datum.series, '(reference)') >= 0", value: [5, 4] }, value: [1, 0] },
+          strokeDash: {
+            condition: { test: "indexof(datum.series, '(reference)') >= 0", value: [5, 4] },
+            value: [1, 0],
+          },
         },
       },
     ]),
@@ -122,5 +150,10 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
 }
 
 export function headlineCharts(entries: readonly ResultEntry[]): Chart[] {
-  return [eagerSpeedupChart(entries), workerScalingChart(entries), poolThroughputChart(entries, 'db-pool'), poolThroughputChart(entries, 'http-pool')];
+  return [
+    eagerSpeedupChart(entries),
+    workerScalingChart(entries),
+    poolThroughputChart(entries, 'db-pool'),
+    poolThroughputChart(entries, 'http-pool'),
+  ];
 }

@@ -1,7 +1,7 @@
 /** Per-scenario charts: medians as bars with 95% CI whiskers, and latency percentiles where measured. */
 import type { ResultEntry } from '../../harness/result-file.js';
 import { formatParams } from '../format.js';
-import { type Chart, CONFIG, type ChartSpec, measured, SCHEMA } from './common.js';
+import { type Chart, type ChartSpec, CONFIG, measured, SCHEMA } from './common.js';
 
 function fileSafe(text: string): string {
   return text.replace(/[^a-zA-Z0-9_-]+/g, '_');
@@ -48,12 +48,23 @@ export function medianBarsChart(entries: readonly ResultEntry[], scenario: strin
           xOffset: { field: 'runtime', type: 'nominal' },
           y: { field: 'median', type: 'quantitative', title: metric.unit },
           color: { field: 'runtime', type: 'nominal' },
-          opacity: { field: 'steady', type: 'nominal', title: 'steady', scale: { domain: ['yes', 'no (drifts)'], range: [1, 0.4] } },
+          opacity: {
+            field: 'steady',
+            type: 'ordinal',
+            sort: ['yes', 'no (drifts)'],
+            title: 'steady',
+            scale: { domain: ['yes', 'no (drifts)'], range: [1, 0.4] },
+          },
         },
       },
       {
         mark: { type: 'rule', color: '#222' },
-        encoding: { x, xOffset: { field: 'runtime', type: 'nominal' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
+        encoding: {
+          x,
+          xOffset: { field: 'runtime', type: 'nominal' },
+          y: { field: 'low', type: 'quantitative' },
+          y2: { field: 'high' },
+        },
       },
     ]),
   };
@@ -70,7 +81,12 @@ export function latencyChart(entries: readonly ResultEntry[], scenario: string):
   const withLatency = measured(entries, scenario).filter((e) => e.latency);
   if (!withLatency.length) return undefined;
   const rows = withLatency.flatMap((e) =>
-    PERCENTILES.map(([key, label]) => ({ params: formatParams(e.params), series: `${e.case} · ${e.runtime}`, percentile: label, ms: e.latency?.[key] })),
+    PERCENTILES.map(([key, label]) => ({
+      params: formatParams(e.params),
+      series: `${e.case} · ${e.runtime}`,
+      percentile: label,
+      ms: e.latency?.[key],
+    })),
   );
   return {
     id: `scenario-${fileSafe(scenario)}-latency`,

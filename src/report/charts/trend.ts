@@ -9,14 +9,25 @@ function runLabel(result: ResultFile, index: number): string {
 /** `history` in time order; one chart per scenario seen in it. */
 export function trendCharts(history: readonly ResultFile[]): Chart[] {
   if (history.length < 2) return [];
-  const scenarios = [...new Set(history.flatMap((r) => r.results.map((e) => e.scenario)))];
+  const runsOf = (scenario: string) => history.filter((r) => measured(r.results, scenario).length > 0).length;
+  // a trend needs the scenario measured in two runs at least
+  const scenarios = [...new Set(history.flatMap((r) => r.results.map((e) => e.scenario)))].filter(
+    (s) => runsOf(s) >= 2,
+  );
   const order = history.map(runLabel);
   return scenarios.map((scenario) => {
     const latest = measured(history[history.length - 1].results, scenario);
     // every run is sliced by the same rule (largest numbers), so each line follows one cell
     const { description } = slice(latest, []);
     const rows = history.flatMap((result, i) =>
-      slice(measured(result.results, scenario), []).entries.map((e) => ({ runtime: e.runtime, case: e.case, run: order[i], median: e.stats?.median, low: e.stats?.ci.low, high: e.stats?.ci.high })),
+      slice(measured(result.results, scenario), []).entries.map((e) => ({
+        runtime: e.runtime,
+        case: e.case,
+        run: order[i],
+        median: e.stats?.median,
+        low: e.stats?.ci.low,
+        high: e.stats?.ci.high,
+      })),
     );
     const unit = latest[0]?.metric.unit ?? '';
     const x = { field: 'run', type: 'ordinal', sort: order, title: 'run (commit)', axis: { labelAngle: -40 } };
@@ -25,8 +36,23 @@ export function trendCharts(history: readonly ResultFile[]): Chart[] {
       title: `${scenario}: trend over ${history.length} runs`,
       caption: `Median with its 95% interval, run after run${description ? `; ${description}` : ''}.`,
       spec: facetByRuntime(rows, [
-        { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'median', type: 'quantitative', title: unit }, color: { field: 'case', type: 'nominal' } } },
-        { mark: { type: 'rule' }, encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'case', type: 'nominal' } } },
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y: { field: 'median', type: 'quantitative', title: unit },
+            color: { field: 'case', type: 'nominal' },
+          },
+        },
+        {
+          mark: { type: 'rule' },
+          encoding: {
+            x,
+            y: { field: 'low', type: 'quantitative' },
+            y2: { field: 'high' },
+            color: { field: 'case', type: 'nominal' },
+          },
+        },
       ]),
     };
   });

@@ -1,0 +1,27 @@
+import { expect, test, vi } from 'vitest';
+import { headlineCharts } from '../../src/report/charts/headline.js';
+import { renderSvg } from '../../src/report/charts/render.js';
+import { scenarioCharts } from '../../src/report/charts/scenario.js';
+import { makeResult } from '../fixtures/make-result.js';
+
+test('every chart of a full result renders to SVG in Node without a warning', async () => {
+  const warn = vi.spyOn(console, 'warn');
+  const error = vi.spyOn(console, 'error');
+  const { results } = makeResult({ seed: 1 });
+  const charts = [
+    ...headlineCharts(results),
+    ...['eager-tasks', 'workers', 'db-pool', 'http-pool'].flatMap((s) => scenarioCharts(results, s)),
+  ];
+  expect(charts.every((c) => c.spec)).toBe(true);
+  for (const chart of charts) expect(await renderSvg(chart.spec ?? {})).toMatch(/^<svg[\s\S]*role-mark[\s\S]*<\/svg>$/);
+  expect(warn).not.toHaveBeenCalled();
+  expect(error).not.toHaveBeenCalled();
+  vi.restoreAllMocks();
+});
+
+test('the pool chart draws the reference figure once per size and runtime', () => {
+  const chart = headlineCharts(makeResult({ seed: 1 }).results).find((c) => c.id === 'headline-db-pool-throughput');
+  const data = chart?.spec?.data as { values: { series: string; runtime: string }[] } | undefined;
+  const rows = data?.values ?? [];
+  expect(rows.filter((r) => r.series === 'pgbench (reference)' && r.runtime === 'node')).toHaveLength(4);
+});

@@ -1,0 +1,154 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
+import report from '../../src/cli/report.js';
+import type { ResultFile } from '../../src/harness/result-file.js';
+import { toBencher } from '../../src/report/bencher.js';
+import { toGithubActionBenchmark } from '../../src/report/github-action-benchmark.js';
+import { renderSite, type Site } from '../../src/report/html.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { makeResult, standardCells } from '../fixtures/make-result.js';
+import { tempDir, writeResult } from '../fixtures/result-files.js';
+
+const EVIL = '<img src=x onerror=alert(1)>|*x*';
+
+function withEvilNames(): ResultFile {
+  const cells = standardCells(['node', 'bun'], ['eager-tasks', 'workers']);
+  cells.push({ ...cells[0], case: EVIL, scenario: 'eager-tasks' });
+  cells.push({
+    ...cells[0],
+    scenario: 'evil</section><script>x()</script>',
+    case: 'a"b',
+    status: 'failed',
+    reason: `threw ${EVIL}`,
+  });
+  return makeResult({ seed: 5, cells });
+}
+
+describe('markdown', () => {
+  const md = renderMarkdown([makeResult({ seed: 1 })]);
+  test('has a table per scenario with runtimes as columns and a best cell', () => {
+    for (const s of ['eager-tasks', 'workers', 'db-pool', 'http-pool']) expect(md).toContain(`## ${s}`);
+    expect(md).toMatch(/\| case \| params \| node \| deno \| bun \|/);
+    expect(md).toMatch(/±\d+\.\d% · \*\*best\*\*/);
+  });
+  test('lists failures and skips with their reasons, and the metadata', () => {
+    expect(md).toMatch(/## Failures and skips/);
+    expect(md).toMatch(
+      /\| db-pool \| bun-sql \| concurrency=64, max=5 \| bun \| failed \| Error: connection \\<reset\\> & closed \|/,
+    );
+    expect(md).toMatch(/tinypool needs node:worker\\_threads resourceLimits/);
+    expect(md).toMatch(/Test CPU @ 3\.0GHz, 2 logical cores/);
+    expect(md).toMatch(/\| node \| 24\.1\.0 \| v8 13\.6 \|/);
+  });
+  test('latency percentiles and the reference figure where recorded', () => {
+    expect(md).toMatch(/\| p50 \| p90 \| p99 \| p99\.9 \| also recorded \|/);
+    expect(md).toMatch(/pgbench \d/);
+  });
+  test('escapes names', () => {
+    const evil = renderMarkdown([withEvilNames()]);
+    expect(evil).not.toMatch(/(?<!\\)<(img|script|\/section)/);
+    expect(evil).toContain('\\<img src=x onerror=alert(1)\\>\\|\\*x\\*');
+  });
+});
+
+describe('html site', () => {
+  let site: Site;
+  let evil: Site;
+  beforeAll(async () => {
+    site = await renderSite([makeResult({ seed: 1 })]);
+    evil = await renderSite([withEvilNames()]);
+  });
+  test('opens with the headline charts, each with marks', () => {
+    const headline = site.html.slice(site.html.indexOf('<section id="headline">'), site.html.indexOf('</section>'));
+    for (const id of [
+      'headline-eager-speedup',
+      'headline-worker-scaling',
+      'headline-db-pool-throughput',
+      'headline-http-pool-throughput',
+    ])
+      expect(headline).toMatch(new RegExp(`<figure id="${id}" class="chart">.*?<svg[^>]*>.*?role-mark.*?</svg>`, 's'));
+  });
+  test('is self-contained: no script, no external resource', () => {
+    expect(site.html).not.toMatch(/<script|src="http|href="http|@import|url\(/i);
+    expect([...site.html.matchAll(/<link[^>]*>/g)].map((m) => m[0])).toEqual(['<link rel="icon" href="data:,">']);
+  });
+  test('has a section per scenario with whiskered bars, latency where measured, and the steady flag', () => {
+    expect(site.html).toMatch(/<section id="s-db-pool">[\s\S]*id="scenario-db-pool-latency"/);
+    expect(site.html).toMatch(/id="scenario-eager-tasks-medians"/);
+    expect(site.html).not.toMatch(/scenario-eager-tasks-latency/);
+  });
+  test('omits a chart whose data is absent with a note', async () => {
+    const only = await renderSite([makeResult({ seed: 2, cells: standardCells(['node'], ['workers']) })]);
+    expect(only.html).toMatch(/<p class="omitted" id="headline-eager-speedup">.*No eager-tasks results/);
+    expect(only.html).toMatch(/<figure id="headline-worker-scaling"/);
+  });
+  test('adds trend charts given a history', async () => {
+    const cells = standardCells(['node'], ['eager-tasks']);
+    const history = [1, 2, 3].map((i) =>
+      makeResult({ seed: i, cells, commit: `${i}`.repeat(40), startedAt: `2025-01-0${i}T00:00:00Z` }),
+    );
+    const trended = await renderSite(history);
+    expect(trended.html).toMatch(/<section id="trends"><h2>Trends over 3 runs/);
+    expect(trended.charts.map((c) => c.id)).toContain('trend-eager-tasks');
+  });
+  test('escapes every name from the result file, in the page and in the SVG', () => {
+    expect(evil.html).not.toMatch(/<img|<script/);
+    expect(evil.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(evil.html).toContain('evil&lt;/section&gt;&lt;script&gt;x()&lt;/script&gt;');
+  });
+});
+
+describe('exporters', () => {
+  const result = makeResult({ seed: 1 });
+  test('github-action-benchmark: one direction per file', () => {
+    const smaller = toGithubActionBenchmark(result, 'smaller');
+    const bigger = toGithubActionBenchmark(result, 'bigger');
+    expect(smaller.every((e) => e.unit === 'ns')).toBe(true);
+    expect(bigger.every((e) => e.unit.endsWith('/s'))).toBe(true);
+    expect(smaller[0]).toMatchObject({
+      name: 'eager-tasks/eager (hitRatio=0, tasks=1000) [node]',
+      value: expect.any(Number),
+      range: expect.stringMatching(/^± /),
+    });
+    expect(smaller.length + bigger.length).toBe(result.results.filter((e) => e.status === 'ok').length);
+  });
+  test('bencher metric format: latency and throughput measures with bounds', () => {
+    const bmf = toBencher(result);
+    const eager = bmf['eager-tasks/eager (hitRatio=0, tasks=1000) [node]'];
+    expect(eager.latency.lower_value).toBeLessThanOrEqual(eager.latency.value);
+    expect(eager.latency.upper_value).toBeGreaterThanOrEqual(eager.latency.value);
+    const pool = bmf['db-pool/pg (concurrency=64, max=5) [bun]'];
+    expect(Object.keys(pool)).toEqual(['throughput', 'latency-p50', 'latency-p99']);
+  });
+});
+
+test('report CLI writes every output', async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  const dir = tempDir();
+  const file = writeResult(dir, 'r.json', makeResult({ seed: 1 }));
+  const out = (name: string) => join(dir, name);
+  const code = await report.run([
+    file,
+    '--md',
+    out('r.md'),
+    '--html',
+    out('site'),
+    '--svg',
+    out('svg'),
+    '--gab-smaller',
+    out('s.json'),
+    '--gab-bigger',
+    out('b.json'),
+    '--bencher',
+    out('bmf.json'),
+  ]);
+  expect(code).toBe(0);
+  expect(readFileSync(out('r.md'), 'utf8')).toMatch(/^# asyncbench results/);
+  expect(readFileSync(out('site/index.html'), 'utf8')).toMatch(/^<!doctype html>/);
+  const svgs = readdirSync(out('svg'));
+  expect(svgs).toContain('headline-eager-speedup.svg');
+  expect(readFileSync(join(out('svg'), svgs[0]), 'utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(JSON.parse(readFileSync(out('bmf.json'), 'utf8'))).toBeTypeOf('object');
+  vi.restoreAllMocks();
+});
