@@ -28,6 +28,8 @@ export interface EntryComparison {
   change?: number;
   /** interval of `change` */
   ci?: { low: number; high: number; level: number };
+  /** two-sided p-value of "no change": bootstrap standard error against Student's t (2n-2 df) */
+  p?: number;
   verdict: Verdict;
   /** why the verdict is unstable or not comparable */
   note?: string;
@@ -43,7 +45,7 @@ export interface Comparison {
 }
 
 export const TEST_NAME =
-  'hierarchical bootstrap (forks, then samples) of the ratio of medians, 95% percentile interval widened for few forks';
+  'hierarchical bootstrap (forks, then samples) of the ratio of medians, 95% percentile interval widened for few forks, Holm-corrected over all entries';
 
 /** Resampling thousands of samples per fork adds cost, not precision: keep evenly spaced order statistics. */
 const MAX_SAMPLES_PER_FORK = 200;
@@ -185,14 +187,91 @@ export function compareEntries(
   const widen = smallForkWidening(Math.min(baseForks.length, headForks.length));
   const low = change - (change - quantileSorted(reps, alpha)) * widen;
   const high = change + (quantileSorted(reps, 1 - alpha) - change) * widen;
+  // the p-value for the family-wise correction: the bootstrap standard error, corrected by
+  // sqrt(n/(n-1)), against Student's t with 2n-2 degrees of freedom, whose tails (far heavier than
+  // the normal's with few forks) are what the Holm thresholds probe
+  const forks = Math.min(baseForks.length, headForks.length);
+  const se =
+    ((quantileSorted(reps, 0.975) - quantileSorted(reps, 0.025)) / (2 * 1.96)) *
+    Math.sqrt(forks / Math.max(1, forks - 1));
   return {
     key: head.key,
     base,
     head,
     change,
     ci: { low, high, level: options.level },
+    p: forks < 2 ? 1 : se > 0 ? studentTwoSidedP(change / se, 2 * forks - 2) : change === 0 ? 1 : 0,
     ...judge(base, head, change, low, high, options.threshold),
   };
+}
+
+/** Continued fraction of the regularized incomplete beta function (Numerical Recipes, betacf). */
+function betaContinuedFraction(a: number, b: number, x: number): number {
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < 1e-300 ? 1e-300 : d);
+  let h = d;
+  for (let m = 1; m <= 200; m++) {
+    for (const aa of [
+      (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)),
+      (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1)),
+    ]) {
+      d = 1 + aa * d;
+      d = 1 / (Math.abs(d) < 1e-300 ? 1e-300 : d);
+      c = 1 + aa / c;
+      if (Math.abs(c) < 1e-300) c = 1e-300;
+      h *= d * c;
+    }
+    if (Math.abs(d * c - 1) < 1e-12) break;
+  }
+  return h;
+}
+
+function logGamma(x: number): number {
+  const g = [
+    76.18009172947146, -86.5053203294168, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2,
+    -0.5395239384953e-5,
+  ];
+  let y = x;
+  const tmp = x + 5.5 - (x + 0.5) * Math.log(x + 5.5);
+  let ser = 1.000000000190015;
+  for (const coefficient of g) ser += coefficient / ++y;
+  return -tmp + Math.log((2.506628274631 * ser) / x);
+}
+
+/** Two-sided p-value of Student's t with `df` degrees of freedom: I_{df/(df+t^2)}(df/2, 1/2). */
+export function studentTwoSidedP(t: number, df: number): number {
+  const x = df / (df + t * t);
+  const a = df / 2;
+  const front = Math.exp(logGamma(a + 0.5) - logGamma(a) - logGamma(0.5) + a * Math.log(x) + 0.5 * Math.log(1 - x));
+  return x < (a + 1) / (a + 1.5)
+    ? (front * betaContinuedFraction(a, 0.5, x)) / a
+    : 1 - (front * betaContinuedFraction(0.5, a, 1 - x)) / 0.5;
+}
+
+/**
+ * Many entries are compared at once, and a CI job fails if any one is called slower: at 1% per
+ * entry, 67 entries would fail an A/A comparison half the time. The Holm-Bonferroni step-down
+ * keeps the chance of any false faster/slower in the whole comparison at or under 1 - level;
+ * a faster/slower that does not survive it becomes unchanged, with the reason.
+ */
+export function holmCorrection(rows: EntryComparison[], alpha: number): EntryComparison[] {
+  const tested = rows.filter((r) => r.p !== undefined).sort((a, b) => (a.p ?? 1) - (b.p ?? 1));
+  const m = tested.length;
+  const rejected = new Set<EntryComparison>();
+  for (const [i, row] of tested.entries()) {
+    if ((row.p ?? 1) > alpha / (m - i)) break;
+    rejected.add(row);
+  }
+  return rows.map((r) =>
+    (r.verdict === 'slower' || r.verdict === 'faster') && !rejected.has(r)
+      ? {
+          ...r,
+          verdict: 'unchanged',
+          note: `${r.verdict} alone, not over all ${m} entries compared (Holm, p=${(r.p ?? 1).toPrecision(2)})`,
+        }
+      : r,
+  );
 }
 
 function describeMachine(m: ResultFile['machine']): string {
@@ -242,7 +321,7 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
     else added.push(h);
   }
   return {
-    rows,
+    rows: holmCorrection(rows, 1 - opts.level),
     added,
     removed: base.results.filter((e) => !headKeys.has(e.key)),
     warnings: comparisonWarnings(base, head),

@@ -1,8 +1,10 @@
 /**
- * Deno: native APIs where Deno has its own (Deno.serve, signal listeners, memory, exit), the Web
- * Worker for workers, and the Node compatibility layer for the rest (see node-compat.ts).
+ * Deno: native APIs where Deno has its own (Deno.serve, Deno.Command, signal listeners, memory,
+ * exit), the Web Worker for workers, and the Node compatibility layer for the rest (see
+ * node-compat.ts).
  * Deno is reached through a cast of globalThis, so this module loads harmlessly on node and bun.
  */
+import { spawnDenoCommand } from './deno-command.js';
 import { nodeCompatMembers, v8Gc } from './node-compat.js';
 import type { HttpHandler, HttpServerHandle, RuntimeAdapter, Signal } from './types.js';
 import { importUndiciBare } from './undici.js';
@@ -46,6 +48,7 @@ export function createDenoAdapter(): RuntimeAdapter {
     execPath: () => Deno.execPath(),
     args: () => [...Deno.args],
     flags: startupFlags(),
+    spawn: spawnDenoCommand,
     spawnWorker: spawnWebWorker,
     workerPort: webWorkerPort,
     onSignal(signal, listener) {

@@ -3,10 +3,10 @@
  * bun), plus the host's own node when it is another version (listed, not run by default). Each is
  * asked for its exact version and engine by one quick subprocess, all in parallel.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { jscEngine } from './bun.js';
+import { currentRuntime } from './current.js';
 import type { EngineInfo, RuntimeName } from './types.js';
 
 export interface RuntimeExecutable {
@@ -69,10 +69,9 @@ const PROBE_TIMEOUT_MS = 15_000;
 export async function discoverRuntimes(projectRoot: string): Promise<RuntimeExecutable[]> {
   const bin = join(resolve(projectRoot), 'node_modules', '.bin');
   const pinned = (['node', 'deno', 'bun'] as const).map((name) => ({ name, path: join(bin, name) }));
-  const hostNode = findOnPath('node', resolve(projectRoot, 'node_modules'));
   const found = await Promise.all([
     ...pinned.map(({ name, path }) => (existsSync(path) ? probe(name, path, true) : undefined)),
-    hostNode ? probe('node', hostNode, false) : undefined,
+    probeHostNode(resolve(projectRoot, 'node_modules')),
   ]);
   const runtimes = found.filter((rt): rt is RuntimeExecutable => rt !== undefined);
   return withoutDuplicateHostNode(runtimes);
@@ -92,14 +91,25 @@ function withoutDuplicateHostNode(runtimes: RuntimeExecutable[]): RuntimeExecuta
   return runtimes.filter((rt) => rt.default || rt.version !== pinnedNode?.version);
 }
 
-/** The first `name` on PATH outside `excluded` (npm puts node_modules/.bin first on PATH). */
-function findOnPath(name: string, excluded: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '' || resolve(dir).startsWith(excluded)) continue;
-    const candidate = join(dir, name);
-    if (existsSync(candidate)) return candidate;
+/**
+ * The first real node on PATH outside `excluded` (npm and deno task put node_modules/.bin first on
+ * PATH). A `node` there may be another runtime posing as node: `bun run` with bunfig's
+ * `[run] bun = true` puts a node -> bun link first on PATH. identify() rejects those, and the
+ * next candidate is tried.
+ */
+async function probeHostNode(excluded: string): Promise<RuntimeExecutable | undefined> {
+  for (const candidate of onPath('node', excluded)) {
+    const found = await probe('node', candidate, false);
+    if (found) return found;
   }
   return undefined;
+}
+
+function onPath(name: string, excluded: string): string[] {
+  const dirs = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir !== '' && !resolve(dir).startsWith(excluded));
+  return dirs.map((dir) => join(dir, name)).filter((candidate) => existsSync(candidate));
 }
 
 async function probe(name: RuntimeName, path: string, isPinned: boolean): Promise<RuntimeExecutable | undefined> {
@@ -142,6 +152,8 @@ async function identify(name: RuntimeName, executable: string): Promise<Identity
   switch (name) {
     case 'node': {
       const versions = JSON.parse(await run(executable, ['-p', 'JSON.stringify(process.versions)']));
+      // bun and deno answer `-p` too and report a node version: only node has neither key
+      if (versions.bun || versions.deno) throw new Error(`${executable} is not node`);
       return { version: versions.node, engine: { name: 'v8', version: versions.v8 }, notes: [] };
     }
     case 'deno': {
@@ -165,10 +177,18 @@ async function identify(name: RuntimeName, executable: string): Promise<Identity
   }
 }
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  return new Promise((done, fail) => {
-    execFile(command, args, { timeout: PROBE_TIMEOUT_MS, env: { ...process.env, ...env } }, (error, stdout) =>
-      error ? fail(error) : done(stdout.trim()),
-    );
-  });
+/**
+ * Through the host runtime's adapter: on deno that is Deno.Command, which passes `--version` to a
+ * deno executable as given (Deno's node:child_process would rewrite it, see deno-command.ts).
+ */
+async function run(command: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const child = (await currentRuntime()).spawn(command, args, { env, stdout: 'pipe' });
+  const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
+  try {
+    const exit = await child.exited;
+    if (exit.code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${exit.signal ?? exit.code}`);
+    return child.stdout().trim();
+  } finally {
+    clearTimeout(timer);
+  }
 }

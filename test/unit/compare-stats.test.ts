@@ -4,8 +4,16 @@
  */
 import { describe, expect, test } from 'vitest';
 import { seededRandom } from '../../src/measure/stats.js';
-import { compareEntries, DEFAULT_COMPARE_OPTIONS, smallForkWidening, type Verdict } from '../../src/report/compare.js';
-import { type CellSpec, makeEntry, type Noise } from '../fixtures/make-result.js';
+import {
+  compareEntries,
+  compareResults,
+  DEFAULT_COMPARE_OPTIONS,
+  type EntryComparison,
+  holmCorrection,
+  smallForkWidening,
+  type Verdict,
+} from '../../src/report/compare.js';
+import { type CellSpec, makeEntry, makeResult, type Noise, standardCells } from '../fixtures/make-result.js';
 
 const micro: CellSpec = {
   scenario: 's',
@@ -133,4 +141,28 @@ test('the small-fork widening shrinks towards 1 as forks grow', () => {
   expect(smallForkWidening(1)).toBe(1);
   expect(smallForkWidening(3)).toBeGreaterThan(smallForkWidening(10));
   expect(smallForkWidening(100)).toBeCloseTo(1, 1);
+});
+
+describe('whole-file A/A comparisons (family-wise: any faster/slower in the file counts)', () => {
+  test('call nothing faster or slower in at most 5% of seeded trials', () => {
+    const cells = standardCells(['node', 'bun'], ['eager-tasks', 'workers']);
+    const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 5, samplesPerFork: 20 };
+    const trialsCount = 40;
+    let alarms = 0;
+    for (let i = 0; i < trialsCount; i++) {
+      const base = makeResult({ seed: 100 + i, cells, noise });
+      const head = makeResult({ seed: 900 + i, cells, noise });
+      const { rows } = compareResults(base, head, { resamples: 500 });
+      if (rows.some((r) => r.verdict === 'slower' || r.verdict === 'faster')) alarms++;
+    }
+    console.info(
+      `whole-file A/A (${cells.length} entries): ${alarms} of ${trialsCount} trials called anything faster or slower`,
+    );
+    expect(alarms / trialsCount).toBeLessThanOrEqual(0.05);
+  });
+
+  test('the Holm step-down keeps only the changes that pass its thresholds', () => {
+    const rows = [0.001, 0.02, 0.03, 0.2].map((p) => ({ p, verdict: 'slower' }) as EntryComparison);
+    expect(holmCorrection(rows, 0.05).map((r) => r.verdict)).toEqual(['slower', 'unchanged', 'unchanged', 'unchanged']);
+  });
 });

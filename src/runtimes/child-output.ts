@@ -1,0 +1,117 @@
+/**
+ * The runtime-independent half of a ChildHandle: collecting a child's output as text, waiting for
+ * a line, and deciding when `exited` resolves. The spawners (child-process.ts through
+ * node:child_process, deno-command.ts through Deno.Command) only feed these.
+ */
+import type { ChildExit, ChildHandle } from './types.js';
+
+/**
+ * After the process exited, wait at most this long for its output pipes to close. A grandchild
+ * that inherited the pipes (e.g. `sh -c 'server &'`) keeps them open, and waiting for it would
+ * hang `exited`.
+ */
+const PIPE_DRAIN_GRACE_MS = 100;
+
+/** Text collected from one output stream of a child. */
+export interface TextSink {
+  text: string;
+  /** resolves when the stream has ended (at once for a stream that is not piped) */
+  closed: Promise<void>;
+  append(chunk: string): void;
+  onData(listener: () => void): void;
+}
+
+export function textSink(): TextSink {
+  const listeners: (() => void)[] = [];
+  const sink: TextSink = {
+    text: '',
+    closed: Promise.resolve(),
+    append(chunk) {
+      sink.text += chunk;
+      for (const listener of listeners) listener();
+    },
+    onData: (listener) => listeners.push(listener),
+  };
+  return sink;
+}
+
+/** `exit` once the sinks have drained, or after the grace period if a grandchild holds them open. */
+export function afterDrain(exit: ChildExit, sinks: readonly TextSink[]): Promise<ChildExit> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise((done) => {
+    timer = setTimeout(done, PIPE_DRAIN_GRACE_MS);
+  });
+  return Promise.race([Promise.all(sinks.map((sink) => sink.closed)), grace]).then(() => {
+    clearTimeout(timer);
+    return exit;
+  });
+}
+
+export interface ChildParts {
+  pid: number;
+  exited: Promise<ChildExit>;
+  stdout: TextSink;
+  stderr: TextSink;
+  stdoutPiped: boolean;
+  kill: ChildHandle['kill'];
+}
+
+export function childHandle(parts: ChildParts): ChildHandle {
+  const { pid, exited, stdout, stderr, stdoutPiped, kill } = parts;
+  // the caller may never await `exited`; a failed spawn must not become an unhandled rejection
+  exited.catch(() => {});
+  return {
+    pid,
+    exited,
+    kill,
+    stdout: () => stdout.text,
+    stderr: () => stderr.text,
+    waitForLine(match) {
+      if (!stdoutPiped) return Promise.reject(new Error('waitForLine needs stdout: "pipe"'));
+      return waitForLine(stdout, exited, match);
+    },
+  };
+}
+
+/** Signals a whole process group; a group that is already gone is not an error. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+function waitForLine(sink: TextSink, exited: Promise<ChildExit>, match: (line: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let scanned = 0;
+    let settled = false;
+    const settle = (line: string) => {
+      settled = true;
+      resolve(line);
+    };
+    const scan = () => {
+      for (let end = sink.text.indexOf('\n', scanned); !settled && end !== -1; end = sink.text.indexOf('\n', scanned)) {
+        const line = sink.text.slice(scanned, end).replace(/\r$/, '');
+        scanned = end + 1;
+        if (match(line)) settle(line);
+      }
+    };
+    sink.onData(scan);
+    scan();
+    exited.then(
+      (exit) => {
+        scan();
+        // the output is final now: its unterminated last line counts too
+        const last = sink.text.slice(scanned);
+        if (!settled && last !== '' && match(last)) settle(last);
+        if (!settled) reject(new Error(`process exited (${exit.signal ?? exit.code}) before the awaited line`));
+        settled = true;
+      },
+      (error) => {
+        if (!settled) reject(error);
+        settled = true;
+      },
+    );
+  });
+}
