@@ -26,7 +26,8 @@ const compare: Command = {
 
 Matches the entries of two result files by scenario, case, params and runtime and, for each pair,
 gives the change of the median with its 95% confidence interval and a verdict:
-  faster / slower   the interval excludes 0 and the change is at least the threshold
+  faster / slower   the interval excludes 0, the change is at least the threshold, and it
+                    survives a Holm correction over all entries (family-wise level 5%)
   unchanged         within the noise, or significant but below the threshold
   unstable          a side is not steady, has one fork only, or the interval is too wide to judge
   not comparable    a side failed, was skipped or changed its metric

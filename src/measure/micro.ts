@@ -7,8 +7,8 @@ import type { Clock, MicroEngine, MicroSeries } from './types.js';
 
 export const ENGINES: Record<MicroEngine['name'], MicroEngine> = { mitata: mitataEngine, tinybench: tinybenchEngine };
 
-/** Rounds per series: enough for a first-third vs last-third trend test, few enough to keep each round long. */
-const ROUNDS = 6;
+/** Rounds per series: enough for a trend test to detect drift (rho > 0.86 at n = 10), few enough to keep rounds long. */
+const ROUNDS = 10;
 /** A batched sample lasts at least this long, so two clock reads cost well under 1% of it (PITFALLS 6). */
 const MIN_SAMPLE_MS = 0.2;
 /** Ops slower than this are timed one call per sample (mitata's own batching threshold). */

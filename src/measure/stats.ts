@@ -143,10 +143,23 @@ function thin(sorted: number[], max: number): number[] {
   return out;
 }
 
+/** Spearman's rank correlation of a series with time (its index): +1 rises steadily, -1 falls. */
+export function trendCorrelation(series: readonly number[]): number {
+  const n = series.length;
+  const order = series.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const ranks = new Array<number>(n);
+  for (let r = 0; r < n; r++) ranks[order[r][1]] = r;
+  let d2 = 0;
+  for (let i = 0; i < n; i++) d2 += (ranks[i] - i) ** 2;
+  return 1 - (6 * d2) / (n * (n * n - 1));
+}
+
 /**
- * Steady-state check on a series in time order: the median of the last third must lie within
- * `tolerance` of the first third's. A series that trends (JIT tiering late, GC pressure growing,
- * a pool degrading) is flagged so a report never presents it as one number without a warning.
+ * Steady-state check on a series in time order (round medians, interval throughputs). A series is
+ * not steady when it drifts: a monotonic trend significant at the 1% level (Spearman's rho against
+ * time, z = rho * sqrt(n - 1) > 2.58) that also moves the centre by more than `tolerance` between
+ * the first and last third. JIT tiering late, GC pressure growing or a pool degrading look like
+ * that; a noisy but trendless series (a shared machine) does not, and is left to the CI.
  */
 export function isSteady(series: readonly number[], tolerance = 0.1): boolean {
   if (series.length < 6) return true;
@@ -154,7 +167,9 @@ export function isSteady(series: readonly number[], tolerance = 0.1): boolean {
   const first = median(series.slice(0, third));
   const last = median(series.slice(series.length - third));
   const centre = Math.max(Math.abs(first), Math.abs(last));
-  return centre === 0 || Math.abs(last - first) / centre <= tolerance;
+  const moved = centre !== 0 && Math.abs(last - first) / centre > tolerance;
+  const trending = Math.abs(trendCorrelation(series)) * Math.sqrt(series.length - 1) > 2.58;
+  return !(moved && trending);
 }
 
 /** Summary statistics of a cell from the raw samples of each fork. */

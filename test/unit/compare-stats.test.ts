@@ -11,6 +11,7 @@ import {
   type EntryComparison,
   holmCorrection,
   smallForkWidening,
+  studentTwoSidedP,
   type Verdict,
 } from '../../src/report/compare.js';
 import { type CellSpec, makeEntry, makeResult, type Noise, standardCells } from '../fixtures/make-result.js';
@@ -165,4 +166,10 @@ describe('whole-file A/A comparisons (family-wise: any faster/slower in the file
     const rows = [0.001, 0.02, 0.03, 0.2].map((p) => ({ p, verdict: 'slower' }) as EntryComparison);
     expect(holmCorrection(rows, 0.05).map((r) => r.verdict)).toEqual(['slower', 'unchanged', 'unchanged', 'unchanged']);
   });
+});
+
+test("Student's t p-values match the tables", () => {
+  expect(studentTwoSidedP(2.306, 8)).toBeCloseTo(0.05, 3);
+  expect(studentTwoSidedP(4.303, 2)).toBeCloseTo(0.05, 3);
+  expect(studentTwoSidedP(0, 5)).toBeCloseTo(1, 6);
 });

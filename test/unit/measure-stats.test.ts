@@ -61,4 +61,15 @@ describe('isSteady', () => {
     expect(isSteady(flat)).toBe(true);
     expect(isSteady(rising)).toBe(false);
   });
+  it('does not flag a noisy series without a trend, nor a small trend', () => {
+    const random = seededRandom(5);
+    const noisy = Array.from({ length: 10 }, () => 100 * (1 + 0.2 * gaussian(random)));
+    const slightlyRising = Array.from({ length: 30 }, (_, i) => 100 + i * 0.2);
+    expect(isSteady(noisy)).toBe(true);
+    expect(isSteady(slightlyRising)).toBe(true);
+  });
+  it('flags a drop in the middle of the series (a pool degrading)', () => {
+    const drop = Array.from({ length: 40 }, (_, i) => (i < 20 ? 1000 : 700) + (i % 3));
+    expect(isSteady(drop)).toBe(false);
+  });
 });
