@@ -65,7 +65,9 @@ describe.each(Object.keys(commands))('shutdown-server on %s', (runtime) => {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
     });
-    const exited = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (code, sig) => resolve([code, sig])));
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      child.once('exit', (code, sig) => resolve([code, sig])),
+    );
     const inflight = nextLine(child, (line) => line === `inflight ${IN_FLIGHT}`);
     const drained = nextLine(child, (line) => line.startsWith('drained '));
     const [, url, sidecarPid] = (await nextLine(child, (line) => line.startsWith('ready '))).split(' ');
