@@ -22,7 +22,7 @@
  * start policy, and promise-all: async functions gathered with Promise.all (pyperformance's gather
  * variant; JS async functions already start eagerly).
  */
-import { type CaseContext, defineScenario, nextTurn, type StartPolicy, TaskGroup } from 'asyncbench';
+import { type CaseContext, defineScenario, nextTurn, type StartPolicy, seededRandom, TaskGroup } from 'asyncbench';
 
 export const LEVELS = 6;
 export const BRANCHES = 6;
@@ -38,18 +38,6 @@ type Leaf = (index: number) => number | Promise<number>;
 export interface AsyncTreeState {
   leaf: Leaf;
   expectedSum: number;
-}
-
-/** mulberry32: a small seeded generator, the same sequence on every runtime */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function cpuWork(): number {
@@ -70,7 +58,7 @@ export function makeLeaf(kind: LeafKind): AsyncTreeState {
   if (kind === 'io') return { leaf: () => io(1), expectedSum: LEAVES };
   if (kind !== 'memoization' && kind !== 'mixed')
     throw new Error(`unknown leaf '${kind}': none, io, memoization or mixed`);
-  const random = seeded(SEED);
+  const random = seededRandom(SEED);
   const data = new Uint8Array(LEAVES);
   const cpu = new Uint8Array(LEAVES);
   let expectedSum = 0;

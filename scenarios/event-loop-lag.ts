@@ -13,8 +13,15 @@
  * On a 2-core machine workers=cores leaves no core free for the main thread: its lag then comes
  * from the OS scheduler, not from the event loop.
  */
-import { type CaseContext, defineScenario, nextTurn, WorkerPool } from 'asyncbench';
-import { type CpuTask, hashChain, TASK_ROUNDS } from '../src/workers/cpu-kernel.js';
+import {
+  type CaseContext,
+  type CpuTask,
+  defineScenario,
+  hashChain,
+  nextTurn,
+  TASK_ROUNDS,
+  WorkerPool,
+} from 'asyncbench';
 
 const TICK_MS = 5;
 

@@ -11,7 +11,6 @@
  * system without /proc it is recorded as unchecked ('orphan check' = 0) instead.
  */
 import { type CaseContext, defineScenario, type RuntimeAdapter } from 'asyncbench';
-import { spawnScript } from '../src/workers/runtime-script.js';
 
 const SERVER = new URL('../workers/shutdown-server.js', import.meta.url);
 /** a server that has not exited this long after the signal is killed and counted as a failure */
@@ -50,7 +49,7 @@ function processAlive(runtime: RuntimeAdapter, pid: number): boolean | undefined
 async function shutdownOnce(ctx: CaseContext<State>, signal: 'SIGTERM' | 'SIGINT'): Promise<number> {
   const { runtime, state } = ctx;
   const inFlight = Number(ctx.params.inFlight);
-  const server = spawnScript(runtime, SERVER, [String(inFlight)], { stdout: 'pipe', stderr: 'pipe' });
+  const server = runtime.spawnScript(SERVER, [String(inFlight)], { stdout: 'pipe', stderr: 'pipe' });
   try {
     const [, url, sidecarPid] = (
       await deadline(

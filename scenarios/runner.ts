@@ -8,9 +8,7 @@
  * - fresh: K processes one after another, one job each; the op returns the total / K, ms per job.
  * verify checks every job's printed result against the hash computed here.
  */
-import { type CaseContext, defineScenario } from 'asyncbench';
-import { checkRunnerOutput } from '../src/workers/runner-job-result.js';
-import { spawnScript } from '../src/workers/runtime-script.js';
+import { type CaseContext, checkRunnerOutput, defineScenario } from 'asyncbench';
 
 const JOB_SCRIPT = new URL('../workers/runner-job.js', import.meta.url);
 
@@ -23,7 +21,7 @@ interface State {
 async function runJobs(ctx: CaseContext<State>, jobs: number, until: 'first-result' | 'exit') {
   const { runtime } = ctx;
   const t0 = runtime.now();
-  const child = spawnScript(runtime, JOB_SCRIPT, [String(jobs)], { stdout: 'pipe', stderr: 'pipe' });
+  const child = runtime.spawnScript(JOB_SCRIPT, [String(jobs)], { stdout: 'pipe', stderr: 'pipe' });
   let ms = 0;
   if (until === 'first-result') {
     await child.waitForLine((line) => line.startsWith('result '));

@@ -14,20 +14,18 @@
  * verify checks that the data arrives intact: the echo equals what was sent, and for the shared
  * buffer the worker's checksum of the bytes equals the main thread's.
  */
-import { type CaseContext, defineScenario } from 'asyncbench';
-import type { EchoMessage } from '../src/workers/echo-worker.js';
 import {
-  CHECK,
+  type CaseContext,
   checksum,
+  defineScenario,
+  type EchoMessage,
   fillPattern,
   hasPattern,
-  IDLE,
-  PING,
   patternBytes,
   payloadRecords,
   SHARED_HEADER_BYTES,
-  STOP,
-} from '../src/workers/messaging-payload.js';
+  SharedState,
+} from 'asyncbench';
 
 const ECHO_WORKER = new URL('../workers/echo-worker.js', import.meta.url);
 const STARTUP_PAYLOAD = 64;
@@ -129,18 +127,18 @@ export default defineScenario<State>({
       const roundTrip = (command: number) => {
         Atomics.store(state, 0, command);
         Atomics.notify(state, 0);
-        while (Atomics.load(state, 0) !== IDLE) Atomics.wait(state, 0, command);
+        while (Atomics.load(state, 0) !== SharedState.idle) Atomics.wait(state, 0, command);
         return state[1];
       };
-      ctx.state.check = () => roundTrip(CHECK) === checksum(data);
+      ctx.state.check = () => roundTrip(SharedState.check) === checksum(data);
       ctx.state.stop = async () => {
         const stopped = next();
-        Atomics.store(state, 0, STOP);
+        Atomics.store(state, 0, SharedState.stop);
         Atomics.notify(state, 0);
         await stopped;
         await worker.terminate();
       };
-      return () => roundTrip(PING);
+      return () => roundTrip(SharedState.ping);
     },
   },
   verify: async (ctx) => {

@@ -13,9 +13,16 @@
  * Speedup (tasks/s at N workers over tasks/s at 1) and efficiency (speedup / min(N, cores)) need
  * two cells: scripts/worker-scaling.js and the report compute them from the result file.
  */
-import { type CaseContext, Deque, defineScenario, type RuntimeAdapter, WorkerPool } from 'asyncbench';
-import { type CpuTask, hashChain, TASK_ROUNDS } from '../src/workers/cpu-kernel.js';
-import { spawnScript } from '../src/workers/runtime-script.js';
+import {
+  type CaseContext,
+  type CpuTask,
+  Deque,
+  defineScenario,
+  hashChain,
+  type RuntimeAdapter,
+  TASK_ROUNDS,
+  WorkerPool,
+} from 'asyncbench';
 
 /** distinct task inputs; their hashes are computed once on the main thread to check every result */
 const SEEDS = 16;
@@ -132,7 +139,7 @@ async function childProcessCase(ctx: CaseContext<State>) {
   const { runtime } = ctx;
   const workers = resolveWorkers(ctx.params.workers, runtime);
   const children = Array.from({ length: workers }, () =>
-    spawnScript(runtime, workerUrl('cpu-child'), [], { stdout: 'pipe', stderr: 'pipe' }),
+    runtime.spawnScript(workerUrl('cpu-child'), [], { stdout: 'pipe', stderr: 'pipe' }),
   );
   const close = async () => {
     for (const child of children) child.kill('SIGTERM');

@@ -3,6 +3,8 @@
 export type { ResultEntry, ResultFile } from './harness/result-file.js';
 export type * from './harness/scenario.js';
 export { defineScenario, SkipCase } from './harness/scenario.js';
+// a seeded generator (mulberry32): the same sequence on every runtime
+export { seededRandom } from './measure/stats.js';
 export * from './patterns/index.js';
 // Bun's own PostgreSQL client, behind the runtimes/ door (db-pool)
 export { type BunSqlClient, createBunSql } from './runtimes/bun-sql.js';
@@ -10,3 +12,8 @@ export type * from './runtimes/types.js';
 // the real services' client side: the HTTP target's modes and counters, reference load generators
 export * from './services/http-target-client.js';
 export { httpReference, pgbenchReference, type ReferenceFigure, referenceRecords } from './services/reference.js';
+// workloads shared by scenarios and their worker modules: both sides of a worker or process
+// boundary compute and check the same thing
+export { type CpuTask, hashChain, TASK_ROUNDS } from './workers/cpu-kernel.js';
+export * from './workers/messaging-payload.js';
+export { checkRunnerOutput } from './workers/runner-job-result.js';

@@ -130,7 +130,7 @@ ${charts.map(figure).join('\n')}${resultsTable(entries, runtimes)}${latencyTable
 export async function renderSite(history: readonly ResultFile[]): Promise<Site> {
   const result = history[history.length - 1];
   const runtimes = runtimesWithEntries(result);
-  const headline = await renderCharts(headlineCharts(result.results));
+  const headline = await renderCharts(headlineCharts(result.results, result.machine.cores));
   const trends = await renderCharts(trendCharts(history));
   const sections: string[] = [];
   const charts: RenderedChart[] = [...headline, ...trends];

@@ -10,6 +10,7 @@
  */
 import { execArgv } from 'node:process';
 import { nodeCompatMembers } from './node-compat.js';
+import { withSpawnScript } from './spawn-script.js';
 import type { EngineInfo, HttpHandler, HttpServerHandle, RuntimeAdapter } from './types.js';
 import { importUndiciByPath } from './undici.js';
 import { spawnThreadWorker, threadWorkerPort } from './worker-threads.js';
@@ -32,7 +33,7 @@ function bun(): BunGlobal {
 
 export function createBunAdapter(): RuntimeAdapter {
   const Bun = bun();
-  return {
+  return withSpawnScript({
     ...nodeCompatMembers,
     name: 'bun',
     version: Bun.version,
@@ -49,7 +50,7 @@ export function createBunAdapter(): RuntimeAdapter {
     workerPort: threadWorkerPort,
     serve: bunServe,
     importUndici: importUndiciByPath,
-  };
+  });
 }
 
 /**

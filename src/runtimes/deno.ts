@@ -6,6 +6,7 @@
  */
 import { spawnDenoCommand } from './deno-command.js';
 import { nodeCompatMembers, v8Gc } from './node-compat.js';
+import { withSpawnScript } from './spawn-script.js';
 import type { HttpHandler, HttpServerHandle, RuntimeAdapter, Signal } from './types.js';
 import { importUndiciBare } from './undici.js';
 import { spawnWebWorker, webWorkerPort } from './web-worker.js';
@@ -34,7 +35,7 @@ function deno(): DenoGlobal {
 
 export function createDenoAdapter(): RuntimeAdapter {
   const Deno = deno();
-  return {
+  return withSpawnScript({
     ...nodeCompatMembers,
     name: 'deno',
     version: Deno.version.deno,
@@ -58,7 +59,7 @@ export function createDenoAdapter(): RuntimeAdapter {
     exit: (code) => Deno.exit(code),
     serve: denoServe,
     importUndici: importUndiciBare,
-  };
+  });
 }
 
 /**

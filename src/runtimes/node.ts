@@ -1,12 +1,13 @@
 import { execArgv } from 'node:process';
 import { nodeCompatMembers, v8Gc } from './node-compat.js';
 import { serveNodeHttp } from './node-http.js';
+import { withSpawnScript } from './spawn-script.js';
 import type { RuntimeAdapter } from './types.js';
 import { importUndiciBare } from './undici.js';
 import { spawnThreadWorker, threadWorkerPort } from './worker-threads.js';
 
 export function createNodeAdapter(): RuntimeAdapter {
-  return {
+  return withSpawnScript({
     ...nodeCompatMembers,
     name: 'node',
     version: process.versions.node,
@@ -19,5 +20,5 @@ export function createNodeAdapter(): RuntimeAdapter {
     workerPort: threadWorkerPort,
     serve: serveNodeHttp,
     importUndici: importUndiciBare,
-  };
+  });
 }

@@ -117,6 +117,12 @@ export interface RuntimeAdapter {
   /** inside a worker module: the channel to the parent */
   workerPort(): WorkerPort;
   spawn(command: string, args: readonly string[], options?: SpawnOptions): ChildHandle;
+  /**
+   * starts a script (a file path or file: URL) on this same runtime executable with the flags this
+   * process runs with (deno: `run` and its permissions): how a scenario or a worker module starts a
+   * child runtime measured under the same settings as itself
+   */
+  spawnScript(script: string | URL, args?: readonly string[], options?: SpawnOptions): ChildHandle;
   /** returns a function that removes the listener */
   onSignal(signal: Signal, listener: () => void): () => void;
   exit(code: number): never;

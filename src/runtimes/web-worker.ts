@@ -7,22 +7,33 @@
  * which holds back everything posted until then, answers with INIT carrying workerData and then
  * flushes what it held, in order. The handshake is one round trip of worker startup, and a buffer
  * transferred while held is detached in the parent only when the held message is flushed.
+ *
+ * A Web Worker that ends on its own fires nothing in the parent, so a task waiting on it would hang.
+ * Where the worker side can see its end, the port posts EXIT for onError: on port.close(), and on
+ * the 'unload' event Deno fires when a worker calls Deno.exit (the adapter's exit()). A worker that
+ * closes itself by other means (self.close()) stays unseen.
  */
 import type { WorkerHandle, WorkerPort } from './types.js';
 import { workerModuleUrl } from './worker-url.js';
 
 const HELLO = '@asyncbench/worker-hello';
 const INIT = '@asyncbench/worker-init';
+const EXIT = '@asyncbench/worker-exit';
 
 interface InitMessage {
   [INIT]: true;
   workerData: unknown;
 }
 
+interface ExitMessage {
+  [EXIT]: number;
+}
+
 /** The worker-side global of a dedicated Web Worker. */
 interface WorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent) => void) | null;
+  addEventListener(type: 'unload', listener: () => void): void;
   close(): void;
 }
 
@@ -31,23 +42,25 @@ export function spawnWebWorker(module: string | URL, options: { workerData?: unk
   let held: [unknown, Transferable[] | undefined][] | null = [];
   const messageListeners: ((message: unknown) => void)[] = [];
   const errorListeners: ((error: Error) => void)[] = [];
-  let failed = false;
+  /** set once onError was called or terminate() asked for the end: nothing is reported after it */
+  let ended = false;
+  const fail = (error: Error) => {
+    if (ended) return;
+    ended = true;
+    for (const listener of errorListeners) listener(error);
+  };
   worker.onmessage = (event) => {
     if (held && isHello(event.data)) {
       worker.postMessage({ [INIT]: true, workerData: options.workerData } satisfies InitMessage);
       for (const [message, transfer] of held) worker.postMessage(message, transfer ?? []);
       held = null;
-      return;
-    }
-    for (const listener of messageListeners) listener(event.data);
+    } else if (isExit(event.data)) fail(new Error(`worker exited with code ${event.data[EXIT]}`));
+    else for (const listener of messageListeners) listener(event.data);
   };
   worker.onerror = (event) => {
     // unhandled, a worker's error would also be rethrown in (and kill) the parent on deno
     event.preventDefault();
-    if (failed) return;
-    failed = true;
-    const error = event.error instanceof Error ? event.error : new Error(event.message || 'worker failed');
-    for (const listener of errorListeners) listener(error);
+    fail(event.error instanceof Error ? event.error : new Error(event.message || 'worker failed'));
   };
   return {
     postMessage(message, transfer) {
@@ -57,7 +70,7 @@ export function spawnWebWorker(module: string | URL, options: { workerData?: unk
     onMessage: (listener) => messageListeners.push(listener),
     onError: (listener) => errorListeners.push(listener),
     async terminate() {
-      failed = true;
+      ended = true;
       worker.terminate();
     },
   };
@@ -83,6 +96,7 @@ export function webWorkerPort(): WorkerPort {
     } else if (listeners.length === 0) early.push(event.data);
     else for (const listener of listeners) listener(event.data);
   };
+  scope.addEventListener('unload', () => scope.postMessage({ [EXIT]: exitCode() } satisfies ExitMessage));
   scope.postMessage(HELLO);
   return {
     postMessage: (message, transfer) => scope.postMessage(message, transfer ?? []),
@@ -95,8 +109,16 @@ export function webWorkerPort(): WorkerPort {
       if (!data) throw new Error('workerData read before port.ready resolved (Web Worker init handshake)');
       return data.value;
     },
-    close: () => scope.close(),
+    close() {
+      scope.postMessage({ [EXIT]: 0 } satisfies ExitMessage);
+      scope.close();
+    },
   };
+}
+
+/** the code a worker ends with: Deno.exit(code) sets Deno.exitCode before 'unload' */
+function exitCode(): number {
+  return (globalThis as { Deno?: { exitCode?: number } }).Deno?.exitCode ?? 0;
 }
 
 function isHello(message: unknown): boolean {
@@ -105,4 +127,8 @@ function isHello(message: unknown): boolean {
 
 function isInit(message: unknown): message is InitMessage {
   return typeof message === 'object' && message !== null && INIT in message;
+}
+
+function isExit(message: unknown): message is ExitMessage {
+  return typeof message === 'object' && message !== null && EXIT in message;
 }

@@ -17,9 +17,9 @@ export function spawnThreadWorker(module: string | URL, options: { workerData?: 
     for (const listener of errorListeners) listener(error);
   };
   worker.on('error', fail);
-  worker.on('exit', (code) => {
-    if (code !== 0) fail(new Error(`worker exited with code ${code}`));
-  });
+  // a worker that ends on its own, even with code 0, leaves what it was asked unanswered: without
+  // this report a task waiting on it would hang (an error is reported first, by 'error')
+  worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
   return {
     postMessage: (message, transfer) => worker.postMessage(message, transfer as never),
     onMessage: (listener) => worker.on('message', listener),

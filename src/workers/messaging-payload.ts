@@ -1,6 +1,6 @@
 /**
- * What the worker-messaging scenario and its echo worker agree on: the payloads, their checksum, and
- * the layout and states of the SharedArrayBuffer handoff.
+ * What the worker-messaging scenario and its echo worker agree on: the messages, the payloads, their
+ * checksum, and the layout and states of the SharedArrayBuffer handoff.
  */
 
 /** A record of the object payload: clone cost depends on shape, not only size (PITFALLS 9). */
@@ -13,12 +13,16 @@ export interface PayloadRecord {
 /** about the JSON size of one PayloadRecord, to give the object payload the byte size asked for */
 const RECORD_BYTES = 48;
 
+/** What the scenario posts to the echo worker. */
+export type EchoMessage =
+  | { kind: 'echo'; data: unknown }
+  | { kind: 'transfer'; data: ArrayBuffer }
+  | { kind: 'shared'; buffer: SharedArrayBuffer };
+
 /** bytes 0..7 of the shared buffer: [state, checksum]; the payload follows */
 export const SHARED_HEADER_BYTES = 8;
-export const IDLE = 0;
-export const PING = 1;
-export const CHECK = 2;
-export const STOP = 3;
+/** the state word of the shared buffer: the main thread sets ping/check/stop, the worker answers idle */
+export const SharedState = { idle: 0, ping: 1, check: 2, stop: 3 } as const;
 
 export function fillPattern(bytes: Uint8Array): Uint8Array {
   for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff;

@@ -12,7 +12,6 @@
 import { AsyncEvent } from '../patterns/event.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { hashChain } from './cpu-kernel.js';
-import { spawnScript } from './runtime-script.js';
 
 const WORK_AFTER_STOP_MS = 20;
 /** how often the background worker wakes to do a slice of work */
@@ -58,7 +57,7 @@ const server = await runtime.serve(async () => {
   return new Response('done');
 });
 
-const sidecar = spawnScript(runtime, new URL('./shutdown-sidecar.js', import.meta.url), [], {
+const sidecar = runtime.spawnScript(new URL('./shutdown-sidecar.js', import.meta.url), [], {
   stdout: 'pipe',
   stderr: 'ignore',
 });

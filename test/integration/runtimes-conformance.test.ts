@@ -4,17 +4,12 @@
  * exactly as the harness starts a measuring process (discoverRuntimes + runtimeCommand).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildOptions } from '../../scripts/build-options.js';
-import { discoverRuntimes, type RuntimeExecutable, runtimeCommand } from '../../src/runtimes/discover.js';
+import { discoverRuntimes, type RuntimeExecutable } from '../../src/runtimes/discover.js';
+import { buildFixtures, ROOT, scriptCommand } from '../support/fixtures.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const outdir = join(root, '.tmp', 'runtimes-conformance');
-const fixtures = join(root, 'test', 'fixtures', 'runtimes');
+let outdir: string;
 /** conformance-check.ts leaves through runtime.exit(3): a crash (1) or a hang cannot pass for it */
 const EXPECTED_EXIT = 3;
 
@@ -24,20 +19,14 @@ interface Report {
 }
 
 async function buildFixture(): Promise<void> {
-  rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(outdir, { recursive: true });
-  await build({
-    ...buildOptions(join(root, 'src/api.ts')),
-    entryPoints: {
-      'conformance-check': join(fixtures, 'conformance-check.ts'),
-      'conformance-worker': join(fixtures, 'conformance-worker.ts'),
-    },
-    outdir,
-  });
+  outdir = await buildFixtures('runtimes-conformance', [
+    'test/fixtures/runtimes/conformance-check.ts',
+    'test/fixtures/runtimes/conformance-worker.ts',
+  ]);
 }
 
 function runCheck(rt: RuntimeExecutable): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { command, args, env } = runtimeCommand(rt, join(outdir, 'conformance-check.js'), [
+  const { command, args, env } = scriptCommand(rt, join(outdir, 'conformance-check.js'), [
     rt.name,
     outdir,
     rt.executable,
@@ -46,7 +35,7 @@ function runCheck(rt: RuntimeExecutable): Promise<{ code: number | null; stdout:
     execFile(
       command,
       args,
-      { cwd: root, timeout: 90_000, env: { ...process.env, ...env, ASYNCBENCH_CONFORMANCE: 'yes' } },
+      { cwd: ROOT, timeout: 90_000, env: { ...env, ASYNCBENCH_CONFORMANCE: 'yes' } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
@@ -68,7 +57,7 @@ function isExpectedOnHostNode(rt: RuntimeExecutable, check: Report['checks'][num
   return !rt.default && check.name === 'undici' && check.detail.includes('requires node');
 }
 
-const runtimes = await discoverRuntimes(root);
+const runtimes = await discoverRuntimes(ROOT);
 
 describe('runtime adapters conform inside each runtime', () => {
   beforeAll(buildFixture);

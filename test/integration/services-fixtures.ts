@@ -1,10 +1,9 @@
 /** What the services integration tests share: the project root, a built server, a process probe. */
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { buildOptions } from '../../scripts/build-options.js';
+import { basename, join } from 'node:path';
+import { buildFixtures, ROOT } from '../support/fixtures.js';
 
-export const ROOT = join(import.meta.dirname, '../..');
+export { ROOT };
 
 /** True while a process with this pid exists (signal 0 only checks). */
 export function alive(pid: number): boolean {
@@ -22,12 +21,8 @@ export function alive(pid: number): boolean {
  */
 export async function buildServer(): Promise<{ dir: string; script: string }> {
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  // a unique directory: the services test files run in parallel
   const dir = mkdtempSync(join(ROOT, '.tmp', 'services-test-'));
-  const script = join(dir, 'dist', 'services', 'http-target-server.js');
-  await build({
-    ...buildOptions(join(ROOT, 'src/api.ts')),
-    entryPoints: [join(ROOT, 'src/services/http-target-server.ts')],
-    outfile: script,
-  });
-  return { dir, script };
+  const services = await buildFixtures(join(basename(dir), 'dist', 'services'), ['src/services/http-target-server.ts']);
+  return { dir, script: join(services, 'http-target-server.js') };
 }

@@ -1,10 +1,11 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRuntime } from '../../src/runtimes/current.js';
-import { discoverRuntimes, runtimeCommand } from '../../src/runtimes/discover.js';
+import { runtimeCommand } from '../../src/runtimes/discover.js';
 import { type HttpTargetService, startHttpTarget } from '../../src/services/http-target.js';
 import { resetTarget, TARGET_BODY, targetStats, targetUrl } from '../../src/services/http-target-client.js';
-import { alive, buildServer, ROOT } from './services-fixtures.js';
+import { pinnedRuntimes } from '../support/fixtures.js';
+import { alive, buildServer } from './services-fixtures.js';
 
 let script: string;
 let dir: string;
@@ -13,48 +14,45 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const runtimes = await discoverRuntimes(ROOT);
+const runtimes = await pinnedRuntimes();
 
-describe.each(runtimes.filter((rt) => rt.default).map((rt) => [rt.label, rt] as const))(
-  'HTTP target server on %s',
-  (_label, rt) => {
-    let target: HttpTargetService | undefined;
-    afterAll(() => target?.stop());
+describe.each(runtimes.map((rt) => [rt.label, rt] as const))('HTTP target server on %s', (_label, rt) => {
+  let target: HttpTargetService | undefined;
+  afterAll(() => target?.stop());
 
-    it('serves every mode, counts what it saw, and is gone after stop()', async () => {
-      const host = await currentRuntime();
-      target = await startHttpTarget(host, runtimeCommand(rt, script));
-      const base = target.url;
-      const get = async (mode: Parameters<typeof targetUrl>[1]) => {
-        const response = await fetch(targetUrl(base, mode));
-        return { status: response.status, body: await response.text() };
-      };
+  it('serves every mode, counts what it saw, and is gone after stop()', async () => {
+    const host = await currentRuntime();
+    target = await startHttpTarget(host, runtimeCommand(rt, script));
+    const base = target.url;
+    const get = async (mode: Parameters<typeof targetUrl>[1]) => {
+      const response = await fetch(targetUrl(base, mode));
+      return { status: response.status, body: await response.text() };
+    };
 
-      expect(await get({ mode: 'plain' })).toEqual({ status: 200, body: TARGET_BODY });
-      expect((await get({ mode: 'delay', ms: 20 })).status).toBe(200);
-      expect((await get({ mode: 'flaky', p: 1 })).status).toBe(503);
-      expect((await get({ mode: 'flaky', p: 0 })).status).toBe(200);
-      expect((await fetch(`${base}/nope`)).status).toBe(400);
+    expect(await get({ mode: 'plain' })).toEqual({ status: 200, body: TARGET_BODY });
+    expect((await get({ mode: 'delay', ms: 20 })).status).toBe(200);
+    expect((await get({ mode: 'flaky', p: 1 })).status).toBe(503);
+    expect((await get({ mode: 'flaky', p: 0 })).status).toBe(200);
+    expect((await fetch(`${base}/nope`)).status).toBe(400);
 
-      let stats = await targetStats(base);
-      expect(stats).toEqual({ requests: 5, failures: 1, inFlight: 0, maxInFlight: 1 });
+    let stats = await targetStats(base);
+    expect(stats).toEqual({ requests: 5, failures: 1, inFlight: 0, maxInFlight: 1 });
 
-      // capacity: 6 at once against n=2 -> some are shed with 503, and the server saw them all at once
-      await resetTarget(base);
-      const statuses = await Promise.all(
-        Array.from({ length: 6 }, () => get({ mode: 'capacity', n: 2, ms: 100 }).then((r) => r.status)),
-      );
-      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
-      expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
-      stats = await targetStats(base);
-      expect(stats.requests).toBe(6);
-      expect(stats.failures).toBe(statuses.filter((s) => s === 503).length);
-      expect(stats.maxInFlight).toBeGreaterThan(2);
+    // capacity: 6 at once against n=2 -> some are shed with 503, and the server saw them all at once
+    await resetTarget(base);
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, () => get({ mode: 'capacity', n: 2, ms: 100 }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    stats = await targetStats(base);
+    expect(stats.requests).toBe(6);
+    expect(stats.failures).toBe(statuses.filter((s) => s === 503).length);
+    expect(stats.maxInFlight).toBeGreaterThan(2);
 
-      const { pid } = target;
-      await target.stop();
-      await target.stop();
-      expect(alive(pid)).toBe(false);
-    });
-  },
-);
+    const { pid } = target;
+    await target.stop();
+    await target.stop();
+    expect(alive(pid)).toBe(false);
+  });
+});

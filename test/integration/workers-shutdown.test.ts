@@ -4,32 +4,20 @@
  * Spawned from node, whose child_process reports exit codes faithfully.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFixtures, pinnedRuntimes, scriptCommand } from '../support/fixtures.js';
 
-const outdir = join(process.cwd(), '.tmp', 'workers-shutdown-integration');
-const bin = join(process.cwd(), 'node_modules', '.bin');
-const commands: Record<string, string[]> = {
-  node: [join(bin, 'node')],
-  deno: [join(bin, 'deno'), 'run', '--allow-net', '--allow-read', '--allow-env', '--allow-run', '--allow-sys'],
-  bun: [join(bin, 'bun')],
-};
+let outdir: string;
+const runtimes = await pinnedRuntimes();
 const IN_FLIGHT = 20;
 
 beforeAll(async () => {
-  mkdirSync(outdir, { recursive: true });
-  await build({
-    entryPoints: ['src/workers/shutdown-server.ts', 'src/workers/shutdown-sidecar.ts'],
-    outdir,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  outdir = await buildFixtures('workers-shutdown-integration', [
+    'src/workers/shutdown-server.ts',
+    'src/workers/shutdown-sidecar.ts',
+  ]);
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -58,13 +46,10 @@ function alive(pid: number): boolean {
   }
 }
 
-describe.each(Object.keys(commands))('shutdown-server on %s', (runtime) => {
+describe.each(runtimes.map((rt) => [rt.name, rt] as const))('shutdown-server on %s', (_name, rt) => {
   it.each(['SIGTERM', 'SIGINT'] as const)('drains every in-flight request on %s and exits 0', async (signal) => {
-    const [command, ...args] = commands[runtime];
-    const child = spawn(command, [...args, join(outdir, 'shutdown-server.js'), String(IN_FLIGHT)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
-    });
+    const { command, args, env } = scriptCommand(rt, join(outdir, 'shutdown-server.js'), [String(IN_FLIGHT)]);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     const exited = new Promise<[number | null, string | null]>((resolve) =>
       child.once('exit', (code, sig) => resolve([code, sig])),
     );

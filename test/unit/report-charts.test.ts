@@ -9,7 +9,7 @@ test('every chart of a full result renders to SVG in Node without a warning', as
   const error = vi.spyOn(console, 'error');
   const { results } = makeResult({ seed: 1 });
   const charts = [
-    ...headlineCharts(results),
+    ...headlineCharts(results, 2),
     ...['eager-tasks', 'workers', 'db-pool', 'http-pool'].flatMap((s) => scenarioCharts(results, s)),
   ];
   expect(charts.every((c) => c.spec)).toBe(true);
@@ -20,8 +20,25 @@ test('every chart of a full result renders to SVG in Node without a warning', as
 });
 
 test('the pool chart draws the reference figure once per size and runtime', () => {
-  const chart = headlineCharts(makeResult({ seed: 1 }).results).find((c) => c.id === 'headline-db-pool-throughput');
+  const chart = headlineCharts(makeResult({ seed: 1 }).results, 2).find((c) => c.id === 'headline-db-pool-throughput');
   const data = chart?.spec?.data as { values: { series: string; runtime: string }[] } | undefined;
   const rows = data?.values ?? [];
   expect(rows.filter((r) => r.series === 'pgbench (reference)' && r.runtime === 'node')).toHaveLength(4);
+});
+
+test('the worker scaling ideal is linear up to the cores and flat beyond; cores params resolve', () => {
+  const { results } = makeResult({ seed: 1 });
+  const asCores = results.map((e) =>
+    e.scenario === 'workers' && e.params.workers === 2 ? { ...e, params: { ...e.params, workers: 'cores' } } : e,
+  );
+  const chart = headlineCharts(asCores, 2).find((c) => c.id === 'headline-worker-scaling');
+  type Row = { series: string; runtime: string; workers: number; speedup: number };
+  const rows = (chart?.spec?.data as { values: Row[] } | undefined)?.values ?? [];
+  const ideal = rows.filter((r) => r.series === 'ideal' && r.runtime === 'node');
+  expect(ideal.map((r) => [r.workers, r.speedup]).sort((a, b) => a[0] - b[0])).toEqual([
+    [1, 1],
+    [2, 2],
+    [4, 2],
+  ]);
+  expect(rows.some((r) => r.series !== 'ideal' && r.workers === 2)).toBe(true);
 });

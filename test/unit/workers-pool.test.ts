@@ -1,19 +1,19 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool, WorkerTaskError } from '../../src/patterns/worker-pool.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
 import type { RuntimeAdapter } from '../../src/runtimes/types.js';
+import { buildFixtures } from '../support/fixtures.js';
 
 interface TestTask {
   value: number;
   delayMs?: number;
-  action?: 'throw' | 'crash';
+  action?: 'throw' | 'crash' | 'exit';
 }
 
-const outdir = join(process.cwd(), '.tmp', 'workers-pool-unit');
-const workerModule = join(outdir, 'workers-pool-worker.js');
+let outdir: string;
+let workerModule: string;
 let runtime: RuntimeAdapter;
 const pools: WorkerPool[] = [];
 
@@ -24,17 +24,8 @@ function makePool(size: number, workerData?: unknown): WorkerPool<TestTask, numb
 }
 
 beforeAll(async () => {
-  mkdirSync(outdir, { recursive: true });
-  await build({
-    entryPoints: ['test/fixtures/workers-pool-worker.ts'],
-    outdir,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  outdir = await buildFixtures('workers-pool-unit', ['test/fixtures/workers-pool-worker.ts']);
+  workerModule = join(outdir, 'workers-pool-worker.js');
   runtime = await currentRuntime();
 });
 
@@ -89,6 +80,14 @@ describe('WorkerPool', () => {
     // the replacement takes work: more tasks than the one surviving worker could run alone in time
     expect(await pool.map([1, 2, 3, 4].map((value) => ({ value })))).toEqual([2, 4, 6, 8]);
     await pool.ready();
+  });
+
+  it('fails the task of a worker that exits on its own, even with code 0, and replaces it', async () => {
+    const pool = makePool(1);
+    await pool.ready();
+    await expect(pool.run({ value: 1, action: 'exit' })).rejects.toThrow(/exited with code 0/);
+    expect(await pool.run({ value: 2 })).toBe(4);
+    expect(pool.replaced).toBe(1);
   });
 
   it('rejects everything when its worker module cannot start, instead of respawning forever', async () => {

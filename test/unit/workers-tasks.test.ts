@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { scriptArgs } from '../../src/runtimes/spawn-script.js';
 import { hashChain } from '../../src/workers/cpu-kernel.js';
 import { checksum, hasPattern, patternBytes, payloadRecords } from '../../src/workers/messaging-payload.js';
 import { checkRunnerOutput, runnerJobResult } from '../../src/workers/runner-job-result.js';
-import { scriptArgs } from '../../src/workers/runtime-script.js';
 
 describe('hashChain (the workers task)', () => {
   it('is deterministic, depends on seed and rounds, and stays a uint32', () => {

@@ -52,17 +52,28 @@ export function eagerSpeedupChart(entries: readonly ResultEntry[]): Chart {
   };
 }
 
-export function workerScalingChart(entries: readonly ResultEntry[]): Chart {
+/** workers param as a number: 'cores' and '2xcores' resolve against the measuring machine */
+function workersOf(entry: ResultEntry, cores: number): number | undefined {
+  const w = entry.params.workers;
+  if (w === 'cores') return cores;
+  if (w === '2xcores') return 2 * cores;
+  return numericParam(entry, 'workers');
+}
+
+export function workerScalingChart(entries: readonly ResultEntry[], cores: number): Chart {
   const id = 'headline-worker-scaling';
   const title = 'Worker scaling: speedup over the smallest pool, with the ideal line';
   const { entries: kept, description } = slice(measured(entries, 'workers'), ['workers']);
   const rows: object[] = [];
   const ideal = new Map<string, Set<number>>();
   for (const series of groupBy(kept, (e) => `${e.case}\u0000${e.runtime}`).values()) {
-    const points = series.flatMap((e) => {
-      const w = numericParam(e, 'workers');
-      return w === undefined || !e.stats ? [] : [{ w, e }];
-    });
+    const byWorkers = new Map<number, ResultEntry>();
+    for (const e of series) {
+      const w = workersOf(e, cores);
+      // on a machine whose core count is also a numeric param value, keep one point per size
+      if (w !== undefined && e.stats && !byWorkers.has(w)) byWorkers.set(w, e);
+    }
+    const points = [...byWorkers].map(([w, e]) => ({ w, e }));
     if (points.length < 2) continue;
     const first = points.reduce((a, b) => (b.w < a.w ? b : a));
     for (const { w, e } of points) {
@@ -73,17 +84,20 @@ export function workerScalingChart(entries: readonly ResultEntry[]): Chart {
         speedup: speedup(e.stats?.median ?? 0, first.e.stats?.median ?? 0, e.metric.better),
       });
       const set = ideal.get(e.runtime) ?? new Set<number>();
-      ideal.set(e.runtime, set.add(w / first.w));
+      ideal.set(e.runtime, set.add(w));
     }
   }
   if (!rows.length)
     return note(id, title, 'No workers results with two or more pool sizes in these files: chart omitted.');
+  // ideal: linear up to the machine's cores, flat beyond (more workers than cores cannot run at once)
+  const smallest = Math.min(...[...ideal.values()].flatMap((ws) => [...ws]));
   for (const [runtime, ws] of ideal)
-    for (const w of ws) rows.push({ runtime, series: 'ideal (linear)', workers: w, speedup: w });
+    for (const w of ws)
+      rows.push({ runtime, series: 'ideal', workers: w, speedup: Math.min(w, cores) / Math.min(smallest, cores) });
   return {
     id,
     title,
-    caption: `Throughput with N workers divided by throughput with the fewest; the dashed line is perfect linear scaling${description ? `; ${description}` : ''}.`,
+    caption: `Throughput with N workers divided by throughput with the fewest; the dashed line is the ideal on this ${cores}-core machine (linear up to ${cores} workers, flat beyond)${description ? `; ${description}` : ''}.`,
     spec: facetByRuntime(rows, [
       {
         mark: { type: 'line', point: true },
@@ -91,7 +105,7 @@ export function workerScalingChart(entries: readonly ResultEntry[]): Chart {
           x: { field: 'workers', type: 'quantitative', title: 'workers' },
           y: { field: 'speedup', type: 'quantitative', title: 'speedup (×)' },
           color: { field: 'series', type: 'nominal', title: 'case' },
-          strokeDash: { condition: { test: "datum.series === 'ideal (linear)'", value: [5, 4] }, value: [1, 0] },
+          strokeDash: { condition: { test: "datum.series === 'ideal'", value: [5, 4] }, value: [1, 0] },
         },
       },
     ]),
@@ -149,10 +163,10 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
   };
 }
 
-export function headlineCharts(entries: readonly ResultEntry[]): Chart[] {
+export function headlineCharts(entries: readonly ResultEntry[], cores: number): Chart[] {
   return [
     eagerSpeedupChart(entries),
-    workerScalingChart(entries),
+    workerScalingChart(entries, cores),
     poolThroughputChart(entries, 'db-pool'),
     poolThroughputChart(entries, 'http-pool'),
   ];

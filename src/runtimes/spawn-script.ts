@@ -1,0 +1,30 @@
+/**
+ * RuntimeAdapter.spawnScript for all three adapters: a script started on this same runtime
+ * executable with the flags this process runs with, so a child runtime (the workers scenario's
+ * child processes, runner's jobs, graceful-shutdown's server and its sidecar) runs under the same
+ * settings as the measured process that started it.
+ */
+import type { RuntimeAdapter } from './types.js';
+
+/**
+ * The command line after the executable. Deno's node:child_process reads the arguments of a spawned
+ * Deno.execPath() as Node's unless they start with a Deno subcommand, so deno needs an explicit
+ * `run` (its adapter's flags are the observed permissions and V8 flags, without the subcommand).
+ */
+export function scriptArgs(
+  runtime: Pick<RuntimeAdapter, 'name' | 'flags'>,
+  script: string | URL,
+  args: readonly string[] = [],
+): string[] {
+  const path = script instanceof URL ? decodeURIComponent(script.pathname) : script;
+  return [...(runtime.name === 'deno' ? ['run'] : []), ...runtime.flags, path, ...args];
+}
+
+/** Completes an adapter with its spawnScript, built on the adapter's own spawn, execPath and flags. */
+export function withSpawnScript(adapter: Omit<RuntimeAdapter, 'spawnScript'>): RuntimeAdapter {
+  return {
+    ...adapter,
+    spawnScript: (script, args = [], options = {}) =>
+      adapter.spawn(adapter.execPath(), scriptArgs(adapter, script, args), options),
+  };
+}
