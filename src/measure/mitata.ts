@@ -17,7 +17,7 @@ export const mitataEngine: MicroEngine = {
     const stats = await measure(sink, {
       min_cpu_time: round.budgetMs * 1e6,
       max_samples: round.maxSamples,
-      min_samples: 4,
+      min_samples: round.minSamples,
       // our calibrated batch instead of mitata's fixed 4096, so every op's sample lasts about as
       // long; mitata decides batching from its warmup call, which must not veto ours
       batch_samples: round.batch,

@@ -10,7 +10,7 @@ export const tinybenchEngine: MicroEngine = {
     clock.gc();
     const bench = new Bench({
       time: round.budgetMs,
-      iterations: 4,
+      iterations: round.minSamples,
       warmupTime: Math.min(50, round.budgetMs / 4),
       now: clock.now,
       retainSamples: true,

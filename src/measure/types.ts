@@ -24,6 +24,8 @@ export interface RoundPlan {
   budgetMs: number;
   /** calls of the op per sample, so one sample lasts long enough that the clock reads vanish */
   batch: number;
+  /** samples a round takes even past its budget */
+  minSamples: number;
   /** upper bound of samples per round, so fast ops do not fill the result file */
   maxSamples: number;
 }
