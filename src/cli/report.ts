@@ -1,7 +1,7 @@
 import { readResultFile } from '../harness/store.js';
 import { toBencher } from '../report/bencher.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
-import { inTimeOrder } from '../report/history.js';
+import { combineDisjoint, inTimeOrder } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { writeFileAtomic, writeFilesInto } from '../report/write.js';
@@ -15,6 +15,7 @@ const report: Command = {
 
 Reads result files only. Given several files of one history (e.g. results/history/*.json), the
 newest (by start time) is reported in full and the HTML site adds trend charts over all of them.
+Files that share no entry (separate runs of different scenarios) are reported as one.
 With no output option the Markdown report is printed.
 
 Options:
@@ -39,7 +40,8 @@ Options:
       bencher: { type: 'string' },
     });
     if (positionals.length === 0) throw new UsageError('report needs at least one result file');
-    const history = inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) }))).map((l) => l.file);
+    const loaded = inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) })));
+    const history = combineDisjoint(loaded.map((l) => l.file));
     const newest = history[history.length - 1];
     const written: string[] = [];
     const anyOutput = Object.values(values).some((v) => typeof v === 'string');

@@ -14,3 +14,22 @@ export function inTimeOrder(files: readonly Loaded[]): Loaded[] {
     (a, b) => a.file.run.startedAt.localeCompare(b.file.run.startedAt) || a.path.localeCompare(b.path),
   );
 }
+
+/**
+ * Files that never share an entry key are parts of one picture (separate runs of different
+ * scenarios, e.g. one per CI job): they are reported as one file, newest metadata first, so a
+ * published site can show every scenario. Files that share keys are a history and stay apart.
+ */
+export function combineDisjoint(files: readonly ResultFile[]): ResultFile[] {
+  if (files.length < 2) return [...files];
+  const keys = new Set<string>();
+  for (const file of files)
+    for (const entry of file.results) {
+      if (keys.has(entry.key)) return [...files];
+      keys.add(entry.key);
+    }
+  const newest = files[files.length - 1];
+  const runtimes = [...new Map(files.flatMap((f) => f.runtimes).map((r) => [r.label, r])).values()];
+  const scenarios = [...new Set(files.flatMap((f) => f.config.scenarios))];
+  return [{ ...newest, runtimes, config: { ...newest.config, scenarios }, results: files.flatMap((f) => f.results) }];
+}
