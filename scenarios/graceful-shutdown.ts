@@ -10,7 +10,7 @@
  * had to be killed), or if its child process outlived it. The child check reads /proc/<pid>/stat; on a
  * system without /proc it is recorded as unchecked ('orphan check' = 0) instead.
  */
-import { type CaseContext, defineScenario, type RuntimeAdapter } from 'asyncbench';
+import { type CaseContext, defineScenario, type RuntimeAdapter, withTimeout } from 'asyncbench';
 
 const SERVER = new URL('../workers/shutdown-server.js', import.meta.url);
 /** a server that has not exited this long after the signal is killed and counted as a failure */
@@ -20,14 +20,6 @@ const START_DEADLINE_MS = 15_000;
 interface State {
   problems: string[];
   runs: number;
-}
-
-function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /** true while the process exists and is not a zombie; undefined where /proc cannot tell */
@@ -52,7 +44,7 @@ async function shutdownOnce(ctx: CaseContext<State>, signal: 'SIGTERM' | 'SIGINT
   const server = runtime.spawnScript(SERVER, [String(inFlight)], { stdout: 'pipe', stderr: 'pipe' });
   try {
     const [, url, sidecarPid] = (
-      await deadline(
+      await withTimeout(
         server.waitForLine((line) => line.startsWith('ready ')),
         START_DEADLINE_MS,
         'server start',
@@ -65,14 +57,14 @@ async function shutdownOnce(ctx: CaseContext<State>, signal: 'SIGTERM' | 'SIGINT
       ),
     );
     if (inFlight > 0)
-      await deadline(
+      await withTimeout(
         server.waitForLine((line) => line === `inflight ${inFlight}`),
         START_DEADLINE_MS,
         'requests in flight',
       );
     const t0 = runtime.now();
     server.kill(signal);
-    const exit = await deadline(server.exited, EXIT_DEADLINE_MS, `exit after ${signal}`);
+    const exit = await withTimeout(server.exited, EXIT_DEADLINE_MS, `exit after ${signal}`);
     const ms = runtime.now() - t0;
     state.runs++;
     const unanswered = (await Promise.all(responses)).filter((ok) => !ok).length;

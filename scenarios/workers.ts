@@ -22,6 +22,7 @@ import {
   type RuntimeAdapter,
   TASK_ROUNDS,
   WorkerPool,
+  withTimeout,
 } from 'asyncbench';
 
 /** distinct task inputs; their hashes are computed once on the main thread to check every result */
@@ -50,14 +51,6 @@ export function resolveWorkers(value: unknown, runtime: Pick<RuntimeAdapter, 'cp
 }
 
 const workerUrl = (name: string) => new URL(`../workers/${name}.js`, import.meta.url);
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 /** The op: keeps `depth` tasks in flight, completes (and checks) the oldest one. */
 function windowedOp(run: RunTask, depth: number, state: State) {

@@ -8,4 +8,5 @@ export * from './resource.js';
 export * from './scheduling.js';
 export * from './semaphore.js';
 export * from './task-group.js';
+export * from './timeout.js';
 export * from './worker-pool.js';

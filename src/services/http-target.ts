@@ -1,6 +1,7 @@
 /**
  * Starts and stops the HTTP target server process (dist/services/http-target-server.js) for a run.
  */
+import { withTimeout } from '../patterns/timeout.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
 export interface HttpTargetService {
@@ -20,14 +21,6 @@ export interface ServerCommand {
 
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 3_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 async function stopChild(child: ChildHandle): Promise<void> {
   child.kill('SIGTERM');
@@ -53,7 +46,7 @@ export async function startHttpTarget(host: RuntimeAdapter, server: ServerComman
     const line = await withTimeout(
       child.waitForLine((l) => l.trim() !== ''),
       START_TIMEOUT_MS,
-      'the HTTP target server did not print its port',
+      'the HTTP target server printing its port',
     );
     const port = Number(line.trim());
     if (!Number.isInteger(port) || port <= 0)
