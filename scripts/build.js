@@ -5,7 +5,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { buildOptions } from './build-options.js';
+import { buildOptions } from '../src/build-options.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

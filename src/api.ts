@@ -1,14 +1,14 @@
 /** The public API: what `import ... from 'asyncbench'` gives scenario files and library users. */
 
-export type { ResultEntry, ResultFile } from './harness/result-file.js';
-export type * from './harness/scenario.js';
-export { defineScenario, SkipCase } from './harness/scenario.js';
-// a seeded generator (mulberry32): the same sequence on every runtime
-export { seededRandom } from './measure/stats.js';
 export * from './patterns/index.js';
+export type { ResultEntry, ResultFile } from './result/schema.js';
+// a seeded generator (mulberry32): the same sequence on every runtime
+export { seededRandom } from './result/stats.js';
 // Bun's own PostgreSQL client, behind the runtimes/ door (db-pool)
 export { type BunSqlClient, createBunSql } from './runtimes/bun-sql.js';
 export type * from './runtimes/types.js';
+export type * from './scenario.js';
+export { defineScenario, SkipCase } from './scenario.js';
 // the real services' client side: the HTTP target's modes and counters, reference load generators
 export * from './services/http-target-client.js';
 export { httpReference, pgbenchReference, type ReferenceFigure, referenceRecords } from './services/reference.js';

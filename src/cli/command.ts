@@ -11,7 +11,7 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-import { UsageError } from '../harness/errors.js';
+import { UsageError } from '../result/errors.js';
 
 export { UsageError };
 

@@ -1,6 +1,6 @@
-import { readResultFile } from '../harness/store.js';
 import { compareResults, hasRegression, TEST_NAME } from '../report/compare.js';
 import { COMPARE_FORMATS, COMPARE_RENDERERS, type CompareFormat } from '../report/compare-output.js';
+import { readResultFile } from '../result/io.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 

@@ -1,8 +1,8 @@
 /** asyncbench: the CLI entry. Dispatches to one module per command; bad usage is one line and exit 2. */
 
-import { ResultFileError } from '../harness/result-file.js';
 import { closestFirst } from '../harness/suggest.js';
 import { VERSION } from '../harness/version.js';
+import { ResultFileError } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { type Command, UsageError } from './command.js';
 import compare from './compare.js';

@@ -1,5 +1,5 @@
-import { readResultFile, writeResultFile } from '../harness/store.js';
 import { mergeShards } from '../report/merge.js';
+import { readResultFile, writeResultFile } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const merge: Command = {

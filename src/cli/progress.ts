@@ -5,9 +5,9 @@
 import { writeSync } from 'node:fs';
 import type { JobEvents } from '../harness/orchestrator.js';
 import type { Job } from '../harness/plan.js';
-import type { ForkRecord } from '../harness/result-file.js';
-import { median } from '../measure/stats.js';
 import { formatParams, formatValue } from '../report/format.js';
+import type { ForkRecord } from '../result/schema.js';
+import { median } from '../result/stats.js';
 
 const STDERR = 2;
 

@@ -1,10 +1,10 @@
-import { readResultFile } from '../harness/store.js';
 import { toBencher } from '../report/bencher.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
 import { combineDisjoint, inTimeOrder } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { writeFileAtomic, writeFilesInto } from '../report/write.js';
+import { readResultFile } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const report: Command = {

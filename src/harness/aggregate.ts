@@ -1,7 +1,8 @@
 /** Turns the forks of one cell into its result entry: status, statistics over all forks, medians of the side figures. */
-import { median, summarize } from '../measure/stats.js';
+
+import type { ForkRecord, LatencyPercentiles, ResultEntry } from '../result/schema.js';
+import { median, summarize } from '../result/stats.js';
 import type { Cell } from './plan.js';
-import type { ForkRecord, LatencyPercentiles, ResultEntry } from './result-file.js';
 
 function medianOf<T extends string>(records: Record<T, number>[], keys: readonly T[]): Record<T, number> {
   return Object.fromEntries(keys.map((k) => [k, median(records.map((r) => r[k]))])) as Record<T, number>;

@@ -5,9 +5,9 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildOptions } from '../../scripts/build-options.js';
-import { UsageError } from './errors.js';
-import { defaultMetric, isScenario, type Metric, type ParamMatrix, type Scenario } from './scenario.js';
+import { buildOptions } from '../build-options.js';
+import { UsageError } from '../result/errors.js';
+import { defaultMetric, isScenario, type Metric, type ParamMatrix, type Scenario } from '../scenario.js';
 import { closestFirst } from './suggest.js';
 
 export interface ScenarioInfo {

@@ -3,12 +3,12 @@
  * set of params — in a fresh runtime, then exits. Started by the orchestrator on node, deno or bun.
  */
 import { ENGINES, measureMicro } from '../measure/micro.js';
-import { isSteady } from '../measure/stats.js';
 import { runThroughput } from '../measure/throughput.js';
+import { isSteady } from '../result/stats.js';
 import { currentRuntime } from '../runtimes/current.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
+import { type CaseContext, isScenario, type Op, type Scenario, SkipCase } from '../scenario.js';
 import { type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
-import { type CaseContext, isScenario, type Op, type Scenario, SkipCase } from './scenario.js';
 
 /** Throughput intervals: short enough to see drift within a run, long enough to hold many ops. */
 const INTERVAL_MS = 100;

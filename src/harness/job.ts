@@ -3,8 +3,8 @@
  * outcome comes back as one JSON line appended to a file of its own, a channel that whatever the
  * scenario prints on stdout/stderr cannot corrupt.
  */
-import type { ForkRecord } from './result-file.js';
-import type { Params, Services } from './scenario.js';
+import type { ForkRecord } from '../result/schema.js';
+import type { Params, Services } from '../scenario.js';
 
 export const JOB_ENV = 'ASYNCBENCH_JOB';
 

@@ -1,7 +1,7 @@
 /** What a result must say about where it was measured: the machine and the git state of the code. */
 import { arch, cpus, platform, release, totalmem } from 'node:os';
+import type { MachineInfo, ResultFile } from '../result/schema.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
-import type { MachineInfo, ResultFile } from './result-file.js';
 
 export function machineInfo(): MachineInfo {
   const cores = cpus();

@@ -6,15 +6,15 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ResultJournal } from '../result/io.js';
+import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { runtimeCommand } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
+import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
 import { DIST_DIR, PROJECT_ROOT } from './catalog.js';
 import { type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
 import type { Cell, Job } from './plan.js';
-import type { ForkRecord, ResultEntry } from './result-file.js';
-import type { Services } from './scenario.js';
-import type { ResultJournal } from './store.js';
 
 export interface Budgets {
   engine: 'mitata' | 'tinybench';
@@ -92,12 +92,6 @@ function readOutcome(path: string): ChildOutcome | null {
   } catch {
     return null;
   }
-}
-
-/** The services of the run as the jobs see them; `unavailable` names those that failed to start, and why. */
-export interface JobServices {
-  services: Services;
-  unavailable: Record<string, string>;
 }
 
 export interface Execution {

@@ -3,11 +3,12 @@
  * then laid out fork by fork with the runtimes interleaved so a noisy machine's drift falls on all
  * runtimes alike (DESIGN.md, methodology).
  */
+
+import { UsageError } from '../result/errors.js';
+import { entryKey } from '../result/schema.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
+import type { ParamMatrix, Params, ParamValue } from '../scenario.js';
 import type { ScenarioInfo } from './catalog.js';
-import { UsageError } from './errors.js';
-import { entryKey } from './result-file.js';
-import type { ParamMatrix, Params, ParamValue } from './scenario.js';
 import { closestFirst } from './suggest.js';
 
 export interface Cell {

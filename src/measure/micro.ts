@@ -1,7 +1,8 @@
 /** Runs a micro engine over a series of rounds so the steady-state check sees samples in time order. */
-import type { Op } from '../harness/scenario.js';
+
+import { isSteady, median } from '../result/stats.js';
+import type { Op } from '../scenario.js';
 import { mitataEngine } from './mitata.js';
-import { isSteady, median } from './stats.js';
 import { tinybenchEngine } from './tinybench.js';
 import type { Clock, MicroEngine, MicroSeries } from './types.js';
 

@@ -1,6 +1,6 @@
 /** The default engine: mitata's low-level `measure`, which runs batches unrolled and sinks results. */
 import { do_not_optimize, measure } from 'mitata';
-import type { Op } from '../harness/scenario.js';
+import type { Op } from '../scenario.js';
 import type { Clock, MicroEngine, RoundPlan } from './types.js';
 
 export const mitataEngine: MicroEngine = {

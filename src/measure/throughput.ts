@@ -5,9 +5,9 @@
  * counted per interval, so a series that drifts (a pool degrading, JIT tiering late) shows.
  */
 import hdr from 'hdr-histogram-js';
-import type { LatencyPercentiles } from '../harness/result-file.js';
-import type { Op } from '../harness/scenario.js';
-import { isSteady } from './stats.js';
+import type { LatencyPercentiles } from '../result/schema.js';
+import { isSteady } from '../result/stats.js';
+import type { Op } from '../scenario.js';
 import type { ThroughputOptions, ThroughputSeries } from './types.js';
 
 /** Latencies are recorded in whole microseconds, up to one hour. */

@@ -1,6 +1,6 @@
 /** The second engine: tinybench, fed batches so its per-call clock reads do not dominate. */
 import { Bench } from 'tinybench';
-import type { Op } from '../harness/scenario.js';
+import type { Op } from '../scenario.js';
 import type { Clock, MicroEngine, RoundPlan } from './types.js';
 
 export const tinybenchEngine: MicroEngine = {

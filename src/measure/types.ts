@@ -1,6 +1,6 @@
 /** What the measuring child asks of an engine or driver, and what it gets back. */
-import type { LatencyPercentiles } from '../harness/result-file.js';
-import type { Op } from '../harness/scenario.js';
+import type { LatencyPercentiles } from '../result/schema.js';
+import type { Op } from '../scenario.js';
 
 export interface Clock {
   /** milliseconds, monotonic */

@@ -4,7 +4,7 @@
  * anything else to a measure named after the metric; latency percentiles of throughput cases to
  * `latency-p50` / `latency-p99` (ms), which a Bencher project creates on first upload.
  */
-import type { ResultEntry, ResultFile } from '../harness/result-file.js';
+import type { ResultEntry, ResultFile } from '../result/schema.js';
 import { entryLabel } from './format.js';
 
 export interface BmfMetric {

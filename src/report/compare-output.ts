@@ -1,5 +1,5 @@
 /** Renders a Comparison as text (terminal), Markdown (pull-request comment, step summary) or JSON. */
-import type { ResultEntry, ResultFile } from '../harness/result-file.js';
+import type { ResultEntry, ResultFile } from '../result/schema.js';
 import type { Comparison, EntryComparison, Verdict } from './compare.js';
 import { entryLabel, escapeMarkdown, formatPercent, formatValue } from './format.js';
 

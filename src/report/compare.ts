@@ -4,8 +4,8 @@
  * from a hierarchical bootstrap (forks first, then samples within a fork: PITFALLS 15) of the
  * ratio head median / base median, and a verdict.
  */
-import type { ResultEntry, ResultFile } from '../harness/result-file.js';
-import { hierarchicalResample, quantileSorted, seededRandom } from '../measure/stats.js';
+import type { ResultEntry, ResultFile } from '../result/schema.js';
+import { hierarchicalResample, quantileSorted, seededRandom } from '../result/stats.js';
 
 export type Verdict = 'faster' | 'slower' | 'unchanged' | 'unstable' | 'not comparable';
 

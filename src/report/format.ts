@@ -1,6 +1,6 @@
 /** Number, name and text formatting shared by every report output. */
-import type { ResultEntry, ResultFile } from '../harness/result-file.js';
-import type { Params } from '../harness/scenario.js';
+import type { ResultEntry, ResultFile } from '../result/schema.js';
+import type { Params } from '../scenario.js';
 
 const TIME_UNITS: [string, number][] = [
   ['s', 1e9],

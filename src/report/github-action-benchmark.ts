@@ -3,7 +3,7 @@
  * `customBiggerIsBetter`: an array of { name, unit, value, range, extra }. The action takes one
  * direction per file, so the entries are split by their metric's direction.
  */
-import type { ResultFile } from '../harness/result-file.js';
+import type { ResultFile } from '../result/schema.js';
 import { entryLabel } from './format.js';
 
 export interface GabEntry {

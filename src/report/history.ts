@@ -2,7 +2,7 @@
  * A history is several result files of one benchmark over time (results/history/<commit>.json,
  * see results/README.md). Reports take them in the order the runs started.
  */
-import type { ResultFile } from '../harness/result-file.js';
+import type { ResultFile } from '../result/schema.js';
 
 export interface Loaded {
   path: string;

@@ -4,7 +4,7 @@
  * charts, then trends (given a history), then one section per scenario, then the metadata.
  * Every name taken from a result file is escaped.
  */
-import type { ResultEntry, ResultFile } from '../harness/result-file.js';
+import type { ResultEntry, ResultFile } from '../result/schema.js';
 import type { Chart } from './charts/common.js';
 import { headlineCharts } from './charts/headline.js';
 import { renderSvg } from './charts/render.js';

@@ -3,7 +3,7 @@
  * interval, how it stands against the best of its params), latency percentiles where measured,
  * failures and skips with their reasons, and the machine and runtimes it ran on.
  */
-import type { ResultEntry, ResultFile } from '../harness/result-file.js';
+import type { ResultEntry, ResultFile } from '../result/schema.js';
 import {
   formatCentre,
   formatParams,

@@ -3,8 +3,8 @@
  * run when they share the schema, the git commit and the config apart from the shard, and their
  * indices are exactly 1..N of one N. Anything else is refused with a one-line reason.
  */
-import { UsageError } from '../harness/errors.js';
-import type { ResultFile, RunConfig } from '../harness/result-file.js';
+import { UsageError } from '../result/errors.js';
+import type { ResultFile, RunConfig } from '../result/schema.js';
 
 export interface Shard {
   path: string;

@@ -2,7 +2,7 @@
  * The terminal table: per scenario, one row per case and params, one column per runtime; each
  * cell shows the median, its 95% CI as ±%, and how it stands against the best cell of its params.
  */
-import type { ResultEntry, ResultFile } from '../harness/result-file.js';
+import type { ResultEntry, ResultFile } from '../result/schema.js';
 import { formatCiPercent, formatParams, formatValue, relativeToBest } from './format.js';
 
 export interface TerminalOptions {

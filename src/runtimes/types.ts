@@ -7,10 +7,9 @@
 export type RuntimeName = 'node' | 'deno' | 'bun';
 export const RUNTIME_NAMES: readonly RuntimeName[] = ['node', 'deno', 'bun'];
 
-export interface EngineInfo {
-  name: 'v8' | 'jsc';
-  version: string;
-}
+import type { EngineInfo } from '../result/schema.js';
+
+export type { EngineInfo };
 
 export interface MemoryUsage {
   /** resident set size in bytes: the one memory figure comparable across engines (PITFALLS 7) */

@@ -3,8 +3,14 @@
  * taken) fails only the scenarios that need it: the run records them failed with the reason and
  * measures everything else.
  */
-import type { JobServices } from '../harness/orchestrator.js';
+import type { Services } from '../scenario.js';
 import { type RunningServices, type ServiceOptions, type ServicesDescription, startServices } from './services.js';
+
+/** The services of the run as the jobs see them; `unavailable` names those that failed to start, and why. */
+export interface JobServices {
+  services: Services;
+  unavailable: Record<string, string>;
+}
 
 export interface ServicesOfRun extends JobServices {
   stop(): Promise<void>;

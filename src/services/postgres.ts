@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg, { type Client } from 'pg';
-import { redactUrl } from '../harness/result-file.js';
+import { redactUrl } from '../result/schema.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export const USERS_ROWS = 10_000;

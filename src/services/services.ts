@@ -4,9 +4,9 @@
  * a selected scenario `requires` it.
  */
 import { join } from 'node:path';
-import type { Services } from '../harness/scenario.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
+import type { Services } from '../scenario.js';
 import { type HttpTargetService, startHttpTarget } from './http-target.js';
 import { type PostgresDescription, type PostgresService, startPostgres } from './postgres.js';
 

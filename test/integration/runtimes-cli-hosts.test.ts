@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateResultFile } from '../../src/harness/result-file.js';
+import { validateResultFile } from '../../src/result/schema.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResultEntry, ResultFile } from '../../src/harness/result-file.js';
+import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { buildOptions } from '../../scripts/build-options.js';
+import { buildOptions } from '../../src/build-options.js';
 import { discoverRuntimes, type RuntimeExecutable, runtimeCommand } from '../../src/runtimes/discover.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import compare from '../../src/cli/compare.js';
-import { UsageError } from '../../src/harness/errors.js';
+import { UsageError } from '../../src/result/errors.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 import { tempDir, writeResult } from '../fixtures/result-files.js';
 

@@ -3,7 +3,6 @@
  * (between-fork spread larger than within-fork, PITFALLS 15). Seeded, so every rate is reproducible.
  */
 import { describe, expect, test } from 'vitest';
-import { seededRandom } from '../../src/measure/stats.js';
 import {
   compareEntries,
   compareResults,
@@ -14,6 +13,7 @@ import {
   studentTwoSidedP,
   type Verdict,
 } from '../../src/report/compare.js';
+import { seededRandom } from '../../src/result/stats.js';
 import { type CellSpec, makeEntry, makeResult, type Noise, standardCells } from '../fixtures/make-result.js';
 
 const micro: CellSpec = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioInfo } from '../../src/harness/catalog.js';
-import { UsageError } from '../../src/harness/errors.js';
 import { expandMatrix, planCells, scheduleJobs } from '../../src/harness/plan.js';
+import { UsageError } from '../../src/result/errors.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
 
 const runtime = (name: 'node' | 'deno' | 'bun'): RuntimeExecutable => ({

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/harness/errors.js';
-import { redactUrl } from '../../src/harness/result-file.js';
-import { readResultFile } from '../../src/harness/store.js';
+import { UsageError } from '../../src/result/errors.js';
+import { readResultFile } from '../../src/result/io.js';
+import { redactUrl } from '../../src/result/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyncbench-store-'));
 const file = (name: string, text: string) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceInterval, isSteady, median, quantile, seededRandom, summarize } from '../../src/measure/stats.js';
+import { confidenceInterval, isSteady, median, quantile, seededRandom, summarize } from '../../src/result/stats.js';
 
 /** normal variate by Box-Muller from a seeded uniform source */
 function gaussian(random: () => number): number {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/harness/errors.js';
-import type { ResultFile } from '../../src/harness/result-file.js';
-import { validateResultFile } from '../../src/harness/result-file.js';
 import { mergeShards } from '../../src/report/merge.js';
+import { UsageError } from '../../src/result/errors.js';
+import type { ResultFile } from '../../src/result/schema.js';
+import { validateResultFile } from '../../src/result/schema.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 
 function shard(

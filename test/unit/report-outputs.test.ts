@@ -2,11 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import report from '../../src/cli/report.js';
-import type { ResultFile } from '../../src/harness/result-file.js';
 import { toBencher } from '../../src/report/bencher.js';
 import { toGithubActionBenchmark } from '../../src/report/github-action-benchmark.js';
 import { renderSite, type Site } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import type { ResultFile } from '../../src/result/schema.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 import { tempDir, writeResult } from '../fixtures/result-files.js';
 

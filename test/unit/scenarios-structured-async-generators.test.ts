@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import asyncGenerators, { ITEMS, type ReadLog } from '../../scenarios/async-generators.js';
-import type { Op } from '../../src/harness/scenario.js';
+import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
 
 const CASES = Object.keys(asyncGenerators.cases);

@@ -2,8 +2,9 @@
  * Runs one cell of a scenario in-process, the way src/harness/child.ts does (setup -> case -> op ->
  * verify -> teardown), with a hand-made context, so unit tests can call the cases directly.
  */
-import { type CaseContext, type Op, type Params, type Scenario, SkipCase } from '../../src/harness/scenario.js';
+
 import { currentRuntime } from '../../src/runtimes/current.js';
+import { type CaseContext, type Op, type Params, type Scenario, SkipCase } from '../../src/scenario.js';
 
 export type CellResult =
   | { status: 'ok'; records: Record<string, { value: number; unit: string }>; value: unknown }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fanOut, { type FanOutOutcome, FanOutRun, task } from '../../scenarios/fan-out.js';
-import type { Op } from '../../src/harness/scenario.js';
+import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
 
 const CASES = Object.keys(fanOut.cases);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pipelineScenario, { ITEMS, type Packet, type Sink } from '../../scenarios/pipeline.js';
-import type { Op } from '../../src/harness/scenario.js';
+import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
 
 const CASES = Object.keys(pipelineScenario.cases);

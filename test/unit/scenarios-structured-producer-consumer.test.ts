@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import producerConsumer, { ITEMS, type Tally } from '../../scenarios/producer-consumer.js';
-import type { Op } from '../../src/harness/scenario.js';
+import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
 
 const CASES = Object.keys(producerConsumer.cases);

@@ -1,6 +1,6 @@
 /** What every chart module shares: the Chart shape, slicing a param matrix, and the base spec. */
-import type { ResultEntry } from '../../harness/result-file.js';
-import type { ParamValue } from '../../harness/scenario.js';
+import type { ResultEntry } from '../../result/schema.js';
+import type { ParamValue } from '../../scenario.js';
 
 /** A Vega-Lite spec, kept loose here: the specs are built from data and checked by compiling them. */
 export type ChartSpec = Record<string, unknown>;

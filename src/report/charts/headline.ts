@@ -3,7 +3,7 @@
  * ratio, worker scaling with the ideal line, and pool throughput by pool size with the reference
  * tool's figure. Each is faceted per runtime; each is omitted with a note when its data is absent.
  */
-import type { ResultEntry } from '../../harness/result-file.js';
+import type { ResultEntry } from '../../result/schema.js';
 import { groupBy } from '../format.js';
 import { type Chart, facetByRuntime, measured, note, numericParam, slice, speedup } from './common.js';
 

@@ -1,5 +1,5 @@
 /** Per-scenario charts: medians as bars with 95% CI whiskers, and latency percentiles where measured. */
-import type { ResultEntry } from '../../harness/result-file.js';
+import type { ResultEntry } from '../../result/schema.js';
 import { formatParams } from '../format.js';
 import { type Chart, type ChartSpec, CONFIG, measured, SCHEMA } from './common.js';
 

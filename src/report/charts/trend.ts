@@ -1,5 +1,5 @@
 /** Trend charts over a history of result files: each scenario's medians run after run. */
-import type { ResultFile } from '../../harness/result-file.js';
+import type { ResultFile } from '../../result/schema.js';
 import { type Chart, facetByRuntime, measured, slice } from './common.js';
 
 function runLabel(result: ResultFile, index: number): string {

@@ -2,13 +2,12 @@
  * The scenario API (DESIGN.md, contract 2). A scenario is written once against this and runs
  * unchanged on every runtime; the harness discovers scenario modules, it never imports them by path.
  */
-import type { RuntimeAdapter } from '../runtimes/types.js';
+import type { Metric, Params, ParamValue, ScenarioKind } from './result/schema.js';
+import type { RuntimeAdapter } from './runtimes/types.js';
 
-export type ScenarioKind = 'micro' | 'throughput' | 'process';
+export type { Metric, Params, ParamValue, ScenarioKind };
 export type Requirement = 'postgres' | 'http' | 'workers';
-export type ParamValue = number | string | boolean;
 export type ParamMatrix = Record<string, readonly ParamValue[]>;
-export type Params = Record<string, ParamValue>;
 
 /** Addresses of the real services a scenario `requires`; passwords are present here only. */
 export interface Services {
@@ -16,12 +15,6 @@ export interface Services {
   postgres?: { url: string; schema: string };
   /** base URL of the HTTP target server, e.g. http://127.0.0.1:40123 */
   http?: { url: string };
-}
-
-export interface Metric {
-  name: string;
-  unit: string;
-  better: 'lower' | 'higher';
 }
 
 /** Everything a case, setup, teardown and verify see. */

@@ -2,8 +2,21 @@
  * The result file (DESIGN.md, contract 3): one JSON document per run, `asyncbench/result@1`.
  * docs/result-schema.md documents every field; `validateResultFile` enforces it on read.
  */
-import type { EngineInfo } from '../runtimes/types.js';
-import type { Metric, Params, ScenarioKind } from './scenario.js';
+
+export type ScenarioKind = 'micro' | 'throughput' | 'process';
+export type ParamValue = number | string | boolean;
+export type Params = Record<string, ParamValue>;
+
+export interface Metric {
+  name: string;
+  unit: string;
+  better: 'lower' | 'higher';
+}
+
+export interface EngineInfo {
+  name: 'v8' | 'jsc';
+  version: string;
+}
 
 export const RESULT_SCHEMA = 'asyncbench/result@1';
 

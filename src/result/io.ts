@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from './errors.js';
-import { type ResultFile, ResultFileError, validateResultFile } from './result-file.js';
+import { type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 export class ResultJournal {
   readonly path: string;

@@ -2,7 +2,7 @@
  * Statistics over raw samples. The fork (one fresh process) is the unit of replication
  * (PITFALLS 15): intervals resample forks first, then samples within each chosen fork.
  */
-import type { ConfidenceInterval, Stats } from '../harness/result-file.js';
+import type { ConfidenceInterval, Stats } from './schema.js';
 
 /** Small, fast, seedable PRNG (mulberry32), so a bootstrap is reproducible. */
 export function seededRandom(seed: number): () => number {
