@@ -1,14 +1,14 @@
-import { compareResults, hasRegression, TEST_NAME } from '../report/compare.js';
+import { compareExitCode, compareResults, TEST_NAME } from '../report/compare.js';
 import { COMPARE_FORMATS, COMPARE_RENDERERS, type CompareFormat } from '../report/compare-output.js';
 import { readResultFile } from '../result/io.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
-function parseThreshold(value: string | undefined): number {
-  if (value === undefined) return 0.05;
+function parsePercent(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
   const pct = Number(value.replace(/%$/, ''));
-  if (!Number.isFinite(pct) || pct < 0 || pct >= 100)
-    throw new UsageError(`--threshold takes a percentage between 0 and 100, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct >= 100)
+    throw new UsageError(`${flag} takes a percentage between 0 and 100, got '${value}'`);
   return pct / 100;
 }
 
@@ -22,44 +22,64 @@ function parseFormat(value: string | undefined): CompareFormat {
 const compare: Command = {
   name: 'compare',
   summary: 'compare two result files entry by entry; exit 1 on a significant regression',
-  help: `Usage: asyncbench compare BASE HEAD [--threshold PCT] [--format text|md|json]
+  help: `Usage: asyncbench compare BASE HEAD [--threshold PCT] [--max-unjudged PCT] [--format text|md|json]
 
 Matches the entries of two result files by scenario, case, params and runtime and, for each pair,
-gives the change of the median with its 95% confidence interval and a verdict:
-  faster / slower   the interval excludes 0, the change is at least the threshold, and it
-                    survives a Holm correction over all entries (family-wise level 5%)
-  unchanged         within the noise, or significant but below the threshold
-  unstable          a side is not steady, has one fork only, or the interval is too wide to judge
-  not comparable    a side failed, was skipped or changed its metric
+gives the change of its centre (the geometric mean of fork medians) with a 95% interval, the
+smallest change it could detect, and a verdict:
+  slower / faster   significant after a Holm correction over all entries (family-wise 5%) and
+                    at least the threshold; drift of either side adds a note, never hides it
+  unchanged         the 95% interval lies within ±threshold
+  cannot judge      the interval still reaches past the threshold (more forks would tell), or a
+                    side has one fork only
+  not comparable    a side failed or was skipped, the metric changed, or the entries ran on
+                    different machines (unless --allow-cross-machine)
 Entries on one side only are listed as added or removed. Warns when the files come from
-different machines, runtime versions or configs.
+different machines, runtime versions or configs: a comparison across machines is not a verdict.
 
 Test: ${TEST_NAME}.
 
 Options:
-  --threshold PCT   smallest change that counts, in percent (default 5)
-  --format FORMAT   text (default), md (a table for a pull-request comment) or json
-  -h, --help        show this help
+  --threshold PCT          smallest change that counts, in percent (default 5)
+  --max-unjudged PCT       exit 3 when more than this share of entries cannot be judged (default 10)
+  --allow-cross-machine    judge entries measured on different machines
+  --format FORMAT          text (default), md (a table for a pull-request comment) or json
+  -h, --help               show this help
 
 With GITHUB_STEP_SUMMARY set, the Markdown table is also appended to that file.
-Exit codes: 0 no significant regression; 1 some entry is slower beyond the threshold; 2 bad input.`,
+Exit codes: 0 no regression; 1 some entry is slower beyond the threshold; 2 bad input;
+3 more than --max-unjudged of the entries could not be judged ("cannot tell" is not "fine").`,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { threshold: { type: 'string' }, format: { type: 'string' } });
+    const { values, positionals } = parseFlags(argv, {
+      threshold: { type: 'string' },
+      'max-unjudged': { type: 'string' },
+      'allow-cross-machine': { type: 'boolean' },
+      format: { type: 'string' },
+    });
     if (positionals.length !== 2)
       throw new UsageError(`compare takes exactly two result files (BASE HEAD), got ${positionals.length}`);
-    const threshold = parseThreshold(values.threshold);
+    const threshold = parsePercent(values.threshold, '--threshold', 0.05);
+    const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
     const format = parseFormat(values.format);
     const [basePath, headPath] = positionals;
     const sources = {
       base: { path: basePath, file: readResultFile(basePath) },
       head: { path: headPath, file: readResultFile(headPath) },
     };
-    const comparison = compareResults(sources.base.file, sources.head.file, { threshold });
+    const comparison = compareResults(sources.base.file, sources.head.file, {
+      threshold,
+      allowCrossMachine: values['allow-cross-machine'] ?? false,
+    });
     console.log(COMPARE_RENDERERS[format](comparison, sources));
     const runtime = await currentRuntime();
     const summary = runtime.env('GITHUB_STEP_SUMMARY');
     if (summary) runtime.appendFileSync(summary, `${COMPARE_RENDERERS.md(comparison, sources)}\n`);
-    return hasRegression(comparison) ? 1 : 0;
+    const code = compareExitCode(comparison, maxUnjudged);
+    if (code === 3)
+      console.error(
+        `asyncbench: more than ${(maxUnjudged * 100).toFixed(0)}% of the entries could not be judged: no verdict (exit 3)`,
+      );
+    return code;
   },
 };
 

@@ -139,11 +139,19 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   return { positionals, config, runtimes, discovered, runId, resultPath, root };
 }
 
+/** Experimental: off (default), rotate (fork k gets seed k + 1), or one fixed seed. */
+function seedPolicy(raw: string | undefined): (fork: number) => number | undefined {
+  if (raw === undefined || raw === 'off') return () => undefined;
+  if (raw === 'rotate') return (fork) => fork + 1;
+  return () => Number(raw);
+}
+
 function budgetsOf(config: RunConfig): Budgets {
   return {
     engine: config.engine,
     quick: config.quick,
     microBudgetMs: config.quick ? 300 : 1000,
+    microWarmupMs: Number(process.env.ASYNCBENCH_WARMUP_MS ?? 100),
     warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
     durationMs: config.durationS * 1000,
     repetitions: config.quick ? 3 : 10,
@@ -164,7 +172,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     shard: config.shard,
   });
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
-  const jobs = scheduleJobs(cells, config.forks);
+  const jobs = scheduleJobs(cells, config.forks, seedPolicy(process.env.ASYNCBENCH_SEED));
   const tty = isatty(2);
   // signals are caught from here on, so an interruption while PostgreSQL starts still stops it
   let interrupted = false;

@@ -1,7 +1,8 @@
 /** Turns the forks of one cell into its result entry: status, statistics over all forks, medians of the side figures. */
 
+import { summarize } from '../result/estimator.js';
 import type { ForkRecord, LatencyPercentiles, ResultEntry } from '../result/schema.js';
-import { median, summarize } from '../result/stats.js';
+import { median } from '../result/stats.js';
 import type { Cell } from './plan.js';
 
 function medianOf<T extends string>(records: Record<T, number>[], keys: readonly T[]): Record<T, number> {

@@ -51,7 +51,10 @@ async function measure(
   runtime: RuntimeAdapter,
 ): Promise<Partial<ChildOutcome>> {
   const clock = { now: () => runtime.now(), gc: () => runtime.gc() };
-  if (scenario.kind === 'micro') return measureMicro(ENGINES[job.engine], op, job.microBudgetMs, clock);
+  if (scenario.kind === 'micro') {
+    const budget = { budgetMs: job.microBudgetMs, warmupMs: job.microWarmupMs, batch: job.batch };
+    return measureMicro(ENGINES[job.engine], op, budget, clock);
+  }
   if (scenario.kind === 'throughput') {
     const concurrency = Number(job.params.concurrency ?? 1);
     const t = await runThroughput(op, {
@@ -72,8 +75,24 @@ async function measure(
   return { samples, steady: isSteady(samples) };
 }
 
+/** Where the child's time goes: each phase's end, read off one clock that starts with the process. */
+function phaseClock(runtime: RuntimeAdapter): { mark(name: string): void; phases: Record<string, number> } {
+  const phases: Record<string, number> = { startup: runtime.now() };
+  let last = phases.startup;
+  return {
+    phases,
+    mark(name) {
+      const t = runtime.now();
+      phases[name] = t - last;
+      last = t;
+    },
+  };
+}
+
 async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOutcome> {
+  const clock = phaseClock(runtime);
   const mod = (await import(job.module)) as { default?: unknown };
+  clock.mark('import');
   if (!isScenario(mod.default)) throw new Error(`${job.module} has no default export made by defineScenario`);
   const scenario = mod.default as Scenario;
   const caseFn = scenario.cases[job.caseName];
@@ -83,13 +102,16 @@ async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOut
   const ctx = { ...base, state: scenario.setup ? await scenario.setup(base as CaseContext<undefined>) : undefined };
   try {
     const op = await caseFn(ctx);
+    clock.mark('setup');
     const items = scenario.kind === 'micro' ? (scenario.itemsPerOp?.(job.params) ?? 1) : 1;
     const cold = (await coldCall(scenario, op, runtime)) / items;
     const measured = await measure(scenario, op, job, runtime);
+    clock.mark('measure');
     // per item: a sample is an op's mean time over its batch, so dividing keeps it a raw sample
     if (items !== 1) measured.samples = measured.samples?.map((ns) => ns / items);
     await scenario.verify?.({ ...ctx, op });
-    return { status: 'ok', samples: [], ...measured, cold, extra };
+    clock.mark('verify');
+    return { status: 'ok', samples: [], ...measured, cold, extra, phases: clock.phases };
   } finally {
     await scenario.teardown?.(ctx);
   }

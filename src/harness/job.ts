@@ -16,8 +16,11 @@ export interface ChildJob {
   params: Params;
   quick: boolean;
   engine: 'mitata' | 'tinybench';
-  /** micro: measuring time of the series */
+  /** micro: time of the kept samples, and of the plain-loop warm-up before them */
   microBudgetMs: number;
+  microWarmupMs: number;
+  /** micro: the cell's batch, calibrated by its first fork; absent for that first fork */
+  batch?: number;
   /** throughput: warmup and measuring time */
   warmupMs: number;
   durationMs: number;

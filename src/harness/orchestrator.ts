@@ -20,6 +20,7 @@ export interface Budgets {
   engine: 'mitata' | 'tinybench';
   quick: boolean;
   microBudgetMs: number;
+  microWarmupMs: number;
   warmupMs: number;
   durationMs: number;
   repetitions: number;
@@ -50,7 +51,7 @@ async function runJob(
   track: (child: ChildHandle | null) => void,
 ): Promise<ForkRecord> {
   const script = fileURLToPath(new URL('child.js', DIST_DIR));
-  const { command, args, env } = runtimeCommand(job.cell.runtime, script);
+  const { command, args, env } = runtimeCommand(job.cell.runtime, script, [], job.seed);
   const t0 = runtime.now();
   const child = runtime.spawn(command, args, {
     env: { ...env, [JOB_ENV]: JSON.stringify(childJob) },
@@ -74,7 +75,7 @@ async function runJob(
   if (timedOut)
     return { status: 'timeout', reason: `no result within ${timeoutMs / 1000} s; process killed`, samples: [], wallMs };
   const outcome = readOutcome(childJob.outcomePath);
-  if (outcome) return { ...outcome, wallMs };
+  if (outcome) return { ...outcome, wallMs, ...(job.seed === undefined ? {} : { seed: job.seed }) };
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return {
     status: 'failed',
@@ -116,6 +117,8 @@ export function executeJobs(
   let current: ChildHandle | null = null;
   mkdirSync(tmpDir, { recursive: true });
   const forks = new Map<string, { cell: Cell; records: ForkRecord[] }>();
+  // the batch of each cell (all its runtimes): set by the first fork that calibrates it
+  const batches = new Map<string, number>();
   const done = (async () => {
     for (const [index, job] of jobs.entries()) {
       if (stopped) break;
@@ -128,6 +131,8 @@ export function executeJobs(
         quick: budgets.quick,
         engine: budgets.engine,
         microBudgetMs: budgets.microBudgetMs,
+        microWarmupMs: budgets.microWarmupMs,
+        batch: batches.get(job.cell.group),
         warmupMs: budgets.warmupMs,
         durationMs: budgets.durationMs,
         repetitions: budgets.repetitions,
@@ -146,6 +151,7 @@ export function executeJobs(
             current = c;
           });
       if (stopped) break; // killed by the interruption: not a result
+      if (record.measurement?.calibrated) batches.set(job.cell.group, record.measurement.batch);
       const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
       slot.records.push(record);
       forks.set(job.cell.key, slot);

@@ -13,6 +13,8 @@ import { closestFirst } from './suggest.js';
 
 export interface Cell {
   key: string;
+  /** scenario/case/params: the cell on every runtime (they share one calibrated batch) */
+  group: string;
   scenario: ScenarioInfo;
   caseName: string;
   params: Params;
@@ -23,6 +25,8 @@ export interface Job {
   cell: Cell;
   /** 0-based */
   fork: number;
+  /** the V8 seed this process is pinned to (PITFALLS 16); unpinned when absent */
+  seed?: number;
 }
 
 export interface PlanOptions {
@@ -93,8 +97,10 @@ export function planCells(scenarios: ScenarioInfo[], runtimes: RuntimeExecutable
     for (const params of expandMatrix(scenarioMatrix(scenario, options))) {
       for (const caseName of cases) {
         for (const runtime of runtimes) {
+          const key = entryKey(scenario.id, caseName, params, runtime.label);
           cells.push({
-            key: entryKey(scenario.id, caseName, params, runtime.label),
+            key,
+            group: key.slice(0, key.lastIndexOf('/')),
             scenario,
             caseName,
             params,
@@ -112,20 +118,22 @@ export function planCells(scenarios: ScenarioInfo[], runtimes: RuntimeExecutable
  * Fork by fork: every cell once per fork. Within a fork a cell's runtimes run back to back, and
  * the runtime order rotates from fork to fork, so no runtime always goes first after a pause.
  */
-export function scheduleJobs(cells: Cell[], forks: number): Job[] {
+export function scheduleJobs(
+  cells: Cell[],
+  forks: number,
+  seedOf: (fork: number) => number | undefined = () => undefined,
+): Job[] {
   const jobs: Job[] = [];
   for (let fork = 0; fork < forks; fork++) {
+    const seed = seedOf(fork);
     let group: Cell[] = [];
     const flush = () => {
       const shift = fork % Math.max(group.length, 1);
-      for (const cell of [...group.slice(shift), ...group.slice(0, shift)]) jobs.push({ cell, fork });
+      for (const cell of [...group.slice(shift), ...group.slice(0, shift)]) jobs.push({ cell, fork, seed });
       group = [];
     };
     for (const cell of cells) {
-      const sameGroup =
-        group.length > 0 &&
-        group[0].key.slice(0, group[0].key.lastIndexOf('/')) === cell.key.slice(0, cell.key.lastIndexOf('/'));
-      if (!sameGroup) flush();
+      if (group.length > 0 && group[0].group !== cell.group) flush();
       group.push(cell);
     }
     flush();

@@ -1,32 +1,52 @@
-/** The default engine: mitata's low-level `measure`, which runs batches unrolled and sinks results. */
+/**
+ * The default engine: mitata's own loop (`measure`: generated code that calls the op from one
+ * monomorphic call site, a batch unrolled by four), with one change of ours. mitata sorts a
+ * round's samples and drops the two lowest and highest (PITFALLS 17); we want every sample in the
+ * order taken, so we hand it a clock that also writes down each reading. mitata reads it exactly
+ * twice per sample, just before and just after the batch, so consecutive readings are the samples.
+ */
 import { do_not_optimize, measure } from 'mitata';
 import type { Op } from '../scenario.js';
-import type { Clock, MicroEngine, RoundPlan } from './types.js';
+import type { Clock, EnginePlan, MicroEngine, TimedSample } from './types.js';
 
 export const mitataEngine: MicroEngine = {
   name: 'mitata',
-  async measureRound(op: Op, round: RoundPlan, clock: Clock): Promise<number[]> {
-    // The zero-arity wrapper keeps mitata in its plain-function mode; it returns the op's promise so
-    // mitata awaits it, and sinks the value so the op cannot be eliminated (PITFALLS 5).
-    const sink = () => {
-      const r = op();
-      do_not_optimize(r);
-      return r;
+  async measure(op: Op, plan: EnginePlan, clock: Clock): Promise<TimedSample[]> {
+    const readings: number[] = [];
+    const now = () => {
+      const t = clock.now();
+      readings.push(t);
+      return t * 1e6;
     };
-    const batched = round.batch > 1;
-    const stats = await measure(sink, {
-      min_cpu_time: round.budgetMs * 1e6,
-      max_samples: round.maxSamples,
-      min_samples: round.minSamples,
-      // our calibrated batch instead of mitata's fixed 4096, so every op's sample lasts about as
-      // long; mitata decides batching from its warmup call, which must not veto ours
-      batch_samples: round.batch,
-      batch_threshold: batched ? Number.POSITIVE_INFINITY : 0,
-      warmup_threshold: batched ? Number.POSITIVE_INFINITY : 500_000,
-      // GC once before the round (mitata's `gc` option), the same way on every runtime (PITFALLS 7)
+    // Sinks the value so the op cannot be eliminated (PITFALLS 5); returns the op's promise so
+    // mitata's loop awaits it.
+    const sink = plan.async
+      ? () => {
+          const r = op();
+          do_not_optimize(r);
+          return r;
+        }
+      : () => {
+          do_not_optimize(op());
+        };
+    const batched = plan.batch > 1;
+    await measure(sink, {
+      now,
+      // GC once before the first sample, the same way on every runtime (PITFALLS 7)
       gc: () => clock.gc(),
+      min_cpu_time: plan.budgetMs * 1e6,
+      min_samples: plan.minSamples,
+      max_samples: plan.maxSamples,
+      // our calibrated batch instead of mitata's 4096; mitata decides batching from its warm-up
+      // calls, which must neither veto ours nor impose theirs
+      batch_samples: plan.batch,
+      batch_unroll: batched ? 4 : 1,
+      batch_threshold: batched ? Number.POSITIVE_INFINITY : 0,
+      warmup_threshold: batched ? Number.POSITIVE_INFINITY : 0,
     });
-    // mitata drops the two lowest and highest samples of a round as outliers; the rest are raw
-    return stats.samples;
+    const samples: TimedSample[] = [];
+    for (let i = 0; i + 1 < readings.length; i += 2)
+      samples.push({ start: readings[i], ms: readings[i + 1] - readings[i] });
+    return samples;
   },
 };

@@ -1,37 +1,48 @@
-/** The second engine: tinybench, fed batches so its per-call clock reads do not dominate. */
+/**
+ * The second engine: tinybench drives the loop (its time budget, its iteration floor); each of its
+ * iterations runs one batch of ours, timed by us, so the sample is exactly the batch. tinybench's
+ * own sample array comes back sorted (PITFALLS 17): we keep ours, in the order taken.
+ */
 import { Bench } from 'tinybench';
 import type { Op } from '../scenario.js';
-import type { Clock, MicroEngine, RoundPlan } from './types.js';
+import type { Clock, EnginePlan, MicroEngine, TimedSample } from './types.js';
 
 export const tinybenchEngine: MicroEngine = {
   name: 'tinybench',
-  async measureRound(op: Op, round: RoundPlan, clock: Clock): Promise<number[]> {
-    let sink: unknown;
+  async measure(op: Op, plan: EnginePlan, clock: Clock): Promise<TimedSample[]> {
+    const samples: TimedSample[] = [];
+    const sink = { value: undefined as unknown };
+    const record = (start: number) => {
+      const ms = clock.now() - start;
+      if (samples.length < plan.maxSamples) samples.push({ start, ms });
+      // the budget is charged the whole batch
+      return { overriddenDuration: ms };
+    };
+    const syncBatch = () => {
+      const start = clock.now();
+      for (let i = 0; i < plan.batch; i++) sink.value = op();
+      return record(start);
+    };
+    const asyncBatch = async () => {
+      const start = clock.now();
+      for (let i = 0; i < plan.batch; i++) sink.value = await op();
+      return record(start);
+    };
     clock.gc();
     const bench = new Bench({
-      time: round.budgetMs,
-      iterations: round.minSamples,
-      warmupTime: Math.min(50, round.budgetMs / 4),
+      time: plan.budgetMs,
+      iterations: plan.minSamples,
+      warmup: false,
       now: clock.now,
-      retainSamples: true,
+      retainSamples: false,
     });
-    bench.add('op', async () => {
-      const t0 = clock.now();
-      for (let i = 0; i < round.batch; i++) {
-        sink = op();
-        if (sink instanceof Promise) sink = await sink;
-      }
-      const elapsed = clock.now() - t0;
-      // a sample is the batch's mean; the time budget is charged the whole batch
-      return { overriddenDuration: elapsed / round.batch, overriddenIterationCost: elapsed };
-    });
+    bench.add('op', plan.async ? asyncBatch : syncBatch, { async: plan.async });
     const [task] = await bench.run();
     const result = task.result;
     if (result.state === 'errored') throw result.error;
-    if (result.state !== 'completed' || !result.latency.samples)
-      throw new Error(`tinybench ended in state ${result.state}`);
-    // the last reference to `sink` keeps every op's value observable (PITFALLS 5)
-    if (sink === clock) throw new Error('unreachable');
-    return Array.from(result.latency.samples.slice(0, round.maxSamples), (ms) => ms * 1e6);
+    if (result.state !== 'completed') throw new Error(`tinybench ended in state ${result.state}`);
+    // the last reference to the sink keeps every op's value observable (PITFALLS 5)
+    if (sink.value === clock) throw new Error('unreachable');
+    return samples;
   },
 };

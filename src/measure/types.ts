@@ -1,5 +1,5 @@
 /** What the measuring child asks of an engine or driver, and what it gets back. */
-import type { LatencyPercentiles } from '../result/schema.js';
+import type { LatencyPercentiles, MicroMeasurement } from '../result/schema.js';
 import type { Op } from '../scenario.js';
 
 export interface Clock {
@@ -10,30 +10,40 @@ export interface Clock {
 }
 
 /**
- * A micro-benchmark engine: mitata (default) or tinybench. An engine measures one round; the
- * series of rounds (src/measure/micro.ts) keeps time order for the steady-state check, since both
- * engines hand back their samples sorted.
+ * A micro-benchmark engine: the loop that calls the op `batch` times per sample. Both engines hand
+ * back every sample they took, in the order taken, untrimmed: the drift test and the result file's
+ * raw samples depend on it (PITFALLS 17).
  */
 export interface MicroEngine {
-  readonly name: 'mitata' | 'tinybench';
-  /** measures `op` for about `round.budgetMs`; returns ns per op, one value per (batched) sample */
-  measureRound(op: Op, round: RoundPlan, clock: Clock): Promise<number[]>;
+  readonly name: MicroMeasurement['engine'];
+  /** measures `op` until `plan.budgetMs` of samples are taken; returns the samples in time order */
+  measure(op: Op, plan: EnginePlan, clock: Clock): Promise<TimedSample[]>;
 }
 
-export interface RoundPlan {
-  budgetMs: number;
-  /** calls of the op per sample, so one sample lasts long enough that the clock reads vanish */
+export interface EnginePlan {
+  /** calls of the op per sample: 1, or a multiple of 4 (the engines unroll by four) */
   batch: number;
-  /** samples a round takes even past its budget */
+  /** the op returns a promise: each call is awaited */
+  async: boolean;
+  /** time of the samples taken, ms */
+  budgetMs: number;
+  /** samples taken even past the budget */
   minSamples: number;
-  /** upper bound of samples per round, so fast ops do not fill the result file */
+  /** samples taken at most */
   maxSamples: number;
 }
 
+/** One sample: when its batch started (ms, the clock's) and how long the batch took (ms). */
+export interface TimedSample {
+  start: number;
+  ms: number;
+}
+
 export interface MicroSeries {
-  /** ns per op; rounds in time order, samples sorted within a round */
+  /** ns per call, in time order, warm-up samples left out */
   samples: number[];
   steady: boolean;
+  measurement: MicroMeasurement;
 }
 
 export interface ThroughputOptions {

@@ -6,11 +6,11 @@ import { entryLabel, escapeMarkdown, formatPercent, formatValue } from './format
 export type CompareFormat = 'text' | 'md' | 'json';
 export const COMPARE_FORMATS: readonly CompareFormat[] = ['text', 'md', 'json'];
 
-const VERDICT_ORDER: Verdict[] = ['slower', 'faster', 'unstable', 'not comparable', 'unchanged'];
+const VERDICT_ORDER: Verdict[] = ['slower', 'faster', 'cannot judge', 'not comparable', 'unchanged'];
 const VERDICT_MARK: Record<Verdict, string> = {
   slower: '🔴 slower',
   faster: '🟢 faster',
-  unstable: '🟡 unstable',
+  'cannot judge': '🟡 cannot judge',
   'not comparable': '⚪ not comparable',
   unchanged: 'unchanged',
 };
@@ -46,8 +46,14 @@ function describeRun(side: { path: string; file: ResultFile }): string {
 }
 
 function method(comparison: Comparison): string {
-  const pct = (comparison.options.threshold * 100).toFixed(1).replace(/\.0$/, '');
-  return `Test: ${comparison.test}, ${comparison.options.resamples} resamples; change = head median / base median - 1. Threshold ${pct}%: slower/faster need an interval that excludes 0 and a change of at least the threshold.`;
+  const { threshold, alpha, looks } = comparison.options;
+  const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')}%`;
+  const sequential = looks > 1 ? `, spent over ${looks} sequential looks (Bonferroni over looks)` : '';
+  return `Test: ${comparison.test}, family-wise level ${pct(alpha)}${sequential}; change = head / base - 1 of the geometric mean of fork medians. Threshold ${pct(threshold)}: slower/faster need a significant change of at least the threshold; cannot judge = the 95% interval still reaches past it.`;
+}
+
+function detectable(row: EntryComparison): string {
+  return row.detectable === undefined ? '—' : `±${formatPercent(row.detectable).replace(/^[+-]/, '')}`;
 }
 
 export function renderCompareText(comparison: Comparison, sources: CompareSources): string {
@@ -58,9 +64,10 @@ export function renderCompareText(comparison: Comparison, sources: CompareSource
     median(r.head),
     r.change === undefined ? '—' : formatPercent(r.change),
     interval(r),
+    detectable(r),
     r.note ?? '',
   ]);
-  const header = ['verdict', 'entry', 'base', 'head', 'change', '95% CI', 'note'];
+  const header = ['verdict', 'entry', 'base', 'head', 'change', '95% CI', 'detectable', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells
@@ -90,11 +97,11 @@ export function renderCompareMarkdown(comparison: Comparison, sources: CompareSo
   out.push(`**${escapeMarkdown(counts(comparison))}**`, '');
   const interesting = sorted(comparison.rows).filter((r) => r.verdict !== 'unchanged');
   const table = (rows: EntryComparison[]) => [
-    '| verdict | entry | base | head | change | 95% CI | note |',
-    '|---|---|--:|--:|--:|--:|---|',
+    '| verdict | entry | base | head | change | 95% CI | detectable | note |',
+    '|---|---|--:|--:|--:|--:|--:|---|',
     ...rows.map(
       (r) =>
-        `| ${VERDICT_MARK[r.verdict]} | ${escapeMarkdown(entryLabel(r.head))} | ${escapeMarkdown(median(r.base))} | ${escapeMarkdown(median(r.head))} | ${r.change === undefined ? '—' : formatPercent(r.change)} | ${interval(r)} | ${escapeMarkdown(r.note ?? '')} |`,
+        `| ${VERDICT_MARK[r.verdict]} | ${escapeMarkdown(entryLabel(r.head))} | ${escapeMarkdown(median(r.base))} | ${escapeMarkdown(median(r.head))} | ${r.change === undefined ? '—' : formatPercent(r.change)} | ${interval(r)} | ${detectable(r)} | ${escapeMarkdown(r.note ?? '')} |`,
     ),
   ];
   if (interesting.length) out.push(...table(interesting), '');
@@ -131,6 +138,9 @@ export function renderCompareJson(comparison: Comparison, sources: CompareSource
     head: r.head.stats?.median ?? null,
     change: r.change ?? null,
     ci: r.ci ?? null,
+    p: r.p ?? null,
+    detectable: r.detectable ?? null,
+    test: r.test ?? null,
   });
   return JSON.stringify(
     {
@@ -139,7 +149,8 @@ export function renderCompareJson(comparison: Comparison, sources: CompareSource
       head: side(sources.head),
       test: comparison.test,
       threshold: comparison.options.threshold,
-      resamples: comparison.options.resamples,
+      alpha: comparison.options.alpha,
+      looks: comparison.options.looks,
       warnings: comparison.warnings,
       rows: sorted(comparison.rows).map(row),
       added: comparison.added.map((e) => e.key),

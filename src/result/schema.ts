@@ -76,6 +76,28 @@ export interface ForkRecord {
   extra?: Record<string, { value: number; unit: string }>;
   /** wall time of the child process in ms */
   wallMs: number;
+  /** micro: how this fork measured — the cell's calibrated batch and the warm-up it did */
+  measurement?: MicroMeasurement;
+  /** the per-process seed of the engine's randomness (V8's --random-seed/--hash-seed), when pinned */
+  seed?: number;
+  /** `compare --base`: the index of the A/B pair this fork belongs to (its twin ran back to back) */
+  pair?: number;
+  /** where the child's time went, ms: start-up (spawn to first line of ours), setup, warm-up, measuring, verify */
+  phases?: Record<string, number>;
+}
+
+/** How a micro fork measured, so every sample can be traced to its method. */
+export interface MicroMeasurement {
+  engine: 'mitata' | 'tinybench';
+  /** calls of the op per sample; one value for every fork and runtime of the cell */
+  batch: number;
+  /** true when this fork calibrated the batch (the cell's first fork); false when it was given */
+  calibrated: boolean;
+  /** the op returned a promise, so every call was awaited */
+  async: boolean;
+  /** warm-up before the first kept sample: calls of the op, and ms */
+  warmupCalls: number;
+  warmupMs: number;
 }
 
 export interface ResultEntry {
@@ -87,6 +109,8 @@ export interface ResultEntry {
   params: Params;
   /** runtime label: node, deno, bun (or e.g. node@20.20.2 for a non-pinned build) */
   runtime: string;
+  /** the machine the entry was measured on (machineId of MachineInfo); merge keeps it per entry */
+  machine?: string;
   status: EntryStatus;
   reason?: string;
   metric: Metric;

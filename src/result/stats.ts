@@ -1,8 +1,7 @@
 /**
- * Statistics over raw samples. The fork (one fresh process) is the unit of replication
- * (PITFALLS 15): intervals resample forks first, then samples within each chosen fork.
+ * Statistics primitives over raw samples: order statistics, moments, the steady-state test and
+ * Student's t distribution. The fork-aware estimator built on them is `estimator.ts`.
  */
-import type { ConfidenceInterval, Stats } from './schema.js';
 
 /** Small, fast, seedable PRNG (mulberry32), so a bootstrap is reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -55,94 +54,6 @@ export function median(xs: readonly number[]): number {
   return quantile(xs, 0.5);
 }
 
-/** k-th smallest value (0-based) by quickselect: O(n) on average; reorders `xs` in place. */
-function select(xs: number[], k: number): number {
-  let lo = 0;
-  let hi = xs.length - 1;
-  while (lo < hi) {
-    const pivot = xs[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (xs[i] < pivot) i++;
-      while (xs[j] > pivot) j--;
-      if (i <= j) {
-        [xs[i], xs[j]] = [xs[j], xs[i]];
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return xs[k];
-  }
-  return xs[k];
-}
-
-/** Median of a scratch array (reordered in place): the bootstrap's inner loop, so no sort. */
-function medianInPlace(xs: number[]): number {
-  const n = xs.length;
-  const upper = select(xs, n >> 1);
-  if (n % 2 === 1) return upper;
-  let lower = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (xs[i] > lower) lower = xs[i];
-  return (lower + upper) / 2;
-}
-
-/**
- * One hierarchical bootstrap replicate: draw forks with replacement, then within each drawn fork
- * draw its samples with replacement, and pool them. With one fork this degrades to the ordinary
- * (within-process) bootstrap.
- */
-export function hierarchicalResample(forks: readonly (readonly number[])[], random: () => number): number[] {
-  const out: number[] = [];
-  for (let f = 0; f < forks.length; f++) {
-    const fork = forks[Math.floor(random() * forks.length)];
-    for (let i = 0; i < fork.length; i++) out.push(fork[Math.floor(random() * fork.length)]);
-  }
-  return out;
-}
-
-/** Bootstrap replicates of a statistic over hierarchically resampled forks. */
-export function bootstrapDistribution(
-  forks: readonly (readonly number[])[],
-  statistic: (xs: number[]) => number,
-  { resamples = 1000, seed = 1 } = {},
-): number[] {
-  const random = seededRandom(seed);
-  const reps = new Array<number>(resamples);
-  for (let r = 0; r < resamples; r++) reps[r] = statistic(hierarchicalResample(forks, random));
-  return reps.sort((a, b) => a - b);
-}
-
-/** Percentile-bootstrap confidence interval of the median. */
-export function confidenceInterval(forks: readonly (readonly number[])[], level = 0.95, seed = 1): ConfidenceInterval {
-  // Resampling every sample of a long series is costly and adds little: the between-fork spread
-  // dominates (PITFALLS 15). Each fork keeps 500 evenly spaced order statistics, its distribution.
-  const thinned = forks.map((f) =>
-    thin(
-      [...f].sort((a, b) => a - b),
-      500,
-    ),
-  );
-  const reps = bootstrapDistribution(thinned, medianInPlace, { seed });
-  const alpha = (1 - level) / 2;
-  return {
-    low: quantileSorted(reps, alpha),
-    high: quantileSorted(reps, 1 - alpha),
-    level,
-    method:
-      forks.length > 1 ? 'hierarchical bootstrap (forks, then samples)' : 'bootstrap, within-process only (one fork)',
-  };
-}
-
-function thin(sorted: number[], max: number): number[] {
-  if (sorted.length <= max) return sorted;
-  const out = new Array<number>(max);
-  for (let i = 0; i < max; i++) out[i] = sorted[Math.round((i * (sorted.length - 1)) / (max - 1))];
-  return out;
-}
-
 /** Spearman's rank correlation of a series with time (its index): +1 rises steadily, -1 falls. */
 export function trendCorrelation(series: readonly number[]): number {
   const n = series.length;
@@ -155,11 +66,11 @@ export function trendCorrelation(series: readonly number[]): number {
 }
 
 /**
- * Steady-state check on a series in time order (round medians, interval throughputs). A series is
- * not steady when it drifts: a monotonic trend significant at the 1% level (Spearman's rho against
- * time, z = rho * sqrt(n - 1) > 2.58) that also moves the centre by more than `tolerance` between
- * the first and last third. JIT tiering late, GC pressure growing or a pool degrading look like
- * that; a noisy but trendless series (a shared machine) does not, and is left to the CI.
+ * Steady-state check on a series in time order (block medians of the samples, interval
+ * throughputs). A series is not steady when it drifts: a monotonic trend significant at the 1%
+ * level (Spearman's rho against time, z = rho * sqrt(n - 1) > 2.58) that also moves the centre by
+ * more than `tolerance` between the first and last third. JIT tiering late, GC pressure growing or
+ * a pool degrading look like that; a noisy but trendless series (a shared machine) does not.
  */
 export function isSteady(series: readonly number[], tolerance = 0.1): boolean {
   if (series.length < 6) return true;
@@ -172,24 +83,71 @@ export function isSteady(series: readonly number[], tolerance = 0.1): boolean {
   return !(moved && trending);
 }
 
-/** Summary statistics of a cell from the raw samples of each fork. */
-export function summarize(forks: readonly (readonly number[])[]): Stats {
-  const nonEmpty = forks.filter((f) => f.length > 0);
-  const all = nonEmpty.flat().sort((a, b) => a - b);
-  const forkMedians = nonEmpty.map(median);
-  return {
-    n: all.length,
-    forks: nonEmpty.length,
-    min: all[0],
-    max: all[all.length - 1],
-    mean: mean(all),
-    median: quantileSorted(all, 0.5),
-    p75: quantileSorted(all, 0.75),
-    p99: quantileSorted(all, 0.99),
-    stddev: stddev(all),
-    cv: coefficientOfVariation(all),
-    ci: confidenceInterval(nonEmpty),
-    ...(nonEmpty.length > 1 ? { betweenForkCv: coefficientOfVariation(forkMedians) } : {}),
-    withinForkCv: median(nonEmpty.map(coefficientOfVariation)),
-  };
+/** Medians of `blocks` consecutive slices of a time-ordered series: the series the drift test reads. */
+export function blockMedians(samples: readonly number[], blocks = 10): number[] {
+  const n = Math.min(blocks, samples.length);
+  return Array.from({ length: n }, (_, b) =>
+    median(samples.slice(Math.floor((b * samples.length) / n), Math.floor(((b + 1) * samples.length) / n))),
+  );
+}
+
+/** Continued fraction of the regularized incomplete beta function (Numerical Recipes, betacf). */
+function betaContinuedFraction(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    for (const aa of [
+      (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m)),
+      (-(a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1)),
+    ]) {
+      d = 1 + aa * d;
+      d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + aa / c;
+      if (Math.abs(c) < tiny) c = tiny;
+      h *= d * c;
+    }
+    if (Math.abs(d * c - 1) < 1e-13) break;
+  }
+  return h;
+}
+
+/** log Γ(x), Lanczos approximation. */
+function logGamma(x: number): number {
+  const g = [
+    76.18009172947146, -86.5053203294168, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2,
+    -0.5395239384953e-5,
+  ];
+  let y = x;
+  const tmp = x + 5.5 - (x + 0.5) * Math.log(x + 5.5);
+  let ser = 1.000000000190015;
+  for (const coefficient of g) ser += coefficient / ++y;
+  return -tmp + Math.log((2.506628274631 * ser) / x);
+}
+
+/** Two-sided p-value of Student's t with `df` degrees of freedom: I_{df/(df+t^2)}(df/2, 1/2). */
+export function studentTwoSidedP(t: number, df: number): number {
+  if (!Number.isFinite(t)) return 0;
+  const x = df / (df + t * t);
+  if (x >= 1) return 1;
+  const a = df / 2;
+  const front = Math.exp(logGamma(a + 0.5) - logGamma(a) - logGamma(0.5) + a * Math.log(x) + 0.5 * Math.log(1 - x));
+  return x < (a + 1) / (a + 1.5)
+    ? (front * betaContinuedFraction(a, 0.5, x)) / a
+    : 1 - (front * betaContinuedFraction(0.5, a, 1 - x)) / 0.5;
+}
+
+/** The t value whose two-sided p-value is `p` (the (1 - p/2) quantile), by bisection on the CDF. */
+export function studentQuantile(p: number, df: number): number {
+  let lo = 0;
+  let hi = 1;
+  while (studentTwoSidedP(hi, df) > p) hi *= 2;
+  for (let i = 0; i < 100 && hi - lo > 1e-10 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTwoSidedP(mid, df) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }

@@ -81,8 +81,22 @@ export function runtimeCommand(
   rt: RuntimeExecutable,
   script: string,
   args: readonly string[] = [],
+  seed?: number,
 ): { command: string; args: string[]; env: Record<string, string> } {
-  return { command: rt.executable, args: [...rt.flags, script, ...args], env: { ...rt.env } };
+  const flags = seed === undefined ? rt.flags : withSeed(rt, seed);
+  return { command: rt.executable, args: [...flags, script, ...args], env: { ...rt.env } };
+}
+
+/**
+ * Pins V8's per-process randomness (PITFALLS 16): --random-seed drives the JIT's and the heap's
+ * random choices, --hash-seed the layout of hash tables. Deno takes V8 flags in one --v8-flags list.
+ * JavaScriptCore has no such seed, so bun's flags stay as they are.
+ */
+function withSeed(rt: RuntimeExecutable, seed: number): string[] {
+  const v8 = [`--random-seed=${seed}`, `--hash-seed=${seed}`];
+  if (rt.name === 'node') return [...rt.flags, ...v8];
+  if (rt.name === 'deno') return rt.flags.map((f) => (f.startsWith('--v8-flags=') ? `${f},${v8.join(',')}` : f));
+  return rt.flags;
 }
 
 /** The host's node is listed only when it is another version than the pinned one. */

@@ -7,6 +7,8 @@ import { makeResult, standardCells } from '../fixtures/make-result.js';
 import { tempDir, writeResult } from '../fixtures/result-files.js';
 
 const cells = standardCells(['node', 'bun'], ['eager-tasks', 'db-pool']);
+// the spread of a quiet machine with pinned seeds: ten forks resolve a 5% threshold
+const noise = { betweenForkCv: 0.02, withinForkCv: 0.01, forks: 10, samplesPerFork: 40 };
 let dir: string;
 let base: string;
 let same: string;
@@ -14,13 +16,13 @@ let slowed: string;
 
 beforeAll(() => {
   dir = tempDir();
-  base = writeResult(dir, 'base.json', makeResult({ seed: 1, cells }));
-  same = writeResult(dir, 'same.json', makeResult({ seed: 2, cells }));
+  base = writeResult(dir, 'base.json', makeResult({ seed: 1, cells, noise }));
+  same = writeResult(dir, 'same.json', makeResult({ seed: 2, cells, noise }));
   // the macrotask case on node deliberately 20% slower
   slowed = writeResult(
     dir,
     'slowed.json',
-    makeResult({ seed: 3, cells, change: (c) => (c.case === 'macrotask' && c.runtime === 'node' ? 1.2 : 1) }),
+    makeResult({ seed: 3, cells, noise, change: (c) => (c.case === 'macrotask' && c.runtime === 'node' ? 1.2 : 1) }),
   );
 });
 
@@ -46,6 +48,14 @@ describe('asyncbench compare', () => {
     const out = capture();
     expect(await compare.run([base, same, '--format', 'md'])).toBe(0);
     expect(out()).toMatch(/^## asyncbench compare/);
+  });
+
+  test('too many entries that cannot be judged exit 3, not 0', async () => {
+    const noisy = makeResult({ seed: 5, cells, noise: { ...noise, betweenForkCv: 0.3, forks: 3 } });
+    capture();
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await compare.run([base, writeResult(dir, 'noisy.json', noisy)])).toBe(3);
+    expect(err.mock.calls.join('\n')).toMatch(/could not be judged/);
   });
 
   test('a deliberately slowed case is called slower and exits 1', async () => {

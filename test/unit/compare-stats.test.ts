@@ -4,15 +4,15 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  compareEntries,
+  type Comparison,
+  compareEntryPairs,
+  compareExitCode,
   compareResults,
   DEFAULT_COMPARE_OPTIONS,
   type EntryComparison,
-  holmCorrection,
-  smallForkWidening,
-  studentTwoSidedP,
   type Verdict,
 } from '../../src/report/compare.js';
+import type { ResultEntry } from '../../src/result/schema.js';
 import { seededRandom } from '../../src/result/stats.js';
 import { type CellSpec, makeEntry, makeResult, type Noise, standardCells } from '../fixtures/make-result.js';
 
@@ -31,6 +31,10 @@ const throughput: CellSpec = {
   metric: { name: 'throughput', unit: 'ops/s', better: 'higher' },
 };
 
+function compareOne(base: ResultEntry, head: ResultEntry): EntryComparison {
+  return compareEntryPairs([{ base, head }], DEFAULT_COMPARE_OPTIONS)[0];
+}
+
 interface Rates {
   verdicts: Partial<Record<Verdict, number>>;
   /** share of trials whose 95% interval excluded 0 (the test's two-sided level is 5%) */
@@ -47,7 +51,7 @@ function trials(cell: CellSpec, noise: Noise, factor: number, count: number, see
     // steadiness is judged separately; here the interval alone is under test
     base.steady = true;
     head.steady = true;
-    const c = compareEntries(base, head, { ...DEFAULT_COMPARE_OPTIONS, resamples: 500, seed: i + 1 });
+    const c = compareOne(base, head);
     verdicts[c.verdict] = (verdicts[c.verdict] ?? 0) + 1;
     if (c.ci && (c.ci.low > 0 || c.ci.high < 0)) significant++;
   }
@@ -70,8 +74,9 @@ describe('false alarms over seeded A/A trials stay at or under the 5% level', ()
         `A/A ${name}: interval excluded 0 in ${(rates.significant * 100).toFixed(1)}%, verdicts`,
         rates.verdicts,
       );
-      expect(rates.significant).toBeLessThanOrEqual(0.05);
-      expect((rates.verdicts.slower ?? 0) / 400).toBeLessThanOrEqual(0.025);
+      // nominal 5% two-sided (2.5% a side); 400 trials have a binomial sd of 1.1 points
+      expect(rates.significant).toBeLessThanOrEqual(0.075);
+      expect((rates.verdicts.slower ?? 0) / 400).toBeLessThanOrEqual(0.04);
     });
 });
 
@@ -99,49 +104,75 @@ describe('a real change is found', () => {
   });
 });
 
-describe('unstable', () => {
+describe('cannot judge', () => {
   const random = seededRandom(3);
   const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 5, samplesPerFork: 30 };
-  test('when a side is not steady, even if slower', () => {
-    const base = makeEntry(micro, noise, random);
-    const head = { ...makeEntry({ ...micro, value: 2000 }, noise, random), steady: false };
-    expect(compareEntries(base, head)).toMatchObject({
-      verdict: 'unstable',
-      note: expect.stringMatching(/not steady/),
-    });
-  });
-  test('with one fork (the interval ignores between-process noise)', () => {
+  test('with one fork (no between-process spread to test)', () => {
     const one = { ...noise, forks: 1 };
-    const c = compareEntries(
-      { ...makeEntry(micro, one, random), steady: true },
-      { ...makeEntry({ ...micro, value: 2000 }, one, random), steady: true },
-    );
-    expect(c).toMatchObject({ verdict: 'unstable', note: expect.stringMatching(/one fork/) });
+    const c = compareOne(makeEntry(micro, one, random), makeEntry({ ...micro, value: 2000 }, one, random));
+    expect(c).toMatchObject({ verdict: 'cannot judge', note: expect.stringMatching(/one fork/) });
   });
-  test('when the interval is too wide to judge', () => {
+  test('when the interval reaches past the threshold', () => {
     const wide = { ...noise, betweenForkCv: 0.4 };
-    const c = compareEntries(
-      { ...makeEntry(micro, wide, random), steady: true },
-      { ...makeEntry(micro, wide, random), steady: true },
-    );
-    expect(c.verdict).toBe('unstable');
+    const c = compareOne(makeEntry(micro, wide, random), makeEntry(micro, wide, random));
+    expect(c.verdict).toBe('cannot judge');
+    expect(c.note).toMatch(/±\d+%/);
   });
+});
+
+test('drift adds a note but never hides a real slowdown', () => {
+  const random = seededRandom(12);
+  const noise: Noise = { betweenForkCv: 0.02, withinForkCv: 0.01, forks: 5, samplesPerFork: 30 };
+  const base = { ...makeEntry(micro, noise, random), steady: false };
+  const head = { ...makeEntry({ ...micro, value: 1150 }, noise, random), steady: false };
+  expect(compareOne(base, head)).toMatchObject({ verdict: 'slower', note: expect.stringMatching(/drift/) });
+});
+
+test('forks that ran as A/B pairs get the paired test', () => {
+  const random = seededRandom(13);
+  const noise: Noise = { betweenForkCv: 0.2, withinForkCv: 0.01, forks: 6, samplesPerFork: 20 };
+  const base = makeEntry(micro, noise, random);
+  // head = base fork by fork, 10% slower: the between-fork spread is shared by each pair
+  const head: ResultEntry = {
+    ...base,
+    forks: base.forks.map((f, i) => ({ ...f, pair: i, samples: f.samples.map((x) => x * 1.1) })),
+  };
+  const paired = compareOne({ ...base, forks: base.forks.map((f, i) => ({ ...f, pair: i })) }, head);
+  expect(paired).toMatchObject({ verdict: 'slower', test: expect.stringMatching(/paired/) });
+  expect(paired.change).toBeCloseTo(0.1, 5);
+  expect(compareOne(base, { ...head, forks: head.forks.map(({ pair: _, ...f }) => f) }).test).toMatch(/Welch/);
 });
 
 test('a failed side is not comparable', () => {
   const random = seededRandom(4);
   const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 3, samplesPerFork: 10 };
-  const c = compareEntries(
+  const c = compareOne(
     makeEntry(micro, noise, random),
     makeEntry({ ...micro, status: 'failed', reason: 'boom' }, noise, random),
   );
   expect(c).toMatchObject({ verdict: 'not comparable', note: 'head failed: boom' });
 });
 
-test('the small-fork widening shrinks towards 1 as forks grow', () => {
-  expect(smallForkWidening(1)).toBe(1);
-  expect(smallForkWidening(3)).toBeGreaterThan(smallForkWidening(10));
-  expect(smallForkWidening(100)).toBeCloseTo(1, 1);
+test('entries measured on different machines are not comparable unless allowed', () => {
+  const random = seededRandom(5);
+  const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 3, samplesPerFork: 10 };
+  const base = { ...makeEntry(micro, noise, random), machine: 'a' };
+  const head = { ...makeEntry(micro, noise, random), machine: 'b' };
+  expect(compareOne(base, head)).toMatchObject({
+    verdict: 'not comparable',
+    note: expect.stringMatching(/different machines/),
+  });
+  const allowed = compareEntryPairs([{ base, head }], { ...DEFAULT_COMPARE_OPTIONS, allowCrossMachine: true })[0];
+  expect(allowed.verdict).not.toBe('not comparable');
+});
+
+test('exit codes: 1 for a regression, 3 when too much cannot be judged, else 0', () => {
+  const row = (verdict: Verdict) => ({ verdict }) as EntryComparison;
+  const of = (...verdicts: Verdict[]) => ({ rows: verdicts.map(row) }) as Comparison;
+  expect(compareExitCode(of('unchanged', 'slower', 'cannot judge'), 0.1)).toBe(1);
+  expect(compareExitCode(of('unchanged', 'unchanged', 'cannot judge'), 0.1)).toBe(3);
+  expect(compareExitCode(of('unchanged', 'faster', 'cannot judge'), 0.5)).toBe(0);
+  expect(compareExitCode(of(...Array<Verdict>(10).fill('unchanged'), 'not comparable'), 0.1)).toBe(0);
 });
 
 describe('whole-file A/A comparisons (family-wise: any faster/slower in the file counts)', () => {
@@ -153,7 +184,7 @@ describe('whole-file A/A comparisons (family-wise: any faster/slower in the file
     for (let i = 0; i < trialsCount; i++) {
       const base = makeResult({ seed: 100 + i, cells, noise });
       const head = makeResult({ seed: 900 + i, cells, noise });
-      const { rows } = compareResults(base, head, { resamples: 500 });
+      const { rows } = compareResults(base, head);
       if (rows.some((r) => r.verdict === 'slower' || r.verdict === 'faster')) alarms++;
     }
     console.info(
@@ -161,15 +192,4 @@ describe('whole-file A/A comparisons (family-wise: any faster/slower in the file
     );
     expect(alarms / trialsCount).toBeLessThanOrEqual(0.05);
   });
-
-  test('the Holm step-down keeps only the changes that pass its thresholds', () => {
-    const rows = [0.001, 0.02, 0.03, 0.2].map((p) => ({ p, verdict: 'slower' }) as EntryComparison);
-    expect(holmCorrection(rows, 0.05).map((r) => r.verdict)).toEqual(['slower', 'unchanged', 'unchanged', 'unchanged']);
-  });
-});
-
-test("Student's t p-values match the tables", () => {
-  expect(studentTwoSidedP(2.306, 8)).toBeCloseTo(0.05, 3);
-  expect(studentTwoSidedP(4.303, 2)).toBeCloseTo(0.05, 3);
-  expect(studentTwoSidedP(0, 5)).toBeCloseTo(1, 6);
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceInterval, isSteady, median, quantile, seededRandom, summarize } from '../../src/result/stats.js';
+import { estimateCentre, holmRejects, pairedRatio, summarize, welchRatio } from '../../src/result/estimator.js';
+import {
+  blockMedians,
+  isSteady,
+  median,
+  quantile,
+  seededRandom,
+  studentQuantile,
+  studentTwoSidedP,
+} from '../../src/result/stats.js';
 
 /** normal variate by Box-Muller from a seeded uniform source */
 function gaussian(random: () => number): number {
@@ -7,9 +16,9 @@ function gaussian(random: () => number): number {
 }
 
 /** forks whose centres differ between processes more than samples differ within one (PITFALLS 15) */
-function noisyForks(random: () => number, forks: number, perFork: number, centre: number): number[][] {
+function noisyForks(random: () => number, forks: number, perFork: number, centre: number, between = 0.15): number[][] {
   return Array.from({ length: forks }, () => {
-    const forkCentre = centre * (1 + 0.15 * gaussian(random));
+    const forkCentre = centre * Math.exp(between * gaussian(random));
     return Array.from({ length: perFork }, () => forkCentre * (1 + 0.03 * gaussian(random)));
   });
 }
@@ -20,36 +29,87 @@ describe('basic statistics', () => {
     expect(median([1, 2, 3, 4])).toBe(2.5);
     expect(quantile([0, 10], 0.99)).toBeCloseTo(9.9);
   });
-  it('summarizes forks with both spreads', () => {
-    const s = summarize([
-      [1, 2, 3],
-      [2, 3, 4],
-    ]);
-    expect(s).toMatchObject({ n: 6, forks: 2, min: 1, max: 4, median: 2.5 });
-    expect(s.betweenForkCv).toBeGreaterThan(0);
-    expect(s.ci.method).toMatch(/hierarchical/);
-    expect(summarize([[5, 5, 5]]).ci.method).toMatch(/within-process only/);
+  it("matches Student's t tables both ways", () => {
+    expect(studentTwoSidedP(2.306, 8)).toBeCloseTo(0.05, 3);
+    expect(studentTwoSidedP(4.303, 2)).toBeCloseTo(0.05, 3);
+    expect(studentTwoSidedP(0, 5)).toBeCloseTo(1, 6);
+    expect(studentQuantile(0.05, 2)).toBeCloseTo(4.303, 2);
+    expect(studentQuantile(0.05, 1000)).toBeCloseTo(1.962, 2);
+    expect(studentQuantile(0.001, 4)).toBeCloseTo(8.61, 1);
+  });
+  it('takes block medians of a series in time order', () => {
+    expect(blockMedians([1, 1, 5, 5, 9, 9], 3)).toEqual([1, 5, 9]);
   });
 });
 
-describe('confidenceInterval', () => {
-  it('covers the true centre about 95% of the time when forks vary (hierarchical)', () => {
-    const random = seededRandom(42);
-    let covered = 0;
-    const trials = 100;
-    for (let t = 0; t < trials; t++) {
-      const ci = confidenceInterval(noisyForks(random, 8, 60, 100), 0.95, t + 1);
-      if (ci.low <= 100 && 100 <= ci.high) covered++;
-    }
-    // percentile bootstrap with few forks under-covers a little; it must not collapse to the
-    // within-process interval, which would cover far less than this
-    expect(covered / trials).toBeGreaterThan(0.8);
+describe('the cell estimator', () => {
+  it('summarizes forks with both spreads; the centre is the geometric mean of fork medians', () => {
+    const s = summarize([
+      [1, 2, 3],
+      [4, 4, 4],
+    ]);
+    expect(s).toMatchObject({ n: 6, forks: 2, min: 1, max: 4 });
+    expect(s.median).toBeCloseTo(Math.sqrt(2 * 4));
+    expect(s.betweenForkCv).toBeGreaterThan(0);
+    expect(s.ci.method).toMatch(/Student's t/);
+    expect(summarize([[5, 5, 5]]).ci.method).toMatch(/within-process only/);
   });
-  it('is narrower than the between-process spread would allow only when there is one fork', () => {
-    const random = seededRandom(7);
-    const [one] = noisyForks(random, 1, 200, 100);
-    const ci = confidenceInterval([one]);
-    expect(ci.high - ci.low).toBeLessThan(5);
+  it('weighs forks the same whatever their sample count', () => {
+    const few = [10, 10, 10];
+    const many = Array.from({ length: 1000 }, () => 20);
+    expect(estimateCentre([few, many]).centre).toBeCloseTo(Math.sqrt(200));
+  });
+  for (const forks of [3, 5, 10])
+    it(`covers the true centre about 95% of the time with ${forks} forks`, () => {
+      const random = seededRandom(40 + forks);
+      let covered = 0;
+      const trials = 2000;
+      for (let t = 0; t < trials; t++) {
+        const { ci } = estimateCentre(noisyForks(random, forks, 40, 100));
+        if (ci.low <= 100 && 100 <= ci.high) covered++;
+      }
+      // 2000 trials: the binomial sd of the rate is 0.5%, so 93-97% holds unless the method is off
+      expect(covered / trials).toBeGreaterThan(0.93);
+      expect(covered / trials).toBeLessThan(0.97);
+    });
+});
+
+describe('ratio tests', () => {
+  it('Welch: a 20% slowdown over 5 forks a side is significant, an A/A is not (most of the time)', () => {
+    const random = seededRandom(9);
+    let alarms = 0;
+    for (let i = 0; i < 400; i++) {
+      const t = welchRatio(noisyForks(random, 5, 20, 100, 0.05), noisyForks(random, 5, 20, 100, 0.05));
+      if (t && t.p < 0.05) alarms++;
+    }
+    expect(alarms / 400).toBeLessThan(0.08);
+    const slow = welchRatio(noisyForks(random, 5, 20, 100, 0.03), noisyForks(random, 5, 20, 120, 0.03));
+    expect(slow?.p).toBeLessThan(0.01);
+    expect(slow?.change).toBeGreaterThan(0.1);
+  });
+  it('paired: drift shared by a pair cancels', () => {
+    // each pair runs while the machine is in a different state (+-30%); head is 5% slower
+    const random = seededRandom(11);
+    const pairs = Array.from({ length: 8 }, () => {
+      const state = Math.exp(0.3 * gaussian(random));
+      return { base: 100 * state * (1 + 0.005 * gaussian(random)), head: 105 * state * (1 + 0.005 * gaussian(random)) };
+    });
+    const paired = pairedRatio(pairs);
+    expect(paired?.p).toBeLessThan(0.001);
+    expect(paired?.change).toBeCloseTo(0.05, 1);
+    const unpaired = welchRatio(
+      pairs.map((p) => [p.base]),
+      pairs.map((p) => [p.head]),
+    );
+    expect(unpaired?.p).toBeGreaterThan(0.05);
+  });
+  it('needs two forks a side', () => {
+    expect(welchRatio([[1, 2]], [[1, 2]])).toBeUndefined();
+    expect(pairedRatio([{ base: 1, head: 2 }])).toBeUndefined();
+  });
+  it('Holm rejects step-down', () => {
+    expect(holmRejects([0.001, 0.02, 0.03, 0.2], 0.05)).toEqual([true, false, false, false]);
+    expect(holmRejects([0.001, 0.012, 0.03], 0.05)).toEqual([true, true, true]);
   });
 });
 

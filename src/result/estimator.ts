@@ -1,0 +1,186 @@
+/**
+ * The one fork-aware estimator: the figure a table prints, its interval, and the tests `compare`
+ * and the reports' "x" marks use all come from here, so a printed interval is the interval tested.
+ *
+ * The fork (one fresh process) is the unit of replication (PITFALLS 15). Each fork gives one value,
+ * the median of its samples; forks weigh the same whatever their sample count. Timings are
+ * multiplicative (a change is a ratio), so fork values are combined on the log scale: the cell's
+ * centre is the geometric mean of its fork medians, and its interval is Student's t on the logs
+ * with n - 1 degrees of freedom, which holds its level with as few as 2-3 forks where a percentile
+ * bootstrap over 3 forks spans only their min..max (about 75% coverage).
+ */
+import type { ConfidenceInterval, Stats } from './schema.js';
+import {
+  coefficientOfVariation,
+  mean,
+  median,
+  quantileSorted,
+  seededRandom,
+  stddev,
+  studentQuantile,
+  studentTwoSidedP,
+} from './stats.js';
+
+export const CI_LEVEL = 0.95;
+
+export const CENTRE_METHOD = "Student's t on the log of fork medians (forks weigh the same)";
+export const WITHIN_PROCESS_METHOD = 'bootstrap of the median, within-process only (one fork)';
+
+/** Each fork's median; empty forks are left out. */
+export function forkMedians(forks: readonly (readonly number[])[]): number[] {
+  return forks.filter((f) => f.length > 0).map(median);
+}
+
+/** Log scale where every value is positive (times, rates); the plain scale otherwise. */
+function scaleOf(values: readonly number[]): { to(x: number): number; from(y: number): number } {
+  return values.every((v) => v > 0) ? { to: Math.log, from: Math.exp } : { to: (x) => x, from: (y) => y };
+}
+
+export interface CentreEstimate {
+  centre: number;
+  ci: ConfidenceInterval;
+}
+
+/** One fork: a percentile bootstrap of its median (thinned to 500 order statistics), labelled within-process. */
+function withinProcess(samples: readonly number[], level: number): CentreEstimate {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const thin =
+    sorted.length <= 500
+      ? sorted
+      : Array.from({ length: 500 }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / 499)]);
+  const random = seededRandom(1);
+  const reps = Array.from({ length: 1000 }, () =>
+    median(Array.from(thin, () => thin[Math.floor(random() * thin.length)])),
+  ).sort((a, b) => a - b);
+  const alpha = (1 - level) / 2;
+  return {
+    centre: median(sorted),
+    ci: {
+      low: quantileSorted(reps, alpha),
+      high: quantileSorted(reps, 1 - alpha),
+      level,
+      method: WITHIN_PROCESS_METHOD,
+    },
+  };
+}
+
+/** The centre of a cell and its confidence interval, from the raw samples of each fork. */
+export function estimateCentre(forks: readonly (readonly number[])[], level = CI_LEVEL): CentreEstimate {
+  const values = forkMedians(forks);
+  if (values.length === 1) return withinProcess(forks.find((f) => f.length > 0) ?? [], level);
+  const scale = scaleOf(values);
+  const logs = values.map(scale.to);
+  const m = mean(logs);
+  const half = studentQuantile(1 - level, logs.length - 1) * (stddev(logs) / Math.sqrt(logs.length));
+  return {
+    centre: scale.from(m),
+    ci: { low: scale.from(m - half), high: scale.from(m + half), level, method: CENTRE_METHOD },
+  };
+}
+
+/** Summary statistics of a cell from the raw samples of each fork. */
+export function summarize(forks: readonly (readonly number[])[]): Stats {
+  const nonEmpty = forks.filter((f) => f.length > 0);
+  const all = nonEmpty.flat().sort((a, b) => a - b);
+  const { centre, ci } = estimateCentre(nonEmpty);
+  return {
+    n: all.length,
+    forks: nonEmpty.length,
+    min: all[0],
+    max: all[all.length - 1],
+    mean: mean(all),
+    median: centre,
+    p75: quantileSorted(all, 0.75),
+    p99: quantileSorted(all, 0.99),
+    stddev: stddev(all),
+    cv: coefficientOfVariation(all),
+    ci,
+    ...(nonEmpty.length > 1 ? { betweenForkCv: coefficientOfVariation(forkMedians(nonEmpty)) } : {}),
+    withinForkCv: median(nonEmpty.map(coefficientOfVariation)),
+  };
+}
+
+/** A test of head against base: the ratio of centres, its interval and p-value. */
+export interface RatioTest {
+  /** head / base - 1 */
+  change: number;
+  low: number;
+  high: number;
+  level: number;
+  /** two-sided p-value of "no change" */
+  p: number;
+  df: number;
+  /** smallest change this test would detect with 80% power at `alpha` (as a fraction) */
+  detectable: number;
+  test: string;
+}
+
+export const WELCH_TEST = "Welch's t-test on the log of fork medians";
+export const PAIRED_TEST = 'paired t-test on the log ratio of fork medians (A/B pairs run back to back)';
+
+function ratioTest(diff: number, se: number, df: number, test: string, level: number, alpha = 1 - level): RatioTest {
+  const half = studentQuantile(1 - level, df) * se;
+  const p = se > 0 ? studentTwoSidedP(diff / se, df) : diff === 0 ? 1 : 0;
+  // 80% power: the critical value at alpha plus the t value one standard error short of it
+  const detectable = Math.expm1((studentQuantile(alpha, df) + studentQuantile(0.4, df)) * se);
+  return {
+    change: Math.expm1(diff),
+    low: Math.expm1(diff - half),
+    high: Math.expm1(diff + half),
+    level,
+    p,
+    df,
+    detectable,
+    test,
+  };
+}
+
+/**
+ * Unpaired: head's forks against base's forks (two runs, two runtimes, two cases). Needs two
+ * forks a side; `alpha` is the level the detectable change is computed for (after corrections).
+ */
+export function welchRatio(
+  base: readonly (readonly number[])[],
+  head: readonly (readonly number[])[],
+  level = CI_LEVEL,
+  alpha = 1 - level,
+): RatioTest | undefined {
+  const a = forkMedians(base);
+  const b = forkMedians(head);
+  if (a.length < 2 || b.length < 2 || [...a, ...b].some((v) => !(v > 0))) return undefined;
+  const la = a.map(Math.log);
+  const lb = b.map(Math.log);
+  const va = stddev(la) ** 2 / la.length;
+  const vb = stddev(lb) ** 2 / lb.length;
+  const se = Math.sqrt(va + vb);
+  // Welch-Satterthwaite degrees of freedom; with no spread at all, the pooled n - 2
+  const df =
+    va + vb > 0 ? (va + vb) ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1)) : la.length + lb.length - 2;
+  return ratioTest(mean(lb) - mean(la), se, df, WELCH_TEST, level, alpha);
+}
+
+/** Paired: fork k of head ran beside fork k of base, so what both shared (machine drift, seed) cancels. */
+export function pairedRatio(
+  pairs: readonly { base: number; head: number }[],
+  level = CI_LEVEL,
+  alpha = 1 - level,
+): RatioTest | undefined {
+  const valid = pairs.filter((p) => p.base > 0 && p.head > 0);
+  if (valid.length < 2) return undefined;
+  const d = valid.map((p) => Math.log(p.head / p.base));
+  return ratioTest(mean(d), stddev(d) / Math.sqrt(d.length), d.length - 1, PAIRED_TEST, level, alpha);
+}
+
+/**
+ * Holm-Bonferroni step-down over many tests: which null hypotheses are rejected while the chance
+ * of any false rejection in the whole family stays at or under `alpha`.
+ */
+export function holmRejects(pValues: readonly number[], alpha: number): boolean[] {
+  const order = pValues.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
+  const rejected = new Array<boolean>(pValues.length).fill(false);
+  for (const [rank, [p, i]] of order.entries()) {
+    if (p > alpha / (pValues.length - rank)) break;
+    rejected[i] = true;
+  }
+  return rejected;
+}
