@@ -7,6 +7,7 @@ import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { closestFirst } from '../harness/suggest.js';
+import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
@@ -183,11 +184,13 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       stop();
     }),
   );
+  const servicesAt = runtime.now();
   const services = await startServicesEach(new Set(scenarios.flatMap((s) => s.requires)), {
     serverRuntime: config.serverRuntime,
     runtimes: settings.discovered,
     projectRoot: root,
   });
+  const servicesMs = runtime.now() - servicesAt;
   const journal = new ResultJournal(resultPath);
   const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
   const execution = executeJobs(
@@ -216,6 +219,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       finishedAt: new Date().toISOString(),
       complete: !(outcome.interrupted || interrupted),
       asyncbenchVersion: VERSION,
+      timing: runTiming(outcome.entries, Date.now() - startedAt.getTime(), servicesMs),
     },
     git: await gitInfo(runtime, root),
     machine: machineInfo(),
@@ -235,6 +239,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   journal.remove();
   console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${resultPath}`);
+  if (result.run.timing) console.error(describeTiming(result.run.timing));
   if (outcome.interrupted || interrupted) {
     console.error('asyncbench: interrupted; finished results kept in the result file');
     return 130;

@@ -51,7 +51,11 @@ async function runJob(
   track: (child: ChildHandle | null) => void,
 ): Promise<ForkRecord> {
   const script = fileURLToPath(new URL('child.js', DIST_DIR));
-  const { command, args, env } = runtimeCommand(job.cell.runtime, script, [], job.seed);
+  const direct = runtimeCommand(job.cell.runtime, script, [], job.seed);
+  // experimental (the fork-stability study): a command the child runs under, e.g. `setarch -R`
+  const prefix = (runtime.env('ASYNCBENCH_CHILD_PREFIX') ?? '').split(' ').filter(Boolean);
+  const [command, ...args] = [...prefix, direct.command, ...direct.args];
+  const env = direct.env;
   const t0 = runtime.now();
   const child = runtime.spawn(command, args, {
     env: { ...env, [JOB_ENV]: JSON.stringify(childJob) },

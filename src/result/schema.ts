@@ -164,6 +164,22 @@ export interface RunConfig {
   unavailable?: Record<string, string>;
 }
 
+/** Where a run's time went, ms summed over its measuring processes (`time:` line of `run`). */
+export interface RunTiming {
+  wallMs: number;
+  /** starting PostgreSQL and the HTTP target server */
+  servicesMs: number;
+  jobs: number;
+  /** wall time of the measuring processes, spawn to exit */
+  processMs: number;
+  /** from process start to the scenario module loaded */
+  startupMs: number;
+  setupMs: number;
+  warmupMs: number;
+  measureMs: number;
+  verifyMs: number;
+}
+
 export interface ResultFile {
   schema: typeof RESULT_SCHEMA;
   run: {
@@ -173,6 +189,7 @@ export interface ResultFile {
     /** false while the run is going on or when it was interrupted */
     complete: boolean;
     asyncbenchVersion: string;
+    timing?: RunTiming;
   };
   git: { commit: string; branch: string; dirty: boolean } | null;
   machine: MachineInfo;
