@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Coverage of the printed 95% interval over real repeated runs (issue 10, docs/architecture.md
+// "Honest intervals"). Runs the same cells R times with F forks each; for run r the truth of a cell
+// is the centre estimated from the forks of every *other* run (geometric mean of their fork
+// medians, the estimator's own definition), so no run is judged against itself.
+//
+//   node scripts/study/coverage.js --out DIR [--reps 20] [--forks 3] [-- extra asyncbench run args]
+//   node scripts/study/coverage.js --out DIR --table
+//
+// Build first (npm run build).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { medianOf, root } from './common.js';
+
+const CELLS = [
+  'eager-tasks',
+  'async-generators',
+  'resources',
+  '--case',
+  'eager,promise-all,async generator,manual page loop,try/finally,withResource',
+  '--param',
+  'hitRatio=0,1',
+  '--param',
+  'tasks=1000',
+  '--param',
+  'pageSize=10',
+  '--param',
+  'nesting=1',
+];
+
+const { values, positionals } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    reps: { type: 'string', default: '20' },
+    forks: { type: 'string', default: '3' },
+    table: { type: 'boolean' },
+  },
+  allowPositionals: true,
+});
+if (!values.out) throw new Error('--out DIR is required');
+mkdirSync(values.out, { recursive: true });
+
+if (!values.table)
+  for (let rep = 0; rep < Number(values.reps); rep++) {
+    const json = join(values.out, `rep-${String(rep).padStart(2, '0')}.json`);
+    if (existsSync(json)) continue;
+    console.error(`repetition ${rep + 1}/${values.reps}`);
+    const args = ['run', ...CELLS, '--forks', values.forks, '--json', json, ...positionals];
+    try {
+      execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), ...args], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    } catch (error) {
+      if (error.status !== 1) throw error;
+    }
+  }
+
+const runs = readdirSync(values.out)
+  .filter((f) => /^rep-\d+\.json$/.test(f))
+  .map((f) => JSON.parse(readFileSync(join(values.out, f), 'utf8')));
+const forkMedians = (entry) => entry.forks.filter((f) => f.status === 'ok').map((f) => medianOf(f.samples));
+const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+let covered = 0;
+let total = 0;
+const byRuntime = {};
+for (const [r, run] of runs.entries())
+  for (const e of run.results) {
+    if (e.status !== 'ok') continue;
+    const others = runs.flatMap((o, i) =>
+      i === r ? [] : o.results.filter((x) => x.key === e.key && x.status === 'ok').flatMap(forkMedians),
+    );
+    if (others.length < 3) continue;
+    const truth = geomean(others);
+    const hit = e.stats.ci.low <= truth && truth <= e.stats.ci.high;
+    covered += hit ? 1 : 0;
+    total++;
+    const t = byRuntime[e.runtime] ?? { covered: 0, total: 0 };
+    t.covered += hit ? 1 : 0;
+    t.total++;
+    byRuntime[e.runtime] = t;
+  }
+console.log(`${runs.length} runs x ${runs[0]?.results.length ?? 0} entries, ${runs[0]?.config.forks} forks each`);
+for (const [rt, t] of Object.entries(byRuntime)) console.log(`  ${rt}: ${t.covered} of ${t.total} intervals covered`);
+console.log(
+  `coverage: ${covered} of ${total} (${((100 * covered) / Math.max(total, 1)).toFixed(1)}%) of the printed 95% intervals`,
+);

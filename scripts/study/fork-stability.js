@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// The fork-stability study (issue 10, docs/architecture.md "Stable forks"): the between-fork CV of
+// the micro cells of five scenarios under several ways of starting the measuring process, the
+// conditions interleaved repetition by repetition so a machine's drift falls on all of them alike.
+//
+//   node scripts/study/fork-stability.js --out DIR [--forks 5] [--reps 2] [--conditions a,b,...]
+//   node scripts/study/fork-stability.js --out DIR --table        (print the table of an earlier study)
+//
+// Prints, per condition and runtime, the median over cells of the between-fork CV, and keeps every
+// result file in DIR. Build first (npm run build).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { medianOf, root } from './common.js';
+
+const SCENARIOS = ['eager-tasks', 'fan-out', 'producer-consumer', 'async-generators', 'resources'];
+// their --quick matrices, at the default measuring time
+const PARAMS = ['hitRatio=0,1', 'tasks=100,1000', 'maxsize=10,0', 'consumers=3', 'pageSize=10', 'nesting=3'];
+
+/** How each condition starts the measuring processes: environment of the orchestrator. */
+export const CONDITIONS = {
+  baseline: {},
+  'seed-fixed': { ASYNCBENCH_SEED: '42' },
+  'seed-rotate': { ASYNCBENCH_SEED: 'rotate' },
+  'aslr-off': { ASYNCBENCH_CHILD_PREFIX: 'setarch -R' },
+  'pin-cpu': { ASYNCBENCH_CHILD_PREFIX: 'taskset -c 1' },
+  'warmup-500ms': { ASYNCBENCH_WARMUP_MS: '500' },
+};
+
+function run(condition, rep, forks, out, extra) {
+  const json = join(out, `${condition}-${rep}.json`);
+  if (existsSync(json)) return;
+  const args = [
+    'run',
+    ...SCENARIOS,
+    ...PARAMS.flatMap((p) => ['--param', p]),
+    '--forks',
+    String(forks),
+    '--json',
+    json,
+    ...extra,
+  ];
+  console.error(`${condition} #${rep}`);
+  try {
+    execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), ...args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...CONDITIONS[condition] },
+    });
+  } catch (error) {
+    if (error.status !== 1) throw error;
+  }
+}
+
+function table(out) {
+  const rows = new Map();
+  for (const f of readdirSync(out).filter((f) => f.endsWith('.json'))) {
+    const condition = f.replace(/-\d+\.json$/, '');
+    const result = JSON.parse(readFileSync(join(out, f), 'utf8'));
+    for (const e of result.results) {
+      if (e.status !== 'ok' || e.stats?.betweenForkCv === undefined) continue;
+      const key = `${condition}\t${e.runtime}`;
+      rows.set(key, [...(rows.get(key) ?? []), e.stats.betweenForkCv]);
+    }
+  }
+  const runtimes = ['node', 'deno', 'bun'];
+  console.log(`| condition | ${runtimes.join(' | ')} |\n|---|${runtimes.map(() => '--:').join('|')}|`);
+  for (const condition of Object.keys(CONDITIONS)) {
+    const cells = runtimes.map((r) => rows.get(`${condition}\t${r}`));
+    if (cells.every((c) => !c)) continue;
+    const fmt = (c) => (c ? `${(100 * medianOf(c)).toFixed(1)}% (${c.length})` : '—');
+    console.log(`| ${condition} | ${cells.map(fmt).join(' | ')} |`);
+  }
+  console.log('\nmedian over cells of the between-fork CV (cells counted in brackets)');
+}
+
+const { values, positionals } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    forks: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '1' },
+    conditions: { type: 'string', default: Object.keys(CONDITIONS).join(',') },
+    table: { type: 'boolean' },
+  },
+  allowPositionals: true,
+});
+if (!values.out) throw new Error('--out DIR is required');
+mkdirSync(values.out, { recursive: true });
+if (!values.table) {
+  const conditions = values.conditions.split(',');
+  for (let rep = 0; rep < Number(values.reps); rep++)
+    for (let i = 0; i < conditions.length; i++) {
+      // rotate the order each repetition: no condition always runs first or last
+      run(conditions[(i + rep) % conditions.length], rep, Number(values.forks), values.out, positionals);
+    }
+}
+table(values.out);
