@@ -59,7 +59,7 @@ export const CONFIG = {
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
   header: { labelFontSize: 12, titleFontSize: 12 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
 };
 
 export function facetByRuntime(rows: object[], layer: ChartSpec[], extra: ChartSpec = {}): ChartSpec {
@@ -137,15 +137,19 @@ export function sharedAxisUnit(figures: readonly { value: number; unit: string }
  * A param on a quantitative axis: labels print the value as itself (10, 0.5, 20,000), also when the
  * axis has a single value, where Vega's default prints "10.000000".
  */
-export function paramAxis(title: string): { title: string; axis: { format: string } } {
-  return { title, axis: { format: ',~r' } };
+export function paramAxis(
+  title: string,
+  values: readonly unknown[],
+): { title: string; axis: { format: string; tickMinStep?: number } } {
+  const whole = values.every((v) => Number.isInteger(v));
+  return { title, axis: { format: ',~r', ...(whole ? { tickMinStep: 1 } : {}) } };
 }
 
 /** How a point of a "×" chart stands against its reference: the legend of its point shape. */
 export const NOISE_LEGEND = {
   beyond: 'beyond the noise',
-  within: 'not beyond the noise (≈)',
-  untested: 'untested (one fork)',
+  within: '≈ not beyond the noise',
+  untested: '? untested (one fork)',
 } as const;
 
 /**
@@ -168,11 +172,14 @@ export function noiseLabels(
   );
 }
 
-/** The point layer of a "×" chart: its shape says whether the point's difference is beyond the noise. */
-export function noisePoints(x: object, y: object, color: object): ChartSpec {
-  const domain = Object.values(NOISE_LEGEND);
+/**
+ * The point layer of a "×" chart: its shape says whether the point's difference is beyond the noise;
+ * `reference` names the points the others are compared with, if the chart draws them.
+ */
+export function noisePoints(x: object, y: object, color: object, reference?: string): ChartSpec {
+  const labels: string[] = [...Object.values(NOISE_LEGEND), ...(reference ? [reference] : [])];
   return {
-    mark: { type: 'point', filled: true, size: 45 },
+    mark: { type: 'point', filled: true, size: 70 },
     encoding: {
       x,
       y,
@@ -181,7 +188,7 @@ export function noisePoints(x: object, y: object, color: object): ChartSpec {
         field: 'noise',
         type: 'nominal',
         title: 'difference',
-        scale: { domain: [...domain, 'reference'], range: ['circle', 'triangle-down', 'square', 'diamond'] },
+        scale: { domain: labels, range: ['circle', 'triangle-down', 'square', 'diamond'].slice(0, labels.length) },
       },
     },
   };

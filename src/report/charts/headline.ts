@@ -46,7 +46,7 @@ export function eagerSpeedupChart(entries: readonly ResultEntry[]): Chart {
     speedup: speedup(eager.stats?.median ?? 0, lazy.stats?.median ?? 0, eager.metric.better),
     noise: noise[i],
   }));
-  const x = { field: 'hitRatio', type: 'quantitative', ...paramAxis('hit ratio'), scale: { domain: [0, 1] } };
+  const x = { field: 'hitRatio', type: 'quantitative', ...paramAxis('hit ratio', [0.5]), scale: { domain: [0, 1] } };
   const y = { field: 'speedup', type: 'quantitative', title: 'eager speedup (×)' };
   const color = { field: 'versus', type: 'nominal', title: 'versus' };
   return {
@@ -68,6 +68,8 @@ function workersOf(entry: ResultEntry, cores: number): number | undefined {
   if (w === '2xcores') return 2 * cores;
   return numericParam(entry, 'workers');
 }
+
+const REFERENCE = 'fewest workers';
 
 export function workerScalingChart(entries: readonly ResultEntry[], cores: number): Chart {
   const id = 'headline-worker-scaling';
@@ -91,7 +93,7 @@ export function workerScalingChart(entries: readonly ResultEntry[], cores: numbe
         series: e.case,
         workers: w,
         speedup: speedup(e.stats?.median ?? 0, first.e.stats?.median ?? 0, e.metric.better),
-        noise: 'reference',
+        noise: REFERENCE,
       };
       measuredRows.push({ row, entry: e, ...(e === first.e ? {} : { reference: first.e }) });
       const set = ideal.get(e.runtime) ?? new Set<number>();
@@ -109,7 +111,14 @@ export function workerScalingChart(entries: readonly ResultEntry[], cores: numbe
   for (const [runtime, ws] of ideal)
     for (const w of ws)
       rows.push({ runtime, series: 'ideal', workers: w, speedup: Math.min(w, cores) / Math.min(smallest, cores) });
-  const x = { field: 'workers', type: 'quantitative', ...paramAxis('workers') };
+  const x = {
+    field: 'workers',
+    type: 'quantitative',
+    ...paramAxis(
+      'workers',
+      measuredRows.map((m) => m.row.workers),
+    ),
+  };
   const y = { field: 'speedup', type: 'quantitative', title: 'speedup (×)' };
   const color = { field: 'series', type: 'nominal', title: 'case' };
   return {
@@ -126,7 +135,7 @@ export function workerScalingChart(entries: readonly ResultEntry[], cores: numbe
           strokeDash: { condition: { test: "datum.series === 'ideal'", value: [5, 4] }, value: [1, 0] },
         },
       },
-      { ...noisePoints(x, y, color), transform: [{ filter: "datum.series !== 'ideal'" }] },
+      { ...noisePoints(x, y, color, REFERENCE), transform: [{ filter: "datum.series !== 'ideal'" }] },
     ]),
   };
 }
@@ -174,7 +183,14 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
       {
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'size', type: 'quantitative', ...paramAxis(sizeParam) },
+          x: {
+            field: 'size',
+            type: 'quantitative',
+            ...paramAxis(
+              sizeParam,
+              rows.map((r) => r.size),
+            ),
+          },
           y: { field: 'value', type: 'quantitative', title: axis.unit },
           color: { field: 'series', type: 'nominal', title: 'client' },
           strokeDash: {
