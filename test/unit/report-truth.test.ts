@@ -1,7 +1,7 @@
 // Issue 10, item 6: the reports tell the whole truth. Each test renders result files made by
 // make-result.ts and reads what the terminal, Markdown and HTML outputs say.
 import { describe, expect, test } from 'vitest';
-import { axisUnit, paramAxis, sharedAxisUnit } from '../../src/report/charts/common.js';
+import { axisUnit, type Chart, paramAxis, sharedAxisUnit } from '../../src/report/charts/common.js';
 import { headlineCharts, poolThroughputChart } from '../../src/report/charts/headline.js';
 import { renderSvg } from '../../src/report/charts/render.js';
 import { medianBarsChart, scenarioCharts } from '../../src/report/charts/scenario.js';
@@ -18,6 +18,7 @@ import { type CellSpec, makeResult, type Noise, REALISTIC_NOISE, standardCells }
 
 const NS: Metric = { name: 'time per op', unit: 'ns', better: 'lower' };
 const ONE_FORK: Noise = { ...REALISTIC_NOISE, forks: 1 };
+const rowsOf = <T>(chart: Chart | undefined): T[] => (chart?.spec?.data as { values: T[] } | undefined)?.values ?? [];
 const terminal = (r: ResultFile) => renderTerminal(r, { color: false });
 const line = (text: string, ...parts: string[]) =>
   text.split('\n').find((l) => parts.every((p) => l.includes(p))) ?? `(no line with ${parts.join(', ')})`;
@@ -227,8 +228,9 @@ describe('axes use a readable unit, params print as themselves', () => {
   test('a 40 000 000 ns bar is drawn in ms', async () => {
     const result = makeResult({ seed: 8, cells: micro('slow', 'op', { node: 4e7, bun: 3e7 }) });
     const chart = medianBarsChart(result.results, 'slow');
-    const rows = (chart.spec?.data as { values: { median: number }[] }).values;
-    expect(rows.map((r) => Math.round(r.median))).toEqual([40, 30].map((x) => expect.closeTo(x, -1)));
+    const medians = rowsOf<{ median: number }>(chart).map((r) => r.median);
+    expect(medians).toHaveLength(2);
+    for (const [i, ms] of [40, 30].entries()) expect(Math.abs(medians[i] - ms)).toBeLessThan(ms * 0.2);
     const svg = await renderSvg(chart.spec ?? {});
     expect(svg).toMatch(/>ms</);
     expect(svg).not.toMatch(/000,000/);
@@ -258,7 +260,7 @@ describe('axes use a readable unit, params print as themselves', () => {
     const charts = headlineCharts(makeResult({ seed: 1 }).results, 2);
     for (const id of ['headline-eager-speedup', 'headline-worker-scaling']) {
       const chart = charts.find((c) => c.id === id);
-      const rows = (chart?.spec?.data as { values: { noise?: string; series?: string }[] }).values;
+      const rows = rowsOf<{ noise?: string; series?: string }>(chart);
       const labels = new Set(rows.filter((r) => r.series !== 'ideal').map((r) => r.noise));
       expect(
         [...labels].every((l) => /beyond the noise|not beyond the noise|untested|fewest workers/.test(l ?? '')),
@@ -268,7 +270,8 @@ describe('axes use a readable unit, params print as themselves', () => {
       expect(await renderSvg(chart?.spec ?? {})).toMatch(/beyond the noise/);
     }
     const single = headlineCharts(makeResult({ seed: 1, noise: ONE_FORK }).results, 2)[0];
-    const rows = (single.spec?.data as { values: { noise: string }[] }).values;
+    const rows = rowsOf<{ noise: string }>(single);
+    expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.noise === '? untested (one fork)')).toBe(true);
   });
 });
