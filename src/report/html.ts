@@ -20,10 +20,9 @@ import {
   scenarioGrid,
 } from './format.js';
 import {
-  coldOf,
+  cellFacts,
   coldText,
   describeMetrics,
-  figureOf,
   formatTimes,
   legendLines,
   NOISE_MARK,
@@ -70,16 +69,15 @@ const NOISE_TITLE = {
 
 function cell(entry: ResultEntry | undefined, standings: TableStandings): string {
   if (!entry) return '<td>—</td>';
-  const figure = figureOf(entry);
-  if (!figure)
+  const facts = cellFacts(entry, standings);
+  if (!facts)
     return `<td class="${entry.status === 'skipped' ? 'skip' : 'bad'}" title="${h(entry.reason ?? '')}">${h(entry.status)}</td>`;
-  const s = standings.of(entry);
+  const { figure, standing: s, cold } = facts;
   const rank = !s
     ? ''
     : s.best
       ? ' <span class="best">best</span>'
       : ` <span class="rank">${h(formatTimes(s.rel))}</span>${s.noise && s.noise !== 'beyond' ? ` <span class="noise" title="${h(NOISE_TITLE[s.noise])}">${NOISE_MARK[s.noise]}</span>` : ''}`;
-  const cold = coldOf(entry);
   const coldPart = cold
     ? ` <span class="cold" title="the first, cold call against the steady state">${h(coldText(cold, true))}</span>`
     : '';

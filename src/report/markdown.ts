@@ -14,10 +14,9 @@ import {
   scenarioGrid,
 } from './format.js';
 import {
-  coldOf,
+  cellFacts,
   coldText,
   describeMetrics,
-  figureOf,
   legendLines,
   rankTable,
   standingText,
@@ -34,10 +33,9 @@ function table(header: string[], rows: string[][]): string[] {
 
 function cell(entry: ResultEntry | undefined, standings: TableStandings): string {
   if (!entry) return '—';
-  const figure = figureOf(entry);
-  if (!figure) return `*${entry.status}*`;
-  const standing = standings.of(entry);
-  const cold = coldOf(entry);
+  const facts = cellFacts(entry, standings);
+  if (!facts) return `*${entry.status}*`;
+  const { figure, standing, cold } = facts;
   return [
     md(formatCentre(figure)),
     ...(standing ? [standing.best ? '**best**' : md(standingText(standing))] : []),

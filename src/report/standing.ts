@@ -164,6 +164,19 @@ export function coldText(cold: Cold, long: boolean): string {
     : `cold ${coldFactor(cold.factor)}`;
 }
 
+/** What a table cell says about a measured entry: its figure, its standing, its cold call. */
+export interface CellFacts {
+  figure: Figure;
+  standing?: Standing;
+  cold?: Cold;
+}
+
+/** undefined for an entry with no figure (not ok): the cell then says its status */
+export function cellFacts(entry: ResultEntry, standings: TableStandings): CellFacts | undefined {
+  const figure = figureOf(entry);
+  return figure && { figure, standing: standings.of(entry), cold: coldOf(entry) };
+}
+
 /** The metrics of one table's figures, in order of first appearance, with the cases that use each. */
 export function tableMetrics(entries: readonly ResultEntry[]): { metric: Metric; cases: string[] }[] {
   const out = new Map<string, { metric: Metric; cases: string[] }>();

@@ -7,10 +7,9 @@
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import { formatCentre, runtimesWithEntries, scenarioGrid } from './format.js';
 import {
-  coldOf,
+  cellFacts,
   coldText,
   describeMetrics,
-  figureOf,
   legendLines,
   rankTable,
   type Standing,
@@ -39,16 +38,16 @@ function standingPart(s: Standing | undefined, color: boolean): string {
 
 function cellOf(entry: ResultEntry | undefined, standings: TableStandings, color: boolean): Cell {
   if (!entry) return { span: '-' };
-  const figure = figureOf(entry);
-  if (!figure) {
+  const facts = cellFacts(entry, standings);
+  if (!facts) {
     const reason = (entry.reason ?? '').replace(/\s+/g, ' ').slice(0, 48);
     return { span: paint(color, entry.status === 'skipped' ? '2' : '31', `${entry.status}: ${reason}`) };
   }
-  const cold = coldOf(entry);
+  const { figure, standing, cold } = facts;
   return {
     parts: [
       formatCentre(figure),
-      standingPart(standings.of(entry), color),
+      standingPart(standing, color),
       cold ? coldText(cold, false) : '',
       entry.steady === false ? paint(color, '33', '~') : '',
     ],
