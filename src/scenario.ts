@@ -56,6 +56,18 @@ export interface ScenarioDefinition<S = unknown> {
   /** overrides the kind's default metric (micro: time/op in ns; throughput: ops/s; process: ms) */
   metric?: Metric;
   /**
+   * cases whose figure means something else than the scenario's metric (e.g. a worker's start-up
+   * time beside message round trips): reports rank and compare ("×", "best") only cells of one
+   * metric. The unit is still what the kind records (micro: ns), only the name says what it is.
+   */
+  caseMetrics?: Record<string, Metric>;
+  /**
+   * the figure the report tables lead with when it is not the measured metric: a figure every fork
+   * records with `ctx.record(figure, value, unit)`, e.g. `{ figure: 'lag p99', name: 'p99 loop
+   * lag', better: 'lower' }`; its per-fork values give the interval and the tests
+   */
+  headline?: HeadlineFigure;
+  /**
    * micro: how many items (tasks, queue items, acquisitions) one op handles; the harness divides
    * the op's time by it, so the figure is per item, e.g. `(p) => Number(p.tasks)`
    */
@@ -66,6 +78,14 @@ export interface ScenarioDefinition<S = unknown> {
   teardown?: (ctx: CaseContext<S>) => void | Promise<void>;
   /** checks the scenario's invariant after measuring; throws if it is broken */
   verify?: (ctx: VerifyContext<S>) => void | Promise<void>;
+}
+
+export interface HeadlineFigure {
+  /** the name given to ctx.record */
+  figure: string;
+  /** what a reader sees, e.g. 'p99 loop lag' */
+  name: string;
+  better: 'lower' | 'higher';
 }
 
 export interface Scenario<S = unknown> extends ScenarioDefinition<S> {
@@ -81,6 +101,8 @@ export function defineScenario<S = unknown>(definition: ScenarioDefinition<S>): 
     if (!definition.params || !(key in definition.params))
       throw new Error(`scenario '${definition.id}': quick param '${key}' is not in params`);
   }
+  for (const key of Object.keys(definition.caseMetrics ?? {}))
+    if (!(key in definition.cases)) throw new Error(`scenario '${definition.id}': caseMetrics names no case '${key}'`);
   return { ...definition, __asyncbenchScenario: 1 };
 }
 

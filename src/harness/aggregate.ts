@@ -35,7 +35,7 @@ export function aggregate(cell: Cell, forks: ForkRecord[]): ResultEntry {
     params: cell.params,
     runtime: cell.runtime.label,
     status: 'ok',
-    metric: cell.scenario.metric,
+    metric: cell.scenario.caseMetrics?.[cell.caseName] ?? cell.scenario.metric,
     forks,
   };
   const bad = forks.find((f) => f.status !== 'ok');
@@ -44,6 +44,8 @@ export function aggregate(cell: Cell, forks: ForkRecord[]): ResultEntry {
     return { ...entry, status: 'failed', reason: 'no samples were taken' };
   const latencies = forks.flatMap((f) => (f.latency ? [f.latency] : []));
   const colds = forks.flatMap((f) => (f.cold === undefined ? [] : [f.cold]));
+  const headline = cell.scenario.headline;
+  const headlineUnit = headline && forks.find((f) => f.extra?.[headline.figure])?.extra?.[headline.figure].unit;
   return {
     ...entry,
     stats: summarize(forks.map((f) => f.samples)),
@@ -51,5 +53,6 @@ export function aggregate(cell: Cell, forks: ForkRecord[]): ResultEntry {
     ...(latencies.length ? { latency: medianOf<keyof LatencyPercentiles>(latencies, LATENCY_KEYS) } : {}),
     ...(colds.length ? { cold: median(colds) } : {}),
     extra: medianExtra(forks),
+    ...(headline && headlineUnit ? { headline: { ...headline, unit: headlineUnit } } : {}),
   };
 }

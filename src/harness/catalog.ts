@@ -20,6 +20,10 @@ export interface ScenarioInfo {
   cases: string[];
   requires: string[];
   metric: Metric;
+  /** cases measured in a metric of their own (see ScenarioDefinition.caseMetrics) */
+  caseMetrics?: Record<string, Metric>;
+  /** the recorded figure reports lead with (see ScenarioDefinition.headline) */
+  headline?: Scenario['headline'];
   /** file URL of the built module the child imports */
   module: string;
 }
@@ -42,6 +46,8 @@ async function describe(moduleUrl: string): Promise<ScenarioInfo> {
     cases: Object.keys(s.cases),
     requires: [...(s.requires ?? [])],
     metric: s.metric ?? defaultMetric(s.kind),
+    ...(s.caseMetrics ? { caseMetrics: s.caseMetrics } : {}),
+    ...(s.headline ? { headline: s.headline } : {}),
     module: moduleUrl,
   };
 }

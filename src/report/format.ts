@@ -2,13 +2,13 @@
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import type { Params } from '../scenario.js';
 
-const TIME_UNITS: [string, number][] = [
+export const TIME_UNITS: [string, number][] = [
   ['s', 1e9],
   ['ms', 1e6],
   ['µs', 1e3],
   ['ns', 1],
 ];
-const NS_PER: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
+export const NS_PER: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 
 function significant(x: number): string {
   const abs = Math.abs(x);
@@ -44,30 +44,24 @@ export function formatParams(params: Params): string {
   return keys.length ? keys.map((k) => `${k}=${params[k]}`).join(', ') : '—';
 }
 
-/** The half-width of the median's 95% interval relative to the median: "±4.1%". */
-export function formatCiPercent(entry: ResultEntry): string {
-  if (!entry.stats) return '';
-  const { median, ci } = entry.stats;
-  const half = (ci.high - ci.low) / 2 / Math.abs(median || 1);
+/** A centre with its interval, in a unit: what a table cell prints (see Figure in standing.ts). */
+export interface Centre {
+  centre: number;
+  ci?: { low: number; high: number };
+  metric: { unit: string };
+}
+
+/** The half-width of the centre's 95% interval relative to the centre: "±4.1%"; '' without an interval. */
+export function formatCiPercent(figure: Centre): string {
+  if (!figure.ci) return '';
+  const half = (figure.ci.high - figure.ci.low) / 2 / Math.abs(figure.centre || 1);
   return `±${(half * 100).toFixed(1)}%`;
 }
 
-/** The median with its interval: "1.23 µs ±4.1%". */
-export function formatCentre(entry: ResultEntry): string {
-  if (!entry.stats) return entry.status;
-  return `${formatValue(entry.stats.median, entry.metric.unit)} ${formatCiPercent(entry)}`;
-}
-
-/**
- * How many times worse than the best measured entry of `group` this one is (1 = the best), in the
- * metric's own direction; undefined when it has no statistics.
- */
-export function relativeToBest(entry: ResultEntry, group: readonly ResultEntry[]): number | undefined {
-  if (!entry.stats) return undefined;
-  const medians = group.flatMap((e) => (e.stats && e.metric.unit === entry.metric.unit ? [e.stats.median] : []));
-  const lower = entry.metric.better === 'lower';
-  const best = lower ? Math.min(...medians) : Math.max(...medians);
-  return lower ? entry.stats.median / best : best / entry.stats.median;
+/** The centre with its interval: "1.23 µs ±4.1%". */
+export function formatCentre(figure: Centre): string {
+  const ci = formatCiPercent(figure);
+  return `${formatValue(figure.centre, figure.metric.unit)}${ci ? ` ${ci}` : ''}`;
 }
 
 /** A label for people: scenario / case / params / runtime. */
@@ -106,8 +100,6 @@ export interface GridRow {
   caseName: string;
   params: string;
   cells: (ResultEntry | undefined)[];
-  /** every entry of the same params: what "best" is judged against */
-  group: ResultEntry[];
 }
 
 export function scenarioGrid(entries: readonly ResultEntry[], runtimes: readonly string[]): GridRow[] {
@@ -117,16 +109,9 @@ export function scenarioGrid(entries: readonly ResultEntry[], runtimes: readonly
       rows.push({
         caseName,
         params,
-        group,
         cells: runtimes.map((rt) => group.find((e) => e.case === caseName && e.runtime === rt)),
       });
   return rows;
-}
-
-/** "best", or how many times worse than the best of its group: "2.10×". */
-export function standing(entry: ResultEntry, group: readonly ResultEntry[]): string {
-  const rel = relativeToBest(entry, group) ?? 1;
-  return rel < 1.005 ? 'best' : `${rel.toFixed(2)}×`;
 }
 
 /** Runtimes of a result file that have entries, in the file's order. */

@@ -18,8 +18,17 @@ import {
   escapeHtml as h,
   runtimesWithEntries,
   scenarioGrid,
-  standing,
 } from './format.js';
+import {
+  cellFacts,
+  coldText,
+  describeMetrics,
+  formatTimes,
+  legendLines,
+  NOISE_MARK,
+  rankTable,
+  type TableStandings,
+} from './standing.js';
 
 export interface RenderedChart extends Chart {
   /** present when the chart has data */
@@ -39,7 +48,7 @@ figure{margin:1rem 0 1.8rem}figure svg{max-width:100%;height:auto}figcaption{col
 .omitted{color:#57606a;font-style:italic}.meta{color:#57606a}
 table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}.best{color:#1a7f37;font-weight:600}
-.bad{color:#cf222e}.skip{color:#57606a}.unsteady{color:#9a6700}nav a{margin-right:.8rem}`;
+.bad{color:#cf222e}.skip{color:#57606a}.unsteady{color:#9a6700}.noise,.cold{color:#57606a}nav a{margin-right:.8rem}`;
 
 async function renderCharts(charts: Chart[]): Promise<RenderedChart[]> {
   const out: RenderedChart[] = [];
@@ -53,14 +62,28 @@ function figure(chart: RenderedChart): string {
   return `<figure id="${h(chart.id)}" class="chart"><h3>${h(chart.title)}</h3>${chart.svg}<figcaption>${h(chart.caption)}</figcaption></figure>`;
 }
 
-function cell(entry: ResultEntry | undefined, group: ResultEntry[]): string {
+const NOISE_TITLE = {
+  within: 'not beyond the noise',
+  untested: 'untested: a side with one fork gives no between-process test',
+} as const;
+
+function cell(entry: ResultEntry | undefined, standings: TableStandings): string {
   if (!entry) return '<td>—</td>';
-  if (entry.status !== 'ok' || !entry.stats)
+  const facts = cellFacts(entry, standings);
+  if (!facts)
     return `<td class="${entry.status === 'skipped' ? 'skip' : 'bad'}" title="${h(entry.reason ?? '')}">${h(entry.status)}</td>`;
-  const rank = standing(entry, group);
+  const { figure, standing: s, cold } = facts;
+  const rank = !s
+    ? ''
+    : s.best
+      ? ' <span class="best">best</span>'
+      : ` <span class="rank">${h(formatTimes(s.rel))}</span>${s.noise && s.noise !== 'beyond' ? ` <span class="noise" title="${h(NOISE_TITLE[s.noise])}">${NOISE_MARK[s.noise]}</span>` : ''}`;
+  const coldPart = cold
+    ? ` <span class="cold" title="the first, cold call against the steady state">${h(coldText(cold, true))}</span>`
+    : '';
   const steady =
     entry.steady === false ? ' <span class="unsteady" title="samples drift: not steady">~ not steady</span>' : '';
-  return `<td class="num">${h(formatCentre(entry))} <span class="${rank === 'best' ? 'best' : ''}">${h(rank)}</span>${steady}</td>`;
+  return `<td class="num">${h(formatCentre(figure))}${rank}${coldPart}${steady}</td>`;
 }
 
 function table(header: string[], rows: string[]): string {
@@ -68,8 +91,10 @@ function table(header: string[], rows: string[]): string {
 }
 
 function resultsTable(entries: ResultEntry[], runtimes: string[]): string {
+  const standings = rankTable(entries);
   const rows = scenarioGrid(entries, runtimes).map(
-    (r) => `<tr><td>${h(r.caseName)}</td><td>${h(r.params)}</td>${r.cells.map((e) => cell(e, r.group)).join('')}</tr>`,
+    (r) =>
+      `<tr><td>${h(r.caseName)}</td><td>${h(r.params)}</td>${r.cells.map((e) => cell(e, standings)).join('')}</tr>`,
   );
   return table(['case', 'params', ...runtimes], rows);
 }
@@ -119,9 +144,8 @@ async function scenarioSection(
   runtimes: string[],
 ): Promise<{ html: string; charts: RenderedChart[] }> {
   const charts = await renderCharts(scenarioCharts(entries, scenario));
-  const { metric, kind } = entries[0];
   const html = `<section id="s-${h(scenario)}"><h2>${h(scenario)}</h2>
-<p class="meta">${h(kind)}: ${h(metric.name)} in ${h(metric.unit)}, ${h(metric.better)} is better. Median ± half-width of its 95% interval; × = times worse than the best of its params.</p>
+<p class="meta">${h(entries[0].kind)}: ${h(describeMetrics(entries))}. Median ± half-width of its 95% interval; × = times worse than the best of its params and metric (legend at the top).</p>
 ${charts.map(figure).join('\n')}${resultsTable(entries, runtimes)}${latencyTable(entries)}${problemList(entries)}</section>`;
   return { html, charts };
 }
@@ -146,6 +170,9 @@ export async function renderSite(history: readonly ResultFile[]): Promise<Site> 
 <title>asyncbench results</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body><header><h1>asyncbench: async patterns on ${h(runtimes.join(', '))}</h1>
 <p class="meta">Run ${h(when)} on ${h(result.machine.cpuModel)} (${h(result.machine.cores)} cores).</p>
+<ul class="meta legend">${legendLines(result.results)
+    .map((line) => `<li>${h(line)}</li>`)
+    .join('')}</ul>
 <nav><a href="#headline">Headline</a>${trends.length ? '<a href="#trends">Trends</a>' : ''}${scenarios.map((s) => `<a href="#s-${h(s)}">${h(s)}</a>`).join('')}<a href="#metadata">Machine</a></nav></header>
 <main><section id="headline"><h2>Headline</h2>${headline.map(figure).join('\n')}</section>
 ${trends.length ? `<section id="trends"><h2>Trends over ${history.length} runs</h2>${trends.map(figure).join('\n')}</section>` : ''}

@@ -12,8 +12,16 @@ import {
   escapeMarkdown as md,
   runtimesWithEntries,
   scenarioGrid,
-  standing,
 } from './format.js';
+import {
+  cellFacts,
+  coldText,
+  describeMetrics,
+  legendLines,
+  rankTable,
+  standingText,
+  type TableStandings,
+} from './standing.js';
 
 function row(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
@@ -23,24 +31,35 @@ function table(header: string[], rows: string[][]): string[] {
   return [row(header), row(header.map(() => '---')), ...rows.map(row)];
 }
 
-function cell(entry: ResultEntry | undefined, group: ResultEntry[]): string {
+function cell(entry: ResultEntry | undefined, standings: TableStandings): string {
   if (!entry) return '—';
-  if (entry.status !== 'ok' || !entry.stats) return `*${entry.status}*`;
-  const rank = standing(entry, group);
-  return `${md(formatCentre(entry))} · ${rank === 'best' ? '**best**' : rank}${entry.steady === false ? ' ~' : ''}`;
+  const facts = cellFacts(entry, standings);
+  if (!facts) return `*${entry.status}*`;
+  const { figure, standing, cold } = facts;
+  return [
+    md(formatCentre(figure)),
+    ...(standing ? [standing.best ? '**best**' : md(standingText(standing))] : []),
+    ...(cold ? [md(coldText(cold, true))] : []),
+  ]
+    .join(' · ')
+    .concat(entry.steady === false ? ' ~' : '');
 }
 
-function scenarioTables(entries: ResultEntry[], runtimes: string[]): string[] {
+function scenarioTables(entries: ResultEntry[], runtimes: string[], standings: TableStandings): string[] {
   const rows = scenarioGrid(entries, runtimes).map((r) => [
     md(r.caseName),
     md(r.params),
-    ...r.cells.map((e) => cell(e, r.group)),
+    ...r.cells.map((e) => cell(e, standings)),
   ]);
   const out = [...table(['case', 'params', ...runtimes.map(md)], rows), ''];
   const withLatency = entries.filter((e) => e.latency || e.extra);
   if (withLatency.length) {
+    // a table that leads with a recorded figure lists the measured metric here
     const extraText = (e: ResultEntry) =>
-      Object.entries(e.extra ?? {})
+      [
+        ...(e.headline && e.stats ? [[e.metric.name, { value: e.stats.median, unit: e.metric.unit }] as const] : []),
+        ...Object.entries(e.extra ?? {}),
+      ]
         .map(([name, v]) => `${md(name)} ${md(formatValue(v.value, v.unit))}`)
         .join(', ');
     const ms = (x: number | undefined) => (x === undefined ? '—' : md(formatValue(x, 'ms')));
@@ -114,9 +133,13 @@ function metadata(result: ResultFile): string[] {
   ];
 }
 
-function methodNote(result: ResultFile): string {
-  const ci = result.results.find((e) => e.stats)?.stats?.ci.method ?? 'hierarchical bootstrap';
-  return `Median ± half-width of its 95% confidence interval (${md(ci)}), relative to the median; × = times worse than the best cell of the same params; ~ = samples drift (not steady).`;
+function methodNote(result: ResultFile): string[] {
+  const ci = result.results.find((e) => e.stats)?.stats?.ci.method ?? 'over forks';
+  return [
+    `Median ± half-width of its 95% confidence interval (${md(ci)}), relative to the median.`,
+    '',
+    ...legendLines(result.results).map((line) => `- ${md(line)}`),
+  ];
 }
 
 function history(results: readonly ResultFile[]): string[] {
@@ -141,15 +164,14 @@ function history(results: readonly ResultFile[]): string[] {
 export function renderMarkdown(results: readonly ResultFile[]): string {
   const result = results[results.length - 1];
   const runtimes = runtimesWithEntries(result);
-  const out = ['# asyncbench results', '', methodNote(result), ''];
+  const out = ['# asyncbench results', '', ...methodNote(result), ''];
   for (const [scenario, entries] of groupBy(result.results, (e) => e.scenario)) {
-    const { metric, kind } = entries[0];
     out.push(
       `## ${md(scenario)}`,
       '',
-      `*${kind}: ${md(metric.name)} in ${md(metric.unit)}, ${metric.better} is better*`,
+      `*${entries[0].kind}: ${md(describeMetrics(entries))}*`,
       '',
-      ...scenarioTables(entries, runtimes),
+      ...scenarioTables(entries, runtimes, rankTable(entries)),
     );
   }
   out.push(...problems(result), ...metadata(result), ...history(results));

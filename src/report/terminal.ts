@@ -1,71 +1,128 @@
 /**
  * The terminal table: per scenario, one row per case and params, one column per runtime; each
- * cell shows the median, its 95% CI as ±%, and how it stands against the best cell of its params.
+ * cell shows the figure with its 95% CI as ±%, how it stands against the best comparable cell
+ * (with ≈ where the difference is not beyond the noise, ? where it cannot be tested), and its cold
+ * first call against the steady state. The parts of a cell line up in sub-columns.
  */
 import type { ResultEntry, ResultFile } from '../result/schema.js';
-import { formatCiPercent, formatParams, formatValue, relativeToBest } from './format.js';
+import { formatCentre, runtimesWithEntries, scenarioGrid } from './format.js';
+import {
+  cellFacts,
+  coldText,
+  describeMetrics,
+  legendLines,
+  rankTable,
+  type Standing,
+  standingText,
+  type TableStandings,
+} from './standing.js';
 
 export interface TerminalOptions {
   color: boolean;
 }
 
-const paint = (on: boolean, code: string, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+const paint = (on: boolean, code: string, text: string) => (on && text ? `\x1b[${code}m${text}\x1b[0m` : text);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the ANSI escapes this module writes
 const visibleLength = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 const pad = (s: string, width: number) => s + ' '.repeat(Math.max(0, width - visibleLength(s)));
 
-function cellText(entry: ResultEntry | undefined, group: ResultEntry[], color: boolean): string {
-  if (!entry) return '-';
-  if (entry.status !== 'ok' || !entry.stats) {
-    const reason = (entry.reason ?? '').replace(/\s+/g, ' ').slice(0, 48);
-    return paint(color, entry.status === 'skipped' ? '2' : '31', `${entry.status}: ${reason}`);
-  }
-  const rel = relativeToBest(entry, group) ?? 1;
-  const relText = rel < 1.005 ? paint(color, '32', 'best') : paint(color, rel > 1.5 ? '33' : '0', `${rel.toFixed(2)}x`);
-  const unsteady = entry.steady === false ? paint(color, '33', ' ~') : '';
-  return `${formatValue(entry.stats.median, entry.metric.unit)} ${formatCiPercent(entry)} ${relText}${unsteady}`;
+/** A measured cell as aligned parts (figure, standing, cold, steady), or one text spanning them. */
+type Cell = { parts: string[] } | { span: string };
+
+function standingPart(s: Standing | undefined, color: boolean): string {
+  if (!s) return '';
+  if (s.best) return paint(color, '32', 'best');
+  const text = standingText(s);
+  return s.noise === 'beyond' ? paint(color, s.rel > 1.5 ? '33' : '0', text) : paint(color, '2', text);
 }
 
-function scenarioTable(entries: ResultEntry[], runtimes: string[], color: boolean): string {
-  const groups = new Map<string, ResultEntry[]>();
-  for (const e of entries) {
-    const k = formatParams(e.params);
-    groups.set(k, [...(groups.get(k) ?? []), e]);
+function cellOf(entry: ResultEntry | undefined, standings: TableStandings, color: boolean): Cell {
+  if (!entry) return { span: '-' };
+  const facts = cellFacts(entry, standings);
+  if (!facts) {
+    const reason = (entry.reason ?? '').replace(/\s+/g, ' ').slice(0, 48);
+    return { span: paint(color, entry.status === 'skipped' ? '2' : '31', `${entry.status}: ${reason}`) };
   }
-  const header = ['case', 'params', ...runtimes];
-  const rows: string[][] = [];
-  for (const [params, group] of groups) {
-    for (const caseName of [...new Set(group.map((e) => e.case))]) {
-      const byRuntime = (rt: string) => group.find((e) => e.case === caseName && e.runtime === rt);
-      rows.push([caseName, params, ...runtimes.map((rt) => cellText(byRuntime(rt), group, color))]);
-    }
-  }
-  const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i]))));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => pad(c, widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [paint(color, '1', line(header)), ...rows.map(line)].join('\n');
+  const { figure, standing, cold } = facts;
+  return {
+    parts: [
+      formatCentre(figure),
+      standingPart(standing, color),
+      cold ? coldText(cold, false) : '',
+      entry.steady === false ? paint(color, '33', '~') : '',
+    ],
+  };
+}
+
+/** Lays out one runtime column: the width of each part, and of the whole column. */
+function columnLayout(cells: Cell[], title: string): { parts: number[]; total: number } {
+  const parts: number[] = [];
+  for (const c of cells)
+    if ('parts' in c) for (const [i, p] of c.parts.entries()) parts[i] = Math.max(parts[i] ?? 0, visibleLength(p));
+  const used = parts.filter((w) => w > 0);
+  const joined = used.reduce((a, b) => a + b, 0) + Math.max(0, used.length - 1);
+  const spans = cells.map((c) => ('span' in c ? visibleLength(c.span) : 0));
+  return { parts, total: Math.max(joined, visibleLength(title), ...spans) };
+}
+
+function renderCell(cell: Cell, layout: { parts: number[]; total: number }): string {
+  if ('span' in cell) return pad(cell.span, layout.total);
+  const text = cell.parts
+    .flatMap((p, i) => (layout.parts[i] > 0 ? [pad(p, layout.parts[i])] : []))
+    .join(' ')
+    .trimEnd();
+  return pad(text, layout.total);
+}
+
+function scenarioTable(entries: ResultEntry[], runtimes: string[], standings: TableStandings, color: boolean): string {
+  const grid = scenarioGrid(entries, runtimes);
+  const cells = grid.map((r) => r.cells.map((e) => cellOf(e, standings, color)));
+  const layouts = runtimes.map((rt, i) =>
+    columnLayout(
+      cells.map((row) => row[i]),
+      rt,
+    ),
+  );
+  const caseWidth = Math.max(4, ...grid.map((r) => r.caseName.length));
+  const paramsWidth = Math.max(6, ...grid.map((r) => r.params.length));
+  const line = (first: string[], rest: string[]) =>
+    [pad(first[0], caseWidth), pad(first[1], paramsWidth), ...rest].join('  ').trimEnd();
+  return [
+    paint(
+      color,
+      '1',
+      line(
+        ['case', 'params'],
+        runtimes.map((rt, i) => pad(rt, layouts[i].total)),
+      ),
+    ),
+    ...grid.map((r, j) =>
+      line(
+        [r.caseName, r.params],
+        cells[j].map((c, i) => renderCell(c, layouts[i])),
+      ),
+    ),
+  ].join('\n');
 }
 
 export function renderTerminal(result: ResultFile, options: TerminalOptions): string {
-  const runtimes = result.runtimes.map((r) => r.label).filter((l) => result.results.some((e) => e.runtime === l));
+  const runtimes = runtimesWithEntries(result);
   const out: string[] = [];
   for (const scenario of [...new Set(result.results.map((e) => e.scenario))]) {
     const entries = result.results.filter((e) => e.scenario === scenario);
-    const metric = entries[0].metric;
+    const standings = rankTable(entries);
     out.push(
-      paint(options.color, '1;36', `${scenario}`) +
-        `  (${metric.name}, ${metric.better} is better; median ±95% CI; x = times the best of its params)`,
+      `${paint(options.color, '1;36', scenario)}  (${describeMetrics(entries)}; median ±95% CI; × = times the best of its params)`,
     );
-    out.push(scenarioTable(entries, runtimes, options.color), '');
+    out.push(scenarioTable(entries, runtimes, standings, options.color), '');
   }
   const forks = result.config.forks;
+  const method = result.results.find((e) => e.stats)?.stats?.ci.method;
   out.push(
     forks > 1
-      ? `${forks} forks per cell; CI: hierarchical bootstrap over forks, then samples. ~ = samples drift (not steady).`
-      : '1 fork per cell: CIs are within-process only and too narrow for cross-run claims (PITFALLS 15). ~ = not steady.',
+      ? `${forks} forks per cell; 95% CI: ${method ?? 'over forks'}.`
+      : '1 fork per cell: CIs are within-process only and too narrow for cross-run claims (PITFALLS 15).',
+    ...legendLines(result.results),
   );
   return out.join('\n');
 }

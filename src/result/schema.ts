@@ -123,6 +123,20 @@ export interface ResultEntry {
   latency?: LatencyPercentiles;
   cold?: number;
   extra?: Record<string, { value: number; unit: string }>;
+  /**
+   * the figure report tables lead with when it is not `metric` (the scenario's `headline`): the
+   * `extra` figure named `figure`, whose per-fork values give its interval and tests
+   */
+  headline?: EntryHeadline;
+}
+
+export interface EntryHeadline {
+  /** the name of the `extra` figure (in every fork's `extra`) */
+  figure: string;
+  /** what a reader sees, e.g. 'p99 loop lag' */
+  name: string;
+  unit: string;
+  better: 'lower' | 'higher';
 }
 
 export interface RuntimeInfo {

@@ -54,7 +54,12 @@ describe('worker and process scenarios', () => {
     }
     for (const e of result.results.filter((x) => x.scenario === 'event-loop-lag')) {
       expect(Object.keys(e.extra ?? {})).toEqual(expect.arrayContaining(['lag p50', 'lag p99', 'cpu tasks/s']));
+      // its tables lead with the p99 lag (SCENARIOS.md's headline), not ticks/s
+      expect(e.headline).toEqual({ figure: 'lag p99', name: 'p99 loop lag', unit: 'ms', better: 'lower' });
     }
+    // a worker start is ranked apart from the round trips
+    for (const e of result.results.filter((x) => x.scenario === 'worker-messaging'))
+      expect(e.metric.name).toBe(e.case === 'startup' ? 'time per worker start' : 'round-trip time');
     for (const e of result.results.filter((x) => x.scenario === 'graceful-shutdown')) {
       // each shutdown leaves 20 ms of work per held request: no exit can come sooner
       expect(e.stats?.min).toBeGreaterThanOrEqual(20);

@@ -1,6 +1,12 @@
-/** What every chart module shares: the Chart shape, slicing a param matrix, and the base spec. */
+/**
+ * What every chart module shares: the Chart shape, slicing a param matrix, the base spec, readable
+ * axis units, param axes, and the noise test behind a chart's "×".
+ */
+import { holmRejects, welchRatio } from '../../result/estimator.js';
 import type { ResultEntry } from '../../result/schema.js';
 import type { ParamValue } from '../../scenario.js';
+import { NS_PER, TIME_UNITS } from '../format.js';
+import { FAMILY_ALPHA, figureOf } from '../standing.js';
 
 /** A Vega-Lite spec, kept loose here: the specs are built from data and checked by compiling them. */
 export type ChartSpec = Record<string, unknown>;
@@ -53,7 +59,7 @@ export const CONFIG = {
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
   header: { labelFontSize: 12, titleFontSize: 12 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
 };
 
 export function facetByRuntime(rows: object[], layer: ChartSpec[], extra: ChartSpec = {}): ChartSpec {
@@ -75,4 +81,115 @@ export function speedup(value: number, reference: number, better: 'lower' | 'hig
 export function numericParam(entry: ResultEntry, name: string): number | undefined {
   const v = Number(entry.params[name]);
   return Number.isFinite(v) ? v : undefined;
+}
+
+/** An axis unit chosen from a chart's values: `value * factor` is in `unit` (40 000 000 ns -> 40 ms). */
+export interface AxisUnit {
+  unit: string;
+  factor: number;
+}
+
+/**
+ * The readable unit for values all in `unit`: a time unit is scaled so the largest value reads
+ * between 1 and 1000 (ns, µs, ms, s); other units get k or M past ten thousand, as the tables print.
+ */
+export function axisUnit(values: readonly number[], unit: string): AxisUnit {
+  const finite = values.filter(Number.isFinite).map(Math.abs);
+  const largest = finite.length ? Math.max(...finite) : 0;
+  const scale = NS_PER[unit];
+  if (scale !== undefined) {
+    const ns = largest * scale;
+    const [name, size] = TIME_UNITS.find(([, s]) => ns >= s) ?? TIME_UNITS[TIME_UNITS.length - 1];
+    return { unit: name, factor: scale / size };
+  }
+  if (largest >= 1e6) return { unit: `M ${unit}`, factor: 1e-6 };
+  if (largest >= 1e4) return { unit: `k ${unit}`, factor: 1e-3 };
+  return { unit, factor: 1 };
+}
+
+/**
+ * One axis for figures in possibly different units: times of any unit share a time axis, one other
+ * unit gets its own scale, and a mix of others is drawn as recorded. `factor(unit)` converts a value.
+ */
+export function sharedAxisUnit(figures: readonly { value: number; unit: string }[]): {
+  unit: string;
+  factor: (unit: string) => number;
+} {
+  const units = [...new Set(figures.map((f) => f.unit))];
+  if (units.length > 0 && units.every((u) => NS_PER[u] !== undefined)) {
+    const axis = axisUnit(
+      figures.map((f) => f.value * NS_PER[f.unit]),
+      'ns',
+    );
+    return { unit: axis.unit, factor: (u) => NS_PER[u] * axis.factor };
+  }
+  if (units.length === 1) {
+    const axis = axisUnit(
+      figures.map((f) => f.value),
+      units[0],
+    );
+    return { unit: axis.unit, factor: () => axis.factor };
+  }
+  return { unit: units.join(' / '), factor: () => 1 };
+}
+
+/**
+ * A param on a quantitative axis: labels print the value as itself (10, 0.5, 20,000), also when the
+ * axis has a single value, where Vega's default prints "10.000000".
+ */
+export function paramAxis(
+  title: string,
+  values: readonly unknown[],
+): { title: string; axis: { format: string; tickMinStep?: number } } {
+  const whole = values.every((v) => Number.isInteger(v));
+  return { title, axis: { format: ',~r', ...(whole ? { tickMinStep: 1 } : {}) } };
+}
+
+/** How a point of a "×" chart stands against its reference: the legend of its point shape. */
+export const NOISE_LEGEND = {
+  beyond: 'beyond the noise',
+  within: '≈ not beyond the noise',
+  untested: '? untested (one fork)',
+} as const;
+
+/**
+ * Tests each of a chart's comparisons (Welch's t on the log of fork medians, as `compare` does) and
+ * corrects them together (Holm, family-wise 5%): one NOISE_LEGEND label per comparison.
+ */
+export function noiseLabels(
+  comparisons: readonly { reference: ResultEntry; entry: ResultEntry }[],
+): (typeof NOISE_LEGEND)[keyof typeof NOISE_LEGEND][] {
+  const samples = (e: ResultEntry) => figureOf(e)?.forks ?? [];
+  const p = comparisons.map((c) => welchRatio(samples(c.reference), samples(c.entry))?.p);
+  const tested = p.flatMap((x, i) => (x === undefined ? [] : [i]));
+  const rejected = holmRejects(
+    tested.map((i) => p[i] as number),
+    FAMILY_ALPHA,
+  );
+  const beyond = new Set(tested.filter((_, k) => rejected[k]));
+  return p.map((x, i) =>
+    x === undefined ? NOISE_LEGEND.untested : beyond.has(i) ? NOISE_LEGEND.beyond : NOISE_LEGEND.within,
+  );
+}
+
+/**
+ * The point layer of a "×" chart: its shape says whether the point's difference is beyond the noise;
+ * `reference` names the points the others are compared with, if the chart draws them.
+ */
+export function noisePoints(x: object, y: object, color: object, reference?: string): ChartSpec {
+  const labels: string[] = [...Object.values(NOISE_LEGEND), ...(reference ? [reference] : [])];
+  return {
+    mark: { type: 'point', filled: true, size: 70 },
+    encoding: {
+      x,
+      y,
+      color,
+      shape: {
+        field: 'noise',
+        type: 'nominal',
+        title: 'difference',
+        scale: { domain: labels, range: ['circle', 'triangle-down', 'square', 'diamond'].slice(0, labels.length) },
+      },
+    },
+  };
 }

@@ -5,7 +5,19 @@
  */
 import type { ResultEntry } from '../../result/schema.js';
 import { groupBy } from '../format.js';
-import { type Chart, facetByRuntime, measured, note, numericParam, slice, speedup } from './common.js';
+import {
+  axisUnit,
+  type Chart,
+  facetByRuntime,
+  measured,
+  noiseLabels,
+  noisePoints,
+  note,
+  numericParam,
+  paramAxis,
+  slice,
+  speedup,
+} from './common.js';
 
 const EAGER = /^eager/;
 const LAZY = /microtask|macrotask|lazy|immediate|channel|loop/;
@@ -14,40 +26,37 @@ export function eagerSpeedupChart(entries: readonly ResultEntry[]): Chart {
   const id = 'headline-eager-speedup';
   const title = 'Eager vs lazy task start: speedup by cache hit ratio';
   const { entries: kept, description } = slice(measured(entries, 'eager-tasks'), ['hitRatio']);
-  const rows: object[] = [];
-  for (const eager of kept.filter((e) => EAGER.test(e.case))) {
-    const hitRatio = numericParam(eager, 'hitRatio');
-    const twins = kept.filter(
-      (e) =>
-        LAZY.test(e.case) &&
-        !EAGER.test(e.case) &&
-        e.runtime === eager.runtime &&
-        e.params.hitRatio === eager.params.hitRatio,
-    );
-    for (const lazy of twins)
-      rows.push({
-        runtime: eager.runtime,
-        versus: lazy.case,
-        hitRatio,
-        speedup: speedup(eager.stats?.median ?? 0, lazy.stats?.median ?? 0, eager.metric.better),
-      });
-  }
-  if (!rows.length)
+  const pairs: { eager: ResultEntry; lazy: ResultEntry }[] = [];
+  for (const eager of kept.filter((e) => EAGER.test(e.case)))
+    for (const lazy of kept)
+      if (
+        LAZY.test(lazy.case) &&
+        !EAGER.test(lazy.case) &&
+        lazy.runtime === eager.runtime &&
+        lazy.params.hitRatio === eager.params.hitRatio
+      )
+        pairs.push({ eager, lazy });
+  if (!pairs.length)
     return note(id, title, 'No eager-tasks results with an eager and a lazy case in these files: chart omitted.');
+  const noise = noiseLabels(pairs.map((p) => ({ reference: p.lazy, entry: p.eager })));
+  const rows = pairs.map(({ eager, lazy }, i) => ({
+    runtime: eager.runtime,
+    versus: lazy.case,
+    hitRatio: numericParam(eager, 'hitRatio'),
+    speedup: speedup(eager.stats?.median ?? 0, lazy.stats?.median ?? 0, eager.metric.better),
+    noise: noise[i],
+  }));
+  const x = { field: 'hitRatio', type: 'quantitative', ...paramAxis('hit ratio', [0.5]), scale: { domain: [0, 1] } };
+  const y = { field: 'speedup', type: 'quantitative', title: 'eager speedup (×)' };
+  const color = { field: 'versus', type: 'nominal', title: 'versus' };
   return {
     id,
     title,
-    caption: `How many times faster eager start is than each lazy start, by the share of tasks that finish without suspending (1 = no gain)${description ? `; ${description}` : ''}.`,
+    caption: `How many times faster eager start is than each lazy start, by the share of tasks that finish without suspending (1 = no gain); the point's shape says whether the difference is beyond the noise (Welch's t on the log of fork medians, Holm over the chart's points)${description ? `; ${description}` : ''}.`,
     spec: facetByRuntime(rows, [
       { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 1 } } },
-      {
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'hitRatio', type: 'quantitative', title: 'hit ratio', scale: { domain: [0, 1] } },
-          y: { field: 'speedup', type: 'quantitative', title: 'eager speedup (×)' },
-          color: { field: 'versus', type: 'nominal', title: 'versus' },
-        },
-      },
+      { mark: { type: 'line' }, encoding: { x, y, color } },
+      noisePoints(x, y, color),
     ]),
   };
 }
@@ -60,11 +69,13 @@ function workersOf(entry: ResultEntry, cores: number): number | undefined {
   return numericParam(entry, 'workers');
 }
 
+const REFERENCE = 'fewest workers';
+
 export function workerScalingChart(entries: readonly ResultEntry[], cores: number): Chart {
   const id = 'headline-worker-scaling';
   const title = 'Worker scaling: speedup over the smallest pool, with the ideal line';
   const { entries: kept, description } = slice(measured(entries, 'workers'), ['workers']);
-  const rows: object[] = [];
+  const measuredRows: { row: Record<string, unknown>; reference?: ResultEntry; entry: ResultEntry }[] = [];
   const ideal = new Map<string, Set<number>>();
   for (const series of groupBy(kept, (e) => `${e.case}\u0000${e.runtime}`).values()) {
     const byWorkers = new Map<number, ResultEntry>();
@@ -77,37 +88,54 @@ export function workerScalingChart(entries: readonly ResultEntry[], cores: numbe
     if (points.length < 2) continue;
     const first = points.reduce((a, b) => (b.w < a.w ? b : a));
     for (const { w, e } of points) {
-      rows.push({
+      const row = {
         runtime: e.runtime,
         series: e.case,
         workers: w,
         speedup: speedup(e.stats?.median ?? 0, first.e.stats?.median ?? 0, e.metric.better),
-      });
+        noise: REFERENCE,
+      };
+      measuredRows.push({ row, entry: e, ...(e === first.e ? {} : { reference: first.e }) });
       const set = ideal.get(e.runtime) ?? new Set<number>();
       ideal.set(e.runtime, set.add(w));
     }
   }
-  if (!rows.length)
+  if (!measuredRows.length)
     return note(id, title, 'No workers results with two or more pool sizes in these files: chart omitted.');
+  // each point beyond a series' smallest pool is tested against it, all of the chart's together
+  const compared = measuredRows.flatMap((m) => (m.reference ? [{ ...m, reference: m.reference }] : []));
+  for (const [i, label] of noiseLabels(compared).entries()) compared[i].row.noise = label;
+  const rows: object[] = measuredRows.map((m) => m.row);
   // ideal: linear up to the machine's cores, flat beyond (more workers than cores cannot run at once)
   const smallest = Math.min(...[...ideal.values()].flatMap((ws) => [...ws]));
   for (const [runtime, ws] of ideal)
     for (const w of ws)
       rows.push({ runtime, series: 'ideal', workers: w, speedup: Math.min(w, cores) / Math.min(smallest, cores) });
+  const x = {
+    field: 'workers',
+    type: 'quantitative',
+    ...paramAxis(
+      'workers',
+      measuredRows.map((m) => m.row.workers),
+    ),
+  };
+  const y = { field: 'speedup', type: 'quantitative', title: 'speedup (×)' };
+  const color = { field: 'series', type: 'nominal', title: 'case' };
   return {
     id,
     title,
-    caption: `Throughput with N workers divided by throughput with the fewest; the dashed line is the ideal on this ${cores}-core machine (linear up to ${cores} workers, flat beyond)${description ? `; ${description}` : ''}.`,
+    caption: `Throughput with N workers divided by throughput with the fewest; the dashed line is the ideal on this ${cores}-core machine (linear up to ${cores} workers, flat beyond); the point's shape says whether the gain over the fewest workers is beyond the noise (Welch's t on the log of fork medians, Holm over the chart's points)${description ? `; ${description}` : ''}.`,
     spec: facetByRuntime(rows, [
       {
-        mark: { type: 'line', point: true },
+        mark: { type: 'line' },
         encoding: {
-          x: { field: 'workers', type: 'quantitative', title: 'workers' },
-          y: { field: 'speedup', type: 'quantitative', title: 'speedup (×)' },
-          color: { field: 'series', type: 'nominal', title: 'case' },
+          x,
+          y,
+          color,
           strokeDash: { condition: { test: "datum.series === 'ideal'", value: [5, 4] }, value: [1, 0] },
         },
       },
+      { ...noisePoints(x, y, color, REFERENCE), transform: [{ filter: "datum.series !== 'ideal'" }] },
     ]),
   };
 }
@@ -122,12 +150,13 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
   if (!sizeParam)
     return note(id, title, `No ${scenario} results with a pool size param in these files: chart omitted.`);
   const { entries: kept, description } = slice(all, [sizeParam]);
-  const rows: object[] = [];
-  const references = new Map<string, object>();
+  type Row = { runtime: string; series: string; size: number; value: number };
+  const rows: Row[] = [];
+  const references = new Map<string, Row>();
   for (const e of kept) {
     const size = numericParam(e, sizeParam);
-    if (size === undefined) continue;
-    rows.push({ runtime: e.runtime, series: e.case, size, value: e.stats?.median });
+    if (size === undefined || !e.stats) continue;
+    rows.push({ runtime: e.runtime, series: e.case, size, value: e.stats.median });
     // a secondary figure in the metric's own unit is a reference tool's figure (e.g. pgbench);
     // every case at a size records it, draw it once
     for (const [name, figure] of Object.entries(e.extra ?? {}))
@@ -141,7 +170,11 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
           });
   }
   rows.push(...references.values());
-  const unit = kept[0]?.metric.unit ?? '';
+  const axis = axisUnit(
+    rows.map((r) => r.value),
+    kept[0]?.metric.unit ?? '',
+  );
+  for (const r of rows) r.value *= axis.factor;
   return {
     id,
     title,
@@ -150,8 +183,15 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
       {
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'size', type: 'quantitative', title: sizeParam },
-          y: { field: 'value', type: 'quantitative', title: unit },
+          x: {
+            field: 'size',
+            type: 'quantitative',
+            ...paramAxis(
+              sizeParam,
+              rows.map((r) => r.size),
+            ),
+          },
+          y: { field: 'value', type: 'quantitative', title: axis.unit },
           color: { field: 'series', type: 'nominal', title: 'client' },
           strokeDash: {
             condition: { test: "indexof(datum.series, '(reference)') >= 0", value: [5, 4] },

@@ -1,7 +1,8 @@
 /** Per-scenario charts: medians as bars with 95% CI whiskers, and latency percentiles where measured. */
 import type { ResultEntry } from '../../result/schema.js';
 import { formatParams } from '../format.js';
-import { type Chart, type ChartSpec, CONFIG, measured, SCHEMA } from './common.js';
+import { describeMetrics, type Figure, figureOf } from '../standing.js';
+import { axisUnit, type Chart, type ChartSpec, CONFIG, measured, SCHEMA, sharedAxisUnit } from './common.js';
 
 function fileSafe(text: string): string {
   return text.replace(/[^a-zA-Z0-9_-]+/g, '_');
@@ -25,28 +26,34 @@ export function medianBarsChart(entries: readonly ResultEntry[], scenario: strin
   const id = `scenario-${fileSafe(scenario)}-medians`;
   const title = `${scenario}: median by case and runtime`;
   if (!ok.length) return { id, title, caption: 'Nothing was measured in this scenario: no chart.' };
-  const { metric } = ok[0];
-  const rows = ok.map((e) => ({
+  const figures = ok.flatMap((e) => {
+    const figure = figureOf(e);
+    return figure ? [{ e, figure }] : [];
+  });
+  const axis = sharedAxisUnit(figures.map(({ figure }) => ({ value: figure.centre, unit: figure.metric.unit })));
+  const scaled = (figure: Figure, x: number | undefined) =>
+    x === undefined ? undefined : x * axis.factor(figure.metric.unit);
+  const rows = figures.map(({ e, figure }) => ({
     params: formatParams(e.params),
     case: e.case,
     runtime: e.runtime,
-    median: e.stats?.median,
-    low: e.stats?.ci.low,
-    high: e.stats?.ci.high,
+    median: scaled(figure, figure.centre),
+    low: scaled(figure, figure.ci?.low),
+    high: scaled(figure, figure.ci?.high),
     steady: e.steady === false ? 'no (drifts)' : 'yes',
   }));
   const x = { field: 'case', type: 'nominal', title: null, axis: { labelAngle: -30 } };
   return {
     id,
     title,
-    caption: `Median ${metric.name} (${metric.unit}, ${metric.better} is better) with its 95% confidence interval; faded bars are not steady.`,
+    caption: `Median (${describeMetrics(ok)}) with its 95% confidence interval, in ${axis.unit}; faded bars are not steady.`,
     spec: facetByParams(rows, [
       {
         mark: 'bar',
         encoding: {
           x,
           xOffset: { field: 'runtime', type: 'nominal' },
-          y: { field: 'median', type: 'quantitative', title: metric.unit },
+          y: { field: 'median', type: 'quantitative', title: axis.unit },
           color: { field: 'runtime', type: 'nominal' },
           opacity: {
             field: 'steady',
@@ -80,24 +87,28 @@ const PERCENTILES = [
 export function latencyChart(entries: readonly ResultEntry[], scenario: string): Chart | undefined {
   const withLatency = measured(entries, scenario).filter((e) => e.latency);
   if (!withLatency.length) return undefined;
+  const axis = axisUnit(
+    withLatency.flatMap((e) => PERCENTILES.map(([key]) => e.latency?.[key] ?? Number.NaN)),
+    'ms',
+  );
   const rows = withLatency.flatMap((e) =>
     PERCENTILES.map(([key, label]) => ({
       params: formatParams(e.params),
       series: `${e.case} · ${e.runtime}`,
       percentile: label,
-      ms: e.latency?.[key],
+      latency: (e.latency?.[key] ?? Number.NaN) * axis.factor,
     })),
   );
   return {
     id: `scenario-${fileSafe(scenario)}-latency`,
     title: `${scenario}: latency percentiles`,
-    caption: 'Latency of single operations under load (ms, log scale), medians over forks.',
+    caption: `Latency of single operations under load (${axis.unit}, log scale), medians over forks.`,
     spec: facetByParams(rows, [
       {
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'percentile', type: 'ordinal', sort: PERCENTILES.map(([, l]) => l), title: null },
-          y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms' },
+          y: { field: 'latency', type: 'quantitative', scale: { type: 'log' }, title: axis.unit },
           color: { field: 'series', type: 'nominal', title: 'case · runtime' },
         },
       },

@@ -1,6 +1,7 @@
 /** Trend charts over a history of result files: each scenario's medians run after run. */
 import type { ResultFile } from '../../result/schema.js';
-import { type Chart, facetByRuntime, measured, slice } from './common.js';
+import { figureOf } from '../standing.js';
+import { type Chart, facetByRuntime, measured, sharedAxisUnit, slice } from './common.js';
 
 function runLabel(result: ResultFile, index: number): string {
   return `${index + 1}: ${result.git ? result.git.commit.slice(0, 7) : result.run.startedAt.slice(0, 10)}`;
@@ -19,17 +20,24 @@ export function trendCharts(history: readonly ResultFile[]): Chart[] {
     const latest = measured(history[history.length - 1].results, scenario);
     // every run is sliced by the same rule (largest numbers), so each line follows one cell
     const { description } = slice(latest, []);
-    const rows = history.flatMap((result, i) =>
-      slice(measured(result.results, scenario), []).entries.map((e) => ({
+    const points = history.flatMap((result, i) =>
+      slice(measured(result.results, scenario), []).entries.flatMap((e) => {
+        const figure = figureOf(e);
+        return figure ? [{ e, figure, run: order[i] }] : [];
+      }),
+    );
+    const axis = sharedAxisUnit(points.map(({ figure }) => ({ value: figure.centre, unit: figure.metric.unit })));
+    const rows = points.map(({ e, figure, run }) => {
+      const factor = axis.factor(figure.metric.unit);
+      return {
         runtime: e.runtime,
         case: e.case,
-        run: order[i],
-        median: e.stats?.median,
-        low: e.stats?.ci.low,
-        high: e.stats?.ci.high,
-      })),
-    );
-    const unit = latest[0]?.metric.unit ?? '';
+        run,
+        median: figure.centre * factor,
+        low: figure.ci ? figure.ci.low * factor : undefined,
+        high: figure.ci ? figure.ci.high * factor : undefined,
+      };
+    });
     const x = { field: 'run', type: 'ordinal', sort: order, title: 'run (commit)', axis: { labelAngle: -40 } };
     return {
       id: `trend-${scenario.replace(/[^a-zA-Z0-9_-]+/g, '_')}`,
@@ -40,7 +48,7 @@ export function trendCharts(history: readonly ResultFile[]): Chart[] {
           mark: { type: 'line', point: true },
           encoding: {
             x,
-            y: { field: 'median', type: 'quantitative', title: unit },
+            y: { field: 'median', type: 'quantitative', title: axis.unit },
             color: { field: 'case', type: 'nominal' },
           },
         },

@@ -1,0 +1,217 @@
+/**
+ * What a report says about a cell beyond its own number: the figure it leads with, how it stands
+ * against the best cell it is compared with ("best", "2.10×"), whether that difference is beyond the
+ * noise (the test `compare` uses: Welch's t on the log of fork medians, Holm over the comparisons
+ * the table makes), and how its first, cold call compares with its steady state. Terminal, Markdown
+ * and HTML all say it from here, so they say the same.
+ */
+import { estimateCentre, holmRejects, WELCH_TEST, welchRatio } from '../result/estimator.js';
+import type { Metric, ResultEntry } from '../result/schema.js';
+import { formatParams, formatValue, groupBy } from './format.js';
+
+/** The family-wise error rate of a table's "≈" marks. */
+export const FAMILY_ALPHA = 0.05;
+
+/** The figure a table shows for a cell: the measured metric, or the scenario's recorded headline. */
+export interface Figure {
+  metric: Metric;
+  centre: number;
+  /** the 95% interval; absent for a recorded figure from one fork */
+  ci?: { low: number; high: number };
+  /** the figure's values in each fork: what the tests compare */
+  forks: number[][];
+}
+
+/** A cell's figure; undefined when it has none (not ok). */
+export function figureOf(entry: ResultEntry): Figure | undefined {
+  if (entry.status !== 'ok' || !entry.stats) return undefined;
+  const headline = entry.headline;
+  const values = headline
+    ? entry.forks.flatMap((f) => {
+        const v = f.extra?.[headline.figure]?.value;
+        return typeof v === 'number' && Number.isFinite(v) ? [[v]] : [];
+      })
+    : [];
+  if (!headline || values.length === 0)
+    return {
+      metric: entry.metric,
+      centre: entry.stats.median,
+      ci: entry.stats.ci,
+      forks: entry.forks.map((f) => f.samples),
+    };
+  const metric = { name: headline.name, unit: headline.unit, better: headline.better };
+  if (values.length === 1) return { metric, centre: values[0][0], forks: values };
+  const { centre, ci } = estimateCentre(values);
+  return { metric, centre, ci, forks: values };
+}
+
+/** Cells of one metric name, unit and direction are comparable; others are not ranked together. */
+export function metricKey(metric: Metric): string {
+  return `${metric.name}\u0000${metric.unit}\u0000${metric.better}`;
+}
+
+/** not beyond the noise ('within'), beyond it, or not testable (fewer than two forks a side) */
+export type Noise = 'beyond' | 'within' | 'untested';
+
+export interface Standing {
+  /** how many times worse than the best of its group (1 for the best) */
+  rel: number;
+  best: boolean;
+  /** the test of this cell against the best; absent for the best itself */
+  noise?: Noise;
+}
+
+export interface TableStandings {
+  /** undefined for cells with no figure and for cells alone in their group (nothing to rank) */
+  of(entry: ResultEntry | undefined): Standing | undefined;
+  comparisons: number;
+  untested: number;
+}
+
+/**
+ * Ranks every group of comparable cells (same params, same metric) of one table against its best,
+ * and tests each cell against that best; Holm's correction runs over all the table's tests.
+ */
+export function rankTable(entries: readonly ResultEntry[]): TableStandings {
+  const cells = entries.flatMap((entry) => {
+    const figure = figureOf(entry);
+    return figure ? [{ entry, figure }] : [];
+  });
+  const standings = new Map<ResultEntry, Standing>();
+  const tests: { entry: ResultEntry; p: number }[] = [];
+  let comparisons = 0;
+  const groups = groupBy(cells, (c) => `${formatParams(c.entry.params)}\u0000${metricKey(c.figure.metric)}`);
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const lower = group[0].figure.metric.better === 'lower';
+    const best = group.reduce((a, b) =>
+      (lower ? b.figure.centre < a.figure.centre : b.figure.centre > a.figure.centre) ? b : a,
+    );
+    for (const { entry, figure } of group) {
+      if (entry === best.entry) {
+        standings.set(entry, { rel: 1, best: true });
+        continue;
+      }
+      comparisons++;
+      const rel = lower ? figure.centre / best.figure.centre : best.figure.centre / figure.centre;
+      standings.set(entry, { rel, best: false, noise: 'untested' });
+      const test = welchRatio(best.figure.forks, figure.forks);
+      if (test) tests.push({ entry, p: test.p });
+    }
+  }
+  const rejected = holmRejects(
+    tests.map((t) => t.p),
+    FAMILY_ALPHA,
+  );
+  for (const [i, t] of tests.entries()) {
+    const s = standings.get(t.entry);
+    if (s) s.noise = rejected[i] ? 'beyond' : 'within';
+  }
+  return {
+    of: (entry) => (entry ? standings.get(entry) : undefined),
+    comparisons,
+    untested: comparisons - tests.length,
+  };
+}
+
+/** 1.04, 12.3, 3929: a ratio with the digits that matter */
+export function formatTimes(x: number): string {
+  if (!Number.isFinite(x)) return '—';
+  if (x >= 100) return `${x.toFixed(0)}×`;
+  if (x >= 10) return `${x.toFixed(1)}×`;
+  return `${x.toFixed(2)}×`;
+}
+
+export const NOISE_MARK: Record<Noise, string> = { beyond: '', within: '≈', untested: '?' };
+
+/** "best", "2.10×", "1.04× ≈", "1.30× ?" */
+export function standingText(s: Standing): string {
+  if (s.best) return 'best';
+  const mark = s.noise ? NOISE_MARK[s.noise] : '';
+  return mark ? `${formatTimes(s.rel)} ${mark}` : formatTimes(s.rel);
+}
+
+/** The first, cold call of a cell and how many times worse it is than the steady state. */
+export interface Cold {
+  value: number;
+  unit: string;
+  /** cold / steady in the direction of worse (micro, process: against the median; throughput: the p50 latency) */
+  factor?: number;
+}
+
+export function coldOf(entry: ResultEntry): Cold | undefined {
+  const cold = entry.cold;
+  if (entry.status !== 'ok' || !entry.stats || cold === undefined || !Number.isFinite(cold)) return undefined;
+  // throughput: the cold call is one op's latency in ms, so its steady twin is the p50 latency
+  if (entry.kind === 'throughput') {
+    const p50 = entry.latency?.p50;
+    return { value: cold, unit: 'ms', ...(p50 && p50 > 0 ? { factor: cold / p50 } : {}) };
+  }
+  const steady = entry.stats.median;
+  const worse = entry.metric.better === 'lower' ? cold / steady : steady / cold;
+  return { value: cold, unit: entry.metric.unit, ...(cold > 0 && steady > 0 ? { factor: worse } : {}) };
+}
+
+function coldFactor(factor: number): string {
+  return `${factor < 10 ? factor.toFixed(1) : factor.toFixed(0)}×`;
+}
+
+/** "cold 3.1×" (the terminal's short form) or "cold 915 ns (3.1×)" */
+export function coldText(cold: Cold, long: boolean): string {
+  if (cold.factor === undefined) return `cold ${formatValue(cold.value, cold.unit)}`;
+  return long
+    ? `cold ${formatValue(cold.value, cold.unit)} (${coldFactor(cold.factor)})`
+    : `cold ${coldFactor(cold.factor)}`;
+}
+
+/** What a table cell says about a measured entry: its figure, its standing, its cold call. */
+export interface CellFacts {
+  figure: Figure;
+  standing?: Standing;
+  cold?: Cold;
+}
+
+/** undefined for an entry with no figure (not ok): the cell then says its status */
+export function cellFacts(entry: ResultEntry, standings: TableStandings): CellFacts | undefined {
+  const figure = figureOf(entry);
+  return figure && { figure, standing: standings.of(entry), cold: coldOf(entry) };
+}
+
+/** The metrics of one table's figures, in order of first appearance, with the cases that use each. */
+export function tableMetrics(entries: readonly ResultEntry[]): { metric: Metric; cases: string[] }[] {
+  const out = new Map<string, { metric: Metric; cases: string[] }>();
+  for (const e of entries) {
+    const metric = figureOf(e)?.metric ?? (e.headline ? { ...e.headline } : e.metric);
+    const k = metricKey(metric);
+    const known = out.get(k) ?? { metric: { name: metric.name, unit: metric.unit, better: metric.better }, cases: [] };
+    if (!known.cases.includes(e.case)) known.cases.push(e.case);
+    out.set(k, known);
+  }
+  return [...out.values()];
+}
+
+/** "time per op in ns, lower is better" or, with cases of their own metric, one clause per metric */
+export function describeMetrics(entries: readonly ResultEntry[]): string {
+  const metrics = tableMetrics(entries);
+  return metrics
+    .map(
+      ({ metric, cases }, i) =>
+        `${i > 0 ? `${cases.join(', ')}: ` : ''}${metric.name} in ${metric.unit}, ${metric.better} is better`,
+    )
+    .join('; ');
+}
+
+/** The legend lines of a report of `entries`: what ×, ≈, ?, cold and ~ mean, the marks it uses. */
+export function legendLines(entries: readonly ResultEntry[]): string[] {
+  const anyUntested = [...groupBy(entries, (e) => e.scenario).values()].some((t) => rankTable(t).untested > 0);
+  return [
+    `× = times worse than the best cell of the same params and metric. ≈ = not beyond the noise (${WELCH_TEST}, Holm over the table's comparisons, family-wise ${FAMILY_ALPHA * 100}%).`,
+    ...(anyUntested ? ['? = untested: a side with one fork gives no between-process test.'] : []),
+    ...(entries.some((e) => coldOf(e))
+      ? [
+          'cold = the first, cold call against the steady state (micro and process: cold / median; throughput: the first op / the p50 latency).',
+        ]
+      : []),
+    '~ = not steady (samples drift).',
+  ];
+}

@@ -1,0 +1,277 @@
+// Issue 10, item 6: the reports tell the whole truth. Each test renders result files made by
+// make-result.ts and reads what the terminal, Markdown and HTML outputs say.
+import { describe, expect, test } from 'vitest';
+import { axisUnit, type Chart, paramAxis, sharedAxisUnit } from '../../src/report/charts/common.js';
+import { headlineCharts, poolThroughputChart } from '../../src/report/charts/headline.js';
+import { renderSvg } from '../../src/report/charts/render.js';
+import { medianBarsChart, scenarioCharts } from '../../src/report/charts/scenario.js';
+import { trendCharts } from '../../src/report/charts/trend.js';
+import { formatParams } from '../../src/report/format.js';
+import { renderSite } from '../../src/report/html.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { coldOf, figureOf, rankTable } from '../../src/report/standing.js';
+import { renderTerminal } from '../../src/report/terminal.js';
+import { welchRatio } from '../../src/result/estimator.js';
+import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
+import type { Metric } from '../../src/scenario.js';
+import { type CellSpec, makeResult, type Noise, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
+
+const NS: Metric = { name: 'time per op', unit: 'ns', better: 'lower' };
+const ONE_FORK: Noise = { ...REALISTIC_NOISE, forks: 1 };
+const rowsOf = <T>(chart: Chart | undefined): T[] => (chart?.spec?.data as { values: T[] } | undefined)?.values ?? [];
+const terminal = (r: ResultFile) => renderTerminal(r, { color: false });
+const line = (text: string, ...parts: string[]) =>
+  text.split('\n').find((l) => parts.every((p) => l.includes(p))) ?? `(no line with ${parts.join(', ')})`;
+
+/** `case` on each runtime, with the true value of each runtime */
+function micro(scenario: string, caseName: string, values: Record<string, number>, extra: Partial<CellSpec> = {}) {
+  return Object.entries(values).map(
+    ([runtime, value]): CellSpec => ({
+      scenario,
+      kind: 'micro',
+      case: caseName,
+      params: { size: 10 },
+      runtime,
+      metric: NS,
+      value,
+      ...extra,
+    }),
+  );
+}
+
+describe('the cold first call is shown beside the steady state', () => {
+  // make-result's micro cold call is 3x the fork's first sample; a throughput cold op 20 / ops/s s
+  const result = makeResult({ seed: 3, cells: standardCells(['node', 'bun'], ['eager-tasks', 'workers']) });
+  const eager = result.results.find((e) => e.key === 'eager-tasks/eager/hitRatio=0,tasks=1000/node') as ResultEntry;
+
+  test('as cold / median for micro and process cells, first op / p50 latency for throughput', () => {
+    const micro = coldOf(eager);
+    expect(micro?.unit).toBe('ns');
+    expect(micro?.factor).toBeCloseTo((eager.cold ?? 0) / (eager.stats?.median ?? 1), 6);
+    expect(micro?.factor).toBeGreaterThan(2.5);
+    const pool = result.results.find((e) => e.scenario === 'workers' && e.status === 'ok') as ResultEntry;
+    expect(coldOf(pool)).toEqual({ value: pool.cold, unit: 'ms', factor: (pool.cold ?? 0) / (pool.latency?.p50 ?? 1) });
+    expect(coldOf({ ...eager, cold: undefined })).toBeUndefined();
+  });
+
+  test('terminal: "cold N×" in every measured cell, and the legend says what it is', () => {
+    const out = terminal(result);
+    expect(line(out, 'eager ', 'hitRatio=0,')).toMatch(/[µm]s ±\d+\.\d%\s+(best|\d\.\d\d×)\s+cold \d\.\d×/);
+    expect(line(out, 'piscina', 'workers=2')).toMatch(/cold \d\.\d×/);
+    expect(out).toContain('cold = the first, cold call against the steady state');
+  });
+
+  test('Markdown and HTML: the cold time and its factor', async () => {
+    expect(line(renderMarkdown([result]), '| eager | hitRatio=0,')).toMatch(/· cold \d+(\.\d+)? ms \(\d\.\d×\)/);
+    const { html } = await renderSite([result]);
+    expect(html).toMatch(/<span class="cold" title="[^"]*">cold \d+(\.\d+)? ms \(\d\.\d×\)<\/span>/);
+    expect(html).toContain('cold = the first, cold call against the steady state');
+  });
+});
+
+describe('"×" and "best" say whether the difference is beyond the noise', () => {
+  // node and deno the same, bun twice as slow: node vs deno is noise, bun vs the best is not
+  const cells = micro('race', 'op', { node: 100, deno: 100, bun: 200 });
+
+  test('≈ marks a tie within the noise, a real gap has no mark, and the legend names the test', () => {
+    const result = makeResult({ seed: 4, cells });
+    const out = terminal(result);
+    const row = line(out, 'op ', 'size=10');
+    expect(row).toMatch(/best/);
+    expect(row).toMatch(/1\.\d\d× ≈/);
+    expect(row).toMatch(/ (1\.9\d|2\.\d\d)× cold/);
+    expect(out).toContain(
+      "≈ = not beyond the noise (Welch's t-test on the log of fork medians, Holm over the table's comparisons, family-wise 5%)",
+    );
+    expect(out).not.toContain('? = untested');
+    expect(renderMarkdown([result])).toMatch(/\| op \| size=10 \| .*1\.\d\d× ≈ .*\|/);
+  });
+
+  test('with one fork a side nothing is tested: every "×" is marked ? and the legend says why', async () => {
+    const result = makeResult({ seed: 4, cells, noise: ONE_FORK });
+    const row = line(terminal(result), 'op ', 'size=10');
+    expect(row.match(/× \?/g)).toHaveLength(2);
+    expect(terminal(result)).toContain('? = untested: a side with one fork gives no between-process test.');
+    const { html } = await renderSite([result]);
+    expect(html).toMatch(/<span class="noise" title="untested: a side with one fork[^"]*">\?<\/span>/);
+  });
+
+  test("Holm: a difference significant on its own is ≈ among the table's other comparisons", () => {
+    // five forks a side; find a gap whose single test gives 0.01 < p < 0.05
+    const base = [100, 104, 97, 102, 99];
+    const forksOf = (xs: number[]) => xs.map((x) => [x]);
+    let gap = 1;
+    while ((welchRatio(forksOf(base), forksOf(base.map((x) => x * gap)))?.p ?? 0) > 0.03) gap += 0.001;
+    const p = welchRatio(forksOf(base), forksOf(base.map((x) => x * gap)))?.p ?? 0;
+    expect(p).toBeGreaterThan(0.01);
+    expect(p).toBeLessThan(0.05);
+    const entry = (runtime: string, params: Record<string, number>, factor: number): ResultEntry => {
+      const values = base.map((x) => x * factor);
+      const centre = Math.exp(values.reduce((a, v) => a + Math.log(v), 0) / values.length);
+      return {
+        ...makeResult({ cells: micro('holm', 'op', { [runtime]: 1 }) }).results[0],
+        params,
+        forks: values.map((v) => ({ status: 'ok', samples: [v], wallMs: 1 })),
+        stats: { ...(makeResult().results[0].stats as NonNullable<ResultEntry['stats']>), median: centre },
+      };
+    };
+    const alone = [entry('node', { size: 1 }, 1), entry('bun', { size: 1 }, gap)];
+    expect(rankTable(alone).of(alone[1])?.noise).toBe('beyond');
+    // four more comparisons that are plain noise: the smallest p now has to beat 0.05 / 5
+    const others = [2, 3, 4, 5].flatMap((size) => [entry('node', { size }, 1), entry('bun', { size }, 1.001)]);
+    const table = rankTable([...alone, ...others]);
+    expect(table.comparisons).toBe(5);
+    expect(table.of(alone[1])).toMatchObject({ best: false, noise: 'within' });
+    expect(table.of(alone[0])).toEqual({ rel: 1, best: true });
+  });
+
+  test('a cell alone in its group is not called best', () => {
+    const result = makeResult({ seed: 5, cells: micro('solo', 'op', { node: 100 }) });
+    expect(line(terminal(result), 'op ', 'size=10')).not.toMatch(/best|\d\.\d\d×/);
+  });
+});
+
+describe('"×" compares like with like', () => {
+  // worker-messaging: a worker start (about 1 ms) is not a round trip (about 40 µs)
+  const startup: Metric = { name: 'time per worker start', unit: 'ns', better: 'lower' };
+  const roundTrip: Metric = { name: 'round-trip time', unit: 'ns', better: 'lower' };
+  const cells = [
+    ...micro('worker-messaging', 'startup', { node: 1.1e6, deno: 1.4e6, bun: 0.9e6 }, { metric: startup }),
+    ...micro('worker-messaging', 'transfer', { node: 40e3, deno: 45e3, bun: 28e3 }, { metric: roundTrip }),
+    ...micro('worker-messaging', 'shared', { node: 8e3, deno: 9e3, bun: 7e3 }, { metric: roundTrip }),
+  ];
+  const result = makeResult({ seed: 6, cells });
+
+  test('a case in a metric of its own is ranked in a group of its own, in every output', async () => {
+    const out = terminal(result);
+    const ratios = [...out.matchAll(/(\d+(?:\.\d+)?)×/g)].map((m) => Number(m[1]));
+    expect(Math.max(...ratios)).toBeLessThan(10);
+    expect(line(out, 'startup ')).toMatch(/best/);
+    expect(line(out, 'shared ')).toMatch(/best/);
+    expect(line(out, 'transfer ')).not.toMatch(/best/);
+    expect(out).toContain(
+      'worker-messaging  (time per worker start in ns, lower is better; transfer, shared: round-trip time in ns, lower is better;',
+    );
+    const md = renderMarkdown([result]);
+    expect(md.match(/\*\*best\*\*/g)).toHaveLength(2);
+    expect(Math.max(...[...md.matchAll(/(\d+(?:\.\d+)?)×/g)].map((m) => Number(m[1])))).toBeLessThan(10);
+    const { html } = await renderSite([result]);
+    expect(html.match(/<span class="best">best<\/span>/g)).toHaveLength(2);
+  });
+});
+
+describe("a scenario's headline figure leads its table", () => {
+  // event-loop-lag: the metric is ticks/s; the headline is the p99 lag each fork records, in ms
+  const headline = { figure: 'lag p99', name: 'p99 loop lag', unit: 'ms', better: 'lower' as const };
+  const cells: CellSpec[] = [0, 1].flatMap((workers) =>
+    ['node', 'deno', 'bun'].map((runtime) => ({
+      scenario: 'event-loop-lag',
+      kind: 'throughput' as const,
+      case: 'timer',
+      params: { workers },
+      runtime,
+      metric: { name: 'timer ticks', unit: 'ticks/s', better: 'higher' as const },
+      value: 190,
+      latency: true,
+      headline: { ...headline, value: workers === 0 ? 12 : runtime === 'bun' ? 0.4 : 0.6 },
+    })),
+  );
+  const result = makeResult({ seed: 7, cells });
+
+  test("the figure is the geometric mean of the forks' recorded values, with its t interval", () => {
+    const entry = result.results[0];
+    const figure = figureOf(entry);
+    const values = entry.forks.map((f) => f.extra?.['lag p99']?.value ?? 0);
+    expect(figure?.metric).toEqual({ name: 'p99 loop lag', unit: 'ms', better: 'lower' });
+    expect(figure?.centre).toBeCloseTo(Math.exp(values.reduce((a, v) => a + Math.log(v), 0) / values.length), 9);
+    expect(figure?.ci?.low).toBeLessThan(figure?.centre ?? 0);
+    expect(figure?.forks).toEqual(values.map((v) => [v]));
+  });
+
+  test('terminal, Markdown and HTML show p99 lag in ms, not ticks/s', async () => {
+    const out = terminal(result);
+    expect(out).toContain('event-loop-lag  (p99 loop lag in ms, lower is better;');
+    expect(line(out, 'timer ', 'workers=0')).toMatch(/^timer\s+workers=0\s+1[12]\.\d ms ±\d+\.\d%/);
+    expect(line(out, 'timer ', 'workers=1')).toMatch(/\d{3} µs ±/);
+    expect(out).not.toMatch(/ticks\/s ±/);
+    const md = renderMarkdown([result]);
+    expect(md).toContain('*throughput: p99 loop lag in ms, lower is better*');
+    // the measured metric moves to "also recorded"
+    expect(md).toMatch(/\| timer \| workers=0 \| node \| .*timer ticks 1\d\d ticks\/s/);
+    const { html } = await renderSite([result]);
+    expect(html).toMatch(/<td class="num">1[12]\.\d ms ±\d+\.\d%/);
+  });
+
+  test('with one fork the figure has no interval, and is untested', () => {
+    const one = makeResult({ seed: 7, cells, noise: ONE_FORK });
+    const row = line(terminal(one), 'timer ', 'workers=1');
+    expect(row).not.toMatch(/µs ±/);
+    expect(row).toMatch(/× \?/);
+  });
+});
+
+describe('axes use a readable unit, params print as themselves', () => {
+  test('the unit is chosen per chart from its values', () => {
+    expect(axisUnit([4e7, 1e6], 'ns')).toEqual({ unit: 'ms', factor: 1e-6 });
+    expect(axisUnit([900], 'ns')).toEqual({ unit: 'ns', factor: 1 });
+    expect(axisUnit([0.05, 0.2], 'ms')).toEqual({ unit: 'µs', factor: 1e3 });
+    expect(axisUnit([1.2e6], 'ops/s')).toEqual({ unit: 'M ops/s', factor: 1e-6 });
+    expect(axisUnit([72_000], 'ops/s')).toEqual({ unit: 'k ops/s', factor: 1e-3 });
+    const mixed = sharedAxisUnit([
+      { value: 2, unit: 'ms' },
+      { value: 40_000, unit: 'ns' },
+    ]);
+    expect(mixed.unit).toBe('ms');
+    expect(mixed.factor('ns')).toBeCloseTo(1e-6, 12);
+  });
+
+  test('a 40 000 000 ns bar is drawn in ms', async () => {
+    const result = makeResult({ seed: 8, cells: micro('slow', 'op', { node: 4e7, bun: 3e7 }) });
+    const chart = medianBarsChart(result.results, 'slow');
+    const medians = rowsOf<{ median: number }>(chart).map((r) => r.median);
+    expect(medians).toHaveLength(2);
+    for (const [i, ms] of [40, 30].entries()) expect(Math.abs(medians[i] - ms)).toBeLessThan(ms * 0.2);
+    const svg = await renderSvg(chart.spec ?? {});
+    expect(svg).toMatch(/>ms</);
+    expect(svg).not.toMatch(/000,000/);
+    expect(chart.caption).toContain('in ms');
+  });
+
+  test('trend and latency charts scale too', () => {
+    const cells = micro('slow', 'op', { node: 4e7 });
+    const history = [1, 2].map((seed) => makeResult({ seed, cells, startedAt: `2025-01-0${seed}T00:00:00Z` }));
+    const [trend] = trendCharts(history);
+    expect(JSON.stringify(trend.spec)).toContain('"title":"ms"');
+    const pool = scenarioCharts(makeResult({ seed: 1 }).results, 'db-pool').find((c) => c.id.endsWith('latency'));
+    expect(JSON.stringify(pool?.spec)).toMatch(/"title":"(ms|µs)"/);
+  });
+
+  test('a single param value is printed as itself: "10", not "10.000000"', async () => {
+    expect(formatParams({ max: 10, ratio: 0.5 })).toBe('max=10, ratio=0.5');
+    expect(paramAxis('max', [10]).axis).toEqual({ format: ',~r', tickMinStep: 1 });
+    const one = makeResult({ seed: 1, cells: standardCells(['node'], ['db-pool']).filter((c) => c.params.max === 10) });
+    const chart = poolThroughputChart(one.results, 'db-pool');
+    const svg = await renderSvg(chart.spec ?? {});
+    expect(svg).toMatch(/>10</);
+    expect(svg).not.toMatch(/10\.0{3,}/);
+  });
+
+  test('the "×" charts mark each point beyond the noise or not, Holm over the chart', async () => {
+    const charts = headlineCharts(makeResult({ seed: 1 }).results, 2);
+    for (const id of ['headline-eager-speedup', 'headline-worker-scaling']) {
+      const chart = charts.find((c) => c.id === id);
+      const rows = rowsOf<{ noise?: string; series?: string }>(chart);
+      const labels = new Set(rows.filter((r) => r.series !== 'ideal').map((r) => r.noise));
+      expect(
+        [...labels].every((l) => /beyond the noise|not beyond the noise|untested|fewest workers/.test(l ?? '')),
+      ).toBe(true);
+      expect(labels.has('beyond the noise')).toBe(true);
+      expect(chart?.caption).toContain('Holm');
+      expect(await renderSvg(chart?.spec ?? {})).toMatch(/beyond the noise/);
+    }
+    const single = headlineCharts(makeResult({ seed: 1, noise: ONE_FORK }).results, 2)[0];
+    const rows = rowsOf<{ noise: string }>(single);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.noise === '? untested (one fork)')).toBe(true);
+  });
+});
