@@ -1,0 +1,1 @@
+export declare const TINY_OPS: Record<string, () => () => unknown>;
