@@ -4,7 +4,7 @@
  * its children and services and keeps every finished result.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultJournal } from '../result/io.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
@@ -146,6 +146,7 @@ export async function childProtocol(
   outcomePath: string,
   timeoutMs = 30_000,
 ): Promise<number | undefined> {
+  mkdirSync(dirname(outcomePath), { recursive: true });
   const hello = { protocol: CHILD_PROTOCOL, hello: true, outcomePath } as ChildJob;
   const { command, args, env } = runtimeCommand(rt, join(root, 'dist', 'child.js'));
   const child = runtime.spawn(command, args, {
