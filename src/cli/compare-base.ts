@@ -347,7 +347,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       ['head', head],
     ] as const) {
       const discovered = await discoverRuntimes(revision.root);
-      const tmpDir = join(revision.root, '.tmp', `compare-${id}`);
+      const tmpDir = join(revision.root, '.tmp', `compare-${id}-${role}`);
       tmpDirs.push(tmpDir);
       sides.push({
         role,

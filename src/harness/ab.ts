@@ -11,6 +11,7 @@
  * none is left, a cell has `nMax` pairs, or the next round would overrun the wall-time budget.
  * The statistics of each look (alpha spent per look) are the caller's.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultJournal } from '../result/io.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
@@ -212,6 +213,7 @@ export function runAbSession(
   };
 
   const done = (async (): Promise<AbOutcome> => {
+    mkdirSync(options.tmpDir, { recursive: true });
     const looks: LookReport[] = [];
     let active = cells;
     let pairs = 0;
@@ -232,7 +234,7 @@ export function runAbSession(
       looks.push(report);
       events.looked?.(report);
       if (undecided.length === 0) {
-        why = `every entry resolved after ${pairs} pairs (look ${look})`;
+        why = `no entry left undecided after ${pairs} pairs (look ${look})`;
         break;
       }
       if (pairs >= design.nMax) {

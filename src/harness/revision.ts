@@ -10,8 +10,10 @@
  * marker `.asyncbench-ready` (written last, after a successful build), and the build's log
  * `<sha>.log` beside it. A directory without the marker is a build that failed or was interrupted,
  * and is rebuilt from scratch; `<sha>.lock/` keeps two calls from building one commit at once.
+ * A built revision holds a whole node_modules (~650 MB with the three runtimes), so after each new
+ * build only the most recently used $ASYNCBENCH_REVISIONS_KEEP (default 3) are kept.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
@@ -19,6 +21,7 @@ import type { ResultFile } from '../result/schema.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
 export const READY_MARKER = '.asyncbench-ready';
+const DEFAULT_KEEP = 3;
 const LOCK_WAIT_MS = 15 * 60_000;
 
 export interface Revision {
@@ -163,6 +166,7 @@ export async function checkoutRevision(role: string, ref: string, options: Build
   const found = ready();
   if (found) {
     progress(`${what}: reusing the build in ${tree}`);
+    touch(join(tree, READY_MARKER));
     return found;
   }
   mkdirSync(cache, { recursive: true });
@@ -181,7 +185,7 @@ export async function checkoutRevision(role: string, ref: string, options: Build
     const steps: [string, string, string[], string][] = [
       ['git archive', 'git', ['-C', repo, 'archive', '--format=tar', '-o', tar, commit], repo],
       ['tar', 'tar', ['-xf', tar, '-C', tree], tree],
-      ['npm ci', 'npm', ['ci', '--no-audit', '--no-fund'], tree],
+      ['npm ci', 'npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], tree],
     ];
     const run = async ([name, command, args, cwd]: (typeof steps)[number]) => {
       const ran = await runCommand(runtime, command, args, cwd, options.track);
@@ -196,11 +200,44 @@ export async function checkoutRevision(role: string, ref: string, options: Build
     if (root === tree) await run(['npm run build', 'npm', ['run', 'build'], tree]);
     if (!existsSync(join(root, 'dist', 'child.js'))) throw new UsageError(`${what} built no dist/child.js; see ${log}`);
     writeFileSync(join(tree, READY_MARKER), `${new Date().toISOString()}\n`);
+    prune(cache, Number(runtime.env('ASYNCBENCH_REVISIONS_KEEP') ?? DEFAULT_KEEP), commit);
     return revision(root);
   } finally {
     rmSync(`${tree}.tar`, { force: true });
     unlock();
   }
+}
+
+function touch(path: string): void {
+  const now = new Date();
+  try {
+    utimesSync(path, now, now);
+  } catch {
+    // a read-only cache still serves
+  }
+}
+
+/**
+ * Keeps the `keep` most recently used built revisions (by their marker's time) besides `current`,
+ * and removes the rest, with the trees of builds that failed; a commit being built (locked) stays.
+ */
+export function prune(cache: string, keep: number, current: string): string[] {
+  if (!Number.isInteger(keep) || keep < 1) return [];
+  const names = readdirSync(cache).filter((n) => /^[0-9a-f]{40,64}$/.test(n) && n !== current);
+  const used = (n: string) => {
+    try {
+      return statSync(join(cache, n, READY_MARKER)).mtimeMs;
+    } catch {
+      return -1; // no marker: a failed or interrupted build
+    }
+  };
+  const candidates = names.filter((n) => !existsSync(join(cache, `${n}.lock`))).sort((a, b) => used(b) - used(a));
+  const removed = candidates.filter((n, i) => i >= keep - 1 || used(n) < 0);
+  for (const n of removed) {
+    rmSync(join(cache, n), { recursive: true, force: true });
+    rmSync(join(cache, `${n}.log`), { force: true });
+  }
+  return removed;
 }
 
 /**
