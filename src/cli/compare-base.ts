@@ -275,11 +275,11 @@ export async function compareBase(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (!values.base) throw new UsageError('--base takes a git revision (a commit, branch or tag)');
   const root = fileURLToPath(PROJECT_ROOT);
-  const quick = values.quick ?? false;
+  const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
+  const quick = values.quick ?? suite?.quick ?? false;
   const engine = values.engine ?? 'mitata';
   if (engine !== 'mitata' && engine !== 'tinybench')
     throw new UsageError(`--engine takes mitata or tinybench, got '${engine}'`);
-  const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
   const shard = parseShard(values.shard);
   const threshold = parsePercent(values.threshold, '--threshold', DEFAULT_COMPARE_OPTIONS.threshold);
   const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
@@ -292,7 +292,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     engine,
     forks: design.n0,
     quick,
-    durationS: seconds(values.duration, '--duration', quick ? 1 : (suite?.duration ?? 5)),
+    durationS: seconds(values.duration, '--duration', suite?.duration ?? (quick ? 1 : 5)),
     timeoutS: seconds(values.timeout, '--timeout', 120),
     scenarios: [],
     cases: (values.case ?? []).flatMap((c) => c.split(',')),

@@ -127,17 +127,17 @@ export function suiteOf(spec: string | undefined, root: string, narrowed: boolea
 
 async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const { values, positionals } = parseFlags(argv, FLAGS);
-  const quick = values.quick ?? false;
+  const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
+  const quick = values.quick ?? suite?.quick ?? false;
   const engine = values.engine ?? 'mitata';
   if (engine !== 'mitata' && engine !== 'tinybench')
     throw new UsageError(`--engine takes mitata or tinybench, got '${engine}'`);
   const shard = parseShard(values.shard);
-  const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
   const config: RunConfig = {
     engine,
-    forks: intFlag(values.forks, '--forks', quick ? 1 : 3),
+    forks: intFlag(values.forks, '--forks', values.quick ? 1 : 3),
     quick,
-    durationS: seconds(values.duration, '--duration', quick ? 1 : (suite?.duration ?? 5)),
+    durationS: seconds(values.duration, '--duration', suite?.duration ?? (quick ? 1 : 5)),
     timeoutS: seconds(values.timeout, '--timeout', 120),
     scenarios: [],
     cases: (values.case ?? []).flatMap((c) => c.split(',')),

@@ -3,11 +3,14 @@
  * a JSON file, `suites/<name>.json` in the project or any path:
  *
  *   { "description": "...", "duration": 1,
- *     "selections": [ { "scenario": "eager-tasks", "cases": ["eager"], "params": { "tasks": [100] } } ] }
+ *     "selections": [ { "scenario": "eager-tasks", "cases": ["eager"], "params": { "tasks": [100] },
+ *                       "runtimes": ["node"] } ] }
  *
  * A selection takes the scenario's full matrix narrowed by its `cases` and `params` (a param it
- * does not name keeps all its values, or the --quick ones with --quick). `duration` is the default
- * --duration of throughput cases while the suite runs.
+ * does not name keeps all its values, or the --quick ones with --quick), on its `runtimes` (all the
+ * run's runtimes when absent; --runtime narrows further). `duration` is the default --duration of
+ * throughput cases while the suite runs; `quick: true` measures with the --quick budgets (0.3 s per
+ * micro series, 1 s throughput, 3 process repetitions) but keeps the fork count.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -22,6 +25,8 @@ export interface SuiteSelection {
   scenario: string;
   cases?: string[];
   params?: Record<string, ParamValue[]>;
+  /** runtime names or labels this selection runs on (of those the run measures) */
+  runtimes?: string[];
 }
 
 export interface Suite {
@@ -29,6 +34,8 @@ export interface Suite {
   description?: string;
   /** default measuring time of throughput cases, seconds */
   duration?: number;
+  /** measure with the --quick budgets (not its matrix: selections name their params; not its single fork) */
+  quick?: boolean;
   selections: SuiteSelection[];
 }
 
@@ -40,9 +47,11 @@ const isParamValue = (v: unknown): v is ParamValue => ['number', 'string', 'bool
 
 function parseSelection(raw: unknown, at: string): SuiteSelection {
   if (!isObject(raw) || typeof raw.scenario !== 'string') throw new UsageError(`${at}: needs a "scenario" name`);
-  const cases = raw.cases;
-  if (cases !== undefined && !(Array.isArray(cases) && cases.every((c) => typeof c === 'string')))
-    throw new UsageError(`${at}: "cases" must be a list of case names`);
+  const isNames = (v: unknown) => Array.isArray(v) && v.every((c) => typeof c === 'string');
+  const { cases, runtimes } = raw;
+  if (cases !== undefined && !isNames(cases)) throw new UsageError(`${at}: "cases" must be a list of case names`);
+  if (runtimes !== undefined && !isNames(runtimes))
+    throw new UsageError(`${at}: "runtimes" must be a list of runtime names`);
   const params: Record<string, ParamValue[]> = {};
   if (raw.params !== undefined) {
     if (!isObject(raw.params)) throw new UsageError(`${at}: "params" must be an object of param values`);
@@ -53,7 +62,12 @@ function parseSelection(raw: unknown, at: string): SuiteSelection {
       params[key] = values;
     }
   }
-  return { scenario: raw.scenario, ...(cases ? { cases: cases as string[] } : {}), ...(raw.params ? { params } : {}) };
+  return {
+    scenario: raw.scenario,
+    ...(cases ? { cases: cases as string[] } : {}),
+    ...(raw.params ? { params } : {}),
+    ...(runtimes ? { runtimes: runtimes as string[] } : {}),
+  };
 }
 
 /** Checks a suite document; `name` is used in messages. */
@@ -65,10 +79,13 @@ export function parseSuite(data: unknown, name: string): Suite {
     throw new UsageError(`suite ${name}: "description" must be a string`);
   if (doc.duration !== undefined && !(typeof doc.duration === 'number' && doc.duration > 0))
     throw new UsageError(`suite ${name}: "duration" must be a positive number of seconds`);
+  if (doc.quick !== undefined && typeof doc.quick !== 'boolean')
+    throw new UsageError(`suite ${name}: "quick" must be true or false`);
   return {
     name,
     ...(doc.description ? { description: doc.description } : {}),
     ...(doc.duration ? { duration: doc.duration } : {}),
+    ...(doc.quick ? { quick: true } : {}),
     selections: doc.selections.map((s, i) => parseSelection(s, `suite ${name}: selections[${i}]`)),
   };
 }
@@ -124,8 +141,10 @@ export function planSuite(
     const params = Object.fromEntries(
       Object.entries(selection.params ?? {}).map(([key, values]) => [key, values.map(String)]),
     );
+    const named = selection.runtimes;
+    const on = named ? runtimes.filter((rt) => named.includes(rt.label) || named.includes(rt.name)) : runtimes;
     try {
-      for (const cell of planCells([scenario], runtimes, {
+      for (const cell of planCells([scenario], on, {
         cases: selection.cases ?? [],
         params,
         quick: options.quick,
