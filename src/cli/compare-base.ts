@@ -276,7 +276,7 @@ export async function compareBase(argv: string[]): Promise<number> {
   if (!values.base) throw new UsageError('--base takes a git revision (a commit, branch or tag)');
   const root = fileURLToPath(PROJECT_ROOT);
   const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
-  const quick = values.quick ?? suite?.quick ?? false;
+  const quick = values.quick ?? false;
   const engine = values.engine ?? 'mitata';
   if (engine !== 'mitata' && engine !== 'tinybench')
     throw new UsageError(`--engine takes mitata or tinybench, got '${engine}'`);

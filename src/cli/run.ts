@@ -128,14 +128,14 @@ export function suiteOf(spec: string | undefined, root: string, narrowed: boolea
 async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const { values, positionals } = parseFlags(argv, FLAGS);
   const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
-  const quick = values.quick ?? suite?.quick ?? false;
+  const quick = values.quick ?? false;
   const engine = values.engine ?? 'mitata';
   if (engine !== 'mitata' && engine !== 'tinybench')
     throw new UsageError(`--engine takes mitata or tinybench, got '${engine}'`);
   const shard = parseShard(values.shard);
   const config: RunConfig = {
     engine,
-    forks: intFlag(values.forks, '--forks', values.quick ? 1 : 3),
+    forks: intFlag(values.forks, '--forks', quick ? 1 : 3),
     quick,
     durationS: seconds(values.duration, '--duration', suite?.duration ?? (quick ? 1 : 5)),
     timeoutS: seconds(values.timeout, '--timeout', 120),

@@ -131,6 +131,7 @@ export interface AbSessionOptions {
   machine?: string;
   tmpDir: string;
   journals: Record<Side, ResultJournal>;
+  /** roundStarted: before each pair of a round (rounds run pair by pair, so the budget can cut one short) */
   events: JobEvents & { roundStarted?(look: number, jobs: AbJob[]): void; looked?(report: LookReport): void };
   /**
    * A look at every cell so far: returns the keys that cannot be judged yet (they get more pairs).
@@ -212,41 +213,45 @@ export function runAbSession(
     return total * overhead;
   };
 
+  const plural = (n: number) => `${n} entr${n === 1 ? 'y' : 'ies'}`;
   const done = (async (): Promise<AbOutcome> => {
     mkdirSync(options.tmpDir, { recursive: true });
     const looks: LookReport[] = [];
     let active = cells;
     let pairs = 0;
     let why = '';
-    for (let look = 1; !stopped; look++) {
+    for (let look = 1; !stopped && !why; look++) {
       const target = look === 1 ? design.n0 : Math.min(design.nMax, pairs + design.step);
-      const jobs = scheduleAbPairs(active, pairs, target, random, options.roots);
-      events.roundStarted?.(look, jobs);
-      await runRound(jobs);
-      if (stopped) break;
-      pairs = target;
-      const all = entries();
-      const undecided = options.look(all, look).filter((key) => {
+      const from = pairs;
+      // pair by pair, so the budget can cut a round short; the first two pairs always run (a test needs them)
+      for (let k = from; k < target && !stopped; k++) {
+        const cost = roundCostMs(
+          active.map((c) => c.key),
+          1,
+        );
+        const elapsedMs = runtime.now() - options.startedAt;
+        if (k >= 2 && elapsedMs + cost > options.budgetMs) {
+          why = `budget: pair ${k + 1} of ${plural(active.length)} would take ~${Math.round(cost / 1000)} s, past the ${Math.round(options.budgetMs / 1000)} s budget (${Math.round(elapsedMs / 1000)} s spent)`;
+          break;
+        }
+        const jobs = scheduleAbPairs(active, k, k + 1, random, options.roots);
+        events.roundStarted?.(look, jobs);
+        await runRound(jobs);
+        if (!stopped) pairs = k + 1;
+      }
+      if (stopped || pairs === from) break; // interrupted, or the budget allowed no new pair: the last look stands
+      const undecided = options.look(entries(), look).filter((key) => {
         const c = cellOf.get(key);
         return c?.base && c.head;
       });
       const report = { look, pairs, undecided, elapsedMs: runtime.now() - options.startedAt };
       looks.push(report);
       events.looked?.(report);
-      if (undecided.length === 0) {
-        why = `no entry left undecided after ${pairs} pairs (look ${look})`;
-        break;
-      }
-      if (pairs >= design.nMax) {
-        why = `${undecided.length} entr${undecided.length === 1 ? 'y' : 'ies'} still undecided at the most pairs a cell gets (${design.nMax})`;
-        break;
-      }
-      const next = Math.min(design.nMax, pairs + design.step) - pairs;
-      const cost = roundCostMs(undecided, next);
-      if (report.elapsedMs + cost > options.budgetMs) {
-        why = `budget: another ${next} pairs for ${undecided.length} undecided entr${undecided.length === 1 ? 'y' : 'ies'} would take ~${Math.round(cost / 1000)} s, past the ${Math.round(options.budgetMs / 1000)} s budget (${Math.round(report.elapsedMs / 1000)} s spent)`;
-        break;
-      }
+      if (why) break;
+      if (undecided.length === 0) why = `no entry left undecided after ${pairs} pairs (look ${look})`;
+      else if (pairs >= design.nMax)
+        why = `${plural(undecided.length)} still undecided at the most pairs a cell gets (${design.nMax})`;
+      else if (look >= plannedLooks(design)) why = `all ${look} planned looks taken`;
       const keep = new Set(undecided);
       active = cells.filter((c) => keep.has(c.key));
     }

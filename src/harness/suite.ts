@@ -9,8 +9,7 @@
  * A selection takes the scenario's full matrix narrowed by its `cases` and `params` (a param it
  * does not name keeps all its values, or the --quick ones with --quick), on its `runtimes` (all the
  * run's runtimes when absent; --runtime narrows further). `duration` is the default --duration of
- * throughput cases while the suite runs; `quick: true` measures with the --quick budgets (0.3 s per
- * micro series, 1 s throughput, 3 process repetitions) but keeps the fork count.
+ * throughput cases while the suite runs.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -34,8 +33,6 @@ export interface Suite {
   description?: string;
   /** default measuring time of throughput cases, seconds */
   duration?: number;
-  /** measure with the --quick budgets (not its matrix: selections name their params; not its single fork) */
-  quick?: boolean;
   selections: SuiteSelection[];
 }
 
@@ -79,13 +76,10 @@ export function parseSuite(data: unknown, name: string): Suite {
     throw new UsageError(`suite ${name}: "description" must be a string`);
   if (doc.duration !== undefined && !(typeof doc.duration === 'number' && doc.duration > 0))
     throw new UsageError(`suite ${name}: "duration" must be a positive number of seconds`);
-  if (doc.quick !== undefined && typeof doc.quick !== 'boolean')
-    throw new UsageError(`suite ${name}: "quick" must be true or false`);
   return {
     name,
     ...(doc.description ? { description: doc.description } : {}),
     ...(doc.duration ? { duration: doc.duration } : {}),
-    ...(doc.quick ? { quick: true } : {}),
     selections: doc.selections.map((s, i) => parseSelection(s, `suite ${name}: selections[${i}]`)),
   };
 }
