@@ -223,14 +223,14 @@ export function runAbSession(
     for (let look = 1; !stopped && !why; look++) {
       const target = look === 1 ? design.n0 : Math.min(design.nMax, pairs + design.step);
       const from = pairs;
-      // pair by pair, so the budget can cut a round short; the first two pairs always run (a test needs them)
+      // pair by pair, so the budget can cut a round short; the first n0 pairs always run (fewer judge nothing)
       for (let k = from; k < target && !stopped; k++) {
         const cost = roundCostMs(
           active.map((c) => c.key),
           1,
         );
         const elapsedMs = runtime.now() - options.startedAt;
-        if (k >= 2 && elapsedMs + cost > options.budgetMs) {
+        if (k >= design.n0 && elapsedMs + cost > options.budgetMs) {
           why = `budget: pair ${k + 1} of ${plural(active.length)} would take ~${Math.round(cost / 1000)} s, past the ${Math.round(options.budgetMs / 1000)} s budget (${Math.round(elapsedMs / 1000)} s spent)`;
           break;
         }

@@ -30,11 +30,17 @@ function median(entry: ResultEntry): string {
   return entry.stats ? formatValue(entry.stats.median, entry.metric.unit) : entry.status;
 }
 
+/** ±x as a percentage; past ±1000% (a handful of noisy forks) the digits mean nothing. */
+function plusMinus(x: number): string {
+  if (Number.isNaN(x)) return '—';
+  return Number.isFinite(x) && Math.abs(x) <= 10 ? `±${formatPercent(Math.abs(x)).replace(/^[+-]/, '')}` : '>±1000%';
+}
+
 /** The verdict as shown: an entry that cannot be judged says how wide its interval still is. */
 function verdictLabel(row: EntryComparison, marked = false): string {
   const label = marked ? VERDICT_MARK[row.verdict] : row.verdict;
   if (row.verdict !== 'cannot judge' || !row.ci) return label;
-  return `${label} (±${formatPercent((row.ci.high - row.ci.low) / 2).replace(/^[+-]/, '')})`;
+  return `${label} (${plusMinus((row.ci.high - row.ci.low) / 2)})`;
 }
 
 function interval(row: EntryComparison): string {
@@ -63,7 +69,7 @@ function method(comparison: Comparison): string {
 }
 
 function detectable(row: EntryComparison): string {
-  return row.detectable === undefined ? '—' : `±${formatPercent(row.detectable).replace(/^[+-]/, '')}`;
+  return row.detectable === undefined ? '—' : plusMinus(row.detectable);
 }
 
 export function renderCompareText(comparison: Comparison, sources: CompareSources): string {
