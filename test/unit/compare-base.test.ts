@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import compare from '../../src/cli/compare.js';
 import { parseDuration } from '../../src/cli/compare-base.js';
+import run from '../../src/cli/run.js';
 import { AB_DESIGN, type AbCell, pairCells, plannedLooks, scheduleAbPairs } from '../../src/harness/ab.js';
 import type { ScenarioInfo } from '../../src/harness/catalog.js';
 import { type Cell, planCells } from '../../src/harness/plan.js';
@@ -192,6 +194,16 @@ describe('suites', () => {
     expect(() => loadSuite('cj', root)).toThrow(/unknown suite 'cj'; valid: ci/);
     writeFileSync(join(root, 'suites', 'broken.json'), '{');
     expect(() => loadSuite('broken', root)).toThrow(/not valid JSON/);
+  });
+
+  it('select their own cells: run and compare --base refuse scenarios, --case or --param beside --suite', async () => {
+    for (const argv of [
+      ['eager-tasks', '--suite', 'ci'],
+      ['--suite', 'ci', '--case', 'eager'],
+      ['--base', 'HEAD', '--suite', 'ci', '--param', 'tasks=1'],
+    ])
+      await expect((argv[0] === '--base' ? compare : run).run(argv)).rejects.toThrow(/^--suite selects its own cells/);
+    await expect(run.run(['--suite', 'no-such-suite'])).rejects.toThrow(/^unknown suite 'no-such-suite'/);
   });
 
   it('split by cell group when sharded', () => {
