@@ -515,6 +515,11 @@ export async function compareBase(argv: string[]): Promise<number> {
       `results in ${outDir} (base.json, head.json, compare.txt, compare.md, compare.json); ${Math.round((runtime.now() - t0) / 1000)} s`,
     );
     return await emitComparison(comparison, sources, format, maxUnjudged);
+  } catch (error) {
+    // a build killed by Ctrl-C fails as a build would: it is an interruption
+    if (!interrupted) throw error;
+    say('interrupted');
+    return 130;
   } finally {
     for (const off of offSignals) off();
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
