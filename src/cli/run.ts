@@ -173,25 +173,25 @@ export function budgetsOf(config: RunConfig): Budgets {
   };
 }
 
+/** The scenarios and cells of the run: those named (or all), narrowed by the filters; or a suite's. */
+async function planRun(settings: RunSettings, tmpDir: string) {
+  const { config, runtimes, suite } = settings;
+  if (!suite) {
+    const scenarios = await selectScenarios(settings.positionals, tmpDir);
+    const options = { cases: config.cases, params: config.params, quick: config.quick, shard: config.shard };
+    return { scenarios, cells: planCells(scenarios, runtimes, options) };
+  }
+  const all = await builtinScenarios();
+  const { cells, missing } = planSuite(suite, all, runtimes, config);
+  if (missing.length) throw new UsageError(`suite ${suite.name}: unknown scenario '${missing[0]}'`);
+  return { scenarios: all.filter((s) => cells.some((c) => c.scenario.id === s.id)), cells };
+}
+
 async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const runtime = await currentRuntime();
   const { config, runtimes, resultPath, root, runId } = settings;
   const startedAt = new Date();
-  let scenarios = settings.suite ? await builtinScenarios() : await selectScenarios(settings.positionals, tmpDir);
-  let cells: ReturnType<typeof planCells>;
-  if (settings.suite) {
-    const planned = planSuite(settings.suite, scenarios, runtimes, config);
-    if (planned.missing.length)
-      throw new UsageError(`suite ${settings.suite.name}: unknown scenario '${planned.missing[0]}'`);
-    cells = planned.cells;
-    scenarios = scenarios.filter((s) => cells.some((c) => c.scenario.id === s.id));
-  } else
-    cells = planCells(scenarios, runtimes, {
-      cases: config.cases,
-      params: config.params,
-      quick: config.quick,
-      shard: config.shard,
-    });
+  const { scenarios, cells } = await planRun(settings, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
   const jobs = scheduleJobs(cells, config.forks, seedPolicy(process.env.ASYNCBENCH_SEED));
