@@ -1,28 +1,14 @@
-import { compareExitCode, compareResults, TEST_NAME } from '../report/compare.js';
-import { COMPARE_FORMATS, COMPARE_RENDERERS, type CompareFormat } from '../report/compare-output.js';
+import { compareResults, TEST_NAME } from '../report/compare.js';
 import { readResultFile } from '../result/io.js';
-import { currentRuntime } from '../runtimes/current.js';
 import { type Command, parseFlags, UsageError } from './command.js';
-
-function parsePercent(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const pct = Number(value.replace(/%$/, ''));
-  if (value.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct >= 100)
-    throw new UsageError(`${flag} takes a percentage between 0 and 100, got '${value}'`);
-  return pct / 100;
-}
-
-function parseFormat(value: string | undefined): CompareFormat {
-  if (value === undefined) return 'text';
-  if (!(COMPARE_FORMATS as readonly string[]).includes(value))
-    throw new UsageError(`--format takes ${COMPARE_FORMATS.join('|')}, got '${value}'`);
-  return value as CompareFormat;
-}
+import { BASE_HELP, compareBase, wantsBase } from './compare-base.js';
+import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
 
 const compare: Command = {
   name: 'compare',
   summary: 'compare two result files entry by entry; exit 1 on a significant regression',
   help: `Usage: asyncbench compare BASE HEAD [--threshold PCT] [--max-unjudged PCT] [--format text|md|json]
+       asyncbench compare --base REF [--head REF] [SCENARIO|FILE ...] [run options] [--budget DURATION]
 
 Matches the entries of two result files by scenario, case, params and runtime and, for each pair,
 gives the change of its centre (the geometric mean of fork medians) with a 95% interval, the
@@ -37,7 +23,7 @@ smallest change it could detect, and a verdict:
 Entries on one side only are listed as added or removed. Warns when the files come from
 different machines, runtime versions or configs: a comparison across machines is not a verdict.
 
-Test: ${TEST_NAME}.
+Test: ${TEST_NAME}. Two files of one compare --base session are judged with the session's design.
 
 Options:
   --threshold PCT          smallest change that counts, in percent (default 5)
@@ -48,8 +34,11 @@ Options:
 
 With GITHUB_STEP_SUMMARY set, the Markdown table is also appended to that file.
 Exit codes: 0 no regression; 1 some entry is slower beyond the threshold; 2 bad input;
-3 more than --max-unjudged of the entries could not be judged ("cannot tell" is not "fine").`,
+3 more than --max-unjudged of the entries could not be judged ("cannot tell" is not "fine").
+
+${BASE_HELP}`,
   async run(argv) {
+    if (wantsBase(argv)) return compareBase(argv);
     const { values, positionals } = parseFlags(argv, {
       threshold: { type: 'string' },
       'max-unjudged': { type: 'string' },
@@ -58,7 +47,7 @@ Exit codes: 0 no regression; 1 some entry is slower beyond the threshold; 2 bad 
     });
     if (positionals.length !== 2)
       throw new UsageError(`compare takes exactly two result files (BASE HEAD), got ${positionals.length}`);
-    const threshold = parsePercent(values.threshold, '--threshold', 0.05);
+    const threshold = parsePercent(values.threshold, '--threshold', undefined);
     const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
     const format = parseFormat(values.format);
     const [basePath, headPath] = positionals;
@@ -70,16 +59,7 @@ Exit codes: 0 no regression; 1 some entry is slower beyond the threshold; 2 bad 
       threshold,
       allowCrossMachine: values['allow-cross-machine'] ?? false,
     });
-    console.log(COMPARE_RENDERERS[format](comparison, sources));
-    const runtime = await currentRuntime();
-    const summary = runtime.env('GITHUB_STEP_SUMMARY');
-    if (summary) runtime.appendFileSync(summary, `${COMPARE_RENDERERS.md(comparison, sources)}\n`);
-    const code = compareExitCode(comparison, maxUnjudged);
-    if (code === 3)
-      console.error(
-        `asyncbench: more than ${(maxUnjudged * 100).toFixed(0)}% of the entries could not be judged: no verdict (exit 3)`,
-      );
-    return code;
+    return emitComparison(comparison, sources, format, maxUnjudged);
   },
 };
 

@@ -11,9 +11,10 @@ import { median } from '../result/stats.js';
 
 const STDERR = 2;
 
-function describeJob(job: Job, forks: number): string {
+/** `what` replaces the fork count, e.g. 'base pair 3' */
+export function describeJob(job: Job, forks: number, what?: string): string {
   const c = job.cell;
-  const fork = forks > 1 ? ` fork ${job.fork + 1}/${forks}` : '';
+  const fork = what ? ` ${what}` : forks > 1 ? ` fork ${job.fork + 1}/${forks}` : '';
   return `${c.scenario.id}/${c.caseName} ${formatParams(c.params)} on ${c.runtime.label}${fork}`;
 }
 
@@ -27,13 +28,14 @@ export function progressReporter(
   forks: number,
   tty: boolean,
   now: () => number,
+  describe: (job: Job) => string = (job) => describeJob(job, forks),
 ): JobEvents & { finish(): void } {
   const start = now();
   const eta = (index: number) => (index === 0 ? '?' : formatEta(((now() - start) / index) * (total - index)));
   const write = (text: string) => writeSync(STDERR, text);
   return {
     jobStarted(job, index) {
-      if (tty) write(`\r\x1b[K[${index + 1}/${total}] ${describeJob(job, forks)}  ETA ${eta(index)}`);
+      if (tty) write(`\r\x1b[K[${index + 1}/${total}] ${describe(job)}  ETA ${eta(index)}`);
     },
     jobFinished(job, index, record: ForkRecord) {
       if (tty && record.status === 'ok') return;
@@ -41,7 +43,7 @@ export function progressReporter(
         record.status === 'ok'
           ? formatValue(median(record.samples), job.cell.scenario.metric.unit)
           : `${record.status}: ${record.reason}`;
-      write(`${tty ? '\r\x1b[K' : ''}[${index + 1}/${total}] ${describeJob(job, forks)}: ${figure}\n`);
+      write(`${tty ? '\r\x1b[K' : ''}[${index + 1}/${total}] ${describe(job)}: ${figure}\n`);
     },
     finish() {
       if (tty) write('\r\x1b[K');

@@ -2,11 +2,12 @@ import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
+import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { closestFirst } from '../harness/suggest.js';
+import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
@@ -28,12 +29,14 @@ Options:
   --case LIST            only these cases, comma-separated
   --param KEY=V1,V2      only these param values (repeatable); values beyond the defaults are accepted
   --quick                smaller matrix, one fork, shorter measuring (CIs are then within-process only)
+  --suite NAME|FILE      the cells of a suite: suites/NAME.json or a suite file (docs/ci.md)
   --forks N              fresh processes per cell (default 3; 1 with --quick)
   --duration SECONDS     measuring time of throughput cases (default 5; 1 with --quick)
   --timeout SECONDS      per measured process; past it the process is killed and the cell is 'timeout'
                          (default 120)
   --engine NAME          micro engine: mitata (default) or tinybench
-  --shard K/N            run only the K-th of N deterministic slices of the matrix (join with merge)
+  --shard K/N            run only the K-th of N deterministic slices of the matrix, cut by cell
+                         (scenario, case, params): all runtimes of a cell run on one shard (join with merge)
   --server-runtime NAME  runtime of the HTTP target server (default node)
   --out DIR              directory of the result file (default results/)
   --json FILE            the result file's path (overrides --out)
@@ -47,6 +50,7 @@ const FLAGS = {
   case: { type: 'string', multiple: true },
   param: { type: 'string', multiple: true },
   quick: { type: 'boolean' },
+  suite: { type: 'string' },
   forks: { type: 'string' },
   duration: { type: 'string' },
   timeout: { type: 'string' },
@@ -57,7 +61,7 @@ const FLAGS = {
   json: { type: 'string' },
 } as const;
 
-function parseParams(raw: string[] = []): Record<string, string[]> {
+export function parseParams(raw: string[] = []): Record<string, string[]> {
   const params: Record<string, string[]> = {};
   for (const p of raw) {
     const m = /^([\w-]+)=(.+)$/.exec(p);
@@ -67,7 +71,7 @@ function parseParams(raw: string[] = []): Record<string, string[]> {
   return params;
 }
 
-function parseShard(raw: string | undefined): RunConfig['shard'] {
+export function parseShard(raw: string | undefined): RunConfig['shard'] {
   if (raw === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(raw);
   const index = Number(m?.[1]);
@@ -77,7 +81,7 @@ function parseShard(raw: string | undefined): RunConfig['shard'] {
   return { index, count };
 }
 
-function chooseRuntimes(found: RuntimeExecutable[], raw: string | undefined): RuntimeExecutable[] {
+export function chooseRuntimes(found: RuntimeExecutable[], raw: string | undefined): RuntimeExecutable[] {
   if (raw === undefined) {
     const defaults = found.filter((r) => r.default);
     if (defaults.length === 0) throw new UsageError('no runtime found in node_modules/.bin: run `npm install`');
@@ -96,7 +100,7 @@ function chooseRuntimes(found: RuntimeExecutable[], raw: string | undefined): Ru
   });
 }
 
-function seconds(value: string | undefined, flag: string, fallback: number): number {
+export function seconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a positive number of seconds, got '${value}'`);
@@ -112,10 +116,19 @@ interface RunSettings {
   runId: string;
   resultPath: string;
   root: string;
+  suite?: Suite;
+}
+
+/** `--suite` names its cells itself: scenarios, --case and --param do not combine with it. */
+export function suiteOf(spec: string | undefined, root: string, narrowed: boolean): Suite | undefined {
+  if (spec === undefined) return undefined;
+  if (narrowed) throw new UsageError('--suite selects its own cells: give no scenario, --case or --param with it');
+  return loadSuite(spec, root);
 }
 
 async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const { values, positionals } = parseFlags(argv, FLAGS);
+  const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
   const quick = values.quick ?? false;
   const engine = values.engine ?? 'mitata';
   if (engine !== 'mitata' && engine !== 'tinybench')
@@ -125,19 +138,20 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     engine,
     forks: intFlag(values.forks, '--forks', quick ? 1 : 3),
     quick,
-    durationS: seconds(values.duration, '--duration', quick ? 1 : 5),
+    durationS: seconds(values.duration, '--duration', suite?.duration ?? (quick ? 1 : 5)),
     timeoutS: seconds(values.timeout, '--timeout', 120),
     scenarios: [],
     cases: (values.case ?? []).flatMap((c) => c.split(',')),
     params: parseParams(values.param),
     ...(shard ? { shard } : {}),
     serverRuntime: values['server-runtime'] ?? 'node',
+    ...(suite ? { suite: suite.name } : {}),
   };
   const discovered = await discoverRuntimes(root);
   const runtimes = chooseRuntimes(discovered, values.runtime);
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
   const resultPath = resolve(values.json ?? join(values.out ?? join(root, 'results'), `${runId}.json`));
-  return { positionals, config, runtimes, discovered, runId, resultPath, root };
+  return { positionals, config, runtimes, discovered, runId, resultPath, root, suite };
 }
 
 /** Experimental: off (default), rotate (fork k gets seed k + 1), or one fixed seed. */
@@ -147,7 +161,7 @@ function seedPolicy(raw: string | undefined): (fork: number) => number | undefin
   return () => Number(raw);
 }
 
-function budgetsOf(config: RunConfig): Budgets {
+export function budgetsOf(config: RunConfig): Budgets {
   return {
     engine: config.engine,
     quick: config.quick,
@@ -160,18 +174,26 @@ function budgetsOf(config: RunConfig): Budgets {
   };
 }
 
+/** The scenarios and cells of the run: those named (or all), narrowed by the filters; or a suite's. */
+async function planRun(settings: RunSettings, tmpDir: string) {
+  const { config, runtimes, suite } = settings;
+  if (!suite) {
+    const scenarios = await selectScenarios(settings.positionals, tmpDir);
+    const options = { cases: config.cases, params: config.params, quick: config.quick, shard: config.shard };
+    return { scenarios, cells: planCells(scenarios, runtimes, options) };
+  }
+  const all = await builtinScenarios();
+  const { cells, missing } = planSuite(suite, all, runtimes, config);
+  if (missing.length) throw new UsageError(`suite ${suite.name}: unknown scenario '${missing[0]}'`);
+  return { scenarios: all.filter((s) => cells.some((c) => c.scenario.id === s.id)), cells };
+}
+
 async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const runtime = await currentRuntime();
   const { config, runtimes, resultPath, root, runId } = settings;
   const startedAt = new Date();
-  const scenarios = await selectScenarios(settings.positionals, tmpDir);
+  const { scenarios, cells } = await planRun(settings, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
-  const cells = planCells(scenarios, runtimes, {
-    cases: config.cases,
-    params: config.params,
-    quick: config.quick,
-    shard: config.shard,
-  });
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
   const jobs = scheduleJobs(cells, config.forks, seedPolicy(process.env.ASYNCBENCH_SEED));
   const tty = isatty(2);
@@ -211,6 +233,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     await services.stop();
     progress.finish();
   }
+  const machine = machineInfo();
   const result: ResultFile = {
     schema: RESULT_SCHEMA,
     run: {
@@ -222,7 +245,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       timing: runTiming(outcome.entries, Date.now() - startedAt.getTime(), servicesMs),
     },
     git: await gitInfo(runtime, root),
-    machine: machineInfo(),
+    machine,
     runtimes: runtimes.map(({ label, name, version, engine, executable, flags, notes }) => ({
       label,
       name,
@@ -233,7 +256,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       notes,
     })),
     config: { ...config, ...services.describe() },
-    results: outcome.entries,
+    results: outcome.entries.map((e) => ({ ...e, machine: machine.id })),
   };
   writeResultFile(resultPath, result);
   journal.remove();

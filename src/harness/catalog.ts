@@ -52,8 +52,9 @@ async function describe(moduleUrl: string): Promise<ScenarioInfo> {
   };
 }
 
-export async function builtinScenarios(): Promise<ScenarioInfo[]> {
-  const dir = new URL('scenarios/', DIST_DIR);
+/** The built-in scenarios of the tree whose dist/ is `dist` (compare --base: each revision's own). */
+export async function builtinScenarios(dist: URL = DIST_DIR): Promise<ScenarioInfo[]> {
+  const dir = new URL('scenarios/', dist);
   if (!existsSync(dir)) throw new UsageError('no built scenarios in dist/scenarios: run `npm run build` first');
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.js'))
@@ -62,13 +63,13 @@ export async function builtinScenarios(): Promise<ScenarioInfo[]> {
 }
 
 /** Bundles a user's scenario file (.ts or .js) into `tmpDir` with the project's build options. */
-async function bundleScenarioFile(path: string, tmpDir: string): Promise<string> {
+async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Promise<string> {
   const { build } = await import('esbuild');
   mkdirSync(tmpDir, { recursive: true });
   const outfile = join(tmpDir, `${basename(path, extname(path))}.js`);
   // `asyncbench` resolves to this package's built API, so user scenarios share the built-in patterns
   await build({
-    ...buildOptions(fileURLToPath(new URL('api.js', DIST_DIR))),
+    ...buildOptions(fileURLToPath(new URL('api.js', dist))),
     entryPoints: [path],
     outfile,
     logLevel: 'silent',
@@ -76,6 +77,11 @@ async function bundleScenarioFile(path: string, tmpDir: string): Promise<string>
     throw new UsageError(`cannot build ${path}: ${error.message.split('\n')[1] ?? error.message}`);
   });
   return pathToFileURL(outfile).href;
+}
+
+/** A user's scenario file, bundled against the API of the tree whose dist/ is `dist`, and described. */
+export async function scenarioFile(path: string, tmpDir: string, dist: URL = DIST_DIR): Promise<ScenarioInfo> {
+  return describe(await bundleScenarioFile(path, tmpDir, dist));
 }
 
 export function looksLikeFile(arg: string): boolean {
@@ -91,7 +97,7 @@ export async function selectScenarios(args: string[], tmpDir: string): Promise<S
     if (looksLikeFile(arg)) {
       const path = resolve(arg);
       if (!existsSync(path)) throw new UsageError(`scenario file not found: ${arg}`);
-      chosen.push(await describe(await bundleScenarioFile(path, tmpDir)));
+      chosen.push(await scenarioFile(path, tmpDir));
       continue;
     }
     const found = builtin.find((s) => s.id === arg);

@@ -8,7 +8,7 @@ import { isSteady } from '../result/stats.js';
 import { currentRuntime } from '../runtimes/current.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { type CaseContext, isScenario, type Op, type Scenario, SkipCase } from '../scenario.js';
-import { type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
+import { CHILD_PROTOCOL, type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
 
 /** Throughput intervals: short enough to see drift within a run, long enough to hold many ops. */
 const INTERVAL_MS = 100;
@@ -123,7 +123,14 @@ async function main(): Promise<void> {
   if (!job) throw new Error(`${JOB_ENV} is not set: this module is started by the asyncbench orchestrator`);
   let outcome: ChildOutcome;
   try {
-    outcome = await runCell(job, runtime);
+    if (job.hello) outcome = { status: 'ok', samples: [], protocol: CHILD_PROTOCOL };
+    else if (job.protocol !== CHILD_PROTOCOL)
+      outcome = {
+        status: 'failed',
+        reason: `child protocol ${CHILD_PROTOCOL}, but the job is of protocol ${job.protocol}`,
+        samples: [],
+      };
+    else outcome = await runCell(job, runtime);
   } catch (error) {
     outcome =
       error instanceof SkipCase

@@ -8,7 +8,18 @@ import type { Params, Services } from '../scenario.js';
 
 export const JOB_ENV = 'ASYNCBENCH_JOB';
 
+/**
+ * Version of this protocol. `compare --base` runs the child of another revision, so the child
+ * refuses a job of another version, and answers a `hello` job with its own (a child too old to
+ * know `hello` answers without one).
+ */
+export const CHILD_PROTOCOL = 1;
+
 export interface ChildJob {
+  /** CHILD_PROTOCOL of the orchestrator that wrote the job */
+  protocol: number;
+  /** only report the child's protocol version (in `ChildOutcome.protocol`), measure nothing */
+  hello?: boolean;
   /** file URL of the built scenario module */
   module: string;
   scenario: string;
@@ -32,4 +43,8 @@ export interface ChildJob {
 }
 
 /** What the child reports: a fork record less what only the orchestrator knows (its wall time, a timeout). */
-export type ChildOutcome = Omit<ForkRecord, 'wallMs' | 'status'> & { status: 'ok' | 'failed' | 'skipped' };
+export type ChildOutcome = Omit<ForkRecord, 'wallMs' | 'status'> & {
+  status: 'ok' | 'failed' | 'skipped';
+  /** the child's CHILD_PROTOCOL, in the answer to a `hello` job */
+  protocol?: number;
+};

@@ -1,17 +1,25 @@
 /** What a result must say about where it was measured: the machine and the git state of the code. */
-import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { createHash } from 'node:crypto';
+import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
 import type { MachineInfo, ResultFile } from '../result/schema.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 
+/**
+ * The machine, with a stable id: a hash of hostname, cpu model, cores and memory (the hostname
+ * itself stays out of result files). Two runs on one machine share the id; two CI runners, even of
+ * one kind, do not, which is what `compare` needs to tell a same-machine comparison from a cross-machine one.
+ */
 export function machineInfo(): MachineInfo {
   const cores = cpus();
-  return {
+  const info = {
     os: `${platform()} ${release()}`,
     arch: arch(),
     cpuModel: cores[0]?.model.trim() ?? 'unknown',
     cores: cores.length,
     memoryBytes: totalmem(),
   };
+  const identity = [hostname(), info.cpuModel, info.cores, info.memoryBytes].join('|');
+  return { ...info, id: createHash('sha256').update(identity).digest('hex').slice(0, 12) };
 }
 
 async function git(runtime: RuntimeAdapter, cwd: string, args: string[]): Promise<string | null> {

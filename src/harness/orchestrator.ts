@@ -4,16 +4,16 @@
  * its children and services and keeps every finished result.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultJournal } from '../result/io.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
-import { runtimeCommand } from '../runtimes/discover.js';
+import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
 import { DIST_DIR, PROJECT_ROOT } from './catalog.js';
-import { type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
+import { CHILD_PROTOCOL, type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
 import type { Cell, Job } from './plan.js';
 
 export interface Budgets {
@@ -50,7 +50,7 @@ async function runJob(
   timeoutMs: number,
   track: (child: ChildHandle | null) => void,
 ): Promise<ForkRecord> {
-  const script = fileURLToPath(new URL('child.js', DIST_DIR));
+  const script = job.root ? join(job.root, 'dist', 'child.js') : fileURLToPath(new URL('child.js', DIST_DIR));
   const direct = runtimeCommand(job.cell.runtime, script, [], job.seed);
   // experimental (the fork-stability study): a command the child runs under, e.g. `setarch -R`
   const prefix = (runtime.env('ASYNCBENCH_CHILD_PREFIX') ?? '').split(' ').filter(Boolean);
@@ -59,7 +59,7 @@ async function runJob(
   const t0 = runtime.now();
   const child = runtime.spawn(command, args, {
     env: { ...env, [JOB_ENV]: JSON.stringify(childJob) },
-    cwd: fileURLToPath(PROJECT_ROOT),
+    cwd: job.root ?? fileURLToPath(PROJECT_ROOT),
     stdout: 'ignore',
     stderr: 'pipe',
     group: true,
@@ -99,6 +99,73 @@ function readOutcome(path: string): ChildOutcome | null {
   }
 }
 
+/**
+ * Measures one job: the child gets the cell's batch (absent for the fork that calibrates it) and
+ * the services' addresses; a job whose required service is unavailable fails without a process.
+ */
+export async function runFork(
+  runtime: RuntimeAdapter,
+  job: Job,
+  budgets: Budgets,
+  services: JobServices,
+  fork: { batch: number | undefined; outcomePath: string },
+  track: (child: ChildHandle | null) => void,
+): Promise<ForkRecord> {
+  const missing = job.cell.scenario.requires.find((r) => r in services.unavailable);
+  if (missing)
+    return {
+      status: 'failed',
+      reason: `${missing} unavailable: ${services.unavailable[missing]}`,
+      samples: [],
+      wallMs: 0,
+    };
+  const childJob: ChildJob = {
+    protocol: CHILD_PROTOCOL,
+    module: job.cell.scenario.module,
+    scenario: job.cell.scenario.id,
+    caseName: job.cell.caseName,
+    params: job.cell.params,
+    quick: budgets.quick,
+    engine: budgets.engine,
+    microBudgetMs: budgets.microBudgetMs,
+    microWarmupMs: budgets.microWarmupMs,
+    batch: fork.batch,
+    warmupMs: budgets.warmupMs,
+    durationMs: budgets.durationMs,
+    repetitions: budgets.repetitions,
+    services: services.services,
+    outcomePath: fork.outcomePath,
+  };
+  return runJob(runtime, job, childJob, budgets.timeoutMs, track);
+}
+
+/**
+ * The child protocol version the tree at `root` speaks: its dist/child.js answers a `hello` job.
+ * Undefined when it cannot say (a child older than the protocol, or no child at all).
+ */
+export async function childProtocol(
+  runtime: RuntimeAdapter,
+  root: string,
+  rt: RuntimeExecutable,
+  outcomePath: string,
+  timeoutMs = 30_000,
+): Promise<number | undefined> {
+  mkdirSync(dirname(outcomePath), { recursive: true });
+  const hello = { protocol: CHILD_PROTOCOL, hello: true, outcomePath } as ChildJob;
+  const { command, args, env } = runtimeCommand(rt, join(root, 'dist', 'child.js'));
+  const child = runtime.spawn(command, args, {
+    env: { ...env, [JOB_ENV]: JSON.stringify(hello) },
+    cwd: root,
+    stderr: 'pipe',
+    group: true,
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await child.exited;
+  clearTimeout(timer);
+  child.kill('SIGKILL');
+  return readOutcome(outcomePath)?.protocol;
+}
+
 export interface Execution {
   entries: ResultEntry[];
   interrupted: boolean;
@@ -127,33 +194,10 @@ export function executeJobs(
     for (const [index, job] of jobs.entries()) {
       if (stopped) break;
       events.jobStarted(job, index);
-      const childJob: ChildJob = {
-        module: job.cell.scenario.module,
-        scenario: job.cell.scenario.id,
-        caseName: job.cell.caseName,
-        params: job.cell.params,
-        quick: budgets.quick,
-        engine: budgets.engine,
-        microBudgetMs: budgets.microBudgetMs,
-        microWarmupMs: budgets.microWarmupMs,
-        batch: batches.get(job.cell.group),
-        warmupMs: budgets.warmupMs,
-        durationMs: budgets.durationMs,
-        repetitions: budgets.repetitions,
-        services: services.services,
-        outcomePath: join(tmpDir, `${index}.json`),
-      };
-      const missing = job.cell.scenario.requires.find((r) => r in services.unavailable);
-      const record: ForkRecord = missing
-        ? {
-            status: 'failed',
-            reason: `${missing} unavailable: ${services.unavailable[missing]}`,
-            samples: [],
-            wallMs: 0,
-          }
-        : await runJob(runtime, job, childJob, budgets.timeoutMs, (c) => {
-            current = c;
-          });
+      const fork = { batch: batches.get(job.cell.group), outcomePath: join(tmpDir, `${index}.json`) };
+      const record = await runFork(runtime, job, budgets, services, fork, (c) => {
+        current = c;
+      });
       if (stopped) break; // killed by the interruption: not a result
       if (record.measurement?.calibrated) batches.set(job.cell.group, record.measurement.batch);
       const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };

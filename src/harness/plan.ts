@@ -27,6 +27,8 @@ export interface Job {
   fork: number;
   /** the V8 seed this process is pinned to (PITFALLS 16); unpinned when absent */
   seed?: number;
+  /** the asyncbench tree whose dist/child.js measures this job (compare --base: each revision's own); this one when absent */
+  root?: string;
 }
 
 export interface PlanOptions {
@@ -110,8 +112,19 @@ export function planCells(scenarios: ScenarioInfo[], runtimes: RuntimeExecutable
       }
     }
   }
-  const shard = options.shard;
-  return shard ? cells.filter((_, i) => i % shard.count === shard.index - 1) : cells;
+  return shardCells(cells, options.shard);
+}
+
+/**
+ * The K-th of N slices of the cells, cut by cell group (scenario, case, params): every runtime of
+ * a cell lands on the same shard, so runtimes are compared on one machine. Groups are numbered in
+ * the order they first appear, and group i goes to shard (i mod N) + 1.
+ */
+export function shardCells<C extends { group: string }>(cells: C[], shard: PlanOptions['shard']): C[] {
+  if (!shard) return cells;
+  const index = new Map<string, number>();
+  for (const cell of cells) if (!index.has(cell.group)) index.set(cell.group, index.size);
+  return cells.filter((cell) => (index.get(cell.group) ?? 0) % shard.count === shard.index - 1);
 }
 
 /**

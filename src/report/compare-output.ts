@@ -30,6 +30,19 @@ function median(entry: ResultEntry): string {
   return entry.stats ? formatValue(entry.stats.median, entry.metric.unit) : entry.status;
 }
 
+/** ±x as a percentage; past ±1000% (a handful of noisy forks) the digits mean nothing. */
+function plusMinus(x: number): string {
+  if (Number.isNaN(x)) return '—';
+  return Number.isFinite(x) && Math.abs(x) <= 10 ? `±${formatPercent(Math.abs(x)).replace(/^[+-]/, '')}` : '>±1000%';
+}
+
+/** The verdict as shown: an entry that cannot be judged says how wide its interval still is. */
+function verdictLabel(row: EntryComparison, marked = false): string {
+  const label = marked ? VERDICT_MARK[row.verdict] : row.verdict;
+  if (row.verdict !== 'cannot judge' || !row.ci) return label;
+  return `${label} (${plusMinus((row.ci.high - row.ci.low) / 2)})`;
+}
+
 function interval(row: EntryComparison): string {
   return row.ci ? `[${formatPercent(row.ci.low)}, ${formatPercent(row.ci.high)}]` : '—';
 }
@@ -48,26 +61,30 @@ function describeRun(side: { path: string; file: ResultFile }): string {
 function method(comparison: Comparison): string {
   const { threshold, alpha, looks } = comparison.options;
   const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')}%`;
-  const sequential = looks > 1 ? `, spent over ${looks} sequential looks (Bonferroni over looks)` : '';
-  return `Test: ${comparison.test}, family-wise level ${pct(alpha)}${sequential}; change = head / base - 1 of the geometric mean of fork medians. Threshold ${pct(threshold)}: slower/faster need a significant change of at least the threshold; cannot judge = the 95% interval still reaches past it.`;
+  const level =
+    looks > 1
+      ? `sequential: up to ${looks} looks, alpha ${pct(alpha)} split evenly over looks (Bonferroni), Holm over entries`
+      : `family-wise level ${pct(alpha)}`;
+  return `Test: ${comparison.test}; ${level}; change = head / base - 1 of the geometric mean of fork medians; n = pairs (or forks a side); detectable = smallest change the test would catch with 80% power. Threshold ${pct(threshold)}: slower/faster need a significant change of at least the threshold; cannot judge (±X) = the 95% interval (half-width X) still reaches past it.`;
 }
 
 function detectable(row: EntryComparison): string {
-  return row.detectable === undefined ? '—' : `±${formatPercent(row.detectable).replace(/^[+-]/, '')}`;
+  return row.detectable === undefined ? '—' : plusMinus(row.detectable);
 }
 
 export function renderCompareText(comparison: Comparison, sources: CompareSources): string {
   const rows = sorted(comparison.rows).map((r) => [
-    r.verdict,
+    verdictLabel(r),
     entryLabel(r.head),
     median(r.base),
     median(r.head),
     r.change === undefined ? '—' : formatPercent(r.change),
     interval(r),
     detectable(r),
+    r.n === undefined ? '—' : String(r.n),
     r.note ?? '',
   ]);
-  const header = ['verdict', 'entry', 'base', 'head', 'change', '95% CI', 'detectable', 'note'];
+  const header = ['verdict', 'entry', 'base', 'head', 'change', '95% CI', 'detectable', 'n', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells
@@ -80,7 +97,9 @@ export function renderCompareText(comparison: Comparison, sources: CompareSource
   out.push(line(header), ...rows.map(line), '');
   for (const e of comparison.added) out.push(`added:   ${entryLabel(e)}`);
   for (const e of comparison.removed) out.push(`removed: ${entryLabel(e)}`);
-  out.push(counts(comparison), method(comparison));
+  out.push(counts(comparison));
+  if (comparison.design) out.push(comparison.design);
+  out.push(method(comparison));
   return out.join('\n');
 }
 
@@ -97,11 +116,11 @@ export function renderCompareMarkdown(comparison: Comparison, sources: CompareSo
   out.push(`**${escapeMarkdown(counts(comparison))}**`, '');
   const interesting = sorted(comparison.rows).filter((r) => r.verdict !== 'unchanged');
   const table = (rows: EntryComparison[]) => [
-    '| verdict | entry | base | head | change | 95% CI | detectable | note |',
-    '|---|---|--:|--:|--:|--:|--:|---|',
+    '| verdict | entry | base | head | change | 95% CI | detectable | n | note |',
+    '|---|---|--:|--:|--:|--:|--:|--:|---|',
     ...rows.map(
       (r) =>
-        `| ${VERDICT_MARK[r.verdict]} | ${escapeMarkdown(entryLabel(r.head))} | ${escapeMarkdown(median(r.base))} | ${escapeMarkdown(median(r.head))} | ${r.change === undefined ? '—' : formatPercent(r.change)} | ${interval(r)} | ${detectable(r)} | ${escapeMarkdown(r.note ?? '')} |`,
+        `| ${verdictLabel(r, true)} | ${escapeMarkdown(entryLabel(r.head))} | ${escapeMarkdown(median(r.base))} | ${escapeMarkdown(median(r.head))} | ${r.change === undefined ? '—' : formatPercent(r.change)} | ${interval(r)} | ${detectable(r)} | ${r.n ?? '—'} | ${escapeMarkdown(r.note ?? '')} |`,
     ),
   ];
   if (interesting.length) out.push(...table(interesting), '');
@@ -118,6 +137,7 @@ export function renderCompareMarkdown(comparison: Comparison, sources: CompareSo
   const listed = (title: string, entries: ResultEntry[]) =>
     entries.length ? [`**${title}:** ${entries.map((e) => escapeMarkdown(entryLabel(e))).join(', ')}`, ''] : [];
   out.push(...listed('Added', comparison.added), ...listed('Removed', comparison.removed));
+  if (comparison.design) out.push(`<sub>${escapeMarkdown(comparison.design)}</sub>`, '');
   out.push(`<sub>${escapeMarkdown(method(comparison))}</sub>`, '');
   return out.join('\n');
 }
@@ -140,6 +160,7 @@ export function renderCompareJson(comparison: Comparison, sources: CompareSource
     ci: r.ci ?? null,
     p: r.p ?? null,
     detectable: r.detectable ?? null,
+    n: r.n ?? null,
     test: r.test ?? null,
   });
   return JSON.stringify(
@@ -151,6 +172,7 @@ export function renderCompareJson(comparison: Comparison, sources: CompareSource
       threshold: comparison.options.threshold,
       alpha: comparison.options.alpha,
       looks: comparison.options.looks,
+      ...(comparison.design ? { design: comparison.design } : {}),
       warnings: comparison.warnings,
       rows: sorted(comparison.rows).map(row),
       added: comparison.added.map((e) => e.key),

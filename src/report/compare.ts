@@ -43,6 +43,8 @@ export interface EntryComparison {
   p?: number;
   /** smallest change this entry could detect with 80% power at the corrected level */
   detectable?: number;
+  /** A/B pairs behind a paired test; forks of the smaller side behind an unpaired one */
+  n?: number;
   test?: string;
   verdict: Verdict;
   note?: string;
@@ -55,6 +57,8 @@ export interface Comparison {
   warnings: string[];
   options: CompareOptions;
   test: string;
+  /** the A/B session both files came from (compare --base): its design and how it went */
+  design?: string;
 }
 
 export const TEST_NAME = `${PAIRED_TEST} where forks ran as A/B pairs, else ${WELCH_TEST}; Holm-corrected over all entries`;
@@ -152,7 +156,8 @@ export function compareEntryPairs(
   const alpha = options.alpha / options.looks;
   const tested = matched.map(({ base, head }) => {
     const reason = notComparable(base, head, options);
-    return { base, head, reason, test: reason ? undefined : testEntries(base, head, alpha / matched.length) };
+    const n = pairsOf(base, head)?.length ?? Math.min(okForks(base).length, okForks(head).length);
+    return { base, head, reason, n, test: reason ? undefined : testEntries(base, head, alpha / matched.length) };
   });
   const withTest = tested.filter((t) => t.test);
   const rejects = holmRejects(
@@ -172,6 +177,7 @@ export function compareEntryPairs(
       ci: { low: t.test.low, high: t.test.high, level: t.test.level },
       p: t.test.p,
       detectable: t.test.detectable,
+      n: t.n,
       test: t.test.test,
       verdict,
       note: joinNotes(note, driftNote(t.base, t.head)),
@@ -214,8 +220,26 @@ export function comparisonWarnings(base: ResultFile, head: ResultFile): string[]
   return warnings;
 }
 
+/** Two files of one A/B session (compare --base): the design's looks, alpha and threshold, and a description. */
+function abSession(base: ResultFile, head: ResultFile): { options: Partial<CompareOptions>; design?: string } {
+  const a = base.config.ab;
+  const b = head.config.ab;
+  if (!a || !b || a.session !== b.session) return { options: {} };
+  const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')}%`;
+  return {
+    options: { looks: b.looks, alpha: b.alpha, threshold: b.threshold },
+    design: `A/B session ${b.session}, base and head interleaved pair by pair on one machine: ${b.n0} pairs per cell, then ${b.step} more at each look to the entries not judged yet, up to ${b.nMax}; ${b.looksTaken} of ${b.looks} looks taken (${b.stopped}); budget ${Math.round(b.budgetS)} s; threshold ${pct(b.threshold)}`,
+  };
+}
+
+/**
+ * `options` override what the files say; two files of one A/B session default to the session's
+ * design (its looks, alpha and threshold), so comparing them again gives the session's verdicts.
+ */
 export function compareResults(base: ResultFile, head: ResultFile, options: Partial<CompareOptions> = {}): Comparison {
-  const opts = { ...DEFAULT_COMPARE_OPTIONS, ...options };
+  const session = abSession(base, head);
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const opts: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...session.options, ...given };
   const baseByKey = new Map(base.results.map((e) => [e.key, e]));
   const headKeys = new Set(head.results.map((e) => e.key));
   const matched = head.results.flatMap((h) => {
@@ -229,6 +253,7 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
     warnings: comparisonWarnings(base, head),
     options: opts,
     test: TEST_NAME,
+    ...(session.design ? { design: session.design } : {}),
   };
 }
 

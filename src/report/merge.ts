@@ -80,7 +80,10 @@ function mergeResults(shards: Shard[]): ResultFile['results'] {
       if (other) throw new UsageError(`entry ${e.key} is in both ${other} and ${s.path}: shards overlap`);
       owner.set(e.key, s.path);
     }
-  return shards.flatMap((s) => s.file.results);
+  // each entry keeps the machine it ran on (files from before entries carried it: their shard's)
+  return shards.flatMap((s) =>
+    s.file.results.map((e) => (e.machine || !s.file.machine.id ? e : { ...e, machine: s.file.machine.id })),
+  );
 }
 
 export function mergeShards(input: Shard[]): Merged {
@@ -92,7 +95,9 @@ export function mergeShards(input: Shard[]): Merged {
   const notes: string[] = [];
   const machines = new Set(shards.map((s) => JSON.stringify(s.file.machine)));
   if (machines.size > 1)
-    notes.push(`the ${count} shards ran on ${machines.size} different machines; the merged file records shard 1's`);
+    notes.push(
+      `the ${count} shards ran on ${machines.size} different machines; each entry keeps its own (results[].machine), the file's 'machine' is shard 1's`,
+    );
   const ids = [...new Set(shards.map((s) => s.file.run.id))];
   const { shard: _shard, ...config } = first.file.config;
   const result: ResultFile = {

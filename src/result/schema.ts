@@ -82,6 +82,8 @@ export interface ForkRecord {
   seed?: number;
   /** `compare --base`: the index of the A/B pair this fork belongs to (its twin ran back to back) */
   pair?: number;
+  /** `compare --base`: true when this fork ran first in its pair (the A/B order is random per pair) */
+  pairFirst?: boolean;
   /** where the child's time went, ms: start-up (spawn to first line of ours), setup, warm-up, measuring, verify */
   phases?: Record<string, number>;
 }
@@ -156,6 +158,33 @@ export interface MachineInfo {
   cpuModel: string;
   cores: number;
   memoryBytes: number;
+  /** stable id of the machine: a hash of hostname, cpu model, cores and memory; each entry carries it as `machine` */
+  id?: string;
+}
+
+/** `compare --base`: the A/B session a result file is one side of, and the sequential design it ran. */
+export interface AbConfig {
+  /** id shared by the two files of one session */
+  session: string;
+  role: 'base' | 'head';
+  /** the revision as given (`--base REF`, `--head REF`, or `working tree`); its commit is in `git` */
+  ref: string;
+  /** planned looks: each spends alpha / looks (Bonferroni over looks); `compare` reads it from here */
+  looks: number;
+  /** pairs every cell starts with, pairs added per look to cells that cannot be judged yet, most pairs of a cell */
+  n0: number;
+  step: number;
+  nMax: number;
+  /** family-wise level and threshold of the session's verdicts */
+  alpha: number;
+  threshold: number;
+  /** seed of the random A/B order of the pairs */
+  orderSeed: number;
+  /** wall-time budget of the session, seconds */
+  budgetS: number;
+  /** looks taken, and why the session stopped adding pairs */
+  looksTaken: number;
+  stopped: string;
 }
 
 export interface RunConfig {
@@ -176,6 +205,10 @@ export interface RunConfig {
   services?: Record<string, unknown>;
   /** services that failed to start, with the reason; the scenarios needing them are recorded failed */
   unavailable?: Record<string, string>;
+  /** the suite the cells came from (`--suite`) */
+  suite?: string;
+  /** `compare --base`: the A/B session and its design */
+  ab?: AbConfig;
 }
 
 /** Where a run's time went, ms summed over its measuring processes (`time:` line of `run`). */

@@ -1,0 +1,527 @@
+/**
+ * `asyncbench compare --base REF [--head REF] [SCENARIO|FILE ...]`: the regression gate in one CI
+ * job. Builds both revisions (src/harness/revision.ts), runs them on this machine interleaved pair
+ * by pair with adaptive, sequential forks (src/harness/ab.ts), writes both result files and the
+ * comparison, and exits as `compare` does.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isatty } from 'node:tty';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  AB_DESIGN,
+  type AbCell,
+  type AbDesign,
+  type AbJob,
+  pairCells,
+  plannedLooks,
+  runAbSession,
+  SIDES,
+  type Side,
+} from '../harness/ab.js';
+import { builtinScenarios, looksLikeFile, PROJECT_ROOT, type ScenarioInfo, scenarioFile } from '../harness/catalog.js';
+import { CHILD_PROTOCOL } from '../harness/job.js';
+import { gitInfo, machineInfo } from '../harness/metadata.js';
+import { childProtocol } from '../harness/orchestrator.js';
+import { type Cell, planCells, shardCells } from '../harness/plan.js';
+import {
+  checkoutRevision,
+  type Revision,
+  repositoryOf,
+  resolveCommit,
+  revisionsDir,
+  workingTree,
+} from '../harness/revision.js';
+import { closestFirst } from '../harness/suggest.js';
+import { planSuite, type Suite } from '../harness/suite.js';
+import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
+import { COMPARE_RENDERERS } from '../report/compare-output.js';
+import { ResultJournal, writeResultFile } from '../result/io.js';
+import { RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
+import { currentRuntime } from '../runtimes/current.js';
+import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
+import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
+import { startServicesEach } from '../services/each.js';
+import { parseFlags, UsageError } from './command.js';
+import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
+import { describeJob, progressReporter } from './progress.js';
+import { budgetsOf, chooseRuntimes, parseParams, parseShard, seconds, suiteOf } from './run.js';
+
+export const BASE_HELP = `compare --base REF: build and run two revisions here, interleaved, and judge them
+
+Builds REF (and --head REF, else the working tree, rebuilt with npm run build) from git, each in a
+tree of its own with its own npm ci and build, cached by commit in $ASYNCBENCH_REVISIONS_DIR
+(default $XDG_CACHE_HOME/asyncbench/revisions, else ~/.cache/asyncbench/revisions). Each side runs
+its own dist/child.js, scenarios and pinned runtimes; a FILE is taken from each side's tree. Base
+and head forks of a cell run back to back as A/B pairs in a random order, with one seed and one
+batch per pair, and are judged by the paired test. Sequential design: every cell starts with
+${AB_DESIGN.n0} pairs; after each look the entries that cannot be judged yet get ${AB_DESIGN.step} more, up to
+${AB_DESIGN.nMax} (${plannedLooks(AB_DESIGN)} looks), or until --budget would be overrun; alpha is split evenly over the
+looks (Bonferroni) and Holm-corrected over the entries.
+
+Options (besides the run options --runtime --case --param --quick --suite --engine --duration
+--timeout --shard --server-runtime):
+  --base REF              the revision to compare against (a commit, branch or tag)
+  --head REF              the revision to judge (default: the working tree)
+  --budget DURATION       wall time of the whole command, e.g. 8m, 90s (default 8m); pairs stop
+                          being added when the next round would overrun it
+  --threshold PCT         smallest change that counts (default 5)
+  --max-unjudged PCT      exit 3 when more of the entries cannot be judged (default 10)
+  --format FORMAT         what to print: text (default), md or json
+  --out DIR               where base.json, head.json and compare.{txt,md,json} go
+                          (default results/compare-<id>/)
+
+Exit codes: 0 no regression; 1 some entry is slower beyond the threshold; 2 bad usage, a REF that
+does not exist, a revision that fails to build (the line names its log), a scenario in neither
+revision, or a base too old for this child protocol (${CHILD_PROTOCOL}); 3 more than --max-unjudged of
+the entries could not be judged; 130 interrupted (the finished forks are kept in the result files).`;
+
+export function wantsBase(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '--base' || a.startsWith('--base='));
+}
+
+const FLAGS = {
+  base: { type: 'string' },
+  head: { type: 'string' },
+  runtime: { type: 'string' },
+  case: { type: 'string', multiple: true },
+  param: { type: 'string', multiple: true },
+  quick: { type: 'boolean' },
+  suite: { type: 'string' },
+  engine: { type: 'string' },
+  duration: { type: 'string' },
+  timeout: { type: 'string' },
+  shard: { type: 'string' },
+  'server-runtime': { type: 'string' },
+  budget: { type: 'string' },
+  threshold: { type: 'string' },
+  'max-unjudged': { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+const DEFAULT_BUDGET_MS = 8 * 60_000;
+const UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** `8m`, `90s`, `1m30s`, `1h`, or plain seconds. */
+export function parseDuration(raw: string | undefined, flag: string, fallbackMs: number): number {
+  if (raw === undefined) return fallbackMs;
+  const text = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNITS[unit], 0);
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text || !(ms > 0))
+    throw new UsageError(`${flag} takes a duration such as 8m, 90s or 1m30s, got '${raw}'`);
+  return ms;
+}
+
+/** The design: AB_DESIGN, or ASYNCBENCH_AB_DESIGN="n0,step,nMax" (experiments and tests). */
+function designOf(runtime: RuntimeAdapter): AbDesign {
+  const raw = runtime.env('ASYNCBENCH_AB_DESIGN');
+  if (!raw) return { ...AB_DESIGN };
+  const [n0, step, nMax] = raw.split(',').map(Number);
+  if (![n0, step, nMax].every((n) => Number.isInteger(n) && n >= 1) || n0 < 2 || nMax < n0)
+    throw new UsageError(`ASYNCBENCH_AB_DESIGN takes n0,step,nMax (n0 >= 2, nMax >= n0), got '${raw}'`);
+  return { n0, step, nMax };
+}
+
+interface SideSetup {
+  role: Side;
+  revision: Revision;
+  dist: URL;
+  runtimes: RuntimeExecutable[];
+  discovered: RuntimeExecutable[];
+  version: string;
+  /** where this side's user scenario files are bundled (inside its own tree, so its node_modules serve them) */
+  tmpDir: string;
+  scenarios: ScenarioInfo[];
+  cells: Cell[];
+}
+
+function packageVersion(root: string): string {
+  try {
+    return String(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The scenarios named on the command line, as this side has them; undefined where it has not. */
+async function sideScenarios(
+  args: string[],
+  side: SideSetup,
+  where: { repo: string; cwd: string },
+): Promise<(ScenarioInfo | undefined)[]> {
+  const builtin = await builtinScenarios(side.dist);
+  if (args.length === 0) return builtin;
+  const found: (ScenarioInfo | undefined)[] = [];
+  for (const arg of args) {
+    if (!looksLikeFile(arg)) {
+      found.push(builtin.find((s) => s.id === arg));
+      continue;
+    }
+    // a file in the repository is taken from this side's tree; one outside it is the same for both
+    const absolute = resolve(where.cwd, arg);
+    const inRepo = relative(where.repo, absolute);
+    const path =
+      inRepo.startsWith('..') || isAbsolute(inRepo) || side.revision.tree === where.repo
+        ? absolute
+        : join(side.revision.tree, inRepo);
+    found.push(existsSync(path) ? await scenarioFile(path, side.tmpDir, side.dist) : undefined);
+  }
+  return found;
+}
+
+interface Selection {
+  args: string[];
+  suite?: Suite;
+  cases: string[];
+  params: Record<string, string[]>;
+  quick: boolean;
+}
+
+/** Plans each side's cells; a scenario (or case) on one side only is fine, in neither is an error. */
+async function planSides(sides: SideSetup[], selection: Selection, where: { repo: string; cwd: string }) {
+  if (selection.suite) {
+    const suite = selection.suite;
+    const planned = await Promise.all(
+      sides.map(async (s) => planSuite(suite, await builtinScenarios(s.dist), s.runtimes, { quick: selection.quick })),
+    );
+    const nowhere = planned[0].missing.filter((id) => planned[1].missing.includes(id));
+    if (nowhere.length)
+      throw new UsageError(`suite ${suite.name}: scenario '${nowhere[0]}' exists in neither revision`);
+    sides.forEach((s, i) => {
+      s.cells = planned[i].cells;
+    });
+  } else {
+    const found = await Promise.all(sides.map((s) => sideScenarios(selection.args, s, where)));
+    for (const [i, arg] of selection.args.entries()) {
+      if (found.some((f) => f[i])) continue;
+      if (looksLikeFile(arg)) throw new UsageError(`scenario file ${arg} exists in neither revision`);
+      const known = (await builtinScenarios(sides[1].dist)).map((s) => s.id);
+      throw new UsageError(
+        `unknown scenario '${arg}' in both revisions; valid: ${closestFirst(arg, known).join(', ')}`,
+      );
+    }
+    const errors: UsageError[] = [];
+    sides.forEach((s, i) => {
+      const scenarios = found[i].filter((f): f is ScenarioInfo => f !== undefined);
+      try {
+        s.cells = planCells(scenarios, s.runtimes, selection);
+      } catch (error) {
+        // a --case or --param of the other revision only: this side has none of those cells
+        if (!(error instanceof UsageError)) throw error;
+        errors.push(error);
+        s.cells = [];
+      }
+    });
+    if (errors.length === sides.length) throw errors[0];
+  }
+  for (const s of sides) s.scenarios = [...new Map(s.cells.map((c) => [c.scenario.id, c.scenario])).values()];
+}
+
+function sideFile(
+  side: SideSetup,
+  entries: ResultEntry[],
+  meta: {
+    id: string;
+    startedAt: Date;
+    complete: boolean;
+    machine: ResultFile['machine'];
+    config: RunConfig;
+    ab: NonNullable<RunConfig['ab']>;
+  },
+): ResultFile {
+  const forks = Math.max(0, ...entries.map((e) => e.forks.length));
+  return {
+    schema: RESULT_SCHEMA,
+    run: {
+      id: `${meta.id}-${side.role}`,
+      startedAt: meta.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      complete: meta.complete,
+      asyncbenchVersion: side.version,
+    },
+    git: side.revision.git,
+    machine: meta.machine,
+    runtimes: side.runtimes.map(({ label, name, version, engine, executable, flags, notes }) => ({
+      label,
+      name,
+      version,
+      engine,
+      executable,
+      flags,
+      notes,
+    })),
+    config: {
+      ...meta.config,
+      forks,
+      scenarios: side.scenarios.map((s) => s.id),
+      ab: { ...meta.ab, role: side.role, ref: side.revision.ref },
+    },
+    results: entries,
+  };
+}
+
+/** One line of progress on stderr. */
+function say(line: string): void {
+  console.error(`asyncbench: ${line}`);
+}
+
+export async function compareBase(argv: string[]): Promise<number> {
+  const runtime = await currentRuntime();
+  const t0 = runtime.now();
+  const startedAt = new Date();
+  const { values, positionals } = parseFlags(argv, FLAGS);
+  if (!values.base) throw new UsageError('--base takes a git revision (a commit, branch or tag)');
+  const root = fileURLToPath(PROJECT_ROOT);
+  const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
+  const quick = values.quick ?? false;
+  const engine = values.engine ?? 'mitata';
+  if (engine !== 'mitata' && engine !== 'tinybench')
+    throw new UsageError(`--engine takes mitata or tinybench, got '${engine}'`);
+  const shard = parseShard(values.shard);
+  const threshold = parsePercent(values.threshold, '--threshold', DEFAULT_COMPARE_OPTIONS.threshold);
+  const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
+  const format = parseFormat(values.format);
+  const budgetMs = parseDuration(values.budget, '--budget', DEFAULT_BUDGET_MS);
+  const design = designOf(runtime);
+  const looks = plannedLooks(design);
+  const alpha = DEFAULT_COMPARE_OPTIONS.alpha;
+  const config: RunConfig = {
+    engine,
+    forks: design.n0,
+    quick,
+    durationS: seconds(values.duration, '--duration', suite?.duration ?? (quick ? 1 : 5)),
+    timeoutS: seconds(values.timeout, '--timeout', 120),
+    scenarios: [],
+    cases: (values.case ?? []).flatMap((c) => c.split(',')),
+    params: parseParams(values.param),
+    ...(shard ? { shard } : {}),
+    serverRuntime: values['server-runtime'] ?? 'node',
+    ...(suite ? { suite: suite.name } : {}),
+  };
+
+  // the revisions: every ref is checked before anything is built
+  const cwd = process.cwd();
+  const repo = await repositoryOf(runtime, cwd);
+  await resolveCommit(runtime, repo, values.base);
+  if (values.head) await resolveCommit(runtime, repo, values.head);
+  let building: ChildHandle | null = null;
+  let interrupted = false;
+  let stop = () => {
+    (building as ChildHandle | null)?.kill('SIGKILL');
+  };
+  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((sig) =>
+    runtime.onSignal(sig, () => {
+      interrupted = true;
+      stop();
+    }),
+  );
+  const id = `${startedAt.toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
+  const outDir = resolve(values.out ?? join(repo, 'results', `compare-${id}`));
+  const tmpDirs: string[] = [];
+  try {
+    const build = {
+      runtime,
+      repo,
+      cache: revisionsDir((name) => runtime.env(name)),
+      progress: say,
+      track: (c: ChildHandle | null) => {
+        building = c;
+      },
+    };
+    const base = await checkoutRevision('base', values.base, build);
+    if (interrupted) return 130;
+    const head = values.head
+      ? await checkoutRevision('head', values.head, build)
+      : await workingTree(root, {
+          ...build,
+          gitInfo: (await gitInfo(runtime, repo)) ?? { commit: 'unknown', branch: 'unknown', dirty: true },
+        });
+    if (interrupted) return 130;
+
+    const sides: SideSetup[] = [];
+    for (const [role, revision] of [
+      ['base', base],
+      ['head', head],
+    ] as const) {
+      const discovered = await discoverRuntimes(revision.root);
+      const tmpDir = join(revision.root, '.tmp', `compare-${id}-${role}`);
+      tmpDirs.push(tmpDir);
+      sides.push({
+        role,
+        revision,
+        dist: pathToFileURL(join(revision.root, 'dist/')),
+        runtimes: chooseRuntimes(discovered, values.runtime),
+        discovered,
+        version: packageVersion(revision.root),
+        tmpDir,
+        scenarios: [],
+        cells: [],
+      });
+    }
+    for (const side of sides) {
+      const spoken = await childProtocol(
+        runtime,
+        side.revision.root,
+        side.runtimes[0],
+        join(side.tmpDir, 'hello.json'),
+      );
+      if (spoken !== CHILD_PROTOCOL)
+        throw new UsageError(
+          `${side.role} ${side.revision.ref} is too old or too new for this compare: its measuring child speaks protocol ${spoken ?? 'none (older than protocol 1)'}, this asyncbench ${CHILD_PROTOCOL}`,
+        );
+    }
+    await planSides(
+      sides,
+      { args: positionals, suite, cases: config.cases, params: config.params, quick },
+      { repo, cwd },
+    );
+    const [baseSide, headSide] = sides;
+    const cells: AbCell[] = shardCells(pairCells(baseSide.cells, headSide.cells), shard);
+    if (cells.length === 0) throw new UsageError('nothing to compare: the filters leave no cell in either revision');
+    for (const side of sides) {
+      const keep = new Set(cells.flatMap((c) => (c[side.role] ? [c.key] : [])));
+      side.cells = side.cells.filter((c) => keep.has(c.key));
+      side.scenarios = side.scenarios.filter((s) => side.cells.some((c) => c.scenario.id === s.id));
+    }
+    const paired = cells.filter((c) => c.base && c.head).length;
+    say(
+      `${paired} cells on both sides${cells.length > paired ? `, ${cells.length - paired} on one side only` : ''}; ` +
+        `sequential design: ${design.n0} pairs, +${design.step} per look to undecided entries, up to ${design.nMax} (${looks} looks); budget ${Math.round(budgetMs / 1000)} s`,
+    );
+
+    // services once for both sides, from head's tree
+    const requires = new Set(sides.flatMap((s) => s.scenarios.flatMap((sc) => sc.requires)));
+    const services = await startServicesEach(requires, {
+      serverRuntime: config.serverRuntime,
+      runtimes: headSide.discovered,
+      projectRoot: head.root,
+    });
+    const machine = machineInfo();
+    const orderSeed = Math.floor(Math.random() * 2 ** 31);
+    const journals = {
+      base: new ResultJournal(join(outDir, 'base.json')),
+      head: new ResultJournal(join(outDir, 'head.json')),
+    };
+    const tty = isatty(2);
+    let round = progressReporter(0, 0, tty, () => runtime.now());
+    let roundIndex = 0;
+    const judgeOptions = { threshold, alpha, looks, allowCrossMachine: false };
+    const session = runAbSession(runtime, {
+      cells,
+      roots: { base: base.root, head: head.root },
+      budgets: budgetsOf(config),
+      services,
+      design,
+      budgetMs,
+      startedAt: t0,
+      orderSeed,
+      ...(machine.id ? { machine: machine.id } : {}),
+      tmpDir: join(headSide.tmpDir, 'forks'),
+      journals,
+      events: {
+        roundStarted(look, jobs: AbJob[]) {
+          round.finish();
+          roundIndex = 0;
+          round = progressReporter(
+            jobs.length,
+            0,
+            tty,
+            () => runtime.now(),
+            (job) => {
+              const ab = job as AbJob;
+              return describeJob(
+                job,
+                0,
+                `${ab.side}${ab.pair === undefined ? ' (one side only)' : ` pair ${ab.pair + 1}`} (look ${look})`,
+              );
+            },
+          );
+        },
+        jobStarted(job) {
+          round.jobStarted(job, roundIndex);
+        },
+        jobFinished(job, _index, record) {
+          round.jobFinished(job, roundIndex++, record);
+        },
+        looked(report) {
+          round.finish();
+          say(
+            `look ${report.look}/${looks} after ${report.pairs} pairs (${Math.round(report.elapsedMs / 1000)} s): ${report.undecided.length} of ${paired} entries cannot be judged yet`,
+          );
+        },
+      },
+      look(entries) {
+        const baseByKey = new Map(entries.base.map((e) => [e.key, e]));
+        const matched = entries.head.flatMap((h) => {
+          const b = baseByKey.get(h.key);
+          return b ? [{ base: b, head: h }] : [];
+        });
+        return compareEntryPairs(matched, judgeOptions)
+          .filter((r) => r.verdict === 'cannot judge')
+          .map((r) => r.key);
+      },
+    });
+    stop = session.stop;
+    if (interrupted) session.stop();
+    let outcome: Awaited<typeof session.done>;
+    try {
+      outcome = await session.done;
+    } finally {
+      round.finish();
+      await services.stop();
+    }
+    const complete = !(outcome.interrupted || interrupted);
+    const ab = {
+      session: id,
+      role: 'base' as Side,
+      ref: '',
+      looks,
+      ...design,
+      alpha,
+      threshold,
+      orderSeed,
+      budgetS: budgetMs / 1000,
+      looksTaken: outcome.looks.length,
+      stopped: outcome.stopped,
+    };
+    const meta = { id, startedAt, complete, machine, config: { ...config, ...services.describe() }, ab };
+    const files = {
+      base: sideFile(baseSide, outcome.entries.base, meta),
+      head: sideFile(headSide, outcome.entries.head, meta),
+    };
+    for (const side of SIDES) {
+      writeResultFile(join(outDir, `${side}.json`), files[side]);
+      journals[side].remove();
+    }
+    if (!complete) {
+      say(`interrupted; the finished forks are kept in ${outDir}/base.json and head.json`);
+      return 130;
+    }
+    const comparison = compareResults(files.base, files.head);
+    const sources = {
+      base: { path: join(outDir, 'base.json'), file: files.base },
+      head: { path: join(outDir, 'head.json'), file: files.head },
+    };
+    for (const [ext, f] of [
+      ['txt', 'text'],
+      ['md', 'md'],
+      ['json', 'json'],
+    ] as const)
+      writeFileSync(join(outDir, `compare.${ext}`), `${COMPARE_RENDERERS[f](comparison, sources)}\n`);
+    say(
+      `results in ${outDir} (base.json, head.json, compare.txt, compare.md, compare.json); ${Math.round((runtime.now() - t0) / 1000)} s`,
+    );
+    return await emitComparison(comparison, sources, format, maxUnjudged);
+  } catch (error) {
+    // a build killed by Ctrl-C fails as a build would: it is an interruption
+    if (!interrupted) throw error;
+    say('interrupted');
+    return 130;
+  } finally {
+    for (const off of offSignals) off();
+    for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+  }
+}

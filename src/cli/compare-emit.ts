@@ -1,0 +1,53 @@
+/** What `compare` and `compare --base` share: their percent and format flags, and how a comparison is emitted. */
+import { type Comparison, compareExitCode } from '../report/compare.js';
+import {
+  COMPARE_FORMATS,
+  COMPARE_RENDERERS,
+  type CompareFormat,
+  type CompareSources,
+} from '../report/compare-output.js';
+import { currentRuntime } from '../runtimes/current.js';
+import { UsageError } from './command.js';
+
+export function parsePercent<F extends number | undefined>(
+  value: string | undefined,
+  flag: string,
+  fallback: F,
+): number | F {
+  if (value === undefined) return fallback;
+  const pct = Number(value.replace(/%$/, ''));
+  if (value.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct >= 100)
+    throw new UsageError(`${flag} takes a percentage between 0 and 100, got '${value}'`);
+  return pct / 100;
+}
+
+export function parseFormat(value: string | undefined): CompareFormat {
+  if (value === undefined) return 'text';
+  if (!(COMPARE_FORMATS as readonly string[]).includes(value))
+    throw new UsageError(`--format takes ${COMPARE_FORMATS.join('|')}, got '${value}'`);
+  return value as CompareFormat;
+}
+
+/**
+ * Prints the comparison in `format`, appends the Markdown to $GITHUB_STEP_SUMMARY when set, and
+ * returns the exit code (saying why on stderr when it is 3).
+ */
+export async function emitComparison(
+  comparison: Comparison,
+  sources: CompareSources,
+  format: CompareFormat,
+  maxUnjudged: number,
+): Promise<number> {
+  console.log(COMPARE_RENDERERS[format](comparison, sources));
+  const runtime = await currentRuntime();
+  const summary = runtime.env('GITHUB_STEP_SUMMARY');
+  if (summary) runtime.appendFileSync(summary, `${COMPARE_RENDERERS.md(comparison, sources)}\n`);
+  const code = compareExitCode(comparison, maxUnjudged);
+  if (code === 3) {
+    const unjudged = comparison.rows.filter((r) => r.verdict === 'cannot judge' || r.verdict === 'not comparable');
+    console.error(
+      `asyncbench: ${unjudged.length} of ${comparison.rows.length} entries could not be judged, more than --max-unjudged ${(maxUnjudged * 100).toFixed(0)}%: no verdict (exit 3)`,
+    );
+  }
+  return code;
+}
