@@ -167,6 +167,7 @@ export function budgetsOf(config: RunConfig): Budgets {
     quick: config.quick,
     microBudgetMs: config.quick ? 300 : 1000,
     microWarmupMs: Number(process.env.ASYNCBENCH_WARMUP_MS ?? 100),
+    microMaxWarmupMs: 1000,
     warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
     durationMs: config.durationS * 1000,
     repetitions: config.quick ? 3 : 10,

@@ -52,7 +52,12 @@ async function measure(
 ): Promise<Partial<ChildOutcome>> {
   const clock = { now: () => runtime.now(), gc: () => runtime.gc() };
   if (scenario.kind === 'micro') {
-    const budget = { budgetMs: job.microBudgetMs, warmupMs: job.microWarmupMs, batch: job.batch };
+    const budget = {
+      budgetMs: job.microBudgetMs,
+      warmupMs: job.microWarmupMs,
+      maxWarmupMs: job.microMaxWarmupMs,
+      batch: job.batch,
+    };
     return measureMicro(ENGINES[job.engine], op, budget, clock);
   }
   if (scenario.kind === 'throughput') {

@@ -30,6 +30,7 @@ export interface ChildJob {
   /** micro: time of the kept samples, and of the plain-loop warm-up before them */
   microBudgetMs: number;
   microWarmupMs: number;
+  microMaxWarmupMs: number;
   /** micro: the cell's batch, calibrated by its first fork; absent for that first fork */
   batch?: number;
   /** throughput: warmup and measuring time */

@@ -21,6 +21,7 @@ export interface Budgets {
   quick: boolean;
   microBudgetMs: number;
   microWarmupMs: number;
+  microMaxWarmupMs: number;
   warmupMs: number;
   durationMs: number;
   repetitions: number;
@@ -129,6 +130,7 @@ export async function runFork(
     engine: budgets.engine,
     microBudgetMs: budgets.microBudgetMs,
     microWarmupMs: budgets.microWarmupMs,
+    microMaxWarmupMs: budgets.microMaxWarmupMs,
     batch: fork.batch,
     warmupMs: budgets.warmupMs,
     durationMs: budgets.durationMs,

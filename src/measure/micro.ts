@@ -7,7 +7,7 @@
  * is never timed as batch means in one fork and as single calls in another.
  */
 import type { MicroMeasurement } from '../result/schema.js';
-import { blockMedians, isSteady } from '../result/stats.js';
+import { blockMedians, isSteady, median } from '../result/stats.js';
 import type { Op } from '../scenario.js';
 import { mitataEngine } from './mitata.js';
 import { tinybenchEngine } from './tinybench.js';
@@ -28,8 +28,10 @@ const MAX_SAMPLES = 20_000;
 export interface MicroBudget {
   /** time of the kept samples, ms */
   budgetMs: number;
-  /** time the op is called in a plain loop first (tiering, caches, pools), ms */
+  /** the op is called in a plain loop for at least this long first (tiering, caches, pools), ms */
   warmupMs: number;
+  /** ... and at most this long, when its cost keeps falling (a JIT still tiering up) */
+  maxWarmupMs: number;
   /** the cell's batch when an earlier fork calibrated it */
   batch?: number;
 }
@@ -37,34 +39,51 @@ export interface MicroBudget {
 interface WarmUp {
   calls: number;
   ms: number;
-  /** ms per call over the second half of the warm-up, when JIT tiering has mostly settled */
+  /** ms per call over the settled end of the warm-up */
   perCallMs: number;
   async: boolean;
 }
 
-/** Calls the op back to back for `ms` (at least twice): the warm-up, and the cost per call it reveals. */
-async function warmUp(op: Op, ms: number, clock: Clock): Promise<WarmUp> {
+/** A warm-up slice: long enough to time, short enough to see tiering happen. */
+const SLICE_MS = 5;
+/** A fall in cost per call larger than this means the JIT is still improving the op. */
+const SETTLED = 0.05;
+
+/**
+ * Calls the op back to back, slice by slice, until its cost per call has stopped falling: at least
+ * `warmupMs`, and then until the last half of the warm-up brought no slice 5% cheaper than the
+ * best before it (V8 and JavaScriptCore tier up in steps, and on a busy machine their background
+ * compilers arrive late), at most `maxWarmupMs`. Returns what it did and the settled cost per call.
+ */
+async function warmUp(op: Op, budget: MicroBudget, clock: Clock): Promise<WarmUp> {
   const t0 = clock.now();
   let calls = 0;
   let async = false;
-  let halfCalls = 0;
-  let halfAt = t0;
+  let best = Number.POSITIVE_INFINITY;
+  let improvedAt = t0;
+  const recent: number[] = [];
   for (;;) {
-    const r = op();
-    if (r instanceof Promise) {
-      async = true;
-      await r;
-    }
-    calls++;
-    const t = clock.now();
-    if (halfCalls === 0 && t - t0 >= ms / 2) {
-      halfCalls = calls;
-      halfAt = t;
-    }
-    if ((t - t0 >= ms && calls >= 2 && calls > halfCalls) || calls >= 10_000_000) {
-      const perCallMs = halfCalls > 0 && calls > halfCalls ? (t - halfAt) / (calls - halfCalls) : (t - t0) / calls;
-      return { calls, ms: t - t0, perCallMs, async };
-    }
+    const sliceStart = clock.now();
+    let sliceCalls = 0;
+    let t = sliceStart;
+    do {
+      const r = op();
+      if (r instanceof Promise) {
+        async = true;
+        await r;
+      }
+      sliceCalls++;
+      t = clock.now();
+    } while (t - sliceStart < SLICE_MS);
+    calls += sliceCalls;
+    const perCall = (t - sliceStart) / sliceCalls;
+    recent.push(perCall);
+    if (recent.length > 8) recent.shift();
+    if (perCall < best * (1 - SETTLED)) improvedAt = t;
+    best = Math.min(best, perCall);
+    const elapsed = t - t0;
+    const settled = elapsed >= budget.warmupMs && t - improvedAt >= elapsed / 2 && calls >= 2;
+    if (settled || elapsed >= budget.maxWarmupMs) return { calls, ms: elapsed, perCallMs: median(recent), async };
   }
 }
 
@@ -80,7 +99,7 @@ export async function measureMicro(
   budget: MicroBudget,
   clock: Clock,
 ): Promise<MicroSeries> {
-  const warm = await warmUp(op, budget.warmupMs, clock);
+  const warm = await warmUp(op, budget, clock);
   const batch = budget.batch ?? batchFor(warm.perCallMs);
   const sampleMs = warm.perCallMs * batch;
   const engineWarmupMs = budget.budgetMs * ENGINE_WARMUP_SHARE;
