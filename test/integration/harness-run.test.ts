@@ -31,10 +31,15 @@ describe.each(['mitata', 'tinybench'])('known-cost op with the %s engine', (engi
       for (const us of [50, 500]) {
         const e = entry(result, (x) => x.runtime === runtime && x.params.us === us);
         expect(e.status).toBe('ok');
-        const ns = e.stats?.median ?? 0;
-        // a busy-wait cannot take less than its time; a loaded 2-core machine may stretch it
-        expect(ns, `${runtime} us=${us}`).toBeGreaterThanOrEqual(us * 1000 * 0.99);
-        expect(ns, `${runtime} us=${us}`).toBeLessThan(us * 1000 * 1.5);
+        // A busy-wait cannot take less than its time, so every sample is >= 0.99x. A loaded 2-core
+        // machine stretches the samples in which the process was preempted, and under 4 agents'
+        // load that can be most of them, so the median is no fit for an upper bound; the fastest
+        // sample is: it is above 1.5x only if every one of the dozens of samples was stretched by
+        // half, while a wrong batch size or unit is off by 2x or more.
+        const fastest = e.stats?.min ?? 0;
+        expect(fastest, `${runtime} us=${us}`).toBeGreaterThanOrEqual(us * 1000 * 0.99);
+        expect(fastest, `${runtime} us=${us}`).toBeLessThan(us * 1000 * 1.5);
+        expect(e.stats?.median).toBeGreaterThanOrEqual(fastest);
         expect(e.forks[0].samples.length).toBe(e.stats?.n);
       }
     }
