@@ -6,10 +6,12 @@ import { PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
+import { loadResume, resumeTarget } from '../harness/resume.js';
 import { closestFirst } from '../harness/suggest.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
+import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
@@ -36,6 +38,9 @@ Options:
   --server-runtime NAME  runtime of the HTTP target server (default node)
   --out DIR              directory of the result file (default results/)
   --json FILE            the result file's path (overrides --out)
+  --resume FILE          continue an interrupted run with the same plan: keep the forks its journal
+                         (FILE.partial.jsonl) or partial result file FILE holds, measure the rest
+                         (the result goes to FILE unless --json or --out says otherwise)
   -h, --help             show this help
 
 Exit codes: 0 every cell ok or skipped; 1 a cell failed or timed out; 2 bad usage; 130 interrupted.
@@ -54,6 +59,7 @@ const FLAGS = {
   'server-runtime': { type: 'string' },
   out: { type: 'string' },
   json: { type: 'string' },
+  resume: { type: 'string' },
 } as const;
 
 function parseParams(raw: string[] = []): Record<string, string[]> {
@@ -61,7 +67,9 @@ function parseParams(raw: string[] = []): Record<string, string[]> {
   for (const p of raw) {
     const m = /^([\w-]+)=(.+)$/.exec(p);
     if (!m) throw new UsageError(`--param takes KEY=V1,V2, got '${p}'`);
-    params[m[1]] = [...(params[m[1]] ?? []), ...m[2].split(',')];
+    const values = m[2].split(',');
+    if (values.some((v) => v.trim() === '')) throw new UsageError(`--param ${m[1]} has an empty value in '${p}'`);
+    params[m[1]] = [...(params[m[1]] ?? []), ...values];
   }
   return params;
 }
@@ -111,6 +119,8 @@ interface RunSettings {
   runId: string;
   resultPath: string;
   root: string;
+  /** --resume FILE as given */
+  resume?: string;
 }
 
 async function parseRun(argv: string[], root: string): Promise<RunSettings> {
@@ -135,8 +145,13 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const discovered = await discoverRuntimes(root);
   const runtimes = chooseRuntimes(discovered, values.runtime);
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
-  const resultPath = resolve(values.json ?? join(values.out ?? join(root, 'results'), `${runId}.json`));
-  return { positionals, config, runtimes, discovered, runId, resultPath, root };
+  const resultPath = resolve(
+    values.json ??
+      (values.resume !== undefined && values.out === undefined
+        ? resumeTarget(values.resume)
+        : join(values.out ?? join(root, 'results'), `${runId}.json`)),
+  );
+  return { positionals, config, runtimes, discovered, runId, resultPath, root, resume: values.resume };
 }
 
 function budgetsOf(config: RunConfig): Budgets {
@@ -153,8 +168,9 @@ function budgetsOf(config: RunConfig): Budgets {
 
 async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const runtime = await currentRuntime();
-  const { config, runtimes, resultPath, root, runId } = settings;
-  const startedAt = new Date();
+  const { config, runtimes, resultPath, root } = settings;
+  let { runId } = settings;
+  let startedAt = new Date();
   const scenarios = await selectScenarios(settings.positionals, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
   const cells = planCells(scenarios, runtimes, {
@@ -165,8 +181,26 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   });
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
   const jobs = scheduleJobs(cells, config.forks);
+  const plan = planOf(
+    config,
+    runtimes,
+    cells.map((c) => c.key),
+  );
+  // a resumed run continues the interrupted one: its id, its start, its finished forks
+  const resumed = settings.resume === undefined ? undefined : loadResume(settings.resume, plan);
+  if (resumed) {
+    runId = resumed.runId;
+    startedAt = new Date(resumed.startedAt);
+  }
+  const journal = new ResultJournal(resultPath, {
+    journal: JOURNAL_FORMAT,
+    runId: settings.runId,
+    startedAt: startedAt.toISOString(),
+    plan,
+  });
   const tty = isatty(2);
-  // signals are caught from here on, so an interruption while PostgreSQL starts still stops it
+  // signals are caught from here on, so an interruption while PostgreSQL starts still stops it, and
+  // until the end: a second one while the result is written or services stop changes nothing
   let interrupted = false;
   let stop = () => {};
   const offSignals = (['SIGINT', 'SIGTERM'] as const).map((sig) =>
@@ -180,7 +214,6 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     runtimes: settings.discovered,
     projectRoot: root,
   });
-  const journal = new ResultJournal(resultPath);
   const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
   const execution = executeJobs(
     runtime,
@@ -190,14 +223,16 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     journal,
     progress,
     tmpDir,
+    resumed?.kept,
   );
   stop = execution.stop;
   let outcome: Awaited<typeof execution.done>;
   try {
     outcome = await execution.done;
-  } finally {
-    for (const off of offSignals) off();
+  } catch (error) {
     await services.stop();
+    throw error;
+  } finally {
     progress.finish();
   }
   const result: ResultFile = {
@@ -223,8 +258,12 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     config: { ...config, ...services.describe() },
     results: outcome.entries,
   };
+  // the result file first: then the services and the signal handlers
   writeResultFile(resultPath, result);
   journal.remove();
+  for (const path of resumed?.journals ?? []) rmSync(path, { force: true });
+  await services.stop();
+  for (const off of offSignals) off();
   console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${resultPath}`);
   if (outcome.interrupted || interrupted) {

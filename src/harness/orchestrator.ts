@@ -7,8 +7,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultJournal } from '../result/io.js';
+import { forkId } from '../result/journal.js';
+import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { runtimeCommand } from '../runtimes/discover.js';
+import { guardEnv } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
@@ -52,22 +55,40 @@ async function runJob(
   const script = fileURLToPath(new URL('child.js', DIST_DIR));
   const { command, args, env } = runtimeCommand(job.cell.runtime, script);
   const t0 = runtime.now();
-  const child = runtime.spawn(command, args, {
-    env: { ...env, [JOB_ENV]: JSON.stringify(childJob) },
-    cwd: fileURLToPath(PROJECT_ROOT),
-    stdout: 'ignore',
-    stderr: 'pipe',
-    group: true,
+  const cannotStart = (error: unknown): ForkRecord => ({
+    status: 'failed',
+    reason: `cannot start ${job.cell.runtime.label} (${command}): ${(error as Error).message ?? String(error)}`,
+    samples: [],
+    wallMs: runtime.now() - t0,
   });
+  let child: ChildHandle;
+  try {
+    child = runtime.spawn(command, args, {
+      env: { ...env, ...guardEnv(), [JOB_ENV]: JSON.stringify(childJob) },
+      cwd: fileURLToPath(PROJECT_ROOT),
+      stdout: 'ignore',
+      stderr: 'pipe',
+      group: true,
+    });
+  } catch (error) {
+    return cannotStart(error);
+  }
   track(child);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
   }, timeoutMs);
-  const exit = await child.exited;
-  clearTimeout(timer);
-  track(null);
+  let exit: Awaited<ChildHandle['exited']>;
+  try {
+    exit = await child.exited;
+  } catch (error) {
+    // the 'error' event: the runtime binary is missing or not executable; nothing was started
+    return cannotStart(error);
+  } finally {
+    clearTimeout(timer);
+    track(null);
+  }
   // whatever the child started (servers, workers' processes) dies with its group
   child.kill('SIGKILL');
   const wallMs = runtime.now() - t0;
@@ -82,6 +103,17 @@ async function runJob(
     samples: [],
     wallMs,
   };
+}
+
+/** Secrets never enter a result: a reason may quote a connection string or a child's stderr. */
+function redacted(record: ForkRecord): ForkRecord {
+  return record.reason === undefined ? record : { ...record, reason: redactText(record.reason) };
+}
+
+/** A required service that is down (failed to start, or died during the run), with why. */
+function downService(job: Job, services: JobServices): string | undefined {
+  const name = job.cell.scenario.requires.find((r) => r in services.unavailable);
+  return name && `${name} unavailable: ${services.unavailable[name]}`;
 }
 
 function readOutcome(path: string): ChildOutcome | null {
@@ -111,14 +143,35 @@ export function executeJobs(
   journal: ResultJournal,
   events: JobEvents,
   tmpDir: string,
+  /** forks a resumed run keeps (forkId -> record): they are not measured again */
+  kept: ReadonlyMap<string, ForkRecord> = new Map(),
 ): { done: Promise<Execution>; stop(): void } {
   let stopped = false;
   let current: ChildHandle | null = null;
   mkdirSync(tmpDir, { recursive: true });
   const forks = new Map<string, { cell: Cell; records: ForkRecord[] }>();
+  const add = (job: Job, record: ForkRecord) => {
+    const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
+    slot.records.push(record);
+    forks.set(job.cell.key, slot);
+  };
   const done = (async () => {
+    // a resumed run's journal holds the kept forks too, so it alone is enough to resume again
+    journal.appendAll(
+      jobs.flatMap((job) => {
+        const record = kept.get(forkId(job.cell.key, job.fork));
+        return record ? [{ key: job.cell.key, fork: job.fork, record }] : [];
+      }),
+    );
+    // in the planned order, kept forks in their place: the entries and their statistics are those
+    // an uninterrupted run would have made
     for (const [index, job] of jobs.entries()) {
-      if (stopped) break;
+      const keptRecord = kept.get(forkId(job.cell.key, job.fork));
+      if (keptRecord) {
+        add(job, keptRecord);
+        continue;
+      }
+      if (stopped) continue;
       events.jobStarted(job, index);
       const childJob: ChildJob = {
         module: job.cell.scenario.module,
@@ -134,21 +187,18 @@ export function executeJobs(
         services: services.services,
         outcomePath: join(tmpDir, `${index}.json`),
       };
-      const missing = job.cell.scenario.requires.find((r) => r in services.unavailable);
-      const record: ForkRecord = missing
-        ? {
-            status: 'failed',
-            reason: `${missing} unavailable: ${services.unavailable[missing]}`,
-            samples: [],
-            wallMs: 0,
-          }
+      const down = downService(job, services);
+      let record: ForkRecord = down
+        ? { status: 'failed', reason: down, samples: [], wallMs: 0 }
         : await runJob(runtime, job, childJob, budgets.timeoutMs, (c) => {
             current = c;
           });
-      if (stopped) break; // killed by the interruption: not a result
-      const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
-      slot.records.push(record);
-      forks.set(job.cell.key, slot);
+      if (stopped) continue; // killed by the interruption: not a result
+      // a service that died while the job ran is the cause of its failure
+      const diedMeanwhile = !down && record.status !== 'ok' && downService(job, services);
+      if (diedMeanwhile) record = { ...record, reason: `${diedMeanwhile}; ${record.reason ?? ''}` };
+      record = redacted(record);
+      add(job, record);
       journal.append({ key: job.cell.key, fork: job.fork, record });
       events.jobFinished(job, index, record);
     }

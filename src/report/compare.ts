@@ -4,6 +4,8 @@
  * from a hierarchical bootstrap (forks first, then samples within a fork: PITFALLS 15) of the
  * ratio head median / base median, and a verdict.
  */
+
+import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import { hierarchicalResample, quantileSorted, seededRandom } from '../result/stats.js';
 
@@ -134,8 +136,10 @@ function improvesWhenGrowing(entry: ResultEntry): boolean {
 }
 
 function notComparable(base: ResultEntry, head: ResultEntry): string | undefined {
-  if (base.status !== 'ok' || !base.stats) return `base ${base.status}${base.reason ? `: ${base.reason}` : ''}`;
-  if (head.status !== 'ok' || !head.stats) return `head ${head.status}${head.reason ? `: ${head.reason}` : ''}`;
+  if (base.status !== 'ok' || !base.stats)
+    return `base ${base.status}${base.reason ? `: ${redactText(base.reason)}` : ''}`;
+  if (head.status !== 'ok' || !head.stats)
+    return `head ${head.status}${head.reason ? `: ${redactText(head.reason)}` : ''}`;
   if (base.metric.unit !== head.metric.unit || base.metric.better !== head.metric.better)
     return `metric changed from ${base.metric.unit} (${base.metric.better} is better) to ${head.metric.unit} (${head.metric.better} is better)`;
   return undefined;

@@ -2,6 +2,8 @@
  * The terminal table: per scenario, one row per case and params, one column per runtime; each
  * cell shows the median, its 95% CI as ±%, and how it stands against the best cell of its params.
  */
+
+import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import { formatCiPercent, formatParams, formatValue, relativeToBest } from './format.js';
 
@@ -17,7 +19,9 @@ const pad = (s: string, width: number) => s + ' '.repeat(Math.max(0, width - vis
 function cellText(entry: ResultEntry | undefined, group: ResultEntry[], color: boolean): string {
   if (!entry) return '-';
   if (entry.status !== 'ok' || !entry.stats) {
-    const reason = (entry.reason ?? '').replace(/\s+/g, ' ').slice(0, 48);
+    const reason = redactText(entry.reason ?? '')
+      .replace(/\s+/g, ' ')
+      .slice(0, 48);
     return paint(color, entry.status === 'skipped' ? '2' : '31', `${entry.status}: ${reason}`);
   }
   const rel = relativeToBest(entry, group) ?? 1;

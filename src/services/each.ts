@@ -3,10 +3,14 @@
  * taken) fails only the scenarios that need it: the run records them failed with the reason and
  * measures everything else.
  */
+import { redactText } from '../result/redact.js';
 import type { Services } from '../scenario.js';
 import { type RunningServices, type ServiceOptions, type ServicesDescription, startServices } from './services.js';
 
-/** The services of the run as the jobs see them; `unavailable` names those that failed to start, and why. */
+/**
+ * The services of the run as the jobs see them; `unavailable` names those that failed to start or
+ * died since, and why (a live record: checked before each job).
+ */
 export interface JobServices {
   services: Services;
   unavailable: Record<string, string>;
@@ -27,8 +31,14 @@ export async function startServicesEach(
   const unavailable: Record<string, string> = {};
   started.forEach((outcome, i) => {
     if (outcome.status === 'fulfilled') running.push(outcome.value);
-    else unavailable[names[i]] = (outcome.reason as Error).message?.split('\n')[0] ?? String(outcome.reason);
+    else
+      unavailable[names[i]] = redactText((outcome.reason as Error).message?.split('\n')[0] ?? String(outcome.reason));
   });
+  // a service that dies mid-run is unavailable from then on: the jobs that need it fail with why
+  for (const r of running)
+    r.onDeath((name, reason) => {
+      unavailable[name] ??= redactText(reason);
+    });
   return {
     services: Object.assign({}, ...running.map((r) => r.services)),
     unavailable,

@@ -45,10 +45,7 @@ describe('producer-consumer scenario', () => {
       // GC timing (seen: 1.0 MB vs 2.1 MB for the same cell) and proves nothing about the queue.
       expect(unbounded.records['peak queue length'].value).toBeGreaterThan(ITEMS / 2);
       expect(bounded.records['peak queue length'].value).toBeLessThanOrEqual(10);
-      for (const cell of [unbounded, bounded]) {
-        expect((cell.value as Tally).consumed).toBe(ITEMS);
-        expect(cell.records['peak heap'].value).toBeGreaterThan(0);
-      }
+      for (const cell of [unbounded, bounded]) expect((cell.value as Tally).consumed).toBe(ITEMS);
     });
   }
 

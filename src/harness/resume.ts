@@ -1,0 +1,50 @@
+/**
+ * `asyncbench run ... --resume FILE`: the finished forks of an interrupted run with the same plan,
+ * read from its journal(s) (`FILE.partial.jsonl`, `FILE.<run id>.partial.jsonl`) and/or the partial
+ * result file written at an interruption. The run then measures only what is missing, and its
+ * result file is the one an uninterrupted run would have written.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../result/errors.js';
+import { findJournals, readJournal, readResultFile, resultPathOfJournal } from '../result/io.js';
+import { type Finished, finishedOfJournal, finishedOfResult, planDifference, type RunPlan } from '../result/journal.js';
+import type { ForkRecord } from '../result/schema.js';
+
+export interface Resumed {
+  /** the interrupted run's id and start: the resumed run continues it */
+  runId: string;
+  startedAt: string;
+  /** forkId(key, fork) -> the finished fork's record */
+  kept: Map<string, ForkRecord>;
+  /** journals read: removed once the result file is written */
+  journals: string[];
+}
+
+/** The result file FILE stands for: FILE itself, or the one a journal named FILE belongs to. */
+export function resumeTarget(file: string): string {
+  const path = resolve(file);
+  return resultPathOfJournal(path) ?? path;
+}
+
+export function loadResume(file: string, plan: RunPlan): Resumed {
+  const path = resolve(file);
+  const asJournal = resultPathOfJournal(path) !== undefined;
+  const journals = asJournal ? [path] : findJournals(path);
+  const sources: Finished[] = journals.map((j) => {
+    const { header, lines } = readJournal(j);
+    return finishedOfJournal(header, lines);
+  });
+  sources.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  if (!asJournal && existsSync(path)) sources.push(finishedOfResult(readResultFile(path)));
+  if (sources.length === 0)
+    throw new UsageError(`--resume ${file}: no result file and no journal of an interrupted run there`);
+  for (const source of sources) {
+    const difference = planDifference(source.plan, plan, source.cellsKnown);
+    if (difference)
+      throw new UsageError(`--resume ${file}: not the plan of the interrupted run ${source.runId} (${difference})`);
+  }
+  const kept = new Map<string, ForkRecord>();
+  for (const source of sources) for (const [id, record] of source.records) if (!kept.has(id)) kept.set(id, record);
+  return { runId: sources[0].runId, startedAt: sources[0].startedAt, kept, journals };
+}
