@@ -96,18 +96,21 @@ export interface JournalContents {
   torn: number;
 }
 
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
 /**
  * Reads a journal. A last line cut short by a crash is ignored; anything else that is not a
  * journal (no header, a broken line in the middle, a line without key/fork/record) is one
  * UsageError line: the caller exits 2.
  */
 export function readJournal(path: string): JournalContents {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readText(path);
   const rows = text.split('\n');
   // a complete journal ends with a newline: whatever follows the last one is a torn write
   const tail = rows.pop() ?? '';
@@ -146,18 +149,20 @@ export function writeResultFile(path: string, result: ResultFile): void {
 
 /** Reads and validates a result file; any problem is a one-line UsageError (exit 2). */
 export function readResultFile(path: string): ResultFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readText(path);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
-    const truncated = text.trim() === '' || /end of (JSON )?input|Unterminated/i.test(message);
+    // cut short: nothing there, an object or array never closed, or an error at the very end
+    const body = text.trim();
+    const at = Number(/position (\d+)/.exec(message)?.[1] ?? -1);
+    const truncated =
+      body === '' ||
+      (/^[[{]/.test(body) && !/[}\]]$/.test(body)) ||
+      at >= body.length - 1 ||
+      /end of (JSON )?input|Unterminated/i.test(message);
     throw new UsageError(`${path} is not valid JSON${truncated ? ' (truncated?)' : ''}: ${message}`);
   }
   try {
