@@ -192,12 +192,11 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     runId = resumed.runId;
     startedAt = new Date(resumed.startedAt);
   }
-  const journal = new ResultJournal(resultPath, {
-    journal: JOURNAL_FORMAT,
-    runId: settings.runId,
-    startedAt: startedAt.toISOString(),
-    plan,
-  });
+  const journal = new ResultJournal(
+    resultPath,
+    { journal: JOURNAL_FORMAT, runId, startedAt: startedAt.toISOString(), plan },
+    settings.runId,
+  );
   const tty = isatty(2);
   // signals are caught from here on, so an interruption while PostgreSQL starts still stops it, and
   // until the end: a second one while the result is written or services stop changes nothing

@@ -4,11 +4,11 @@
  * result file written at an interruption. The run then measures only what is missing, and its
  * result file is the one an uninterrupted run would have written.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import { findJournals, readJournal, readResultFile, resultPathOfJournal } from '../result/io.js';
-import { type Finished, finishedOfJournal, finishedOfResult, planDifference, type RunPlan } from '../result/journal.js';
+import { finishedOfJournal, finishedOfResult, planDifference, type RunPlan } from '../result/journal.js';
 import type { ForkRecord } from '../result/schema.js';
 
 export interface Resumed {
@@ -27,16 +27,36 @@ export function resumeTarget(file: string): string {
   return resultPathOfJournal(path) ?? path;
 }
 
+/**
+ * Journals of several runs may lie beside FILE (a run never reuses another's journal): the run to
+ * continue is the one whose journal was written last; its other journals and the partial result
+ * file FILE (they carry the same run id) join it. A complete result file alone is nothing to resume.
+ */
 export function loadResume(file: string, plan: RunPlan): Resumed {
   const path = resolve(file);
   const asJournal = resultPathOfJournal(path) !== undefined;
-  const journals = asJournal ? [path] : findJournals(path);
-  const sources: Finished[] = journals.map((j) => {
+  const journals = (asJournal ? [path] : findJournals(path)).map((j) => {
     const { header, lines } = readJournal(j);
-    return finishedOfJournal(header, lines);
+    return { path: j, mtimeMs: statSync(j).mtimeMs, finished: finishedOfJournal(header, lines) };
   });
-  sources.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  if (!asJournal && existsSync(path)) sources.push(finishedOfResult(readResultFile(path)));
+  const latest = journals.reduce<(typeof journals)[number] | undefined>(
+    (a, b) =>
+      a === undefined ||
+      b.mtimeMs > a.mtimeMs ||
+      (b.mtimeMs === a.mtimeMs && b.finished.startedAt > a.finished.startedAt)
+        ? b
+        : a,
+    undefined,
+  );
+  const chosen = journals.filter((j) => j.finished.runId === latest?.finished.runId);
+  const sources = chosen.map((j) => j.finished).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  if (!asJournal && existsSync(path)) {
+    const result = readResultFile(path);
+    if (latest === undefined && result.run.complete)
+      throw new UsageError(`--resume ${file}: a complete run, and no journal of an interrupted one is there`);
+    if (!result.run.complete && (latest === undefined || result.run.id === latest.finished.runId))
+      sources.push(finishedOfResult(result));
+  }
   if (sources.length === 0)
     throw new UsageError(`--resume ${file}: no result file and no journal of an interrupted run there`);
   for (const source of sources) {
@@ -46,5 +66,5 @@ export function loadResume(file: string, plan: RunPlan): Resumed {
   }
   const kept = new Map<string, ForkRecord>();
   for (const source of sources) for (const [id, record] of source.records) if (!kept.has(id)) kept.set(id, record);
-  return { runId: sources[0].runId, startedAt: sources[0].startedAt, kept, journals };
+  return { runId: sources[0].runId, startedAt: sources[0].startedAt, kept, journals: chosen.map((j) => j.path) };
 }

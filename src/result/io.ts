@@ -36,10 +36,11 @@ const RUN_ID_SUFFIX = /\.\d{4}-\d\d-\d\dT[\w-]+$/;
  */
 export class ResultJournal {
   readonly path: string;
-  constructor(resultPath: string, header: JournalHeader) {
+  /** `attemptId`: this process's own run id (a resumed run's header keeps the interrupted run's) */
+  constructor(resultPath: string, header: JournalHeader, attemptId = header.runId) {
     mkdirSync(dirname(resultPath), { recursive: true });
     const first = `${resultPath}${JOURNAL_SUFFIX}`;
-    const fd = openExclusive(first) ?? openExclusive(`${resultPath}.${header.runId}${JOURNAL_SUFFIX}`);
+    const fd = openExclusive(first) ?? openExclusive(`${resultPath}.${attemptId}${JOURNAL_SUFFIX}`);
     if (fd === undefined) throw new UsageError(`cannot create a journal beside ${resultPath}: both names are taken`);
     this.path = fd.path;
     try {

@@ -5,7 +5,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
-import { FIXTURES, finishedJobs, leftAfter, startMarked, tempDir, waitFor } from './support.js';
+import { FIXTURES, finishedJobs, leftAfter, markedProcesses, startMarked, tempDir, waitFor } from './support.js';
 
 const FAULTS = join(FIXTURES, 'faults.ts');
 
@@ -38,6 +38,27 @@ describe('a measuring child killed with SIGKILL while it measures', () => {
       reason: expect.stringContaining('killed by SIGKILL'),
     });
     expect(byCase(result, 'after')?.status).toBe('ok');
+    expect(await leftAfter(run.marker)).toEqual([]);
+  });
+});
+
+describe('the HTTP target server killed mid-run', () => {
+  it('fails the cells that need it from then on, with that reason', async () => {
+    const { run, out, pidFile } = startStalling('fault-http');
+    const pid = await waitFor('the stalling case to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8'));
+    const server = markedProcesses(run.marker).filter((p) => p.command.includes('http-target-server'));
+    expect(server).toHaveLength(1);
+    process.kill(server[0].pid, 'SIGKILL');
+    process.kill(Number(pid.trim()), 'SIGKILL');
+    const { code, stderr } = await run.done;
+    expect(code, stderr).toBe(1);
+    const result = read(out);
+    expect(byCase(result, 'quick')?.status).toBe('ok');
+    expect(byCase(result, 'stalls')?.status).toBe('failed');
+    expect(byCase(result, 'after')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^http unavailable: the HTTP target server exited \(SIGKILL\) during the run/),
+    });
     expect(await leftAfter(run.marker)).toEqual([]);
   });
 });

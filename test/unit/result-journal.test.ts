@@ -93,20 +93,23 @@ describe('the journal', () => {
     }
   });
 
-  it('loadResume keeps the finished forks of every journal of the same plan', () => {
+  it('loadResume continues the run written last: all its journals, no older run', () => {
     const { dir, result, a, b } = twoJournals();
     b.append({ key: 's/a//node', fork: 0, record: record(9) });
-    b.append({ key: 's/a//bun', fork: 0, record: record(2) });
+    // b's run resumed and killed again: a third journal, b's run id in its header
+    const c = new ResultJournal(result, header('2026-01-02T00-00-00-000Z-bbbb'), '2026-01-03T00-00-00-000Z-cccc');
+    c.append({ key: 's/a//bun', fork: 0, record: record(2) });
     const resumed = loadResume(result, plan);
-    expect(resumed.runId).toBe('2026-01-01T00-00-00-000Z-aaaa');
+    expect(resumed.runId).toBe('2026-01-02T00-00-00-000Z-bbbb');
     expect([...resumed.kept.entries()]).toEqual([
-      ['0/s/a//node', record(1)],
+      ['0/s/a//node', record(9)],
       ['0/s/a//bun', record(2)],
     ]);
-    expect(existsSync(a.path) && existsSync(b.path)).toBe(true);
+    expect(resumed.journals.sort()).toEqual([b.path, c.path].sort());
+    expect(existsSync(a.path)).toBe(true);
     expect(thrown(() => loadResume(join(dir, 'none.json'), plan)).message).toMatch(/no result file and no journal/);
     expect(thrown(() => loadResume(result, { ...plan, forks: 3 })).message).toMatch(/--forks: 2 vs 3/);
-    expect(readFileSync(a.path, 'utf8').split('\n')).toHaveLength(3);
+    expect(readFileSync(c.path, 'utf8').split('\n')).toHaveLength(3);
   });
 });
 
