@@ -113,7 +113,7 @@ const good = JSON.stringify(makeResult({ seed: 1 }));
 const withSample = (value: string) => good.replace(/"samples":\[[-\d.e]+/, `"samples":[${value}`);
 
 const RESULT_FILES: [string, string, RegExp][] = [
-  ['truncated', resultFile('truncated.json', good.slice(0, good.length / 2)), /not valid JSON \(truncated\?\)/],
+  ['cut short', resultFile('truncated.json', good.slice(0, good.length / 2)), /not valid JSON \(truncated\?\)/],
   ['empty', resultFile('empty.json', ''), /not valid JSON \(truncated\?\)/],
   ['foreign', resultFile('foreign.json', '{"name":"some other tool","results":[]}'), /not an asyncbench result file/],
   ['an array', resultFile('array.json', '[1,2]'), /not a JSON object/],
@@ -137,31 +137,21 @@ function expectOneLine(run: { code: number | null; stderr: string }, message: Re
   expect(run.stderr).not.toMatch(/^\s+at .+:\d+:\d+/m);
 }
 
-/** Runs the cases a few at a time: each is a process of its own. */
-async function inBatches<T>(items: T[], fn: (item: T) => Promise<void>, size = 4): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
-}
-
-describe('hostile input exits 2 with one line and no stack trace', () => {
-  it(`${SCENARIO_FILES.length} broken scenario files`, async () => {
-    await inBatches(SCENARIO_FILES, async ([what, path, message]) => {
-      const run = await runCli(['run', path, '--quick', '--runtime', 'node']);
-      expectOneLine(run, message);
-      expect(run.stderr, what).toContain(path.split('/').pop());
-    });
+// Each case is a CLI process of its own: a few run at once (describe.concurrent), each with its own timeout.
+describe.concurrent('hostile input exits 2 with one line and no stack trace', () => {
+  it.each(SCENARIO_FILES)('a scenario file that %s', async (_what, path, message) => {
+    const run = await runCli(['run', path, '--quick', '--runtime', 'node']);
+    expectOneLine(run, message);
+    expect(run.stderr).toContain(path.split('/').pop());
   });
 
-  it(`${FLAGS.length} bad flag values`, async () => {
-    await inBatches(FLAGS, async ([flags, message]) => {
-      expectOneLine(await runCli(['run', 'eager-tasks', '--quick', ...flags]), message);
-    });
+  it.each(FLAGS)('run eager-tasks --quick %j', async (flags, message) => {
+    expectOneLine(await runCli(['run', 'eager-tasks', '--quick', ...flags]), message);
   });
 
-  it(`${RESULT_FILES.length} broken result files, to report and to compare`, async () => {
-    const goodPath = resultFile('good.json', good);
-    await inBatches(RESULT_FILES, async ([, path, message]) => {
-      expectOneLine(await runCli(['report', path]), message);
-      expectOneLine(await runCli(['compare', goodPath, path]), message);
-    });
+  const goodPath = resultFile('good.json', good);
+  it.each(RESULT_FILES)('a result file that is %s, to report and to compare', async (_what, path, message) => {
+    expectOneLine(await runCli(['report', path]), message);
+    expectOneLine(await runCli(['compare', goodPath, path]), message);
   });
 });
