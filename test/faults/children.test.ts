@@ -26,15 +26,17 @@ function startStalling(name: string) {
   return { run, out, pidFile: join(dir, 'stalls.pid') };
 }
 
+/** The pid the stalling case wrote, once it is there. */
+function stallingPid(pidFile: string): Promise<string> {
+  return waitFor('the stalling case to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8'));
+}
+
 describe('a measuring child killed with SIGKILL while it measures', () => {
   it(
     'is recorded failed with the signal, and the run goes on',
     async () => {
       const { run, out, pidFile } = startStalling('fault-child');
-      const pid = await waitFor(
-        'the stalling case to start',
-        () => existsSync(pidFile) && readFileSync(pidFile, 'utf8'),
-      );
+      const pid = await stallingPid(pidFile);
       process.kill(Number(pid.trim()), 'SIGKILL');
       const { code, stderr } = await run.done;
       expect(code, stderr).toBe(1);
@@ -57,10 +59,7 @@ describe('the HTTP target server killed mid-run', () => {
     'fails the cells that need it from then on, with that reason',
     async () => {
       const { run, out, pidFile } = startStalling('fault-http');
-      const pid = await waitFor(
-        'the stalling case to start',
-        () => existsSync(pidFile) && readFileSync(pidFile, 'utf8'),
-      );
+      const pid = await stallingPid(pidFile);
       const server = markedProcesses(run.marker).filter((p) => p.command.includes('http-target-server'));
       expect(server).toHaveLength(1);
       process.kill(server[0].pid, 'SIGKILL');
