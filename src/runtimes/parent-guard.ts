@@ -7,7 +7,7 @@
  *
  * The spawner puts its pid in the child's environment (`guardEnv()`); the child compares its parent
  * pid with it twice a second (`exitWithParent()`): a re-parented process (to init or a subreaper)
- * has lost its parent. Portable to node, deno and bun through node:process; the timer is unref'd
+ * has lost its parent. Where a launcher stands between them, the spawner's pid must still exist. Portable to node, deno and bun through node:process; the timer is unref'd
  * and costs a measurement nothing it could see (two wake-ups a second).
  */
 import process from 'node:process';
@@ -31,15 +31,27 @@ function killOwnGroup(): void {
   process.kill(process.pid, 'SIGKILL');
 }
 
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** Dies with its group when the parent named by guardEnv() is gone. No-op without that variable. */
 export function exitWithParent(): void {
   const parent = Number(process.env[PARENT_PID_ENV]);
   // what this process starts has another parent: it must not inherit the variable
   delete process.env[PARENT_PID_ENV];
   if (!Number.isInteger(parent) || parent <= 1) return;
-  const check = () => {
-    if (process.ppid !== parent) killOwnGroup();
-  };
-  check();
-  setInterval(check, CHECK_MS).unref();
+  // Started directly: the parent is gone once this process is re-parented (even while the dead
+  // parent is an unreaped zombie). Started through a wrapper (a launcher script), the parent is
+  // gone once its pid no longer exists.
+  const direct = process.ppid === parent;
+  const gone = direct ? () => process.ppid !== parent : () => !exists(parent);
+  setInterval(() => {
+    if (gone()) killOwnGroup();
+  }, CHECK_MS).unref();
 }
