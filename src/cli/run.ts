@@ -199,15 +199,14 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   );
   const tty = isatty(2);
   // signals are caught from here on, so an interruption while PostgreSQL starts still stops it, and
-  // until the end: a second one while the result is written or services stop changes nothing
+  // until the process exits: a second one while the result is written or services stop changes nothing
   let interrupted = false;
   let stop = () => {};
-  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((sig) =>
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
     runtime.onSignal(sig, () => {
       interrupted = true;
       stop();
-    }),
-  );
+    });
   const services = await startServicesEach(new Set(scenarios.flatMap((s) => s.requires)), {
     serverRuntime: config.serverRuntime,
     runtimes: settings.discovered,
@@ -257,12 +256,11 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     config: { ...config, ...services.describe() },
     results: outcome.entries,
   };
-  // the result file first: then the services and the signal handlers
+  // the result file first, then the services
   writeResultFile(resultPath, result);
   journal.remove();
   for (const path of resumed?.journals ?? []) rmSync(path, { force: true });
   await services.stop();
-  for (const off of offSignals) off();
   console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${resultPath}`);
   if (outcome.interrupted || interrupted) {

@@ -187,6 +187,8 @@ export function executeJobs(
         services: services.services,
         outcomePath: join(tmpDir, `${index}.json`),
       };
+      // a dead service is found before the job that needs it, not by the job's failure
+      if (job.cell.scenario.requires.length > 0) await services.ensure?.(job.cell.scenario.requires);
       const down = downService(job, services);
       let record: ForkRecord = down
         ? { status: 'failed', reason: down, samples: [], wallMs: 0 }

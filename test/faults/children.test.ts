@@ -63,6 +63,8 @@ describe('the HTTP target server killed mid-run', () => {
       const server = markedProcesses(run.marker).filter((p) => p.command.includes('http-target-server'));
       expect(server).toHaveLength(1);
       process.kill(server[0].pid, 'SIGKILL');
+      // gone for good (its sockets closed) before the stalled job ends and the next one is checked
+      await waitFor('the server to be gone', () => !markedProcesses(run.marker).some((p) => p.pid === server[0].pid));
       process.kill(Number(pid.trim()), 'SIGKILL');
       const { code, stderr } = await run.done;
       expect(code, stderr).toBe(1);
@@ -125,7 +127,11 @@ describe('Ctrl-C twice, and once more while the result is written and services s
       });
       // the result file is written before the HTTP server is stopped: a third signal lands there
       await waitFor('the result file or the exit', () => existsSync(out) || exited);
-      if (!exited) process.kill(run.pid, 'SIGINT');
+      try {
+        if (!exited) process.kill(run.pid, 'SIGINT');
+      } catch {
+        // it exited meanwhile
+      }
       const { code, stderr } = await run.done;
       expect(code, stderr).toBe(130);
       const result = read(out);
