@@ -24,6 +24,14 @@ const FAULT_TEST_MS = 600_000;
 const SERVICES = join(FIXTURES, 'faults-services.ts');
 const KNOWN_COST = join(FIXTURES, 'known-cost.ts');
 
+/** the parent's pid, 0 once the process is gone */
+function parentPid(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
 const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 
@@ -123,7 +131,9 @@ describe('PostgreSQL killed mid-run', () => {
         { ASYNCBENCH_FAULTS_DIR: dir },
       );
       await waitFor('the case that loses the database to start', () => existsSync(join(dir, 'loses-db.started')));
-      const postmaster = markedProcesses(run.marker).filter((p) => /\/postgres -D /.test(p.command));
+      // the postmaster, not a backend it just forked (which shows its parent's command line at first)
+      const servers = markedProcesses(run.marker).filter((p) => /\/postgres -D /.test(p.command));
+      const postmaster = servers.filter((p) => !servers.some((q) => q.pid === parentPid(p.pid)));
       expect(postmaster).toHaveLength(1);
       process.kill(postmaster[0].pid, 'SIGKILL');
       const { code, stderr } = await run.done;
