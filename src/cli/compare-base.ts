@@ -37,6 +37,7 @@ import { planSuite, type Suite } from '../harness/suite.js';
 import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
 import { COMPARE_RENDERERS } from '../report/compare-output.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
+import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
@@ -401,10 +402,19 @@ export async function compareBase(argv: string[]): Promise<number> {
     });
     const machine = machineInfo();
     const orderSeed = Math.floor(Math.random() * 2 ** 31);
-    const journals = {
-      base: new ResultJournal(join(outDir, 'base.json')),
-      head: new ResultJournal(join(outDir, 'head.json')),
-    };
+    // each side's journal names its plan, like a run's (the A/B session has no --resume of its own)
+    const journalOf = (side: (typeof sides)[number]) =>
+      new ResultJournal(join(outDir, `${side.role}.json`), {
+        journal: JOURNAL_FORMAT,
+        runId: `${id}-${side.role}`,
+        startedAt: startedAt.toISOString(),
+        plan: planOf(
+          { ...config, scenarios: side.scenarios.map((sc) => sc.id) },
+          side.runtimes,
+          side.cells.map((c) => c.key),
+        ),
+      });
+    const journals = { base: journalOf(baseSide), head: journalOf(headSide) };
     const tty = isatty(2);
     let round = progressReporter(0, 0, tty, () => runtime.now());
     let roundIndex = 0;

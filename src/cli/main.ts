@@ -2,6 +2,7 @@
 
 import { closestFirst } from '../harness/suggest.js';
 import { VERSION } from '../harness/version.js';
+import { redactText } from '../result/redact.js';
 import { ResultFileError } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { type Command, UsageError } from './command.js';
@@ -53,8 +54,13 @@ let code: number;
 try {
   code = await main(runtime.args());
 } catch (error) {
-  if (!(error instanceof UsageError || error instanceof ResultFileError)) throw error;
-  console.error(`asyncbench: ${error.message}`);
-  code = 2;
+  if (error instanceof UsageError || error instanceof ResultFileError) {
+    console.error(`asyncbench: ${redactText(error.message)}`);
+    code = 2;
+  } else {
+    // a bug, not bad input: the stack helps, but secrets never reach the terminal
+    console.error(`asyncbench: internal error: ${redactText((error as Error)?.stack ?? String(error))}`);
+    code = 1;
+  }
 }
 runtime.exit(code);

@@ -6,12 +6,14 @@ import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/cata
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
+import { loadResume, resumeTarget } from '../harness/resume.js';
 import { closestFirst } from '../harness/suggest.js';
 import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
+import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
@@ -40,6 +42,9 @@ Options:
   --server-runtime NAME  runtime of the HTTP target server (default node)
   --out DIR              directory of the result file (default results/)
   --json FILE            the result file's path (overrides --out)
+  --resume FILE          continue an interrupted run with the same plan: keep the forks its journal
+                         (FILE.partial.jsonl) or partial result file FILE holds, measure the rest
+                         (the result goes to FILE unless --json or --out says otherwise)
   -h, --help             show this help
 
 Exit codes: 0 every cell ok or skipped; 1 a cell failed or timed out; 2 bad usage; 130 interrupted.
@@ -59,6 +64,7 @@ const FLAGS = {
   'server-runtime': { type: 'string' },
   out: { type: 'string' },
   json: { type: 'string' },
+  resume: { type: 'string' },
 } as const;
 
 export function parseParams(raw: string[] = []): Record<string, string[]> {
@@ -66,7 +72,9 @@ export function parseParams(raw: string[] = []): Record<string, string[]> {
   for (const p of raw) {
     const m = /^([\w-]+)=(.+)$/.exec(p);
     if (!m) throw new UsageError(`--param takes KEY=V1,V2, got '${p}'`);
-    params[m[1]] = [...(params[m[1]] ?? []), ...m[2].split(',')];
+    const values = m[2].split(',');
+    if (values.some((v) => v.trim() === '')) throw new UsageError(`--param ${m[1]} has an empty value in '${p}'`);
+    params[m[1]] = [...(params[m[1]] ?? []), ...values];
   }
   return params;
 }
@@ -117,6 +125,8 @@ interface RunSettings {
   resultPath: string;
   root: string;
   suite?: Suite;
+  /** --resume FILE as given */
+  resume?: string;
 }
 
 /** `--suite` names its cells itself: scenarios, --case and --param do not combine with it. */
@@ -150,8 +160,13 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const discovered = await discoverRuntimes(root);
   const runtimes = chooseRuntimes(discovered, values.runtime);
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
-  const resultPath = resolve(values.json ?? join(values.out ?? join(root, 'results'), `${runId}.json`));
-  return { positionals, config, runtimes, discovered, runId, resultPath, root, suite };
+  const resultPath = resolve(
+    values.json ??
+      (values.resume !== undefined && values.out === undefined
+        ? resumeTarget(values.resume)
+        : join(values.out ?? join(root, 'results'), `${runId}.json`)),
+  );
+  return { positionals, config, runtimes, discovered, runId, resultPath, root, suite, resume: values.resume };
 }
 
 /** Experimental: off (default), rotate (fork k gets seed k + 1), or one fixed seed. */
@@ -191,22 +206,40 @@ async function planRun(settings: RunSettings, tmpDir: string) {
 
 async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const runtime = await currentRuntime();
-  const { config, runtimes, resultPath, root, runId } = settings;
-  const startedAt = new Date();
+  const { config, runtimes, resultPath, root } = settings;
+  let { runId } = settings;
+  let startedAt = new Date();
+  const t0 = Date.now();
   const { scenarios, cells } = await planRun(settings, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
   const jobs = scheduleJobs(cells, config.forks, seedPolicy(process.env.ASYNCBENCH_SEED));
+  const plan = planOf(
+    config,
+    runtimes,
+    cells.map((c) => c.key),
+  );
+  // a resumed run continues the interrupted one: its id, its start, its finished forks
+  const resumed = settings.resume === undefined ? undefined : loadResume(settings.resume, plan);
+  if (resumed) {
+    runId = resumed.runId;
+    startedAt = new Date(resumed.startedAt);
+  }
+  const journal = new ResultJournal(
+    resultPath,
+    { journal: JOURNAL_FORMAT, runId, startedAt: startedAt.toISOString(), plan },
+    settings.runId,
+  );
   const tty = isatty(2);
-  // signals are caught from here on, so an interruption while PostgreSQL starts still stops it
+  // signals are caught from here on, so an interruption while PostgreSQL starts still stops it, and
+  // until the process exits: a second one while the result is written or services stop changes nothing
   let interrupted = false;
   let stop = () => {};
-  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((sig) =>
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
     runtime.onSignal(sig, () => {
       interrupted = true;
       stop();
-    }),
-  );
+    });
   const servicesAt = runtime.now();
   const services = await startServicesEach(new Set(scenarios.flatMap((s) => s.requires)), {
     serverRuntime: config.serverRuntime,
@@ -214,7 +247,6 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     projectRoot: root,
   });
   const servicesMs = runtime.now() - servicesAt;
-  const journal = new ResultJournal(resultPath);
   const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
   const execution = executeJobs(
     runtime,
@@ -224,14 +256,16 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     journal,
     progress,
     tmpDir,
+    resumed?.kept,
   );
   stop = execution.stop;
   let outcome: Awaited<typeof execution.done>;
   try {
     outcome = await execution.done;
-  } finally {
-    for (const off of offSignals) off();
+  } catch (error) {
     await services.stop();
+    throw error;
+  } finally {
     progress.finish();
   }
   const machine = machineInfo();
@@ -243,7 +277,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       finishedAt: new Date().toISOString(),
       complete: !(outcome.interrupted || interrupted),
       asyncbenchVersion: VERSION,
-      timing: runTiming(outcome.entries, Date.now() - startedAt.getTime(), servicesMs),
+      timing: runTiming(outcome.entries, Date.now() - t0, servicesMs),
     },
     git: await gitInfo(runtime, root),
     machine,
@@ -259,8 +293,11 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     config: { ...config, ...services.describe() },
     results: outcome.entries.map((e) => ({ ...e, machine: machine.id })),
   };
+  // the result file first, then the services
   writeResultFile(resultPath, result);
   journal.remove();
+  for (const path of resumed?.journals ?? []) rmSync(path, { force: true });
+  await services.stop();
   console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${resultPath}`);
   if (result.run.timing) console.error(describeTiming(result.run.timing));

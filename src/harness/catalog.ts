@@ -32,10 +32,56 @@ export interface ScenarioInfo {
 export const DIST_DIR = new URL('.', import.meta.url);
 export const PROJECT_ROOT = new URL('..', DIST_DIR);
 
-async function describe(moduleUrl: string): Promise<ScenarioInfo> {
-  const mod = (await import(moduleUrl)) as { default?: unknown };
-  if (!isScenario(mod.default)) throw new UsageError(`${moduleUrl} does not export default defineScenario({...})`);
+const KINDS = ['micro', 'throughput', 'process'];
+const REQUIREMENTS = ['postgres', 'http', 'workers'];
+
+function isParamValue(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function matrixProblem(matrix: unknown, name: string): string | undefined {
+  if (matrix === undefined) return undefined;
+  if (typeof matrix !== 'object' || matrix === null || Array.isArray(matrix))
+    return `${name} is not an object of value lists`;
+  for (const [key, values] of Object.entries(matrix)) {
+    if (!Array.isArray(values) || values.length === 0) return `${name}.${key} is not a non-empty array`;
+    const bad = values.find((v) => !isParamValue(v));
+    if (bad !== undefined || values.includes(undefined))
+      return `${name}.${key} holds ${JSON.stringify(bad) ?? 'undefined'}: values are numbers, strings or booleans`;
+    if (new Set(values).size !== values.length) return `${name}.${key} lists a value twice`;
+  }
+  return undefined;
+}
+
+/** What is wrong with a module's default export as a scenario, or undefined. */
+function scenarioProblem(s: Scenario): string | undefined {
+  if (typeof s.id !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(s.id))
+    return `id ${JSON.stringify(s.id)} is not kebab-case`;
+  if (!KINDS.includes(s.kind)) return `kind ${JSON.stringify(s.kind)} is not ${KINDS.join('|')}`;
+  if (typeof s.cases !== 'object' || s.cases === null || Object.keys(s.cases).length === 0) return 'it has no cases';
+  const notFn = Object.entries(s.cases).find(([, fn]) => typeof fn !== 'function');
+  if (notFn) return `case '${notFn[0]}' is not a function`;
+  const problem = matrixProblem(s.params, 'params') ?? matrixProblem(s.quick, 'quick');
+  if (problem) return problem;
+  const stray = Object.keys(s.quick ?? {}).find((k) => !(k in (s.params ?? {})));
+  if (stray) return `quick.${stray} is not in params`;
+  const unknown = (s.requires ?? []).find((r) => !REQUIREMENTS.includes(r));
+  if (unknown !== undefined) return `requires '${unknown}': known are ${REQUIREMENTS.join(', ')}`;
+  return undefined;
+}
+
+async function describe(moduleUrl: string, label = moduleUrl): Promise<ScenarioInfo> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(moduleUrl)) as { default?: unknown };
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new UsageError(`${label} throws at import: ${message.split('\n')[0]}`);
+  }
+  if (!isScenario(mod.default)) throw new UsageError(`${label} does not export default defineScenario({...})`);
   const s = mod.default;
+  const problem = scenarioProblem(s);
+  if (problem) throw new UsageError(`${label}: not a valid scenario: ${problem}`);
   return {
     id: s.id,
     title: s.title,
@@ -73,15 +119,23 @@ async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Prom
     entryPoints: [path],
     outfile,
     logLevel: 'silent',
-  }).catch((error: Error) => {
-    throw new UsageError(`cannot build ${path}: ${error.message.split('\n')[1] ?? error.message}`);
+  }).catch((error: Error & { errors?: { text: string; location?: { line: number; column: number } | null }[] }) => {
+    const first = error.errors?.[0];
+    const where = first?.location ? `:${first.location.line}:${first.location.column}` : '';
+    const why = first?.text ?? error.message.split('\n')[1] ?? error.message;
+    throw new UsageError(`cannot build ${path}${where}: ${why.split('\n')[0]}`);
   });
   return pathToFileURL(outfile).href;
 }
 
 /** A user's scenario file, bundled against the API of the tree whose dist/ is `dist`, and described. */
-export async function scenarioFile(path: string, tmpDir: string, dist: URL = DIST_DIR): Promise<ScenarioInfo> {
-  return describe(await bundleScenarioFile(path, tmpDir, dist));
+export async function scenarioFile(
+  path: string,
+  tmpDir: string,
+  dist: URL = DIST_DIR,
+  label = path,
+): Promise<ScenarioInfo> {
+  return describe(await bundleScenarioFile(path, tmpDir, dist), label);
 }
 
 export function looksLikeFile(arg: string): boolean {
@@ -97,7 +151,7 @@ export async function selectScenarios(args: string[], tmpDir: string): Promise<S
     if (looksLikeFile(arg)) {
       const path = resolve(arg);
       if (!existsSync(path)) throw new UsageError(`scenario file not found: ${arg}`);
-      chosen.push(await scenarioFile(path, tmpDir));
+      chosen.push(await scenarioFile(path, tmpDir, DIST_DIR, arg));
       continue;
     }
     const found = builtin.find((s) => s.id === arg);

@@ -6,6 +6,7 @@ import { ENGINES, measureMicro } from '../measure/micro.js';
 import { runThroughput } from '../measure/throughput.js';
 import { isSteady } from '../result/stats.js';
 import { currentRuntime } from '../runtimes/current.js';
+import { exitWithParent } from '../runtimes/parent-guard.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { type CaseContext, isScenario, type Op, type Scenario, SkipCase } from '../scenario.js';
 import { CHILD_PROTOCOL, type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
@@ -123,6 +124,8 @@ async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOut
 }
 
 async function main(): Promise<void> {
+  // a harness killed by SIGKILL leaves no measuring process (nor what it started) behind
+  exitWithParent();
   const runtime = await currentRuntime();
   const job = JSON.parse(runtime.env(JOB_ENV) ?? 'null') as ChildJob | null;
   if (!job) throw new Error(`${JOB_ENV} is not set: this module is started by the asyncbench orchestrator`);

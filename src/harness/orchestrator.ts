@@ -7,8 +7,11 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultJournal } from '../result/io.js';
+import { forkId } from '../result/journal.js';
+import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
+import { guardEnv } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
@@ -58,22 +61,40 @@ async function runJob(
   const [command, ...args] = [...prefix, direct.command, ...direct.args];
   const env = direct.env;
   const t0 = runtime.now();
-  const child = runtime.spawn(command, args, {
-    env: { ...env, [JOB_ENV]: JSON.stringify(childJob) },
-    cwd: job.root ?? fileURLToPath(PROJECT_ROOT),
-    stdout: 'ignore',
-    stderr: 'pipe',
-    group: true,
+  const cannotStart = (error: unknown): ForkRecord => ({
+    status: 'failed',
+    reason: `cannot start ${job.cell.runtime.label} (${command}): ${(error as Error).message ?? String(error)}`,
+    samples: [],
+    wallMs: runtime.now() - t0,
   });
+  let child: ChildHandle;
+  try {
+    child = runtime.spawn(command, args, {
+      env: { ...env, ...guardEnv(), [JOB_ENV]: JSON.stringify(childJob) },
+      cwd: job.root ?? fileURLToPath(PROJECT_ROOT),
+      stdout: 'ignore',
+      stderr: 'pipe',
+      group: true,
+    });
+  } catch (error) {
+    return cannotStart(error);
+  }
   track(child);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
   }, timeoutMs);
-  const exit = await child.exited;
-  clearTimeout(timer);
-  track(null);
+  let exit: Awaited<ChildHandle['exited']>;
+  try {
+    exit = await child.exited;
+  } catch (error) {
+    // the 'error' event: the runtime binary is missing or not executable; nothing was started
+    return cannotStart(error);
+  } finally {
+    clearTimeout(timer);
+    track(null);
+  }
   // whatever the child started (servers, workers' processes) dies with its group
   child.kill('SIGKILL');
   const wallMs = runtime.now() - t0;
@@ -90,6 +111,17 @@ async function runJob(
   };
 }
 
+/** Secrets never enter a result: a reason may quote a connection string or a child's stderr. */
+function redacted(record: ForkRecord): ForkRecord {
+  return record.reason === undefined ? record : { ...record, reason: redactText(record.reason) };
+}
+
+/** A required service that is down (failed to start, or died during the run), with why. */
+function downService(job: Job, services: JobServices): string | undefined {
+  const name = job.cell.scenario.requires.find((r) => r in services.unavailable);
+  return name && `${name} unavailable: ${services.unavailable[name]}`;
+}
+
 function readOutcome(path: string): ChildOutcome | null {
   if (!existsSync(path)) return null;
   const line = readFileSync(path, 'utf8').trim().split('\n')[0];
@@ -102,7 +134,8 @@ function readOutcome(path: string): ChildOutcome | null {
 
 /**
  * Measures one job: the child gets the cell's batch (absent for the fork that calibrates it) and
- * the services' addresses; a job whose required service is unavailable fails without a process.
+ * the services' addresses. A required service that is down fails the job without a process; one
+ * that died while the job ran is named as the cause of its failure.
  */
 export async function runFork(
   runtime: RuntimeAdapter,
@@ -112,14 +145,10 @@ export async function runFork(
   fork: { batch: number | undefined; outcomePath: string },
   track: (child: ChildHandle | null) => void,
 ): Promise<ForkRecord> {
-  const missing = job.cell.scenario.requires.find((r) => r in services.unavailable);
-  if (missing)
-    return {
-      status: 'failed',
-      reason: `${missing} unavailable: ${services.unavailable[missing]}`,
-      samples: [],
-      wallMs: 0,
-    };
+  // a dead service is found before the job that needs it, not by the job's failure
+  if (job.cell.scenario.requires.length > 0) await services.ensure?.(job.cell.scenario.requires);
+  const down = downService(job, services);
+  if (down) return { status: 'failed', reason: down, samples: [], wallMs: 0 };
   const childJob: ChildJob = {
     protocol: CHILD_PROTOCOL,
     module: job.cell.scenario.module,
@@ -138,7 +167,9 @@ export async function runFork(
     services: services.services,
     outcomePath: fork.outcomePath,
   };
-  return runJob(runtime, job, childJob, budgets.timeoutMs, track);
+  const record = await runJob(runtime, job, childJob, budgets.timeoutMs, track);
+  const diedMeanwhile = record.status !== 'ok' && downService(job, services);
+  return redacted(diedMeanwhile ? { ...record, reason: `${diedMeanwhile}; ${record.reason ?? ''}` } : record);
 }
 
 /**
@@ -185,6 +216,8 @@ export function executeJobs(
   journal: ResultJournal,
   events: JobEvents,
   tmpDir: string,
+  /** forks a resumed run keeps (forkId -> record): they are not measured again */
+  kept: ReadonlyMap<string, ForkRecord> = new Map(),
 ): { done: Promise<Execution>; stop(): void } {
   let stopped = false;
   let current: ChildHandle | null = null;
@@ -192,19 +225,36 @@ export function executeJobs(
   const forks = new Map<string, { cell: Cell; records: ForkRecord[] }>();
   // the batch of each cell (all its runtimes): set by the first fork that calibrates it
   const batches = new Map<string, number>();
+  const add = (job: Job, record: ForkRecord) => {
+    const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
+    slot.records.push(record);
+    forks.set(job.cell.key, slot);
+    if (record.measurement?.calibrated) batches.set(job.cell.group, record.measurement.batch);
+  };
   const done = (async () => {
+    // a resumed run's journal holds the kept forks too, so it alone is enough to resume again
+    journal.appendAll(
+      jobs.flatMap((job) => {
+        const record = kept.get(forkId(job.cell.key, job.fork));
+        return record ? [{ key: job.cell.key, fork: job.fork, record }] : [];
+      }),
+    );
+    // in the planned order, kept forks in their place: the entries and their statistics are those
+    // an uninterrupted run would have made, and a kept calibration hands its batch on
     for (const [index, job] of jobs.entries()) {
-      if (stopped) break;
+      const keptRecord = kept.get(forkId(job.cell.key, job.fork));
+      if (keptRecord) {
+        add(job, keptRecord);
+        continue;
+      }
+      if (stopped) continue;
       events.jobStarted(job, index);
       const fork = { batch: batches.get(job.cell.group), outcomePath: join(tmpDir, `${index}.json`) };
       const record = await runFork(runtime, job, budgets, services, fork, (c) => {
         current = c;
       });
-      if (stopped) break; // killed by the interruption: not a result
-      if (record.measurement?.calibrated) batches.set(job.cell.group, record.measurement.batch);
-      const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
-      slot.records.push(record);
-      forks.set(job.cell.key, slot);
+      if (stopped) continue; // killed by the interruption: not a result
+      add(job, record);
       journal.append({ key: job.cell.key, fork: job.fork, record });
       events.jobFinished(job, index, record);
     }

@@ -5,6 +5,7 @@
  * pairs (`compare --base`) get the paired test; other files the unpaired one.
  */
 import { holmRejects, PAIRED_TEST, pairedRatio, type RatioTest, WELCH_TEST, welchRatio } from '../result/estimator.js';
+import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry, ResultFile } from '../result/schema.js';
 import { median } from '../result/stats.js';
 
@@ -90,8 +91,10 @@ export function testEntries(base: ResultEntry, head: ResultEntry, alpha: number)
 }
 
 function notComparable(base: ResultEntry, head: ResultEntry, options: CompareOptions): string | undefined {
-  if (base.status !== 'ok' || !base.stats) return `base ${base.status}${base.reason ? `: ${base.reason}` : ''}`;
-  if (head.status !== 'ok' || !head.stats) return `head ${head.status}${head.reason ? `: ${head.reason}` : ''}`;
+  if (base.status !== 'ok' || !base.stats)
+    return `base ${base.status}${base.reason ? `: ${redactText(base.reason)}` : ''}`;
+  if (head.status !== 'ok' || !head.stats)
+    return `head ${head.status}${head.reason ? `: ${redactText(head.reason)}` : ''}`;
   if (base.metric.unit !== head.metric.unit || base.metric.better !== head.metric.better)
     return `metric changed from ${base.metric.unit} (${base.metric.better} is better) to ${head.metric.unit} (${head.metric.better} is better)`;
   if (!options.allowCrossMachine && base.machine && head.machine && base.machine !== head.machine)

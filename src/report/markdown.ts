@@ -3,6 +3,8 @@
  * interval, how it stands against the best of its params), latency percentiles where measured,
  * failures and skips with their reasons, and the machine and runtimes it ran on.
  */
+
+import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import {
   formatCentre,
@@ -97,7 +99,7 @@ function problems(result: ResultFile): string[] {
         md(formatParams(e.params)),
         md(e.runtime),
         e.status,
-        md(e.reason ?? ''),
+        md(redactText(e.reason ?? '')),
       ]),
     ),
     '',

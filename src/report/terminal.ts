@@ -4,6 +4,8 @@
  * (with ≈ where the difference is not beyond the noise, ? where it cannot be tested), and its cold
  * first call against the steady state. The parts of a cell line up in sub-columns.
  */
+
+import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import { formatCentre, runtimesWithEntries, scenarioGrid } from './format.js';
 import {
@@ -40,7 +42,9 @@ function cellOf(entry: ResultEntry | undefined, standings: TableStandings, color
   if (!entry) return { span: '-' };
   const facts = cellFacts(entry, standings);
   if (!facts) {
-    const reason = (entry.reason ?? '').replace(/\s+/g, ' ').slice(0, 48);
+    const reason = redactText(entry.reason ?? '')
+      .replace(/\s+/g, ' ')
+      .slice(0, 48);
     return { span: paint(color, entry.status === 'skipped' ? '2' : '31', `${entry.status}: ${reason}`) };
   }
   const { figure, standing, cold } = facts;

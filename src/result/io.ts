@@ -2,25 +2,143 @@
  * Keeps results safe as they arrive: every finished fork is appended to a journal (`<file>.partial.jsonl`)
  * at once, so a crash or Ctrl-C loses nothing; the result file itself is written atomically
  * (temp file + rename) at the end, or at the interruption, and the journal removed.
+ *
+ * The journal's first line is a header naming the run and its plan (journal.ts), every other line
+ * one finished fork: `{"key", "fork", "record"}`, the fork record kept as the JSON it was, so fields
+ * this version does not know round-trip through a resume. `asyncbench run --resume` reads it back.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from './errors.js';
+import { JOURNAL_FORMAT, type JournalHeader, type JournalLine } from './journal.js';
 import { type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
+const JOURNAL_SUFFIX = '.partial.jsonl';
+/** `.<run id>` as `asyncbench run` makes them: `.2026-11-24T09-36-12-552Z-k3vd` */
+const RUN_ID_SUFFIX = /\.\d{4}-\d\d-\d\dT[\w-]+$/;
+
+/**
+ * The journal of one run. A run never reuses another's journal: when `<file>.partial.jsonl` is
+ * taken (an interrupted run left it), this run's is `<file>.<run id>.partial.jsonl`.
+ */
 export class ResultJournal {
   readonly path: string;
-  constructor(resultPath: string) {
-    this.path = `${resultPath}.partial.jsonl`;
+  /** `attemptId`: this process's own run id (a resumed run's header keeps the interrupted run's) */
+  constructor(resultPath: string, header: JournalHeader, attemptId = header.runId) {
     mkdirSync(dirname(resultPath), { recursive: true });
-    writeFileSync(this.path, '');
+    const first = `${resultPath}${JOURNAL_SUFFIX}`;
+    const fd = openExclusive(first) ?? openExclusive(`${resultPath}.${attemptId}${JOURNAL_SUFFIX}`);
+    if (fd === undefined) throw new UsageError(`cannot create a journal beside ${resultPath}: both names are taken`);
+    this.path = fd.path;
+    try {
+      writeSync(fd.fd, `${JSON.stringify(header)}\n`);
+      fsyncSync(fd.fd);
+    } finally {
+      closeSync(fd.fd);
+    }
   }
-  append(record: unknown): void {
-    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+  append(line: JournalLine): void {
+    appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+  }
+  /** Appends many lines in one write (the forks a resumed run keeps). */
+  appendAll(lines: readonly JournalLine[]): void {
+    if (lines.length > 0) appendFileSync(this.path, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   }
   remove(): void {
     rmSync(this.path, { force: true });
   }
+}
+
+function openExclusive(path: string): { fd: number; path: string } | undefined {
+  try {
+    return { fd: openSync(path, 'wx'), path };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw new UsageError(`cannot create ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** The journals of runs that wrote to `resultPath`: `<file>.partial.jsonl` and `<file>.<run id>.partial.jsonl`. */
+export function findJournals(resultPath: string): string[] {
+  const dir = dirname(resultPath);
+  const name = basename(resultPath);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => join(dir, f))
+    .filter((path) => resultPathOfJournal(path) === join(dir, name))
+    .sort();
+}
+
+/** The result file a journal belongs to: `r.json.partial.jsonl` and `r.json.<run id>.partial.jsonl` -> `r.json`. */
+export function resultPathOfJournal(journalPath: string): string | undefined {
+  if (!journalPath.endsWith(JOURNAL_SUFFIX)) return undefined;
+  const stem = journalPath.slice(0, -JOURNAL_SUFFIX.length);
+  const runId = RUN_ID_SUFFIX.exec(stem);
+  return runId ? stem.slice(0, -runId[0].length) : stem;
+}
+
+export interface JournalContents {
+  header: JournalHeader;
+  lines: JournalLine[];
+  /** 1 when the last line was cut short (the process died while writing it); it is ignored */
+  torn: number;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * Reads a journal. A last line cut short by a crash is ignored; anything else that is not a
+ * journal (no header, a broken line in the middle, a line without key/fork/record) is one
+ * UsageError line: the caller exits 2.
+ */
+export function readJournal(path: string): JournalContents {
+  const text = readText(path);
+  const rows = text.split('\n');
+  // a complete journal ends with a newline: whatever follows the last one is a torn write
+  const tail = rows.pop() ?? '';
+  const corrupt = (what: string) => new UsageError(`${path} is not a usable journal: ${what}`);
+  const parse = (row: string, n: number): unknown => {
+    try {
+      return JSON.parse(row);
+    } catch {
+      throw corrupt(`line ${n} is not JSON`);
+    }
+  };
+  if (rows.length === 0) throw corrupt(tail === '' ? 'the file is empty' : 'its header line is cut short');
+  const header = parse(rows[0], 1) as JournalHeader;
+  if (header?.journal !== JOURNAL_FORMAT || typeof header.plan !== 'object' || header.plan === null)
+    throw corrupt(`line 1 is not a header of ${JOURNAL_FORMAT}`);
+  const lines = rows.slice(1).map((row, i) => {
+    const line = parse(row, i + 2) as JournalLine;
+    const ok =
+      typeof line?.key === 'string' &&
+      Number.isInteger(line.fork) &&
+      typeof line.record === 'object' &&
+      line.record !== null &&
+      Array.isArray(line.record.samples);
+    if (!ok) throw corrupt(`line ${i + 2} is not a finished fork`);
+    return line;
+  });
+  return { header, lines, torn: tail.trim() === '' ? 0 : 1 };
 }
 
 export function writeResultFile(path: string, result: ResultFile): void {
@@ -32,17 +150,21 @@ export function writeResultFile(path: string, result: ResultFile): void {
 
 /** Reads and validates a result file; any problem is a one-line UsageError (exit 2). */
 export function readResultFile(path: string): ResultFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readText(path);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+    const message = (error as Error).message.split('\n')[0];
+    // cut short: nothing there, an object or array never closed, or an error at the very end
+    const body = text.trim();
+    const at = Number(/position (\d+)/.exec(message)?.[1] ?? -1);
+    const truncated =
+      body === '' ||
+      (/^[[{]/.test(body) && !/[}\]]$/.test(body)) ||
+      at >= body.length - 1 ||
+      /end of (JSON )?input|Unterminated/i.test(message);
+    throw new UsageError(`${path} is not valid JSON${truncated ? ' (truncated?)' : ''}: ${message}`);
   }
   try {
     return validateResultFile(data, path);

@@ -19,6 +19,7 @@ export interface EngineInfo {
 }
 
 export const RESULT_SCHEMA = 'asyncbench/result@1';
+const SCHEMA_VERSION = 1;
 
 export type EntryStatus = 'ok' | 'failed' | 'skipped' | 'timeout';
 
@@ -268,21 +269,40 @@ function validateEntry(e: unknown, i: number, where: string): void {
   if (!isObject(m) || typeof m.unit !== 'string' || (m.better !== 'lower' && m.better !== 'higher'))
     fail(at, "'metric' needs a unit and better: lower|higher");
   if (!Array.isArray(e.forks)) fail(at, "'forks' is not an array");
-  for (const fork of e.forks) {
-    if (!isObject(fork) || !Array.isArray(fork.samples) || fork.samples.some((s) => typeof s !== 'number'))
-      fail(at, 'a fork has no numeric samples array');
+  for (const [f, fork] of e.forks.entries()) {
+    if (!isObject(fork) || !Array.isArray(fork.samples)) fail(at, `forks[${f}] has no samples array`);
+    // JSON has no NaN or Infinity: JSON.stringify writes them as null
+    const bad = fork.samples.findIndex((s) => typeof s !== 'number' || !Number.isFinite(s) || s < 0);
+    if (bad >= 0)
+      fail(at, `forks[${f}].samples[${bad}] is ${JSON.stringify(fork.samples[bad])}, not a finite number >= 0`);
   }
   if (e.status === 'ok') {
     const s = e.stats;
-    if (!isObject(s) || typeof s.median !== 'number' || !isObject(s.ci)) fail(at, "status ok but no 'stats'");
+    if (!isObject(s) || !isObject(s.ci)) fail(at, "status ok but no 'stats'");
+    for (const field of ['median', 'min', 'max', 'mean'] as const)
+      if (s[field] !== undefined && (typeof s[field] !== 'number' || !Number.isFinite(s[field])))
+        fail(at, `stats.${field} is ${JSON.stringify(s[field])}, not a finite number`);
+    if (typeof s.median !== 'number') fail(at, "status ok but no 'stats.median'");
   }
 }
 
 /** Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. */
 export function validateResultFile(data: unknown, where = 'result file'): ResultFile {
-  if (!isObject(data)) fail(where, 'not a JSON object');
-  if (data.schema !== RESULT_SCHEMA)
-    fail(where, `schema is ${JSON.stringify(data.schema ?? null)}, expected "${RESULT_SCHEMA}"`);
+  if (!isObject(data)) fail(where, 'not a JSON object, so not an asyncbench result file');
+  if (data.schema !== RESULT_SCHEMA) {
+    const version = /^asyncbench\/result@(\d+)$/.exec(String(data.schema))?.[1];
+    if (version !== undefined && Number(version) > SCHEMA_VERSION)
+      fail(
+        where,
+        `written by a newer asyncbench (schema "${data.schema}"; this one reads "${RESULT_SCHEMA}"): upgrade`,
+      );
+    fail(
+      where,
+      data.schema === undefined
+        ? "not an asyncbench result file (no 'schema' field)"
+        : `schema is ${JSON.stringify(data.schema)}, expected "${RESULT_SCHEMA}"`,
+    );
+  }
   if (!isObject(data.run) || typeof data.run.id !== 'string') fail(where, "'run.id' missing");
   if (!isObject(data.machine)) fail(where, "'machine' missing");
   if (!Array.isArray(data.runtimes)) fail(where, "'runtimes' is not an array");
@@ -301,13 +321,4 @@ export function entryKey(scenario: string, caseName: string, params: Params, run
   return `${scenario}/${caseName}/${p}/${runtime}`;
 }
 
-/** Removes the password from a connection string: postgres://u:secret@h/db -> postgres://u@h/db */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1@');
-  }
-}
+export { redactUrl } from './redact.js';

@@ -3,14 +3,46 @@
  * taken) fails only the scenarios that need it: the run records them failed with the reason and
  * measures everything else.
  */
+import { connect } from 'node:net';
+import { redactText, redactUrl } from '../result/redact.js';
 import type { Services } from '../scenario.js';
 import { type RunningServices, type ServiceOptions, type ServicesDescription, startServices } from './services.js';
 
-/** The services of the run as the jobs see them; `unavailable` names those that failed to start, and why. */
+/**
+ * The services of the run as the jobs see them; `unavailable` names those that failed to start or
+ * died since, and why (a live record: checked before each job).
+ */
 export interface JobServices {
   services: Services;
   unavailable: Record<string, string>;
+  /**
+   * Checks, before a job that requires them, that these services still accept connections; one
+   * that does not is added to `unavailable`, with the reason of its exit where there is one.
+   */
+  ensure?(names: readonly string[]): Promise<void>;
 }
+
+/** Resolves false only when nothing listens at the URL's host and port any more (connection refused). */
+function listening(url: string): Promise<boolean> {
+  const { hostname, port, protocol } = new URL(url);
+  const portNumber = Number(port) || (protocol === 'http:' ? 80 : 5432);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: portNumber });
+    const done = (alive: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(alive);
+    };
+    // slow is not dead: a busy machine must not fail cells
+    const timer = setTimeout(() => done(true), PROBE_TIMEOUT_MS);
+    socket.once('connect', () => done(true));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code !== 'ECONNREFUSED'));
+  });
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+/** How long a refused probe waits for the service's exit to say why it died. */
+const EXIT_REASON_WAIT_MS = 5_000;
 
 export interface ServicesOfRun extends JobServices {
   stop(): Promise<void>;
@@ -27,11 +59,36 @@ export async function startServicesEach(
   const unavailable: Record<string, string> = {};
   started.forEach((outcome, i) => {
     if (outcome.status === 'fulfilled') running.push(outcome.value);
-    else unavailable[names[i]] = (outcome.reason as Error).message?.split('\n')[0] ?? String(outcome.reason);
+    else
+      unavailable[names[i]] = redactText((outcome.reason as Error).message?.split('\n')[0] ?? String(outcome.reason));
   });
+  // a service that dies mid-run is unavailable from then on: the jobs that need it fail with why
+  const died: Partial<Record<string, (reason: string) => void>> = {};
+  const deaths: Partial<Record<string, Promise<string>>> = {};
+  for (const name of names) deaths[name] = new Promise((resolve) => (died[name] = resolve));
+  for (const r of running)
+    r.onDeath((name, reason) => {
+      unavailable[name] ??= redactText(reason);
+      died[name]?.(unavailable[name]);
+    });
+  const services: Services = Object.assign({}, ...running.map((r) => r.services));
+  const urls: Record<string, string | undefined> = { postgres: services.postgres?.url, http: services.http?.url };
   return {
-    services: Object.assign({}, ...running.map((r) => r.services)),
+    services,
     unavailable,
+    async ensure(required) {
+      for (const name of required) {
+        const url = urls[name];
+        if (url === undefined || name in unavailable || (await listening(url))) continue;
+        // refused: the exit (if it is ours) tells why; a server we did not start just stopped answering
+        const exit = deaths[name];
+        const reason = await Promise.race([
+          exit ?? Promise.resolve(undefined),
+          new Promise<undefined>((resolve) => setTimeout(resolve, exit ? EXIT_REASON_WAIT_MS : 0)),
+        ]);
+        unavailable[name] ??= reason ?? `${name} no longer accepts connections (${redactUrl(url)})`;
+      }
+    },
     async stop() {
       await Promise.allSettled(running.map((r) => r.stop()));
     },

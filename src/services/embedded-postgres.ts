@@ -24,6 +24,8 @@ export interface EmbeddedPostgres {
   timings: { initdbMs: number; startMs: number };
   /** fast shutdown, then the data directory is removed; idempotent */
   stop(): Promise<void>;
+  /** called once if the server exits before stop(): the run fails the cells that need it */
+  onExit(listener: (reason: string) => void): void;
 }
 
 interface Binaries {
@@ -216,7 +218,12 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     server = await startServer(bin, dataDir, port, runAs);
     const startMs = performance.now() - t0;
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-    return { url, version: await serverVersion(bin), timings: { initdbMs, startMs }, stop };
+    const running = server;
+    const onExit = (listener: (reason: string) => void) =>
+      running.once('exit', (code, signal) => {
+        if (!stopping) listener(`PostgreSQL exited (${signal ?? `code ${code}`}) during the run`);
+      });
+    return { url, version: await serverVersion(bin), timings: { initdbMs, startMs }, stop, onExit };
   } catch (error) {
     await stop();
     throw error;

@@ -10,6 +10,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { currentRuntime } from '../runtimes/current.js';
+import { exitWithParent } from '../runtimes/parent-guard.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { createTarget, type Target, webHandler } from './http-target-handler.js';
 
@@ -46,6 +47,7 @@ function serve(runtime: RuntimeAdapter, target: Target): Promise<Listening> {
   return runtime.name === 'node' ? serveNodeHttp(target) : runtime.serve(webHandler(target), { port: 0 });
 }
 
+exitWithParent();
 const runtime = await currentRuntime();
 const server = await serve(runtime, createTarget());
 console.log(String(server.port));

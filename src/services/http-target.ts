@@ -2,6 +2,7 @@
  * Starts and stops the HTTP target server process (dist/services/http-target-server.js) for a run.
  */
 import { withTimeout } from '../patterns/timeout.js';
+import { guardEnv } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
 export interface HttpTargetService {
@@ -10,6 +11,8 @@ export interface HttpTargetService {
   pid: number;
   /** idempotent */
   stop(): Promise<void>;
+  /** called once if the server process exits before stop(): the run fails the cells that need it */
+  onExit(listener: (reason: string) => void): void;
 }
 
 /** How to run the server script on the chosen runtime (the orchestrator's runtimeCommand()). */
@@ -32,7 +35,8 @@ async function stopChild(child: ChildHandle): Promise<void> {
 export async function startHttpTarget(host: RuntimeAdapter, server: ServerCommand): Promise<HttpTargetService> {
   // its own process group, so a kill reaches anything it started
   const child = host.spawn(server.command, server.args, {
-    env: server.env,
+    // the server dies with the harness, even one killed by SIGKILL (parent-guard.ts)
+    env: { ...server.env, ...guardEnv() },
     stdout: 'pipe',
     stderr: 'pipe',
     group: true,
@@ -51,7 +55,19 @@ export async function startHttpTarget(host: RuntimeAdapter, server: ServerComman
     const port = Number(line.trim());
     if (!Number.isInteger(port) || port <= 0)
       throw new Error(`the HTTP target server printed '${line.trim()}' instead of its port`);
-    return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop };
+    const onExit = (listener: (reason: string) => void) => {
+      child.exited.then(
+        (exit) => {
+          if (stopping) return;
+          const tail = child.stderr().trim().split('\n').slice(-1)[0];
+          listener(
+            `the HTTP target server exited (${exit.signal ?? `code ${exit.code}`}) during the run${tail ? `: ${tail}` : ''}`,
+          );
+        },
+        () => {},
+      );
+    };
+    return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop, onExit };
   } catch (error) {
     await stop();
     const stderr = child.stderr().trim().slice(-400);

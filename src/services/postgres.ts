@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg, { type Client } from 'pg';
-import { redactUrl } from '../result/schema.js';
+import { redactUrl, registerUrlSecrets } from '../result/redact.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export const USERS_ROWS = 10_000;
@@ -19,6 +19,8 @@ export interface PostgresService {
   describe(): PostgresDescription;
   /** idempotent */
   stop(): Promise<void>;
+  /** the embedded server: called once if it exits before stop() (a DATABASE_URL server is not watched) */
+  onExit?(listener: (reason: string) => void): void;
 }
 
 export interface PostgresDescription {
@@ -94,6 +96,7 @@ async function useExisting(databaseUrl: string): Promise<PostgresService> {
 
 async function startEmbedded(): Promise<PostgresService> {
   const server = await startEmbeddedPostgres();
+  registerUrlSecrets(server.url);
   const schema = 'asyncbench';
   try {
     const t0 = performance.now();
@@ -110,6 +113,7 @@ async function startEmbedded(): Promise<PostgresService> {
         startup: { ...server.timings, seedMs },
       }),
       stop: server.stop,
+      onExit: server.onExit,
     };
   } catch (error) {
     await server.stop();
@@ -119,5 +123,7 @@ async function startEmbedded(): Promise<PostgresService> {
 
 /** With a DATABASE_URL, that server (in a schema of its own); otherwise an embedded one for this run. */
 export function startPostgres(databaseUrl?: string): Promise<PostgresService> {
+  // its password is masked wherever it shows up: in a driver's error, a child's stderr, a reason
+  registerUrlSecrets(databaseUrl);
   return databaseUrl ? useExisting(databaseUrl) : startEmbedded();
 }

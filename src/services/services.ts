@@ -35,6 +35,8 @@ export interface RunningServices {
   /** stops everything started; idempotent, safe to call from a SIGINT handler and more than once */
   stop(): Promise<void>;
   describe(): ServicesDescription;
+  /** called when a service started here exits before stop(), with its name and why */
+  onDeath(listener: (name: 'postgres' | 'http', reason: string) => void): void;
 }
 
 function timed<T>(start: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -87,6 +89,10 @@ export async function startServices(requires: ReadonlySet<string>, options: Serv
   return {
     services,
     stop,
+    onDeath(listener) {
+      postgres?.onExit?.((reason) => listener('postgres', reason));
+      target?.onExit((reason) => listener('http', reason));
+    },
     describe: () => ({
       ...(postgres ? { database: postgres.describe().url } : {}),
       services: {

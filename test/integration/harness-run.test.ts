@@ -32,10 +32,15 @@ describe.each(['mitata', 'tinybench'])('known-cost op with the %s engine', (engi
       for (const us of [50, 500]) {
         const e = entry(result, (x) => x.runtime === runtime && x.params.us === us);
         expect(e.status).toBe('ok');
-        const ns = e.stats?.median ?? 0;
-        // a busy-wait cannot take less than its time; a loaded 2-core machine may stretch it
-        expect(ns, `${runtime} us=${us}`).toBeGreaterThanOrEqual(us * 1000 * 0.99);
-        expect(ns, `${runtime} us=${us}`).toBeLessThan(us * 1000 * 1.5);
+        // A busy-wait cannot take less than its time, so every sample is >= 0.99x. A loaded 2-core
+        // machine stretches the samples in which the process was preempted, and under 4 agents'
+        // load that can be most of them, so the median is no fit for an upper bound; the fastest
+        // sample is: it is above 1.5x only if every one of the dozens of samples was stretched by
+        // half, while a wrong batch size or unit is off by 2x or more.
+        const fastest = e.stats?.min ?? 0;
+        expect(fastest, `${runtime} us=${us}`).toBeGreaterThanOrEqual(us * 1000 * 0.99);
+        expect(fastest, `${runtime} us=${us}`).toBeLessThan(us * 1000 * 1.5);
+        expect(e.stats?.median).toBeGreaterThanOrEqual(fastest);
         expect(e.forks[0].samples.length).toBe(e.stats?.n);
       }
     }
@@ -69,8 +74,15 @@ describe.each(['mitata', 'tinybench'])('known-cost op with the %s engine', (engi
 
 describe('a run with misbehaving cases', () => {
   it('records throw, hang, crash, skip and a broken invariant, and goes on', async () => {
+    // The hanging case gets a short --timeout in a run of its own; the others a timeout no busy
+    // machine needs (a 0.3 s measurement once deno and bun have started), so none is cut short.
+    const hangs = join(tempDir('misbehave'), 'r.json');
+    const hanging = await runCli(['run', MISBEHAVE, '--quick', '--case', 'hangs', '--timeout', '3', '--json', hangs]);
+    expect(hanging.code).toBe(1);
+    expect(hanging.stdout).toContain('timeout');
     const out = join(tempDir('misbehave'), 'r.json');
-    const run = await runCli(['run', MISBEHAVE, '--quick', '--timeout', '4', '--json', out]);
+    const cases = 'fine,noisy,throws,crashes,skips,wrong';
+    const run = await runCli(['run', MISBEHAVE, '--quick', '--case', cases, '--timeout', '60', '--json', out]);
     expect(run.code).toBe(1);
     const result = readResult(out);
     expect(result.run.complete).toBe(true);
@@ -79,7 +91,7 @@ describe('a run with misbehaving cases', () => {
       expect(status('fine').status).toBe('ok');
       expect(status('noisy').status).toBe('ok');
       expect(status('throws')).toMatchObject({ status: 'failed', reason: expect.stringContaining('boom in op') });
-      expect(status('hangs')).toMatchObject({ status: 'timeout' });
+      expect(entry(readResult(hangs), (e) => e.runtime === runtime)).toMatchObject({ status: 'timeout' });
       expect(status('crashes')).toMatchObject({
         status: 'failed',
         reason: expect.stringContaining('exited with code 3'),
@@ -87,7 +99,6 @@ describe('a run with misbehaving cases', () => {
       expect(status('skips')).toMatchObject({ status: 'skipped', reason: 'not on this runtime' });
       expect(status('wrong')).toMatchObject({ status: 'failed', reason: expect.stringContaining('wrong answer') });
     }
-    expect(run.stdout).toContain('timeout');
   });
 });
 
@@ -123,11 +134,11 @@ describe('Ctrl-C', () => {
     const running = runCli(['run', KNOWN_COST, '--quick', '--forks', '3', '--json', out], {
       onSpawn: (p) => (pid = p),
     });
-    // wait until at least one fork is in the journal, then interrupt
+    // wait until at least one fork is in the journal (its first line is the header), then interrupt
     const journal = `${out}.partial.jsonl`;
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 1200; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      if (existsSync(journal) && execSync(`wc -l < ${journal}`).toString().trim() !== '0') break;
+      if (existsSync(journal) && Number(execSync(`wc -l < ${journal}`).toString().trim()) >= 2) break;
     }
     // the measuring children of this run (other runs may be going on on the machine)
     const children = execSync(`pgrep -P ${pid} || true`).toString().split('\n').filter(Boolean);

@@ -37,14 +37,15 @@ describe('producer-consumer scenario', () => {
       });
     }
 
-    it(`${caseName}: a slow consumer lets an unbounded queue fill up and hold the heap, a bounded one not`, async () => {
+    it(`${caseName}: a slow consumer lets an unbounded queue fill up, a bounded one not`, async () => {
       const unbounded = await runCell(producerConsumer, caseName, { maxsize: 0, consumers: 1, consumer: 'slow' });
       const bounded = await runCell(producerConsumer, caseName, { maxsize: 10, consumers: 1, consumer: 'slow' });
       if (unbounded.status !== 'ok' || bounded.status !== 'ok') throw new Error('a cell did not run');
+      // The backlog is asserted as a queue length, never as a heap figure: the peak heap moves with
+      // GC timing (seen: 1.0 MB vs 2.1 MB for the same cell) and proves nothing about the queue.
       expect(unbounded.records['peak queue length'].value).toBeGreaterThan(ITEMS / 2);
       expect(bounded.records['peak queue length'].value).toBeLessThanOrEqual(10);
-      // ~1 KiB per queued item: the backlog of ~1000 items against at most ~10
-      expect(unbounded.records['peak heap'].value).toBeGreaterThan(4 * bounded.records['peak heap'].value);
+      for (const cell of [unbounded, bounded]) expect((cell.value as Tally).consumed).toBe(ITEMS);
     });
   }
 

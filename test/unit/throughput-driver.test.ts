@@ -34,7 +34,8 @@ describe('runThroughput', () => {
     const { op, seen } = trackedOp(2);
     const series = await runThroughput(op, options({ concurrency: 2, durationMs: 200, intervalMs: 50 }));
     expect(series.samples).toHaveLength(4);
-    expect(series.samples.every((s) => s > 0)).toBe(true);
+    // not every interval must hold a completion: a busy machine can pause this process for 50 ms
+    expect(series.samples.every((s) => s >= 0)).toBe(true);
     expect(series.ops).toBeGreaterThan(0);
     // warmup ops are called but not counted
     expect(series.ops).toBeLessThan(seen.calls + 1);

@@ -1,0 +1,57 @@
+/**
+ * A parent-death guard for the long-lived processes the harness starts (each measuring child, the
+ * HTTP target server): if the process that started it dies, even by SIGKILL, which runs no
+ * handler, the guarded process kills its own process group, and with it whatever it started
+ * (a scenario's servers, load generators, worker processes). PostgreSQL has its own guard
+ * (setpriv --pdeathsig, embedded-postgres.ts).
+ *
+ * The spawner puts its pid in the child's environment (`guardEnv()`); the child compares its parent
+ * pid with it twice a second (`exitWithParent()`): a re-parented process (to init or a subreaper)
+ * has lost its parent. Where a launcher stands between them, the spawner's pid must still exist. Portable to node, deno and bun through node:process; the timer is unref'd
+ * and costs a measurement nothing it could see (two wake-ups a second).
+ */
+import process from 'node:process';
+import { setInterval } from 'node:timers';
+
+export const PARENT_PID_ENV = 'ASYNCBENCH_PARENT_PID';
+const CHECK_MS = 500;
+
+/** The environment that tells a child started by this process who its parent is. */
+export function guardEnv(): Record<string, string> {
+  return { [PARENT_PID_ENV]: String(process.pid) };
+}
+
+function killOwnGroup(): void {
+  try {
+    // a process started with `group: true` leads its own group: this reaches everything it started
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    // not a group leader
+  }
+  process.kill(process.pid, 'SIGKILL');
+}
+
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Dies with its group when the parent named by guardEnv() is gone. No-op without that variable. */
+export function exitWithParent(): void {
+  const parent = Number(process.env[PARENT_PID_ENV]);
+  // what this process starts has another parent: it must not inherit the variable
+  delete process.env[PARENT_PID_ENV];
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  // Started directly: the parent is gone once this process is re-parented (even while the dead
+  // parent is an unreaped zombie). Started through a wrapper (a launcher script), the parent is
+  // gone once its pid no longer exists.
+  const direct = process.ppid === parent;
+  const gone = direct ? () => process.ppid !== parent : () => !exists(parent);
+  setInterval(() => {
+    if (gone()) killOwnGroup();
+  }, CHECK_MS).unref();
+}

@@ -1,0 +1,148 @@
+// Faults of the measuring processes and of the harness's own signals, on real processes: a child
+// killed by SIGKILL while it measures, a runtime binary that is gone when the job starts, and a
+// double Ctrl-C. After each: what had finished is in the result file, and no process is left.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ResultFile } from '../../src/result/schema.js';
+import { FIXTURES, finishedJobs, leftAfter, markedProcesses, startMarked, tempDir, waitFor } from './support.js';
+
+/** Every wait inside has its own deadline; this only bounds the whole on a very busy machine. */
+const FAULT_TEST_MS = 600_000;
+
+const FAULTS = join(FIXTURES, 'faults.ts');
+
+const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
+const byCase = (result: ResultFile, name: string, runtime = 'node') =>
+  result.results.find((e) => e.case === name && e.runtime === runtime);
+
+/** A run of the faults scenario whose `stalls` case writes its pid to `pidFile`, then stalls. */
+function startStalling(name: string) {
+  const dir = tempDir(name);
+  const out = join(dir, 'r.json');
+  const run = startMarked(['run', FAULTS, '--quick', '--runtime', 'node', '--json', out], {
+    ASYNCBENCH_FAULTS_DIR: dir,
+  });
+  return { run, out, pidFile: join(dir, 'stalls.pid') };
+}
+
+/** The pid the stalling case wrote, once it is there. */
+function stallingPid(pidFile: string): Promise<string> {
+  return waitFor('the stalling case to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8'));
+}
+
+describe('a measuring child killed with SIGKILL while it measures', () => {
+  it(
+    'is recorded failed with the signal, and the run goes on',
+    async () => {
+      const { run, out, pidFile } = startStalling('fault-child');
+      const pid = await stallingPid(pidFile);
+      process.kill(Number(pid.trim()), 'SIGKILL');
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(1);
+      const result = read(out);
+      expect(result.run.complete).toBe(true);
+      expect(byCase(result, 'quick')?.status).toBe('ok');
+      expect(byCase(result, 'stalls')).toMatchObject({
+        status: 'failed',
+        reason: expect.stringContaining('killed by SIGKILL'),
+      });
+      expect(byCase(result, 'after')?.status).toBe('ok');
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('the HTTP target server killed mid-run', () => {
+  it(
+    'fails the cells that need it from then on, with that reason',
+    async () => {
+      const { run, out, pidFile } = startStalling('fault-http');
+      const pid = await stallingPid(pidFile);
+      const server = markedProcesses(run.marker).filter((p) => p.command.includes('http-target-server'));
+      expect(server).toHaveLength(1);
+      process.kill(server[0].pid, 'SIGKILL');
+      // gone for good (its sockets closed) before the stalled job ends and the next one is checked
+      await waitFor('the server to be gone', () => !markedProcesses(run.marker).some((p) => p.pid === server[0].pid));
+      process.kill(Number(pid.trim()), 'SIGKILL');
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(1);
+      const result = read(out);
+      expect(byCase(result, 'quick')?.status).toBe('ok');
+      expect(byCase(result, 'stalls')?.status).toBe('failed');
+      expect(byCase(result, 'after')).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/^http unavailable: the HTTP target server exited \(SIGKILL\) during the run/),
+      });
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('a runtime binary that is gone when its job starts', () => {
+  it(
+    'is recorded failed with the spawn error, and the other runtimes measure',
+    async () => {
+      const dir = tempDir('fault-binary');
+      const out = join(dir, 'r.json');
+      // a "node" that answers the harness's version probe, then removes itself: the spawn of the
+      // measuring process meets ENOENT (the child process 'error' event)
+      const fake = join(dir, 'node');
+      writeFileSync(fake, `#!/bin/sh\nrm -f "$0"\necho '{"node":"99.0.0","v8":"99.0.0.0"}'\n`);
+      chmodSync(fake, 0o755);
+      const run = startMarked(
+        ['run', FAULTS, '--quick', '--case', 'quick,after', '--runtime', 'node,node@99.0.0', '--json', out],
+        { PATH: `${dir}:${process.env.PATH}` },
+      );
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(1);
+      const result = read(out);
+      expect(result.run.complete).toBe(true);
+      for (const name of ['quick', 'after']) {
+        expect(byCase(result, name)?.status).toBe('ok');
+        expect(byCase(result, name, 'node@99.0.0')).toMatchObject({
+          status: 'failed',
+          reason: expect.stringMatching(/cannot start node@99\.0\.0 .*ENOENT/),
+        });
+      }
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('Ctrl-C twice, and once more while the result is written and services stop', () => {
+  it(
+    'writes the result file with every finished fork, exits 130 and leaves no process',
+    async () => {
+      const { run, out, pidFile } = startStalling('fault-sigint');
+      await waitFor('the stalling case to start', () => existsSync(pidFile));
+      process.kill(run.pid, 'SIGINT');
+      process.kill(run.pid, 'SIGINT');
+      let exited = false;
+      void run.done.then(() => {
+        exited = true;
+      });
+      // the result file is written before the HTTP server is stopped: a third signal lands there
+      await waitFor('the result file or the exit', () => existsSync(out) || exited);
+      try {
+        if (!exited) process.kill(run.pid, 'SIGINT');
+      } catch {
+        // it exited meanwhile
+      }
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(130);
+      const result = read(out);
+      expect(result.run.complete).toBe(false);
+      // every job that finished before the interruption (one progress line each) is in the file
+      expect(finishedJobs(stderr)).toBe(1);
+      expect(byCase(result, 'quick')?.status).toBe('ok');
+      expect(byCase(result, 'stalls')).toBeUndefined();
+      expect(existsSync(`${out}.partial.jsonl`)).toBe(false);
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});

@@ -1,0 +1,81 @@
+// Secrets on real failing connections: the database password reaches a result, a report or the
+// terminal through a crash that prints the connection string, an error that quotes it (with a
+// secret query parameter), and a refused login. None of them may show it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/services/embedded-postgres.js';
+import { runCli } from '../support/cli.js';
+import { FIXTURES, leftAfter, startMarked, tempDir } from './support.js';
+
+/** Every wait inside has its own deadline; this only bounds the whole on a very busy machine. */
+const FAULT_TEST_MS = 600_000;
+
+const LEAKS = join(FIXTURES, 'leaks.ts');
+let server: EmbeddedPostgres;
+
+beforeAll(async () => {
+  server = await startEmbeddedPostgres();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('secrets in failures', () => {
+  it(
+    'the password of DATABASE_URL appears nowhere: result, report, terminal',
+    async () => {
+      const url = new URL(server.url);
+      const password = decodeURIComponent(url.password);
+      expect(password.length).toBeGreaterThan(8);
+      const dir = tempDir('secrets');
+      const out = join(dir, 'r.json');
+      const run = startMarked(['run', LEAKS, '--quick', '--runtime', 'node', '--json', out], {
+        DATABASE_URL: server.url,
+      });
+      const { code, stdout, stderr } = await run.done;
+      expect(code, stderr).toBe(1);
+      const text = readFileSync(out, 'utf8');
+      const result = JSON.parse(text);
+      const reason = (c: string) => result.results.find((e: { case: string }) => e.case === c)?.reason as string;
+      // the text that carried the secret is there, the secret is not
+      expect(reason('prints-url')).toContain(`postgres://postgres@127.0.0.1:${url.port}/postgres`);
+      expect(reason('throws-url')).toContain('sslpassword=***');
+      const md = join(dir, 'r.md');
+      const report = await runCli(['report', out, '--md', md]);
+      expect(report.code).toBe(0);
+      for (const shown of [text, stdout, stderr, report.stdout, report.stderr, readFileSync(md, 'utf8')]) {
+        expect(shown).not.toContain(password);
+        expect(shown).not.toContain(encodeURIComponent(password));
+        expect(shown).not.toContain('kEyPaSs99');
+      }
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+
+  it(
+    'a refused login fails the cells that need the database, without the password',
+    async () => {
+      const wrong = new URL(server.url);
+      wrong.password = 'Wr0ngPassw0rd';
+      wrong.searchParams.set('application_name', 'asyncbench-test');
+      const out = join(tempDir('secrets-login'), 'r.json');
+      const run = startMarked(['run', LEAKS, '--quick', '--runtime', 'node', '--case', 'fine', '--json', out], {
+        DATABASE_URL: wrong.toString(),
+      });
+      const { code, stdout, stderr } = await run.done;
+      expect(code, stderr).toBe(1);
+      const text = readFileSync(out, 'utf8');
+      const result = JSON.parse(text);
+      expect(result.config.unavailable.postgres).toMatch(/password authentication failed/);
+      expect(result.results[0]).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/^postgres unavailable/),
+      });
+      for (const shown of [text, stdout, stderr]) expect(shown).not.toContain('Wr0ngPassw0rd');
+    },
+    FAULT_TEST_MS,
+  );
+});

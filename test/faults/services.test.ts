@@ -1,0 +1,155 @@
+// Faults of the harness itself and of its services, on real processes: SIGKILL of the
+// orchestrator (no child, HTTP server or PostgreSQL outlives it; `--resume` keeps every finished
+// fork and measures only the rest; a corrupt journal or another plan is refused in one line), and
+// PostgreSQL killed mid-run (only the cells that need it fail, with that reason).
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { summarize } from '../../src/result/estimator.js';
+import type { ResultFile } from '../../src/result/schema.js';
+import {
+  FIXTURES,
+  finishedJobs,
+  journalRecords,
+  leftAfter,
+  markedProcesses,
+  startMarked,
+  tempDir,
+  waitFor,
+} from './support.js';
+
+/** Every wait inside has its own deadline; this only bounds the whole on a very busy machine. */
+const FAULT_TEST_MS = 600_000;
+
+const SERVICES = join(FIXTURES, 'faults-services.ts');
+const KNOWN_COST = join(FIXTURES, 'known-cost.ts');
+
+/** the parent's pid, 0 once the process is gone */
+function parentPid(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
+const oneLine = (stderr: string) => stderr.trim().split('\n');
+
+describe('SIGKILL of the orchestrator, then --resume', () => {
+  it(
+    'leaves no process, keeps every finished fork and measures only the rest',
+    async () => {
+      const dir = tempDir('fault-resume');
+      const out = join(dir, 'r.json');
+      const journal = `${out}.partial.jsonl`;
+      // 2 cells x 3 forks, with PostgreSQL and the HTTP target server running
+      const args = ['run', SERVICES, '--case', 'before,after', '--forks', '3', '--runtime', 'node', '--json', out];
+      const first = startMarked(args);
+      await waitFor('two finished forks in the journal', () => journalRecords(journal).size >= 2);
+      // the services and a measuring child are up: all of them must go with the orchestrator
+      const started = markedProcesses(first.marker).map((p) => p.command);
+      expect(started.some((c) => c.includes('http-target-server'))).toBe(true);
+      expect(started.some((c) => /\bpostgres\b/.test(c))).toBe(true);
+      process.kill(first.pid, 'SIGKILL');
+      await first.done;
+      expect(await leftAfter(first.marker)).toEqual([]);
+      expect(existsSync(out)).toBe(false);
+
+      const kept = journalRecords(journal);
+      expect(kept.size).toBeGreaterThanOrEqual(2);
+      // a crash while writing a line leaves it cut short: that line is ignored, not the journal
+      appendFileSync(journal, '{"key":"faults-services/after//node","fork":2,"rec');
+
+      // a corrupt journal and another plan are refused with one line, exit 2, before measuring
+      const corruptDir = join(dir, 'corrupt');
+      mkdirSync(corruptDir);
+      const lines = readFileSync(journal, 'utf8').split('\n');
+      writeFileSync(join(corruptDir, 'r.json.partial.jsonl'), [lines[0], 'garbage', ...lines.slice(1)].join('\n'));
+      const corrupt = await startMarked([
+        ...args.slice(0, -1),
+        join(corruptDir, 'r.json'),
+        '--resume',
+        join(corruptDir, 'r.json'),
+      ]).done;
+      expect(corrupt.code).toBe(2);
+      expect(oneLine(corrupt.stderr)).toEqual([expect.stringMatching(/not a usable journal: line 2 is not JSON/)]);
+      const otherDir = join(dir, 'other');
+      mkdirSync(otherDir);
+      copyFileSync(journal, join(otherDir, 'r.json.partial.jsonl'));
+      const otherArgs = args.map((a) => (a === '3' ? '2' : a === out ? join(otherDir, 'r.json') : a));
+      const other = await startMarked([...otherArgs, '--resume', join(otherDir, 'r.json')]).done;
+      expect(other.code).toBe(2);
+      expect(oneLine(other.stderr)).toEqual([
+        expect.stringMatching(/not the plan of the interrupted run .*--forks: 3 vs 2/),
+      ]);
+
+      const second = startMarked([...args, '--resume', out]);
+      const { code, stderr } = await second.done;
+      expect(code, stderr).toBe(0);
+      expect(await leftAfter(second.marker)).toEqual([]);
+      const result = read(out);
+      expect(result.run.complete).toBe(true);
+      expect(result.results.map((e) => [e.case, e.status, e.forks.length])).toEqual([
+        ['before', 'ok', 3],
+        ['after', 'ok', 3],
+      ]);
+      // the finished forks are in the file unchanged, and only the missing ones were measured
+      for (const [id, record] of kept) {
+        const [fork, key] = [Number(id.split('/')[0]), id.slice(id.indexOf('/') + 1)];
+        expect(result.results.find((e) => e.key === key)?.forks[fork].samples).toEqual(record.samples);
+      }
+      expect(finishedJobs(stderr)).toBe(6 - kept.size);
+      // the statistics are those of the fork records, in fork order, as an uninterrupted run's
+      for (const e of result.results) expect(e.stats).toEqual(summarize(e.forks.map((f) => f.samples)));
+      expect(existsSync(journal)).toBe(false);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('PostgreSQL killed mid-run', () => {
+  it(
+    'fails only the cells that need it, with that reason, and the run goes on',
+    async () => {
+      const dir = tempDir('fault-pg');
+      const out = join(dir, 'r.json');
+      const run = startMarked(
+        [
+          'run',
+          SERVICES,
+          KNOWN_COST,
+          '--case',
+          'before,loses-db,after,empty',
+          '--param',
+          'us=0',
+          '--quick',
+          '--runtime',
+          'node',
+          '--json',
+          out,
+        ],
+        { ASYNCBENCH_FAULTS_DIR: dir },
+      );
+      await waitFor('the case that loses the database to start', () => existsSync(join(dir, 'loses-db.started')));
+      // the postmaster, not a backend it just forked (which shows its parent's command line at first)
+      const servers = markedProcesses(run.marker).filter((p) => /\/postgres -D /.test(p.command));
+      const postmaster = servers.filter((p) => !servers.some((q) => q.pid === parentPid(p.pid)));
+      expect(postmaster).toHaveLength(1);
+      process.kill(postmaster[0].pid, 'SIGKILL');
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(1);
+      const result = read(out);
+      const status = (c: string) => result.results.find((e) => e.case === c);
+      expect(status('before')?.status).toBe('ok');
+      expect(status('loses-db')?.status).toBe('failed');
+      expect(status('after')).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/^postgres unavailable: PostgreSQL exited \(SIGKILL\) during the run/),
+      });
+      expect(status('empty')?.status).toBe('ok');
+      expect(result.config.unavailable?.postgres).toMatch(/PostgreSQL exited/);
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});

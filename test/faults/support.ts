@@ -1,0 +1,102 @@
+/**
+ * Helpers of the fault-injection suite: runs of the real CLI tagged with a unique marker in their
+ * environment (every process a run starts inherits it: children, the HTTP server, PostgreSQL), so
+ * "no process was left" is a scan of /proc for that marker, not a guess from timing; and waits
+ * that poll for an event (a file, a line, a process gone) with a generous deadline.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CliRun, ROOT, runCli, tempDir } from '../support/cli.js';
+
+export { ROOT, tempDir };
+
+export const FIXTURES = join(ROOT, 'test/fixtures/scenarios');
+
+/** Generous: the machine is shared and busy; the waits end as soon as the event happens. */
+const DEADLINE_MS = 120_000;
+const POLL_MS = 100;
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false,
+  deadlineMs = DEADLINE_MS,
+): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what} after ${deadlineMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+export interface MarkedRun {
+  pid: number;
+  marker: string;
+  done: Promise<CliRun>;
+}
+
+/** Starts `asyncbench ARGS` with a unique marker in its environment. */
+export function startMarked(args: string[], env: Record<string, string> = {}): MarkedRun {
+  const marker = randomUUID();
+  let pid = -1;
+  const done = runCli(args, { env: { ASYNCBENCH_FAULT_MARK: marker, ...env }, onSpawn: (p) => (pid = p) });
+  return { pid, marker, done };
+}
+
+function isZombie(pid: string): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Live processes (not zombies) whose environment holds the run's marker, with their command lines. */
+export function markedProcesses(marker: string): { pid: number; command: string }[] {
+  const found: { pid: number; command: string }[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`ASYNCBENCH_FAULT_MARK=${marker}`)) continue;
+      if (isZombie(pid)) continue;
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
+      found.push({ pid: Number(pid), command });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Waits until no process of the run is left; returns what is still there when the deadline passes. */
+export async function leftAfter(marker: string, deadlineMs = 30_000): Promise<string[]> {
+  try {
+    await waitFor('the run to leave no process', () => markedProcesses(marker).length === 0, deadlineMs);
+    return [];
+  } catch {
+    const left = markedProcesses(marker);
+    for (const p of left) process.kill(p.pid, 'SIGKILL');
+    return left.map((p) => `${p.pid} ${p.command.slice(0, 120)}`);
+  }
+}
+
+/** The finished forks of a journal, by `fork/key` (the header and a torn last line left out). */
+export function journalRecords(path: string): Map<string, { samples: number[] }> {
+  const records = new Map<string, { samples: number[] }>();
+  if (!existsSync(path)) return records;
+  for (const row of readFileSync(path, 'utf8').split('\n').slice(1)) {
+    try {
+      const line = JSON.parse(row) as { key: string; fork: number; record: { samples: number[] } };
+      records.set(`${line.fork}/${line.key}`, line.record);
+    } catch {
+      // a torn last line
+    }
+  }
+  return records;
+}
+
+/** Lines of progress on stderr: one per finished job, `[i/n] ...`. */
+export function finishedJobs(stderr: string): number {
+  return stderr.split('\n').filter((l) => l.startsWith('[')).length;
+}

@@ -1,0 +1,157 @@
+// Hostile input to the CLI: broken scenario files, bad flag values, broken result files. Each is
+// one line on stderr naming the problem, exit 2, and no stack trace.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeResult } from '../fixtures/make-result.js';
+import { runCli, tempDir } from '../support/cli.js';
+
+const dir = tempDir('hostile');
+mkdirSync(join(dir, 's'));
+
+const VALID = `{ id: 'x', title: 't', pattern: 'p', kind: 'micro', params: { n: [1] }, cases: { a: () => () => 1 } }`;
+
+/** a scenario file with this body; `asyncbench` resolves to the built API */
+function scenario(name: string, body: string): string {
+  const path = join(dir, 's', `${name}.ts`);
+  writeFileSync(path, `import { defineScenario } from 'asyncbench';\n${body}\n`);
+  return path;
+}
+
+const SCENARIO_FILES: [string, string, RegExp][] = [
+  [
+    'does not parse',
+    scenario('syntax', 'export default defineScenario({ id: "x", cases: {'),
+    /cannot build .*syntax\.ts:\d+:\d+: /,
+  ],
+  ['throws at import', scenario('throws', 'throw new Error("no config");'), /throws at import: Error: no config/],
+  [
+    'throws in defineScenario',
+    scenario('bad-id', `export default defineScenario({ ...${VALID}, id: 'Bad Id' });`),
+    /throws at import: .*kebab-case/,
+  ],
+  ['exports something else', scenario('number', 'export default 42;'), /does not export default defineScenario/],
+  [
+    'has no default export',
+    scenario('named', `export const s = defineScenario(${VALID});`),
+    /does not export default defineScenario/,
+  ],
+  [
+    'an empty param list',
+    scenario('empty', `export default defineScenario({ ...${VALID}, params: { n: [] } });`),
+    /params\.n is not a non-empty array/,
+  ],
+  [
+    'an object param value',
+    scenario('object', `export default defineScenario({ ...${VALID}, params: { n: [{ a: 1 }] } });`),
+    /params\.n holds \{"a":1\}/,
+  ],
+  [
+    'a NaN param value',
+    scenario('nan', `export default defineScenario({ ...${VALID}, params: { n: [1, NaN] } });`),
+    /params\.n holds null/,
+  ],
+  [
+    'a param that is not a list',
+    scenario('scalar', `export default defineScenario({ ...${VALID}, params: { n: 5 } });`),
+    /params\.n is not a non-empty array/,
+  ],
+  [
+    'a param value twice',
+    scenario('twice', `export default defineScenario({ ...${VALID}, params: { n: [1, 1] } });`),
+    /params\.n lists a value twice/,
+  ],
+  [
+    'an empty quick list',
+    scenario('quick', `export default { ...defineScenario(${VALID}), quick: { n: [] } };`),
+    /quick\.n is not a non-empty array/,
+  ],
+  [
+    'a case that is not a function',
+    scenario('case', `export default { ...defineScenario(${VALID}), cases: { a: 1 } };`),
+    /case 'a' is not a function/,
+  ],
+  ['no cases', scenario('nocase', `export default { ...defineScenario(${VALID}), cases: {} };`), /it has no cases/],
+  [
+    'an unknown requirement',
+    scenario('req', `export default defineScenario({ ...${VALID}, requires: ['redis'] });`),
+    /requires 'redis'/,
+  ],
+  ['a bad kind', scenario('kind', `export default defineScenario({ ...${VALID}, kind: 'macro' });`), /kind "macro"/],
+];
+
+const FLAGS: [string[], RegExp][] = [
+  [['--duration', '0'], /--duration takes a positive number/],
+  [['--duration', 'abc'], /--duration takes a positive number/],
+  [['--duration=-1'], /--duration takes a positive number/],
+  [['--forks', '0'], /--forks takes a whole number >= 1/],
+  [['--forks', '1.5'], /--forks takes a whole number/],
+  [['--timeout', '-1'], /--timeout/],
+  [['--timeout', '0'], /--timeout takes a positive number/],
+  [['--param', 'x='], /--param takes KEY=V1,V2/],
+  [['--param', 'tasks='], /--param takes KEY=V1,V2/],
+  [['--param', 'tasks=1,,2'], /--param tasks has an empty value/],
+  [['--param', '=5'], /--param takes KEY=V1,V2/],
+  [['--param', 'tasks=many'], /tasks=many: eager-tasks takes numbers/],
+  [['--param', 'nope=1'], /unknown param 'nope'/],
+  [['--case', 'nope'], /unknown case 'nope'/],
+  [['--shard', '3/2'], /--shard takes K\/N with 1 <= K <= N/],
+  [['--shard', '0/2'], /--shard takes K\/N/],
+  [['--shard', 'x'], /--shard takes K\/N/],
+  [['--engine', 'bogus'], /--engine takes mitata or tinybench/],
+  [['--runtime', 'nod'], /unknown runtime 'nod'/],
+  [['--bogus'], /Unknown option '--bogus'/],
+  [['--resume', join(dir, 'nothing.json')], /no result file and no journal/],
+];
+
+function resultFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+const good = JSON.stringify(makeResult({ seed: 1 }));
+const withSample = (value: string) => good.replace(/"samples":\[[-\d.e]+/, `"samples":[${value}`);
+
+const RESULT_FILES: [string, string, RegExp][] = [
+  ['cut short', resultFile('truncated.json', good.slice(0, good.length / 2)), /not valid JSON \(truncated\?\)/],
+  ['empty', resultFile('empty.json', ''), /not valid JSON \(truncated\?\)/],
+  ['foreign', resultFile('foreign.json', '{"name":"some other tool","results":[]}'), /not an asyncbench result file/],
+  ['an array', resultFile('array.json', '[1,2]'), /not a JSON object/],
+  [
+    'from a newer schema',
+    resultFile('newer.json', good.replace('asyncbench/result@1', 'asyncbench/result@2')),
+    /written by a newer asyncbench/,
+  ],
+  ['a NaN sample', resultFile('nan.json', withSample('null')), /samples\[0\] is null, not a finite number/],
+  ['a negative sample', resultFile('negative.json', withSample('-5')), /samples\[0\] is -5, not a finite number >= 0/],
+  ['an infinite sample', resultFile('infinite.json', withSample('1e999')), /samples\[0\] is null, not a finite number/],
+  ['missing', join(dir, 'missing.json'), /cannot read .*ENOENT/],
+];
+
+function expectOneLine(run: { code: number | null; stderr: string }, message: RegExp): void {
+  const lines = run.stderr.trim().split('\n');
+  expect(run.code, run.stderr).toBe(2);
+  expect(lines, run.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^asyncbench: /);
+  expect(lines[0]).toMatch(message);
+  expect(run.stderr).not.toMatch(/^\s+at .+:\d+:\d+/m);
+}
+
+// Each case is a CLI process of its own: a few run at once (describe.concurrent), each with its own timeout.
+describe.concurrent('hostile input exits 2 with one line and no stack trace', () => {
+  it.each(SCENARIO_FILES)('a scenario file that %s', async (_what, path, message) => {
+    const run = await runCli(['run', path, '--quick', '--runtime', 'node']);
+    expectOneLine(run, message);
+    expect(run.stderr).toContain(path.split('/').pop());
+  });
+
+  it.each(FLAGS)('run eager-tasks --quick %j', async (flags, message) => {
+    expectOneLine(await runCli(['run', 'eager-tasks', '--quick', ...flags]), message);
+  });
+
+  const goodPath = resultFile('good.json', good);
+  it.each(RESULT_FILES)('a result file that is %s, to report and to compare', async (_what, path, message) => {
+    expectOneLine(await runCli(['report', path]), message);
+    expectOneLine(await runCli(['compare', goodPath, path]), message);
+  });
+});

@@ -1,0 +1,128 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadResume } from '../../src/harness/resume.js';
+import { UsageError } from '../../src/result/errors.js';
+import { findJournals, ResultJournal, readJournal, resultPathOfJournal } from '../../src/result/io.js';
+import { JOURNAL_FORMAT, type JournalHeader, planDifference, type RunPlan } from '../../src/result/journal.js';
+
+const plan: RunPlan = {
+  scenarios: ['eager-tasks'],
+  cases: [],
+  params: {},
+  runtimes: [
+    { label: 'node', version: '24.1.0' },
+    { label: 'bun', version: '1.4.5' },
+  ],
+  forks: 2,
+  engine: 'mitata',
+  quick: true,
+  durationS: 1,
+  timeoutS: 120,
+  shard: null,
+  serverRuntime: 'node',
+  cells: ['s/a//node', 's/a//bun'],
+};
+const header = (runId: string): JournalHeader => ({
+  journal: JOURNAL_FORMAT,
+  runId,
+  startedAt: `${runId.slice(0, 10)}T00:00:00Z`,
+  plan,
+});
+const record = (x: number) => ({ status: 'ok' as const, samples: [x, x + 1], wallMs: 5, seed: 7 });
+
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('did not throw');
+}
+
+/** Two runs to the same result file: the second may not take the first one's journal. */
+function twoJournals() {
+  const dir = mkdtempSync(join(tmpdir(), 'asyncbench-journal-'));
+  const result = join(dir, 'r.json');
+  const a = new ResultJournal(result, header('2026-01-01T00-00-00-000Z-aaaa'));
+  a.append({ key: 's/a//node', fork: 0, record: record(1) });
+  const b = new ResultJournal(result, header('2026-01-02T00-00-00-000Z-bbbb'));
+  return { dir, result, a, b };
+}
+
+describe('the journal', () => {
+  it('round-trips its header and fork records, unknown fields included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asyncbench-journal-'));
+    const journal = new ResultJournal(join(dir, 'r.json'), header('2026-01-01T00-00-00-000Z-aaaa'));
+    journal.append({ key: 's/a//node', fork: 0, record: record(1) });
+    journal.appendAll([{ key: 's/a//bun', fork: 0, record: record(2) }]);
+    const read = readJournal(journal.path);
+    expect(read.header.plan).toEqual(plan);
+    expect(read.lines.map((l) => l.record)).toEqual([record(1), record(2)]);
+    expect(read.torn).toBe(0);
+  });
+
+  it('a new run never truncates an existing journal: it gets its own', () => {
+    const { result, a: first, b: second } = twoJournals();
+    expect(second.path).not.toBe(first.path);
+    expect(readJournal(first.path).lines).toHaveLength(1);
+    expect(findJournals(result)).toEqual([first.path, second.path].sort());
+    expect(resultPathOfJournal(second.path)).toBe(result);
+    expect(resultPathOfJournal(first.path)).toBe(result);
+  });
+
+  it('ignores a torn last line; a broken line elsewhere, a missing header or an empty file is one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asyncbench-journal-'));
+    const path = join(dir, 'r.json.partial.jsonl');
+    const head = JSON.stringify(header('2026-01-01T00-00-00-000Z-aaaa'));
+    const line = JSON.stringify({ key: 's/a//node', fork: 0, record: record(1) });
+    writeFileSync(path, `${head}\n${line}\n{"key":"s/a//bun","fo`);
+    expect(readJournal(path)).toMatchObject({ lines: [{ key: 's/a//node' }], torn: 1 });
+    for (const [text, message] of [
+      [`${head}\nnot json\n${line}\n`, /line 2 is not JSON/],
+      [`${line}\n`, /line 1 is not a header/],
+      ['', /empty/],
+      [`${head}\n{"key":"k"}\n`, /line 2 is not a finished fork/],
+    ] as const) {
+      writeFileSync(path, text);
+      const error = thrown(() => readJournal(path));
+      expect(error).toBeInstanceOf(UsageError);
+      expect(error.message).toMatch(message);
+      expect(error.message).not.toContain('\n');
+    }
+  });
+
+  it('loadResume continues the run written last: all its journals, no older run', () => {
+    const { dir, result, a, b } = twoJournals();
+    b.append({ key: 's/a//node', fork: 0, record: record(9) });
+    // b's run resumed and killed again: a third journal, b's run id in its header
+    const c = new ResultJournal(result, header('2026-01-02T00-00-00-000Z-bbbb'), '2026-01-03T00-00-00-000Z-cccc');
+    c.append({ key: 's/a//bun', fork: 0, record: record(2) });
+    const resumed = loadResume(result, plan);
+    expect(resumed.runId).toBe('2026-01-02T00-00-00-000Z-bbbb');
+    expect([...resumed.kept.entries()]).toEqual([
+      ['0/s/a//node', record(9)],
+      ['0/s/a//bun', record(2)],
+    ]);
+    expect(resumed.journals.sort()).toEqual([b.path, c.path].sort());
+    expect(existsSync(a.path)).toBe(true);
+    expect(thrown(() => loadResume(join(dir, 'none.json'), plan)).message).toMatch(/no result file and no journal/);
+    expect(thrown(() => loadResume(result, { ...plan, forks: 3 })).message).toMatch(/--forks: 2 vs 3/);
+    expect(readFileSync(c.path, 'utf8').split('\n')).toHaveLength(3);
+  });
+});
+
+describe('planDifference', () => {
+  it('names the first difference, or none', () => {
+    expect(planDifference(plan, plan)).toBeUndefined();
+    expect(planDifference(plan, { ...plan, runtimes: [plan.runtimes[0]] })).toBe(
+      'runtimes: node 24.1.0, bun 1.4.5 vs node 24.1.0',
+    );
+    expect(planDifference(plan, { ...plan, params: { tasks: ['10'] } })).toBe('--param: (all) vs tasks=10');
+    expect(planDifference(plan, { ...plan, quick: false })).toBe('--quick: true vs false');
+    expect(planDifference(plan, { ...plan, cells: ['s/a//node', 's/b//node'] })).toMatch(/cell s\/a\/\/bun is not/);
+    // a partial result file lists only the cells that finished
+    expect(planDifference({ ...plan, cells: ['s/a//node'] }, plan, false)).toBeUndefined();
+  });
+});
