@@ -1,18 +1,19 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
+import { probeCompatibility } from '../harness/compat.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
-import { closestFirst } from '../harness/suggest.js';
+import { availableRuntimes, resolveRuntime, selectRuntimes } from '../harness/select-runtimes.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
+import type { RuntimeExecutable } from '../runtimes/discover.js';
 import { startServicesEach } from '../services/each.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
@@ -23,7 +24,9 @@ Runs scenarios (all built-in ones when none is named; a .ts/.js path runs your o
 on node, deno and bun, each measured case in a fresh process, and writes a result file.
 
 Options:
-  --runtime LIST         runtimes to run, comma-separated (default: node,deno,bun)
+  --runtime LIST         runtimes to run, comma-separated (default: node,deno,bun, the pinned builds);
+                         a version spec (node@22, bun@1.3, deno@2.4.4) is provisioned from the npm
+                         registry on first use (see asyncbench runtimes --help)
   --case LIST            only these cases, comma-separated
   --param KEY=V1,V2      only these param values (repeatable); values beyond the defaults are accepted
   --quick                smaller matrix, one fork, shorter measuring (CIs are then within-process only)
@@ -33,7 +36,7 @@ Options:
                          (default 120)
   --engine NAME          micro engine: mitata (default) or tinybench
   --shard K/N            run only the K-th of N deterministic slices of the matrix (join with merge)
-  --server-runtime NAME  runtime of the HTTP target server (default node)
+  --server-runtime NAME  runtime of the HTTP target server (default node; a version spec works too)
   --out DIR              directory of the result file (default results/)
   --json FILE            the result file's path (overrides --out)
   -h, --help             show this help
@@ -76,25 +79,6 @@ function parseShard(raw: string | undefined): RunConfig['shard'] {
   return { index, count };
 }
 
-function chooseRuntimes(found: RuntimeExecutable[], raw: string | undefined): RuntimeExecutable[] {
-  if (raw === undefined) {
-    const defaults = found.filter((r) => r.default);
-    if (defaults.length === 0) throw new UsageError('no runtime found in node_modules/.bin: run `npm install`');
-    return defaults;
-  }
-  return raw.split(',').map((name) => {
-    const rt = found.find((r) => r.label === name) ?? found.find((r) => r.name === name && r.default);
-    if (!rt)
-      throw new UsageError(
-        `unknown runtime '${name}'; valid: ${closestFirst(
-          name,
-          found.map((r) => r.label),
-        ).join(', ')}`,
-      );
-    return rt;
-  });
-}
-
 function seconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -106,7 +90,7 @@ interface RunSettings {
   positionals: string[];
   config: RunConfig;
   runtimes: RuntimeExecutable[];
-  /** every runtime found: the HTTP target server may run on one that is not measured */
+  /** every runtime available: the HTTP target server may run on one that is not measured */
   discovered: RuntimeExecutable[];
   runId: string;
   resultPath: string;
@@ -132,8 +116,11 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     ...(shard ? { shard } : {}),
     serverRuntime: values['server-runtime'] ?? 'node',
   };
-  const discovered = await discoverRuntimes(root);
-  const runtimes = chooseRuntimes(discovered, values.runtime);
+  const discovered = await availableRuntimes(root);
+  const sources = { log: (line: string) => console.error(`asyncbench: ${line}`) };
+  const runtimes = await selectRuntimes(values.runtime, discovered, sources);
+  if (values['server-runtime'] !== undefined)
+    config.serverRuntime = (await resolveRuntime(values['server-runtime'], discovered, sources)).label;
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
   const resultPath = resolve(values.json ?? join(values.out ?? join(root, 'results'), `${runId}.json`));
   return { positionals, config, runtimes, discovered, runId, resultPath, root };
@@ -164,6 +151,9 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     shard: config.shard,
   });
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
+  mkdirSync(tmpDir, { recursive: true });
+  const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir);
+  for (const cell of cells) cell.skip = skipReason(cell);
   const jobs = scheduleJobs(cells, config.forks);
   const tty = isatty(2);
   // signals are caught from here on, so an interruption while PostgreSQL starts still stops it

@@ -30,3 +30,21 @@ export interface ChildJob {
 
 /** What the child reports: a fork record less what only the orchestrator knows (its wall time, a timeout). */
 export type ChildOutcome = Omit<ForkRecord, 'wallMs' | 'status'> & { status: 'ok' | 'failed' | 'skipped' };
+
+/**
+ * The compatibility probe (compat.ts): the orchestrator starts the child with this variable set
+ * instead of a job, and the child imports each module and reports which ones load.
+ */
+export const PROBE_ENV = 'ASYNCBENCH_PROBE';
+
+export interface ProbeJob {
+  /** file URLs of the built scenario modules of the run */
+  modules: string[];
+  /** where the child appends its ProbeOutcome */
+  outcomePath: string;
+}
+
+/** module URL -> the error its import threw; absent when it loaded */
+export interface ProbeOutcome {
+  failures: Record<string, string>;
+}

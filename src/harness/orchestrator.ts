@@ -135,16 +135,18 @@ export function executeJobs(
         outcomePath: join(tmpDir, `${index}.json`),
       };
       const missing = job.cell.scenario.requires.find((r) => r in services.unavailable);
-      const record: ForkRecord = missing
-        ? {
-            status: 'failed',
-            reason: `${missing} unavailable: ${services.unavailable[missing]}`,
-            samples: [],
-            wallMs: 0,
-          }
-        : await runJob(runtime, job, childJob, budgets.timeoutMs, (c) => {
-            current = c;
-          });
+      const record: ForkRecord = job.cell.skip
+        ? { status: 'skipped', reason: job.cell.skip, samples: [], wallMs: 0 }
+        : missing
+          ? {
+              status: 'failed',
+              reason: `${missing} unavailable: ${services.unavailable[missing]}`,
+              samples: [],
+              wallMs: 0,
+            }
+          : await runJob(runtime, job, childJob, budgets.timeoutMs, (c) => {
+              current = c;
+            });
       if (stopped) break; // killed by the interruption: not a result
       const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
       slot.records.push(record);

@@ -1,0 +1,87 @@
+/**
+ * Can a runtime run the harness at all? A provisioned old version (node 16, say) may not parse the
+ * built JavaScript (ES2022, plus the node: APIs it imports) or load a scenario module. Before the
+ * run, each runtime that is not a pinned build loads the measuring child in probe mode, which
+ * imports every scenario module of the run. A runtime that cannot load the child, or a scenario it
+ * cannot load, has its cells recorded `skipped` with the reason: a version too old is a fact about
+ * the version, not a failure of the case.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
+import type { RuntimeAdapter } from '../runtimes/types.js';
+import { DIST_DIR, PROJECT_ROOT, type ScenarioInfo } from './catalog.js';
+import { PROBE_ENV, type ProbeJob, type ProbeOutcome } from './job.js';
+import type { Cell } from './plan.js';
+
+const PROBE_TIMEOUT_MS = 60_000;
+
+/** The line of a runtime's stderr that names the error (node ends with "Node.js v16.20.2"). */
+export function errorLine(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^at /.test(l));
+  return (lines.filter((l) => /error\b/i.test(l)).pop() ?? lines.pop() ?? 'no output').slice(0, 300);
+}
+
+async function probeOne(
+  runtime: RuntimeAdapter,
+  rt: RuntimeExecutable,
+  scenarios: readonly ScenarioInfo[],
+  outcomePath: string,
+): Promise<{ runtime?: string; scenarios: Map<string, string> }> {
+  const job: ProbeJob = { modules: scenarios.map((s) => s.module), outcomePath };
+  const { command, args, env } = runtimeCommand(rt, fileURLToPath(new URL('child.js', DIST_DIR)));
+  const child = runtime.spawn(command, args, {
+    env: { ...env, [PROBE_ENV]: JSON.stringify(job) },
+    cwd: fileURLToPath(PROJECT_ROOT),
+    stdout: 'ignore',
+    stderr: 'pipe',
+    group: true,
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
+  await child.exited;
+  clearTimeout(timer);
+  child.kill('SIGKILL');
+  let outcome: ProbeOutcome;
+  try {
+    outcome = JSON.parse(readFileSync(outcomePath, 'utf8').trim().split('\n')[0]) as ProbeOutcome;
+  } catch {
+    return {
+      runtime: `${rt.label} cannot run the harness's JavaScript (ES2022 build): ${errorLine(child.stderr())}`,
+      scenarios: new Map(),
+    };
+  }
+  const failed = new Map<string, string>();
+  for (const s of scenarios) {
+    const error = outcome.failures[s.module];
+    if (error) failed.set(s.id, `${rt.label} cannot load the ${s.id} scenario: ${error.slice(0, 300)}`);
+  }
+  return { scenarios: failed };
+}
+
+/**
+ * Probes every runtime that is not a pinned build (those are tested with the project) and returns
+ * the skip reason of a cell, if any.
+ */
+export async function probeCompatibility(
+  runtime: RuntimeAdapter,
+  runtimes: readonly RuntimeExecutable[],
+  scenarios: readonly ScenarioInfo[],
+  tmpDir: string,
+): Promise<(cell: Cell) => string | undefined> {
+  const probed = await Promise.all(
+    runtimes
+      .filter((rt) => !rt.default && rt.source !== 'pinned')
+      .map(
+        async (rt, i) => [rt.label, await probeOne(runtime, rt, scenarios, join(tmpDir, `probe-${i}.json`))] as const,
+      ),
+  );
+  const verdicts = new Map(probed);
+  return (cell) => {
+    const v = verdicts.get(cell.runtime.label);
+    return v?.runtime ?? v?.scenarios.get(cell.scenario.id);
+  };
+}
