@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../harness/catalog.js';
-import { availableRuntimes, sourceOf } from '../harness/select-runtimes.js';
+import { availableRuntimes, newestLocal, sourceOf } from '../harness/select-runtimes.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import {
   listProvisioned,
   provision,
   provisionedMatching,
+  type RegistryRelease,
+  RegistryUnreachable,
   removeProvisioned,
   resolveOnRegistry,
   runtimesDir,
@@ -61,26 +63,57 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(0)} MB`;
 }
 
+function alreadyHere(rt: RuntimeExecutable, why = ''): string {
+  const where =
+    sourceOf(rt) === 'provisioned' ? rt.provisioned?.dir : `the ${sourceOf(rt)} ${rt.name}, ${rt.executable}`;
+  return `${rt.name}@${rt.version}  already ${sourceOf(rt) === 'provisioned' ? 'provisioned' : 'here'}${why}  ${where}`;
+}
+
+/**
+ * The registry's newest release for each spec; an exact version already here needs no registry,
+ * and with the registry unreachable a version already here that the spec matches will do.
+ */
+async function releasesFor(
+  specs: RuntimeSpec[],
+  here: RuntimeExecutable[],
+): Promise<(RegistryRelease | RuntimeExecutable)[]> {
+  const out: (RegistryRelease | RuntimeExecutable)[] = [];
+  for (const spec of specs) {
+    const local = newestLocal(spec, here);
+    if (local && spec.version?.length === 3) {
+      out.push(local);
+      continue;
+    }
+    try {
+      out.push(await resolveOnRegistry(spec, log));
+    } catch (error) {
+      if (!(error instanceof RegistryUnreachable) || !local) throw error;
+      log(`${spec.text}: the registry is unreachable; keeping ${local.label}, without looking for a newer release`);
+      out.push(local);
+    }
+  }
+  return out;
+}
+
 async function add(args: string[]): Promise<number> {
   const specs = versionSpecs(args, 'add');
   const here = await availableRuntimes(fileURLToPath(PROJECT_ROOT));
   // every spec is resolved before anything is installed: a bad one fails the command up front
-  const releases = [];
-  for (const spec of specs) releases.push(await resolveOnRegistry(spec, log));
-  for (const release of releases) {
-    const label = `${release.name}@${release.version}`;
-    const existing = here.find((r) => r.name === release.name && r.version === release.version);
-    if (existing && sourceOf(existing) !== 'provisioned') {
-      console.log(`${label}  already here: the ${sourceOf(existing)} ${release.name} (${existing.executable})`);
-      continue;
+  for (const release of await releasesFor(specs, here)) {
+    const existing =
+      'label' in release ? release : here.find((r) => r.name === release.name && r.version === release.version);
+    if (existing) console.log(alreadyHere(existing));
+    else if (!('label' in release)) {
+      const started = Date.now();
+      const p = await provision(release, { log });
+      // another process may have provisioned it while this one waited for the lock
+      const fresh = Date.parse(p.provisionedAt) >= started;
+      console.log(
+        fresh
+          ? `${p.name}@${p.version}  provisioned  ${(p.installMs / 1000).toFixed(1)} s  ${megabytes(p.bytes)}  ${p.dir}`
+          : `${p.name}@${p.version}  already provisioned  ${p.dir}`,
+      );
     }
-    const before = listProvisioned().some((p) => p.name === release.name && p.version === release.version);
-    const p = await provision(release, { log });
-    console.log(
-      before
-        ? `${label}  already provisioned  ${p.dir}`
-        : `${label}  provisioned  ${(p.installMs / 1000).toFixed(1)} s  ${megabytes(p.bytes)}  ${p.dir}`,
-    );
   }
   return 0;
 }

@@ -10,6 +10,7 @@ import { headlineCharts } from './charts/headline.js';
 import { renderSvg } from './charts/render.js';
 import { scenarioCharts } from './charts/scenario.js';
 import { trendCharts } from './charts/trend.js';
+import { acrossVersionsCharts } from './charts/versions.js';
 import {
   formatCentre,
   formatParams,
@@ -17,6 +18,7 @@ import {
   groupBy,
   escapeHtml as h,
   runtimesWithEntries,
+  runtimeTitle,
   scenarioGrid,
   standing,
 } from './format.js';
@@ -67,11 +69,11 @@ function table(header: string[], rows: string[]): string {
   return `<table><thead><tr>${header.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function resultsTable(entries: ResultEntry[], runtimes: string[]): string {
+function resultsTable(entries: ResultEntry[], runtimes: string[], titles: string[]): string {
   const rows = scenarioGrid(entries, runtimes).map(
     (r) => `<tr><td>${h(r.caseName)}</td><td>${h(r.params)}</td>${r.cells.map((e) => cell(e, r.group)).join('')}</tr>`,
   );
-  return table(['case', 'params', ...runtimes], rows);
+  return table(['case', 'params', ...titles], rows);
 }
 
 function latencyTable(entries: ResultEntry[]): string {
@@ -117,12 +119,13 @@ async function scenarioSection(
   scenario: string,
   entries: ResultEntry[],
   runtimes: string[],
+  titles: string[],
 ): Promise<{ html: string; charts: RenderedChart[] }> {
   const charts = await renderCharts(scenarioCharts(entries, scenario));
   const { metric, kind } = entries[0];
   const html = `<section id="s-${h(scenario)}"><h2>${h(scenario)}</h2>
 <p class="meta">${h(kind)}: ${h(metric.name)} in ${h(metric.unit)}, ${h(metric.better)} is better. Median ± half-width of its 95% interval; × = times worse than the best of its params.</p>
-${charts.map(figure).join('\n')}${resultsTable(entries, runtimes)}${latencyTable(entries)}${problemList(entries)}</section>`;
+${charts.map(figure).join('\n')}${resultsTable(entries, runtimes, titles)}${latencyTable(entries)}${problemList(entries)}</section>`;
   return { html, charts };
 }
 
@@ -130,12 +133,20 @@ ${charts.map(figure).join('\n')}${resultsTable(entries, runtimes)}${latencyTable
 export async function renderSite(history: readonly ResultFile[]): Promise<Site> {
   const result = history[history.length - 1];
   const runtimes = runtimesWithEntries(result);
-  const headline = await renderCharts(headlineCharts(result.results, result.machine.cores));
+  const headline = await renderCharts([
+    ...headlineCharts(result.results, result.machine.cores),
+    ...acrossVersionsCharts(result),
+  ]);
   const trends = await renderCharts(trendCharts(history));
   const sections: string[] = [];
   const charts: RenderedChart[] = [...headline, ...trends];
   for (const [scenario, entries] of groupBy(result.results, (e) => e.scenario)) {
-    const section = await scenarioSection(scenario, entries, runtimes);
+    const section = await scenarioSection(
+      scenario,
+      entries,
+      runtimes,
+      runtimes.map((l) => runtimeTitle(result, l)),
+    );
     sections.push(section.html);
     charts.push(...section.charts);
   }

@@ -11,6 +11,7 @@ import {
   groupBy,
   escapeMarkdown as md,
   runtimesWithEntries,
+  runtimeTitle,
   scenarioGrid,
   standing,
 } from './format.js';
@@ -30,13 +31,13 @@ function cell(entry: ResultEntry | undefined, group: ResultEntry[]): string {
   return `${md(formatCentre(entry))} · ${rank === 'best' ? '**best**' : rank}${entry.steady === false ? ' ~' : ''}`;
 }
 
-function scenarioTables(entries: ResultEntry[], runtimes: string[]): string[] {
+function scenarioTables(entries: ResultEntry[], runtimes: string[], titles: string[]): string[] {
   const rows = scenarioGrid(entries, runtimes).map((r) => [
     md(r.caseName),
     md(r.params),
     ...r.cells.map((e) => cell(e, r.group)),
   ]);
-  const out = [...table(['case', 'params', ...runtimes.map(md)], rows), ''];
+  const out = [...table(['case', 'params', ...titles.map(md)], rows), ''];
   const withLatency = entries.filter((e) => e.latency || e.extra);
   if (withLatency.length) {
     const extraText = (e: ResultEntry) =>
@@ -149,7 +150,11 @@ export function renderMarkdown(results: readonly ResultFile[]): string {
       '',
       `*${kind}: ${md(metric.name)} in ${md(metric.unit)}, ${metric.better} is better*`,
       '',
-      ...scenarioTables(entries, runtimes),
+      ...scenarioTables(
+        entries,
+        runtimes,
+        runtimes.map((l) => runtimeTitle(result, l)),
+      ),
     );
   }
   out.push(...problems(result), ...metadata(result), ...history(results));

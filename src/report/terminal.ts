@@ -3,7 +3,14 @@
  * cell shows the median, its 95% CI as ±%, and how it stands against the best cell of its params.
  */
 import type { ResultEntry, ResultFile } from '../result/schema.js';
-import { formatCiPercent, formatParams, formatValue, relativeToBest } from './format.js';
+import {
+  formatCiPercent,
+  formatParams,
+  formatValue,
+  relativeToBest,
+  runtimesWithEntries,
+  runtimeTitle,
+} from './format.js';
 
 export interface TerminalOptions {
   color: boolean;
@@ -26,13 +33,13 @@ function cellText(entry: ResultEntry | undefined, group: ResultEntry[], color: b
   return `${formatValue(entry.stats.median, entry.metric.unit)} ${formatCiPercent(entry)} ${relText}${unsteady}`;
 }
 
-function scenarioTable(entries: ResultEntry[], runtimes: string[], color: boolean): string {
+function scenarioTable(entries: ResultEntry[], runtimes: string[], titles: string[], color: boolean): string {
   const groups = new Map<string, ResultEntry[]>();
   for (const e of entries) {
     const k = formatParams(e.params);
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
-  const header = ['case', 'params', ...runtimes];
+  const header = ['case', 'params', ...titles];
   const rows: string[][] = [];
   for (const [params, group] of groups) {
     for (const caseName of [...new Set(group.map((e) => e.case))]) {
@@ -50,7 +57,8 @@ function scenarioTable(entries: ResultEntry[], runtimes: string[], color: boolea
 }
 
 export function renderTerminal(result: ResultFile, options: TerminalOptions): string {
-  const runtimes = result.runtimes.map((r) => r.label).filter((l) => result.results.some((e) => e.runtime === l));
+  const runtimes = runtimesWithEntries(result);
+  const titles = runtimes.map((l) => runtimeTitle(result, l));
   const out: string[] = [];
   for (const scenario of [...new Set(result.results.map((e) => e.scenario))]) {
     const entries = result.results.filter((e) => e.scenario === scenario);
@@ -59,7 +67,7 @@ export function renderTerminal(result: ResultFile, options: TerminalOptions): st
       paint(options.color, '1;36', `${scenario}`) +
         `  (${metric.name}, ${metric.better} is better; median ±95% CI; x = times the best of its params)`,
     );
-    out.push(scenarioTable(entries, runtimes, options.color), '');
+    out.push(scenarioTable(entries, runtimes, titles, options.color), '');
   }
   const forks = result.config.forks;
   out.push(

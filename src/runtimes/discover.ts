@@ -195,7 +195,7 @@ export async function identify(name: RuntimeName, executable: string): Promise<I
     case 'bun': {
       const script =
         'JSON.stringify({ version: Bun.version, revision: Bun.revision, webkit: process.versions.webkit })';
-      const info = JSON.parse(await run(executable, ['-p', script]));
+      const info = await run(executable, ['-p', script]).then(JSON.parse, () => bunRevision(executable));
       return {
         version: info.version,
         engine: jscEngine(info.webkit),
@@ -203,6 +203,13 @@ export async function identify(name: RuntimeName, executable: string): Promise<I
       };
     }
   }
+}
+
+/** Bun before 1.0.x has no `-p`: `--revision` says "1.0.0+822a00c4d...", its engine stays unknown. */
+async function bunRevision(executable: string): Promise<{ version: string; revision: string; webkit?: string }> {
+  const [version, revision] = (await run(executable, ['--revision'])).split('+');
+  if (!/^\d+\.\d+\.\d+/.test(version)) throw new Error(`unexpected bun --revision output: ${version}`);
+  return { version, revision: revision ?? 'unknown' };
 }
 
 /**

@@ -253,8 +253,11 @@ export interface RegistryRelease {
   offline: boolean;
 }
 
+/** The registry cannot be reached and npm's cache cannot stand in for it. */
+export class RegistryUnreachable extends UsageError {}
+
 function offlineError(spec: RuntimeSpec, ctx: RegistryContext, what: string): UsageError {
-  return new UsageError(
+  return new RegistryUnreachable(
     `${spec.text}: the npm registry is unreachable (${ctx.unreachable ?? 'offline'}) and npm's cache does not hold ${what}; connect and retry (asyncbench runtimes add ${spec.text})`,
   );
 }
