@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
-import { probeCompatibility } from '../harness/compat.js';
+import { probeCompatibility, skipMissingFeatures } from '../harness/compat.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
@@ -190,6 +190,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     await services.stop();
     progress.finish();
   }
+  const entries = skipMissingFeatures(outcome.entries, runtimes);
   const result: ResultFile = {
     schema: RESULT_SCHEMA,
     run: {
@@ -211,7 +212,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       notes,
     })),
     config: { ...config, ...services.describe() },
-    results: outcome.entries,
+    results: entries,
   };
   writeResultFile(resultPath, result);
   journal.remove();

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ResultEntry } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
 import type { RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
@@ -106,4 +107,48 @@ export async function probeCompatibility(
     const v = verdicts.get(cell.runtime.label);
     return v?.runtime ?? v?.scenarios.get(cell.scenario.id);
   };
+}
+
+/** `Promise.withResolvers` -> the value at that path from globalThis, if any */
+function globalAt(path: string): unknown {
+  let value: unknown = globalThis;
+  for (const part of path.split('.')) {
+    if (value === null || value === undefined) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/**
+ * Does a failure say the runtime lacks something the build uses, rather than the case misbehaving?
+ * Three signs, each checked against what this process (the orchestrator, on the pinned node as a
+ * rule) has: a global it defines is "not defined" there (deno 2.0: setImmediate); a builtin function
+ * it has "is not a function" there; a package failed to load on a runtime below its engines (undici
+ * 8 requires node >=22.19). Returns what is missing.
+ */
+export function missingFeature(reason: string): string | undefined {
+  const global = /ReferenceError: ([A-Za-z_$][\w$]*) is not defined/.exec(reason)?.[1];
+  if (global && global in globalThis) return `has no global ${global}`;
+  const fn = /TypeError: ([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+) is not a function/.exec(reason)?.[1];
+  if (fn && typeof globalAt(fn) === 'function') return `has no ${fn}()`;
+  const engines = /(\S+@\S+) \(requires node ([^)]+)\) failed to load/.exec(reason);
+  if (engines) return `does not meet ${engines[1]}'s engines (node ${engines[2]})`;
+  return undefined;
+}
+
+/**
+ * After the run: a cell that failed on a runtime that is not a pinned build, every failed fork for
+ * lack of a feature (missingFeature), is recorded skipped with what the runtime lacks. A failure
+ * for any other reason stays a failure: that is a finding about the version.
+ */
+export function skipMissingFeatures(entries: ResultEntry[], runtimes: readonly RuntimeExecutable[]): ResultEntry[] {
+  return entries.map((entry) => {
+    const rt = runtimes.find((r) => r.label === entry.runtime);
+    if (entry.status !== 'failed' || !rt || rt.default || rt.source === 'pinned') return entry;
+    const bad = entry.forks.filter((f) => f.status !== 'ok');
+    const missing = bad.map((f) => missingFeature(f.reason ?? ''));
+    if (bad.length === 0 || missing.some((m) => m === undefined)) return entry;
+    const reason = `${rt.name} ${rt.version} ${missing[0]}, which this case needs: ${entry.reason ?? ''}`.slice(0, 400);
+    return { ...entry, status: 'skipped', reason };
+  });
 }

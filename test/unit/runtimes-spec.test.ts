@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { missingFeature, skipMissingFeatures } from '../../src/harness/compat.js';
 import { newestLocal } from '../../src/harness/select-runtimes.js';
 import { UsageError } from '../../src/result/errors.js';
+import type { ResultEntry } from '../../src/result/schema.js';
 import { compareVersions } from '../../src/result/versions.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { hostPlatform, platformPackage, runtimesDir, withLock } from '../../src/runtimes/provision.js';
@@ -151,5 +153,57 @@ describe('the provisioning lock', () => {
       async () => JSON.parse(readFileSync(lock, 'utf8')).pid,
     );
     expect(ran).toBe(process.pid);
+  });
+});
+
+describe('failures that say the runtime is too old', () => {
+  test('a global, a builtin or a package engines the runtime lacks', () => {
+    expect(missingFeature('ReferenceError: setImmediate is not defined')).toBe('has no global setImmediate');
+    expect(missingFeature('x exited before reporting: ReferenceError: DOMException is not defined | at y')).toBe(
+      'has no global DOMException',
+    );
+    expect(missingFeature('TypeError: Promise.withResolvers is not a function')).toBe('has no Promise.withResolvers()');
+    expect(
+      missingFeature(
+        "Error: undici@8.12.4 (requires node >=22.19.0) failed to load: Cannot read properties of undefined (reading 'bind')",
+      ),
+    ).toBe("does not meet undici@8.12.4's engines (node >=22.19.0)");
+  });
+
+  test('anything else is a failure of the case', () => {
+    expect(missingFeature('ReferenceError: mispeled is not defined')).toBeUndefined();
+    expect(missingFeature('TypeError: server.closeIdleConnections is not a function')).toBeUndefined();
+    expect(missingFeature('Error: on success: disposed [] instead of [2,1,0]')).toBeUndefined();
+  });
+
+  test('only cells of runtimes other than the pinned builds, and only when every failed fork says so', () => {
+    const rt = (label: string, isDefault: boolean) =>
+      ({
+        label,
+        name: 'node',
+        version: '20.20.2',
+        default: isDefault,
+        source: isDefault ? 'pinned' : 'host',
+      }) as RuntimeExecutable;
+    const failed = (runtime: string, reasons: string[]) =>
+      ({
+        runtime,
+        status: 'failed',
+        reason: reasons[0],
+        forks: reasons.map((reason) => ({ status: 'failed', reason, samples: [], wallMs: 1 })),
+      }) as unknown as ResultEntry;
+    const missing = 'ReferenceError: DOMException is not defined';
+    const [old, pinned, mixed] = skipMissingFeatures(
+      [
+        failed('node@20.20.2', [missing, missing]),
+        failed('node', [missing]),
+        failed('node@20.20.2', [missing, 'boom']),
+      ],
+      [rt('node@20.20.2', false), rt('node', true)],
+    );
+    expect(old.status).toBe('skipped');
+    expect(old.reason).toBe(`node 20.20.2 has no global DOMException, which this case needs: ${missing}`);
+    expect(pinned.status).toBe('failed');
+    expect(mixed.status).toBe('failed');
   });
 });
