@@ -133,8 +133,13 @@ export function acrossVersionsCharts(result: ResultFile): Chart[] {
       seen.add(key);
       return [{ runtime: v.name, version: v.version, label: p.runtime, series: p.series, value: p.value }];
     });
+    if (!headline.spec) return note(figure.id, figure.title, headline.caption);
     if (rows.length === 0)
-      return note(figure.id, figure.title, `No runtime has two versions with this figure in this file: chart omitted.`);
+      return note(
+        figure.id,
+        figure.title,
+        'No runtime has two versions with this figure in these files: chart omitted.',
+      );
     const order = [...new Set(rows.map((r) => r.version))].sort(compareVersions);
     const line = {
       mark: { type: 'line', point: true },
