@@ -20,18 +20,51 @@ import type { Cell } from './plan.js';
 const PROBE_TIMEOUT_MS = 60_000;
 
 /**
- * The oldest release of each runtime that runs every built-in scenario (measured by running the
- * whole --quick suite on real releases: docs/architecture.md). Older releases load part of the
- * build and then fail some cases (node 16 has no global DOMException), which would read as
- * failures of the cases: their cells are skipped instead, without starting them.
+ * The oldest release of each runtime that runs the harness: loads the build and measures every
+ * micro scenario, its cells ok or skipped for a stated reason. Found by running the --quick suite
+ * on real releases (docs/architecture.md). Older releases load part of the build and then fail
+ * cases (node 16 has no global DOMException, node 18.0 no Symbol.asyncDispose), which would read as
+ * failures of the cases: their cells are skipped, without starting them.
  */
-export const OLDEST_SUPPORTED: Record<RuntimeName, string> = { node: '18.0.0', bun: '1.0.0', deno: '2.0.0' };
+export const OLDEST_SUPPORTED: Record<RuntimeName, string> = { node: '18.18.0', bun: '1.0.36', deno: '2.0.0' };
+
+/**
+ * Scenarios (or `scenario/case`) that need a newer release than OLDEST_SUPPORTED, and why: the
+ * failures the same probes met on older releases that no missingFeature() sign gives away (a hang,
+ * a client that breaks inside the runtime). The version is the oldest release probed that passes.
+ */
+const HTTP_CLIENTS_BUN = {
+  version: '1.1.45',
+  why: 'every HTTP client fails on bun 1.1.0: "TypeError: null is not an object"',
+};
+export const SCENARIO_OLDEST: Record<string, Partial<Record<RuntimeName, { version: string; why: string }>>> = {
+  'http-pool': { bun: HTTP_CLIENTS_BUN },
+  'rate-limit': { bun: HTTP_CLIENTS_BUN },
+  retry: { bun: HTTP_CLIENTS_BUN },
+  'db-pool/postgres': { bun: { version: '1.1.45', why: 'postgres.js returns nothing on bun 1.1.0 (0 queries/s)' } },
+  'workers/tinypool': { bun: { version: '1.4.5', why: 'tinypool hangs on bun 1.3.14' } },
+  runner: { deno: { version: '2.6.8', why: 'the runner hangs on deno 2.3.7' } },
+};
 
 export function tooOld(rt: Pick<RuntimeExecutable, 'name' | 'version'>): string | undefined {
   const oldest = OLDEST_SUPPORTED[rt.name];
   return compareVersions(rt.version, oldest) < 0
     ? `${rt.name} ${rt.version} is older than the oldest ${rt.name} the harness runs on (${oldest}; see docs/architecture.md)`
     : undefined;
+}
+
+/** The reason a cell's scenario (or case) needs a newer release of its runtime, if it does. */
+export function scenarioTooOld(
+  rt: Pick<RuntimeExecutable, 'name' | 'version'>,
+  scenario: string,
+  caseName: string,
+): string | undefined {
+  for (const key of [`${scenario}/${caseName}`, scenario]) {
+    const need = SCENARIO_OLDEST[key]?.[rt.name];
+    if (need && compareVersions(rt.version, need.version) < 0)
+      return `${key} needs ${rt.name} ${need.version} or newer (probed: ${need.why}); this is ${rt.version}`;
+  }
+  return undefined;
 }
 
 /**
@@ -105,7 +138,10 @@ export async function probeCompatibility(
   const verdicts = new Map(probed);
   return (cell) => {
     const v = verdicts.get(cell.runtime.label);
-    return v?.runtime ?? v?.scenarios.get(cell.scenario.id);
+    if (!v) return undefined;
+    return (
+      v.runtime ?? v.scenarios.get(cell.scenario.id) ?? scenarioTooOld(cell.runtime, cell.scenario.id, cell.caseName)
+    );
   };
 }
 
@@ -121,16 +157,24 @@ function globalAt(path: string): unknown {
 
 /**
  * Does a failure say the runtime lacks something the build uses, rather than the case misbehaving?
- * Three signs, each checked against what this process (the orchestrator, on the pinned node as a
- * rule) has: a global it defines is "not defined" there (deno 2.0: setImmediate); a builtin function
- * it has "is not a function" there; a package failed to load on a runtime below its engines (undici
- * 8 requires node >=22.19). Returns what is missing.
+ * The signs: a global this process (the orchestrator, on the pinned node as a rule) defines is "not
+ * defined" there (deno 2.0: setImmediate); a builtin function this process has "is not a function"
+ * there; a package calls an export of a node: builtin that is not a function there (deno 2.2:
+ * perf_hooks.createHistogram, which piscina uses); bun reports a NotImplementedError; a package
+ * failed to load on a runtime below its engines (undici 8 requires node >=22.19). Returns what is
+ * missing.
  */
 export function missingFeature(reason: string): string | undefined {
   const global = /ReferenceError: ([A-Za-z_$][\w$]*) is not defined/.exec(reason)?.[1];
   if (global && global in globalThis) return `has no global ${global}`;
   const fn = /TypeError: ([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+) is not a function/.exec(reason)?.[1];
   if (fn && typeof globalAt(fn) === 'function') return `has no ${fn}()`;
+  // a package compiled to CommonJS calls a node: builtin's export it imported: `(0 , node_perf_hooks_1.createHistogram)`
+  const builtin = /TypeError: \(0 ?, node_(\w+?)_1\.(\w+)\) is not a function/.exec(reason);
+  if (builtin) return `has no ${builtin[2]}() in node:${builtin[1]}`;
+  // bun says so itself: "NotImplementedError: perf_hooks.createHistogram is not yet implemented in Bun."
+  const unimplemented = /NotImplementedError: (\S+) is not yet implemented/.exec(reason)?.[1];
+  if (unimplemented) return `does not implement ${unimplemented}`;
   const engines = /(\S+@\S+) \(requires node ([^)]+)\) failed to load/.exec(reason);
   if (engines) return `does not meet ${engines[1]}'s engines (node ${engines[2]})`;
   return undefined;

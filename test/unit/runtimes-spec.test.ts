@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { missingFeature, skipMissingFeatures } from '../../src/harness/compat.js';
+import { missingFeature, scenarioTooOld, skipMissingFeatures, tooOld } from '../../src/harness/compat.js';
 import { newestLocal } from '../../src/harness/select-runtimes.js';
 import { UsageError } from '../../src/result/errors.js';
 import type { ResultEntry } from '../../src/result/schema.js';
@@ -168,6 +168,12 @@ describe('failures that say the runtime is too old', () => {
         "Error: undici@8.12.4 (requires node >=22.19.0) failed to load: Cannot read properties of undefined (reading 'bind')",
       ),
     ).toBe("does not meet undici@8.12.4's engines (node >=22.19.0)");
+    expect(missingFeature('TypeError: (0 , node_perf_hooks_1.createHistogram) is not a function')).toBe(
+      'has no createHistogram() in node:perf_hooks',
+    );
+    expect(missingFeature('NotImplementedError: perf_hooks.createHistogram is not yet implemented in Bun.')).toBe(
+      'does not implement perf_hooks.createHistogram',
+    );
   });
 
   test('anything else is a failure of the case', () => {
@@ -205,5 +211,26 @@ describe('failures that say the runtime is too old', () => {
     expect(old.reason).toBe(`node 20.20.2 has no global DOMException, which this case needs: ${missing}`);
     expect(pinned.status).toBe('failed');
     expect(mixed.status).toBe('failed');
+  });
+});
+
+describe('releases older than the harness or a scenario needs', () => {
+  test('below the oldest release that runs the harness: every cell', () => {
+    expect(tooOld({ name: 'node', version: '16.20.2' })).toMatch(
+      /^node 16\.20\.2 is older than the oldest node the harness runs on \(18\.18\.0/,
+    );
+    expect(tooOld({ name: 'node', version: '18.18.0' })).toBeUndefined();
+    expect(tooOld({ name: 'deno', version: '1.46.3' })).toMatch(/oldest deno/);
+  });
+
+  test('a scenario or a case that needs a newer release', () => {
+    expect(scenarioTooOld({ name: 'bun', version: '1.1.0' }, 'http-pool', 'fetch')).toMatch(
+      /^http-pool needs bun 1\.1\.45 or newer \(probed: .*\); this is 1\.1\.0$/,
+    );
+    expect(scenarioTooOld({ name: 'bun', version: '1.3.14' }, 'workers', 'tinypool')).toMatch(
+      /^workers\/tinypool needs bun 1\.4\.5/,
+    );
+    expect(scenarioTooOld({ name: 'bun', version: '1.3.14' }, 'workers', 'pool')).toBeUndefined();
+    expect(scenarioTooOld({ name: 'node', version: '18.18.0' }, 'http-pool', 'fetch')).toBeUndefined();
   });
 });
