@@ -1,13 +1,40 @@
 import { compareResults, TEST_NAME } from '../report/compare.js';
+import type { CompareSources } from '../report/compare-output.js';
+import { versionViews } from '../report/runtime-views.js';
 import { readResultFile } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 import { BASE_HELP, compareBase, wantsBase } from './compare-base.js';
 import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
 
+function files(positionals: string[]): CompareSources {
+  if (positionals.length !== 2)
+    throw new UsageError(`compare takes exactly two result files (BASE HEAD), got ${positionals.length}`);
+  const [basePath, headPath] = positionals;
+  return {
+    base: { path: basePath, file: readResultFile(basePath) },
+    head: { path: headPath, file: readResultFile(headPath) },
+  };
+}
+
+/** Two runtimes of one file, as base and head views of it. */
+function withinFile(values: { runtime?: string; vs?: string }, positionals: string[]): CompareSources {
+  if (values.runtime === undefined || values.vs === undefined)
+    throw new UsageError('--runtime A and --vs B go together: the two runtimes of one file to compare');
+  if (positionals.length !== 1)
+    throw new UsageError(`compare --runtime A --vs B takes one result file, got ${positionals.length}`);
+  const path = positionals[0];
+  const views = versionViews(readResultFile(path), values.runtime, values.vs, path);
+  return {
+    base: { path: `${path} [${views.baseRuntime.label} ${views.baseRuntime.version}]`, file: views.base },
+    head: { path: `${path} [${views.headRuntime.label} ${views.headRuntime.version}]`, file: views.head },
+  };
+}
+
 const compare: Command = {
   name: 'compare',
   summary: 'compare two result files entry by entry; exit 1 on a significant regression',
   help: `Usage: asyncbench compare BASE HEAD [--threshold PCT] [--max-unjudged PCT] [--format text|md|json]
+       asyncbench compare FILE --runtime A --vs B [--threshold PCT] [--format text|md|json]
        asyncbench compare --base REF [--head REF] [SCENARIO|FILE ...] [run options] [--budget DURATION]
 
 Matches the entries of two result files by scenario, case, params and runtime and, for each pair,
@@ -23,6 +50,10 @@ smallest change it could detect, and a verdict:
 Entries on one side only are listed as added or removed. Warns when the files come from
 different machines, runtime versions or configs: a comparison across machines is not a verdict.
 
+With --runtime A --vs B, one file is compared with itself: the entries of runtime A are the base,
+those of B the head (e.g. --runtime node@22 --vs node@24: a label of the file, or a spec that
+matches one runtime in it), with the same statistics.
+
 Test: ${TEST_NAME}. Two files of one compare --base session are judged with the session's design.
 
 Options:
@@ -30,6 +61,8 @@ Options:
   --max-unjudged PCT       exit 3 when more than this share of entries cannot be judged (default 10)
   --allow-cross-machine    judge entries measured on different machines
   --format FORMAT          text (default), md (a table for a pull-request comment) or json
+  --runtime A              with --vs: the base runtime within FILE
+  --vs B                   with --runtime: the head runtime within FILE
   -h, --help               show this help
 
 With GITHUB_STEP_SUMMARY set, the Markdown table is also appended to that file.
@@ -44,17 +77,14 @@ ${BASE_HELP}`,
       'max-unjudged': { type: 'string' },
       'allow-cross-machine': { type: 'boolean' },
       format: { type: 'string' },
+      runtime: { type: 'string' },
+      vs: { type: 'string' },
     });
-    if (positionals.length !== 2)
-      throw new UsageError(`compare takes exactly two result files (BASE HEAD), got ${positionals.length}`);
     const threshold = parsePercent(values.threshold, '--threshold', undefined);
     const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
     const format = parseFormat(values.format);
-    const [basePath, headPath] = positionals;
-    const sources = {
-      base: { path: basePath, file: readResultFile(basePath) },
-      head: { path: headPath, file: readResultFile(headPath) },
-    };
+    const sources =
+      values.runtime !== undefined || values.vs !== undefined ? withinFile(values, positionals) : files(positionals);
     const comparison = compareResults(sources.base.file, sources.head.file, {
       threshold,
       allowCrossMachine: values['allow-cross-machine'] ?? false,

@@ -1,12 +1,14 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
+import { probeCompatibility, skipMissingFeatures } from '../harness/compat.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { loadResume, resumeTarget } from '../harness/resume.js';
+import { availableRuntimes, resolveRuntime, selectRuntimes } from '../harness/select-runtimes.js';
 import { closestFirst } from '../harness/suggest.js';
 import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
@@ -16,7 +18,7 @@ import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
+import type { RuntimeExecutable } from '../runtimes/discover.js';
 import { startServicesEach } from '../services/each.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
@@ -27,7 +29,9 @@ Runs scenarios (all built-in ones when none is named; a .ts/.js path runs your o
 on node, deno and bun, each measured case in a fresh process, and writes a result file.
 
 Options:
-  --runtime LIST         runtimes to run, comma-separated (default: node,deno,bun)
+  --runtime LIST         runtimes to run, comma-separated (default: node,deno,bun, the pinned builds);
+                         a version spec (node@22, bun@1.3, deno@2.4.4) is provisioned from the npm
+                         registry on first use (see asyncbench runtimes --help)
   --case LIST            only these cases, comma-separated
   --param KEY=V1,V2      only these param values (repeatable); values beyond the defaults are accepted
   --quick                smaller matrix, one fork, shorter measuring (CIs are then within-process only)
@@ -39,7 +43,7 @@ Options:
   --engine NAME          micro engine: mitata (default) or tinybench
   --shard K/N            run only the K-th of N deterministic slices of the matrix, cut by cell
                          (scenario, case, params): all runtimes of a cell run on one shard (join with merge)
-  --server-runtime NAME  runtime of the HTTP target server (default node)
+  --server-runtime NAME  runtime of the HTTP target server (default node; a version spec works too)
   --out DIR              directory of the result file (default results/)
   --json FILE            the result file's path (overrides --out)
   --resume FILE          continue an interrupted run with the same plan: keep the forks its journal
@@ -119,7 +123,7 @@ interface RunSettings {
   positionals: string[];
   config: RunConfig;
   runtimes: RuntimeExecutable[];
-  /** every runtime found: the HTTP target server may run on one that is not measured */
+  /** every runtime available: the HTTP target server may run on one that is not measured */
   discovered: RuntimeExecutable[];
   runId: string;
   resultPath: string;
@@ -157,8 +161,11 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     serverRuntime: values['server-runtime'] ?? 'node',
     ...(suite ? { suite: suite.name } : {}),
   };
-  const discovered = await discoverRuntimes(root);
-  const runtimes = chooseRuntimes(discovered, values.runtime);
+  const discovered = await availableRuntimes(root);
+  const sources = { log: (line: string) => console.error(`asyncbench: ${line}`) };
+  const runtimes = await selectRuntimes(values.runtime, discovered, sources);
+  if (values['server-runtime'] !== undefined)
+    config.serverRuntime = (await resolveRuntime(values['server-runtime'], discovered, sources)).label;
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
   const resultPath = resolve(
     values.json ??
@@ -213,6 +220,9 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const { scenarios, cells } = await planRun(settings, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
+  mkdirSync(tmpDir, { recursive: true });
+  const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir);
+  for (const cell of cells) cell.skip = skipReason(cell);
   const jobs = scheduleJobs(cells, config.forks, seedPolicy(process.env.ASYNCBENCH_SEED));
   const plan = planOf(
     config,
@@ -269,6 +279,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     progress.finish();
   }
   const machine = machineInfo();
+  const entries = skipMissingFeatures(outcome.entries, runtimes);
   const result: ResultFile = {
     schema: RESULT_SCHEMA,
     run: {
@@ -291,7 +302,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       notes,
     })),
     config: { ...config, ...services.describe() },
-    results: outcome.entries.map((e) => ({ ...e, machine: machine.id })),
+    results: entries.map((e) => ({ ...e, machine: machine.id })),
   };
   // the result file first, then the services
   writeResultFile(resultPath, result);

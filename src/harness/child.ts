@@ -9,7 +9,15 @@ import { currentRuntime } from '../runtimes/current.js';
 import { exitWithParent } from '../runtimes/parent-guard.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { type CaseContext, isScenario, type Op, type Scenario, SkipCase } from '../scenario.js';
-import { CHILD_PROTOCOL, type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
+import {
+  CHILD_PROTOCOL,
+  type ChildJob,
+  type ChildOutcome,
+  JOB_ENV,
+  PROBE_ENV,
+  type ProbeJob,
+  type ProbeOutcome,
+} from './job.js';
 
 /** Throughput intervals: short enough to see drift within a run, long enough to hold many ops. */
 const INTERVAL_MS = 100;
@@ -123,10 +131,26 @@ async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOut
   }
 }
 
+/** Loading this module at all shows the runtime parses the build; then each scenario module is tried. */
+async function probe(runtime: RuntimeAdapter, job: ProbeJob): Promise<void> {
+  const outcome: ProbeOutcome = { failures: {} };
+  for (const module of job.modules) {
+    try {
+      await import(module);
+    } catch (error) {
+      outcome.failures[module] = describeError(error);
+    }
+  }
+  runtime.appendFileSync(job.outcomePath, `${JSON.stringify(outcome)}\n`);
+  runtime.exit(0);
+}
+
 async function main(): Promise<void> {
   // a harness killed by SIGKILL leaves no measuring process (nor what it started) behind
   exitWithParent();
   const runtime = await currentRuntime();
+  const probeJob = runtime.env(PROBE_ENV);
+  if (probeJob) return probe(runtime, JSON.parse(probeJob) as ProbeJob);
   const job = JSON.parse(runtime.env(JOB_ENV) ?? 'null') as ChildJob | null;
   if (!job) throw new Error(`${JOB_ENV} is not set: this module is started by the asyncbench orchestrator`);
   let outcome: ChildOutcome;

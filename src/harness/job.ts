@@ -49,3 +49,21 @@ export type ChildOutcome = Omit<ForkRecord, 'wallMs' | 'status'> & {
   /** the child's CHILD_PROTOCOL, in the answer to a `hello` job */
   protocol?: number;
 };
+
+/**
+ * The compatibility probe (compat.ts): the orchestrator starts the child with this variable set
+ * instead of a job, and the child imports each module and reports which ones load.
+ */
+export const PROBE_ENV = 'ASYNCBENCH_PROBE';
+
+export interface ProbeJob {
+  /** file URLs of the built scenario modules of the run */
+  modules: string[];
+  /** where the child appends its ProbeOutcome */
+  outcomePath: string;
+}
+
+/** module URL -> the error its import threw; absent when it loaded */
+export interface ProbeOutcome {
+  failures: Record<string, string>;
+}

@@ -145,6 +145,8 @@ export async function runFork(
   fork: { batch: number | undefined; outcomePath: string },
   track: (child: ChildHandle | null) => void,
 ): Promise<ForkRecord> {
+  // a runtime too old for this cell (compat.ts) is not started
+  if (job.cell.skip) return { status: 'skipped', reason: job.cell.skip, samples: [], wallMs: 0 };
   // a dead service is found before the job that needs it, not by the job's failure
   if (job.cell.scenario.requires.length > 0) await services.ensure?.(job.cell.scenario.requires);
   const down = downService(job, services);

@@ -19,6 +19,8 @@ export interface Cell {
   caseName: string;
   params: Params;
   runtime: RuntimeExecutable;
+  /** set when the runtime cannot run this cell at all (compat.ts): recorded skipped, not started */
+  skip?: string;
 }
 
 export interface Job {

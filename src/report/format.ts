@@ -1,5 +1,6 @@
 /** Number, name and text formatting shared by every report output. */
 import type { ResultEntry, ResultFile } from '../result/schema.js';
+import { compareVersions } from '../result/versions.js';
 import type { Params } from '../scenario.js';
 
 export const TIME_UNITS: [string, number][] = [
@@ -114,7 +115,30 @@ export function scenarioGrid(entries: readonly ResultEntry[], runtimes: readonly
   return rows;
 }
 
-/** Runtimes of a result file that have entries, in the file's order. */
+/**
+ * Versions of one runtime side by side: runtimes in the order they first appear, the versions of
+ * each in ascending order (a stable sort keeps equal versions in the file's order).
+ */
+export function groupVersions<T extends { name: string; version: string }>(runtimes: readonly T[]): T[] {
+  const names = [...new Set(runtimes.map((r) => r.name))];
+  return names.flatMap((name) =>
+    runtimes.filter((r) => r.name === name).sort((a, b) => compareVersions(a.version, b.version)),
+  );
+}
+
+/** Runtimes of a result file that have entries: the file's order, the versions of a runtime grouped. */
 export function runtimesWithEntries(result: ResultFile): string[] {
-  return result.runtimes.map((r) => r.label).filter((l) => result.results.some((e) => e.runtime === l));
+  const present = result.runtimes.filter((r) => result.results.some((e) => e.runtime === r.label));
+  return groupVersions(present).map((r) => r.label);
+}
+
+/**
+ * A column title: the label, and for a label without its version (the pinned `node`) beside other
+ * versions of the same runtime, the version too: `node (24.21.0)`.
+ */
+export function runtimeTitle(result: ResultFile, label: string): string {
+  const rt = result.runtimes.find((r) => r.label === label);
+  if (!rt || label.includes('@')) return label;
+  const versions = new Set(result.runtimes.filter((r) => r.name === rt.name).map((r) => r.version));
+  return versions.size > 1 ? `${label} (${rt.version})` : label;
 }

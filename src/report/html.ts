@@ -12,6 +12,7 @@ import { headlineCharts } from './charts/headline.js';
 import { renderSvg } from './charts/render.js';
 import { scenarioCharts } from './charts/scenario.js';
 import { trendCharts } from './charts/trend.js';
+import { acrossVersionsCharts } from './charts/versions.js';
 import {
   formatCentre,
   formatParams,
@@ -19,6 +20,7 @@ import {
   groupBy,
   escapeHtml as h,
   runtimesWithEntries,
+  runtimeTitle,
   scenarioGrid,
 } from './format.js';
 import {
@@ -92,13 +94,13 @@ function table(header: string[], rows: string[]): string {
   return `<table><thead><tr>${header.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function resultsTable(entries: ResultEntry[], runtimes: string[]): string {
+function resultsTable(entries: ResultEntry[], runtimes: string[], titles: string[]): string {
   const standings = rankTable(entries);
   const rows = scenarioGrid(entries, runtimes).map(
     (r) =>
       `<tr><td>${h(r.caseName)}</td><td>${h(r.params)}</td>${r.cells.map((e) => cell(e, standings)).join('')}</tr>`,
   );
-  return table(['case', 'params', ...runtimes], rows);
+  return table(['case', 'params', ...titles], rows);
 }
 
 function latencyTable(entries: ResultEntry[]): string {
@@ -144,11 +146,12 @@ async function scenarioSection(
   scenario: string,
   entries: ResultEntry[],
   runtimes: string[],
+  titles: string[],
 ): Promise<{ html: string; charts: RenderedChart[] }> {
   const charts = await renderCharts(scenarioCharts(entries, scenario));
   const html = `<section id="s-${h(scenario)}"><h2>${h(scenario)}</h2>
 <p class="meta">${h(entries[0].kind)}: ${h(describeMetrics(entries))}. Median ± half-width of its 95% interval; × = times worse than the best of its params and metric (legend at the top).</p>
-${charts.map(figure).join('\n')}${resultsTable(entries, runtimes)}${latencyTable(entries)}${problemList(entries)}</section>`;
+${charts.map(figure).join('\n')}${resultsTable(entries, runtimes, titles)}${latencyTable(entries)}${problemList(entries)}</section>`;
   return { html, charts };
 }
 
@@ -156,12 +159,20 @@ ${charts.map(figure).join('\n')}${resultsTable(entries, runtimes)}${latencyTable
 export async function renderSite(history: readonly ResultFile[]): Promise<Site> {
   const result = history[history.length - 1];
   const runtimes = runtimesWithEntries(result);
-  const headline = await renderCharts(headlineCharts(result.results, result.machine.cores));
+  const headline = await renderCharts([
+    ...headlineCharts(result.results, result.machine.cores),
+    ...acrossVersionsCharts(result),
+  ]);
   const trends = await renderCharts(trendCharts(history));
   const sections: string[] = [];
   const charts: RenderedChart[] = [...headline, ...trends];
   for (const [scenario, entries] of groupBy(result.results, (e) => e.scenario)) {
-    const section = await scenarioSection(scenario, entries, runtimes);
+    const section = await scenarioSection(
+      scenario,
+      entries,
+      runtimes,
+      runtimes.map((l) => runtimeTitle(result, l)),
+    );
     sections.push(section.html);
     charts.push(...section.charts);
   }

@@ -13,6 +13,7 @@ import {
   groupBy,
   escapeMarkdown as md,
   runtimesWithEntries,
+  runtimeTitle,
   scenarioGrid,
 } from './format.js';
 import {
@@ -47,13 +48,18 @@ function cell(entry: ResultEntry | undefined, standings: TableStandings): string
     .concat(entry.steady === false ? ' ~' : '');
 }
 
-function scenarioTables(entries: ResultEntry[], runtimes: string[], standings: TableStandings): string[] {
+function scenarioTables(
+  entries: ResultEntry[],
+  runtimes: string[],
+  titles: string[],
+  standings: TableStandings,
+): string[] {
   const rows = scenarioGrid(entries, runtimes).map((r) => [
     md(r.caseName),
     md(r.params),
     ...r.cells.map((e) => cell(e, standings)),
   ]);
-  const out = [...table(['case', 'params', ...runtimes.map(md)], rows), ''];
+  const out = [...table(['case', 'params', ...titles.map(md)], rows), ''];
   const withLatency = entries.filter((e) => e.latency || e.extra);
   if (withLatency.length) {
     // a table that leads with a recorded figure lists the measured metric here
@@ -173,7 +179,12 @@ export function renderMarkdown(results: readonly ResultFile[]): string {
       '',
       `*${entries[0].kind}: ${md(describeMetrics(entries))}*`,
       '',
-      ...scenarioTables(entries, runtimes, rankTable(entries)),
+      ...scenarioTables(
+        entries,
+        runtimes,
+        runtimes.map((l) => runtimeTitle(result, l)),
+        rankTable(entries),
+      ),
     );
   }
   out.push(...problems(result), ...metadata(result), ...history(results));

@@ -7,7 +7,7 @@
 
 import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
-import { formatCentre, runtimesWithEntries, scenarioGrid } from './format.js';
+import { formatCentre, runtimesWithEntries, runtimeTitle, scenarioGrid } from './format.js';
 import {
   cellFacts,
   coldText,
@@ -78,13 +78,19 @@ function renderCell(cell: Cell, layout: { parts: number[]; total: number }): str
   return pad(text, layout.total);
 }
 
-function scenarioTable(entries: ResultEntry[], runtimes: string[], standings: TableStandings, color: boolean): string {
+function scenarioTable(
+  entries: ResultEntry[],
+  runtimes: string[],
+  titles: string[],
+  standings: TableStandings,
+  color: boolean,
+): string {
   const grid = scenarioGrid(entries, runtimes);
   const cells = grid.map((r) => r.cells.map((e) => cellOf(e, standings, color)));
-  const layouts = runtimes.map((rt, i) =>
+  const layouts = titles.map((title, i) =>
     columnLayout(
       cells.map((row) => row[i]),
-      rt,
+      title,
     ),
   );
   const caseWidth = Math.max(4, ...grid.map((r) => r.caseName.length));
@@ -97,7 +103,7 @@ function scenarioTable(entries: ResultEntry[], runtimes: string[], standings: Ta
       '1',
       line(
         ['case', 'params'],
-        runtimes.map((rt, i) => pad(rt, layouts[i].total)),
+        titles.map((title, i) => pad(title, layouts[i].total)),
       ),
     ),
     ...grid.map((r, j) =>
@@ -111,6 +117,7 @@ function scenarioTable(entries: ResultEntry[], runtimes: string[], standings: Ta
 
 export function renderTerminal(result: ResultFile, options: TerminalOptions): string {
   const runtimes = runtimesWithEntries(result);
+  const titles = runtimes.map((l) => runtimeTitle(result, l));
   const out: string[] = [];
   for (const scenario of [...new Set(result.results.map((e) => e.scenario))]) {
     const entries = result.results.filter((e) => e.scenario === scenario);
@@ -118,7 +125,7 @@ export function renderTerminal(result: ResultFile, options: TerminalOptions): st
     out.push(
       `${paint(options.color, '1;36', scenario)}  (${describeMetrics(entries)}; median ±95% CI; × = times the best of its params)`,
     );
-    out.push(scenarioTable(entries, runtimes, standings, options.color), '');
+    out.push(scenarioTable(entries, runtimes, titles, standings, options.color), '');
   }
   const forks = result.config.forks;
   const method = result.results.find((e) => e.stats)?.stats?.ci.method;

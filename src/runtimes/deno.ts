@@ -67,7 +67,14 @@ export function createDenoAdapter(): RuntimeAdapter {
  * what is observable: the granted permissions and whether V8 exposes gc.
  */
 function startupFlags(): string[] {
-  const granted = PERMISSIONS.filter((name) => deno().permissions.querySync({ name }).state === 'granted');
+  const granted = PERMISSIONS.filter((name) => {
+    try {
+      return deno().permissions.querySync({ name }).state === 'granted';
+    } catch {
+      // a permission this deno does not know (deno 2.0 has no 'import')
+      return false;
+    }
+  });
   const gcFlag = typeof (globalThis as { gc?: unknown }).gc === 'function' ? ['--v8-flags=--expose-gc'] : [];
   return [...gcFlag, ...granted.map((name) => `--allow-${name}`)];
 }

@@ -23,6 +23,13 @@ export interface RuntimeExecutable {
   notes: string[];
   /** run when the user names no runtime */
   default: boolean;
+  /**
+   * where it comes from: a devDependency, the PATH, or provisioned from the npm registry into the
+   * runtimes directory (absent: pinned when `default`, else the host's)
+   */
+  source?: 'pinned' | 'host' | 'provisioned';
+  /** a provisioned runtime: the registry package it was installed from (see provision.ts) */
+  provisioned?: { package: string; integrity: string; dir: string; bytes: number };
 }
 
 /**
@@ -126,21 +133,41 @@ function onPath(name: string, excluded: string): string[] {
   return dirs.map((dir) => join(dir, name)).filter((candidate) => existsSync(candidate));
 }
 
+/** A runtime as a run uses it: the exact flag set and environment of its name (FLAGS, ENV). */
+export function runtimeExecutable(
+  name: RuntimeName,
+  executable: string,
+  identity: Identity,
+  how: Pick<RuntimeExecutable, 'label' | 'default' | 'source' | 'provisioned'>,
+  notes: string[] = [],
+): RuntimeExecutable {
+  return {
+    ...how,
+    name,
+    executable,
+    version: identity.version,
+    engine: identity.engine,
+    flags: [...FLAGS[name]],
+    env: { ...ENV[name] },
+    notes: [...identity.notes, ...notes],
+  };
+}
+
 async function probe(name: RuntimeName, path: string, isPinned: boolean): Promise<RuntimeExecutable | undefined> {
   const executable = realExecutable(path);
   try {
     const identity = await identify(name, executable);
-    return {
-      label: isPinned ? name : `${name}@${identity.version}`,
+    return runtimeExecutable(
       name,
       executable,
-      version: identity.version,
-      engine: identity.engine,
-      flags: [...FLAGS[name]],
-      env: { ...ENV[name] },
-      notes: [...identity.notes, ...(isPinned ? [] : ["the host's node, not the pinned devDependency"])],
-      default: isPinned,
-    };
+      identity,
+      {
+        label: isPinned ? name : `${name}@${identity.version}`,
+        default: isPinned,
+        source: isPinned ? 'pinned' : 'host',
+      },
+      isPinned ? [] : ["the host's node, not the pinned devDependency"],
+    );
   } catch {
     // a runtime that cannot even report its version is not usable: not listed
     return undefined;
@@ -156,13 +183,14 @@ function realExecutable(path: string): string {
   }
 }
 
-interface Identity {
+export interface Identity {
   version: string;
   engine: EngineInfo;
   notes: string[];
 }
 
-async function identify(name: RuntimeName, executable: string): Promise<Identity> {
+/** Asks the executable for its exact version and engine (one quick subprocess). */
+export async function identify(name: RuntimeName, executable: string): Promise<Identity> {
   switch (name) {
     case 'node': {
       const versions = JSON.parse(await run(executable, ['-p', 'JSON.stringify(process.versions)']));
@@ -181,7 +209,7 @@ async function identify(name: RuntimeName, executable: string): Promise<Identity
     case 'bun': {
       const script =
         'JSON.stringify({ version: Bun.version, revision: Bun.revision, webkit: process.versions.webkit })';
-      const info = JSON.parse(await run(executable, ['-p', script]));
+      const info = await run(executable, ['-p', script]).then(JSON.parse, () => bunRevision(executable));
       return {
         version: info.version,
         engine: jscEngine(info.webkit),
@@ -189,6 +217,13 @@ async function identify(name: RuntimeName, executable: string): Promise<Identity
       };
     }
   }
+}
+
+/** Bun before 1.0.x has no `-p`: `--revision` says "1.0.0+822a00c4d...", its engine stays unknown. */
+async function bunRevision(executable: string): Promise<{ version: string; revision: string; webkit?: string }> {
+  const [version, revision] = (await run(executable, ['--revision'])).split('+');
+  if (!/^\d+\.\d+\.\d+/.test(version)) throw new Error(`unexpected bun --revision output: ${version}`);
+  return { version, revision: revision ?? 'unknown' };
 }
 
 /**

@@ -3,7 +3,9 @@
  * so each adapter takes them from here and overrides only what its runtime does better natively.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+// a namespace import: node before 18.14 and bun 1.0.0 have no availableParallelism, and a named
+// import of it would keep the whole build from loading there
+import * as os from 'node:os';
 import { spawnChild } from './child-process.js';
 import type { RuntimeAdapter } from './types.js';
 
@@ -18,7 +20,7 @@ export const nodeCompatMembers: NodeCompatMembers = {
     return { rss, heapUsed };
   },
   // availableParallelism honours CPU affinity and, unlike os.cpus(), needs no --allow-sys on deno
-  cpus: () => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length),
+  cpus: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
   env: (name) => process.env[name],
   args: () => process.argv.slice(2),
   spawn: spawnChild,

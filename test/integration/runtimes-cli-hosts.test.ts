@@ -54,7 +54,7 @@ describe.each(HOSTS)('the CLI hosted by $host', (host) => {
       expect(rt.version).toMatch(/^\d+\.\d+\.\d+/);
     }
     // the host's node, when listed, is a real node: never bun or deno answering to `node`
-    for (const rt of found.filter((r) => !r.default)) expect(rt.engine.name).toBe('v8');
+    for (const rt of found.filter((r) => r.source === 'host')) expect(rt.engine.name).toBe('v8');
   });
 
   it(`runs one cell on ${host.host} and writes a valid result file`, async () => {

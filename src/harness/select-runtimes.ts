@@ -1,0 +1,112 @@
+/**
+ * Turns what the user named (`--runtime node@22,node,bun@1.3`, `--server-runtime deno@2.4`) into
+ * runtimes a run can start. A bare name is the pinned devDependency; a label the machine already
+ * has (`node@20.20.2`, the host's node) is taken as is; a version spec picks the newest version
+ * already here that it matches (pinned, provisioned or the host's), and only when none does asks
+ * the npm registry and provisions the newest release it matches.
+ */
+import { UsageError } from '../result/errors.js';
+import { compareVersions } from '../result/versions.js';
+import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
+import { listProvisioned, provision, provisionedExecutable, resolveOnRegistry } from '../runtimes/provision.js';
+import { looksLikeSpec, parseSpec, type RuntimeSpec, specMatches } from '../runtimes/spec.js';
+import { closestFirst } from './suggest.js';
+
+export interface RuntimeSources {
+  /** the runtimes directory (provision.ts's runtimesDir() when absent) */
+  runtimesRoot?: string;
+  /** progress of provisioning, for stderr */
+  log: (line: string) => void;
+}
+
+/**
+ * Every runtime usable without the network: the pinned ones, the provisioned ones, and the host's
+ * node unless a provisioned build of the same version already carries its label.
+ */
+export async function availableRuntimes(projectRoot: string, runtimesRoot?: string): Promise<RuntimeExecutable[]> {
+  const discovered = await discoverRuntimes(projectRoot);
+  const provisioned = listProvisioned(runtimesRoot).map(provisionedExecutable);
+  const all = [...discovered.filter((r) => r.default), ...provisioned];
+  for (const host of discovered.filter((r) => !r.default)) if (!all.some((r) => r.label === host.label)) all.push(host);
+  return all;
+}
+
+const SOURCE_PREFERENCE = ['pinned', 'provisioned', 'host'] as const;
+
+export function sourceOf(rt: RuntimeExecutable): (typeof SOURCE_PREFERENCE)[number] {
+  return rt.source ?? (rt.default ? 'pinned' : 'host');
+}
+
+/** The newest local runtime the spec matches; at equal versions the pinned, then a provisioned one. */
+export function newestLocal(spec: RuntimeSpec, available: readonly RuntimeExecutable[]): RuntimeExecutable | undefined {
+  return available
+    .filter((r) => r.name === spec.name && specMatches(spec, r.version))
+    .sort(
+      (a, b) =>
+        compareVersions(b.version, a.version) ||
+        SOURCE_PREFERENCE.indexOf(sourceOf(a)) - SOURCE_PREFERENCE.indexOf(sourceOf(b)),
+    )[0];
+}
+
+/** A runtime named by a version: its label carries the exact version, even for the pinned build. */
+function versioned(rt: RuntimeExecutable): RuntimeExecutable {
+  const label = `${rt.name}@${rt.version}`;
+  if (rt.label === label) return rt;
+  return { ...rt, label, default: false, notes: [...rt.notes, 'the pinned devDependency, named by its version'] };
+}
+
+function unknownRuntime(text: string, available: readonly RuntimeExecutable[]): UsageError {
+  const labels = available.map((r) => r.label);
+  return new UsageError(
+    `unknown runtime '${text}'; valid: ${closestFirst(text, labels).join(', ')}, or a version spec (node@22, bun@1.3, deno@2.4.4)`,
+  );
+}
+
+/** One name or spec -> a runtime, provisioning it from the registry when nothing here matches. */
+export async function resolveRuntime(
+  text: string,
+  available: RuntimeExecutable[],
+  sources: RuntimeSources,
+): Promise<RuntimeExecutable> {
+  const byLabel = available.find((r) => r.label === text);
+  if (byLabel) return byLabel;
+  if (!looksLikeSpec(text)) throw unknownRuntime(text, available);
+  const spec = parseSpec(text);
+  if (!spec.version) {
+    const pinned = available.find((r) => r.name === spec.name && r.default);
+    if (!pinned) throw new UsageError(`no pinned ${spec.name} in node_modules/.bin: run \`npm install\``);
+    return pinned;
+  }
+  const local = newestLocal(spec, available);
+  if (local) return versioned(local);
+  const release = await resolveOnRegistry(spec, sources.log);
+  const rt = provisionedExecutable(await provision(release, { root: sources.runtimesRoot, log: sources.log }));
+  available.push(rt);
+  return rt;
+}
+
+/** `--runtime a,b,c` (the pinned runtimes when absent), in the order given, without repeats. */
+export async function selectRuntimes(
+  raw: string | undefined,
+  available: RuntimeExecutable[],
+  sources: RuntimeSources,
+): Promise<RuntimeExecutable[]> {
+  if (raw === undefined) {
+    const defaults = available.filter((r) => r.default);
+    if (defaults.length === 0) throw new UsageError('no runtime found in node_modules/.bin: run `npm install`');
+    return defaults;
+  }
+  const names = raw.split(',').map((n) => n.trim());
+  // every name is checked before anything is provisioned, so a typo fails fast
+  for (const name of names)
+    if (!available.some((r) => r.label === name)) {
+      if (!looksLikeSpec(name)) throw unknownRuntime(name, available);
+      parseSpec(name);
+    }
+  const chosen: RuntimeExecutable[] = [];
+  for (const name of names) {
+    const rt = await resolveRuntime(name, available, sources);
+    if (!chosen.some((c) => c.label === rt.label)) chosen.push(rt);
+  }
+  return chosen;
+}

