@@ -98,8 +98,12 @@ async function probeOne(
     group: true,
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
-  await child.exited;
+  const spawnError = await child.exited.then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
   clearTimeout(timer);
+  if (spawnError) return { runtime: `cannot start ${rt.name} ${rt.version}: ${spawnError}`, scenarios: new Map() };
   child.kill('SIGKILL');
   let outcome: ProbeOutcome;
   try {

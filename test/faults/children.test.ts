@@ -87,10 +87,15 @@ describe('a runtime binary that is gone when its job starts', () => {
     async () => {
       const dir = tempDir('fault-binary');
       const out = join(dir, 'r.json');
-      // a "node" that answers the harness's version probe, then removes itself: the spawn of the
-      // measuring process meets ENOENT (the child process 'error' event)
+      // a "node" that answers the harness's version probe, passes its compatibility probe with the
+      // real node, then is gone: the spawn of the measuring process meets ENOENT (the child
+      // process 'error' event)
       const fake = join(dir, 'node');
-      writeFileSync(fake, `#!/bin/sh\nrm -f "$0"\necho '{"node":"99.0.0","v8":"99.0.0.0"}'\n`);
+      writeFileSync(
+        fake,
+        `#!/bin/sh\nif [ -n "$ASYNCBENCH_PROBE" ]; then rm -f "$0"; exec '${process.execPath}' "$@"; fi\n` +
+          `echo '{"node":"99.0.0","v8":"99.0.0.0"}'\n`,
+      );
       chmodSync(fake, 0o755);
       const run = startMarked(
         ['run', FAULTS, '--quick', '--case', 'quick,after', '--runtime', 'node,node@99.0.0', '--json', out],
