@@ -5,6 +5,11 @@
  * AggregateError. A task's body starts under a StartPolicy (see scheduling.ts): 'eager' runs it
  * inside createTask up to its first await, so a body that returns without awaiting is already done
  * when createTask returns and nothing at all is scheduled for it.
+ *
+ * As in Python, a group that is shutting down (a task failed, or it was aborted) or finished (join()
+ * completed) refuses new tasks: createTask throws. The group listens to a parent signal only while
+ * it has unfinished tasks, so a group that is dropped without join() leaves no listener behind;
+ * `await using group = new TaskGroup()` joins it on scope exit.
  */
 import { Deferred, isThenable } from './deferred.js';
 import { Deque } from './deque.js';
@@ -12,10 +17,7 @@ import { onNextTurn, RESOLVED, type StartPolicy } from './scheduling.js';
 
 const NO_FAILURE = Symbol('no failure');
 
-/**
- * A task's body, given the group's signal. A body declaring no parameter is called without it, and
- * a group whose bodies never ask for the signal never creates its AbortController.
- */
+/** A task's body; it is always given the group's signal, which aborts when the group shuts down. */
 export type TaskBody<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 export type TaskStatus = 'pending' | 'fulfilled' | 'rejected' | 'cancelled';
 
@@ -82,7 +84,7 @@ export class Task<T> implements PromiseLike<T> {
 
 export class TaskGroup implements AsyncDisposable {
   readonly start: StartPolicy;
-  /** created on demand: AbortController is costly on some runtimes (~0.5 µs on Bun) */
+  /** created with the first task: a group that never gets one needs no AbortController */
   private controller: AbortController | undefined = undefined;
   private aborted = false;
   private abortReason: unknown = undefined;
@@ -94,7 +96,7 @@ export class TaskGroup implements AsyncDisposable {
   private closed = false;
   private joiner: Deferred<void> | undefined = undefined;
   private readonly parent: AbortSignal | undefined;
-  private onParentAbort: (() => void) | undefined = undefined;
+  private readonly onParentAbort: (() => void) | undefined = undefined;
   private startQueue: Deque<Task<unknown>> | undefined = undefined;
   private flushScheduled = false;
   private flushBound: (() => void) | undefined = undefined;
@@ -105,19 +107,12 @@ export class TaskGroup implements AsyncDisposable {
     this.parent = parent;
     if (parent === undefined) return;
     if (parent.aborted) this.abort(parent.reason);
-    else {
-      this.onParentAbort = () => this.abort(parent.reason);
-      parent.addEventListener('abort', this.onParentAbort, { once: true });
-    }
+    else this.onParentAbort = () => this.abort(parent.reason);
   }
 
   /** aborted on the first failure, on abort(), or with the parent signal */
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.abortReason);
-    }
-    return this.controller.signal;
+    return (this.controller ?? this.createController()).signal;
   }
 
   /** runs a body in a group and joins it; the body's own error aborts the tasks and joins the others */
@@ -133,14 +128,15 @@ export class TaskGroup implements AsyncDisposable {
     return result as R;
   }
 
+  /** starts a task under the group's policy; throws once the group is shutting down or finished */
   createTask<T>(body: TaskBody<T>): Task<T> {
-    if (this.closed) throw new Error('the TaskGroup is closed: join() has completed');
+    if (this.aborted || this.closed || (this.pending === 0 && this.parentAborted())) this.refuse();
+    const signal = (this.controller ?? this.createController()).signal;
     const task = new Task<T>();
-    if (this.aborted) task.settle('cancelled', undefined, this.abortReason);
-    else if (this.start === 'eager') this.runBody(task, body);
+    if (this.start === 'eager') this.runBody(task, body, signal);
     else {
       task.body = body;
-      this.pending++;
+      this.addPending();
       this.enqueueStart(task as Task<unknown>);
     }
     return task;
@@ -156,6 +152,7 @@ export class TaskGroup implements AsyncDisposable {
   /** settles when every task has finished; rejects with an AggregateError of all failures */
   join(): Promise<void> {
     if (this.pending === 0) {
+      this.parentAborted();
       this.close();
       return this.outcome();
     }
@@ -167,17 +164,51 @@ export class TaskGroup implements AsyncDisposable {
     return this.join();
   }
 
-  private runBody<T>(task: Task<T>, body: TaskBody<T>): void {
+  private refuse(): never {
+    throw new Error(
+      this.closed
+        ? 'the TaskGroup is finished: join() has completed'
+        : 'the TaskGroup is shutting down: it was aborted',
+    );
+  }
+
+  /** a parent that aborted while the group was not listening (no task pending) aborts it now */
+  private parentAborted(): boolean {
+    const parent = this.parent;
+    if (parent === undefined || !parent.aborted || this.aborted) return false;
+    this.abort(parent.reason);
+    return true;
+  }
+
+  private createController(): AbortController {
+    const controller = new AbortController();
+    this.controller = controller;
+    if (this.aborted) controller.abort(this.abortReason);
+    return controller;
+  }
+
+  /** the group listens to its parent only while it has unfinished tasks */
+  private addPending(): void {
+    if (this.pending++ === 0 && this.onParentAbort !== undefined && !this.aborted)
+      (this.parent as AbortSignal).addEventListener('abort', this.onParentAbort, { once: true });
+  }
+
+  private removePending(): void {
+    if (--this.pending > 0) return;
+    if (this.onParentAbort !== undefined) (this.parent as AbortSignal).removeEventListener('abort', this.onParentAbort);
+    this.finish();
+  }
+
+  private runBody<T>(task: Task<T>, body: TaskBody<T>, signal: AbortSignal): void {
     let result: T | PromiseLike<T>;
     try {
-      // A body that declares no parameter cannot observe the signal: it is not created for it.
-      result = body.length === 0 ? (body as () => T | PromiseLike<T>)() : body(this.signal);
+      result = body(signal);
     } catch (error) {
       this.taskFailed(task, error);
       return;
     }
     if (isThenable(result)) {
-      this.pending++;
+      this.addPending();
       this.follow(task, result);
     } else task.settle('fulfilled', result, undefined);
   }
@@ -187,11 +218,11 @@ export class TaskGroup implements AsyncDisposable {
     promise.then(
       (value) => {
         task.settle('fulfilled', value, undefined);
-        if (--this.pending === 0) this.finish();
+        this.removePending();
       },
       (error) => {
         this.taskFailed(task, error);
-        if (--this.pending === 0) this.finish();
+        this.removePending();
       },
     );
   }
@@ -235,11 +266,10 @@ export class TaskGroup implements AsyncDisposable {
       const task = queue.shift() as Task<unknown>;
       const body = task.body as TaskBody<unknown>;
       task.body = undefined;
-      this.pending--;
       if (this.aborted) task.settle('cancelled', undefined, this.abortReason);
-      else this.runBody(task, body);
+      else this.runBody(task, body, this.signal);
+      this.removePending();
     }
-    if (this.pending === 0) this.finish();
   }
 
   private finish(): void {
@@ -254,7 +284,6 @@ export class TaskGroup implements AsyncDisposable {
 
   private close(): void {
     this.closed = true;
-    if (this.onParentAbort !== undefined) this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 
   private outcome(): Promise<void> {
