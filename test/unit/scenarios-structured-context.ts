@@ -15,6 +15,8 @@ export interface CellOptions {
   calls?: number;
   /** replaces the case's op, to feed verify a deliberately broken one */
   breakOp?: (op: Op, state: unknown) => Op;
+  /** the addresses of real services (an HTTP target the test started) */
+  services?: CaseContext['services'];
 }
 
 export async function runCell<S>(
@@ -30,7 +32,7 @@ export async function runCell<S>(
     caseName,
     params,
     runtime,
-    services: {},
+    services: options.services ?? {},
     quick: true,
     state: undefined,
     skip(reason: string): never {
