@@ -325,6 +325,22 @@ describe('TaskGroup.run and tasks as promises', () => {
     await expect(group.join()).rejects.toBeInstanceOf(AggregateError);
   });
 
+  it('a lazy task awaited before it starts resolves once it ran; value and error read the outcome', async () => {
+    const group = new TaskGroup({ start: 'macrotask' });
+    const ok = group.createTask(() => 'ran');
+    const failing = group.createTask(() => {
+      throw new Error('no');
+    });
+    const awaited = ok.then((value) => `awaited ${value}`);
+    expect(ok.value).toBeUndefined();
+    expect(await awaited).toBe('awaited ran');
+    expect(ok.value).toBe('ran');
+    expect(ok.error).toBeUndefined();
+    await expect(group.join()).rejects.toBeInstanceOf(AggregateError);
+    expect((failing.error as Error).message).toBe('no');
+    expect(failing.value).toBeUndefined();
+  });
+
   it('result() throws while pending; join() with no tasks resolves; asyncDispose joins', async () => {
     const group = new TaskGroup();
     const task = group.createTask(async () => {
