@@ -51,6 +51,9 @@ type QueryName = 'select1' | 'users-by-id';
 const SLOW_SHARE = 0.05;
 const SLOW_S = 0.5;
 const COMMAND_TIMEOUT_MS = 100;
+/** after the timeouts, plain queries on the same pool must all be answered within this */
+const RECOVERY_MS = 5000;
+const RECOVERY_QUERIES = 20;
 /** transaction case: counters the transactions bump */
 const COUNTERS = 100;
 
@@ -76,8 +79,10 @@ export interface DbState {
   /** command-timeout: queries given up at the timeout, and those still running on the server after */
   timeouts: number;
   stillRunning?: number;
-  /** command-timeout: queries answered after the run's timeouts, out of those sent then */
+  /** command-timeout: plain queries answered after the run's timeouts (within RECOVERY_MS), out of those sent */
   answeredAfter?: { answered: number; sent: number };
+  /** command-timeout: a plain query on the same pool */
+  plainQuery?: () => Promise<unknown>;
   /** transaction case: the table, the transactions committed, and those whose statements changed connection */
   counters?: string;
   committed: number;
@@ -127,8 +132,12 @@ function queryOp(state: DbState, query: QueryName, run: RunQuery) {
   return async () => {
     const id = 1 + Math.floor(Math.random() * USERS);
     state.started++;
-    const rows = (await run(text, query === 'select1' ? [] : [id])) as { x?: number; id?: number }[];
-    state.finished++;
+    let rows: { x?: number; id?: number }[];
+    try {
+      rows = (await run(text, query === 'select1' ? [] : [id])) as { x?: number; id?: number }[];
+    } finally {
+      state.finished++; // settled, answered or not: only a query that never settles stays pending
+    }
     const ok = rows.length === 1 && (query === 'select1' ? rows[0].x === 1 : rows[0].id === id);
     if (!ok) throw new Error(`wrong answer to ${query}: ${JSON.stringify(rows).slice(0, 200)}`);
     return rows;
@@ -207,9 +216,6 @@ function commandTimeoutCase(ctx: CaseContext<DbState>) {
   const { max, connection } = poolSettings(ctx);
   const sql = postgres(state.url, { max, connection, ...POSTGRES_JS_LIFETIMES, onnotice: () => {} });
   state.close = () => sql.end({ timeout: 5 });
-  const fast = queryOp(state, ctx.params.query as QueryName, (text, params) =>
-    sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }),
-  );
   const cancellable = (signal: AbortSignal, query: postgres.PendingQuery<postgres.Row[]>) => {
     const cancel = () => void query.cancel();
     signal.addEventListener('abort', cancel, { once: true });
@@ -222,13 +228,19 @@ function commandTimeoutCase(ctx: CaseContext<DbState>) {
       )
       .finally(() => signal.removeEventListener('abort', cancel));
   };
+  /** the cell's query, checked, cancelled on the server when `signal` aborts */
+  const checked = (signal: AbortSignal) =>
+    queryOp(state, ctx.params.query as QueryName, (text, params) =>
+      cancellable(signal, sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })),
+    )();
+  state.plainQuery = () => withTimeout(RECOVERY_MS, checked);
   return async () => {
     try {
       if (Math.random() < SLOW_SHARE)
         return await withTimeout(COMMAND_TIMEOUT_MS, (signal) =>
           cancellable(signal, sql.unsafe('select pg_sleep($1) as slept', [SLOW_S])),
         );
-      return await withTimeout(COMMAND_TIMEOUT_MS, () => fast());
+      return await withTimeout(COMMAND_TIMEOUT_MS, checked);
     } catch (error) {
       if (!(error instanceof TimeoutError)) throw error;
       state.timeouts++;
@@ -285,8 +297,10 @@ export function checkFeatures(caseName: string, state: DbState, max: number): vo
         `${state.stillRunning} timed-out queries still ran on the server: the timeout did not cancel them`,
       );
     const after = state.answeredAfter;
-    if (after === undefined || after.answered < after.sent / 2)
-      throw new Error(`after its timeouts the pool answered ${after?.answered ?? 0} of ${after?.sent ?? 0} queries`);
+    if (after === undefined || after.answered < after.sent)
+      throw new Error(
+        `after its timeouts the pool answered ${after?.answered ?? 0} of ${after?.sent ?? 0} plain queries`,
+      );
   }
   if (caseName === 'pg-acquire-transaction') {
     if (state.committed === 0) throw new Error('no transaction committed');
@@ -307,9 +321,11 @@ async function probeFeatures(ctx: VerifyContext<DbState>): Promise<void> {
       if (state.stillRunning === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const [timeouts, sent] = [state.timeouts, 20];
-    const results = await Promise.all(Array.from({ length: sent }, () => ctx.op()));
-    state.answeredAfter = { answered: results.length - (state.timeouts - timeouts), sent };
+    // the pool still answers: plain queries (the op's own ones may miss its short deadline on a loaded machine)
+    const plain = state.plainQuery as () => Promise<unknown>;
+    const outcomes = await Promise.allSettled(Array.from({ length: RECOVERY_QUERIES }, () => plain()));
+    const answered = outcomes.filter((o) => o.status === 'fulfilled').length;
+    state.answeredAfter = { answered, sent: RECOVERY_QUERIES };
   }
   if (ctx.caseName === 'pg-acquire-transaction' && state.counters) {
     const rows = await probe<{ sum: number }>(

@@ -39,6 +39,8 @@ const TIMEOUT_MS = 100;
 const BURST_ROUNDS = 3;
 /** how long idle connections beyond the keep-alive cap may take to close */
 const IDLE_CLOSE_MS = 2000;
+/** after the timeouts, plain requests through the same pool must all be answered within this */
+const RECOVERY_MS = 5000;
 
 /** What a case claims about its connections, which verify checks against the server's counts. */
 interface Pooling {
@@ -73,6 +75,8 @@ export interface HttpState {
   sent: number;
   /** requests given up at the timeout (timeout case) */
   timeouts: number;
+  /** timeout case: a plain request through the same pool, with a generous deadline */
+  plainRequest?: () => Promise<void>;
   close?: () => Promise<void>;
 }
 
@@ -178,6 +182,12 @@ export default defineScenario<HttpState>({
       state.close = () => pool.close();
       const slow = new URL(targetUrl(state.base, SLOW));
       const path = slow.pathname + slow.search;
+      state.plainRequest = async () => {
+        const { statusCode, body } = await withTimeout(RECOVERY_MS, (signal) =>
+          pool.request({ method: 'GET', path: new URL(state.url).pathname, signal }),
+        );
+        checkBody(statusCode, await body.text());
+      };
       return async () => {
         state.sent++;
         try {
@@ -267,7 +277,11 @@ async function checkIdleClosed(ctx: VerifyContext<HttpState>, idleCap: number): 
   throw new Error(`${open} connections stayed open while idle, the keep-alive cap is ${idleCap}`);
 }
 
-/** requests did time out, each cost at most one replaced connection, and the pool still answers */
+/**
+ * Requests did time out, each cost at most one replaced connection, and the pool still answers: a
+ * burst of plain requests through it is answered in full. (The op's own requests are no test of
+ * that on a loaded machine, where a plain request can miss the op's short deadline too.)
+ */
 async function checkTimeouts(ctx: VerifyContext<HttpState>, stats: TargetStats, cap: number): Promise<void> {
   const { state } = ctx;
   ctx.record('timed out', state.sent ? state.timeouts / state.sent : 0, 'ratio');
@@ -276,9 +290,13 @@ async function checkTimeouts(ctx: VerifyContext<HttpState>, stats: TargetStats, 
     throw new Error(
       `the pool opened ${stats.connections} connections: more than its cap of ${cap} plus one per timeout (${state.timeouts})`,
     );
-  const [sent, timeouts] = [state.sent, state.timeouts];
-  await burst(ctx);
-  const answered = state.sent - sent - (state.timeouts - timeouts);
-  if (answered < (state.sent - sent) / 2)
-    throw new Error(`after its timeouts the pool answered ${answered} of ${state.sent - sent} requests`);
+  const plain = state.plainRequest;
+  if (plain === undefined) throw new Error('the timeout case set no plain request to check the pool with');
+  const sent = Number(ctx.params.concurrency) * BURST_ROUNDS;
+  const outcomes = await Promise.allSettled(Array.from({ length: sent }, () => plain()));
+  const answered = outcomes.filter((o) => o.status === 'fulfilled').length;
+  if (answered < sent)
+    throw new Error(
+      `after its timeouts the pool answered ${answered} of ${sent} plain requests within ${RECOVERY_MS} ms`,
+    );
 }
