@@ -15,10 +15,10 @@
  * Three more of asyncpg's pool features, each a case with its own check in verify:
  * - pg-min (asyncpg's min_size): a pg Pool that opens `min` = ceil(max/2) connections before its
  *   first query; verify checks the server held them before the first query ran.
- * - postgres-command-timeout (asyncpg's command_timeout): postgres.js queries under withTimeout,
- *   whose signal cancels the query on the server (query.cancel()); a share of the queries sleeps
- *   past the timeout. verify checks that some timed out, that none of those still runs on the
- *   server, and that the pool still answers afterwards.
+ * - postgres-command-timeout (asyncpg's command_timeout): postgres.js queries on a reserved
+ *   connection under withTimeout, whose signal cancels the query on the server (query.cancel()); a
+ *   share of the queries sleeps past the timeout. verify checks that some timed out, that none of
+ *   those still runs on the server, and that the pool still answers plain queries afterwards.
  * - pg-acquire-transaction (`async with pool.acquire() as conn: async with conn.transaction()`):
  *   a pg client checked out of the pool for a transaction that bumps a counter. verify checks that
  *   every statement of a transaction ran on the one connection held (same backend pid) and that the
@@ -78,9 +78,11 @@ export interface DbState {
   warmBeforeFirstQuery?: number;
   /** command-timeout: queries given up at the timeout, and those still running on the server after */
   timeouts: number;
+  /** command-timeout: queries hit by the cancel of an earlier query that had just finished */
+  strayCancels: number;
   stillRunning?: number;
   /** command-timeout: plain queries answered after the run's timeouts (within RECOVERY_MS), out of those sent */
-  answeredAfter?: { answered: number; sent: number };
+  answeredAfter?: { answered: number; sent: number; error?: string };
   /** command-timeout: a plain query on the same pool */
   plainQuery?: () => Promise<unknown>;
   /** transaction case: the table, the transactions committed, and those whose statements changed connection */
@@ -155,6 +157,7 @@ export function newState(url: string, schema: string, appName: string): DbState 
     finished: 0,
     stopSampling: async () => {},
     timeouts: 0,
+    strayCancels: 0,
     committed: 0,
     pidChanges: 0,
   };
@@ -208,8 +211,17 @@ async function warmPgCase(ctx: CaseContext<DbState>) {
 }
 
 /**
- * asyncpg's command_timeout: every query runs under withTimeout, whose signal cancels it on the
- * server; a share of them sleeps past the timeout. A timeout is counted, never thrown.
+ * asyncpg's command_timeout: a query runs under withTimeout, whose signal cancels it on the server;
+ * a share of them sleeps past the timeout. A timeout is counted, never thrown.
+ *
+ * As with asyncpg, the timeout covers the query on its connection, not the wait for a connection:
+ * the query runs on a reserved connection (sql.reserve()). This also keeps clear of a postgres.js
+ * 3.4 fault this case found: cancel() on a query still queued for a connection (more callers than
+ * `max`) leaves the pool answering nothing afterwards.
+ *
+ * PostgreSQL cancels whatever a backend runs when the cancel request arrives: a query that finished
+ * just before its cancel arrived leaves the cancel to hit the next query on that connection. Such a
+ * "stray cancel" (error 57014 on a query whose own deadline had not passed) is counted, not thrown.
  */
 function commandTimeoutCase(ctx: CaseContext<DbState>) {
   const { state } = ctx;
@@ -228,22 +240,37 @@ function commandTimeoutCase(ctx: CaseContext<DbState>) {
       )
       .finally(() => signal.removeEventListener('abort', cancel));
   };
-  /** the cell's query, checked, cancelled on the server when `signal` aborts */
-  const checked = (signal: AbortSignal) =>
-    queryOp(state, ctx.params.query as QueryName, (text, params) =>
-      cancellable(signal, sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })),
-    )();
-  state.plainQuery = () => withTimeout(RECOVERY_MS, checked);
+  /** one query on a connection of the pool held for it; the deadline starts once it has one */
+  const onConnection = async (deadline: number, slow: boolean) => {
+    const reserved = await sql.reserve();
+    try {
+      return await withTimeout(deadline, (signal) =>
+        slow
+          ? cancellable(signal, reserved.unsafe('select pg_sleep($1) as slept', [SLOW_S]))
+          : queryOp(state, ctx.params.query as QueryName, (text, params) =>
+              cancellable(
+                signal,
+                reserved.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }),
+              ),
+            )(),
+      );
+    } finally {
+      reserved.release();
+    }
+  };
+  const strayCancel = (error: unknown) => (error as { code?: unknown })?.code === '57014';
+  // a plain query, tried again once if a stray cancel hit it
+  state.plainQuery = () =>
+    onConnection(RECOVERY_MS, false).catch((e) =>
+      strayCancel(e) ? onConnection(RECOVERY_MS, false) : Promise.reject(e),
+    );
   return async () => {
     try {
-      if (Math.random() < SLOW_SHARE)
-        return await withTimeout(COMMAND_TIMEOUT_MS, (signal) =>
-          cancellable(signal, sql.unsafe('select pg_sleep($1) as slept', [SLOW_S])),
-        );
-      return await withTimeout(COMMAND_TIMEOUT_MS, checked);
+      return await onConnection(COMMAND_TIMEOUT_MS, Math.random() < SLOW_SHARE);
     } catch (error) {
-      if (!(error instanceof TimeoutError)) throw error;
-      state.timeouts++;
+      if (strayCancel(error)) state.strayCancels++;
+      else if (error instanceof TimeoutError) state.timeouts++;
+      else throw error;
       return [];
     }
   };
@@ -299,7 +326,7 @@ export function checkFeatures(caseName: string, state: DbState, max: number): vo
     const after = state.answeredAfter;
     if (after === undefined || after.answered < after.sent)
       throw new Error(
-        `after its timeouts the pool answered ${after?.answered ?? 0} of ${after?.sent ?? 0} plain queries`,
+        `after its timeouts the pool answered ${after?.answered ?? 0} of ${after?.sent ?? 0} plain queries${after?.error ? `: ${after.error}` : ''}`,
       );
   }
   if (caseName === 'pg-acquire-transaction') {
@@ -325,7 +352,8 @@ async function probeFeatures(ctx: VerifyContext<DbState>): Promise<void> {
     const plain = state.plainQuery as () => Promise<unknown>;
     const outcomes = await Promise.allSettled(Array.from({ length: RECOVERY_QUERIES }, () => plain()));
     const answered = outcomes.filter((o) => o.status === 'fulfilled').length;
-    state.answeredAfter = { answered, sent: RECOVERY_QUERIES };
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    state.answeredAfter = { answered, sent: RECOVERY_QUERIES, error: failed && String(failed.reason) };
   }
   if (ctx.caseName === 'pg-acquire-transaction' && state.counters) {
     const rows = await probe<{ sum: number }>(
@@ -399,6 +427,7 @@ export default defineScenario<DbState>({
     if (state.warmBeforeFirstQuery !== undefined)
       ctx.record('connections before the first query', state.warmBeforeFirstQuery, 'connections');
     if (state.timeouts > 0) ctx.record('timed out', state.timeouts, 'queries');
+    if (ctx.caseName === 'postgres-command-timeout') ctx.record('stray cancels', state.strayCancels, 'queries');
     if (state.counters) ctx.record('transactions committed', state.committed, 'transactions');
     checkFeatures(ctx.caseName, state, max);
     if (ctx.caseName === 'postgres') await recordPgbench(ctx);
