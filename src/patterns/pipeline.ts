@@ -179,20 +179,36 @@ async function runStage(fn: StageFn<unknown, unknown>, input: Buffer, output: Bu
   if (!run.stopped) output.close();
 }
 
-/** The consumer's side: an AsyncGenerator over the last buffer that starts and stops the stages. */
+/**
+ * The consumer's side: an AsyncGenerator over the last buffer that starts and stops the stages. As
+ * with an async generator, nothing runs before the first next(): a pipeline never iterated never
+ * touches its source.
+ */
 class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
   private readonly run = new Run();
+  private readonly inputs: Buffer[];
   private readonly output: Buffer;
+  private source: PipelineSource<unknown> | undefined;
+  private stages: Stage<unknown, unknown>[] | undefined;
   /** set once the end (or the error) has been reported: later next() calls are done */
   private ended = false;
 
   constructor(source: PipelineSource<unknown>, stages: Stage<unknown, unknown>[]) {
-    const { run } = this;
-    const inputs = stages.map(
+    this.inputs = stages.map(
       (stage) => new Buffer(typeof stage === 'function' ? DEFAULT_STAGE_BOUND : (stage.bound ?? DEFAULT_STAGE_BOUND)),
     );
     this.output = new Buffer(DEFAULT_STAGE_BOUND);
-    run.buffers.push(...inputs, this.output);
+    this.run.buffers.push(...this.inputs, this.output);
+    this.source = source;
+    this.stages = stages;
+  }
+
+  /** starts the source and the stages, once */
+  private start(): void {
+    const { run, inputs, source, stages } = this;
+    if (source === undefined || stages === undefined) return;
+    this.source = undefined;
+    this.stages = undefined;
     // Stage tasks never reject: they hand their error to stop(), which keeps only the first one.
     run.group.createTask(() => feed(source, inputs[0] as Buffer, run).catch(run.stop));
     stages.forEach((stage, i) => {
@@ -204,6 +220,7 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
 
   next(): Promise<IteratorResult<unknown, void>> {
     if (this.output.size > 0 && !this.run.stopped) return Promise.resolve({ value: this.output.shift(), done: false });
+    if (!this.ended) this.start();
     return this.wait();
   }
 
@@ -228,6 +245,12 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
 
   /** the consumer leaves early (break): stops the stages and waits until they have */
   async return(): Promise<IteratorResult<unknown, void>> {
+    if (this.stages !== undefined) {
+      // never started: like an async generator returned before its first next(), nothing to stop
+      this.ended = true;
+      this.source = undefined;
+      this.stages = undefined;
+    }
     if (!this.ended) {
       this.ended = true;
       this.run.stop(CONSUMER_LEFT);

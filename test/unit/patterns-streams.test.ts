@@ -171,5 +171,18 @@ describe('pipeline', () => {
     await it2[Symbol.asyncDispose]();
     expect(other.stopped()).toBe(true);
     expect(() => pipeline([1], { fn: (n: number) => n, bound: 0 })).toThrow(RangeError);
+    // as with an async generator, nothing runs before the first next()
+    let pulled = 0;
+    const lazy = pipeline(
+      (function* () {
+        for (;;) yield pulled++;
+      })(),
+      (n: number) => n,
+    );
+    await nextTurn();
+    expect(pulled).toBe(0);
+    expect(await lazy.return()).toEqual({ value: undefined, done: true });
+    expect(await lazy.next()).toEqual({ value: undefined, done: true });
+    expect(pulled).toBe(0);
   });
 });
