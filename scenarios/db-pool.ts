@@ -11,6 +11,18 @@
  * Reference: the cells of the `postgres` case also run pgbench (where it is on PATH) against the
  * same server with the same query and min(max, concurrency) clients, and record its figure as
  * `reference pgbench` (ops/s), so a report can set every case of the same params beside it.
+ *
+ * Three more of asyncpg's pool features, each a case with its own check in verify:
+ * - pg-min (asyncpg's min_size): a pg Pool that opens `min` = ceil(max/2) connections before its
+ *   first query; verify checks the server held them before the first query ran.
+ * - postgres-command-timeout (asyncpg's command_timeout): postgres.js queries on a reserved
+ *   connection under withTimeout, whose signal cancels the query on the server (query.cancel()); a
+ *   share of the queries sleeps past the timeout. verify checks that some timed out, that none of
+ *   those still runs on the server, and that the pool still answers plain queries afterwards.
+ * - pg-acquire-transaction (`async with pool.acquire() as conn: async with conn.transaction()`):
+ *   a pg client checked out of the pool for a transaction that bumps a counter. verify checks that
+ *   every statement of a transaction ran on the one connection held (same backend pid) and that the
+ *   counters add up to the transactions committed.
  */
 import {
   type CaseContext,
@@ -18,9 +30,11 @@ import {
   defineScenario,
   pgbenchReference,
   referenceRecords,
+  TimeoutError,
   type VerifyContext,
+  withTimeout,
 } from 'asyncbench';
-import pg from 'pg';
+import pg, { type PoolConfig } from 'pg';
 import postgres from 'postgres';
 
 const USERS = 10_000;
@@ -33,10 +47,23 @@ const BUN_SQL_LIFETIMES = { idleTimeout: IDLE_TIMEOUT_S, maxLifetime: MAX_LIFETI
 
 type QueryName = 'select1' | 'users-by-id';
 
+/** command-timeout case: a share of the queries sleeps SLOW_S, the client gives up after COMMAND_TIMEOUT_MS */
+const SLOW_SHARE = 0.05;
+const SLOW_S = 0.5;
+const COMMAND_TIMEOUT_MS = 100;
+/** after the timeouts, plain queries on the same pool must all be answered within this */
+const RECOVERY_MS = 5000;
+const RECOVERY_QUERIES = 20;
+/** transaction case: counters the transactions bump */
+const COUNTERS = 100;
+
+/** the warm minimum of the pg-min case (asyncpg's min_size beside max_size) */
+export const warmMin = (max: number) => Math.max(1, Math.ceil(max / 2));
+
 /** One query of the pool: resolves with the rows. */
 type RunQuery = (text: string, params: unknown[]) => Promise<unknown[]>;
 
-interface DbState {
+export interface DbState {
   url: string;
   schema: string;
   appName: string;
@@ -47,6 +74,22 @@ interface DbState {
   stopSampling(): Promise<void>;
   /** set by the case: ends its pool */
   close?: () => Promise<void>;
+  /** pg-min: connections the server held for the pool before its first query */
+  warmBeforeFirstQuery?: number;
+  /** command-timeout: queries given up at the timeout, and those still running on the server after */
+  timeouts: number;
+  /** command-timeout: queries hit by the cancel of an earlier query that had just finished */
+  strayCancels: number;
+  stillRunning?: number;
+  /** command-timeout: plain queries answered after the run's timeouts (within RECOVERY_MS), out of those sent */
+  answeredAfter?: { answered: number; sent: number; error?: string };
+  /** command-timeout: a plain query on the same pool */
+  plainQuery?: () => Promise<unknown>;
+  /** transaction case: the table, the transactions committed, and those whose statements changed connection */
+  counters?: string;
+  committed: number;
+  pidChanges: number;
+  counterSum?: number;
 }
 
 function sqlOf(query: QueryName, schema: string): string {
@@ -91,12 +134,235 @@ function queryOp(state: DbState, query: QueryName, run: RunQuery) {
   return async () => {
     const id = 1 + Math.floor(Math.random() * USERS);
     state.started++;
-    const rows = (await run(text, query === 'select1' ? [] : [id])) as { x?: number; id?: number }[];
-    state.finished++;
+    let rows: { x?: number; id?: number }[];
+    try {
+      rows = (await run(text, query === 'select1' ? [] : [id])) as { x?: number; id?: number }[];
+    } finally {
+      state.finished++; // settled, answered or not: only a query that never settles stays pending
+    }
     const ok = rows.length === 1 && (query === 'select1' ? rows[0].x === 1 : rows[0].id === id);
     if (!ok) throw new Error(`wrong answer to ${query}: ${JSON.stringify(rows).slice(0, 200)}`);
     return rows;
   };
+}
+
+/** a cell's state before anything ran */
+export function newState(url: string, schema: string, appName: string): DbState {
+  return {
+    url,
+    schema,
+    appName,
+    peak: 0,
+    started: 0,
+    finished: 0,
+    stopSampling: async () => {},
+    timeouts: 0,
+    strayCancels: 0,
+    committed: 0,
+    pidChanges: 0,
+  };
+}
+
+/** Runs one statement on a connection of its own (not the pool's): probes of the server's state. */
+async function probe<T>(url: string, text: string, params: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url, application_name: 'asyncbench-probe' });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** the pool's connections the server holds now (`running`: those running a pg_sleep) */
+async function poolConnections(state: DbState, running = false): Promise<number> {
+  const filter = running ? ` and state = 'active' and query like '%pg_sleep%'` : '';
+  const rows = await probe<{ n: number }>(
+    state.url,
+    `select count(*)::int as n from pg_stat_activity where application_name = $1${filter}`,
+    [state.appName],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+function pgPool(ctx: CaseContext<DbState>, extra: PoolConfig = {}): InstanceType<typeof pg.Pool> {
+  const { max, connection } = poolSettings(ctx);
+  const pool = new pg.Pool({
+    connectionString: ctx.state.url,
+    max,
+    idleTimeoutMillis: IDLE_TIMEOUT_S * 1000,
+    ...connection,
+    ...extra,
+  });
+  pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
+  ctx.state.close = () => pool.end();
+  return pool;
+}
+
+/** asyncpg's min_size: `min` connections opened before the first query, and kept */
+async function warmPgCase(ctx: CaseContext<DbState>) {
+  const { state } = ctx;
+  const min = warmMin(Number(ctx.params.max));
+  const pool = pgPool(ctx, { min });
+  const clients = await Promise.all(Array.from({ length: min }, () => pool.connect()));
+  for (const client of clients) client.release();
+  state.warmBeforeFirstQuery = await poolConnections(state);
+  return queryOp(state, ctx.params.query as QueryName, async (text, params) => (await pool.query(text, params)).rows);
+}
+
+/**
+ * asyncpg's command_timeout: a query runs under withTimeout, whose signal cancels it on the server;
+ * a share of them sleeps past the timeout. A timeout is counted, never thrown.
+ *
+ * As with asyncpg, the timeout covers the query on its connection, not the wait for a connection:
+ * the query runs on a reserved connection (sql.reserve()). This also keeps clear of a postgres.js
+ * 3.4 fault this case found: cancel() on a query still queued for a connection (more callers than
+ * `max`) leaves the pool answering nothing afterwards.
+ *
+ * PostgreSQL cancels whatever a backend runs when the cancel request arrives: a query that finished
+ * just before its cancel arrived leaves the cancel to hit the next query on that connection. Such a
+ * "stray cancel" (error 57014 on a query whose own deadline had not passed) is counted, not thrown.
+ */
+function commandTimeoutCase(ctx: CaseContext<DbState>) {
+  const { state } = ctx;
+  const { max, connection } = poolSettings(ctx);
+  const sql = postgres(state.url, { max, connection, ...POSTGRES_JS_LIFETIMES, onnotice: () => {} });
+  state.close = () => sql.end({ timeout: 5 });
+  const cancellable = (signal: AbortSignal, query: postgres.PendingQuery<postgres.Row[]>) => {
+    const cancel = () => void query.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    return query
+      .then(
+        (rows) => rows,
+        (error: unknown) => {
+          throw signal.aborted ? signal.reason : error; // the server's "canceling statement" is our timeout
+        },
+      )
+      .finally(() => signal.removeEventListener('abort', cancel));
+  };
+  /** one query on a connection of the pool held for it; the deadline starts once it has one */
+  const onConnection = async (deadline: number, slow: boolean) => {
+    const reserved = await sql.reserve();
+    try {
+      return await withTimeout(deadline, (signal) =>
+        slow
+          ? cancellable(signal, reserved.unsafe('select pg_sleep($1) as slept', [SLOW_S]))
+          : queryOp(state, ctx.params.query as QueryName, (text, params) =>
+              cancellable(
+                signal,
+                reserved.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }),
+              ),
+            )(),
+      );
+    } finally {
+      reserved.release();
+    }
+  };
+  const strayCancel = (error: unknown) => (error as { code?: unknown })?.code === '57014';
+  // a plain query, tried again once if a stray cancel hit it
+  state.plainQuery = () =>
+    onConnection(RECOVERY_MS, false).catch((e) =>
+      strayCancel(e) ? onConnection(RECOVERY_MS, false) : Promise.reject(e),
+    );
+  return async () => {
+    try {
+      return await onConnection(COMMAND_TIMEOUT_MS, Math.random() < SLOW_SHARE);
+    } catch (error) {
+      if (strayCancel(error)) state.strayCancels++;
+      else if (error instanceof TimeoutError) state.timeouts++;
+      else throw error;
+      return [];
+    }
+  };
+}
+
+/** `async with pool.acquire() as conn: async with conn.transaction():` on pg, bumping a counter */
+async function transactionCase(ctx: CaseContext<DbState>) {
+  const { state } = ctx;
+  if (ctx.params.query !== 'users-by-id')
+    return ctx.skip('the transaction case runs its own statements: measured at query=users-by-id only');
+  const table = `"${state.schema}"."db_pool_tx_${state.appName.replace(/[^a-z0-9]/g, '_')}"`;
+  await probe(state.url, `create table ${table} (id int primary key, n bigint not null default 0)`, []);
+  await probe(state.url, `insert into ${table} (id) select generate_series(1, ${COUNTERS})`, []);
+  state.counters = table;
+  const pool = pgPool(ctx);
+  return async () => {
+    const id = 1 + Math.floor(Math.random() * COUNTERS);
+    state.started++;
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const before = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      await client.query(`update ${table} set n = n + 1 where id = $1`, [id]);
+      const after = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      await client.query('commit');
+      state.committed++;
+      if (before !== after) state.pidChanges++;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+      state.finished++;
+    }
+  };
+}
+
+/** What verify checks of the three feature cases, once the DB probes are in the state. */
+export function checkFeatures(caseName: string, state: DbState, max: number): void {
+  if (caseName === 'pg-min') {
+    const min = warmMin(max);
+    if ((state.warmBeforeFirstQuery ?? 0) < min)
+      throw new Error(
+        `the server held ${state.warmBeforeFirstQuery ?? 0} connections before the first query, min is ${min}`,
+      );
+  }
+  if (caseName === 'postgres-command-timeout') {
+    if (state.timeouts === 0) throw new Error('no query timed out: the case never exercised its command timeout');
+    if ((state.stillRunning ?? 0) > 0)
+      throw new Error(
+        `${state.stillRunning} timed-out queries still ran on the server: the timeout did not cancel them`,
+      );
+    const after = state.answeredAfter;
+    if (after === undefined || after.answered < after.sent)
+      throw new Error(
+        `after its timeouts the pool answered ${after?.answered ?? 0} of ${after?.sent ?? 0} plain queries${after?.error ? `: ${after.error}` : ''}`,
+      );
+  }
+  if (caseName === 'pg-acquire-transaction') {
+    if (state.committed === 0) throw new Error('no transaction committed');
+    if (state.pidChanges > 0)
+      throw new Error(`${state.pidChanges} transactions ran their statements on more than one connection`);
+    if (state.counterSum !== state.committed)
+      throw new Error(`the counters add up to ${state.counterSum}, but ${state.committed} transactions committed`);
+  }
+}
+
+/** the server-side facts checkFeatures needs, gathered after the measured run */
+async function probeFeatures(ctx: VerifyContext<DbState>): Promise<void> {
+  const { state } = ctx;
+  if (ctx.caseName === 'postgres-command-timeout') {
+    // a cancelled query leaves the server at once; give the last cancel a moment to arrive
+    for (let i = 0; i < 20; i++) {
+      state.stillRunning = await poolConnections(state, true);
+      if (state.stillRunning === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // the pool still answers: plain queries (the op's own ones may miss its short deadline on a loaded machine)
+    const plain = state.plainQuery as () => Promise<unknown>;
+    const outcomes = await Promise.allSettled(Array.from({ length: RECOVERY_QUERIES }, () => plain()));
+    const answered = outcomes.filter((o) => o.status === 'fulfilled').length;
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    state.answeredAfter = { answered, sent: RECOVERY_QUERIES, error: failed && String(failed.reason) };
+  }
+  if (ctx.caseName === 'pg-acquire-transaction' && state.counters) {
+    const rows = await probe<{ sum: number }>(
+      state.url,
+      `select coalesce(sum(n), 0)::int as sum from ${state.counters}`,
+      [],
+    );
+    state.counterSum = rows[0]?.sum ?? 0;
+  }
 }
 
 export default defineScenario<DbState>({
@@ -112,15 +378,7 @@ export default defineScenario<DbState>({
     const db = ctx.services.postgres;
     if (!db) throw new Error('db-pool needs PostgreSQL (ctx.services.postgres is missing)');
     const appName = `asyncbench-db-pool-${Math.random().toString(36).slice(2, 10)}`;
-    const state: DbState = {
-      url: db.url,
-      schema: db.schema,
-      appName,
-      peak: 0,
-      started: 0,
-      finished: 0,
-      stopSampling: async () => {},
-    };
+    const state = newState(db.url, db.schema, appName);
     state.stopSampling = sampleConnections(db.url, appName, state);
     return state;
   },
@@ -135,22 +393,16 @@ export default defineScenario<DbState>({
       );
     },
     pg: (ctx) => {
-      const { state } = ctx;
-      const { max, connection } = poolSettings(ctx);
-      const pool = new pg.Pool({
-        connectionString: state.url,
-        max,
-        idleTimeoutMillis: IDLE_TIMEOUT_S * 1000,
-        ...connection,
-      });
-      pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
-      state.close = () => pool.end();
+      const pool = pgPool(ctx);
       return queryOp(
-        state,
+        ctx.state,
         ctx.params.query as QueryName,
         async (text, params) => (await pool.query(text, params)).rows,
       );
     },
+    'pg-min': warmPgCase,
+    'postgres-command-timeout': commandTimeoutCase,
+    'pg-acquire-transaction': transactionCase,
     'bun-sql': (ctx) => {
       const { state } = ctx;
       const { max, connection } = poolSettings(ctx);
@@ -163,6 +415,7 @@ export default defineScenario<DbState>({
   async verify(ctx: VerifyContext<DbState>) {
     const { state, params } = ctx;
     await ctx.op(); // one more checked query after the measured run
+    await probeFeatures(ctx);
     await state.stopSampling();
     const max = Number(params.max);
     ctx.record('peak connections', state.peak, 'connections');
@@ -171,11 +424,18 @@ export default defineScenario<DbState>({
     if (state.peak > max) throw new Error(`the pool held ${state.peak} connections at once, more than max ${max}`);
     if (state.started !== state.finished)
       throw new Error(`${state.started - state.finished} queries still pending after the run`);
+    if (state.warmBeforeFirstQuery !== undefined)
+      ctx.record('connections before the first query', state.warmBeforeFirstQuery, 'connections');
+    if (state.timeouts > 0) ctx.record('timed out', state.timeouts, 'queries');
+    if (ctx.caseName === 'postgres-command-timeout') ctx.record('stray cancels', state.strayCancels, 'queries');
+    if (state.counters) ctx.record('transactions committed', state.committed, 'transactions');
+    checkFeatures(ctx.caseName, state, max);
     if (ctx.caseName === 'postgres') await recordPgbench(ctx);
   },
   async teardown(ctx) {
     await ctx.state.stopSampling();
     await ctx.state.close?.();
+    if (ctx.state.counters) await probe(ctx.state.url, `drop table if exists ${ctx.state.counters}`, []);
   },
 });
 

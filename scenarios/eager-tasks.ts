@@ -8,12 +8,22 @@
  * task body is the JS idiom for the seed's get_user: a function returning the cached value itself
  * or the promise of a load. Cases:
  * - eager / microtask / macrotask: a TaskGroup starting the bodies under that policy;
+ * - async-fn-eager: an eager TaskGroup whose body is the seed's `async def get_user` translated word
+ *   for word (an `async function` that returns from the cache): the seed's own code under eager start;
  * - promise-all: the same bodies gathered with a bare Promise.all (no group, no cancellation);
- * - async-fn: Promise.all over an `async function` get_user, the seed's code translated word for
- *   word: a cache hit still costs a promise and a microtask.
- * The op returns the sum of all tasks' results, which verify checks.
+ * - async-fn: Promise.all over the `async function` get_user: a cache hit still costs a promise and a
+ *   microtask.
+ * The op returns the sum of all tasks' results, which verify checks. verify also checks when a cache
+ * hit's task is settled under each group case, so a policy that silently changed (an eager start that
+ * became a microtask start would flatten the headline chart) fails the cell:
+ * - eager: when createTask returns (Python's eager_task_factory: no scheduling at all);
+ * - async-fn-eager: after one microtask, never later. JavaScript cannot settle an async function's
+ *   result synchronously (its promise can only be read in a later microtask), so this is the closest
+ *   a literal translation of the seed gets;
+ * - microtask: after one microtask, not when createTask returns;
+ * - macrotask: after an event-loop turn, not after microtasks.
  */
-import { type CaseContext, defineScenario, type StartPolicy, TaskGroup } from 'asyncbench';
+import { type CaseContext, defineScenario, nextTurn, RESOLVED, type StartPolicy, TaskGroup } from 'asyncbench';
 
 export interface EagerTasksState {
   /** id -> value, for the ids that hit */
@@ -60,13 +70,45 @@ export function makeState(tasks: number, hitRatio: number): EagerTasksState {
   return { cache, tasks, expectedSum };
 }
 
-function groupCase(start: StartPolicy) {
+type Body = (cache: Map<number, number>, id: number) => number | Promise<number>;
+
+/** the group cases: their start policy, their body, and when a cache hit's task must be settled */
+export const GROUP_CASES = {
+  eager: { start: 'eager', body: getUser, hitSettles: 'at createTask' },
+  'async-fn-eager': { start: 'eager', body: getUserAsync, hitSettles: 'after a microtask' },
+  microtask: { start: 'microtask', body: getUser, hitSettles: 'after a microtask' },
+  macrotask: { start: 'macrotask', body: getUser, hitSettles: 'after a loop turn' },
+} as const satisfies Record<string, { start: StartPolicy; body: Body; hitSettles: Settles }>;
+
+export type Settles = 'at createTask' | 'after a microtask' | 'after a loop turn' | 'later';
+
+/** When is a task of a group with this policy settled, whose body finds its value in the cache? */
+export async function whenHitSettles(start: StartPolicy, body: Body): Promise<Settles> {
+  const cache = new Map([[1, userValue(1)]]);
+  const group = new TaskGroup({ start });
+  const task = group.createTask(() => body(cache, 1));
+  let settles: Settles = 'later';
+  if (task.done) settles = 'at createTask';
+  else {
+    await RESOLVED;
+    if (task.done) settles = 'after a microtask';
+    else {
+      await nextTurn();
+      if (task.done) settles = 'after a loop turn';
+    }
+  }
+  await group.join();
+  if (task.result() !== userValue(1)) throw new Error(`${start}: the cache hit's task returned ${task.result()}`);
+  return settles;
+}
+
+function groupCase(start: StartPolicy, body: Body) {
   return (ctx: CaseContext<EagerTasksState>) => {
     const { cache, tasks } = ctx.state;
     return async (): Promise<number> => {
       const group = new TaskGroup({ start });
       const handles = new Array(tasks);
-      for (let id = 0; id < tasks; id++) handles[id] = group.createTask(() => getUser(cache, id));
+      for (let id = 0; id < tasks; id++) handles[id] = group.createTask(() => body(cache, id));
       await group.join();
       let sum = 0;
       for (let id = 0; id < tasks; id++) sum += handles[id].result();
@@ -124,9 +166,10 @@ export default defineScenario<EagerTasksState>({
   quick: { hitRatio: [0, 1], tasks: [100] },
   setup: (ctx) => makeState(Number(ctx.params.tasks), Number(ctx.params.hitRatio)),
   cases: {
-    eager: groupCase('eager'),
-    microtask: groupCase('microtask'),
-    macrotask: groupCase('macrotask'),
+    eager: groupCase('eager', getUser),
+    'async-fn-eager': groupCase('eager', getUserAsync),
+    microtask: groupCase('microtask', getUser),
+    macrotask: groupCase('macrotask', getUser),
     'promise-all': promiseAllCase(getUser),
     'async-fn': promiseAllCase(getUserAsync),
   },
@@ -134,7 +177,13 @@ export default defineScenario<EagerTasksState>({
     const sum = await ctx.op();
     if (sum !== ctx.state.expectedSum)
       throw new Error(`the tasks' results sum to ${sum}, expected ${ctx.state.expectedSum}`);
-    const policy = ctx.caseName as StartPolicy;
-    if (policy === 'eager' || policy === 'microtask' || policy === 'macrotask') await checkCancellation(policy);
+    const group = GROUP_CASES[ctx.caseName as keyof typeof GROUP_CASES];
+    if (group === undefined) return;
+    const settles = await whenHitSettles(group.start, group.body);
+    if (settles !== group.hitSettles)
+      throw new Error(
+        `${ctx.caseName}: a cache hit's task is settled ${settles}, expected ${group.hitSettles} (the start policy changed)`,
+      );
+    await checkCancellation(group.start);
   },
 });

@@ -15,6 +15,7 @@
  */
 import {
   type CaseContext,
+  type CpuResult,
   type CpuTask,
   defineScenario,
   hashChain,
@@ -50,7 +51,7 @@ function startInlineLoad(ctx: CaseContext<State>): () => Promise<void> {
 
 /** workers=N: a pool kept fed with two tasks per worker */
 async function startWorkerLoad(ctx: CaseContext<State>, size: number): Promise<() => Promise<void>> {
-  const pool = new WorkerPool<CpuTask, number>({
+  const pool = new WorkerPool<CpuTask, CpuResult>({
     runtime: ctx.runtime,
     module: new URL('../workers/cpu-worker.js', import.meta.url),
     size,

@@ -1,6 +1,9 @@
 /**
  * Structured concurrency, fan-out / fan-in: start `tasks` tasks at once, gather their results in
  * input order, and when one fails stop the rest (AbortSignal) and report every error.
+ * `failAt`: none; middle (one task fails); several (three tasks, at 1/4, 1/2 and 3/4 of the input,
+ * fail in their first step, before they look at the signal, so more than one failure really
+ * happens and "every error is reported" can fail).
  *
  * One op is the whole fan-out; the harness divides its time by `tasks` (itemsPerOp), so the figure is
  * the time per task. Every case is made correct, not just fast: when a
@@ -14,7 +17,7 @@ import pMap from 'p-map';
 /** p-map's concurrency limit: the "limit" a user caps a fan-out at. */
 export const P_MAP_LIMIT = 16;
 
-/** The failure injected into the middle task when failAt = middle. */
+/** The failure injected into a task (failAt = middle or several). */
 export class TaskFailure extends Error {
   constructor(readonly index: number) {
     super(`task ${index} failed`);
@@ -31,33 +34,25 @@ export class FanOutRun {
   steps = 0;
   failedAt = Number.NaN;
   idleAt = Number.NaN;
-  private onIdle: (() => void) | undefined;
+  /** every failure a task threw, in the order thrown */
+  readonly thrown: TaskFailure[] = [];
 
   constructor(
     readonly tasks: number,
-    readonly failIndex: number,
-    readonly clock: RuntimeAdapter,
+    /** the indexes of the tasks that fail */
+    readonly fails: ReadonlySet<number>,
+    readonly clock: Pick<RuntimeAdapter, 'now'>,
   ) {}
 
-  /** resolves once no task is running (at once when none is) */
-  idle(): Promise<void> {
-    if (this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.onIdle = resolve;
-    });
-  }
-
   taskEnded(): void {
-    if (--this.running > 0) return;
-    this.idleAt = this.clock.now();
-    this.onIdle?.();
-    this.onIdle = undefined;
+    if (--this.running === 0) this.idleAt = this.clock.now();
   }
 }
 
 /**
  * Task i takes 1-3 microtask steps (i % 3 + 1), so tasks finish out of input order and a case that
- * gathered results in completion order would be caught. It checks its signal before every step.
+ * gathered results in completion order would be caught. It checks its signal before every step; a
+ * failing task fails in its first step, before it looks at the signal.
  */
 export async function task(run: FanOutRun, i: number, signal: AbortSignal): Promise<number> {
   run.running++;
@@ -65,13 +60,15 @@ export async function task(run: FanOutRun, i: number, signal: AbortSignal): Prom
   try {
     for (let step = 0; step <= i % 3; step++) {
       await null;
+      if (step === 0 && run.fails.has(i)) {
+        if (run.thrown.length === 0) run.failedAt = run.clock.now();
+        const failure = new TaskFailure(i);
+        run.thrown.push(failure);
+        throw failure;
+      }
       if (signal.aborted) {
         run.aborted++;
         signal.throwIfAborted();
-      }
-      if (i === run.failIndex) {
-        run.failedAt = run.clock.now();
-        throw new TaskFailure(i);
       }
       run.steps++;
     }
@@ -95,8 +92,16 @@ export interface FanOutOutcome {
 interface FanOutState {
   runtime: RuntimeAdapter;
   tasks: number;
-  failIndex: number;
+  fails: ReadonlySet<number>;
   indexes: readonly number[];
+}
+
+/** the tasks that fail: none, the middle one, or three (at 1/4, 1/2 and 3/4) */
+export function failingTasks(tasks: number, failAt: unknown): ReadonlySet<number> {
+  if (failAt === 'middle') return new Set([Math.floor(tasks / 2)]);
+  if (failAt === 'several') return new Set([Math.floor(tasks / 4), Math.floor(tasks / 2), Math.floor((3 * tasks) / 4)]);
+  if (failAt === 'none') return new Set();
+  throw new Error(`failAt must be none, middle or several, got ${String(failAt)}`);
 }
 
 type FanOut = (run: FanOutRun, indexes: readonly number[]) => Promise<Omit<FanOutOutcome, 'run' | 'runningAtReturn'>>;
@@ -140,16 +145,25 @@ const withAllSettled: FanOut = async (run, indexes) => {
 
 const withPMap: FanOut = async (run, indexes) => {
   const controller = new AbortController();
+  // p-map rejects with the first error only: a user who wants every error collects them
+  const errors: unknown[] = [];
+  const collect = (error: unknown) => {
+    if (!isCancellation(error)) errors.push(error);
+    throw error;
+  };
+  const started: Promise<number>[] = [];
+  const start = (i: number) => {
+    const running = task(run, i, controller.signal).catch(collect);
+    started.push(running);
+    return running;
+  };
   try {
-    return {
-      results: await pMap(indexes, (i) => task(run, i, controller.signal), { concurrency: P_MAP_LIMIT }),
-      errors: [],
-    };
-  } catch (error) {
+    return { results: await pMap(indexes, start, { concurrency: P_MAP_LIMIT }), errors: [] };
+  } catch {
     // p-map stops starting new tasks but leaves the started ones running: abort them and wait.
     controller.abort();
-    await run.idle();
-    return { errors: [error] };
+    await Promise.allSettled(started);
+    return { errors };
   }
 };
 
@@ -168,7 +182,7 @@ const withTaskGroup: FanOut = async (run, indexes) => {
 function fanOutCase(fanOut: FanOut) {
   return ({ state }: { state: FanOutState }) =>
     async (): Promise<FanOutOutcome> => {
-      const run = new FanOutRun(state.tasks, state.failIndex, state.runtime);
+      const run = new FanOutRun(state.tasks, state.fails, state.runtime);
       const outcome = await fanOut(run, state.indexes);
       return { ...outcome, run, runningAtReturn: run.running };
     };
@@ -188,11 +202,19 @@ function checkSuccess(outcome: FanOutOutcome, tasks: number): void {
     throw new Error(`result ${misplaced} is ${results[misplaced]}, not ${misplaced * 2}: input order lost`);
 }
 
-function checkFailure(outcome: FanOutOutcome, failIndex: number): void {
+/** every failure a task threw is reported exactly once, and nothing else is */
+export function checkFailures(outcome: FanOutOutcome): void {
   if (outcome.results) throw new Error('a task failed, yet the fan-out returned results');
-  const injected = outcome.errors.filter((e) => e instanceof TaskFailure && e.index === failIndex);
-  if (injected.length !== 1 || outcome.errors.length !== 1)
-    throw new Error(`expected exactly the failure of task ${failIndex}, got: ${outcome.errors.map(String).join('; ')}`);
+  const thrown = outcome.run.thrown;
+  if (thrown.length === 0) throw new Error('no task failed, yet failAt asked for a failure');
+  const reported = outcome.errors;
+  const missing = thrown.filter((failure) => !reported.includes(failure));
+  const extra = reported.filter((error) => !thrown.includes(error as TaskFailure));
+  if (missing.length > 0 || extra.length > 0 || reported.length !== thrown.length)
+    throw new Error(
+      `expected exactly the ${thrown.length} failures thrown (${thrown.map(String).join('; ')}), ` +
+        `got ${reported.length}: ${reported.map(String).join('; ')}`,
+    );
 }
 
 /** Median, over a few fan-outs, of the time from the failure to the moment no sibling runs. */
@@ -207,16 +229,17 @@ async function timeToCancel(ctx: VerifyContext<FanOutState>): Promise<number> {
 }
 
 async function verify(ctx: VerifyContext<FanOutState>): Promise<void> {
-  const { tasks, failIndex } = ctx.state;
+  const { tasks, fails } = ctx.state;
   const outcome = (await ctx.op()) as FanOutOutcome;
   if (outcome.runningAtReturn !== 0)
     throw new Error(`${outcome.runningAtReturn} tasks were still running when the fan-out returned`);
   const steps = outcome.run.steps;
   await afterTimer();
   if (outcome.run.steps !== steps) throw new Error('tasks kept working after the fan-out returned');
-  if (failIndex < 0) return checkSuccess(outcome, tasks);
-  checkFailure(outcome, failIndex);
-  if (outcome.run.completed + outcome.run.aborted + 1 !== outcome.run.started)
+  if (fails.size === 0) return checkSuccess(outcome, tasks);
+  checkFailures(outcome);
+  const { run } = outcome;
+  if (run.completed + run.aborted + run.thrown.length !== run.started)
     throw new Error('a started task neither completed, failed nor was aborted');
   ctx.record('time to cancel', await timeToCancel(ctx), 'ns');
 }
@@ -228,14 +251,14 @@ export default defineScenario<FanOutState>({
   kind: 'micro',
   metric: { name: 'time per task', unit: 'ns', better: 'lower' },
   itemsPerOp: (params) => Number(params.tasks),
-  params: { tasks: [10, 1000, 10000], failAt: ['none', 'middle'] },
+  params: { tasks: [10, 1000, 10000], failAt: ['none', 'middle', 'several'] },
   quick: { tasks: [1000] },
   setup: ({ params, runtime }) => {
     const tasks = Number(params.tasks);
     return {
       runtime,
       tasks,
-      failIndex: params.failAt === 'middle' ? Math.floor(tasks / 2) : -1,
+      fails: failingTasks(tasks, params.failAt),
       indexes: Array.from({ length: tasks }, (_, i) => i),
     };
   },

@@ -9,7 +9,10 @@
  * not thrown (a throw would fail the cell). Recorded: success rate, attempts per success (the
  * extra load the policy puts on the server), p99 time to success, and the server's own request count.
  * Invariants: no call made more than MAX_ATTEMPTS attempts; a call that gave up surfaced the error
- * of its last attempt.
+ * of its last attempt; every delay a policy asked for is the one it is defined to ask for (fixed:
+ * BASE_MS; exponential: BASE_MS * 2^(n-1) capped; the jittered ones within their range; p-retry
+ * reports its own in onFailedAttempt), and the time between a failed attempt and the next one is
+ * that delay, within a tolerance (see checkGaps), so a retry loop that lost its sleep fails.
  */
 import { defineScenario, resetTarget, TARGET_BODY, targetStats, targetUrl, type VerifyContext } from 'asyncbench';
 import pRetry from 'p-retry';
@@ -34,11 +37,12 @@ class AttemptError extends Error {
 
 type Attempt = (attempt: number) => Promise<void>;
 /** gives the delay before the next attempt, after `attempt` attempts failed; fresh for every call */
-type Backoff = () => (attempt: number) => number;
+export type Backoff = () => (attempt: number) => number;
+export type Sleep = (ms: number) => Promise<unknown>;
 
 const exponential = (attempt: number) => Math.min(CAP_MS, BASE_MS * 2 ** (attempt - 1));
 
-const BACKOFFS: Record<string, Backoff> = {
+export const BACKOFFS: Record<string, Backoff> = {
   fixed: () => () => BASE_MS,
   exponential: () => exponential,
   'full-jitter': () => (attempt) => Math.random() * exponential(attempt),
@@ -51,22 +55,91 @@ const BACKOFFS: Record<string, Backoff> = {
   },
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The seed's retry loop with a pluggable backoff: the last attempt's error goes up unchanged. */
-async function retry(attempt: Attempt, backoff: Backoff): Promise<void> {
-  const delay = backoff();
+async function retry(attempt: Attempt, delay: (attempt: number) => number, wait: Sleep): Promise<void> {
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (error) {
       if (n >= MAX_ATTEMPTS) throw error;
-      await sleep(delay(n));
+      await wait(delay(n));
     }
   }
 }
 
-interface RetryState {
+/** One wait between attempts: what the policy asked for after `attempt` failures, and what passed. */
+export interface Gap {
+  attempt: number;
+  asked: number;
+  /** ms from the failed attempt's end to the next attempt's start */
+  actual: number;
+}
+
+/**
+ * Is `asked` what the policy may ask for after `attempt` failures (`previous`: its last ask in this
+ * call)? Deterministic policies to the millisecond's rounding, jittered ones within their range.
+ */
+export function policyAllows(policy: string, attempt: number, asked: number, previous: number | undefined): boolean {
+  const exp = exponential(attempt);
+  switch (policy) {
+    case 'fixed':
+      return asked === BASE_MS;
+    case 'exponential':
+      return asked === exp;
+    case 'p-retry':
+      return asked === Math.round(exp); // p-retry rounds its delays to whole ms
+    case 'full-jitter':
+      return asked >= 0 && asked <= exp;
+    case 'decorrelated-jitter':
+      return asked >= BASE_MS && asked <= Math.min(CAP_MS, Math.max(BASE_MS, (previous ?? BASE_MS) * 3));
+    default:
+      return false;
+  }
+}
+
+/**
+ * How early a real wait can end: setTimeout(ms) drops the fraction of `ms` and counts whole
+ * milliseconds of a clock it reads at millisecond granularity, so a timer can fire up to about 1 ms
+ * before `floor(ms)` has passed (measured here: 1.84 ms asked, 0.75 ms waited, on node). A wait shorter
+ * than floor(asked) - 1.25 ms did not happen: the policy did not sleep. (A wait asked below 2 ms
+ * cannot be told from no wait this way; the fixed and exponential policies ask for 2 ms and more.)
+ *
+ * Late is normal on a busy machine: on this 2-core host shared with 3-4 other benchmark and test
+ * runs (load average 3-14), a due timer waits for a CPU slice (Linux CFS hands out a few ms per
+ * runnable thread, tens of ms when a dozen compete) and for this process's own event loop, busy
+ * with `concurrency` requests in flight. So lateness is checked on the median, not on every gap: a
+ * policy that waits twice what it asked (a seconds/ms mix-up, a double sleep) still fails, since its
+ * median lateness is a whole delay (2-50 ms) on top of the scheduling noise.
+ */
+const EARLY_SLACK_MS = 1.25;
+/** a share of early gaps tolerated (a clock step, a suspended VM): a policy without sleep is early in all */
+const EARLY_SHARE = 0.05;
+const LATE_MEDIAN_MS = 25;
+
+/** a wait that ended before any timer for `asked` ms could have fired */
+const tooEarly = (g: Gap) => g.actual < Math.floor(g.asked) - EARLY_SLACK_MS;
+
+export function checkGaps(policy: string, gaps: readonly Gap[], asks: readonly boolean[]): void {
+  if (gaps.length === 0) throw new Error('no call was retried: the waits between attempts could not be checked');
+  const disallowed = asks.filter((ok) => !ok).length;
+  if (disallowed > 0)
+    throw new Error(`${disallowed} of ${asks.length} delays ${policy} asked for are not what the policy defines`);
+  const early = gaps.filter(tooEarly).length;
+  if (early > EARLY_SHARE * gaps.length)
+    throw new Error(
+      `${early} of ${gaps.length} waits between attempts were shorter than asked, too short for any timer: the policy did not sleep`,
+    );
+  const lateness = gaps.map((g) => g.actual - g.asked).sort((a, b) => a - b);
+  const median = lateness[Math.floor(lateness.length / 2)] as number;
+  if (median > LATE_MEDIAN_MS)
+    throw new Error(
+      `the median wait between attempts was ${median.toFixed(1)} ms longer than asked (> ${LATE_MEDIAN_MS} ms)`,
+    );
+}
+
+export interface RetryState {
   base: string;
   calls: number;
   successes: number;
@@ -76,26 +149,46 @@ interface RetryState {
   wrongErrors: number;
   /** ms of every successful call */
   successMs: number[];
+  /** every wait between two attempts (the first GAPS_KEPT) */
+  gaps: Gap[];
+  /** for every delay the policy asked for: was it one the policy allows? (the first GAPS_KEPT) */
+  asks: boolean[];
   close?: () => Promise<void>;
 }
 
-/** One call: retried attempts, tallied; giving up is counted, never thrown. */
+const GAPS_KEPT = 20_000;
+
+/**
+ * One call: retried attempts, tallied; giving up is counted, never thrown. `run` reports each delay
+ * its policy asks for through `ask`; the gaps between attempts are timed here, outside the policy.
+ */
 function callOp(
-  ctx: { state: RetryState; runtime: VerifyContext['runtime'] },
+  ctx: { state: RetryState; runtime: VerifyContext['runtime']; caseName: string },
   get: Attempt,
-  run: (attempt: Attempt) => Promise<void>,
+  run: (attempt: Attempt, ask: (delay: number) => void) => Promise<void>,
 ) {
-  const { state, runtime } = ctx;
+  const { state, runtime, caseName } = ctx;
   return async () => {
     const t0 = runtime.now();
     let made = 0;
+    let failedAt = Number.NaN;
+    const asked: number[] = [];
+    const ask = (delay: number) => {
+      if (state.asks.length < GAPS_KEPT) state.asks.push(policyAllows(caseName, asked.length + 1, delay, asked.at(-1)));
+      asked.push(delay);
+    };
     state.calls++;
     try {
       await run((n) => {
+        if (n > 1 && state.gaps.length < GAPS_KEPT)
+          state.gaps.push({ attempt: n - 1, asked: asked[n - 2] ?? Number.NaN, actual: runtime.now() - failedAt });
         made = n;
         state.attempts++;
-        return get(n);
-      });
+        return get(n).catch((error: unknown) => {
+          failedAt = runtime.now();
+          throw error;
+        });
+      }, ask);
       state.successes++;
       state.successMs.push(runtime.now() - t0);
     } catch (error) {
@@ -124,9 +217,21 @@ async function attemptGet(ctx: {
   };
 }
 
-function backoffCase(backoff: Backoff) {
-  return async (ctx: Parameters<typeof attemptGet>[0]) =>
-    callOp(ctx, await attemptGet(ctx), (attempt) => retry(attempt, backoff));
+/** A case of the seed's retry loop with this backoff (and this sleep: tests take it out on purpose). */
+export function backoffCase(backoff: Backoff, wait: Sleep = sleep) {
+  return async (ctx: Parameters<typeof attemptGet>[0] & { caseName: string }) =>
+    callOp(ctx, await attemptGet(ctx), (attempt, ask) => {
+      const delay = backoff();
+      return retry(
+        attempt,
+        (n) => {
+          const ms = delay(n);
+          ask(ms);
+          return ms;
+        },
+        wait,
+      );
+    });
 }
 
 function p99(values: number[]): number {
@@ -155,6 +260,8 @@ export default defineScenario<RetryState>({
       maxAttemptsPerCall: 0,
       wrongErrors: 0,
       successMs: [],
+      gaps: [],
+      asks: [],
     };
   },
   cases: {
@@ -171,8 +278,14 @@ export default defineScenario<RetryState>({
         factor: 2,
         randomize: false,
       };
-      return callOp(ctx, get, async (attempt) => {
-        await pRetry((n) => attempt(n), options);
+      return callOp(ctx, get, async (attempt, ask) => {
+        await pRetry((n) => attempt(n), {
+          ...options,
+          // the delay p-retry is about to wait, when another attempt follows
+          onFailedAttempt: ({ retriesLeft, retryDelay }) => {
+            if (retriesLeft > 0) ask(retryDelay);
+          },
+        });
       });
     },
   },
@@ -190,6 +303,9 @@ export default defineScenario<RetryState>({
     if (server.requests < state.attempts)
       throw new Error(`the server saw ${server.requests} requests, the client made ${state.attempts} attempts`);
     if (state.successes === 0) throw new Error('no call succeeded');
+    const lateness = state.gaps.map((g) => g.actual - g.asked).sort((a, b) => a - b);
+    ctx.record('median wait beyond the asked delay', lateness[Math.floor(lateness.length / 2)] ?? 0, 'ms');
+    checkGaps(ctx.caseName, state.gaps, state.asks);
   },
   async teardown(ctx) {
     await ctx.state.close?.();

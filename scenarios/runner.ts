@@ -3,16 +3,19 @@
  * JavaScript runtime the loop comes with the process, so the comparison is between processes, timed
  * from outside (the runtime the cell runs on spawns itself, with the same flags):
  * - cold-start: spawn -> the first result line of a one-job script (runtime start, module load, one
- *   job). It does not depend on K: measured at K=1, skipped at the other values.
+ *   job). It does not depend on K: measured at K=1, skipped at the other values. The job script
+ *   (src/workers/runner-job.ts) loads nothing of the harness, so this is the runtime's own start.
  * - reused: one process runs K jobs; the op returns (spawn -> exit) / K, ms per job.
  * - fresh: K processes one after another, one job each; the op returns the total / K, ms per job.
- * verify checks every job's printed result against the hash computed here.
+ * verify checks every job's printed result against the hash computed here, and the seed's point of
+ * the Runner, "context preserved": in a reused process job i finds the i jobs before it in the
+ * process's context (module state), in a fresh one none.
  */
 import { type CaseContext, checkRunnerOutput, defineScenario } from 'asyncbench';
 
 const JOB_SCRIPT = new URL('../workers/runner-job.js', import.meta.url);
 
-interface State {
+export interface State {
   /** the checks of the last op's output: undefined when right, else what is wrong */
   problems: (string | undefined)[];
 }

@@ -12,9 +12,14 @@
  *
  * Speedup (tasks/s at N workers over tasks/s at 1) and efficiency (speedup / min(N, cores)) need
  * two cells: scripts/worker-scaling.js and the report compute them from the result file.
+ *
+ * verify checks every task's hash and, when workers > 1, that the tasks ran on more than one worker
+ * (each answer names the worker thread or process that computed it): a pool that quietly ran
+ * everything on one worker would otherwise pass with a plausible-looking figure.
  */
 import {
   type CaseContext,
+  type CpuResult,
   type CpuTask,
   Deque,
   defineScenario,
@@ -30,12 +35,14 @@ const SEEDS = 16;
 /** how long a child process or a third-party pool may take to answer its first task */
 const PROBE_TIMEOUT_MS = 10_000;
 
-type RunTask = (task: CpuTask) => Promise<number>;
+type RunTask = (task: CpuTask) => Promise<CpuResult>;
 
-interface State {
+export interface State {
   expected: number[];
   checked: number;
   wrong: number;
+  /** the ids of the workers that answered */
+  workersSeen: Set<string>;
   /** closes what the case started (pool, children), after the in-flight tasks drained */
   close: () => Promise<void>;
 }
@@ -59,8 +66,9 @@ function windowedOp(run: RunTask, depth: number, state: State) {
   const submit = () => {
     const seed = next++ % SEEDS;
     inflight.push(
-      run({ seed, rounds: TASK_ROUNDS }).then((hash) => {
+      run({ seed, rounds: TASK_ROUNDS }).then(({ hash, worker }) => {
         state.checked++;
+        state.workersSeen.add(worker);
         if (hash !== state.expected[seed]) state.wrong++;
       }),
     );
@@ -94,7 +102,7 @@ async function caseWith(ctx: CaseContext<State>, run: RunTask, close: () => Prom
 
 /** piscina and tinypool share an API shape: new Pool({ filename, minThreads, maxThreads }).run(task). */
 interface ThirdPartyPool {
-  run(task: CpuTask): Promise<number>;
+  run(task: CpuTask): Promise<CpuResult>;
   destroy(): Promise<void>;
 }
 type ThirdPartyPoolClass = new (options: {
@@ -157,7 +165,7 @@ async function childProcessCase(ctx: CaseContext<State>) {
     const url = idle.pop() ?? (await new Promise<string>((resolve) => waiting.push(resolve)));
     try {
       const response = await fetch(url, { method: 'POST', body: JSON.stringify(task) });
-      return Number(await response.text());
+      return (await response.json()) as CpuResult;
     } finally {
       release(url);
     }
@@ -178,11 +186,12 @@ export default defineScenario<State>({
     expected: Array.from({ length: SEEDS }, (_, seed) => hashChain(seed, TASK_ROUNDS)),
     checked: 0,
     wrong: 0,
+    workersSeen: new Set(),
     close: async () => {},
   }),
   cases: {
     pool: (ctx) => {
-      const pool = new WorkerPool<CpuTask, number>({
+      const pool = new WorkerPool<CpuTask, CpuResult>({
         runtime: ctx.runtime,
         module: workerUrl('cpu-worker'),
         size: resolveWorkers(ctx.params.workers, ctx.runtime),
@@ -204,10 +213,14 @@ export default defineScenario<State>({
     'child-processes': childProcessCase,
   },
   verify: (ctx) => {
-    const { checked, wrong } = ctx.state;
+    const { checked, wrong, workersSeen } = ctx.state;
+    const workers = resolveWorkers(ctx.params.workers, ctx.runtime);
     ctx.record('tasks checked', checked, 'tasks');
+    ctx.record('workers used', workersSeen.size, 'workers');
     if (checked === 0) throw new Error('no task completed');
     if (wrong > 0) throw new Error(`${wrong} of ${checked} tasks returned a wrong hash`);
+    if (workers > 1 && workersSeen.size < 2)
+      throw new Error(`${checked} tasks ran on ${workersSeen.size} worker, not spread over ${workers}`);
   },
   teardown: (ctx) => ctx.state.close(),
 });

@@ -3,15 +3,22 @@
  * the queue is full (backpressure), get() waits while it is empty; taskDone()/join() count finished
  * items; close() ends it: waiting producers reject, consumers drain what is left and then end.
  *
- * O(1) per operation: items and waiters sit in ring buffers. An item is handed straight to a
- * waiting consumer (and a waiting producer's item moves straight into a freed slot), so waiters are
- * served in FIFO order and a woken consumer cannot lose its item to a later getNowait(). put() on a
- * non-full queue allocates nothing (it returns a shared settled promise); tryPut() lets a hot
+ * O(1) per operation: items sit in a ring buffer, waiters in a WaiterList. An item is handed straight
+ * to a waiting consumer (and a waiting producer's item moves straight into a freed slot), so waiters
+ * are served in FIFO order and a woken consumer cannot lose its item to a later getNowait(). put() on
+ * a non-full queue allocates nothing (it returns a shared settled promise); tryPut() lets a hot
  * producer skip even the await.
+ *
+ * get({ signal }) and put(item, { signal }) are cancellable (waiters.ts): an aborted get is removed
+ * before any item reaches it, so no item is lost and join() still resolves; an aborted put is removed
+ * with its item, which is never enqueued. An abort that comes after the hand-off changes nothing.
+ * Never race a get() against a timer without its signal (`Promise.race`, the promise form of
+ * withTimeout): the losing get still takes the next item, and nobody receives it.
  */
 import { Deferred } from './deferred.js';
 import { Deque } from './deque.js';
 import { RESOLVED } from './scheduling.js';
+import { abortedWait, Waiter, WaiterList, type WaitOptions } from './waiters.js';
 
 export class QueueClosedError extends Error {
   override name = 'QueueClosedError';
@@ -33,13 +40,13 @@ export class QueueEmptyError extends Error {
 }
 
 /** a waiting consumer: get() wants the item, an iterator wants an IteratorResult */
-class Getter<T> extends Deferred<T | IteratorResult<T, undefined>> {
+class Getter<T> extends Waiter<T | IteratorResult<T, undefined>> {
   constructor(readonly forIterator: boolean) {
     super();
   }
 }
 
-class Putter<T> extends Deferred<void> {
+class Putter<T> extends Waiter<void> {
   constructor(readonly item: T) {
     super();
   }
@@ -50,8 +57,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 export class AsyncQueue<T> implements AsyncIterable<T> {
   readonly maxsize: number;
   private readonly items: Deque<T>;
-  private readonly getters = new Deque<Getter<T>>();
-  private readonly putters = new Deque<Putter<T>>();
+  private readonly getters = new WaiterList<Getter<T>>();
+  private readonly putters = new WaiterList<Putter<T>>();
   private unfinished = 0;
   private joiner: Deferred<void> | undefined = undefined;
   private isClosed = false;
@@ -101,12 +108,17 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     if (!this.tryPut(item)) throw new QueueFullError();
   }
 
-  /** resolves once the item is in the queue; waits while full; rejects with QueueClosedError once closed */
-  put(item: T): Promise<void> {
+  /**
+   * Resolves once the item is in the queue; waits while full; rejects with QueueClosedError once
+   * closed. Aborting `signal` while it waits rejects it with `signal.reason` and the item is not added.
+   */
+  put(item: T, options?: WaitOptions): Promise<void> {
+    const signal = options?.signal;
+    if (signal?.aborted) return abortedWait(signal);
     if (this.isClosed) return Promise.reject(new QueueClosedError());
     if (this.tryPut(item)) return RESOLVED;
     const putter = new Putter(item);
-    this.putters.push(putter);
+    this.putters.push(putter, signal);
     return putter.promise;
   }
 
@@ -116,12 +128,17 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     throw this.isClosed ? new QueueClosedError() : new QueueEmptyError();
   }
 
-  /** the oldest item; waits while empty; rejects with QueueClosedError when closed and drained */
-  get(): Promise<T> {
+  /**
+   * The oldest item; waits while empty; rejects with QueueClosedError when closed and drained.
+   * Aborting `signal` while it waits rejects it with `signal.reason`; it took no item.
+   */
+  get(options?: WaitOptions): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) return abortedWait(signal);
     if (this.items.length > 0) return Promise.resolve(this.take());
     if (this.isClosed) return Promise.reject(new QueueClosedError());
     const getter = new Getter<T>(false);
-    this.getters.push(getter);
+    this.getters.push(getter, signal);
     return getter.promise as Promise<T>;
   }
 

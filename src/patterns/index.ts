@@ -9,4 +9,5 @@ export * from './scheduling.js';
 export * from './semaphore.js';
 export * from './task-group.js';
 export * from './timeout.js';
+export type { WaitOptions } from './waiters.js';
 export * from './worker-pool.js';

@@ -1,19 +1,31 @@
 /**
- * pipeline(source, ...stages): the seed's pipeline stages. Each stage is one task reading from a
- * bounded AsyncQueue and writing to the next, so a slow stage holds back the ones before it
- * (backpressure) and items keep their order. The result is an async generator of the last stage's
- * outputs. The first error from the source or any stage stops every stage (their AbortSignal is
- * aborted, the queues are closed) and is rethrown to the consumer once all stages have stopped;
- * leaving the consumer's loop early (break) stops them the same way.
+ * pipeline(source, ...stages): the seed's pipeline stages. Each stage is one task of a TaskGroup
+ * reading from a bounded buffer and writing to the next, so a slow stage holds back the ones before
+ * it (backpressure) and items keep their order. The result is an async iterator (an AsyncGenerator)
+ * of the last stage's outputs. The first error from the source or any stage stops every stage (their
+ * AbortSignal is aborted, the buffers are closed) and is rethrown to the consumer once all stages
+ * have stopped; leaving the consumer's loop early (break) stops them the same way.
+ *
+ * Speed (see docs/patterns.md). Between two stages there is exactly one writer and one reader, so
+ * the buffer is a single-producer single-consumer ring (Buffer below), not an AsyncQueue with its
+ * waiter lists and task accounting, and it works in batches:
+ * - a stage takes what its input holds without awaiting, and awaits only when the input is empty,
+ *   its function returns a promise, or its output is full;
+ * - a writer blocked on a full buffer is woken when the buffer has drained to half its bound (Node
+ *   streams' 'drain', with hysteresis), not at the first free slot. Waking at the first free slot
+ *   (asyncio.Queue's rule) makes a full pipeline behind a slower consumer move one item per wake-up
+ *   through every stage: about one promise per item per stage;
+ * - the consumer's next() returns the next buffered item in an already settled promise, one
+ *   microtask per item, where an async generator's yield costs two.
  */
-import { AsyncQueue } from './async-queue.js';
-import { isThenable } from './deferred.js';
+import { Deferred, isThenable } from './deferred.js';
+import { Deque } from './deque.js';
 import { TaskGroup } from './task-group.js';
 
 export type StageFn<I, O> = (item: I, signal: AbortSignal) => O | PromiseLike<O>;
 export interface StageSpec<I, O> {
   fn: StageFn<I, O>;
-  /** capacity of the queue that feeds this stage (default DEFAULT_STAGE_BOUND) */
+  /** capacity of the buffer that feeds this stage (default DEFAULT_STAGE_BOUND) */
   bound?: number;
 }
 export type Stage<I, O> = StageFn<I, O> | StageSpec<I, O>;
@@ -49,75 +61,214 @@ export function pipeline(
   ...stages: Stage<unknown, unknown>[]
 ): AsyncGenerator<unknown, void, undefined> {
   if (stages.length === 0) throw new TypeError('pipeline needs at least one stage');
-  return runPipeline(source, stages);
+  return new PipelineIterator(source, stages);
 }
 
 /** the reason the stages are stopped with when the consumer leaves early */
 const CONSUMER_LEFT = Symbol('the pipeline consumer left');
 const NO_ERROR = Symbol('no error');
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
-async function* runPipeline(
-  source: PipelineSource<unknown>,
-  stages: Stage<unknown, unknown>[],
-): AsyncGenerator<unknown, void, undefined> {
-  const inputs = stages.map(
-    (stage) =>
-      new AsyncQueue<unknown>(typeof stage === 'function' ? DEFAULT_STAGE_BOUND : (stage.bound ?? DEFAULT_STAGE_BOUND)),
-  );
-  const output = new AsyncQueue<unknown>(DEFAULT_STAGE_BOUND);
-  const queues = [...inputs, output];
-  const group = new TaskGroup();
-  let firstError: unknown = NO_ERROR;
-  const stop = (reason: unknown) => {
-    if (firstError !== NO_ERROR) return;
-    firstError = reason;
-    group.abort(reason);
-    for (const queue of queues) queue.close();
-  };
-  // Stage tasks never reject: they hand their error to stop(), which keeps only the first one.
-  group.createTask((signal) => feed(source, inputs[0] as AsyncQueue<unknown>, signal).catch(stop));
-  stages.forEach((stage, i) => {
-    const fn = typeof stage === 'function' ? stage : stage.fn;
-    const next = queues[i + 1] as AsyncQueue<unknown>;
-    group.createTask((signal) => runStage(fn, inputs[i] as AsyncQueue<unknown>, next, signal).catch(stop));
-  });
-  let finished = false;
-  try {
-    for await (const item of output) yield item;
-    finished = true;
-  } finally {
-    if (!finished) stop(CONSUMER_LEFT);
-    await group.join().catch(() => undefined);
+/**
+ * A bounded single-producer single-consumer buffer. push() returns false once the buffer is full;
+ * the writer then awaits writable(), which resolves when the reader has taken it down to `low`
+ * items (or the buffer closed). readable() resolves at the first item (or close).
+ */
+class Buffer {
+  private readonly items: Deque<unknown>;
+  private readonly low: number;
+  closed = false;
+  private reader: Deferred<void> | undefined = undefined;
+  private writer: Deferred<void> | undefined = undefined;
+
+  constructor(readonly bound: number) {
+    if (!Number.isInteger(bound) || bound < 1)
+      throw new RangeError(`a stage bound must be an integer >= 1, got ${bound}`);
+    this.items = new Deque(Math.min(bound, 1024));
+    this.low = bound >> 1;
   }
-  if (firstError !== NO_ERROR && firstError !== CONSUMER_LEFT) throw firstError;
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** adds an item; false when the buffer is now full (await writable() before the next push) */
+  push(item: unknown): boolean {
+    this.items.push(item);
+    const reader = this.reader;
+    if (reader !== undefined) {
+      this.reader = undefined;
+      reader.resolve();
+    }
+    return this.items.length < this.bound;
+  }
+
+  shift(): unknown {
+    const item = this.items.shift();
+    const writer = this.writer;
+    if (writer !== undefined && this.items.length <= this.low) {
+      this.writer = undefined;
+      writer.resolve();
+    }
+    return item;
+  }
+
+  readable(): Promise<void> {
+    this.reader ??= new Deferred<void>();
+    return this.reader.promise;
+  }
+
+  writable(): Promise<void> {
+    this.writer ??= new Deferred<void>();
+    return this.writer.promise;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.reader?.resolve();
+    this.writer?.resolve();
+    this.reader = undefined;
+    this.writer = undefined;
+  }
 }
 
-async function feed(source: PipelineSource<unknown>, queue: AsyncQueue<unknown>, signal: AbortSignal): Promise<void> {
+/** What every stage of one pipeline shares: whether it was stopped, and why (the first error). */
+class Run {
+  stopped = false;
+  error: unknown = NO_ERROR;
+  readonly group = new TaskGroup();
+  readonly buffers: Buffer[] = [];
+
+  readonly stop = (reason: unknown): void => {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.error = reason;
+    this.group.abort(reason);
+    for (const buffer of this.buffers) buffer.close();
+  };
+}
+
+async function feed(source: PipelineSource<unknown>, output: Buffer, run: Run): Promise<void> {
   if (Symbol.asyncIterator in source) {
     for await (const item of source) {
-      if (signal.aborted) return;
-      if (!queue.tryPut(item)) await queue.put(item);
+      if (run.stopped) return;
+      if (!output.push(item)) await output.writable();
     }
   } else {
     for (const item of source) {
-      if (signal.aborted) return;
-      if (!queue.tryPut(item)) await queue.put(item);
+      if (run.stopped) return;
+      if (!output.push(item)) await output.writable();
     }
   }
-  queue.close();
+  output.close();
 }
 
-async function runStage(
-  fn: StageFn<unknown, unknown>,
-  input: AsyncQueue<unknown>,
-  output: AsyncQueue<unknown>,
-  signal: AbortSignal,
-): Promise<void> {
-  for await (const item of input) {
-    if (signal.aborted) return;
-    let result = fn(item, signal);
-    if (isThenable(result)) result = await result;
-    if (!output.tryPut(result)) await output.put(result);
+async function runStage(fn: StageFn<unknown, unknown>, input: Buffer, output: Buffer, run: Run): Promise<void> {
+  const signal = run.group.signal;
+  for (;;) {
+    while (input.size > 0) {
+      if (run.stopped) return;
+      let result = fn(input.shift(), signal);
+      if (isThenable(result)) result = await result;
+      if (run.stopped) return;
+      if (!output.push(result)) await output.writable();
+    }
+    if (input.closed || run.stopped) break;
+    await input.readable();
   }
-  output.close();
+  if (!run.stopped) output.close();
+}
+
+/**
+ * The consumer's side: an AsyncGenerator over the last buffer that starts and stops the stages. As
+ * with an async generator, nothing runs before the first next(): a pipeline never iterated never
+ * touches its source.
+ */
+class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
+  private readonly run = new Run();
+  private readonly inputs: Buffer[];
+  private readonly output: Buffer;
+  private source: PipelineSource<unknown> | undefined;
+  private stages: Stage<unknown, unknown>[] | undefined;
+  /** set once the end (or the error) has been reported: later next() calls are done */
+  private ended = false;
+
+  constructor(source: PipelineSource<unknown>, stages: Stage<unknown, unknown>[]) {
+    this.inputs = stages.map(
+      (stage) => new Buffer(typeof stage === 'function' ? DEFAULT_STAGE_BOUND : (stage.bound ?? DEFAULT_STAGE_BOUND)),
+    );
+    this.output = new Buffer(DEFAULT_STAGE_BOUND);
+    this.run.buffers.push(...this.inputs, this.output);
+    this.source = source;
+    this.stages = stages;
+  }
+
+  /** starts the source and the stages, once */
+  private start(): void {
+    const { run, inputs, source, stages } = this;
+    if (source === undefined || stages === undefined) return;
+    this.source = undefined;
+    this.stages = undefined;
+    // Stage tasks never reject: they hand their error to stop(), which keeps only the first one.
+    run.group.createTask(() => feed(source, inputs[0] as Buffer, run).catch(run.stop));
+    stages.forEach((stage, i) => {
+      const fn = typeof stage === 'function' ? stage : stage.fn;
+      const output = run.buffers[i + 1] as Buffer;
+      run.group.createTask(() => runStage(fn, inputs[i] as Buffer, output, run).catch(run.stop));
+    });
+  }
+
+  next(): Promise<IteratorResult<unknown, void>> {
+    if (this.output.size > 0 && !this.run.stopped) return Promise.resolve({ value: this.output.shift(), done: false });
+    if (!this.ended) this.start();
+    return this.wait();
+  }
+
+  private async wait(): Promise<IteratorResult<unknown, void>> {
+    for (;;) {
+      if (this.ended) return DONE;
+      if (this.run.stopped) return this.end();
+      if (this.output.size > 0) return { value: this.output.shift(), done: false };
+      if (this.output.closed) return this.end();
+      await this.output.readable();
+    }
+  }
+
+  /** waits until every stage has stopped, then reports the first error, or the end */
+  private async end(): Promise<IteratorResult<unknown, void>> {
+    this.ended = true;
+    await this.run.group.join().catch(() => undefined);
+    const error = this.run.error;
+    if (error !== NO_ERROR && error !== CONSUMER_LEFT) throw error;
+    return DONE;
+  }
+
+  /** the consumer leaves early (break): stops the stages and waits until they have */
+  async return(): Promise<IteratorResult<unknown, void>> {
+    if (this.stages !== undefined) {
+      // never started: like an async generator returned before its first next(), nothing to stop
+      this.ended = true;
+      this.source = undefined;
+      this.stages = undefined;
+    }
+    if (!this.ended) {
+      this.ended = true;
+      this.run.stop(CONSUMER_LEFT);
+      await this.run.group.join().catch(() => undefined);
+    }
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<unknown, void>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
 }

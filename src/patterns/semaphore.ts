@@ -2,14 +2,16 @@
  * Semaphore (asyncio.Semaphore): at most `permits` holders at once; acquire() waits in FIFO order.
  * A released permit goes straight to the longest waiter, so a later tryAcquire() cannot overtake it.
  * Like asyncio.Semaphore (not BoundedSemaphore), release() beyond the initial count adds a permit.
+ *
+ * acquire({ signal }) is cancellable (waiters.ts): an aborted acquire leaves the queue before any
+ * permit reaches it, so no permit is ever given to a caller that stopped waiting.
  */
-import { Deferred } from './deferred.js';
-import { Deque } from './deque.js';
 import { RESOLVED } from './scheduling.js';
+import { abortedWait, Waiter, WaiterList, type WaitOptions } from './waiters.js';
 
 export class Semaphore {
   private permits: number;
-  private readonly waiters = new Deque<Deferred<void>>();
+  private readonly waiters = new WaiterList<Waiter<void>>();
 
   constructor(permits: number) {
     if (!Number.isInteger(permits) || permits < 0)
@@ -34,14 +36,19 @@ export class Semaphore {
     return true;
   }
 
-  /** resolves holding a permit; allocates nothing when one is free */
-  acquire(): Promise<void> {
+  /**
+   * Resolves holding a permit; allocates nothing when one is free. Aborting `signal` while it waits
+   * rejects it with `signal.reason`, holding nothing.
+   */
+  acquire(options?: WaitOptions): Promise<void> {
+    const signal = options?.signal;
+    if (signal?.aborted) return abortedWait(signal);
     if (this.permits > 0) {
       this.permits--;
       return RESOLVED;
     }
-    const waiter = new Deferred<void>();
-    this.waiters.push(waiter);
+    const waiter = new Waiter<void>();
+    this.waiters.push(waiter, signal);
     return waiter.promise;
   }
 
@@ -52,9 +59,9 @@ export class Semaphore {
   }
 
   /** runs fn holding a permit, releasing it however fn ends (`async with sem:`) */
-  async use<R>(fn: () => R | PromiseLike<R>): Promise<R> {
-    if (this.permits > 0) this.permits--;
-    else await this.acquire();
+  async use<R>(fn: () => R | PromiseLike<R>, options?: WaitOptions): Promise<R> {
+    if (options?.signal === undefined && this.permits > 0) this.permits--;
+    else await this.acquire(options);
     try {
       return await fn();
     } finally {

@@ -5,6 +5,11 @@
  * AggregateError. A task's body starts under a StartPolicy (see scheduling.ts): 'eager' runs it
  * inside createTask up to its first await, so a body that returns without awaiting is already done
  * when createTask returns and nothing at all is scheduled for it.
+ *
+ * As in Python, a group that is shutting down (a task failed, or it was aborted) or finished (join()
+ * completed) refuses new tasks: createTask throws. The group listens to a parent signal only while
+ * it has unfinished tasks, so a group that is dropped without join() leaves no listener behind;
+ * `await using group = new TaskGroup()` joins it on scope exit.
  */
 import { Deferred, isThenable } from './deferred.js';
 import { Deque } from './deque.js';
@@ -12,10 +17,7 @@ import { onNextTurn, RESOLVED, type StartPolicy } from './scheduling.js';
 
 const NO_FAILURE = Symbol('no failure');
 
-/**
- * A task's body, given the group's signal. A body declaring no parameter is called without it, and
- * a group whose bodies never ask for the signal never creates its AbortController.
- */
+/** A task's body; it is always given the group's signal, which aborts when the group shuts down. */
 export type TaskBody<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 export type TaskStatus = 'pending' | 'fulfilled' | 'rejected' | 'cancelled';
 
@@ -30,31 +32,41 @@ export interface TaskGroupOptions {
  * One task of a group. Await it (it is a thenable) or read result() after join(). A task's failure
  * is reported by the group's join(); awaiting the task is optional and never needed to avoid an
  * unhandled rejection, because no promise exists for it until someone asks.
+ *
+ * Three fields, because a group of 10 000 tasks holds 10 000 of them: the value and the error share
+ * `outcome`; the body of a task not started yet waits in the group's start queue, not here.
  */
 export class Task<T> implements PromiseLike<T> {
   status: TaskStatus = 'pending';
-  /** the result once fulfilled */
-  value: T | undefined = undefined;
-  /** the error once rejected, the abort reason once cancelled */
-  error: unknown = undefined;
-  /** a lazily started task's body, until it starts */
-  body: TaskBody<T> | undefined = undefined;
-  private waiter: Deferred<T> | undefined = undefined;
+  /** @internal the value once fulfilled, the error once rejected or cancelled */
+  outcome: unknown = undefined;
+  /** @internal the waiter, once someone awaits the pending task */
+  waiter: Deferred<T> | undefined = undefined;
 
   get done(): boolean {
     return this.status !== 'pending';
   }
 
+  /** the result once fulfilled */
+  get value(): T | undefined {
+    return this.status === 'fulfilled' ? (this.outcome as T) : undefined;
+  }
+
+  /** the error once rejected, the abort reason once cancelled */
+  get error(): unknown {
+    return this.status === 'rejected' || this.status === 'cancelled' ? this.outcome : undefined;
+  }
+
   /** the value; throws the error of a rejected or cancelled task, and throws while pending */
   result(): T {
-    if (this.status === 'fulfilled') return this.value as T;
+    if (this.status === 'fulfilled') return this.outcome as T;
     if (this.status === 'pending') throw new Error('the task is still pending');
-    throw this.error;
+    throw this.outcome;
   }
 
   get promise(): Promise<T> {
-    if (this.status === 'fulfilled') return Promise.resolve(this.value as T);
-    if (this.status !== 'pending') return Promise.reject(this.error);
+    if (this.status === 'fulfilled') return Promise.resolve(this.outcome as T);
+    if (this.status !== 'pending') return Promise.reject(this.outcome);
     this.waiter ??= new Deferred<T>();
     return this.waiter.promise;
   }
@@ -68,22 +80,25 @@ export class Task<T> implements PromiseLike<T> {
   }
 
   /** @internal */
-  settle(status: TaskStatus, value: T | undefined, error: unknown): void {
+  settle(status: TaskStatus, outcome: unknown): void {
     this.status = status;
-    this.value = value;
-    this.error = error;
+    this.outcome = outcome;
     const waiter = this.waiter;
     if (waiter === undefined) return;
     this.waiter = undefined;
-    if (status === 'fulfilled') waiter.resolve(value as T);
-    else waiter.reject(error);
+    if (status === 'fulfilled') waiter.resolve(outcome as T);
+    else waiter.reject(outcome);
   }
 }
 
 export class TaskGroup implements AsyncDisposable {
   readonly start: StartPolicy;
-  /** created on demand: AbortController is costly on some runtimes (~0.5 µs on Bun) */
+  /** created with the first task: a group that never gets one needs no AbortController */
   private controller: AbortController | undefined = undefined;
+  /** the controller's signal, read once (a DOM getter, not free on every runtime) */
+  private taskSignal: AbortSignal | undefined = undefined;
+  /** true once the group refuses tasks: aborted or finished */
+  private refusing = false;
   private aborted = false;
   private abortReason: unknown = undefined;
   /** tasks not finished yet: queued lazy starts plus bodies awaiting */
@@ -94,8 +109,9 @@ export class TaskGroup implements AsyncDisposable {
   private closed = false;
   private joiner: Deferred<void> | undefined = undefined;
   private readonly parent: AbortSignal | undefined;
-  private onParentAbort: (() => void) | undefined = undefined;
-  private startQueue: Deque<Task<unknown>> | undefined = undefined;
+  private readonly onParentAbort: (() => void) | undefined = undefined;
+  /** lazily started tasks waiting to start: a task, then its body, then the next task... */
+  private startQueue: Deque<Task<unknown> | TaskBody<unknown>> | undefined = undefined;
   private flushScheduled = false;
   private flushBound: (() => void) | undefined = undefined;
 
@@ -105,19 +121,12 @@ export class TaskGroup implements AsyncDisposable {
     this.parent = parent;
     if (parent === undefined) return;
     if (parent.aborted) this.abort(parent.reason);
-    else {
-      this.onParentAbort = () => this.abort(parent.reason);
-      parent.addEventListener('abort', this.onParentAbort, { once: true });
-    }
+    else this.onParentAbort = () => this.abort(parent.reason);
   }
 
   /** aborted on the first failure, on abort(), or with the parent signal */
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.abortReason);
-    }
-    return this.controller.signal;
+    return this.taskSignal ?? this.createSignal();
   }
 
   /** runs a body in a group and joins it; the body's own error aborts the tasks and joins the others */
@@ -133,15 +142,15 @@ export class TaskGroup implements AsyncDisposable {
     return result as R;
   }
 
+  /** starts a task under the group's policy; throws once the group is shutting down or finished */
   createTask<T>(body: TaskBody<T>): Task<T> {
-    if (this.closed) throw new Error('the TaskGroup is closed: join() has completed');
+    if (this.refusing || (this.pending === 0 && this.parent !== undefined && this.parentAborted())) this.refuse();
+    const signal = this.taskSignal ?? this.createSignal();
     const task = new Task<T>();
-    if (this.aborted) task.settle('cancelled', undefined, this.abortReason);
-    else if (this.start === 'eager') this.runBody(task, body);
+    if (this.start === 'eager') this.runBody(task, body, signal);
     else {
-      task.body = body;
-      this.pending++;
-      this.enqueueStart(task as Task<unknown>);
+      this.addPending();
+      this.enqueueStart(task as Task<unknown>, body as TaskBody<unknown>);
     }
     return task;
   }
@@ -156,6 +165,7 @@ export class TaskGroup implements AsyncDisposable {
   /** settles when every task has finished; rejects with an AggregateError of all failures */
   join(): Promise<void> {
     if (this.pending === 0) {
+      this.parentAborted();
       this.close();
       return this.outcome();
     }
@@ -167,41 +177,80 @@ export class TaskGroup implements AsyncDisposable {
     return this.join();
   }
 
-  private runBody<T>(task: Task<T>, body: TaskBody<T>): void {
+  private refuse(): never {
+    throw new Error(
+      this.closed
+        ? 'the TaskGroup is finished: join() has completed'
+        : 'the TaskGroup is shutting down: it was aborted',
+    );
+  }
+
+  /** a parent that aborted while the group was not listening (no task pending) aborts it now */
+  private parentAborted(): boolean {
+    const parent = this.parent;
+    if (parent === undefined || !parent.aborted || this.aborted) return false;
+    this.abort(parent.reason);
+    return true;
+  }
+
+  private createSignal(): AbortSignal {
+    const controller = new AbortController();
+    this.controller = controller;
+    this.taskSignal = controller.signal;
+    if (this.aborted) controller.abort(this.abortReason);
+    return controller.signal;
+  }
+
+  /** the group listens to its parent only while it has unfinished tasks */
+  private addPending(): void {
+    if (this.pending++ === 0 && this.onParentAbort !== undefined && !this.aborted)
+      (this.parent as AbortSignal).addEventListener('abort', this.onParentAbort, { once: true });
+  }
+
+  private removePending(): void {
+    if (--this.pending > 0) return;
+    if (this.onParentAbort !== undefined) (this.parent as AbortSignal).removeEventListener('abort', this.onParentAbort);
+    this.finish();
+  }
+
+  private runBody<T>(task: Task<T>, body: TaskBody<T>, signal: AbortSignal): void {
     let result: T | PromiseLike<T>;
     try {
-      // A body that declares no parameter cannot observe the signal: it is not created for it.
-      result = body.length === 0 ? (body as () => T | PromiseLike<T>)() : body(this.signal);
+      result = body(signal);
     } catch (error) {
       this.taskFailed(task, error);
       return;
     }
     if (isThenable(result)) {
-      this.pending++;
+      this.addPending();
       this.follow(task, result);
-    } else task.settle('fulfilled', result, undefined);
+    } else if (task.waiter === undefined) {
+      // returned without awaiting: settled here, no promise and nothing scheduled
+      task.status = 'fulfilled';
+      task.outcome = result;
+    } else task.settle('fulfilled', result);
   }
 
   /** then() with two closures measured faster than one async frame per task on all three runtimes */
   private follow<T>(task: Task<T>, promise: PromiseLike<T>): void {
     promise.then(
       (value) => {
-        task.settle('fulfilled', value, undefined);
-        if (--this.pending === 0) this.finish();
+        task.settle('fulfilled', value);
+        this.removePending();
       },
       (error) => {
         this.taskFailed(task, error);
-        if (--this.pending === 0) this.finish();
+        this.removePending();
       },
     );
   }
 
   private taskFailed<T>(task: Task<T>, error: unknown): void {
     if (this.aborted && (error === this.abortReason || (error as { name?: unknown })?.name === 'AbortError')) {
-      task.settle('cancelled', undefined, error);
+      task.settle('cancelled', error);
       return;
     }
-    task.settle('rejected', undefined, error);
+    task.settle('rejected', error);
     this.fail(error);
   }
 
@@ -213,13 +262,15 @@ export class TaskGroup implements AsyncDisposable {
 
   private abortWith(reason: unknown): void {
     this.aborted = true;
+    this.refusing = true;
     this.abortReason = reason === undefined ? new DOMException('the TaskGroup was aborted', 'AbortError') : reason;
     this.controller?.abort(this.abortReason);
   }
 
-  private enqueueStart(task: Task<unknown>): void {
+  private enqueueStart(task: Task<unknown>, body: TaskBody<unknown>): void {
     this.startQueue ??= new Deque();
     this.startQueue.push(task);
+    this.startQueue.push(body);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     this.flushBound ??= () => this.flushStarts();
@@ -230,16 +281,14 @@ export class TaskGroup implements AsyncDisposable {
   /** starts the tasks queued before this flush; tasks queued by them wait for the next one */
   private flushStarts(): void {
     this.flushScheduled = false;
-    const queue = this.startQueue as Deque<Task<unknown>>;
-    for (let n = queue.length; n > 0; n--) {
+    const queue = this.startQueue as Deque<Task<unknown> | TaskBody<unknown>>;
+    for (let n = queue.length; n > 0; n -= 2) {
       const task = queue.shift() as Task<unknown>;
-      const body = task.body as TaskBody<unknown>;
-      task.body = undefined;
-      this.pending--;
-      if (this.aborted) task.settle('cancelled', undefined, this.abortReason);
-      else this.runBody(task, body);
+      const body = queue.shift() as TaskBody<unknown>;
+      if (this.aborted) task.settle('cancelled', this.abortReason);
+      else this.runBody(task, body, this.signal);
+      this.removePending();
     }
-    if (this.pending === 0) this.finish();
   }
 
   private finish(): void {
@@ -254,7 +303,7 @@ export class TaskGroup implements AsyncDisposable {
 
   private close(): void {
     this.closed = true;
-    if (this.onParentAbort !== undefined) this.parent?.removeEventListener('abort', this.onParentAbort);
+    this.refusing = true;
   }
 
   private outcome(): Promise<void> {

@@ -1,9 +1,15 @@
 /**
  * A fixed-size worker pool: the JavaScript answer to the seed's `asyncio.to_thread` for CPU-bound
- * work. Tasks wait in a FIFO queue and go, one at a time, to whichever worker is idle; each task has
- * its own promise, so `map` returns results in submission order whatever order they finish in.
- * A worker that throws an uncaught error or dies is replaced, and the task it held is rejected with
- * a WorkerTaskError (the pool never retries: a task may have had side effects).
+ * work. Tasks wait in a FIFO queue and go to the least busy worker; each task has its own promise, so
+ * `map` returns results in submission order whatever order they finish in.
+ *
+ * A worker holds up to `tasksPerWorker` tasks at once (default 2): while it runs one, the next waits
+ * in its own message queue, so it starts the moment the first ends instead of after a message round
+ * trip to the pool and back (with one task per worker, every task paid that round trip as idle
+ * time). Tasks are spread first: every worker gets one before any gets a second.
+ *
+ * A worker that throws an uncaught error or dies is replaced, and the tasks it held are rejected
+ * with a WorkerTaskError (the pool never retries: a task may have had side effects).
  *
  * The pool speaks a small protocol with its worker modules; a worker module implements it with
  * `serveTasks(port, handler)`. Only the WorkerHandle/WorkerPort interfaces are used, so the pool runs
@@ -37,8 +43,12 @@ export interface WorkerPoolOptions {
   /** a worker module that calls serveTasks() */
   module: string | URL;
   size: number;
+  /** tasks a worker holds at once (running plus waiting in its message queue); default 2 */
+  tasksPerWorker?: number;
   workerData?: unknown;
 }
+
+export const DEFAULT_TASKS_PER_WORKER = 2;
 
 interface PendingTask {
   id: number;
@@ -51,11 +61,13 @@ interface Slot {
   handle: WorkerHandle;
   ready: Deferred<void>;
   isReady: boolean;
-  task: PendingTask | null;
+  /** the tasks sent to this worker and not answered yet, by id */
+  tasks: Map<number, PendingTask>;
 }
 
 export class WorkerPool<In = unknown, Out = unknown> {
   readonly size: number;
+  readonly tasksPerWorker: number;
   private readonly options: WorkerPoolOptions;
   private readonly slots: Slot[] = [];
   private readonly queue = new Deque<PendingTask>();
@@ -69,8 +81,12 @@ export class WorkerPool<In = unknown, Out = unknown> {
   constructor(options: WorkerPoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1)
       throw new RangeError(`pool size must be a positive integer, got ${options.size}`);
+    const perWorker = options.tasksPerWorker ?? DEFAULT_TASKS_PER_WORKER;
+    if (!Number.isInteger(perWorker) || perWorker < 1)
+      throw new RangeError(`tasksPerWorker must be a positive integer, got ${perWorker}`);
     this.options = options;
     this.size = options.size;
+    this.tasksPerWorker = perWorker;
     for (let i = 0; i < options.size; i++) this.slots.push(this.spawn(i));
   }
 
@@ -107,8 +123,7 @@ export class WorkerPool<In = unknown, Out = unknown> {
     this.failQueued(new WorkerTaskError('the pool was closed'));
     await Promise.all(
       this.slots.map((slot) => {
-        slot.task?.result.reject(new WorkerTaskError('the pool was closed while the task ran'));
-        slot.task = null;
+        this.failHeld(slot, new WorkerTaskError('the pool was closed while the task ran'));
         slot.ready.resolve();
         return slot.handle.terminate();
       }),
@@ -117,7 +132,7 @@ export class WorkerPool<In = unknown, Out = unknown> {
 
   private spawn(index: number): Slot {
     const handle = this.options.runtime.spawnWorker(this.options.module, { workerData: this.options.workerData });
-    const slot: Slot = { handle, ready: new Deferred(), isReady: false, task: null };
+    const slot: Slot = { handle, ready: new Deferred(), isReady: false, tasks: new Map() };
     // a pre-warm waiter may never come; the slot's death must not become an unhandled rejection
     slot.ready.promise.catch(() => {});
     handle.onMessage((message) => this.receive(slot, message as FromWorker));
@@ -130,20 +145,19 @@ export class WorkerPool<In = unknown, Out = unknown> {
       slot.isReady = true;
       slot.ready.resolve();
     } else {
-      const task = slot.task;
-      if (!task || task.id !== message.id) return;
-      slot.task = null;
+      const task = slot.tasks.get(message.id);
+      if (task === undefined) return;
+      slot.tasks.delete(message.id);
       if (message.t === RESULT) task.result.resolve(message.value);
       else task.result.reject(new WorkerTaskError(message.message));
     }
     this.dispatch();
   }
 
-  /** A worker threw an uncaught error or died: fail its task and put a fresh worker in its place. */
+  /** A worker threw an uncaught error or died: fail its tasks and put a fresh worker in its place. */
   private lose(index: number, slot: Slot, error: Error): void {
     if (this.closed || this.slots[index] !== slot) return;
-    slot.task?.result.reject(new WorkerTaskError(`the worker died while running the task: ${error.message}`));
-    slot.task = null;
+    this.failHeld(slot, new WorkerTaskError(`the worker died while running the task: ${error.message}`));
     void slot.handle.terminate().catch(() => {});
     if (!slot.isReady) {
       this.broken = new WorkerTaskError(`a worker failed to start: ${error.message}`);
@@ -156,14 +170,22 @@ export class WorkerPool<In = unknown, Out = unknown> {
     this.dispatch();
   }
 
+  /** fills the workers level by level: each ready worker up to 1 task, then up to 2, ... */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (!slot.isReady || slot.task) continue;
-      const task = this.queue.shift() as PendingTask;
-      slot.task = task;
-      slot.handle.postMessage({ t: TASK, id: task.id, input: task.input } satisfies ToWorker, task.transfer);
+    for (let level = 1; level <= this.tasksPerWorker; level++) {
+      for (const slot of this.slots) {
+        if (this.queue.length === 0) return;
+        if (!slot.isReady || slot.tasks.size >= level) continue;
+        const task = this.queue.shift() as PendingTask;
+        slot.tasks.set(task.id, task);
+        slot.handle.postMessage({ t: TASK, id: task.id, input: task.input } satisfies ToWorker, task.transfer);
+      }
     }
+  }
+
+  private failHeld(slot: Slot, error: WorkerTaskError): void {
+    for (const task of slot.tasks.values()) task.result.reject(error);
+    slot.tasks.clear();
   }
 
   private failQueued(error: Error): void {

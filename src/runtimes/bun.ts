@@ -21,7 +21,14 @@ interface BunGlobal {
   revision: string;
   nanoseconds(): number;
   gc(force: boolean): void;
-  serve(options: { hostname: string; port: number; fetch: HttpHandler }): {
+  serve(options: {
+    hostname: string;
+    port: number;
+    fetch: (
+      request: Request,
+      server: { requestIP(request: Request): { port: number } | null },
+    ) => ReturnType<HttpHandler>;
+  }): {
     port: number;
     stop(closeActiveConnections?: boolean): Promise<void> | undefined;
   };
@@ -62,7 +69,11 @@ export function jscEngine(webkitCommit: string | undefined): EngineInfo {
 }
 
 async function bunServe(handler: HttpHandler, options: { port?: number } = {}): Promise<HttpServerHandle> {
-  const server = bun().serve({ hostname: '127.0.0.1', port: options.port ?? 0, fetch: (request) => handler(request) });
+  const server = bun().serve({
+    hostname: '127.0.0.1',
+    port: options.port ?? 0,
+    fetch: (request, self) => handler(request, { remotePort: self.requestIP(request)?.port ?? 0 }),
+  });
   return {
     url: `http://127.0.0.1:${server.port}`,
     port: server.port,

@@ -23,7 +23,7 @@ interface DenoGlobal {
   permissions: { querySync(descriptor: { name: string }): { state: 'granted' | 'denied' | 'prompt' } };
   serve(
     options: { hostname: string; port: number; onListen: (addr: { port: number }) => void },
-    handler: HttpHandler,
+    handler: (request: Request, info: { remoteAddr: { port: number } }) => Response | Promise<Response>,
   ): { shutdown(): Promise<void> };
 }
 
@@ -86,7 +86,7 @@ async function denoServe(handler: HttpHandler, options: { port?: number } = {}):
   });
   const server = deno().serve(
     { hostname: '127.0.0.1', port: options.port ?? 0, onListen: (addr) => listening(addr.port) },
-    (request) => handler(request),
+    (request, info) => handler(request, { remotePort: info.remoteAddr.port }),
   );
   const bound = await port;
   return {

@@ -42,7 +42,7 @@ async function respond(
   res: ServerResponse,
   closing: () => boolean,
 ): Promise<void> {
-  const response = await handler(await toWebRequest(req));
+  const response = await handler(await toWebRequest(req), { remotePort: req.socket.remotePort ?? 0 });
   if (closing()) res.shouldKeepAlive = false;
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {

@@ -73,8 +73,14 @@ export interface ChildHandle {
   waitForLine(match: (line: string) => boolean): Promise<string>;
 }
 
+/** What a server knows of the connection a request came on. */
+export interface ConnectionInfo {
+  /** the client's port: it tells the connections of one client apart */
+  remotePort: number;
+}
+
 /** A request handler in the Web standard shape, as Deno.serve and Bun.serve take it. */
-export type HttpHandler = (request: Request) => Response | Promise<Response>;
+export type HttpHandler = (request: Request, connection?: ConnectionInfo) => Response | Promise<Response>;
 
 export interface HttpServerHandle {
   /** e.g. http://127.0.0.1:41234 */

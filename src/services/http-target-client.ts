@@ -16,6 +16,16 @@ export interface TargetStats {
   inFlight: number;
   /** the most requests the server ever held at once since the last reset */
   maxInFlight: number;
+  /**
+   * connections that sent a request since the last reset. A node:http server counts its sockets; a
+   * Deno or Bun server tells connections apart by the client's port, which the OS may give to a later
+   * connection, so there it is a lower bound.
+   */
+  connections: number;
+  /** connections open now, and the most open at once since the last reset; -1 where the server
+   * cannot see a connection close (a Deno or Bun server) */
+  openConnections: number;
+  maxOpenConnections: number;
 }
 
 export type TargetMode =
@@ -23,6 +33,8 @@ export type TargetMode =
   | { mode: 'delay'; ms: number }
   /** fails a share `p` (0..1) of requests with 503, after `ms` */
   | { mode: 'flaky'; p: number; ms?: number }
+  /** answers a share `p` (0..1) of requests after `ms`, the others at once (for client timeouts) */
+  | { mode: 'slow'; p: number; ms: number }
   /** answers 503 at once when more than `n` requests are in flight, else 200 after `ms` */
   | { mode: 'capacity'; n: number; ms?: number };
 

@@ -2,6 +2,11 @@
  * The HTTP target server's behaviour, apart from any server API: one server serves every scenario,
  * the mode is chosen per request by its path. `webHandler` puts it behind the Web standard shape
  * (Deno.serve, Bun.serve); the server process binds it to node:http directly on node.
+ *
+ * It counts connections, so pooling can be checked from the server's side: every request names its
+ * connection (a socket number on node:http, the client's port behind the Web shape), and a node:http
+ * server also reports sockets closing (connectionClosed). Only connections that sent a counted
+ * request count: the stats and reset requests' own connection is not the pool's.
  */
 import type { HttpHandler } from '../runtimes/types.js';
 import { TARGET_BODY, type TargetStats } from './http-target-client.js';
@@ -14,7 +19,11 @@ export interface TargetAnswer {
 }
 
 export interface Target {
-  answer(method: string, url: URL): Promise<TargetAnswer>;
+  /** `connection` tells the connection the request came on apart from the others */
+  answer(method: string, url: URL, connection?: number): Promise<TargetAnswer>;
+  /** a server that will report every connection's close (node:http) says so first: open counts become exact */
+  reportsCloses(): void;
+  connectionClosed(connection: number): void;
   stats(): TargetStats;
 }
 
@@ -34,7 +43,20 @@ function numberParam(url: URL, name: string, fallback: number): number {
 }
 
 export function createTarget(random: () => number = Math.random): Target {
-  let stats: TargetStats = { requests: 0, failures: 0, inFlight: 0, maxInFlight: 0 };
+  let stats: TargetStats = {
+    requests: 0,
+    failures: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    connections: 0,
+    openConnections: -1,
+    maxOpenConnections: -1,
+  };
+  /** the connections that sent a request since the last reset */
+  let seen = new Set<number>();
+  /** the connections that sent a request and have not closed (where closes are reported) */
+  const open = new Set<number>();
+  let closesReported = false;
 
   /** Serves one counted request; true = success. */
   async function serveMode(url: URL): Promise<boolean> {
@@ -50,17 +72,31 @@ export function createTarget(random: () => number = Math.random): Target {
         await sleep(ms);
         return !fails;
       }
+      case '/slow':
+        await sleep(random() < numberParam(url, 'p', 0.1) ? ms : 0);
+        return true;
       case '/capacity':
         // shed at once, as an overloaded server does; the accepted ones take their time
         if (stats.inFlight > numberParam(url, 'n', 1)) return false;
         await sleep(ms);
         return true;
       default:
-        throw new URIError(`no mode ${url.pathname}: use /plain, /delay?ms=, /flaky?p=&ms=, /capacity?n=&ms=`);
+        throw new URIError(
+          `no mode ${url.pathname}: use /plain, /delay?ms=, /flaky?p=&ms=, /slow?p=&ms=, /capacity?n=&ms=`,
+        );
     }
   }
 
-  async function counted(url: URL): Promise<TargetAnswer> {
+  async function counted(url: URL, connection: number | undefined): Promise<TargetAnswer> {
+    if (connection !== undefined && !seen.has(connection)) {
+      seen.add(connection);
+      stats.connections++;
+      if (closesReported && !open.has(connection)) {
+        open.add(connection);
+        stats.openConnections = open.size;
+        stats.maxOpenConnections = Math.max(stats.maxOpenConnections, open.size);
+      }
+    }
     stats.requests++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
@@ -75,23 +111,47 @@ export function createTarget(random: () => number = Math.random): Target {
     }
   }
 
-  async function answer(method: string, url: URL): Promise<TargetAnswer> {
+  async function answer(method: string, url: URL, connection?: number): Promise<TargetAnswer> {
     if (url.pathname === '/__stats')
       return { status: 200, body: JSON.stringify(stats), contentType: 'application/json' };
     if (url.pathname === '/__reset' && method === 'POST') {
-      // requests still in flight keep counting down from where they are
-      stats = { requests: 0, failures: 0, inFlight: stats.inFlight, maxInFlight: stats.inFlight };
+      // requests still in flight keep counting down from where they are, open connections too
+      const { inFlight, openConnections } = stats;
+      stats = {
+        requests: 0,
+        failures: 0,
+        inFlight,
+        maxInFlight: inFlight,
+        connections: 0,
+        openConnections,
+        maxOpenConnections: openConnections,
+      };
+      seen = new Set();
       return text(200, 'reset\n');
     }
-    return counted(url);
+    return counted(url, connection);
   }
 
-  return { answer, stats: () => ({ ...stats }) };
+  function reportsCloses(): void {
+    closesReported = true;
+    stats.openConnections = open.size;
+    stats.maxOpenConnections = Math.max(stats.maxOpenConnections, open.size);
+  }
+
+  function connectionClosed(connection: number): void {
+    if (open.delete(connection)) stats.openConnections = open.size;
+  }
+
+  return { answer, reportsCloses, connectionClosed, stats: () => ({ ...stats }) };
 }
 
 export function webHandler(target: Target): HttpHandler {
-  return async (request) => {
-    const { status, body, contentType } = await target.answer(request.method, new URL(request.url));
+  return async (request, connection) => {
+    const { status, body, contentType } = await target.answer(
+      request.method,
+      new URL(request.url),
+      connection?.remotePort,
+    );
     return new Response(body, { status, headers: { 'content-type': contentType } });
   };
 }

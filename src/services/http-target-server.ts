@@ -20,14 +20,23 @@ interface Listening {
 }
 
 function serveNodeHttp(target: Target): Promise<Listening> {
+  // every socket gets a number: the target counts connections by it
+  const socketIds = new WeakMap<object, number>();
+  let sockets = 0;
   const server = createServer((req, res) => {
     req.resume(); // no request body is read; let it drain
     target
-      .answer(req.method ?? 'GET', new URL(req.url ?? '/', 'http://127.0.0.1'))
+      .answer(req.method ?? 'GET', new URL(req.url ?? '/', 'http://127.0.0.1'), socketIds.get(req.socket))
       .then(({ status, body, contentType }) => {
         res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
         res.end(body);
       });
+  });
+  target.reportsCloses();
+  server.on('connection', (socket) => {
+    const id = ++sockets;
+    socketIds.set(socket, id);
+    socket.once('close', () => target.connectionClosed(id));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -16,6 +16,8 @@ declare module 'pg' {
   }
   export interface PoolConfig extends ClientConfig {
     max?: number;
+    /** idle clients the pool keeps from being reaped (it does not open them by itself) */
+    min?: number;
     idleTimeoutMillis?: number;
   }
   interface Queryable {
@@ -27,9 +29,14 @@ declare module 'pg' {
     query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
     end(): Promise<void>;
   }
+  /** a client checked out of a Pool: give it back with release() */
+  export interface PoolClient extends Queryable {
+    release(error?: Error | boolean): void;
+  }
   export class Pool implements Queryable {
     constructor(config?: PoolConfig);
     readonly totalCount: number;
+    connect(): Promise<PoolClient>;
     query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
     on(event: 'error', listener: (error: Error) => void): this;
     end(): Promise<void>;

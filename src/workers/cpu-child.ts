@@ -1,6 +1,6 @@
 /**
  * A child process of the `workers` scenario's child-processes case: a CPU task server. It answers
- * POST / with body {"seed","rounds"} by the task's hash, on 127.0.0.1, and prints `ready <url>` once
+ * POST / with body {"seed","rounds"} by the task's CpuResult (JSON), on 127.0.0.1, and prints `ready <url>` once
  * it listens. It stops on SIGTERM or SIGINT.
  */
 import { currentRuntime } from '../runtimes/current.js';
@@ -9,7 +9,7 @@ import runCpuTask, { type CpuTask } from './cpu-kernel.js';
 const runtime = await currentRuntime();
 const server = await runtime.serve(async (request) => {
   const task = (await request.json()) as CpuTask;
-  return new Response(String(runCpuTask(task)));
+  return Response.json(runCpuTask(task));
 });
 const stop = async () => {
   await server.close();

@@ -1,7 +1,9 @@
 /**
  * The fixed CPU-bound task of the worker scenarios: a 32-bit hash chain. Each round depends on the
  * last, so no engine can vectorise, parallelise or skip it, and the final value checks that the
- * work was really done. The default export is the task function piscina and tinypool load.
+ * work was really done. The default export is the task function piscina and tinypool load; it
+ * answers with the hash and the id of the worker (thread or process) that computed it, so the
+ * workers scenario can check that the work was really spread.
  */
 
 export interface CpuTask {
@@ -22,6 +24,14 @@ export function hashChain(seed: number, rounds: number): number {
   return h >>> 0;
 }
 
-export default function runCpuTask(task: CpuTask): number {
-  return hashChain(task.seed, task.rounds);
+export interface CpuResult {
+  hash: number;
+  /** which worker computed it: module state, so every worker thread or process has its own */
+  worker: string;
+}
+
+const WORKER_ID = Math.random().toString(36).slice(2, 12);
+
+export default function runCpuTask(task: CpuTask): CpuResult {
+  return { hash: hashChain(task.seed, task.rounds), worker: WORKER_ID };
 }

@@ -36,7 +36,13 @@ describe.each(runtimes.map((rt) => [rt.label, rt] as const))('HTTP target server
     expect((await fetch(`${base}/nope`)).status).toBe(400);
 
     let stats = await targetStats(base);
-    expect(stats).toEqual({ requests: 5, failures: 1, inFlight: 0, maxInFlight: 1 });
+    expect(stats).toMatchObject({ requests: 5, failures: 1, inFlight: 0, maxInFlight: 1 });
+    // one client, one request at a time: a connection or two (the stats request's own is not counted)
+    expect(stats.connections).toBeGreaterThanOrEqual(1);
+    expect(stats.connections).toBeLessThanOrEqual(5);
+    // a node:http server sees connections close, Deno's and Bun's do not (-1)
+    if (rt.name === 'node') expect(stats.openConnections).toBe(stats.connections);
+    else expect(stats.openConnections).toBe(-1);
 
     // capacity: 6 at once against n=2 -> some are shed with 503, and the server saw them all at once.
     // Each admitted request is held 2 s, a margin no busy 2-core machine needs to send 6 requests in.
@@ -50,6 +56,7 @@ describe.each(runtimes.map((rt) => [rt.label, rt] as const))('HTTP target server
     expect(stats.requests).toBe(6);
     expect(stats.failures).toBe(statuses.filter((s) => s === 503).length);
     expect(stats.maxInFlight).toBeGreaterThan(2);
+    expect(stats.connections).toBe(6); // six requests at once came on six connections
 
     const { pid } = target;
     await target.stop();

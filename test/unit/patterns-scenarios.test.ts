@@ -1,9 +1,10 @@
 // Calls the eager-tasks and async-tree cases directly with a hand-made context; the runs through
 // the real harness on every runtime are the lead's integration tests.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import asyncTree, { LEAVES, makeLeaf } from '../../scenarios/async-tree.js';
-import eagerTasks, { checkCancellation, makeState } from '../../scenarios/eager-tasks.js';
+import eagerTasks, { checkCancellation, GROUP_CASES, makeState, whenHitSettles } from '../../scenarios/eager-tasks.js';
 import type { CaseContext, Op, Scenario, VerifyContext } from '../../src/api.js';
+import { TaskGroup } from '../../src/patterns/task-group.js';
 
 async function runCell<S>(scenario: Scenario<S>, caseName: string, params: Record<string, number | string>) {
   const ctx = {
@@ -46,6 +47,50 @@ describe('eager-tasks', () => {
 
   it('a TaskGroup still cancels siblings on failure under every start policy', async () => {
     for (const policy of ['eager', 'microtask', 'macrotask'] as const) await checkCancellation(policy);
+  });
+
+  it('a cache hit settles at createTask under eager start, after a microtask for async getUser and microtask start, after a turn for macrotask', async () => {
+    const when = Object.fromEntries(
+      await Promise.all(
+        Object.entries(GROUP_CASES).map(async ([name, c]) => [name, await whenHitSettles(c.start, c.body)]),
+      ),
+    );
+    expect(when).toEqual({
+      eager: 'at createTask',
+      'async-fn-eager': 'after a microtask',
+      microtask: 'after a microtask',
+      macrotask: 'after a loop turn',
+    });
+  });
+
+  describe('verify fails when a start policy silently changes', () => {
+    afterEach(() => vi.restoreAllMocks());
+    /** a TaskGroup whose `from` start quietly behaves like `to` */
+    function degrade(from: string, to: string) {
+      const createTask = TaskGroup.prototype.createTask;
+      vi.spyOn(TaskGroup.prototype, 'createTask').mockImplementation(function (this: TaskGroup, body) {
+        if (this.start !== from) return createTask.call(this, body);
+        const self = this as unknown as { start: string };
+        self.start = to;
+        try {
+          return createTask.call(this, body);
+        } finally {
+          self.start = from;
+        }
+      });
+    }
+
+    for (const [caseName, from, to, message] of [
+      ['eager', 'eager', 'microtask', /settled after a microtask, expected at createTask/],
+      ['async-fn-eager', 'eager', 'macrotask', /settled after a loop turn, expected after a microtask/],
+      ['microtask', 'microtask', 'eager', /settled at createTask, expected after a microtask/],
+      ['macrotask', 'macrotask', 'microtask', /settled after a microtask, expected after a loop turn/],
+    ] as const) {
+      it(`${caseName} that became a ${to} start`, async () => {
+        degrade(from, to);
+        await expect(runCell(eagerTasks, caseName, { hitRatio: 1, tasks: 100 })).rejects.toThrow(message);
+      });
+    }
   });
 
   it('matches its SCENARIOS.md row', () => {

@@ -136,4 +136,53 @@ describe('pipeline', () => {
     expect(aborted).toBe(true);
     expect(counting.stopped()).toBe(true);
   });
+
+  it('a full pipeline behind a slow consumer refills in batches, not one item per wake-up', async () => {
+    let consumed = 0;
+    const pullsAt: number[] = []; // the consumer's count at each pull of the source
+    function* source() {
+      for (let i = 0; i < 400; i++) {
+        pullsAt.push(consumed);
+        yield i;
+      }
+    }
+    const same = (n: number) => n;
+    for await (const _ of pipeline(source(), { fn: same, bound: 16 }, { fn: same, bound: 16 })) {
+      consumed++;
+      await nextTurn();
+    }
+    expect(consumed).toBe(400);
+    // a burst: consecutive pulls while the consumer took nothing; woken at half the bound, the
+    // source is pulled ~8 items at a time (waking at the first free slot: one item per burst)
+    const bursts = pullsAt.filter((at, i) => i === 0 || at !== pullsAt[i - 1]).length;
+    expect(bursts).toBeLessThanOrEqual(400 / 8 + 4);
+  });
+
+  it('the iterator is an AsyncGenerator: throw() and asyncDispose stop the stages', async () => {
+    const counting = endless();
+    const it1 = pipeline(counting.source, (n: number) => n);
+    expect((await it1.next()).value).toBe(0);
+    await expect(it1.throw(new Error('consumer gave up'))).rejects.toThrow('consumer gave up');
+    expect(counting.stopped()).toBe(true);
+    expect(await it1.next()).toEqual({ value: undefined, done: true });
+    const other = endless();
+    const it2 = pipeline(other.source, (n: number) => n);
+    await it2.next();
+    await it2[Symbol.asyncDispose]();
+    expect(other.stopped()).toBe(true);
+    expect(() => pipeline([1], { fn: (n: number) => n, bound: 0 })).toThrow(RangeError);
+    // as with an async generator, nothing runs before the first next()
+    let pulled = 0;
+    const lazy = pipeline(
+      (function* () {
+        for (;;) yield pulled++;
+      })(),
+      (n: number) => n,
+    );
+    await nextTurn();
+    expect(pulled).toBe(0);
+    expect(await lazy.return()).toEqual({ value: undefined, done: true });
+    expect(await lazy.next()).toEqual({ value: undefined, done: true });
+    expect(pulled).toBe(0);
+  });
 });

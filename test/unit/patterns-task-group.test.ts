@@ -139,19 +139,37 @@ describe('TaskGroup failure and cancellation', () => {
     expect(() => queued.result()).toThrow('stop');
   });
 
-  it('a task created after the group aborted never starts; after join completes createTask throws', async () => {
+  it('createTask throws once the group is shutting down (a task failed) and once it is finished', async () => {
     const group = new TaskGroup();
     group.createTask(() => {
       throw new Error('x');
     });
     let ran = false;
-    const late = group.createTask(() => {
-      ran = true;
-    });
+    expect(() =>
+      group.createTask(() => {
+        ran = true;
+      }),
+    ).toThrow(/shutting down/);
     expect(ran).toBe(false);
-    expect(late.status).toBe('cancelled');
     await expect(group.join()).rejects.toBeInstanceOf(AggregateError);
-    expect(() => group.createTask(() => 1)).toThrow(/closed/);
+    expect(() => group.createTask(() => 1)).toThrow(/finished/);
+    const ok = new TaskGroup();
+    await ok.join();
+    expect(() => ok.createTask(() => 1)).toThrow(/finished/);
+  });
+
+  it('createTask throws after abort(), and after a parent aborted while no task was pending', async () => {
+    const group = new TaskGroup();
+    group.abort(new Error('stop'));
+    expect(() => group.createTask(() => 1)).toThrow(/shutting down/);
+    await expect(group.join()).rejects.toThrow('stop');
+
+    const parent = new AbortController();
+    const child = new TaskGroup({ signal: parent.signal });
+    child.createTask(() => 1); // done at once: the group does not listen to the parent now
+    parent.abort(new Error('parent'));
+    expect(() => child.createTask(() => 2)).toThrow(/shutting down/);
+    await expect(child.join()).rejects.toThrow('parent');
   });
 
   it('the signal read after an abort is already aborted with the reason', async () => {
@@ -170,6 +188,108 @@ describe('TaskGroup failure and cancellation', () => {
     parent.abort(new Error('shutdown'));
     await expect(group.join()).rejects.toThrow('shutdown');
     expect(task.status).toBe('cancelled');
+  });
+});
+
+describe('TaskGroup signal, listeners and disposal', () => {
+  it('every body gets the signal, whatever its declared parameters', async () => {
+    const group = new TaskGroup();
+    const seen: unknown[] = [];
+    const record = (...args: unknown[]) => seen.push(args[0]);
+    group.createTask((...args: unknown[]) => record(...args)); // length 0
+    group.createTask(function (this: unknown) {
+      // biome-ignore lint/complexity/noArguments: a body that reads its arguments object
+      seen.push(arguments[0]);
+    });
+    group.createTask((signal) => seen.push(signal));
+    await group.join();
+    expect(seen).toHaveLength(3);
+    expect(seen.every((s) => s === group.signal)).toBe(true);
+    const lazy = new TaskGroup({ start: 'microtask' });
+    let lazySignal: unknown;
+    lazy.createTask((...args: unknown[]) => {
+      lazySignal = args[0];
+    });
+    await lazy.join();
+    expect(lazySignal).toBe(lazy.signal);
+  });
+
+  it('listens to the parent only while tasks are pending: a group dropped without join leaks no listener', async () => {
+    const parent = new AbortController();
+    let listeners = 0;
+    const add = parent.signal.addEventListener.bind(parent.signal);
+    const remove = parent.signal.removeEventListener.bind(parent.signal);
+    parent.signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => {
+      listeners++;
+      add(...args);
+    }) as AbortSignal['addEventListener'];
+    parent.signal.removeEventListener = ((...args: Parameters<AbortSignal['removeEventListener']>) => {
+      listeners--;
+      remove(...args);
+    }) as AbortSignal['removeEventListener'];
+    for (let i = 0; i < 100; i++) {
+      const dropped = new TaskGroup({ signal: parent.signal });
+      dropped.createTask(async () => {
+        await null;
+        return i;
+      });
+      expect(listeners).toBe(1);
+      dropped.createTask(() => i); // a done task adds nothing
+      await nextTurn();
+      expect(listeners).toBe(0); // never joined, yet nothing is left on the parent
+    }
+    const joined = new TaskGroup({ signal: parent.signal });
+    joined.createTask(never);
+    expect(listeners).toBe(1);
+    parent.abort(new Error('bye'));
+    await expect(joined.join()).rejects.toThrow('bye');
+    expect(listeners).toBeLessThanOrEqual(1); // a { once } listener, dropped by the aborted signal
+  });
+
+  it('[Symbol.asyncDispose] joins a group that was never joined, with every failure', async () => {
+    const log: string[] = [];
+    const run = async () => {
+      await using group = new TaskGroup();
+      group.createTask(async () => {
+        await nextTurn();
+        log.push('slow done');
+      });
+      group.createTask(async () => {
+        await null;
+        throw new Error('failed');
+      });
+      log.push('scope end');
+    };
+    const error = (await run().catch((e: unknown) => e)) as AggregateError;
+    expect(error).toBeInstanceOf(AggregateError);
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['failed']);
+    expect(log).toEqual(['scope end', 'slow done']);
+  });
+
+  it('aggregates several failures (sync throw, async rejections, a failure while cancelling), never cancellations', async () => {
+    const group = new TaskGroup();
+    const cancelled = group.createTask(never);
+    group.createTask(async () => {
+      await null;
+      throw new Error('async one');
+    });
+    group.createTask(async () => {
+      await null;
+      throw new Error('async two');
+    });
+    group.createTask(async (signal) => {
+      await never(signal).catch(() => undefined);
+      throw new Error('cleanup failed'); // fails while the group is being cancelled: still reported
+    });
+    group.createTask(async () => {
+      await nextTurn();
+      throw new TypeError('late one');
+    });
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error).toBeInstanceOf(AggregateError);
+    expect(error.message).toBe('4 tasks of the TaskGroup failed');
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['async one', 'async two', 'cleanup failed', 'late one']);
+    expect(cancelled.status).toBe('cancelled');
   });
 });
 
@@ -203,6 +323,22 @@ describe('TaskGroup.run and tasks as promises', () => {
     expect(await ok).toBe('v');
     group.createTask(async () => Promise.reject(new Error('unobserved')));
     await expect(group.join()).rejects.toBeInstanceOf(AggregateError);
+  });
+
+  it('a lazy task awaited before it starts resolves once it ran; value and error read the outcome', async () => {
+    const group = new TaskGroup({ start: 'macrotask' });
+    const ok = group.createTask(() => 'ran');
+    const failing = group.createTask(() => {
+      throw new Error('no');
+    });
+    const awaited = ok.then((value) => `awaited ${value}`);
+    expect(ok.value).toBeUndefined();
+    expect(await awaited).toBe('awaited ran');
+    expect(ok.value).toBe('ran');
+    expect(ok.error).toBeUndefined();
+    await expect(group.join()).rejects.toBeInstanceOf(AggregateError);
+    expect((failing.error as Error).message).toBe('no');
+    expect(failing.value).toBeUndefined();
   });
 
   it('result() throws while pending; join() with no tasks resolves; asyncDispose joins', async () => {

@@ -13,8 +13,12 @@ export type CellResult =
 export interface CellOptions {
   /** calls to the op before verify (the engine's measuring stands in for them) */
   calls?: number;
+  /** how many of those calls are in flight at once (the throughput driver's concurrency); default 1 */
+  concurrency?: number;
   /** replaces the case's op, to feed verify a deliberately broken one */
   breakOp?: (op: Op, state: unknown) => Op;
+  /** the addresses of real services (an HTTP target the test started) */
+  services?: CaseContext['services'];
 }
 
 export async function runCell<S>(
@@ -30,7 +34,7 @@ export async function runCell<S>(
     caseName,
     params,
     runtime,
-    services: {},
+    services: options.services ?? {},
     quick: true,
     state: undefined,
     skip(reason: string): never {
@@ -48,7 +52,10 @@ export async function runCell<S>(
     const built = await caseFn(ctx);
     const op = options.breakOp ? options.breakOp(built, state) : built;
     let value: unknown;
-    for (let i = 0; i < (options.calls ?? 3); i++) value = await op();
+    const calls = options.calls ?? 3;
+    const concurrency = options.concurrency ?? 1;
+    for (let i = 0; i < calls; i += concurrency)
+      [value] = await Promise.all(Array.from({ length: Math.min(concurrency, calls - i) }, () => op()));
     await scenario.verify?.({ ...ctx, op });
     return { status: 'ok', records, value };
   } catch (error) {

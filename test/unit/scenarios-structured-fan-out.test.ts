@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import fanOut, { type FanOutOutcome, FanOutRun, task } from '../../scenarios/fan-out.js';
+import fanOut, { type FanOutOutcome, FanOutRun, failingTasks, TaskFailure, task } from '../../scenarios/fan-out.js';
 import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
 
@@ -8,7 +8,7 @@ const CASES = Object.keys(fanOut.cases);
 describe('fan-out scenario', () => {
   it('has the cases and params of its SCENARIOS.md row', () => {
     expect(CASES).toEqual(['TaskGroup', 'Promise.all', 'Promise.allSettled', 'p-map']);
-    expect(fanOut.params).toEqual({ tasks: [10, 1000, 10000], failAt: ['none', 'middle'] });
+    expect(fanOut.params).toEqual({ tasks: [10, 1000, 10000], failAt: ['none', 'middle', 'several'] });
     expect(fanOut.kind).toBe('micro');
   });
 
@@ -30,19 +30,30 @@ describe('fan-out scenario', () => {
         expect(outcome.run.completed).toBeLessThan(tasks);
         if (cell.status === 'ok') expect(cell.records['time to cancel'].value).toBeGreaterThanOrEqual(0);
       });
+
+      it(`${caseName}, ${tasks} tasks, several fail: every failure thrown is reported, once`, async () => {
+        const cell = await runCell(fanOut, caseName, { tasks, failAt: 'several' });
+        expect(cell.status).toBe('ok');
+        const outcome = (cell as { value: FanOutOutcome }).value;
+        expect(outcome.run.thrown.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(outcome.errors)).toEqual(new Set(outcome.run.thrown));
+        // three failures really happen where all tasks start at once (p-map starts them one by one and
+        // stops starting new ones after the first failure)
+        if (caseName !== 'p-map') expect(outcome.run.thrown).toHaveLength(3);
+      });
     }
   }
 
   it('verify fails a fan-out that returns while siblings still run', async () => {
     // Promise.all without abort and without waiting: the classic leak after a failure.
     const leaky = (_op: Op, state: unknown) => async (): Promise<FanOutOutcome> => {
-      const { tasks, failIndex, indexes, runtime } = state as {
+      const { tasks, fails, indexes, runtime } = state as {
         tasks: number;
-        failIndex: number;
+        fails: Set<number>;
         indexes: number[];
         runtime: never;
       };
-      const run = new FanOutRun(tasks, failIndex, runtime);
+      const run = new FanOutRun(tasks, fails, runtime);
       const signal = new AbortController().signal;
       try {
         await Promise.all(indexes.map((i) => task(run, i, signal)));
@@ -70,6 +81,37 @@ describe('fan-out scenario', () => {
     const swallowing = (op: Op) => async () => ({ ...((await op()) as FanOutOutcome), errors: [] });
     await expect(
       runCell(fanOut, 'TaskGroup', { tasks: 10, failAt: 'middle' }, { breakOp: swallowing }),
-    ).rejects.toThrow(/exactly the failure/);
+    ).rejects.toThrow(/exactly the 1 failures thrown/);
+  });
+
+  it('verify fails a fan-out that reports only the first of several failures', async () => {
+    // what p-map (and Promise.all) give without extra work: the first rejection only
+    const firstOnly = (op: Op) => async () => {
+      const outcome = (await op()) as FanOutOutcome;
+      return { ...outcome, errors: outcome.errors.slice(0, 1) };
+    };
+    for (const caseName of CASES.filter((name) => name !== 'p-map'))
+      await expect(runCell(fanOut, caseName, { tasks: 10, failAt: 'several' }, { breakOp: firstOnly })).rejects.toThrow(
+        /exactly the 3 failures thrown/,
+      );
+  });
+
+  it('verify fails a fan-out that reports a failure twice or one nobody threw', async () => {
+    const doubled = (op: Op) => async () => {
+      const outcome = (await op()) as FanOutOutcome;
+      return { ...outcome, errors: [...outcome.errors, outcome.errors[0]] };
+    };
+    await expect(runCell(fanOut, 'TaskGroup', { tasks: 10, failAt: 'several' }, { breakOp: doubled })).rejects.toThrow(
+      /exactly the 3 failures/,
+    );
+    const invented = (op: Op) => async () => {
+      const outcome = (await op()) as FanOutOutcome;
+      return { ...outcome, errors: [...outcome.errors.slice(1), new TaskFailure(0)] };
+    };
+    await expect(
+      runCell(fanOut, 'Promise.allSettled', { tasks: 10, failAt: 'several' }, { breakOp: invented }),
+    ).rejects.toThrow(/exactly the 3 failures/);
+    expect([...failingTasks(1000, 'several')]).toEqual([250, 500, 750]);
+    expect(() => failingTasks(10, 'first')).toThrow(/none, middle or several/);
   });
 });

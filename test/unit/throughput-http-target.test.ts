@@ -24,7 +24,7 @@ describe('HTTP target handler', () => {
     const ok = await handler(new Request(url));
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe(TARGET_BODY);
-    expect(stats()).toEqual({ requests: 2, failures: 1, inFlight: 0, maxInFlight: 1 });
+    expect(stats()).toMatchObject({ requests: 2, failures: 1, inFlight: 0, maxInFlight: 1 });
   });
 
   it('sheds load above capacity and tracks the most requests held at once', async () => {
@@ -44,8 +44,43 @@ describe('HTTP target handler', () => {
     await handler(new Request(`${BASE}/plain`));
     expect(await (await handler(new Request(`${BASE}/__stats`))).json()).toEqual(stats());
     expect((await handler(new Request(`${BASE}/__reset`, { method: 'POST' }))).status).toBe(200);
-    expect(stats()).toEqual({ requests: 0, failures: 0, inFlight: 0, maxInFlight: 0 });
+    expect(stats()).toMatchObject({ requests: 0, failures: 0, inFlight: 0, maxInFlight: 0, connections: 0 });
     expect((await handler(new Request(`${BASE}/nope`))).status).toBe(400);
     expect((await handler(new Request(`${BASE}/delay?ms=-1`))).status).toBe(400);
+  });
+
+  it('counts connections by the connection each request names; open counts only where sockets are reported', async () => {
+    const target = createTarget();
+    const handler = webHandler(target);
+    const get = (port: number) => handler(new Request(`${BASE}/plain`), { remotePort: port });
+    await get(5001);
+    await get(5001);
+    await get(5002);
+    expect(target.stats()).toMatchObject({ requests: 3, connections: 2, openConnections: -1 });
+    const node = createTarget();
+    node.reportsCloses();
+    const answer = (socket: number) => node.answer('GET', new URL(`${BASE}/plain`), socket);
+    await node.answer('GET', new URL(`${BASE}/__stats`), 9); // the stats connection is not the pool's
+    await answer(1);
+    await answer(2);
+    node.connectionClosed(1);
+    node.connectionClosed(9);
+    expect(node.stats()).toMatchObject({ connections: 2, openConnections: 1, maxOpenConnections: 2 });
+    await node.answer('POST', new URL(`${BASE}/__reset`));
+    expect(node.stats()).toMatchObject({ connections: 0, openConnections: 1, maxOpenConnections: 1 });
+    await answer(2); // a connection from before the reset counts again once it sends a request
+    await answer(3);
+    expect(node.stats()).toMatchObject({ connections: 2, openConnections: 2, maxOpenConnections: 2 });
+  });
+
+  it('answers a share of /slow requests late and the others at once', async () => {
+    const values = [0.01, 0.9];
+    const { handler, stats } = webTarget(() => values.shift() ?? 1);
+    const url = targetUrl(BASE, { mode: 'slow', p: 0.1, ms: 50 });
+    const slow = Promise.resolve(handler(new Request(url)));
+    expect((await handler(new Request(url))).status).toBe(200);
+    expect(stats().inFlight).toBe(1); // the slow one is still held
+    expect((await slow).status).toBe(200);
+    expect(stats().inFlight).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import { buildFixtures } from '../support/fixtures.js';
 interface TestTask {
   value: number;
   delayMs?: number;
-  action?: 'throw' | 'crash' | 'exit';
+  action?: 'throw' | 'crash' | 'exit' | 'held' | 'block' | 'unblock';
 }
 
 let outdir: string;
@@ -17,8 +17,8 @@ let workerModule: string;
 let runtime: RuntimeAdapter;
 const pools: WorkerPool[] = [];
 
-function makePool(size: number, workerData?: unknown): WorkerPool<TestTask, number> {
-  const pool = new WorkerPool<TestTask, number>({ runtime, module: workerModule, size, workerData });
+function makePool(size: number, workerData?: unknown, tasksPerWorker?: number): WorkerPool<TestTask, number> {
+  const pool = new WorkerPool<TestTask, number>({ runtime, module: workerModule, size, workerData, tasksPerWorker });
   pools.push(pool as WorkerPool);
   return pool;
 }
@@ -43,6 +43,7 @@ describe('WorkerPool', () => {
 
   it('returns results in submission order although later tasks finish first', async () => {
     const pool = makePool(4);
+    await pool.ready(); // the finishing order then follows the delays, not the workers' start-up
     const delays = [60, 40, 20, 0, 30, 10];
     const finished: number[] = [];
     const promises = delays.map(async (delayMs, value) => {
@@ -112,5 +113,47 @@ describe('WorkerPool', () => {
 
   it('rejects a size that is not a positive integer', () => {
     expect(() => makePool(0)).toThrow(RangeError);
+    expect(() => makePool(1, undefined, 0)).toThrow(RangeError);
+  });
+
+  it('a worker holds up to 2 tasks by default, so the next one waits in the worker, not in the pool', async () => {
+    const two = makePool(1);
+    await two.ready();
+    const blocked = two.run({ value: 1, action: 'block' });
+    expect(await two.run({ value: 0, action: 'held' })).toBe(2); // sent while the blocked one runs
+    await two.run({ value: 0, action: 'unblock' });
+    expect(await blocked).toBe(2);
+    const one = makePool(1, undefined, 1);
+    await one.ready();
+    const slow = one.run({ value: 1, delayMs: 20 });
+    expect(await one.run({ value: 0, action: 'held' })).toBe(1); // sent only once the slow one answered
+    expect(await slow).toBe(2);
+  });
+
+  it('spreads tasks over the workers before giving any worker a second one', async () => {
+    const pool = makePool(2);
+    await pool.ready();
+    const blocked = [pool.run({ value: 1, action: 'block' }), pool.run({ value: 2, action: 'block' })];
+    // each worker holds one blocked task: the third goes to one of them as its second
+    expect(await pool.run({ value: 0, action: 'held' })).toBe(2);
+    await Promise.all([pool.run({ value: 0, action: 'unblock' }), pool.run({ value: 0, action: 'unblock' })]);
+    expect(await Promise.all(blocked)).toEqual([2, 4]);
+    const spread = makePool(2);
+    await spread.ready();
+    const first = spread.run({ value: 1, action: 'block' });
+    expect(await spread.run({ value: 0, action: 'held' })).toBe(1); // the idle worker got it
+    // sent together: the first goes to the idle worker, the second to the blocked one
+    await Promise.all([spread.run({ value: 0, action: 'unblock' }), spread.run({ value: 0, action: 'unblock' })]);
+    expect(await first).toBe(2);
+  });
+
+  it('a dying worker fails every task it held', async () => {
+    const pool = makePool(1);
+    await pool.ready();
+    const crashed = pool.run({ value: 1, action: 'crash' });
+    const second = pool.run({ value: 2, delayMs: 10 });
+    await expect(crashed).rejects.toThrow(/worker died/);
+    await expect(second).rejects.toThrow(/worker died/);
+    expect(await pool.run({ value: 3 })).toBe(6);
   });
 });

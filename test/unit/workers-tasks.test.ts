@@ -38,13 +38,28 @@ describe('worker-messaging payloads', () => {
 });
 
 describe('runner job output', () => {
-  const lines = (n: number) => Array.from({ length: n }, (_, i) => `result ${i} ${runnerJobResult(i)}`);
-  it('accepts every job once with the right hash', () => {
+  const lines = (n: number, context = (i: number) => i) =>
+    Array.from({ length: n }, (_, i) => `result ${i} ${runnerJobResult(i)} ${context(i)}`);
+  it('accepts every job once with the right hash and the context of the jobs before it', () => {
     expect(checkRunnerOutput([...lines(3), ''], 3)).toBeUndefined();
   });
   it('reports a missing job or a wrong hash', () => {
     expect(checkRunnerOutput(lines(2), 3)).toMatch(/expected 3/);
-    expect(checkRunnerOutput(['result 0 1'], 1)).toMatch(/wrong result/);
+    expect(checkRunnerOutput(['result 0 1 0'], 1)).toMatch(/wrong result/);
+  });
+  it('reports jobs that did not find the earlier jobs in the context (a fresh process per job, posing as reuse)', () => {
+    expect(
+      checkRunnerOutput(
+        lines(3, () => 0),
+        3,
+      ),
+    ).toMatch(/job 1 found 0 earlier jobs .* not preserved/);
+    expect(
+      checkRunnerOutput(
+        lines(2, (i) => i + 1),
+        2,
+      ),
+    ).toMatch(/job 0 found 1/);
   });
 });
 

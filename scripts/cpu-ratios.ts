@@ -1,0 +1,108 @@
+/**
+ * The patterns library's speed targets as ratios of CPU time, for a machine too busy for wall-clock
+ * figures (docs/measurements/2026-12-02-patterns.md): the scenarios' own cases, built and timed in
+ * one process, each against the peer it is judged by, interleaved round by round.
+ *
+ * CPU time (process.cpuUsage(): user + system, all threads) does not grow while the process waits
+ * for a CPU, which on a loaded 2-core host is most of the wall time. It does not replace
+ * `asyncbench run` (fresh processes, forks, wall time), and it is no measure of allocation-heavy cells
+ * whose GC debt one case leaves to the next (pipeline at 4 KiB): there the fresh-process run decides.
+ *
+ *   npx esbuild --bundle --format=esm --platform=node --packages=external --alias:asyncbench=./src/api.ts \
+ *     scripts/cpu-ratios.ts --outfile=.tmp/cpu-ratios.mjs
+ *   node_modules/.bin/node .tmp/cpu-ratios.mjs [taskgroup|pipeline] [rounds]   (deno run -A, bun alike)
+ */
+import eagerTasks from '../scenarios/eager-tasks.js';
+import fanOut from '../scenarios/fan-out.js';
+import pipelineScenario from '../scenarios/pipeline.js';
+import type { Op, Scenario } from '../src/scenario.js';
+
+const g = globalThis as {
+  process?: { argv: string[]; cpuUsage(): { user: number; system: number } };
+  Deno?: { args: string[] };
+};
+const args = g.Deno?.args ?? g.process?.argv.slice(2) ?? [];
+const which = args[0] ?? 'all';
+const rounds = Number(args[1] ?? 9);
+
+/** CPU time of this process in ms */
+function cpuNow(): number {
+  const usage = (g.process as NonNullable<typeof g.process>).cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+/** ns of CPU per item over `ms` of wall time */
+async function time(op: Op, items: number, ms: number): Promise<number> {
+  let calls = 0;
+  const wall = performance.now();
+  const t0 = cpuNow();
+  while (performance.now() - wall < ms) {
+    await op();
+    calls++;
+  }
+  return ((cpuNow() - t0) * 1e6) / (calls * items);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] as number;
+
+async function build(scenario: Scenario, caseName: string, params: Record<string, number | string>): Promise<Op> {
+  const ctx = { params, caseName, runtime: { now: () => performance.now() } } as never as Parameters<
+    NonNullable<Scenario['setup']>
+  >[0];
+  const state = await scenario.setup?.(ctx);
+  return (await scenario.cases[caseName]?.({ ...ctx, state } as never)) as Op;
+}
+
+/** the median over rounds of time(a) / time(b), a and b timed back to back in each round */
+async function ratio(a: Op, b: Op, items: number): Promise<{ ratio: number; a: number; b: number }> {
+  await time(a, items, 30);
+  await time(b, items, 30);
+  const [ra, rb, rr]: number[][] = [[], [], []];
+  for (let r = 0; r < rounds; r++) {
+    const x = await time(a, items, 25);
+    const y = await time(b, items, 25);
+    ra.push(x);
+    rb.push(y);
+    rr.push(x / y);
+  }
+  return { ratio: median(rr), a: median(ra), b: median(rb) };
+}
+
+if (which === 'all' || which === 'taskgroup') {
+  for (const tasks of [100, 1000, 10_000]) {
+    const fan = await ratio(
+      await build(fanOut as Scenario, 'TaskGroup', { tasks, failAt: 'none' }),
+      await build(fanOut as Scenario, 'Promise.all', { tasks, failAt: 'none' }),
+      tasks,
+    );
+    console.log(
+      `fan-out ${tasks}: TaskGroup/Promise.all = ${fan.ratio.toFixed(2)} (${fan.a.toFixed(0)} / ${fan.b.toFixed(0)} ns)`,
+    );
+    for (const hitRatio of [0, 0.5, 0.9, 1]) {
+      const eager = await ratio(
+        await build(eagerTasks as Scenario, 'eager', { tasks, hitRatio }),
+        await build(eagerTasks as Scenario, 'promise-all', { tasks, hitRatio }),
+        tasks,
+      );
+      console.log(
+        `eager-tasks ${tasks} hitRatio=${hitRatio}: eager/promise-all = ${eager.ratio.toFixed(2)} (${eager.a.toFixed(0)} / ${eager.b.toFixed(0)} ns)`,
+      );
+    }
+  }
+}
+
+if (which === 'all' || which === 'pipeline') {
+  const peers = ['Web Streams pipeThrough', 'async generator chain', 'node:stream pipeline'];
+  for (const itemSize of ['small', '4KiB']) {
+    const params = { stages: 3, itemSize };
+    const ours = await build(pipelineScenario as Scenario, 'patterns pipeline', params);
+    const results: [string, number][] = [];
+    for (const name of peers)
+      results.push([name, (await ratio(ours, await build(pipelineScenario as Scenario, name, params), 1000)).ratio]);
+    // the fastest peer is the one our pipeline compares worst with
+    const best = results.reduce((a, b) => (b[1] > a[1] ? b : a));
+    console.log(
+      `pipeline ${itemSize}: patterns/fastest peer (${best[0]}) = ${best[1].toFixed(2)}; ${results.map(([n, r]) => `${n} ${r.toFixed(2)}`).join(', ')}`,
+    );
+  }
+}

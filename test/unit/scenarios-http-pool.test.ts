@@ -1,0 +1,73 @@
+/**
+ * The http-pool scenario against the HTTP target served from this test process (behind the Web
+ * handler, so connections are told apart by client port and closes are not seen): every case passes
+ * its pooling checks, and a case that does not pool the way it claims fails them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import httpPool, { type HttpState, POOLING } from '../../scenarios/http-pool.js';
+import { currentRuntime } from '../../src/runtimes/current.js';
+import type { HttpServerHandle } from '../../src/runtimes/types.js';
+import type { CaseFn, Scenario } from '../../src/scenario.js';
+import { createTarget, webHandler } from '../../src/services/http-target-handler.js';
+import { runCell } from './scenarios-structured-context.js';
+
+let server: HttpServerHandle;
+const params = { connections: 4, concurrency: 8 };
+
+beforeAll(async () => {
+  const runtime = await currentRuntime();
+  // every 10th draw is low: /slow answers every 10th request late, so the timeout case always times out
+  let draws = 0;
+  server = await runtime.serve(webHandler(createTarget(() => (draws++ % 10 === 0 ? 0 : 0.99))), { port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const cell = (scenario: Scenario<HttpState>, caseName: string) =>
+  runCell(scenario, caseName, params, { services: { http: { url: server.url } }, calls: 64, concurrency: 8 });
+
+/** the scenario with `caseName` run by another case's code: a case that does not pool as it claims */
+const posing = (caseName: string, actually: string): Scenario<HttpState> => ({
+  ...httpPool,
+  cases: { [caseName]: httpPool.cases[actually] as CaseFn<HttpState> },
+});
+
+describe('http-pool scenario', () => {
+  it('declares the pooling of every case', () => {
+    expect(Object.keys(POOLING).sort()).toEqual(Object.keys(httpPool.cases).sort());
+  });
+
+  for (const caseName of Object.keys(httpPool.cases)) {
+    it(`${caseName}: the server's connection counts match the pooling the case claims`, async () => {
+      const result = await cell(httpPool, caseName);
+      expect(result.status).toBe('ok');
+      if (result.status === 'ok') expect(result.records['connections opened'].value).toBeGreaterThan(0);
+    });
+  }
+
+  it('verify fails a "pool" that opens a connection per request', async () => {
+    await expect(cell(posing('undici-pool', 'node-http-no-keepalive'), 'undici-pool')).rejects.toThrow(
+      /more than its cap of 4|not reuse/,
+    );
+  });
+
+  it('verify fails a pool with more connections than its cap', async () => {
+    // the runtime's fetch has no cap: 8 callers get 8 connections where the pool allows 4
+    await expect(cell(posing('node-http-keepalive', 'fetch'), 'node-http-keepalive')).rejects.toThrow(
+      /more than its cap of 4/,
+    );
+  });
+
+  it('verify fails a "no keep-alive" client that reuses its connections', async () => {
+    await expect(
+      cell(posing('node-http-no-keepalive', 'node-http-keepalive'), 'node-http-no-keepalive'),
+    ).rejects.toThrow(/keep-alive is not off/);
+  });
+
+  it('verify fails a timeout case in which no request timed out', async () => {
+    await expect(cell(posing('undici-pool-timeout', 'undici-pool'), 'undici-pool-timeout')).rejects.toThrow(
+      /never exercised its timeout/,
+    );
+  });
+});

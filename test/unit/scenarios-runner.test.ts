@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import runner, { type State } from '../../scenarios/runner.js';
+import type { VerifyContext } from '../../src/scenario.js';
+import { checkRunnerOutput, runnerJobResult } from '../../src/workers/runner-job-result.js';
+
+/** verify of the runner scenario on the checks of hand-made job output (the cases spawn built scripts) */
+const verifyOutputs = async (outputs: string[][], jobs: number) =>
+  runner.verify?.({
+    state: { problems: outputs.map((lines) => checkRunnerOutput(lines, jobs)) },
+  } as unknown as VerifyContext<State>);
+
+const job = (i: number, context: number) => `result ${i} ${runnerJobResult(i)} ${context}`;
+
+describe('runner scenario verify', () => {
+  it('passes a reused process whose jobs each found the earlier ones in its context', async () => {
+    await verifyOutputs([[job(0, 0), job(1, 1), job(2, 2)]], 3);
+    await verifyOutputs([[job(0, 0)], [job(0, 0)]], 1); // fresh: one job per process
+  });
+
+  it('fails a "reused" run whose jobs did not share a context (a process per job in disguise)', async () => {
+    await expect(verifyOutputs([[job(0, 0), job(1, 0), job(2, 0)]], 3)).rejects.toThrow(/not preserved/);
+  });
+
+  it('fails a wrong hash and an empty run', async () => {
+    await expect(verifyOutputs([[`result 0 1 0`]], 1)).rejects.toThrow(/wrong result/);
+    await expect(verifyOutputs([], 1)).rejects.toThrow(/no job ran/);
+  });
+});
