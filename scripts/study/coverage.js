@@ -12,23 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { medianOf, root } from './common.js';
-
-const CELLS = [
-  'eager-tasks',
-  'async-generators',
-  'resources',
-  '--case',
-  'eager,promise-all,async generator,manual page loop,try/finally,withResource',
-  '--param',
-  'hitRatio=0,1',
-  '--param',
-  'tasks=1000',
-  '--param',
-  'pageSize=10',
-  '--param',
-  'nesting=1',
-];
+import { medianOf, root, STUDY_CELLS } from './common.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -47,7 +31,7 @@ if (!values.table)
     const json = join(values.out, `rep-${String(rep).padStart(2, '0')}.json`);
     if (existsSync(json)) continue;
     console.error(`repetition ${rep + 1}/${values.reps}`);
-    const args = ['run', ...CELLS, '--forks', values.forks, '--json', json, ...positionals];
+    const args = ['run', ...STUDY_CELLS, '--forks', values.forks, '--json', json, ...positionals];
     try {
       execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), ...args], {
         stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The fork-stability study (issue 10, docs/architecture.md "Stable forks"): the between-fork CV of
-// the micro cells of five scenarios under several ways of starting the measuring process, the
+// the study's micro cells (common.js) under several ways of starting the measuring process, the
 // conditions interleaved repetition by repetition so a machine's drift falls on all of them alike.
 //
 //   node scripts/study/fork-stability.js --out DIR [--forks 5] [--reps 2] [--conditions a,b,...]
@@ -12,11 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { medianOf, root } from './common.js';
-
-const SCENARIOS = ['eager-tasks', 'fan-out', 'producer-consumer', 'async-generators', 'resources'];
-// their --quick matrices, at the default measuring time
-const PARAMS = ['hitRatio=0,1', 'tasks=100,1000', 'maxsize=10,0', 'consumers=3', 'pageSize=10', 'nesting=3'];
+import { medianOf, root, STUDY_CELLS } from './common.js';
 
 /** How each condition starts the measuring processes: environment of the orchestrator. */
 export const CONDITIONS = {
@@ -31,16 +27,7 @@ export const CONDITIONS = {
 function run(condition, rep, forks, out, extra) {
   const json = join(out, `${condition}-${rep}.json`);
   if (existsSync(json)) return;
-  const args = [
-    'run',
-    ...SCENARIOS,
-    ...PARAMS.flatMap((p) => ['--param', p]),
-    '--forks',
-    String(forks),
-    '--json',
-    json,
-    ...extra,
-  ];
+  const args = ['run', ...STUDY_CELLS, '--forks', String(forks), '--json', json, ...extra];
   console.error(`${condition} #${rep}`);
   try {
     execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), ...args], {
