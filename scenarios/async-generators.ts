@@ -148,7 +148,7 @@ export default defineScenario<GeneratorState>({
   metric: { name: 'time per item', unit: 'ns', better: 'lower' },
   itemsPerOp: () => ITEMS,
   params: { pageSize: [1, 10, 100] },
-  quick: { pageSize: [10] },
+  defaults: { pageSize: [10] },
   setup: ({ params }) => ({ pageSize: Number(params.pageSize), breakAfter: Number.POSITIVE_INFINITY }),
   cases: {
     'async generator': readerCase(forAwait),

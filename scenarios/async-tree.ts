@@ -120,7 +120,8 @@ export default defineScenario<AsyncTreeState>({
   pattern: 'Eager Task Execution Details',
   kind: 'micro',
   params: { leaf: ['none', 'io', 'memoization', 'mixed'] },
-  quick: { leaf: ['none', 'memoization'] },
+  defaults: { leaf: ['none', 'memoization'] },
+  quick: { leaf: ['memoization'] },
   setup: (ctx) => makeLeaf(String(ctx.params.leaf) as LeafKind),
   cases: {
     eager: groupCase('eager'),

@@ -372,7 +372,7 @@ export default defineScenario<DbState>({
   kind: 'throughput',
   metric: { name: 'queries per second', unit: 'queries/s', better: 'higher' },
   params: { max: [1, 5, 10, 20], concurrency: [1, 10, 64, 256], query: ['select1', 'users-by-id'] },
-  quick: { max: [10], concurrency: [64], query: ['users-by-id'] },
+  defaults: { max: [10], concurrency: [64], query: ['users-by-id'] },
   requires: ['postgres'],
   setup(ctx) {
     const db = ctx.services.postgres;

@@ -163,7 +163,8 @@ export default defineScenario<EagerTasksState>({
   metric: { name: 'time per task', unit: 'ns', better: 'lower' },
   itemsPerOp: (params) => Number(params.tasks),
   params: { hitRatio: [0, 0.5, 0.9, 1], tasks: [100, 1000] },
-  quick: { hitRatio: [0, 1], tasks: [100] },
+  defaults: { hitRatio: [0, 1], tasks: [1000] },
+  quick: { hitRatio: [1] },
   setup: (ctx) => makeState(Number(ctx.params.tasks), Number(ctx.params.hitRatio)),
   cases: {
     eager: groupCase('eager', getUser),

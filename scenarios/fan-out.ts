@@ -252,7 +252,8 @@ export default defineScenario<FanOutState>({
   metric: { name: 'time per task', unit: 'ns', better: 'lower' },
   itemsPerOp: (params) => Number(params.tasks),
   params: { tasks: [10, 1000, 10000], failAt: ['none', 'middle', 'several'] },
-  quick: { tasks: [1000] },
+  defaults: { tasks: [1000] },
+  quick: { failAt: ['middle'] },
   setup: ({ params, runtime }) => {
     const tasks = Number(params.tasks);
     return {

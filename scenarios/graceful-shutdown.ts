@@ -87,6 +87,7 @@ export default defineScenario<State>({
   pattern: 'Graceful Shutdown',
   kind: 'process',
   params: { inFlight: [0, 100] },
+  quick: { inFlight: [100] },
   metric: { name: 'signal to exit', unit: 'ms', better: 'lower' },
   setup: () => ({ problems: [], runs: 0 }),
   cases: {

@@ -132,7 +132,7 @@ export default defineScenario<HttpState>({
   kind: 'throughput',
   metric: { name: 'requests per second', unit: 'req/s', better: 'higher' },
   params: { connections: [1, 10, 20], concurrency: [1, 16, 64] },
-  quick: { connections: [10], concurrency: [16] },
+  defaults: { connections: [10], concurrency: [16] },
   requires: ['http'],
   async setup(ctx) {
     const http = ctx.services.http;

@@ -140,7 +140,7 @@ export default defineScenario<PipelineState>({
   metric: { name: 'time per item', unit: 'ns', better: 'lower' },
   itemsPerOp: () => ITEMS,
   params: { stages: [3], itemSize: ['small', '4KiB'] },
-  quick: { itemSize: ['4KiB'] },
+  defaults: { itemSize: ['4KiB'] },
   setup: ({ params }) => ({
     stages: Number(params.stages),
     bodyBytes: BODY_BYTES[String(params.itemSize) as keyof typeof BODY_BYTES] ?? Number(params.itemSize),

@@ -194,7 +194,8 @@ export default defineScenario<PcState>({
   itemsPerOp: () => ITEMS,
   // maxsize 0 (unbounded) is the reference the bound is judged against.
   params: { maxsize: [1, 10, 100, 1000, 0], consumers: [1, 3, 8], consumer: ['fast', 'slow'] },
-  quick: { maxsize: [10, 0], consumers: [3] },
+  defaults: { maxsize: [10, 0], consumers: [3], consumer: ['fast'] },
+  quick: { maxsize: [10] },
   setup: ({ params, runtime }) => ({
     runtime,
     maxsize: Number(params.maxsize),

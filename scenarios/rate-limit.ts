@@ -66,7 +66,7 @@ export default defineScenario<LimitState>({
   kind: 'throughput',
   metric: { name: 'requests per second', unit: 'req/s', better: 'higher' },
   params: { maxConcurrent: [1, 5, 20], concurrency: [64] },
-  quick: { maxConcurrent: [5], concurrency: [32] },
+  defaults: { maxConcurrent: [5] },
   requires: ['http'],
   async setup(ctx) {
     const http = ctx.services.http;

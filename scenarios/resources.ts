@@ -139,7 +139,7 @@ export default defineScenario<ResourcesState>({
   metric: { name: 'time per acquire/release', unit: 'ns', better: 'lower' },
   itemsPerOp: (params) => Number(params.nesting),
   params: { nesting: [1, 3] },
-  quick: { nesting: [3] },
+  defaults: { nesting: [3] },
   setup: ({ params }) => ({ nesting: Number(params.nesting), fail: false }),
   cases: {
     'await using (lowered)': ({ state, skip }) => {

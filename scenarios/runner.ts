@@ -48,6 +48,7 @@ export default defineScenario<State>({
   pattern: 'Runner API',
   kind: 'process',
   params: { K: [1, 10] },
+  quick: { K: [1] },
   metric: { name: 'time per job', unit: 'ms', better: 'lower' },
   setup: () => ({ problems: [] }),
   cases: {

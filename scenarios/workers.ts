@@ -179,7 +179,8 @@ export default defineScenario<State>({
   pattern: 'Free-Threaded Python 3.13',
   kind: 'throughput',
   params: { workers: [1, 2, 4, 'cores', '2xcores'] },
-  quick: { workers: [1, 2] },
+  defaults: { workers: [1, 2] },
+  quick: { workers: [2] },
   metric: { name: 'tasks', unit: 'tasks/s', better: 'higher' },
   requires: ['workers'],
   setup: () => ({

@@ -49,8 +49,14 @@ export interface ScenarioDefinition<S = unknown> {
   /** the seed section this scenario implements */
   pattern: string;
   kind: ScenarioKind;
+  /** every value of each param the scenario knows: the whole grid, which `run --full` measures */
   params?: ParamMatrix;
-  /** replaces some params' values under --quick */
+  /**
+   * replaces some params' values in a default run (the others keep all theirs): a representative
+   * matrix, so that a run of every scenario fits its time (docs/architecture.md, "Where the time goes")
+   */
+  defaults?: ParamMatrix;
+  /** replaces some params' values under --quick (over the defaults) */
   quick?: ParamMatrix;
   cases: Record<string, CaseFn<S>>;
   /** overrides the kind's default metric (micro: time/op in ns; throughput: ops/s; process: ms) */
@@ -97,10 +103,11 @@ const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export function defineScenario<S = unknown>(definition: ScenarioDefinition<S>): Scenario<S> {
   if (!ID_PATTERN.test(definition.id)) throw new Error(`scenario id '${definition.id}' is not kebab-case`);
   if (Object.keys(definition.cases).length === 0) throw new Error(`scenario '${definition.id}' has no cases`);
-  for (const key of Object.keys(definition.quick ?? {})) {
-    if (!definition.params || !(key in definition.params))
-      throw new Error(`scenario '${definition.id}': quick param '${key}' is not in params`);
-  }
+  for (const field of ['defaults', 'quick'] as const)
+    for (const key of Object.keys(definition[field] ?? {})) {
+      if (!definition.params || !(key in definition.params))
+        throw new Error(`scenario '${definition.id}': ${field} param '${key}' is not in params`);
+    }
   for (const key of Object.keys(definition.caseMetrics ?? {}))
     if (!(key in definition.cases)) throw new Error(`scenario '${definition.id}': caseMetrics names no case '${key}'`);
   return { ...definition, __asyncbenchScenario: 1 };

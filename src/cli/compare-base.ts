@@ -46,7 +46,7 @@ import { startServicesEach } from '../services/each.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
 import { describeJob, progressReporter } from './progress.js';
-import { budgetsOf, chooseRuntimes, parseParams, parseShard, seconds, suiteOf } from './run.js';
+import { budgetsOf, chooseRuntimes, defaultDurationS, parseParams, parseShard, seconds, suiteOf } from './run.js';
 
 export const BASE_HELP = `compare --base REF: build and run two revisions here, interleaved, and judge them
 
@@ -293,7 +293,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     engine,
     forks: design.n0,
     quick,
-    durationS: seconds(values.duration, '--duration', suite?.duration ?? (quick ? 1 : 5)),
+    durationS: seconds(values.duration, '--duration', suite?.duration ?? defaultDurationS(quick)),
     timeoutS: seconds(values.timeout, '--timeout', 120),
     scenarios: [],
     cases: (values.case ?? []).flatMap((c) => c.split(',')),

@@ -29,8 +29,9 @@ Options:
       console.log(`${s.id}  [${s.kind}]  ${s.title}  (seed: ${s.pattern})`);
       console.log(`  cases:  ${s.cases.join(', ')}`);
       for (const [key, values] of Object.entries(s.params)) {
+        const run = s.defaults[key] ? `   (run: ${s.defaults[key].join(', ')})` : '';
         const quick = s.quick[key] ? `   (--quick: ${s.quick[key].join(', ')})` : '';
-        console.log(`  ${key}: ${values.join(', ')}${quick}`);
+        console.log(`  ${key}: ${values.join(', ')}${run}${quick}`);
       }
       if (s.requires.length) console.log(`  requires: ${s.requires.join(', ')}`);
     }

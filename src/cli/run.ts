@@ -35,9 +35,11 @@ Options:
   --case LIST            only these cases, comma-separated
   --param KEY=V1,V2      only these param values (repeatable); values beyond the defaults are accepted
   --quick                smaller matrix, one fork, shorter measuring (CIs are then within-process only)
+  --full                 every value of every param (the whole grid: hours); by default a run uses
+                         each scenario's representative matrix (asyncbench list shows both)
   --suite NAME|FILE      the cells of a suite: suites/NAME.json or a suite file (docs/ci.md)
   --forks N              fresh processes per cell (default 3; 1 with --quick)
-  --duration SECONDS     measuring time of throughput cases (default 5; 1 with --quick)
+  --duration SECONDS     measuring time of throughput cases (default 1; 0.5 with --quick)
   --timeout SECONDS      per measured process; past it the process is killed and the cell is 'timeout'
                          (default 120)
   --engine NAME          micro engine: mitata (default) or tinybench
@@ -59,6 +61,7 @@ const FLAGS = {
   case: { type: 'string', multiple: true },
   param: { type: 'string', multiple: true },
   quick: { type: 'boolean' },
+  full: { type: 'boolean' },
   suite: { type: 'string' },
   forks: { type: 'string' },
   duration: { type: 'string' },
@@ -152,7 +155,8 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     engine,
     forks: intFlag(values.forks, '--forks', quick ? 1 : 3),
     quick,
-    durationS: seconds(values.duration, '--duration', suite?.duration ?? (quick ? 1 : 5)),
+    ...(values.full ? { full: true as const } : {}),
+    durationS: seconds(values.duration, '--duration', suite?.duration ?? defaultDurationS(quick)),
     timeoutS: seconds(values.timeout, '--timeout', 120),
     scenarios: [],
     cases: (values.case ?? []).flatMap((c) => c.split(',')),
@@ -183,26 +187,40 @@ function seedPolicy(raw: string | undefined): (fork: number) => number | undefin
   return () => Number(raw);
 }
 
+/**
+ * How long each process measures. Between-process spread dominates (PITFALLS 15), so the time goes
+ * to forks rather than to long series: a micro fork takes 0.3 s of samples, a throughput fork 1 s
+ * (docs/architecture.md, "Where the time goes", has the figures behind these numbers).
+ */
 export function budgetsOf(config: RunConfig): Budgets {
   return {
     engine: config.engine,
     quick: config.quick,
-    microBudgetMs: config.quick ? 300 : 1000,
+    microBudgetMs: config.quick ? 100 : 300,
     microWarmupMs: Number(process.env.ASYNCBENCH_WARMUP_MS ?? 100),
-    microMaxWarmupMs: 1000,
+    microMaxWarmupMs: config.quick ? 300 : 1000,
     warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
     durationMs: config.durationS * 1000,
-    repetitions: config.quick ? 3 : 10,
+    repetitions: config.quick ? 3 : 5,
     timeoutMs: config.timeoutS * 1000,
   };
 }
+
+/** Measuring time of a throughput fork, seconds, unless --duration or the suite says otherwise. */
+export const defaultDurationS = (quick: boolean) => (quick ? 0.5 : 1);
 
 /** The scenarios and cells of the run: those named (or all), narrowed by the filters; or a suite's. */
 async function planRun(settings: RunSettings, tmpDir: string) {
   const { config, runtimes, suite } = settings;
   if (!suite) {
     const scenarios = await selectScenarios(settings.positionals, tmpDir);
-    const options = { cases: config.cases, params: config.params, quick: config.quick, shard: config.shard };
+    const options = {
+      cases: config.cases,
+      params: config.params,
+      quick: config.quick,
+      full: config.full,
+      shard: config.shard,
+    };
     return { scenarios, cells: planCells(scenarios, runtimes, options) };
   }
   const all = await builtinScenarios();

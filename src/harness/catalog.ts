@@ -16,6 +16,7 @@ export interface ScenarioInfo {
   pattern: string;
   kind: Scenario['kind'];
   params: ParamMatrix;
+  defaults: ParamMatrix;
   quick: ParamMatrix;
   cases: string[];
   requires: string[];
@@ -61,10 +62,13 @@ function scenarioProblem(s: Scenario): string | undefined {
   if (typeof s.cases !== 'object' || s.cases === null || Object.keys(s.cases).length === 0) return 'it has no cases';
   const notFn = Object.entries(s.cases).find(([, fn]) => typeof fn !== 'function');
   if (notFn) return `case '${notFn[0]}' is not a function`;
-  const problem = matrixProblem(s.params, 'params') ?? matrixProblem(s.quick, 'quick');
+  const problem =
+    matrixProblem(s.params, 'params') ?? matrixProblem(s.defaults, 'defaults') ?? matrixProblem(s.quick, 'quick');
   if (problem) return problem;
-  const stray = Object.keys(s.quick ?? {}).find((k) => !(k in (s.params ?? {})));
-  if (stray) return `quick.${stray} is not in params`;
+  for (const field of ['defaults', 'quick'] as const) {
+    const stray = Object.keys(s[field] ?? {}).find((k) => !(k in (s.params ?? {})));
+    if (stray) return `${field}.${stray} is not in params`;
+  }
   const unknown = (s.requires ?? []).find((r) => !REQUIREMENTS.includes(r));
   if (unknown !== undefined) return `requires '${unknown}': known are ${REQUIREMENTS.join(', ')}`;
   return undefined;
@@ -88,6 +92,7 @@ async function describe(moduleUrl: string, label = moduleUrl): Promise<ScenarioI
     pattern: s.pattern,
     kind: s.kind,
     params: s.params ?? {},
+    defaults: s.defaults ?? {},
     quick: s.quick ?? {},
     cases: Object.keys(s.cases),
     requires: [...(s.requires ?? [])],

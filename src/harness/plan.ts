@@ -38,6 +38,8 @@ export interface PlanOptions {
   /** --param KEY=V1,V2 as given */
   params: Record<string, string[]>;
   quick: boolean;
+  /** every value of every param (the scenario's whole grid), not its defaults or quick matrix */
+  full?: boolean;
   shard?: { index: number; count: number };
 }
 
@@ -71,7 +73,8 @@ function coerce(raw: string, declared: readonly ParamValue[], key: string, scena
 }
 
 function scenarioMatrix(s: ScenarioInfo, options: PlanOptions): ParamMatrix {
-  const matrix: Record<string, readonly ParamValue[]> = { ...s.params, ...(options.quick ? s.quick : {}) };
+  const narrowed = options.full ? {} : { ...s.defaults, ...(options.quick ? s.quick : {}) };
+  const matrix: Record<string, readonly ParamValue[]> = { ...s.params, ...narrowed };
   for (const [key, raws] of Object.entries(options.params)) {
     if (!(key in s.params)) continue;
     matrix[key] = raws.map((raw) => coerce(raw, s.params[key], key, s.id));

@@ -4,7 +4,6 @@
  * load, then the measuring window. Every op's latency goes into an HDR histogram; completions are
  * counted per interval, so a series that drifts (a pool degrading, JIT tiering late) shows.
  */
-import hdr from 'hdr-histogram-js';
 import type { LatencyPercentiles } from '../result/schema.js';
 import { isSteady } from '../result/stats.js';
 import type { Op } from '../scenario.js';
@@ -13,7 +12,10 @@ import type { ThroughputOptions, ThroughputSeries } from './types.js';
 /** Latencies are recorded in whole microseconds, up to one hour. */
 const MAX_LATENCY_US = 3_600_000_000;
 
-function latencyHistogram() {
+async function latencyHistogram() {
+  // loaded here, not at the top: it costs ~70 ms of start-up, and micro and process children never
+  // record a latency
+  const { default: hdr } = await import('hdr-histogram-js');
   // The pure-JS build: the WebAssembly one needs an async init and is not needed at these rates.
   return hdr.build({
     bitBucketSize: 32,
@@ -24,7 +26,7 @@ function latencyHistogram() {
   });
 }
 
-type Histogram = ReturnType<typeof latencyHistogram>;
+type Histogram = Awaited<ReturnType<typeof latencyHistogram>>;
 
 function percentiles(histogram: Histogram): LatencyPercentiles {
   // A percentile is its bucket's highest equivalent value, which can lie just above the exact max.
@@ -54,7 +56,7 @@ export async function runThroughput(op: Op, options: ThroughputOptions): Promise
     throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const layout = intervalLayout(durationMs, intervalMs);
   const completions = new Array<number>(layout.count).fill(0);
-  const histogram = latencyHistogram();
+  const histogram = await latencyHistogram();
   const measureFrom = clock.now() + warmupMs;
   const measureUntil = measureFrom + durationMs;
   let failure: { error: unknown } | null = null;

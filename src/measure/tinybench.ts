@@ -3,13 +3,14 @@
  * iterations runs one batch of ours, timed by us, so the sample is exactly the batch. tinybench's
  * own sample array comes back sorted (PITFALLS 17): we keep ours, in the order taken.
  */
-import { Bench } from 'tinybench';
 import type { Op } from '../scenario.js';
 import type { Clock, EnginePlan, MicroEngine, TimedSample } from './types.js';
 
 export const tinybenchEngine: MicroEngine = {
   name: 'tinybench',
   async measure(op: Op, plan: EnginePlan, clock: Clock): Promise<TimedSample[]> {
+    // loaded here, not at the top: a process that runs another engine or kind never pays for it
+    const { Bench } = await import('tinybench');
     const samples: TimedSample[] = [];
     const sink = { value: undefined as unknown };
     const record = (start: number) => {

@@ -192,6 +192,8 @@ export interface RunConfig {
   engine: 'mitata' | 'tinybench';
   forks: number;
   quick: boolean;
+  /** `--full`: every scenario's whole param grid; absent for the default matrix */
+  full?: true;
   /** measuring time of one sample series, seconds */
   durationS: number;
   timeoutS: number;

@@ -44,6 +44,7 @@ const scenario = (id: string, module: string): ScenarioInfo => ({
   pattern: 'x',
   kind: 'micro',
   params: { tasks: [100, 1000], mode: ['a', 'b'] },
+  defaults: {},
   quick: { tasks: [100] },
   cases: ['eager', 'lazy'],
   requires: [],

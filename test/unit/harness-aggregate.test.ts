@@ -24,6 +24,7 @@ const scenario: ScenarioInfo = {
   pattern: 'x',
   kind: 'micro',
   params: {},
+  defaults: {},
   quick: {},
   cases: ['startup', 'echo'],
   requires: [],

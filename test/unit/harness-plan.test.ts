@@ -23,6 +23,7 @@ const scenario: ScenarioInfo = {
   pattern: 'x',
   kind: 'micro',
   params: { hitRatio: [0, 0.5, 1], tasks: [100, 1000], mode: ['a', 'b'] },
+  defaults: { tasks: [1000] },
   quick: { hitRatio: [0, 1] },
   cases: ['eager', 'lazy'],
   requires: [],
@@ -44,12 +45,19 @@ describe('expandMatrix', () => {
 
 describe('planCells', () => {
   const base = { cases: [], params: {}, quick: false };
-  it('crosses params, cases and runtimes', () => {
-    expect(planCells([scenario], RUNTIMES, base)).toHaveLength(3 * 2 * 2 * 2 * 3);
+  it('crosses the default matrix, cases and runtimes', () => {
+    const cells = planCells([scenario], RUNTIMES, base);
+    expect(cells).toHaveLength(3 * 1 * 2 * 2 * 3);
+    expect(cells.every((c) => c.params.tasks === 1000)).toBe(true);
   });
-  it('uses the quick values under --quick', () => {
+  it('uses the quick values over the defaults under --quick', () => {
     const cells = planCells([scenario], RUNTIMES, { ...base, quick: true });
     expect(new Set(cells.map((c) => c.params.hitRatio))).toEqual(new Set([0, 1]));
+    expect(cells).toHaveLength(2 * 1 * 2 * 2 * 3);
+  });
+  it('crosses the whole grid under --full, with --quick too', () => {
+    expect(planCells([scenario], RUNTIMES, { ...base, full: true })).toHaveLength(3 * 2 * 2 * 2 * 3);
+    expect(planCells([scenario], RUNTIMES, { ...base, full: true, quick: true })).toHaveLength(3 * 2 * 2 * 2 * 3);
   });
   it('narrows by case and param, coercing values to the declared type, also beyond the defaults', () => {
     const cells = planCells([scenario], RUNTIMES, { ...base, cases: ['lazy'], params: { tasks: ['64'], mode: ['c'] } });
