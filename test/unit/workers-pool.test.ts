@@ -44,7 +44,8 @@ describe('WorkerPool', () => {
   it('returns results in submission order although later tasks finish first', async () => {
     const pool = makePool(4);
     await pool.ready(); // the finishing order then follows the delays, not the workers' start-up
-    const delays = [60, 40, 20, 0, 30, 10];
+    // the first task sleeps 400 ms longer than the fourth: only a stall that long could let it finish first
+    const delays = [400, 300, 200, 0, 100, 50];
     const finished: number[] = [];
     const promises = delays.map(async (delayMs, value) => {
       const result = await pool.run({ value, delayMs });
