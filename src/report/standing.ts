@@ -5,7 +5,14 @@
  * the table makes), and how its first, cold call compares with its steady state. Terminal, Markdown
  * and HTML all say it from here, so they say the same.
  */
-import { estimateCentre, holmRejects, WELCH_TEST, welchRatio } from '../result/estimator.js';
+import {
+  estimateCentre,
+  holmRejects,
+  ROUND_TEST,
+  roundPairedRatio,
+  WELCH_TEST,
+  welchRatio,
+} from '../result/estimator.js';
 import type { Metric, ResultEntry } from '../result/schema.js';
 import { formatParams, formatValue, groupBy } from './format.js';
 
@@ -95,7 +102,7 @@ export function rankTable(entries: readonly ResultEntry[]): TableStandings {
       comparisons++;
       const rel = lower ? figure.centre / best.figure.centre : best.figure.centre / figure.centre;
       standings.set(entry, { rel, best: false, noise: 'untested' });
-      const test = welchRatio(best.figure.forks, figure.forks);
+      const test = roundPairedRatio(best.figure.forks, figure.forks) ?? welchRatio(best.figure.forks, figure.forks);
       if (test) tests.push({ entry, p: test.p });
     }
   }
@@ -205,7 +212,7 @@ export function describeMetrics(entries: readonly ResultEntry[]): string {
 export function legendLines(entries: readonly ResultEntry[]): string[] {
   const anyUntested = [...groupBy(entries, (e) => e.scenario).values()].some((t) => rankTable(t).untested > 0);
   return [
-    `× = times worse than the best cell of the same params and metric. ≈ = not beyond the noise (${WELCH_TEST}, Holm over the table's comparisons, family-wise ${FAMILY_ALPHA * 100}%).`,
+    `× = times worse than the best cell of the same params and metric. ≈ = not beyond the noise (${ROUND_TEST} when both have as many forks, else ${WELCH_TEST}; Holm over the table's comparisons, family-wise ${FAMILY_ALPHA * 100}%).`,
     ...(anyUntested ? ['? = untested: a side with one fork gives no between-process test.'] : []),
     ...(entries.some((e) => coldOf(e))
       ? [

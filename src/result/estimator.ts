@@ -117,6 +117,7 @@ export interface RatioTest {
 
 export const WELCH_TEST = "Welch's t-test on the log of fork medians";
 export const PAIRED_TEST = 'paired t-test on the log ratio of fork medians (A/B pairs run back to back)';
+export const ROUND_TEST = 'paired t-test on the log ratio of fork medians, paired by round';
 
 function ratioTest(diff: number, se: number, df: number, test: string, level: number, alpha = 1 - level): RatioTest {
   const half = studentQuantile(1 - level, df) * se;
@@ -164,11 +165,36 @@ export function pairedRatio(
   pairs: readonly { base: number; head: number }[],
   level = CI_LEVEL,
   alpha = 1 - level,
+  test = PAIRED_TEST,
 ): RatioTest | undefined {
   const valid = pairs.filter((p) => p.base > 0 && p.head > 0);
   if (valid.length < 2) return undefined;
   const d = valid.map((p) => Math.log(p.head / p.base));
-  return ratioTest(mean(d), stddev(d) / Math.sqrt(d.length), d.length - 1, PAIRED_TEST, level, alpha);
+  return ratioTest(mean(d), stddev(d) / Math.sqrt(d.length), d.length - 1, test, level, alpha);
+}
+
+/**
+ * Two cells of one run with as many forks, fork k against fork k. A run measures in rounds (fork k
+ * of every cell in its k-th round, the cells of a scenario back to back), so fork k of two cells
+ * ran seconds apart, and a slow phase of the machine, which lasts minutes on a shared host and
+ * slows every cell alike, cancels in their ratio (duet benchmarking). Pairs that shared nothing
+ * leave the test valid, only with fewer degrees of freedom than Welch's.
+ */
+export function roundPairedRatio(
+  base: readonly (readonly number[])[],
+  head: readonly (readonly number[])[],
+  level = CI_LEVEL,
+  alpha = 1 - level,
+): RatioTest | undefined {
+  const a = forkMedians(base);
+  const b = forkMedians(head);
+  if (a.length !== b.length) return undefined;
+  return pairedRatio(
+    a.map((x, k) => ({ base: x, head: b[k] })),
+    level,
+    alpha,
+    ROUND_TEST,
+  );
 }
 
 /**

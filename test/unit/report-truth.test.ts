@@ -11,7 +11,7 @@ import { renderSite } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { coldOf, figureOf, rankTable } from '../../src/report/standing.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import { welchRatio } from '../../src/result/estimator.js';
+import { roundPairedRatio } from '../../src/result/estimator.js';
 import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
 import type { Metric } from '../../src/scenario.js';
 import { type CellSpec, makeResult, type Noise, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
@@ -81,7 +81,7 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
     expect(row).toMatch(/1\.\d\d× ≈/);
     expect(row).toMatch(/ (1\.9\d|2\.\d\d)× cold/);
     expect(out).toContain(
-      "≈ = not beyond the noise (Welch's t-test on the log of fork medians, Holm over the table's comparisons, family-wise 5%)",
+      "≈ = not beyond the noise (paired t-test on the log ratio of fork medians, paired by round when both have as many forks, else Welch's t-test on the log of fork medians; Holm over the table's comparisons, family-wise 5%)",
     );
     expect(out).not.toContain('? = untested');
     expect(renderMarkdown([result])).toMatch(/\| op \| size=10 \| .*1\.\d\d× ≈ .*\|/);
@@ -97,16 +97,18 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
   });
 
   test("Holm: a difference significant on its own is ≈ among the table's other comparisons", () => {
-    // five forks a side; find a gap whose single test gives 0.01 < p < 0.05
+    // five forks a side (the other side's in another order, so the rounds do not pair them
+    // exactly); find a gap whose single test gives 0.01 < p < 0.05
     const base = [100, 104, 97, 102, 99];
+    const other = [...base].reverse();
     const forksOf = (xs: number[]) => xs.map((x) => [x]);
+    const single = (gap: number) => roundPairedRatio(forksOf(base), forksOf(other.map((x) => x * gap)))?.p ?? 0;
     let gap = 1;
-    while ((welchRatio(forksOf(base), forksOf(base.map((x) => x * gap)))?.p ?? 0) > 0.03) gap += 0.001;
-    const p = welchRatio(forksOf(base), forksOf(base.map((x) => x * gap)))?.p ?? 0;
-    expect(p).toBeGreaterThan(0.01);
-    expect(p).toBeLessThan(0.05);
+    while (single(gap) > 0.03) gap += 0.001;
+    expect(single(gap)).toBeGreaterThan(0.01);
+    expect(single(gap)).toBeLessThan(0.05);
     const entry = (runtime: string, params: Record<string, number>, factor: number): ResultEntry => {
-      const values = base.map((x) => x * factor);
+      const values = (factor === 1 ? base : other).map((x) => x * factor);
       const centre = Math.exp(values.reduce((a, v) => a + Math.log(v), 0) / values.length);
       return {
         ...makeResult({ cells: micro('holm', 'op', { [runtime]: 1 }) }).results[0],
