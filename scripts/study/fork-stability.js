@@ -21,6 +21,7 @@ export const CONDITIONS = {
   'seed-rotate': { ASYNCBENCH_SEED: 'rotate' },
   'aslr-off': { ASYNCBENCH_CHILD_PREFIX: 'setarch -R' },
   'pin-cpu': { ASYNCBENCH_CHILD_PREFIX: 'taskset -c 1' },
+  'pin-cpu0': { ASYNCBENCH_CHILD_PREFIX: 'taskset -c 0' },
   'warmup-500ms': { ASYNCBENCH_WARMUP_MS: '500' },
 };
 

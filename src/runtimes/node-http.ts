@@ -4,11 +4,14 @@
  * a benchmark target); response bodies are streamed chunk by chunk with backpressure, so a
  * streaming response (SSE, large files) is not buffered.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpHandler, HttpServerHandle } from './types.js';
 
 export async function serveNodeHttp(handler: HttpHandler, options: { port?: number } = {}): Promise<HttpServerHandle> {
+  // imported here, not at the top: the ES module facade of node:http reads every export, and its
+  // lazy WebSocket getter loads node's whole bundled undici (~40 ms of every child's start-up)
+  const { createServer } = await import('node:http');
   let closing = false;
   const server = createServer((req, res) => {
     respond(handler, req, res, () => closing).catch((error) => {
