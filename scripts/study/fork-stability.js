@@ -14,26 +14,32 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { medianOf, root, STUDY_CELLS } from './common.js';
 
-/** How each condition starts the measuring processes: environment of the orchestrator. */
+/**
+ * How each condition starts the measuring processes: run options and environment of the
+ * orchestrator. `baseline` is the harness before pinning became its default; the others change
+ * one thing against it.
+ */
+const UNPINNED = ['--pin-cpu', 'off'];
 export const CONDITIONS = {
-  baseline: {},
-  'seed-fixed': { ASYNCBENCH_SEED: '42' },
-  'seed-rotate': { ASYNCBENCH_SEED: 'rotate' },
-  'aslr-off': { ASYNCBENCH_CHILD_PREFIX: 'setarch -R' },
-  'pin-cpu': { ASYNCBENCH_CHILD_PREFIX: 'taskset -c 1' },
-  'pin-cpu0': { ASYNCBENCH_CHILD_PREFIX: 'taskset -c 0' },
-  'warmup-500ms': { ASYNCBENCH_WARMUP_MS: '500' },
+  baseline: { args: UNPINNED },
+  'seed-fixed': { args: UNPINNED, env: { ASYNCBENCH_SEED: '42' } },
+  'seed-rotate': { args: UNPINNED, env: { ASYNCBENCH_SEED: 'rotate' } },
+  'aslr-off': { args: UNPINNED, env: { ASYNCBENCH_CHILD_PREFIX: 'setarch -R' } },
+  'pin-cpu': { args: ['--pin-cpu', '1'] },
+  'pin-cpu0': { args: ['--pin-cpu', '0'] },
+  'warmup-500ms': { args: UNPINNED, env: { ASYNCBENCH_WARMUP_MS: '500' } },
 };
 
 function run(condition, rep, forks, out, extra) {
   const json = join(out, `${condition}-${rep}.json`);
   if (existsSync(json)) return;
-  const args = ['run', ...STUDY_CELLS, '--forks', String(forks), '--json', json, ...extra];
+  const { args: options = [], env = {} } = CONDITIONS[condition];
+  const args = ['run', ...STUDY_CELLS, '--forks', String(forks), '--json', json, ...options, ...extra];
   console.error(`${condition} #${rep}`);
   try {
     execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), ...args], {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, ...CONDITIONS[condition] },
+      env: { ...process.env, ...env },
     });
   } catch (error) {
     if (error.status !== 1) throw error;

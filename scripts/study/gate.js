@@ -63,7 +63,8 @@ function table(dir) {
       const out = join(dir, rep, label.replace(/[^\w]/g, '_'));
       if (!existsSync(join(out, 'compare.json'))) continue;
       const comparison = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
-      const row = (rows[label] ??= { runs: 0, flagged: 0, verdicts: {}, pairs: [], detectable: [], seconds: [] });
+      rows[label] ??= { runs: 0, flagged: 0, verdicts: {}, pairs: [], detectable: [], seconds: [] };
+      const row = rows[label];
       row.runs++;
       const slower = comparison.rows.filter((r) => r.verdict === 'slower').length;
       if (slower > 0) row.flagged++;

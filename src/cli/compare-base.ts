@@ -46,7 +46,16 @@ import { startServicesEach } from '../services/each.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
 import { describeJob, progressReporter } from './progress.js';
-import { budgetsOf, chooseRuntimes, defaultDurationS, parseParams, parseShard, seconds, suiteOf } from './run.js';
+import {
+  budgetsOf,
+  chooseRuntimes,
+  defaultDurationS,
+  parseParams,
+  parseShard,
+  pinCpuOf,
+  seconds,
+  suiteOf,
+} from './run.js';
 
 export const BASE_HELP = `compare --base REF: build and run two revisions here, interleaved, and judge them
 
@@ -60,8 +69,8 @@ ${AB_DESIGN.n0} pairs; after each look the entries that cannot be judged yet get
 ${AB_DESIGN.nMax} (${plannedLooks(AB_DESIGN)} looks), or until --budget would be overrun; alpha is split evenly over the
 looks (Bonferroni) and Holm-corrected over the entries.
 
-Options (besides the run options --runtime --case --param --quick --suite --engine --duration
---timeout --shard --server-runtime):
+Options (besides the run options --runtime --case --param --quick --suite --engine --pin-cpu
+--duration --timeout --shard --server-runtime):
   --base REF              the revision to compare against (a commit, branch or tag)
   --head REF              the revision to judge (default: the working tree)
   --budget DURATION       wall time of the whole command, e.g. 8m, 90s (default 8m); pairs stop
@@ -90,6 +99,7 @@ const FLAGS = {
   quick: { type: 'boolean' },
   suite: { type: 'string' },
   engine: { type: 'string' },
+  'pin-cpu': { type: 'string' },
   duration: { type: 'string' },
   timeout: { type: 'string' },
   shard: { type: 'string' },
@@ -299,6 +309,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     cases: (values.case ?? []).flatMap((c) => c.split(',')),
     params: parseParams(values.param),
     ...(shard ? { shard } : {}),
+    ...(await pinCpuOf(values['pin-cpu'])),
     serverRuntime: values['server-runtime'] ?? 'node',
     ...(suite ? { suite: suite.name } : {}),
   };

@@ -6,6 +6,7 @@ import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/cata
 import { probeCompatibility, skipMissingFeatures } from '../harness/compat.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, executeJobs } from '../harness/orchestrator.js';
+import { canPin, defaultPinCpu } from '../harness/pin.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { loadResume, resumeTarget } from '../harness/resume.js';
 import { availableRuntimes, resolveRuntime, selectRuntimes } from '../harness/select-runtimes.js';
@@ -43,6 +44,9 @@ Options:
   --timeout SECONDS      per measured process; past it the process is killed and the cell is 'timeout'
                          (default 120)
   --engine NAME          micro engine: mitata (default) or tinybench
+  --pin-cpu CPU|off      pin the measuring process of single-threaded micro cells to this CPU
+                         (taskset; default: the last CPU where there are two or more and taskset
+                         can pin there, else off; see docs/architecture.md, "Stable forks")
   --shard K/N            run only the K-th of N deterministic slices of the matrix, cut by cell
                          (scenario, case, params): all runtimes of a cell run on one shard (join with merge)
   --server-runtime NAME  runtime of the HTTP target server (default node; a version spec works too)
@@ -67,6 +71,7 @@ const FLAGS = {
   duration: { type: 'string' },
   timeout: { type: 'string' },
   engine: { type: 'string' },
+  'pin-cpu': { type: 'string' },
   shard: { type: 'string' },
   'server-runtime': { type: 'string' },
   out: { type: 'string' },
@@ -162,6 +167,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     cases: (values.case ?? []).flatMap((c) => c.split(',')),
     params: parseParams(values.param),
     ...(shard ? { shard } : {}),
+    ...(await pinCpuOf(values['pin-cpu'])),
     serverRuntime: values['server-runtime'] ?? 'node',
     ...(suite ? { suite: suite.name } : {}),
   };
@@ -203,7 +209,23 @@ export function budgetsOf(config: RunConfig): Budgets {
     durationMs: config.durationS * 1000,
     repetitions: config.quick ? 3 : 5,
     timeoutMs: config.timeoutS * 1000,
+    pinCpu: config.pinCpu,
   };
+}
+
+/** --pin-cpu: a CPU taskset can pin to, `off`, or (not given) the default of pin.ts. */
+export async function pinCpuOf(raw: string | undefined): Promise<{ pinCpu?: number }> {
+  const runtime = await currentRuntime();
+  if (raw === 'off') return {};
+  if (raw === undefined) {
+    const cpu = await defaultPinCpu(runtime);
+    return cpu === undefined ? {} : { pinCpu: cpu };
+  }
+  const cpu = Number(raw);
+  if (!Number.isInteger(cpu) || cpu < 0) throw new UsageError(`--pin-cpu takes a CPU number or off, got '${raw}'`);
+  if (!(await canPin(runtime, cpu)))
+    throw new UsageError(`--pin-cpu ${raw}: taskset cannot pin a process to CPU ${raw} here`);
+  return { pinCpu: cpu };
 }
 
 /** Measuring time of a throughput fork, seconds, unless --duration or the suite says otherwise. */

@@ -3,6 +3,7 @@
  * measured job, enforces the timeout, records every outcome as it arrives, and on Ctrl-C stops
  * its children and services and keeps every finished result.
  */
+
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
 import { DIST_DIR, PROJECT_ROOT } from './catalog.js';
 import { CHILD_PROTOCOL, type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
+import { pinnable, pinPrefix } from './pin.js';
 import type { Cell, Job } from './plan.js';
 
 export interface Budgets {
@@ -29,6 +31,8 @@ export interface Budgets {
   durationMs: number;
   repetitions: number;
   timeoutMs: number;
+  /** the CPU the measuring process of a pinnable cell is pinned to (pin.ts); none when undefined */
+  pinCpu?: number;
 }
 
 export interface JobEvents {
@@ -51,14 +55,14 @@ async function runJob(
   runtime: RuntimeAdapter,
   job: Job,
   childJob: ChildJob,
-  timeoutMs: number,
+  { timeoutMs, cpu }: { timeoutMs: number; cpu: number | undefined },
   track: (child: ChildHandle | null) => void,
 ): Promise<ForkRecord> {
   const script = job.root ? join(job.root, 'dist', 'child.js') : fileURLToPath(new URL('child.js', DIST_DIR));
   const direct = runtimeCommand(job.cell.runtime, script, [], job.seed);
-  // experimental (the fork-stability study): a command the child runs under, e.g. `setarch -R`
-  const prefix = (runtime.env('ASYNCBENCH_CHILD_PREFIX') ?? '').split(' ').filter(Boolean);
-  const [command, ...args] = [...prefix, direct.command, ...direct.args];
+  // for the fork-stability study only (scripts/study): a command the child runs under, e.g. `setarch -R`
+  const studied = (runtime.env('ASYNCBENCH_CHILD_PREFIX') ?? '').split(' ').filter(Boolean);
+  const [command, ...args] = [...studied, ...pinPrefix(cpu), direct.command, ...direct.args];
   const env = direct.env;
   const t0 = runtime.now();
   const cannotStart = (error: unknown): ForkRecord => ({
@@ -101,7 +105,13 @@ async function runJob(
   if (timedOut)
     return { status: 'timeout', reason: `no result within ${timeoutMs / 1000} s; process killed`, samples: [], wallMs };
   const outcome = readOutcome(childJob.outcomePath);
-  if (outcome) return { ...outcome, wallMs, ...(job.seed === undefined ? {} : { seed: job.seed }) };
+  if (outcome)
+    return {
+      ...outcome,
+      wallMs,
+      ...(job.seed === undefined ? {} : { seed: job.seed }),
+      ...(cpu === undefined ? {} : { cpu }),
+    };
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return {
     status: 'failed',
@@ -169,7 +179,8 @@ export async function runFork(
     services: services.services,
     outcomePath: fork.outcomePath,
   };
-  const record = await runJob(runtime, job, childJob, budgets.timeoutMs, track);
+  const cpu = pinnable(job.cell) ? budgets.pinCpu : undefined;
+  const record = await runJob(runtime, job, childJob, { timeoutMs: budgets.timeoutMs, cpu }, track);
   const diedMeanwhile = record.status !== 'ok' && downService(job, services);
   return redacted(diedMeanwhile ? { ...record, reason: `${diedMeanwhile}; ${record.reason ?? ''}` } : record);
 }

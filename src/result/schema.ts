@@ -81,6 +81,8 @@ export interface ForkRecord {
   measurement?: MicroMeasurement;
   /** the per-process seed of the engine's randomness (V8's --random-seed/--hash-seed), when pinned */
   seed?: number;
+  /** the CPU the measuring process was pinned to (`taskset -c`), when it was */
+  cpu?: number;
   /** `compare --base`: the index of the A/B pair this fork belongs to (its twin ran back to back) */
   pair?: number;
   /** `compare --base`: true when this fork ran first in its pair (the A/B order is random per pair) */
@@ -201,6 +203,8 @@ export interface RunConfig {
   cases: string[];
   params: Record<string, string[]>;
   shard?: { index: number; count: number };
+  /** the CPU the measuring processes of single-threaded micro cells are pinned to; absent: none */
+  pinCpu?: number;
   serverRuntime: string;
   /** connection string of the database, password removed */
   database?: string;
