@@ -40,7 +40,7 @@ Options:
                          each scenario's representative matrix (asyncbench list shows both)
   --suite NAME|FILE      the cells of a suite: suites/NAME.json or a suite file (docs/ci.md)
   --forks N              fresh processes per cell (default 3; 1 with --quick)
-  --duration SECONDS     measuring time of throughput cases (default 1; 0.5 with --quick)
+  --duration SECONDS     measuring time of throughput cases (default 1; 0.3 with --quick)
   --timeout SECONDS      per measured process; past it the process is killed and the cell is 'timeout'
                          (default 120)
   --engine NAME          micro engine: mitata (default) or tinybench
@@ -204,7 +204,7 @@ export function budgetsOf(config: RunConfig): Budgets {
     quick: config.quick,
     microBudgetMs: config.quick ? 100 : 300,
     microWarmupMs: Number(process.env.ASYNCBENCH_WARMUP_MS ?? 100),
-    microMaxWarmupMs: config.quick ? 300 : 1000,
+    microMaxWarmupMs: config.quick ? 200 : 1000,
     warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
     durationMs: config.durationS * 1000,
     repetitions: config.quick ? 3 : 5,
@@ -229,7 +229,7 @@ export async function pinCpuOf(raw: string | undefined): Promise<{ pinCpu?: numb
 }
 
 /** Measuring time of a throughput fork, seconds, unless --duration or the suite says otherwise. */
-export const defaultDurationS = (quick: boolean) => (quick ? 0.5 : 1);
+export const defaultDurationS = (quick: boolean) => (quick ? 0.3 : 1);
 
 /** The scenarios and cells of the run: those named (or all), narrowed by the filters; or a suite's. */
 async function planRun(settings: RunSettings, tmpDir: string) {

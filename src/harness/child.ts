@@ -19,8 +19,12 @@ import {
   type ProbeOutcome,
 } from './job.js';
 
-/** Throughput intervals: short enough to see drift within a run, long enough to hold many ops. */
+/**
+ * Throughput intervals: short enough to see drift within a run, long enough to hold many ops; at
+ * least 10 of them in a window (a --quick window of 0.3 s has 30 ms ones).
+ */
 const INTERVAL_MS = 100;
+const MIN_INTERVALS = 10;
 
 function makeContext(
   job: ChildJob,
@@ -75,7 +79,7 @@ async function measure(
       concurrency,
       warmupMs: job.warmupMs,
       durationMs: job.durationMs,
-      intervalMs: INTERVAL_MS,
+      intervalMs: Math.min(INTERVAL_MS, job.durationMs / MIN_INTERVALS),
       clock,
     });
     return { samples: t.samples, steady: t.steady, latency: t.latency };
