@@ -67,7 +67,7 @@ async function runJob(
   const t0 = runtime.now();
   const cannotStart = (error: unknown): ForkRecord => ({
     status: 'failed',
-    reason: `cannot start ${job.cell.runtime.label} (${command}): ${(error as Error).message ?? String(error)}`,
+    reason: `cannot start ${job.cell.runtime.label} (${direct.command}): ${(error as Error).message ?? String(error)}`,
     samples: [],
     wallMs: runtime.now() - t0,
   });
@@ -112,6 +112,10 @@ async function runJob(
       ...(job.seed === undefined ? {} : { seed: job.seed }),
       ...(cpu === undefined ? {} : { cpu }),
     };
+  // pinned, the runtime is exec'd by taskset: a binary it cannot run is its exit 126/127, not a spawn error
+  const execFailed = /taskset: failed to execute .*/.exec(child.stderr());
+  if (cpu !== undefined && (exit.code === 126 || exit.code === 127) && execFailed)
+    return cannotStart(new Error(execFailed[0]));
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return {
     status: 'failed',
