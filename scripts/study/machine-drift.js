@@ -19,6 +19,29 @@ function work(n) {
   return h;
 }
 
+/**
+ * Gaps: a loop that only reads the clock sees every moment the process was not running (a
+ * hypervisor's steal, a timer interrupt) as a jump between two reads. A busy-wait to a deadline
+ * that such a gap straddles overshoots by the gap, so on a machine with many gaps an op "of
+ * 100 µs" really takes longer (docs/architecture.md, "Stable forks").
+ */
+function gaps(ms) {
+  const found = [];
+  const start = performance.now();
+  let last = start;
+  for (let now = last; now - start < ms; now = performance.now()) {
+    if (now - last > 0.005) found.push(now - last);
+    last = now;
+  }
+  return found;
+}
+const seen = gaps(2000).sort((a, b) => a - b);
+const stolen = seen.reduce((a, b) => a + b, 0);
+console.log(
+  `gaps over 5 µs in 2 s of clock reads: ${seen.length} (${(seen.length / 2).toFixed(0)}/s), ` +
+    `median ${seen.length ? (1000 * medianOf(seen)).toFixed(1) : 0} µs, ${((100 * stolen) / 2000).toFixed(1)}% of the time`,
+);
+
 const CALL = 20_000;
 let sink = 0;
 const warmUntil = performance.now() + 2000;
