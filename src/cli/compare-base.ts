@@ -433,7 +433,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     const session = runAbSession(runtime, {
       cells,
       roots: { base: base.root, head: head.root },
-      budgets: budgetsOf(config),
+      budgets: budgetsOf(config, runtime),
       services,
       design,
       budgetMs,

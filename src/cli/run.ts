@@ -20,6 +20,7 @@ import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
+import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
@@ -198,12 +199,12 @@ function seedPolicy(raw: string | undefined): (fork: number) => number | undefin
  * to forks rather than to long series: a micro fork takes 0.3 s of samples, a throughput fork 1 s
  * (docs/architecture.md, "Where the time goes", has the figures behind these numbers).
  */
-export function budgetsOf(config: RunConfig): Budgets {
+export function budgetsOf(config: RunConfig, runtime: RuntimeAdapter): Budgets {
   return {
     engine: config.engine,
     quick: config.quick,
     microBudgetMs: config.quick ? 100 : 300,
-    microWarmupMs: Number(process.env.ASYNCBENCH_WARMUP_MS ?? 100),
+    microWarmupMs: Number(runtime.env('ASYNCBENCH_WARMUP_MS') ?? 100),
     microMaxWarmupMs: config.quick ? 200 : 1000,
     warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
     durationMs: config.durationS * 1000,
@@ -263,7 +264,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   mkdirSync(tmpDir, { recursive: true });
   const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir);
   for (const cell of cells) cell.skip = skipReason(cell);
-  const jobs = scheduleJobs(cells, config.forks, seedPolicy(process.env.ASYNCBENCH_SEED));
+  const jobs = scheduleJobs(cells, config.forks, seedPolicy(runtime.env('ASYNCBENCH_SEED')));
   const plan = planOf(
     config,
     runtimes,
@@ -301,7 +302,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const execution = executeJobs(
     runtime,
     interrupted ? [] : jobs,
-    budgetsOf(config),
+    budgetsOf(config, runtime),
     services,
     journal,
     progress,

@@ -183,16 +183,14 @@ export function pairedRatio(
 export function roundPairedRatio(
   base: readonly (readonly number[])[],
   head: readonly (readonly number[])[],
-  level = CI_LEVEL,
-  alpha = 1 - level,
 ): RatioTest | undefined {
   const a = forkMedians(base);
   const b = forkMedians(head);
   if (a.length !== b.length) return undefined;
   return pairedRatio(
     a.map((x, k) => ({ base: x, head: b[k] })),
-    level,
-    alpha,
+    CI_LEVEL,
+    1 - CI_LEVEL,
     ROUND_TEST,
   );
 }
