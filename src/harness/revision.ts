@@ -13,11 +13,13 @@
  * A built revision holds a whole node_modules (~650 MB with the three runtimes), so after each new
  * build only the most recently used $ASYNCBENCH_REVISIONS_KEEP (default 3) are kept.
  */
+
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import type { ResultFile } from '../result/schema.js';
+import { processExists } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
 export const READY_MARKER = '.asyncbench-ready';
@@ -101,15 +103,6 @@ export function asyncbenchRootOf(tree: string): string | undefined {
   return existsSync(join(dependency, 'package.json')) ? dependency : undefined;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** An exclusive lock on building one commit: a directory made atomically, with the holder's pid. */
 async function lock(path: string, progress: (line: string) => void): Promise<() => void> {
   const started = Date.now();
@@ -123,7 +116,7 @@ async function lock(path: string, progress: (line: string) => void): Promise<() 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = Number(existsSync(join(path, 'pid')) ? readFileSync(join(path, 'pid'), 'utf8') : 'NaN');
-    if (Number.isInteger(holder) && !isAlive(holder)) {
+    if (Number.isInteger(holder) && !processExists(holder)) {
       rmSync(path, { recursive: true, force: true });
       continue;
     }

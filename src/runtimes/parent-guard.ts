@@ -31,7 +31,8 @@ function killOwnGroup(): void {
   process.kill(process.pid, 'SIGKILL');
 }
 
-function exists(pid: number): boolean {
+/** A process with this pid exists (it may belong to another user: EPERM still means it is there). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -50,7 +51,7 @@ export function exitWithParent(): void {
   // parent is an unreaped zombie). Started through a wrapper (a launcher script), the parent is
   // gone once its pid no longer exists.
   const direct = process.ppid === parent;
-  const gone = direct ? () => process.ppid !== parent : () => !exists(parent);
+  const gone = direct ? () => process.ppid !== parent : () => !processExists(parent);
   setInterval(() => {
     if (gone()) killOwnGroup();
   }, CHECK_MS).unref();

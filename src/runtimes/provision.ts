@@ -16,6 +16,7 @@
  *   A lock file keeps two processes from downloading the same version at once; the rename alone
  *   keeps them from corrupting it.
  */
+
 import { execFile } from 'node:child_process';
 import {
   chmodSync,
@@ -34,6 +35,7 @@ import { UsageError } from '../result/errors.js';
 import type { EngineInfo } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
 import { identify, type RuntimeExecutable, runtimeExecutable } from './discover.js';
+import { processExists } from './parent-guard.js';
 import { closestVersions, newestMatching, parseSpec, type RuntimeSpec, specMatches } from './spec.js';
 import type { RuntimeName } from './types.js';
 
@@ -382,15 +384,6 @@ function sizeOf(path: string): number {
   return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // the lock
 
@@ -416,7 +409,7 @@ function readHolder(path: string): LockHolder | undefined {
 function isStale(holder: LockHolder | undefined, now: number): boolean {
   if (!holder) return true;
   if (now - Date.parse(holder.since) > LOCK_STALE_MS) return true;
-  return holder.host === hostname() && !alive(holder.pid);
+  return holder.host === hostname() && !processExists(holder.pid);
 }
 
 /**
@@ -477,7 +470,7 @@ function removeDebris(tmpRoot: string): void {
   }
   for (const name of names) {
     const pid = Number(/\.(\d+)\.[a-z0-9]+$/.exec(name)?.[1]);
-    if (Number.isInteger(pid) && !alive(pid)) rmSync(join(tmpRoot, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && !processExists(pid)) rmSync(join(tmpRoot, name), { recursive: true, force: true });
   }
 }
 
