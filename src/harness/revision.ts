@@ -19,7 +19,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import type { ResultFile } from '../result/schema.js';
-import { processExists } from '../runtimes/parent-guard.js';
+import { ownPid, processExists } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
 export const READY_MARKER = '.asyncbench-ready';
@@ -110,7 +110,7 @@ async function lock(path: string, progress: (line: string) => void): Promise<() 
   for (;;) {
     try {
       mkdirSync(path);
-      writeFileSync(join(path, 'pid'), String(process.pid));
+      writeFileSync(join(path, 'pid'), String(ownPid()));
       return () => rmSync(path, { recursive: true, force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
