@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // The regression gate's false-alarm rate and power (issue 11, docs/ci.md "What the gate can see").
-// A clone of this project gets a user scenario file, a busy-wait of 20 µs at commit `base`, then
-// 21 µs (+5%) and 22 µs (+10%) at two later commits. Each repetition runs `compare --base base
-// --head X` for X = base (A/A), +5% and +10%, and the verdicts are counted.
+// A clone of this project gets a user scenario file, an op of 5 000 steps of integer arithmetic
+// (10-25 µs) at commit `base`, then 5 250 (+5%) and 5 500 (+10%) steps at two later commits.
+// Steps, not a busy-wait to a deadline: a deadline spin ends late by the VM's clock gaps, so 21 µs
+// against 20 µs measured +4.7%, not +5%; a step count makes the injected change the op's own
+// share of its time. Each repetition runs `compare --base base --head X` for X = base (A/A), +5%
+// and +10%, and the verdicts are counted.
 //
 //   node scripts/study/gate.js --out DIR [--reps 5] [--runtime node,deno,bun]
 //   node scripts/study/gate.js --out DIR --table
@@ -16,10 +19,10 @@ import { root } from './common.js';
 
 const SIDES = { 'A/A': 'base', '+5%': 'slow5', '+10%': 'slow10' };
 
-const spinScenario = (us) => `import { defineScenario } from 'asyncbench';
+const spinScenario = (steps) => `import { defineScenario } from 'asyncbench';
 export default defineScenario({
   id: 'gate-spin', title: 'gate study probe', pattern: 'calibration', kind: 'micro', params: {},
-  cases: { spin: () => () => { const end = performance.now() + ${us} / 1000; while (performance.now() < end) { /* spin */ } } },
+  cases: { spin: () => () => { let x = 0; for (let i = 0; i < ${steps}; i++) x = (x * 31 + i) | 0; return x; } },
 });
 `;
 
@@ -33,14 +36,14 @@ function prepare(repo) {
   git('config', 'user.email', 'study@asyncbench');
   git('config', 'user.name', 'gate study');
   mkdirSync(join(repo, 'bench'), { recursive: true });
-  for (const [tag, us] of [
-    ['base', 20],
-    ['slow5', 21],
-    ['slow10', 22],
+  for (const [tag, steps] of [
+    ['base', 5000],
+    ['slow5', 5250],
+    ['slow10', 5500],
   ]) {
-    writeFileSync(join(repo, 'bench/spin.ts'), spinScenario(us));
+    writeFileSync(join(repo, 'bench/spin.ts'), spinScenario(steps));
     git('add', 'bench/spin.ts');
-    git('commit', '-qm', `spin ${us} µs`);
+    git('commit', '-qm', `spin ${steps} steps`);
     git('tag', tag);
   }
 }

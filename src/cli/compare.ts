@@ -43,8 +43,10 @@ smallest change it could detect, and a verdict:
   slower / faster   significant after a Holm correction over all entries (family-wise 5%) and
                     at least the threshold; drift of either side adds a note, never hides it
   unchanged         the 95% interval lies within ±threshold
-  cannot judge      the interval still reaches past the threshold (more forks would tell), or a
-                    side has one fork only
+  not slower        the interval reaches past the threshold on the faster side only: no
+                    regression of the threshold or more, maybe an improvement not yet shown
+  cannot judge      the interval still reaches past the threshold on the slower side (more
+                    forks would tell), or a side has one fork only
   not comparable    a side failed or was skipped, the metric changed, or the entries ran on
                     different machines (unless --allow-cross-machine)
 Entries on one side only are listed as added or removed. Warns when the files come from

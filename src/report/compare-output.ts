@@ -6,12 +6,13 @@ import { entryLabel, escapeMarkdown, formatPercent, formatValue } from './format
 export type CompareFormat = 'text' | 'md' | 'json';
 export const COMPARE_FORMATS: readonly CompareFormat[] = ['text', 'md', 'json'];
 
-const VERDICT_ORDER: Verdict[] = ['slower', 'faster', 'cannot judge', 'not comparable', 'unchanged'];
+const VERDICT_ORDER: Verdict[] = ['slower', 'faster', 'cannot judge', 'not comparable', 'not slower', 'unchanged'];
 const VERDICT_MARK: Record<Verdict, string> = {
   slower: '🔴 slower',
   faster: '🟢 faster',
   'cannot judge': '🟡 cannot judge',
   'not comparable': '⚪ not comparable',
+  'not slower': 'not slower',
   unchanged: 'unchanged',
 };
 

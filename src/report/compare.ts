@@ -9,7 +9,7 @@ import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry, ResultFile } from '../result/schema.js';
 import { median } from '../result/stats.js';
 
-export type Verdict = 'slower' | 'faster' | 'unchanged' | 'cannot judge' | 'not comparable';
+export type Verdict = 'slower' | 'faster' | 'unchanged' | 'not slower' | 'cannot judge' | 'not comparable';
 
 export interface CompareOptions {
   /** smallest change that counts, as a fraction (0.05 = 5%) */
@@ -111,7 +111,10 @@ function percent(x: number): string {
  * - slower/faster: significant after the correction over entries (Holm), and the change is at
  *   least the threshold; drift of either side adds a note but never hides the change;
  * - unchanged: the interval lies within ±threshold (a significant change below it says so);
- * - cannot judge: the interval still reaches past the threshold on a side, so more forks are needed.
+ * - not slower: the interval reaches past the threshold on the better side only. The gate asks
+ *   one question, "did it get slower by the threshold or more?", and this answers it: no;
+ * - cannot judge: the interval still reaches past the threshold on the worse side, so more forks
+ *   are needed.
  */
 function judge(
   test: RatioTest,
@@ -127,6 +130,13 @@ function judge(
     return significant || test.low > 0 || test.high < 0
       ? { verdict: 'unchanged', note: `a change below the ${percent(threshold)} threshold` }
       : { verdict: 'unchanged' };
+  // the far end of the interval on the worse side, as a loss: -low where higher is better
+  const worst = better === 'higher' ? -test.low : test.high;
+  if (worst < threshold)
+    return {
+      verdict: 'not slower',
+      note: `could be faster by up to ${percent(better === 'higher' ? test.high : -test.low)}, no slower than the threshold`,
+    };
   const half = (test.high - test.low) / 2;
   return { verdict: 'cannot judge', note: `±${percent(half)}: the interval reaches past the threshold` };
 }

@@ -120,6 +120,29 @@ describe('cannot judge', () => {
   });
 });
 
+describe('not slower', () => {
+  // a 4% improvement measured with a wide interval: it may be 5% better or more, never 5% worse
+  const noise: Noise = { betweenForkCv: 0.04, withinForkCv: 0.01, forks: 5, samplesPerFork: 30 };
+  test.each([
+    ['lower is better', micro, 0.96],
+    ['higher is better', throughput, 1.04],
+  ])('%s: the interval reaches past the threshold on the better side only', (_, cell, factor) => {
+    const random = seededRandom(8);
+    const rows = Array.from({ length: 40 }, () =>
+      compareOne(makeEntry(cell, noise, random), makeEntry({ ...cell, value: cell.value * factor }, noise, random)),
+    );
+    const notSlower = rows.filter((r) => r.verdict === 'not slower');
+    expect(notSlower.length).toBeGreaterThan(0);
+    const lower = cell.metric.better === 'lower';
+    for (const r of notSlower) {
+      const ci = r.ci as { low: number; high: number };
+      expect(lower ? ci.high : -ci.low).toBeLessThan(0.05);
+      expect(lower ? -ci.low : ci.high).toBeGreaterThanOrEqual(0.05);
+    }
+    expect(compareExitCode({ rows: notSlower } as Comparison, 0)).toBe(0);
+  });
+});
+
 test('drift adds a note but never hides a real slowdown', () => {
   const random = seededRandom(12);
   const noise: Noise = { betweenForkCv: 0.02, withinForkCv: 0.01, forks: 5, samplesPerFork: 30 };

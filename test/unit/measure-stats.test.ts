@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { estimateCentre, holmRejects, pairedRatio, summarize, welchRatio } from '../../src/result/estimator.js';
+import {
+  estimateCentre,
+  holmRejects,
+  pairedRatio,
+  summarize,
+  trimmedMean,
+  welchRatio,
+} from '../../src/result/estimator.js';
 import {
   blockMedians,
   isSteady,
@@ -102,6 +109,46 @@ describe('ratio tests', () => {
       pairs.map((p) => [p.head]),
     );
     expect(unpaired?.p).toBeGreaterThan(0.05);
+  });
+  it('paired: one fork in another JIT mode does not blow the interval up (Yuen, 20% trimmed)', () => {
+    const random = seededRandom(5);
+    const pairs = Array.from({ length: 8 }, () => ({ base: 100, head: 100 * (1 + 0.01 * gaussian(random)) }));
+    pairs[5] = { base: 798, head: 378 }; // measured: resources/withResource on node, one pair of an A/A session
+    const paired = pairedRatio(pairs);
+    expect(paired?.df).toBe(5);
+    expect(paired?.low).toBeGreaterThan(-0.05);
+    expect(paired?.high).toBeLessThan(0.05);
+  });
+  it('paired: below 5 pairs nothing is trimmed (Student exactly)', () => {
+    const d = [0.01, -0.02, 0.03, 0.05];
+    const t = trimmedMean(d);
+    expect(t.df).toBe(3);
+    expect(t.centre).toBeCloseTo(0.0175, 12);
+    expect(t.se).toBeCloseTo(Math.sqrt(0.002675 / 3 / 4), 12); // s^2 = sum of squared deviations / (n - 1)
+  });
+  it('paired: false alarms stay at the level under heavy-tailed noise, and it finds more than Student', () => {
+    const random = seededRandom(23);
+    // a pair's log ratio: 3% noise, and one pair in ten with a mode switch of +-50% either way
+    const logRatios = (change: number) =>
+      Array.from({ length: 8 }, () => {
+        const jump = random() < 0.1 ? (random() < 0.5 ? -0.5 : 0.5) : 0;
+        return Math.log1p(change) + 0.03 * gaussian(random) + jump;
+      });
+    const p = (d: number[], trim: number) => {
+      const t = trimmedMean(d, trim);
+      return studentTwoSidedP(t.centre / t.se, t.df);
+    };
+    const rates = { alarms: [0, 0], found: [0, 0] }; // [Yuen, Student]
+    for (let i = 0; i < 2000; i++) {
+      const same = logRatios(0);
+      const slower = logRatios(0.1);
+      for (const [k, trim] of [0.2, 0].entries()) {
+        if (p(same, trim) < 0.05) rates.alarms[k]++;
+        if (p(slower, trim) < 0.05) rates.found[k]++;
+      }
+    }
+    expect(rates.alarms[0] / 2000).toBeLessThan(0.06);
+    expect(rates.found[0]).toBeGreaterThan(rates.found[1]); // measured: 1793 against 1220 of 2000
   });
   it('needs two forks a side', () => {
     expect(welchRatio([[1, 2]], [[1, 2]])).toBeUndefined();
