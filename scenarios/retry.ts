@@ -247,7 +247,7 @@ export default defineScenario<RetryState>({
   kind: 'throughput',
   metric: { name: 'calls per second', unit: 'calls/s', better: 'higher' },
   params: { target: ['flaky', 'capacity'], concurrency: [16] },
-  quick: { target: ['flaky'] },
+  defaults: { target: ['flaky'] },
   requires: ['http'],
   async setup(ctx) {
     const http = ctx.services.http;

@@ -33,7 +33,7 @@ import {
 /** distinct task inputs; their hashes are computed once on the main thread to check every result */
 const SEEDS = 16;
 /** how long a child process or a third-party pool may take to answer its first task */
-const PROBE_TIMEOUT_MS = 10_000;
+const PROBE_TIMEOUT_MS = 5000;
 
 type RunTask = (task: CpuTask) => Promise<CpuResult>;
 

@@ -196,16 +196,16 @@ function seedPolicy(raw: string | undefined): (fork: number) => number | undefin
 
 /**
  * How long each process measures. Between-process spread dominates (PITFALLS 15), so the time goes
- * to forks rather than to long series: a micro fork takes 0.3 s of samples, a throughput fork 1 s
+ * to forks rather than to long series: a micro fork takes 0.2 s of samples, a throughput fork 1 s
  * (docs/architecture.md, "Where the time goes", has the figures behind these numbers).
  */
 export function budgetsOf(config: RunConfig, runtime: RuntimeAdapter): Budgets {
   return {
     engine: config.engine,
     quick: config.quick,
-    microBudgetMs: config.quick ? 100 : 300,
+    microBudgetMs: config.quick ? 100 : 200,
     microWarmupMs: Number(runtime.env('ASYNCBENCH_WARMUP_MS') ?? 100),
-    microMaxWarmupMs: config.quick ? 200 : 1000,
+    microMaxWarmupMs: config.quick ? 200 : 600,
     warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
     durationMs: config.durationS * 1000,
     repetitions: config.quick ? 3 : 5,
