@@ -15,8 +15,14 @@ import type { Clock, MicroEngine, MicroSeries, TimedSample } from './types.js';
 
 export const ENGINES: Record<MicroEngine['name'], MicroEngine> = { mitata: mitataEngine, tinybench: tinybenchEngine };
 
-/** A batched sample lasts about this long: two clock reads are then well under 0.1% of it (PITFALLS 6). */
-const SAMPLE_MS = 0.5;
+/**
+ * A batched sample lasts about this long. Two clock reads are then under 0.1% of it (PITFALLS 6),
+ * and it is short beside the gaps a VM takes the CPU away in (one every ~0.4 ms on the study VM,
+ * docs/architecture.md): most samples then contain none, so the median is an uninterrupted sample
+ * whether the batch came out at half or twice this. With 0.5 ms samples the median sample held a
+ * gap, and a ~160 ns op measured 5-10% dearer in 0.25-0.5 ms samples than in 12-125 µs ones.
+ */
+const SAMPLE_MS = 0.1;
 /** Ops slower than this are timed one call per sample (mitata's own threshold): two clock reads stay under 0.5%. */
 const UNBATCHED_MS = 0.065;
 /** The engine's first samples run its freshly compiled loop: this share of the budget is warm-up. */
