@@ -13,7 +13,7 @@
  *   node_modules/.bin/node .tmp/cpu-ratios.mjs [taskgroup|pipeline] [rounds]   (deno run -A, bun alike)
  */
 import eagerTasks from '../scenarios/eager-tasks.js';
-import fanOut from '../scenarios/fan-out.js';
+import fanOut, { FanOutRun, task } from '../scenarios/fan-out.js';
 import pipelineScenario from '../scenarios/pipeline.js';
 import type { Op, Scenario } from '../src/scenario.js';
 
@@ -68,6 +68,23 @@ async function ratio(a: Op, b: Op, items: number): Promise<{ ratio: number; a: n
   return { ratio: median(rr), a: median(ra), b: median(rb) };
 }
 
+/**
+ * The least any TaskGroup could cost in fan-out: Promise.all plus what the scenario's TaskGroup case
+ * itself does per task (a body closure, a handle, one more pass over the handles), with no work by
+ * the group at all. floor / Promise.all is the ratio no TaskGroup implementation can beat.
+ */
+function fanOutFloor(tasks: number): Op {
+  const indexes = Array.from({ length: tasks }, (_, i) => i);
+  const clock = { now: () => performance.now() };
+  return async () => {
+    const run = new FanOutRun(tasks, new Set(), clock);
+    const signal = new AbortController().signal;
+    const start = (body: (signal: AbortSignal) => Promise<number>) => ({ promise: body(signal) });
+    const handles = indexes.map((i) => start((signal) => task(run, i, signal)));
+    return Promise.all(handles.map((handle) => handle.promise));
+  };
+}
+
 if (which === 'all' || which === 'taskgroup') {
   for (const tasks of [100, 1000, 10_000]) {
     const fan = await ratio(
@@ -75,8 +92,13 @@ if (which === 'all' || which === 'taskgroup') {
       await build(fanOut as Scenario, 'Promise.all', { tasks, failAt: 'none' }),
       tasks,
     );
+    const floor = await ratio(
+      fanOutFloor(tasks),
+      await build(fanOut as Scenario, 'Promise.all', { tasks, failAt: 'none' }),
+      tasks,
+    );
     console.log(
-      `fan-out ${tasks}: TaskGroup/Promise.all = ${fan.ratio.toFixed(2)} (${fan.a.toFixed(0)} / ${fan.b.toFixed(0)} ns)`,
+      `fan-out ${tasks}: TaskGroup/Promise.all = ${fan.ratio.toFixed(2)} (${fan.a.toFixed(0)} / ${fan.b.toFixed(0)} ns); floor ${floor.ratio.toFixed(2)}`,
     );
     for (const hitRatio of [0, 0.5, 0.9, 1]) {
       const eager = await ratio(
