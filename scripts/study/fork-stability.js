@@ -28,6 +28,8 @@ export const CONDITIONS = {
   'pin-cpu': { args: ['--pin-cpu', '1'] },
   'pin-cpu0': { args: ['--pin-cpu', '0'] },
   'warmup-500ms': { args: UNPINNED, env: { ASYNCBENCH_WARMUP_MS: '500' } },
+  // pinned, with the batched sample of 0.5 ms it had before 0.1 ms became the default
+  'pin-cpu-sample-0.5ms': { args: ['--pin-cpu', '1'], env: { ASYNCBENCH_SAMPLE_MS: '0.5' } },
 };
 
 function run(condition, rep, forks, out, extra) {

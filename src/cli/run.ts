@@ -206,12 +206,18 @@ export function budgetsOf(config: RunConfig, runtime: RuntimeAdapter): Budgets {
     microBudgetMs: config.quick ? 100 : 200,
     microWarmupMs: Number(runtime.env('ASYNCBENCH_WARMUP_MS') ?? 100),
     microMaxWarmupMs: config.quick ? 200 : 600,
+    ...sampleMsOf(runtime.env('ASYNCBENCH_SAMPLE_MS')),
     warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
     durationMs: config.durationS * 1000,
     repetitions: config.quick ? 3 : 5,
     timeoutMs: config.timeoutS * 1000,
     pinCpu: config.pinCpu,
   };
+}
+
+/** For the study of the sample's length only (scripts/study/fork-stability.js): not part of the CLI. */
+function sampleMsOf(raw: string | undefined): { microSampleMs?: number } {
+  return raw === undefined ? {} : { microSampleMs: Number(raw) };
 }
 
 /** --pin-cpu: a CPU taskset can pin to, `off`, or (not given) the default of pin.ts. */

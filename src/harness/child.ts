@@ -69,6 +69,7 @@ async function measure(
       budgetMs: job.microBudgetMs,
       warmupMs: job.microWarmupMs,
       maxWarmupMs: job.microMaxWarmupMs,
+      sampleMs: job.microSampleMs,
       batch: job.batch,
     };
     return measureMicro(ENGINES[job.engine], op, budget, clock);

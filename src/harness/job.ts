@@ -31,6 +31,8 @@ export interface ChildJob {
   microBudgetMs: number;
   microWarmupMs: number;
   microMaxWarmupMs: number;
+  /** micro: the length a batched sample aims at, when not the engine's default (study only) */
+  microSampleMs?: number;
   /** micro: the cell's batch, calibrated by its first fork; absent for that first fork */
   batch?: number;
   /** throughput: warmup and measuring time */

@@ -27,6 +27,8 @@ export interface Budgets {
   microBudgetMs: number;
   microWarmupMs: number;
   microMaxWarmupMs: number;
+  /** micro: the length a batched sample aims at; the engine's own default when undefined (study only) */
+  microSampleMs?: number;
   warmupMs: number;
   durationMs: number;
   repetitions: number;
@@ -176,6 +178,7 @@ export async function runFork(
     microBudgetMs: budgets.microBudgetMs,
     microWarmupMs: budgets.microWarmupMs,
     microMaxWarmupMs: budgets.microMaxWarmupMs,
+    ...(budgets.microSampleMs === undefined ? {} : { microSampleMs: budgets.microSampleMs }),
     batch: fork.batch,
     warmupMs: budgets.warmupMs,
     durationMs: budgets.durationMs,

@@ -38,6 +38,8 @@ export interface MicroBudget {
   warmupMs: number;
   /** ... and at most this long, when its cost keeps falling (a JIT still tiering up) */
   maxWarmupMs: number;
+  /** the length a batched sample aims at, when not SAMPLE_MS (for the study of it only) */
+  sampleMs?: number;
   /** the cell's batch when an earlier fork calibrated it */
   batch?: number;
 }
@@ -94,9 +96,9 @@ async function warmUp(op: Op, budget: MicroBudget, clock: Clock): Promise<WarmUp
 }
 
 /** Calls per sample: 1 for slow ops, else a multiple of 4 (the engines unroll by four). */
-export function batchFor(perCallMs: number): number {
+export function batchFor(perCallMs: number, sampleMs = SAMPLE_MS): number {
   if (perCallMs >= UNBATCHED_MS) return 1;
-  return Math.max(4, Math.round(SAMPLE_MS / Math.max(perCallMs, 1e-7) / 4) * 4);
+  return Math.max(4, Math.round(sampleMs / Math.max(perCallMs, 1e-7) / 4) * 4);
 }
 
 export async function measureMicro(
@@ -106,7 +108,7 @@ export async function measureMicro(
   clock: Clock,
 ): Promise<MicroSeries> {
   const warm = await warmUp(op, budget, clock);
-  const batch = budget.batch ?? batchFor(warm.perCallMs);
+  const batch = budget.batch ?? batchFor(warm.perCallMs, budget.sampleMs);
   const sampleMs = warm.perCallMs * batch;
   const engineWarmupMs = budget.budgetMs * ENGINE_WARMUP_SHARE;
   const taken = await engine.measure(
