@@ -31,6 +31,7 @@ import {
   legendLines,
   NOISE_MARK,
   rankTable,
+  roundsLine,
   type TableStandings,
 } from './standing.js';
 
@@ -130,6 +131,7 @@ function metadata(result: ResultFile): string {
   const git = result.git
     ? `${result.git.commit.slice(0, 12)} on ${result.git.branch}${result.git.dirty ? ' (uncommitted changes)' : ''}`
     : 'not a git checkout';
+  const rounds = roundsLine(result.results);
   const runtimeRows = result.runtimes.map(
     (r) =>
       `<tr><td>${h(r.label)}</td><td>${h(r.version)}</td><td>${h(`${r.engine.name} ${r.engine.version}`)}</td><td>${h(r.executable)}</td><td>${h(r.flags.join(' '))}</td><td>${h(r.notes.join('; '))}</td></tr>`,
@@ -138,7 +140,7 @@ function metadata(result: ResultFile): string {
 <li>Machine: ${h(`${m.os} ${m.arch}, ${m.cpuModel}, ${m.cores} logical cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`)}</li>
 <li>Commit: ${h(git)}</li>
 <li>Run: ${h(result.run.id)}, ${h(result.run.startedAt)} to ${h(result.run.finishedAt)}${result.run.complete ? '' : ' <b class="bad">(interrupted)</b>'}</li>
-<li>Config: engine ${h(c.engine)}, ${h(c.forks)} forks per cell, ${h(c.durationS)} s per throughput series${c.quick ? ', --quick' : ''}</li></ul>
+<li>Config: engine ${h(c.engine)}, ${h(c.forks)} forks per cell, ${h(c.durationS)} s per throughput series${c.quick ? ', --quick' : ''}</li>${rounds ? `<li>Rounds: ${h(rounds)}</li>` : ''}</ul>
 ${table(['runtime', 'version', 'engine', 'executable', 'flags', 'notes'], runtimeRows)}`;
 }
 

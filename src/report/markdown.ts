@@ -22,6 +22,7 @@ import {
   describeMetrics,
   legendLines,
   rankTable,
+  roundsLine,
   standingText,
   type TableStandings,
 } from './standing.js';
@@ -118,6 +119,7 @@ function metadata(result: ResultFile): string[] {
     ? `${md(result.git.commit.slice(0, 12))} on ${md(result.git.branch)}${result.git.dirty ? ' (uncommitted changes)' : ''}`
     : 'not a git checkout';
   const c = result.config;
+  const rounds = roundsLine(result.results);
   return [
     '## Machine and runtimes',
     '',
@@ -125,6 +127,7 @@ function metadata(result: ResultFile): string[] {
     `- **Commit:** ${git}`,
     `- **Run:** ${md(result.run.id)}, ${md(result.run.startedAt)} to ${md(result.run.finishedAt)}${result.run.complete ? '' : ' (**interrupted**)'}, asyncbench ${md(result.run.asyncbenchVersion)}`,
     `- **Config:** engine ${md(c.engine)}, ${c.forks} fork${c.forks === 1 ? '' : 's'} per cell, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${md(c.serverRuntime)}${c.database ? `, database ${md(c.database)}` : ''}`,
+    ...(rounds ? [`- **Rounds:** ${md(rounds)}`] : []),
     '',
     ...table(
       ['runtime', 'version', 'engine', 'executable', 'flags', 'notes'],

@@ -9,6 +9,7 @@ import {
   estimateCentre,
   holmRejects,
   ROUND_TEST,
+  roundEffects,
   roundPairedRatio,
   WELCH_TEST,
   welchRatio,
@@ -221,4 +222,20 @@ export function legendLines(entries: readonly ResultEntry[]): string[] {
       : []),
     '~ = not steady (samples drift).',
   ];
+}
+
+/**
+ * One line (after a "Rounds:" label) on the machine's steadiness over the run, from the rounds (fork k of every cell ran in
+ * round k): whether a round ran slower or faster across the cells than chance allows. Undefined
+ * when the run has too few cells with several forks to say.
+ */
+export function roundsLine(entries: readonly ResultEntry[]): string | undefined {
+  const effects = roundEffects(entries);
+  if (!effects) return undefined;
+  const factors = effects.factors.map((f, k) => `round ${k + 1} ${f.toFixed(2)}×`).join(', ');
+  const p = effects.p < 0.001 ? 'p < 0.001' : `p = ${effects.p.toPrecision(2)}`;
+  const measured = `each fork against its cell's centre, median over ${effects.cells} cells: ${factors}; ${effects.test}, ${p}`;
+  return effects.p < FAMILY_ALPHA
+    ? `the machine's speed changed during the run (${measured}). The intervals carry that spread; the × marks, paired by round, cancel it.`
+    : `no round ran faster or slower than chance allows (${measured}).`;
 }

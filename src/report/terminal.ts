@@ -14,6 +14,7 @@ import {
   describeMetrics,
   legendLines,
   rankTable,
+  roundsLine,
   type Standing,
   standingText,
   type TableStandings,
@@ -135,5 +136,7 @@ export function renderTerminal(result: ResultFile, options: TerminalOptions): st
       : '1 fork per cell: CIs are within-process only and too narrow for cross-run claims (PITFALLS 15).',
     ...legendLines(result.results),
   );
+  const rounds = roundsLine(result.results);
+  if (rounds) out.push(`Rounds: ${rounds}`);
   return out.join('\n');
 }

@@ -9,8 +9,9 @@
  * with n - 1 degrees of freedom, which holds its level with as few as 2-3 forks where a percentile
  * bootstrap over 3 forks spans only their min..max (about 75% coverage).
  */
-import type { ConfidenceInterval, Stats } from './schema.js';
+import type { ConfidenceInterval, ResultEntry, Stats } from './schema.js';
 import {
+  chiSquareSurvival,
   coefficientOfVariation,
   mean,
   median,
@@ -234,4 +235,59 @@ export function holmRejects(pValues: readonly number[], alpha: number): boolean[
     rejected[i] = true;
   }
   return rejected;
+}
+
+export const ROUNDS_TEST = "Friedman's test (each cell's forks ranked by round)";
+/** Fewer cells than this say too little about the rounds (and Friedman's chi-square is then rough). */
+const MIN_ROUND_CELLS = 8;
+
+export interface RoundEffects {
+  /** forks per cell, fork k in round k */
+  rounds: number;
+  /** the cells that had that many forks, all measured */
+  cells: number;
+  /** per round, the median over cells of fork k's median against its cell's centre, as a time (> 1: slower) */
+  factors: number[];
+  /** of the test that every round ran at the same speed */
+  p: number;
+  test: string;
+}
+
+/**
+ * Did the machine run every round at the same speed? A run measures fork k of every cell in its
+ * k-th round, so a phase of a shared host that slows every fresh process for a while shows as one
+ * round slower (or faster) across most cells, whatever they measure. Friedman's test asks that
+ * without a model of the op's noise: within each cell the rounds are ranked, and with no round
+ * effect every ranking is equally likely. Higher-is-better figures are turned into times first.
+ */
+export function roundEffects(entries: readonly ResultEntry[]): RoundEffects | undefined {
+  const asTimes = entries
+    .filter((e) => e.status === 'ok' && e.forks.length >= 2 && e.forks.every((f) => f.samples.length > 0))
+    .map((e) => forkMedians(e.forks.map((f) => f.samples)).map((m) => (e.metric.better === 'higher' ? 1 / m : m)))
+    .filter((values) => values.every((v) => v > 0));
+  const counts = new Map<number, number>();
+  for (const values of asTimes) counts.set(values.length, (counts.get(values.length) ?? 0) + 1);
+  const [rounds] = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0] ?? [0];
+  const cells = asTimes.filter((values) => values.length === rounds);
+  if (rounds < 2 || cells.length < MIN_ROUND_CELLS) return undefined;
+  const rankSums = new Array<number>(rounds).fill(0);
+  const logRatios = Array.from({ length: rounds }, () => [] as number[]);
+  for (const values of cells) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const centre = mean(values.map(Math.log));
+    for (const [k, v] of values.entries()) {
+      // the average rank of v among its cell's forks (ties share it)
+      rankSums[k] += (sorted.indexOf(v) + sorted.lastIndexOf(v)) / 2 + 1;
+      logRatios[k].push(Math.log(v) - centre);
+    }
+  }
+  const n = cells.length;
+  const q = (12 / (n * rounds * (rounds + 1))) * rankSums.reduce((s, r) => s + r * r, 0) - 3 * n * (rounds + 1);
+  return {
+    rounds,
+    cells: n,
+    factors: logRatios.map((l) => Math.exp(median(l))),
+    p: chiSquareSurvival(q, rounds - 1),
+    test: ROUNDS_TEST,
+  };
 }

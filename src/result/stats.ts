@@ -151,3 +151,40 @@ export function studentQuantile(p: number, df: number): number {
   }
   return (lo + hi) / 2;
 }
+
+/**
+ * Upper tail of the chi-square distribution, P(X ≥ x) with `df` degrees of freedom: the regularized
+ * upper incomplete gamma Q(df/2, x/2), by its series below a + 1 and its continued fraction above
+ * (the split where each converges fast).
+ */
+export function chiSquareSurvival(x: number, df: number): number {
+  if (!(x > 0)) return 1;
+  const a = df / 2;
+  const z = x / 2;
+  const front = Math.exp(-z + a * Math.log(z) - logGamma(a));
+  if (z < a + 1) {
+    let term = 1 / a;
+    let sum = term;
+    for (let n = 1; n < 500 && Math.abs(term) > Math.abs(sum) * 1e-15; n++) {
+      term *= z / (a + n);
+      sum += term;
+    }
+    return Math.max(0, 1 - front * sum);
+  }
+  const tiny = 1e-300;
+  let b = z + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let h = d;
+  for (let i = 1; i < 500; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    d = 1 / (Math.abs(d) < tiny ? tiny : d);
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    h *= d * c;
+    if (Math.abs(d * c - 1) < 1e-15) break;
+  }
+  return Math.min(1, front * h);
+}

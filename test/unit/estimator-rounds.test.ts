@@ -1,10 +1,12 @@
 /**
  * Cells of one run paired by round (src/result/estimator.ts, roundPairedRatio): a slow phase of
  * the machine that hits fork k of every cell cancels, and pairs that share nothing keep the level.
+ * And the run's own rounds (roundEffects): a round slower across the cells is found, chance is not.
  */
 import { describe, expect, test } from 'vitest';
-import { roundPairedRatio, welchRatio } from '../../src/result/estimator.js';
-import { seededRandom } from '../../src/result/stats.js';
+import { roundEffects, roundPairedRatio, welchRatio } from '../../src/result/estimator.js';
+import type { ResultEntry } from '../../src/result/schema.js';
+import { chiSquareSurvival, seededRandom } from '../../src/result/stats.js';
 
 /** one fork: a few samples around `centre` */
 const fork = (centre: number, random: () => number) =>
@@ -38,5 +40,79 @@ describe('roundPairedRatio', () => {
   test('cells with different fork counts are not paired', () => {
     const random = seededRandom(3);
     expect(roundPairedRatio([fork(1, random), fork(1, random)], [fork(1, random)])).toBeUndefined();
+  });
+});
+
+describe('chiSquareSurvival', () => {
+  test.each([
+    [3.841, 1],
+    [5.991, 2],
+    [9.488, 4],
+    [18.307, 10],
+    [43.773, 30],
+  ])('the 95th percentile %f with %i degrees of freedom leaves 5%% above it', (x, df) => {
+    expect(chiSquareSurvival(x, df)).toBeCloseTo(0.05, 4);
+  });
+
+  test('two degrees of freedom is exp(-x/2); nothing lies above 0 but everything', () => {
+    expect(chiSquareSurvival(3, 2)).toBeCloseTo(Math.exp(-1.5), 10);
+    expect(chiSquareSurvival(0, 3)).toBe(1);
+  });
+});
+
+/** A result entry whose forks have the given medians (a few samples around each). */
+function entryOf(medians: number[], i: number, better: 'lower' | 'higher' = 'lower'): ResultEntry {
+  return {
+    key: `s/c/i=${i}/node`,
+    scenario: 's',
+    kind: better === 'lower' ? 'micro' : 'throughput',
+    case: 'c',
+    params: { i },
+    runtime: 'node',
+    status: 'ok',
+    metric: { name: 'm', unit: better === 'lower' ? 'ns' : 'ops/s', better },
+    forks: medians.map((m) => ({ status: 'ok', samples: [m * 0.99, m, m * 1.01], wallMs: 1 })),
+  };
+}
+
+/** `cells` cells of `rounds` forks each: a true value per cell, per-fork noise, a speed per round. */
+function run(random: () => number, cells: number, speeds: number[], noise = 0.05): ResultEntry[] {
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return Array.from({ length: cells }, (_, i) => {
+    const value = 10 + 1000 * random();
+    // every third cell is a rate: a slow round lowers it
+    const better = i % 3 === 2 ? 'higher' : 'lower';
+    const times = speeds.map((speed) => value * speed * Math.exp(noise * gauss()));
+    return entryOf(better === 'higher' ? times.map((t) => 1 / t) : times, i, better);
+  });
+}
+
+describe('roundEffects', () => {
+  test('a round 30% slower in every cell is found, rates and times alike, and named', () => {
+    const effects = roundEffects(run(seededRandom(5), 12, [1, 1.3, 1]));
+    expect(effects?.rounds).toBe(3);
+    expect(effects?.cells).toBe(12);
+    expect(effects?.p).toBeLessThan(0.001);
+    const [r1, r2, r3] = effects?.factors ?? [];
+    expect(r2).toBeGreaterThan(1.1);
+    expect(r1).toBeLessThan(1);
+    expect(r3).toBeLessThan(1);
+  });
+
+  test('with every round at the same speed it rejects at about its level (1000 seeded runs)', () => {
+    const random = seededRandom(9);
+    let rejected = 0;
+    const runs = 1000;
+    for (let i = 0; i < runs; i++) if ((roundEffects(run(random, 12, [1, 1, 1]))?.p ?? 1) < 0.05) rejected++;
+    expect(rejected / runs).toBeGreaterThan(0.02);
+    expect(rejected / runs).toBeLessThan(0.08);
+  });
+
+  test('it takes the cells of the most common fork count, and says nothing with too few cells', () => {
+    const random = seededRandom(2);
+    const mixed = [...run(random, 9, [1, 1, 1]), ...run(random, 4, [1, 1, 1, 1, 1])];
+    expect(roundEffects(mixed)?.cells).toBe(9);
+    expect(roundEffects(run(random, 7, [1, 1.5, 1]))).toBeUndefined();
+    expect(roundEffects(run(random, 12, [1]))).toBeUndefined();
   });
 });

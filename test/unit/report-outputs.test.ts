@@ -6,6 +6,7 @@ import { toBencher } from '../../src/report/bencher.js';
 import { toGithubActionBenchmark } from '../../src/report/github-action-benchmark.js';
 import { renderSite, type Site } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderTerminal } from '../../src/report/terminal.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 import { tempDir, writeResult } from '../fixtures/result-files.js';
@@ -120,6 +121,35 @@ describe('exporters', () => {
     expect(eager.latency.upper_value).toBeGreaterThanOrEqual(eager.latency.value);
     const pool = bmf['db-pool/pg (concurrency=64, max=5) [bun]'];
     expect(Object.keys(pool)).toEqual(['throughput', 'latency-p50', 'latency-p99']);
+  });
+});
+
+describe('rounds: whether the machine ran every round at one speed', () => {
+  /** the same run with fork 2 of every cell measured while the machine was 1.5x slower */
+  function slowSecondRound(): ResultFile {
+    const result = makeResult({ seed: 3 });
+    for (const entry of result.results)
+      if (entry.status === 'ok' && entry.forks.length > 1) {
+        const fork = entry.forks[1];
+        fork.samples = fork.samples.map((s) => (entry.metric.better === 'lower' ? s * 1.5 : s / 1.5));
+      }
+    return result;
+  }
+
+  test('a slow round is named in the terminal, Markdown and HTML reports, with its test', async () => {
+    const result = slowSecondRound();
+    const said = /the machine's speed changed during the run \(.*round 2 1\.[2-9]\d×.*Friedman's test/;
+    expect(renderTerminal(result, { color: false })).toMatch(new RegExp(`Rounds: ${said.source}`));
+    expect(renderMarkdown([result])).toMatch(new RegExp(`\\*\\*Rounds:\\*\\* ${said.source}`));
+    expect((await renderSite([result])).html).toMatch(
+      new RegExp(`<li>Rounds: ${said.source.replaceAll("'", '&#39;')}`),
+    );
+  });
+
+  test('rounds at one speed are said to be so', () => {
+    expect(renderMarkdown([makeResult({ seed: 3 })])).toMatch(
+      /\*\*Rounds:\*\* no round ran faster or slower than chance allows \(.*p = 0\.\d+\)/,
+    );
   });
 });
 
