@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Sub-100 ns ops: asyncbench against mitata run on its own (issue 10's goal: within 10%). For each
-// runtime and op, 5 fresh processes of standalone mitata (their median), then `asyncbench run` of
-// the same ops with 5 forks (its centre, the geometric mean of fork medians).
+// Sub-100 ns ops: asyncbench against mitata run on its own (issue 10's goal: within 10%). The two
+// sides run in rounds, side by side in time and on the same CPU: each round is one `asyncbench run`
+// of the ops with one fork (pinned where asyncbench pins), then one process of standalone mitata
+// per runtime and op, pinned to that same CPU. A shared host's phases (docs/architecture.md,
+// "Stable forks") then fall on both sides of a round alike, and the ratio is taken round by round.
 //
-//   node scripts/study/tiny-ops.js [--runtime node,deno,bun] [-- extra asyncbench run args]
+//   node scripts/study/tiny-ops.js [--runtime node,deno,bun] [--rounds 5] [-- extra asyncbench run args]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,42 +15,57 @@ import { medianOf, root } from './common.js';
 import { TINY_OPS } from './tiny-ops-shared.mjs';
 
 const { values, positionals } = parseArgs({
-  options: { runtime: { type: 'string', default: 'node,deno,bun' }, processes: { type: 'string', default: '5' } },
+  options: { runtime: { type: 'string', default: 'node,deno,bun' }, rounds: { type: 'string', default: '5' } },
   allowPositionals: true,
 });
 const bin = join(root, 'node_modules/.bin');
 const here = join(root, 'scripts/study');
 const command = { node: [join(bin, 'node')], deno: [join(bin, 'deno'), 'run', '-A'], bun: [join(bin, 'bun')] };
 const runtimes = values.runtime.split(',');
+const dir = mkdtempSync(join(tmpdir(), 'tiny-ops-'));
 
-const json = join(mkdtempSync(join(tmpdir(), 'tiny-ops-')), 'r.json');
-const args = [
-  'run',
-  join(here, 'tiny-ops.ts'),
-  '--runtime',
-  values.runtime,
-  '--forks',
-  values.processes,
-  '--json',
-  json,
-];
-execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), ...args, ...positionals], { stdio: 'ignore' });
-const result = JSON.parse(readFileSync(json, 'utf8'));
+/** One asyncbench fork of every (runtime, op): { 'rt op': fork median }, and the CPU it pinned. */
+function asyncbenchRound(round) {
+  const json = join(dir, `round-${round}.json`);
+  const args = ['run', join(here, 'tiny-ops.ts'), '--runtime', values.runtime, '--forks', '1', '--json', json];
+  execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), ...args, ...positionals], { stdio: 'ignore' });
+  const result = JSON.parse(readFileSync(json, 'utf8'));
+  const medians = Object.fromEntries(
+    result.results.map((e) => [`${e.runtime} ${e.case}`, medianOf(e.forks[0].samples)]),
+  );
+  return { medians, cpu: result.config.pinCpu };
+}
 
+/** Standalone mitata's median for one op in a fresh process, on `cpu` when asyncbench pinned. */
+function mitataAlone(rt, op, cpu) {
+  const [cmd, ...pre] = command[rt];
+  const argv = [...pre, join(here, 'tiny-ops-mitata.mjs'), op];
+  const [file, args] = cpu === undefined ? [cmd, argv] : ['taskset', ['-c', String(cpu), cmd, ...argv]];
+  return Number(execFileSync(file, args, { cwd: root }).toString());
+}
+
+const rows = new Map(); // 'rt op' -> { alone: [], harness: [] }
+for (let round = 0; round < Number(values.rounds); round++) {
+  console.error(`round ${round + 1}/${values.rounds}`);
+  const { medians, cpu } = asyncbenchRound(round);
+  for (const rt of runtimes)
+    for (const op of Object.keys(TINY_OPS)) {
+      const row = rows.get(`${rt} ${op}`) ?? { alone: [], harness: [] };
+      row.harness.push(medians[`${rt} ${op}`]);
+      row.alone.push(mitataAlone(rt, op, cpu));
+      rows.set(`${rt} ${op}`, row);
+    }
+}
+
+const range = (xs, digits = 1) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 console.log(
-  '| runtime | op | mitata alone, median of 5 (range) | asyncbench (fork medians) | ratio |\n|---|---|--:|--:|--:|',
+  `| runtime | op | mitata alone, median of ${values.rounds} (range) | asyncbench, median of ${values.rounds} forks (range) | ratio, median over rounds (range) |`,
 );
-for (const rt of runtimes)
-  for (const op of Object.keys(TINY_OPS)) {
-    const alone = Array.from({ length: Number(values.processes) }, () => {
-      const [cmd, ...pre] = command[rt];
-      return Number(execFileSync(cmd, [...pre, join(here, 'tiny-ops-mitata.mjs'), op], { cwd: root }).toString());
-    });
-    const e = result.results.find((x) => x.runtime === rt && x.case === op);
-    const forks = e.forks.map((f) => medianOf(f.samples));
-    const range = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
-    const ratio = e.stats.median / medianOf(alone);
-    console.log(
-      `| ${rt} | ${op} | ${medianOf(alone).toFixed(1)} ns (${range(alone)}) | ${e.stats.median.toFixed(1)} ns (${range(forks)}) | ${ratio.toFixed(2)} |`,
-    );
-  }
+console.log('|---|---|--:|--:|--:|');
+for (const [key, { alone, harness }] of rows) {
+  const [rt, op] = key.split(' ');
+  const ratios = harness.map((h, i) => h / alone[i]);
+  console.log(
+    `| ${rt} | ${op} | ${medianOf(alone).toFixed(1)} ns (${range(alone)}) | ${medianOf(harness).toFixed(1)} ns (${range(harness)}) | ${medianOf(ratios).toFixed(2)} (${range(ratios, 2)}) |`,
+  );
+}
