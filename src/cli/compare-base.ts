@@ -13,6 +13,8 @@ import {
   type AbCell,
   type AbDesign,
   type AbJob,
+  PAIR_MODES,
+  type PairMode,
   pairCells,
   plannedLooks,
   runAbSession,
@@ -64,7 +66,9 @@ tree of its own with its own npm ci and build, cached by commit in $ASYNCBENCH_R
 (default $XDG_CACHE_HOME/asyncbench/revisions, else ~/.cache/asyncbench/revisions). Each side runs
 its own dist/child.js, scenarios and pinned runtimes; a FILE is taken from each side's tree. Base
 and head forks of a cell run back to back as A/B pairs in a random order, with one seed and one
-batch per pair, and are judged by the paired test. Sequential design: every cell starts with
+batch per pair, and are judged by the paired test. A pair of a micro cell is a duet by default:
+head's child loads both sides' scenario modules and measures them in one process, batch by batch
+(see --pairs). Sequential design: every cell starts with
 ${AB_DESIGN.n0} pairs; after each look the entries that cannot be judged yet get ${AB_DESIGN.step} more, up to
 ${AB_DESIGN.nMax} (${plannedLooks(AB_DESIGN)} looks), or until --budget would be overrun; alpha is split evenly over the
 looks (Bonferroni) and Holm-corrected over the entries.
@@ -77,6 +81,10 @@ Options (besides the run options --runtime --case --param --quick --suite --engi
                           being added when the next round would overrun it
   --threshold PCT         smallest change that counts (default 5)
   --max-unjudged PCT      exit 3 when more of the entries cannot be judged (default 10)
+  --pairs MODE            how a pair of a micro cell runs: duet (default) measures base and head in
+                          one process, batch by batch in ABBA order, so the process and the
+                          machine's moment cancel in their ratio; process runs them as two fresh
+                          processes back to back (throughput and process cells always do)
   --format FORMAT         what to print: text (default), md or json
   --out DIR               where base.json, head.json and compare.{txt,md,json} go
                           (default results/compare-<id>/)
@@ -107,6 +115,7 @@ const FLAGS = {
   budget: { type: 'string' },
   threshold: { type: 'string' },
   'max-unjudged': { type: 'string' },
+  pairs: { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -296,6 +305,9 @@ export async function compareBase(argv: string[]): Promise<number> {
   const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
   const format = parseFormat(values.format);
   const budgetMs = parseDuration(values.budget, '--budget', DEFAULT_BUDGET_MS);
+  const pairs = (values.pairs ?? 'duet') as PairMode;
+  if (!PAIR_MODES.includes(pairs))
+    throw new UsageError(`--pairs takes ${PAIR_MODES.join(' or ')}, got '${values.pairs}'`);
   const design = designOf(runtime);
   const looks = plannedLooks(design);
   const alpha = DEFAULT_COMPARE_OPTIONS.alpha;
@@ -442,6 +454,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       ...(machine.id ? { machine: machine.id } : {}),
       tmpDir: join(headSide.tmpDir, 'forks'),
       journals,
+      pairs,
       events: {
         roundStarted(look, jobs: AbJob[]) {
           round.finish();
@@ -501,6 +514,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       ref: '',
       looks,
       ...design,
+      pairs,
       alpha,
       threshold,
       orderSeed,

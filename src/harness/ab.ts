@@ -19,7 +19,7 @@ import { seededRandom } from '../result/stats.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
-import { type Budgets, type JobEvents, runFork } from './orchestrator.js';
+import { type Budgets, type JobEvents, runDuetFork, runFork } from './orchestrator.js';
 import { type Cell, type Job, scheduleJobs } from './plan.js';
 
 export type Side = 'base' | 'head';
@@ -51,6 +51,10 @@ export interface AbCell {
   base?: Cell;
   head?: Cell;
 }
+
+/** How the two forks of a pair of a micro cell run; other cells always run as two processes. */
+export type PairMode = 'duet' | 'process';
+export const PAIR_MODES: readonly PairMode[] = ['duet', 'process'];
 
 export interface AbJob extends Job {
   side: Side;
@@ -131,6 +135,8 @@ export interface AbSessionOptions {
   machine?: string;
   tmpDir: string;
   journals: Record<Side, ResultJournal>;
+  /** how a pair of a micro cell is measured: in one process (duet, src/measure/duet.ts) or in two */
+  pairs: PairMode;
   /** roundStarted: before each pair of a round (rounds run pair by pair, so the budget can cut one short) */
   events: JobEvents & { roundStarted?(look: number, jobs: AbJob[]): void; looked?(report: LookReport): void };
   /**
@@ -176,27 +182,53 @@ export function runAbSession(
     return { base: of('base'), head: of('head') };
   };
 
+  const record = (job: AbJob, index: number, measured: ForkRecord) => {
+    if (measured.measurement?.calibrated) batches.set(job.cell.group, measured.measurement.batch);
+    const forkRecord: ForkRecord = {
+      ...measured,
+      ...(job.pair === undefined ? {} : { pair: job.pair, pairFirst: job.first }),
+    };
+    const slot = `${job.side} ${job.cell.key}`;
+    records.set(slot, [...(records.get(slot) ?? []), forkRecord]);
+    measuredWallMs += job.first || !forkRecord.duet ? forkRecord.wallMs : 0; // a duet's process is counted once
+    options.journals[job.side].append({ key: job.cell.key, fork: job.fork, record: forkRecord });
+    events.jobFinished(job, index, forkRecord);
+  };
+  const track = (c: ChildHandle | null) => {
+    current = c;
+  };
+
   const runRound = async (jobs: AbJob[]): Promise<void> => {
     const t0 = runtime.now();
-    for (const job of jobs) {
+    for (let i = 0; i < jobs.length; i++) {
       if (stopped) return;
+      const job = jobs[i];
       const index = jobIndex++;
       events.jobStarted(job, index);
       const fork = { batch: batches.get(job.cell.group), outcomePath: join(options.tmpDir, `${index}.json`) };
-      const measured = await runFork(runtime, job, budgets, services, fork, (c) => {
-        current = c;
-      });
+      const twin = jobs[i + 1];
+      if (options.pairs === 'duet' && job.cell.scenario.kind === 'micro' && job.pair !== undefined && twin) {
+        // the pair's two jobs are one process: head's record first, as the duet returns it
+        const [head, base] = job.side === 'head' ? [job, twin] : [twin, job];
+        const records = await runDuetFork(
+          runtime,
+          { job: head, twin: base, twinFirst: base.first },
+          budgets,
+          services,
+          fork,
+          track,
+        );
+        if (stopped) return;
+        i++;
+        const twinIndex = jobIndex++;
+        record(job, index, job === head ? records[0] : records[1]);
+        events.jobStarted(twin, twinIndex);
+        record(twin, twinIndex, twin === head ? records[0] : records[1]);
+        continue;
+      }
+      const measured = await runFork(runtime, job, budgets, services, fork, track);
       if (stopped) return; // killed by the interruption: not a result
-      if (measured.measurement?.calibrated) batches.set(job.cell.group, measured.measurement.batch);
-      const record: ForkRecord = {
-        ...measured,
-        ...(job.pair === undefined ? {} : { pair: job.pair, pairFirst: job.first }),
-      };
-      const slot = `${job.side} ${job.cell.key}`;
-      records.set(slot, [...(records.get(slot) ?? []), record]);
-      measuredWallMs += record.wallMs;
-      options.journals[job.side].append({ key: job.cell.key, fork: job.fork, record });
-      events.jobFinished(job, index, record);
+      record(job, index, measured);
     }
     measuringMs += runtime.now() - t0;
   };
@@ -207,7 +239,8 @@ export function runAbSession(
     let total = 0;
     for (const key of keys) {
       const forks = SIDES.flatMap((side) => records.get(`${side} ${key}`) ?? []);
-      const mean = forks.reduce((sum, f) => sum + f.wallMs, 0) / Math.max(1, forks.length);
+      // a duet's one process is in both sides' records: half of it each
+      const mean = forks.reduce((sum, f) => sum + f.wallMs / (f.duet ? 2 : 1), 0) / Math.max(1, forks.length);
       total += mean * 2 * pairs;
     }
     return total * overhead;

@@ -2,8 +2,10 @@
  * The measuring process (pyperf's worker): runs exactly one cell — one case of one scenario with one
  * set of params — in a fresh runtime, then exits. Started by the orchestrator on node, deno or bun.
  */
-import { ENGINES, measureMicro } from '../measure/micro.js';
+import { measureDuet } from '../measure/duet.js';
+import { ENGINES, type MicroBudget, measureMicro } from '../measure/micro.js';
 import { runThroughput } from '../measure/throughput.js';
+import type { Clock } from '../measure/types.js';
 import { isSteady } from '../result/stats.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { exitWithParent } from '../runtimes/parent-guard.js';
@@ -48,6 +50,20 @@ function makeContext(
   };
 }
 
+function clockOf(runtime: RuntimeAdapter): Clock {
+  return { now: () => runtime.now(), gc: () => runtime.gc() };
+}
+
+function microBudgetOf(job: ChildJob): MicroBudget {
+  return {
+    budgetMs: job.microBudgetMs,
+    warmupMs: job.microWarmupMs,
+    maxWarmupMs: job.microMaxWarmupMs,
+    sampleMs: job.microSampleMs,
+    batch: job.batch,
+  };
+}
+
 /** Times the first, cold call; micro in ns, the other kinds in ms (process: the figure the op returns). */
 async function coldCall(scenario: Scenario, op: Op, runtime: RuntimeAdapter): Promise<number> {
   const t0 = runtime.now();
@@ -63,17 +79,8 @@ async function measure(
   job: ChildJob,
   runtime: RuntimeAdapter,
 ): Promise<Partial<ChildOutcome>> {
-  const clock = { now: () => runtime.now(), gc: () => runtime.gc() };
-  if (scenario.kind === 'micro') {
-    const budget = {
-      budgetMs: job.microBudgetMs,
-      warmupMs: job.microWarmupMs,
-      maxWarmupMs: job.microMaxWarmupMs,
-      sampleMs: job.microSampleMs,
-      batch: job.batch,
-    };
-    return measureMicro(ENGINES[job.engine], op, budget, clock);
-  }
+  const clock = clockOf(runtime);
+  if (scenario.kind === 'micro') return measureMicro(ENGINES[job.engine], op, microBudgetOf(job), clock);
   if (scenario.kind === 'throughput') {
     const concurrency = Number(job.params.concurrency ?? 1);
     const t = await runThroughput(op, {
@@ -95,44 +102,116 @@ async function measure(
 }
 
 /** Where the child's time goes: each phase's end, read off one clock that starts with the process. */
-function phaseClock(runtime: RuntimeAdapter): { mark(name: string): void; phases: Record<string, number> } {
+interface PhaseClock {
+  mark(name: string): void;
+  phases: Record<string, number>;
+}
+
+function phaseClock(runtime: RuntimeAdapter): PhaseClock {
   const phases: Record<string, number> = { startup: runtime.now() };
   let last = phases.startup;
   return {
     phases,
     mark(name) {
       const t = runtime.now();
-      phases[name] = t - last;
+      // summed: a duet imports and sets up two modules, one after the other
+      phases[name] = (phases[name] ?? 0) + t - last;
       last = t;
     },
   };
 }
 
-async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOutcome> {
-  const clock = phaseClock(runtime);
-  const mod = (await import(job.module)) as { default?: unknown };
+interface OpenCase {
+  scenario: Scenario;
+  ctx: CaseContext<unknown>;
+  op: Op;
+  extra: NonNullable<ChildOutcome['extra']>;
+  /** a sample is an op's mean time over its batch: dividing by this keeps it a raw sample, per item */
+  items: number;
+}
+
+/** Imports a scenario module and readies the job's case: setup, then the op. */
+async function openCase(
+  job: ChildJob,
+  module: string,
+  runtime: RuntimeAdapter,
+  { clock, opened }: { clock: PhaseClock; opened: OpenCase[] },
+): Promise<OpenCase> {
+  const mod = (await import(module)) as { default?: unknown };
   clock.mark('import');
-  if (!isScenario(mod.default)) throw new Error(`${job.module} has no default export made by defineScenario`);
+  if (!isScenario(mod.default)) throw new Error(`${module} has no default export made by defineScenario`);
   const scenario = mod.default as Scenario;
   const caseFn = scenario.cases[job.caseName];
   if (!caseFn) throw new Error(`scenario ${scenario.id} has no case ${job.caseName}`);
   const extra: NonNullable<ChildOutcome['extra']> = {};
   const base = makeContext(job, runtime, extra);
   const ctx = { ...base, state: scenario.setup ? await scenario.setup(base as CaseContext<undefined>) : undefined };
+  const items = scenario.kind === 'micro' ? (scenario.itemsPerOp?.(job.params) ?? 1) : 1;
+  // torn down by the caller from here on, even when the case itself throws
+  const open = { scenario, ctx, op: (() => undefined) as Op, extra, items };
+  opened.push(open);
+  open.op = await caseFn(ctx);
+  clock.mark('setup');
+  return open;
+}
+
+async function closeCases(opened: OpenCase[]): Promise<void> {
+  for (const { scenario, ctx } of opened) await scenario.teardown?.(ctx);
+}
+
+function perItem(samples: number[] | undefined, items: number): number[] {
+  return (samples ?? []).map((ns) => ns / items);
+}
+
+async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOutcome> {
+  const clock = phaseClock(runtime);
+  const opened: OpenCase[] = [];
   try {
-    const op = await caseFn(ctx);
-    clock.mark('setup');
-    const items = scenario.kind === 'micro' ? (scenario.itemsPerOp?.(job.params) ?? 1) : 1;
+    const { scenario, ctx, op, extra, items } = await openCase(job, job.module, runtime, { clock, opened });
     const cold = (await coldCall(scenario, op, runtime)) / items;
     const measured = await measure(scenario, op, job, runtime);
     clock.mark('measure');
-    // per item: a sample is an op's mean time over its batch, so dividing keeps it a raw sample
-    if (items !== 1) measured.samples = measured.samples?.map((ns) => ns / items);
     await scenario.verify?.({ ...ctx, op });
     clock.mark('verify');
-    return { status: 'ok', samples: [], ...measured, cold, extra, phases: clock.phases };
+    return { status: 'ok', ...measured, samples: perItem(measured.samples, items), cold, extra, phases: clock.phases };
   } finally {
-    await scenario.teardown?.(ctx);
+    await closeCases(opened);
+  }
+}
+
+/**
+ * A duet job (`compare --base`, micro): this module and the pair twin's, measured together in this
+ * process (src/measure/duet.ts). Either side failing fails the pair: a twin alone is no pair.
+ */
+async function runDuet(
+  job: ChildJob,
+  duet: NonNullable<ChildJob['duet']>,
+  runtime: RuntimeAdapter,
+): Promise<ChildOutcome> {
+  const clock = phaseClock(runtime);
+  const opened: OpenCase[] = [];
+  const modules = duet.first ? [duet.module, job.module] : [job.module, duet.module];
+  try {
+    for (const module of modules) await openCase(job, module, runtime, { clock, opened });
+    if (opened.some((o) => o.scenario.kind !== 'micro')) throw new Error('a duet measures micro cases only');
+    const colds: number[] = [];
+    for (const o of opened) colds.push((await coldCall(o.scenario, o.op, runtime)) / o.items);
+    const budget = microBudgetOf(job);
+    const series = await measureDuet([opened[0].op, opened[1].op], budget, clockOf(runtime));
+    clock.mark('measure');
+    for (const o of opened) await o.scenario.verify?.({ ...o.ctx, op: o.op });
+    clock.mark('verify');
+    const [a, b] = opened.map((o, i) => ({
+      status: 'ok' as const,
+      ...series[i],
+      samples: perItem(series[i].samples, o.items),
+      cold: colds[i],
+      extra: o.extra,
+      phases: clock.phases,
+    }));
+    return duet.first ? { ...b, partner: a } : { ...a, partner: b };
+  } finally {
+    await closeCases(opened);
   }
 }
 
@@ -167,7 +246,7 @@ async function main(): Promise<void> {
         reason: `child protocol ${CHILD_PROTOCOL}, but the job is of protocol ${job.protocol}`,
         samples: [],
       };
-    else outcome = await runCell(job, runtime);
+    else outcome = job.duet ? await runDuet(job, job.duet, runtime) : await runCell(job, runtime);
   } catch (error) {
     outcome =
       error instanceof SkipCase

@@ -35,6 +35,11 @@ export interface ChildJob {
   microSampleMs?: number;
   /** micro: the cell's batch, calibrated by its first fork; absent for that first fork */
   batch?: number;
+  /**
+   * micro, `compare --base`: the pair twin's build of the same scenario module, measured in this
+   * process with this one, batch by batch (src/measure/duet.ts); `first`: the twin runs first
+   */
+  duet?: { module: string; first: boolean };
   /** throughput: warmup and measuring time */
   warmupMs: number;
   durationMs: number;
@@ -50,6 +55,8 @@ export type ChildOutcome = Omit<ForkRecord, 'wallMs' | 'status'> & {
   status: 'ok' | 'failed' | 'skipped';
   /** the child's CHILD_PROTOCOL, in the answer to a `hello` job */
   protocol?: number;
+  /** a duet job's other side: the twin module's outcome */
+  partner?: Omit<ChildOutcome, 'partner' | 'protocol'>;
 };
 
 /**

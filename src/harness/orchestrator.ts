@@ -158,7 +158,7 @@ export async function runFork(
   job: Job,
   budgets: Budgets,
   services: JobServices,
-  fork: { batch: number | undefined; outcomePath: string },
+  fork: { batch: number | undefined; outcomePath: string; duet?: ChildJob['duet'] },
   track: (child: ChildHandle | null) => void,
 ): Promise<ForkRecord> {
   // a runtime too old for this cell (compat.ts) is not started
@@ -180,6 +180,7 @@ export async function runFork(
     microMaxWarmupMs: budgets.microMaxWarmupMs,
     ...(budgets.microSampleMs === undefined ? {} : { microSampleMs: budgets.microSampleMs }),
     batch: fork.batch,
+    ...(fork.duet ? { duet: fork.duet } : {}),
     warmupMs: budgets.warmupMs,
     durationMs: budgets.durationMs,
     repetitions: budgets.repetitions,
@@ -190,6 +191,27 @@ export async function runFork(
   const record = await runJob(runtime, job, childJob, { timeoutMs: budgets.timeoutMs, cpu }, track);
   const diedMeanwhile = record.status !== 'ok' && downService(job, services);
   return redacted(diedMeanwhile ? { ...record, reason: `${diedMeanwhile}; ${record.reason ?? ''}` } : record);
+}
+
+/**
+ * Measures a pair's two jobs as one duet (src/measure/duet.ts): one process of this build's child
+ * loads both sides' scenario modules, so the measuring loop is the same whatever the revisions.
+ * Returns the records of `job` and `twin`; a failed duet fails both.
+ */
+export async function runDuetFork(
+  runtime: RuntimeAdapter,
+  pair: { job: Job; twin: Job; twinFirst: boolean },
+  budgets: Budgets,
+  services: JobServices,
+  fork: { batch: number | undefined; outcomePath: string },
+  track: (child: ChildHandle | null) => void,
+): Promise<[ForkRecord, ForkRecord]> {
+  const duet = { module: pair.twin.cell.scenario.module, first: pair.twinFirst };
+  const { root: _, ...own } = pair.job;
+  const record = await runFork(runtime, own, budgets, services, { ...fork, duet }, track);
+  const { partner, ...mine } = record as ForkRecord & { partner?: ChildOutcome };
+  const shared = { wallMs: mine.wallMs, seed: mine.seed, cpu: mine.cpu, duet: true as const };
+  return [{ ...mine, duet: true }, partner ? redacted({ ...partner, ...shared }) : { ...mine, duet: true }];
 }
 
 /**

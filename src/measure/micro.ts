@@ -29,7 +29,7 @@ const UNBATCHED_MS = 0.065;
 const ENGINE_WARMUP_SHARE = 0.2;
 /** A fork's median needs a few samples, whatever the op costs. */
 const MIN_SAMPLES = 5;
-const MAX_SAMPLES = 20_000;
+export const MAX_SAMPLES = 20_000;
 
 export interface MicroBudget {
   /** time of the kept samples, ms */
@@ -44,7 +44,7 @@ export interface MicroBudget {
   batch?: number;
 }
 
-interface WarmUp {
+export interface WarmUp {
   calls: number;
   ms: number;
   /** ms per call over the settled end of the warm-up */
@@ -63,7 +63,7 @@ const SETTLED = 0.05;
  * best before it (V8 and JavaScriptCore tier up in steps, and on a busy machine their background
  * compilers arrive late), at most `maxWarmupMs`. Returns what it did and the settled cost per call.
  */
-async function warmUp(op: Op, budget: MicroBudget, clock: Clock): Promise<WarmUp> {
+export async function warmUp(op: Op, budget: MicroBudget, clock: Clock): Promise<WarmUp> {
   const t0 = clock.now();
   let calls = 0;
   let async = false;
@@ -109,38 +109,60 @@ export async function measureMicro(
 ): Promise<MicroSeries> {
   const warm = await warmUp(op, budget, clock);
   const batch = budget.batch ?? batchFor(warm.perCallMs, budget.sampleMs);
-  const sampleMs = warm.perCallMs * batch;
-  const engineWarmupMs = budget.budgetMs * ENGINE_WARMUP_SHARE;
+  const plan = samplePlan(budget, warm.perCallMs * batch);
   const taken = await engine.measure(
     op,
-    {
-      batch,
-      async: warm.async,
-      budgetMs: budget.budgetMs + engineWarmupMs,
-      minSamples: MIN_SAMPLES + Math.ceil(engineWarmupMs / Math.max(sampleMs, 1e-6)),
-      maxSamples: MAX_SAMPLES,
-    },
+    { batch, async: warm.async, budgetMs: plan.budgetMs, minSamples: plan.minSamples, maxSamples: MAX_SAMPLES },
     clock,
   );
-  const kept = dropWarmup(taken, engineWarmupMs);
-  const samples = kept.map((s) => (s.ms * 1e6) / batch);
-  const dropped = taken.length - kept.length;
+  const cut = warmupCut(
+    taken.map((s) => s.start),
+    plan.warmupMs,
+  );
+  return seriesOf(taken, cut, { engine: engine.name, batch, calibrated: budget.batch === undefined }, warm);
+}
+
+/**
+ * What one side's sampling takes: the kept budget plus the engine's own warm-up share, and enough
+ * samples to leave MIN_SAMPLES after that warm-up is dropped.
+ */
+export function samplePlan(
+  budget: MicroBudget,
+  sampleMs: number,
+): { budgetMs: number; minSamples: number; warmupMs: number } {
+  const warmupMs = budget.budgetMs * ENGINE_WARMUP_SHARE;
+  return {
+    budgetMs: budget.budgetMs + warmupMs,
+    minSamples: MIN_SAMPLES + Math.ceil(warmupMs / Math.max(sampleMs, 1e-6)),
+    warmupMs,
+  };
+}
+
+/**
+ * The kept samples of a series taken in batches of `how.batch`, as ns per call, with its drift test
+ * and method: the first `cut` samples (warmupCut's) were the engine's warm-up.
+ */
+export function seriesOf(
+  taken: TimedSample[],
+  cut: number,
+  how: Pick<MicroMeasurement, 'engine' | 'batch' | 'calibrated'>,
+  warm: WarmUp,
+): MicroSeries {
+  const samples = taken.slice(cut).map((s) => (s.ms * 1e6) / how.batch);
   const measurement: MicroMeasurement = {
-    engine: engine.name,
-    batch,
-    calibrated: budget.batch === undefined,
+    ...how,
     async: warm.async,
-    warmupCalls: warm.calls + dropped * batch,
-    warmupMs: warm.ms + taken.slice(0, dropped).reduce((sum, s) => sum + s.ms, 0),
+    warmupCalls: warm.calls + cut * how.batch,
+    warmupMs: warm.ms + taken.slice(0, cut).reduce((sum, s) => sum + s.ms, 0),
   };
   return { samples, steady: isSteady(blockMedians(samples)), measurement };
 }
 
-/** Leaves out the samples that started within the engine's warm-up, keeping at least MIN_SAMPLES. */
-function dropWarmup(samples: TimedSample[], warmupMs: number): TimedSample[] {
-  if (samples.length === 0) return samples;
-  const end = samples[0].start + warmupMs;
-  const first = samples.findIndex((s) => s.start >= end);
-  const cut = first === -1 ? samples.length : first;
-  return samples.slice(Math.min(cut, Math.max(0, samples.length - MIN_SAMPLES)));
+/** How many of the samples (by their start times) fell in the engine's warm-up, leaving at least MIN_SAMPLES. */
+export function warmupCut(starts: number[], warmupMs: number): number {
+  if (starts.length === 0) return 0;
+  const end = starts[0] + warmupMs;
+  const first = starts.findIndex((start) => start >= end);
+  const cut = first === -1 ? starts.length : first;
+  return Math.min(cut, Math.max(0, starts.length - MIN_SAMPLES));
 }

@@ -15,7 +15,7 @@ export interface Clock {
  * raw samples depend on it (PITFALLS 17).
  */
 export interface MicroEngine {
-  readonly name: MicroMeasurement['engine'];
+  readonly name: Exclude<MicroMeasurement['engine'], 'duet'>;
   /** measures `op` until `plan.budgetMs` of samples are taken; returns the samples in time order */
   measure(op: Op, plan: EnginePlan, clock: Clock): Promise<TimedSample[]>;
 }

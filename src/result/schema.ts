@@ -87,13 +87,19 @@ export interface ForkRecord {
   pair?: number;
   /** `compare --base`: true when this fork ran first in its pair (the A/B order is random per pair) */
   pairFirst?: boolean;
+  /**
+   * `compare --base`, micro: this fork and its pair twin were measured in one process, batch by batch
+   * in ABBA order (src/measure/duet.ts); they share the process's start-up, wall time, seed and CPU
+   */
+  duet?: true;
   /** where the child's time went, ms: start-up (spawn to first line of ours), setup, warm-up, measuring, verify */
   phases?: Record<string, number>;
 }
 
 /** How a micro fork measured, so every sample can be traced to its method. */
 export interface MicroMeasurement {
-  engine: 'mitata' | 'tinybench';
+  /** the loop that took the samples: an engine of `--engine`, or the A/B duet's own (src/measure/duet.ts) */
+  engine: 'mitata' | 'tinybench' | 'duet';
   /** calls of the op per sample; one value for every fork and runtime of the cell */
   batch: number;
   /** true when this fork calibrated the batch (the cell's first fork); false when it was given */
@@ -178,6 +184,8 @@ export interface AbConfig {
   n0: number;
   step: number;
   nMax: number;
+  /** how the pairs of micro cells ran: both sides in one process (duet) or in two; absent: process */
+  pairs?: 'duet' | 'process';
   /** family-wise level and threshold of the session's verdicts */
   alpha: number;
   threshold: number;

@@ -125,7 +125,11 @@ describe('compare --base', () => {
       expect(fh?.seed).toBe(fb.seed);
       expect(fh?.measurement?.batch).toBe(fb.measurement?.batch);
       expect([fb.pairFirst, fh?.pairFirst].filter(Boolean)).toHaveLength(1);
+      // a micro pair is a duet by default: one process measured both sides
+      expect([fb.duet, fh?.duet]).toEqual([true, true]);
+      expect(fh?.wallMs).toBe(fb.wallMs);
     }
+    expect(base.config.ab?.pairs).toBe('duet');
     expect(new Set(b.forks.map((f) => f.seed)).size).toBe(b.forks.length);
     expect(head.results.some((e) => e.scenario === 'ab-new')).toBe(true);
     expect(base.results.some((e) => e.scenario === 'ab-new')).toBe(false);
@@ -136,14 +140,33 @@ describe('compare --base', () => {
     expect(again.stdout).toMatch(/up to 3 looks/);
   }, 400_000);
 
-  it('finds nothing when a commit is compared with itself (exit 0)', async () => {
+  it('finds nothing when a commit is compared with itself (exit 0), in process pairs too', async () => {
     cached('HEAD');
-    const run = await runCli(['compare', '--base', 'HEAD', 'bench/spin.ts', '--runtime', 'node', '--budget', '4m'], {
-      root: repo,
-      env: { ...env, ASYNCBENCH_AB_DESIGN: '4,4,24' },
-    });
+    const out = join(tempDir('ab-aa'), 'session');
+    const run = await runCli(
+      [
+        'compare',
+        '--base',
+        'HEAD',
+        'bench/spin.ts',
+        '--runtime',
+        'node',
+        '--budget',
+        '4m',
+        '--pairs',
+        'process',
+        '--out',
+        out,
+      ],
+      { root: repo, env: { ...env, ASYNCBENCH_AB_DESIGN: '4,4,24' } },
+    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^unchanged\s+ab-spin\/spin \[node\]/m);
+    const base = validateResultFile(readResult(join(out, 'base.json')));
+    expect(base.config.ab?.pairs).toBe('process');
+    const forks = base.results.flatMap((e) => e.forks);
+    expect(forks.length).toBeGreaterThanOrEqual(4);
+    expect(forks.filter((f) => f.duet)).toEqual([]);
   }, 400_000);
 
   it('refuses a scenario neither revision has, and a base too old for the child protocol', async () => {

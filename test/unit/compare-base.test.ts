@@ -207,6 +207,12 @@ describe('suites', () => {
     await expect(run.run(['--suite', 'no-such-suite'])).rejects.toThrow(/^unknown suite 'no-such-suite'/);
   });
 
+  it('--pairs takes duet or process only', async () => {
+    await expect(compare.run(['--base', 'HEAD', '--pairs', 'both'])).rejects.toThrow(
+      /^--pairs takes duet or process, got 'both'$/,
+    );
+  });
+
   it('split by cell group when sharded', () => {
     const suite = parseSuite([{ scenario: 'demo' }], 's');
     const one = planSuite(suite, scenarios, RUNTIMES, { quick: false, shard: { index: 1, count: 2 } }).cells;
