@@ -56,6 +56,24 @@ export interface AbCell {
 export type PairMode = 'duet' | 'process';
 export const PAIR_MODES: readonly PairMode[] = ['duet', 'process'];
 
+/**
+ * A pair of a micro cell runs as a duet when both sides run on one runtime: the duet runs in head's
+ * process, so a pair whose runtime versions or flags differ (a pull request that bumps a pin) must
+ * run each side on its own.
+ */
+export function runsAsDuet(job: AbJob, twin: AbJob): boolean {
+  const [a, b] = [job.cell.runtime, twin.cell.runtime];
+  return (
+    job.cell.scenario.kind === 'micro' &&
+    job.pair !== undefined &&
+    twin.pair === job.pair &&
+    twin.cell.key === job.cell.key &&
+    twin.side !== job.side &&
+    a.version === b.version &&
+    a.flags.join(' ') === b.flags.join(' ')
+  );
+}
+
 export interface AbJob extends Job {
   side: Side;
   /** the pair index; absent for a cell on one side only */
@@ -207,7 +225,7 @@ export function runAbSession(
       events.jobStarted(job, index);
       const fork = { batch: batches.get(job.cell.group), outcomePath: join(options.tmpDir, `${index}.json`) };
       const twin = jobs[i + 1];
-      if (options.pairs === 'duet' && job.cell.scenario.kind === 'micro' && job.pair !== undefined && twin) {
+      if (options.pairs === 'duet' && twin && runsAsDuet(job, twin)) {
         // the pair's two jobs are one process: head's record first, as the duet returns it
         const [head, base] = job.side === 'head' ? [job, twin] : [twin, job];
         const records = await runDuetFork(

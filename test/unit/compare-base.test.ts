@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import compare from '../../src/cli/compare.js';
 import { parseDuration } from '../../src/cli/compare-base.js';
 import run from '../../src/cli/run.js';
-import { AB_DESIGN, type AbCell, pairCells, plannedLooks, scheduleAbPairs } from '../../src/harness/ab.js';
+import { AB_DESIGN, type AbCell, pairCells, plannedLooks, runsAsDuet, scheduleAbPairs } from '../../src/harness/ab.js';
 import type { ScenarioInfo } from '../../src/harness/catalog.js';
 import { type Cell, planCells } from '../../src/harness/plan.js';
 import { prune, READY_MARKER, repositoryOf, resolveCommit, revisionsDir } from '../../src/harness/revision.js';
@@ -76,6 +76,18 @@ describe('the A/B schedule', () => {
         expect(job.cell.scenario.module).toContain(`/${job.side}/`);
       }
     }
+  });
+
+  it('runs a micro pair as a duet only when both sides have one runtime, version and flags', () => {
+    const [a, b, c] = [jobs[0], jobs[1], jobs[2]];
+    expect(runsAsDuet(a, b)).toBe(true);
+    expect(runsAsDuet(b, c)).toBe(false); // two pairs, or two cells
+    const bumped = { ...b, cell: { ...b.cell, runtime: { ...b.cell.runtime, version: '99.0.0' } } };
+    expect(runsAsDuet(a, bumped)).toBe(false);
+    const flagged = { ...b, cell: { ...b.cell, runtime: { ...b.cell.runtime, flags: ['--jitless'] } } };
+    expect(runsAsDuet(a, flagged)).toBe(false);
+    const throughput = { ...b.cell.scenario, kind: 'throughput' as const };
+    expect(runsAsDuet({ ...a, cell: { ...a.cell, scenario: throughput } }, b)).toBe(false);
   });
 
   it('rotates seeds across pairs and goes pair by pair', () => {
