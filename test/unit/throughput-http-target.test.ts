@@ -49,6 +49,16 @@ describe('HTTP target handler', () => {
     expect((await handler(new Request(`${BASE}/delay?ms=-1`))).status).toBe(400);
   });
 
+  it('counts in a reset window only the requests started in it', async () => {
+    const { handler, stats } = webTarget();
+    const leftover = Promise.all([1, 2, 3].map(() => handler(new Request(`${BASE}/delay?ms=40`))));
+    await handler(new Request(`${BASE}/__reset`, { method: 'POST' }));
+    await Promise.all([1, 2].map(() => handler(new Request(`${BASE}/delay?ms=5`))));
+    expect(stats()).toMatchObject({ requests: 2, inFlight: 0, maxInFlight: 2 });
+    await leftover;
+    expect(stats()).toMatchObject({ requests: 2, inFlight: 0, maxInFlight: 2 });
+  });
+
   it('counts connections by the connection each request names; open counts only where sockets are reported', async () => {
     const target = createTarget();
     const handler = webHandler(target);
