@@ -57,8 +57,6 @@ export function createTarget(random: () => number = Math.random): Target {
   /** the connections that sent a request and have not closed (where closes are reported) */
   const open = new Set<number>();
   let closesReported = false;
-  /** bumped by each reset: a request counts down only in the window it was counted in */
-  let resets = 0;
 
   /** Serves one counted request; true = success. */
   async function serveMode(url: URL): Promise<boolean> {
@@ -99,18 +97,19 @@ export function createTarget(random: () => number = Math.random): Target {
         stats.maxOpenConnections = Math.max(stats.maxOpenConnections, open.size);
       }
     }
-    stats.requests++;
-    stats.inFlight++;
-    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    const countedIn = resets;
+    // a reset replaces `stats`: a request is counted, failed and counted down in the window it started in
+    const counts = stats;
+    counts.requests++;
+    counts.inFlight++;
+    counts.maxInFlight = Math.max(counts.maxInFlight, counts.inFlight);
     try {
       if (await serveMode(url)) return OK;
-      stats.failures++;
+      counts.failures++;
       return UNAVAILABLE;
     } catch (error) {
       return text(400, `${(error as Error).message}\n`);
     } finally {
-      if (countedIn === resets) stats.inFlight--;
+      counts.inFlight--;
     }
   }
 
@@ -122,7 +121,6 @@ export function createTarget(random: () => number = Math.random): Target {
       // timeout case leaves 400 ms requests behind) must not count against the next one's limit.
       // Open connections are the server's real state and carry over.
       const { openConnections } = stats;
-      resets++;
       stats = {
         requests: 0,
         failures: 0,

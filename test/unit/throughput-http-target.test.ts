@@ -59,6 +59,14 @@ describe('HTTP target handler', () => {
     expect(stats()).toMatchObject({ requests: 2, inFlight: 0, maxInFlight: 2 });
   });
 
+  it('charges a failure to the window its request started in', async () => {
+    const { handler, stats } = webTarget(() => 0);
+    const leftover = handler(new Request(targetUrl(BASE, { mode: 'flaky', p: 1, ms: 20 })));
+    await handler(new Request(`${BASE}/__reset`, { method: 'POST' }));
+    expect((await leftover).status).toBe(503);
+    expect(stats()).toMatchObject({ requests: 0, failures: 0, inFlight: 0 });
+  });
+
   it('counts connections by the connection each request names; open counts only where sockets are reported', async () => {
     const target = createTarget();
     const handler = webHandler(target);
