@@ -10,9 +10,11 @@
  *
  *   npx esbuild --bundle --format=esm --platform=node --packages=external --alias:asyncbench=./src/api.ts \
  *     scripts/cpu-ratios.ts --outfile=.tmp/cpu-ratios.mjs
- *   node_modules/.bin/node .tmp/cpu-ratios.mjs [taskgroup|pipeline] [rounds]   (deno run -A, bun alike)
+ *   node_modules/.bin/node .tmp/cpu-ratios.mjs [taskgroup|pipeline|handles] [rounds]   (deno run -A, bun alike)
+ *
+ * `handles` is not in `all`: what the eager case's handles cost with no group (docs/patterns.md).
  */
-import eagerTasks from '../scenarios/eager-tasks.js';
+import eagerTasks, { GROUP_CASES, makeState } from '../scenarios/eager-tasks.js';
 import fanOut, { FanOutRun, task } from '../scenarios/fan-out.js';
 import pipelineScenario from '../scenarios/pipeline.js';
 import type { Op, Scenario } from '../src/scenario.js';
@@ -110,6 +112,42 @@ if (which === 'all' || which === 'taskgroup') {
         `eager-tasks ${tasks} hitRatio=${hitRatio}: eager/promise-all = ${eager.ratio.toFixed(2)} (${eager.a.toFixed(0)} / ${eager.b.toFixed(0)} ns)`,
       );
     }
+  }
+}
+
+/**
+ * What eager-tasks' `eager` case costs with no group at all, at hit ratio 1 (no task has a
+ * promise): its per-task body closure alone, or that closure plus one object of a Task's shape
+ * (status, outcome, waiter) kept per task, as a handle is kept.
+ */
+function eagerHandleFloor(tasks: number, keepHandle: boolean): Op {
+  const { cache } = makeState(tasks, 1);
+  const getUser = GROUP_CASES.eager.body;
+  return async () => {
+    const kept = new Array(tasks);
+    for (let id = 0; id < tasks; id++) {
+      const body = () => getUser(cache, id);
+      kept[id] = keepHandle ? { status: 'fulfilled', outcome: body(), waiter: undefined } : body();
+    }
+    return kept.length;
+  };
+}
+
+if (which === 'handles') {
+  for (const tasks of [1000, 10_000]) {
+    const params = { tasks, hitRatio: 1 };
+    const promiseAll = await build(eagerTasks as Scenario, 'promise-all', params);
+    const variants: [string, Op][] = [
+      ['closure', eagerHandleFloor(tasks, false)],
+      ['closure + kept handle', eagerHandleFloor(tasks, true)],
+      ['TaskGroup', await build(eagerTasks as Scenario, 'eager', params)],
+    ];
+    const parts: string[] = [];
+    for (const [name, op] of variants) {
+      const r = await ratio(op, promiseAll, tasks);
+      parts.push(`${name} ${r.a.toFixed(1)} ns = ${r.ratio.toFixed(2)}x promise-all (${r.b.toFixed(1)} ns)`);
+    }
+    console.log(`eager-tasks ${tasks} hitRatio=1: ${parts.join('; ')}`);
   }
 }
 
