@@ -15,6 +15,7 @@ import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
+import { withSessions } from '../result/estimator.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
@@ -24,6 +25,7 @@ import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
+import { loadSessions } from './sessions.js';
 
 const HELP = `Usage: asyncbench run [SCENARIO|FILE ...] [options]
 
@@ -53,6 +55,9 @@ Options:
   --server-runtime NAME  runtime of the HTTP target server (default node; a version spec works too)
   --out DIR              directory of the result file (default results/)
   --json FILE            the result file's path (overrides --out)
+  --sessions PATH        earlier result files of these cells on this machine (files or a directory;
+                         repeatable): every 95% CI then includes how much whole runs move, not only
+                         this run's forks (docs/architecture.md, "Run-to-run spread")
   --resume FILE          continue an interrupted run with the same plan: keep the forks its journal
                          (FILE.partial.jsonl) or partial result file FILE holds, measure the rest
                          (the result goes to FILE unless --json or --out says otherwise)
@@ -78,6 +83,7 @@ const FLAGS = {
   out: { type: 'string' },
   json: { type: 'string' },
   resume: { type: 'string' },
+  sessions: { type: 'string', multiple: true },
 } as const;
 
 export function parseParams(raw: string[] = []): Record<string, string[]> {
@@ -184,6 +190,8 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
         ? resumeTarget(values.resume)
         : join(values.out ?? join(root, 'results'), `${runId}.json`)),
   );
+  const sessions = loadSessions(values.sessions ?? [], machineInfo().id, resultPath);
+  if (sessions) config.sessions = sessions;
   return { positionals, config, runtimes, discovered, runId, resultPath, root, suite, resume: values.resume };
 }
 
@@ -326,7 +334,8 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     progress.finish();
   }
   const machine = machineInfo();
-  const entries = skipMissingFeatures(outcome.entries, runtimes);
+  const spread = config.sessions?.spread;
+  const entries = skipMissingFeatures(outcome.entries, runtimes).map((e) => (spread ? withSessions(e, spread) : e));
   const result: ResultFile = {
     schema: RESULT_SCHEMA,
     run: {

@@ -82,11 +82,13 @@ function pairsOf(base: ResultEntry, head: ResultEntry): { base: number; head: nu
 export function testEntries(base: ResultEntry, head: ResultEntry, alpha: number): RatioTest | undefined {
   const pairs = pairsOf(base, head);
   if (pairs) return pairedRatio(pairs, LEVEL, alpha);
+  // two runs: each moved with its machine, by the spread of earlier runs where one of them was told it
   return welchRatio(
     okForks(base).map((f) => f.samples),
     okForks(head).map((f) => f.samples),
     LEVEL,
     alpha,
+    head.stats?.ci.sessions ?? base.stats?.ci.sessions,
   );
 }
 

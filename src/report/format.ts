@@ -142,3 +142,14 @@ export function runtimeTitle(result: ResultFile, label: string): string {
   const versions = new Set(result.runtimes.filter((r) => r.name === rt.name).map((r) => r.version));
   return versions.size > 1 ? `${label} (${rt.version})` : label;
 }
+
+/**
+ * How a run's intervals were computed, as a report states it. Without `--sessions` an interval
+ * holds this run's forks only, and a shift of the whole run is outside it: the reader is told so.
+ */
+export function intervalMethod(result: ResultFile): string {
+  const ci = result.results.find((e) => e.stats)?.stats?.ci;
+  if (!ci) return 'over forks';
+  if (ci.sessions || result.config.forks < 2) return ci.method;
+  return `${ci.method}; this run's forks only, a shift of the whole run is not in it (run --sessions adds it)`;
+}

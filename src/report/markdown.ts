@@ -11,6 +11,7 @@ import {
   formatParams,
   formatValue,
   groupBy,
+  intervalMethod,
   escapeMarkdown as md,
   runtimesWithEntries,
   runtimeTitle,
@@ -145,9 +146,8 @@ function metadata(result: ResultFile): string[] {
 }
 
 function methodNote(result: ResultFile): string[] {
-  const ci = result.results.find((e) => e.stats)?.stats?.ci.method ?? 'over forks';
   return [
-    `Median ± half-width of its 95% confidence interval (${md(ci)}), relative to the median.`,
+    `Median ± half-width of its 95% confidence interval (${md(intervalMethod(result))}), relative to the median.`,
     '',
     ...legendLines(result.results).map((line) => `- ${md(line)}`),
   ];

@@ -6,6 +6,7 @@
  * and HTML all say it from here, so they say the same.
  */
 import {
+  CI_LEVEL,
   estimateCentre,
   holmRejects,
   ROUND_TEST,
@@ -49,7 +50,8 @@ export function figureOf(entry: ResultEntry): Figure | undefined {
     };
   const metric = { name: headline.name, unit: headline.unit, better: headline.better };
   if (values.length === 1) return { metric, centre: values[0][0], forks: values };
-  const { centre, ci } = estimateCentre(values);
+  // the headline's interval includes the run-to-run spread the cell's own interval does
+  const { centre, ci } = estimateCentre(values, CI_LEVEL, entry.stats.ci.sessions);
   return { metric, centre, ci, forks: values };
 }
 

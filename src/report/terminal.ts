@@ -7,7 +7,7 @@
 
 import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
-import { formatCentre, runtimesWithEntries, runtimeTitle, scenarioGrid } from './format.js';
+import { formatCentre, intervalMethod, runtimesWithEntries, runtimeTitle, scenarioGrid } from './format.js';
 import {
   cellFacts,
   coldText,
@@ -129,10 +129,9 @@ export function renderTerminal(result: ResultFile, options: TerminalOptions): st
     out.push(scenarioTable(entries, runtimes, titles, standings, options.color), '');
   }
   const forks = result.config.forks;
-  const method = result.results.find((e) => e.stats)?.stats?.ci.method;
   out.push(
     forks > 1
-      ? `${forks} forks per cell; 95% CI: ${method ?? 'over forks'}.`
+      ? `${forks} forks per cell; 95% CI: ${intervalMethod(result)}.`
       : '1 fork per cell: CIs are within-process only and too narrow for cross-run claims (PITFALLS 15).',
     ...legendLines(result.results),
   );

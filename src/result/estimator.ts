@@ -9,7 +9,7 @@
  * with n - 1 degrees of freedom, which holds its level with as few as 2-3 forks where a percentile
  * bootstrap over 3 forks spans only their min..max (about 75% coverage).
  */
-import type { ConfidenceInterval, ResultEntry, Stats } from './schema.js';
+import type { ConfidenceInterval, ResultEntry, ResultFile, SessionSpread, Stats } from './schema.js';
 import {
   chiSquareSurvival,
   coefficientOfVariation,
@@ -65,25 +65,50 @@ function withinProcess(samples: readonly number[], level: number): CentreEstimat
   };
 }
 
-/** The centre of a cell and its confidence interval, from the raw samples of each fork. */
-export function estimateCentre(forks: readonly (readonly number[])[], level = CI_LEVEL): CentreEstimate {
+/**
+ * The centre of a cell and its confidence interval, from the raw samples of each fork. With a
+ * session spread (`run --sessions`) the interval also holds what moves whole runs: its variance is
+ * the forks' (s²/n) plus the spread's, and its degrees of freedom Welch-Satterthwaite's for that sum.
+ */
+export function estimateCentre(
+  forks: readonly (readonly number[])[],
+  level = CI_LEVEL,
+  sessions?: SessionSpread,
+): CentreEstimate {
   const values = forkMedians(forks);
   if (values.length === 1) return withinProcess(forks.find((f) => f.length > 0) ?? [], level);
   const scale = scaleOf(values);
   const logs = values.map(scale.to);
   const m = mean(logs);
-  const half = studentQuantile(1 - level, logs.length - 1) * (stddev(logs) / Math.sqrt(logs.length));
+  const n = logs.length;
+  const forkVariance = stddev(logs) ** 2 / n;
+  // the spread is of log centres: it applies only where the forks' values are on the log scale too
+  const spread = scale.to === Math.log ? sessions : undefined;
+  const between = spread?.variance ?? 0;
+  const variance = forkVariance + between;
+  const df = spread && between > 0 ? variance ** 2 / (forkVariance ** 2 / (n - 1) + between ** 2 / spread.df) : n - 1;
+  const half = studentQuantile(1 - level, df) * Math.sqrt(variance);
+  const method = spread ? `${CENTRE_METHOD}, ${sessionsMethod(spread)}` : CENTRE_METHOD;
   return {
     centre: scale.from(m),
-    ci: { low: scale.from(m - half), high: scale.from(m + half), level, method: CENTRE_METHOD },
+    ci: {
+      low: scale.from(m - half),
+      high: scale.from(m + half),
+      level,
+      method,
+      ...(spread ? { sessions: spread } : {}),
+    },
   };
 }
 
+const sessionsMethod = (s: SessionSpread) =>
+  `plus the run-to-run spread of ${s.runs} earlier runs (${s.cells} cells; Satterthwaite df)`;
+
 /** Summary statistics of a cell from the raw samples of each fork. */
-export function summarize(forks: readonly (readonly number[])[]): Stats {
+export function summarize(forks: readonly (readonly number[])[], sessions?: SessionSpread): Stats {
   const nonEmpty = forks.filter((f) => f.length > 0);
   const all = nonEmpty.flat().sort((a, b) => a - b);
-  const { centre, ci } = estimateCentre(nonEmpty);
+  const { centre, ci } = estimateCentre(nonEmpty, CI_LEVEL, sessions);
   return {
     n: all.length,
     forks: nonEmpty.length,
@@ -98,6 +123,46 @@ export function summarize(forks: readonly (readonly number[])[]): Stats {
     ci,
     ...(nonEmpty.length > 1 ? { betweenForkCv: coefficientOfVariation(forkMedians(nonEmpty)) } : {}),
     withinForkCv: median(nonEmpty.map(coefficientOfVariation)),
+  };
+}
+
+/**
+ * How much whole runs move, from earlier result files of this machine: a two-level model (Kalibera
+ * and Jones, "Rigorous benchmarking in reasonable time", 2013), runs above forks. For each cell
+ * measured with 2+ forks in 2+ runs, the variance of its runs' log centres less the mean variance
+ * its forks explain (s²/n); the spread is the mean over cells, floored at 0 per cell. A shift of a
+ * whole run is common to its cells, so the runs, not the cells, give the degrees of freedom.
+ * Undefined when no cell qualifies.
+ */
+export function sessionSpread(runs: readonly ResultFile[]): SessionSpread | undefined {
+  const byKey = new Map<string, { centre: number; forkVariance: number }[]>();
+  for (const run of runs)
+    for (const entry of run.results) {
+      const values = entry.status === 'ok' ? forkMedians(entry.forks.map((f) => f.samples)) : [];
+      if (values.length < 2 || values.some((v) => v <= 0)) continue;
+      const logs = values.map(Math.log);
+      const seen = byKey.get(entry.key) ?? [];
+      seen.push({ centre: mean(logs), forkVariance: stddev(logs) ** 2 / logs.length });
+      byKey.set(entry.key, seen);
+    }
+  const cells = [...byKey.values()].filter((runsOfCell) => runsOfCell.length >= 2);
+  if (cells.length === 0) return undefined;
+  const excess = cells.map((r) =>
+    Math.max(0, stddev(r.map((x) => x.centre)) ** 2 - mean(r.map((x) => x.forkVariance))),
+  );
+  const runCount = Math.max(...cells.map((r) => r.length));
+  return { variance: mean(excess), df: runCount - 1, runs: runCount, cells: cells.length };
+}
+
+/** An entry whose interval includes the run-to-run spread; entries without statistics unchanged. */
+export function withSessions(entry: ResultEntry, sessions: SessionSpread): ResultEntry {
+  if (entry.status !== 'ok' || !entry.stats) return entry;
+  return {
+    ...entry,
+    stats: summarize(
+      entry.forks.map((f) => f.samples),
+      sessions,
+    ),
   };
 }
 
@@ -141,12 +206,15 @@ function ratioTest(diff: number, se: number, df: number, test: string, level: nu
 /**
  * Unpaired: head's forks against base's forks (two runs, two runtimes, two cases). Needs two
  * forks a side; `alpha` is the level the detectable change is computed for (after corrections).
+ * Two separate runs each carry their run's shift: with a run-to-run spread (`run --sessions`) its
+ * variance counts once a side, with Welch-Satterthwaite degrees of freedom over the three parts.
  */
 export function welchRatio(
   base: readonly (readonly number[])[],
   head: readonly (readonly number[])[],
   level = CI_LEVEL,
   alpha = 1 - level,
+  sessions?: SessionSpread,
 ): RatioTest | undefined {
   const a = forkMedians(base);
   const b = forkMedians(head);
@@ -155,11 +223,16 @@ export function welchRatio(
   const lb = b.map(Math.log);
   const va = stddev(la) ** 2 / la.length;
   const vb = stddev(lb) ** 2 / lb.length;
-  const se = Math.sqrt(va + vb);
+  const runs = sessions ? 2 * sessions.variance : 0;
+  const total = va + vb + runs;
   // Welch-Satterthwaite degrees of freedom; with no spread at all, the pooled n - 2
   const df =
-    va + vb > 0 ? (va + vb) ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1)) : la.length + lb.length - 2;
-  return ratioTest(mean(lb) - mean(la), se, df, WELCH_TEST, level, alpha);
+    total > 0
+      ? total ** 2 /
+        (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1) + (sessions && runs > 0 ? runs ** 2 / sessions.df : 0))
+      : la.length + lb.length - 2;
+  const test = sessions ? `${WELCH_TEST}, ${sessionsMethod(sessions)}` : WELCH_TEST;
+  return ratioTest(mean(lb) - mean(la), Math.sqrt(total), df, test, level, alpha);
 }
 
 /** Share of the pair ratios trimmed from each end by the paired test (Yuen's usual 20%). */

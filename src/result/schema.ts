@@ -27,8 +27,25 @@ export interface ConfidenceInterval {
   low: number;
   high: number;
   level: number;
-  /** 'hierarchical bootstrap' (forks, then samples) or 'bootstrap, within-process only' (one fork) */
+  /** how it was computed (estimator.ts): Student's t over forks, or a bootstrap within one fork */
   method: string;
+  /** the between-run spread the interval includes (`run --sessions`); absent: this run's forks only */
+  sessions?: SessionSpread;
+}
+
+/**
+ * How much whole runs of the same cells move on this machine, beyond what their forks' spread
+ * explains (`run --sessions`, docs/architecture.md "Run-to-run spread"). On the log scale, so one
+ * figure serves every cell: a run that is 10% slow is slow by log 1.1 in every cell it measured.
+ */
+export interface SessionSpread {
+  /** variance of log(centre of a run) between runs, less the part explained by their forks */
+  variance: number;
+  /** degrees of freedom of that variance: runs - 1 */
+  df: number;
+  /** the earlier runs it was estimated from, and the cells measured with 2+ forks in 2+ of them */
+  runs: number;
+  cells: number;
 }
 
 export interface Stats {
@@ -224,6 +241,8 @@ export interface RunConfig {
   suite?: string;
   /** `compare --base`: the A/B session and its design */
   ab?: AbConfig;
+  /** `--sessions`: the earlier result files whose run-to-run spread every interval includes */
+  sessions?: { files: string[]; spread: SessionSpread };
 }
 
 /** Where a run's time went, ms summed over its measuring processes (`time:` line of `run`). */
@@ -297,6 +316,9 @@ function validateEntry(e: unknown, i: number, where: string): void {
       if (s[field] !== undefined && (typeof s[field] !== 'number' || !Number.isFinite(s[field])))
         fail(at, `stats.${field} is ${JSON.stringify(s[field])}, not a finite number`);
     if (typeof s.median !== 'number') fail(at, "status ok but no 'stats.median'");
+    const spread = s.ci.sessions;
+    if (spread !== undefined && (!isObject(spread) || !(Number(spread.variance) >= 0) || !(Number(spread.df) >= 1)))
+      fail(at, 'stats.ci.sessions needs a variance >= 0 and df >= 1');
   }
 }
 

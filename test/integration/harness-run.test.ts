@@ -102,6 +102,27 @@ describe('a run with misbehaving cases', () => {
   });
 });
 
+describe('run --sessions', () => {
+  it('adds the spread of earlier runs of this machine to every interval, and says so', async () => {
+    const dir = tempDir('sessions');
+    const args = ['run', KNOWN_COST, '--runtime', 'node', '--forks', '2', '--param', 'us=20'];
+    for (const name of ['a', 'b']) {
+      const earlier = await runCli([...args, '--json', join(dir, `${name}.json`)]);
+      expect(earlier.code, earlier.stderr).toBe(0);
+      expect(earlier.stdout).toContain("this run's forks only, a shift of the whole run is not in it");
+    }
+    const out = join(tempDir('sessions-out'), 'c.json');
+    const run = await runCli([...args, '--sessions', dir, '--json', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('plus the run-to-run spread of 2 earlier runs');
+    const result = readResult(out);
+    expect(result.config.sessions).toMatchObject({ files: ['a.json', 'b.json'], spread: { runs: 2, df: 1 } });
+    const ci = result.results[0].stats?.ci;
+    expect(ci?.sessions).toEqual(result.config.sessions?.spread);
+    expect(ci?.method).toMatch(/plus the run-to-run spread of 2 earlier runs/);
+  });
+});
+
 describe('bad usage', () => {
   it.each([
     [['run', 'eagre-tasks'], /unknown scenario 'eagre-tasks'; valid: eager-tasks/],

@@ -150,6 +150,13 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
   });
 
   const goodPath = resultFile('good.json', good);
+  it.each([
+    ['a path that is not there', join(dir, 'nowhere'), /--sessions .*nowhere: no such file or directory/],
+    ['a file cut short', join(dir, 'truncated.json'), /not valid JSON \(truncated\?\)/],
+    ['a file of another machine', goodPath, /good\.json: measured on another machine \(Test CPU/],
+  ])('run --sessions with %s', async (_what, path, message) => {
+    expectOneLine(await runCli(['run', 'eager-tasks', '--quick', '--sessions', path]), message);
+  });
   it.each(RESULT_FILES)('a result file that is %s, to report and to compare', async (_what, path, message) => {
     expectOneLine(await runCli(['report', path]), message);
     expectOneLine(await runCli(['compare', goodPath, path]), message);

@@ -1,0 +1,145 @@
+// The run-to-run spread (`run --sessions`): estimated from earlier runs, added to a run's interval.
+import { describe, expect, it } from 'vitest';
+import { estimateCentre, sessionSpread, welchRatio } from '../../src/result/estimator.js';
+import type { ResultFile, SessionSpread } from '../../src/result/schema.js';
+import { seededRandom } from '../../src/result/stats.js';
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** The log-scale spreads of the two-level model: whole runs shift, then each fork. */
+const RUN_SD = 0.1;
+const FORK_SD = 0.04;
+
+/** One fork's samples around `centre`: a little noise within the process. */
+function fork(random: () => number, centre: number): number[] {
+  const forkCentre = centre * Math.exp(FORK_SD * gaussian(random));
+  return Array.from({ length: 20 }, () => forkCentre * (1 + 0.01 * gaussian(random)));
+}
+
+/** A run of `cells` cells (true centre 100 each) with `forks` forks, all shifted by the run's own factor. */
+function run(random: () => number, cells: number, forks: number): number[][][] {
+  const shift = Math.exp(RUN_SD * gaussian(random));
+  return Array.from({ length: cells }, () => Array.from({ length: forks }, () => fork(random, 100 * shift)));
+}
+
+/** Just what sessionSpread reads of a result file. */
+function asFile(cells: number[][][], status: 'ok' | 'failed' = 'ok'): ResultFile {
+  const results = cells.map((forks, i) => ({ key: `cell-${i}`, status, forks: forks.map((samples) => ({ samples })) }));
+  return { results } as unknown as ResultFile;
+}
+
+/**
+ * 1000 seeded trials, each with the spread of 5 earlier runs of 24 cells: how often `trial` says
+ * yes with that spread, and how often without it.
+ */
+function trials(
+  seed: number,
+  trial: (random: () => number, spread: SessionSpread | undefined) => [boolean, boolean],
+): { withSpread: number; forksOnly: number } {
+  const random = seededRandom(seed);
+  const count = { withSpread: 0, forksOnly: 0 };
+  for (let t = 0; t < 1000; t++) {
+    const [withSpread, forksOnly] = trial(
+      random,
+      sessionSpread(Array.from({ length: 5 }, () => asFile(run(random, 24, 3)))),
+    );
+    count.withSpread += withSpread ? 1 / 1000 : 0;
+    count.forksOnly += forksOnly ? 1 / 1000 : 0;
+  }
+  return count;
+}
+
+describe('the run-to-run spread', () => {
+  it('measures how much whole runs move, not how much their forks do', () => {
+    const random = seededRandom(7);
+    const runs = Array.from({ length: 30 }, () => asFile(run(random, 24, 3)));
+    const spread = sessionSpread(runs);
+    expect(spread).toMatchObject({ df: 29, runs: 30, cells: 24 });
+    // 29 df: the estimate of a variance of 0.01 is within a factor of 2 far beyond chance
+    expect(spread?.variance).toBeGreaterThan(RUN_SD ** 2 / 2);
+    expect(spread?.variance).toBeLessThan(RUN_SD ** 2 * 2);
+  });
+
+  it('is zero when runs do not move beyond their forks', () => {
+    const random = seededRandom(8);
+    const still = Array.from({ length: 10 }, () =>
+      asFile(Array.from({ length: 24 }, () => [fork(random, 100), fork(random, 100), fork(random, 100)])),
+    );
+    // per cell the excess is floored at 0, so the mean is small but need not be exactly 0
+    expect(sessionSpread(still)?.variance).toBeLessThan(FORK_SD ** 2 / 3);
+  });
+
+  it('uses only cells measured with 2+ forks in 2+ runs', () => {
+    const random = seededRandom(9);
+    expect(sessionSpread([asFile(run(random, 4, 3))])).toBeUndefined();
+    expect(sessionSpread([asFile(run(random, 4, 1)), asFile(run(random, 4, 1))])).toBeUndefined();
+    expect(sessionSpread([asFile(run(random, 4, 3), 'failed'), asFile(run(random, 4, 3))])).toBeUndefined();
+    expect(sessionSpread([asFile(run(random, 4, 3)), asFile(run(random, 2, 3))])).toMatchObject({
+      runs: 2,
+      cells: 2,
+      df: 1,
+    });
+  });
+
+  it('widens the interval by the spread and says so; a spread of 0 changes only the label', () => {
+    const forks = [
+      [100, 101],
+      [104, 103],
+      [98, 99],
+    ];
+    const plain = estimateCentre(forks);
+    const still = estimateCentre(forks, 0.95, { variance: 0, df: 4, runs: 5, cells: 24 });
+    expect([still.ci.low, still.ci.high]).toEqual([plain.ci.low, plain.ci.high]);
+    expect(still.ci.method).toMatch(/run-to-run spread of 5 earlier runs \(24 cells/);
+    expect(plain.ci.sessions).toBeUndefined();
+    const moving = estimateCentre(forks, 0.95, { variance: 0.01, df: 4, runs: 5, cells: 24 });
+    expect(moving.centre).toBe(plain.centre);
+    expect(moving.ci.high - moving.ci.low).toBeGreaterThan(2 * (plain.ci.high - plain.ci.low));
+    expect(moving.ci.sessions).toEqual({ variance: 0.01, df: 4, runs: 5, cells: 24 });
+  });
+
+  it('leaves a figure on the plain scale (a value <= 0) and one fork as they were', () => {
+    const spread = { variance: 0.01, df: 4, runs: 5, cells: 24 };
+    const signed = [
+      [-1, 0],
+      [1, 2],
+      [0, 1],
+    ];
+    expect(estimateCentre(signed, 0.95, spread).ci).toEqual(estimateCentre(signed).ci);
+    expect(estimateCentre([[5, 6, 7]], 0.95, spread).ci.method).toMatch(/within-process only/);
+  });
+
+  // The claim of docs/architecture.md ("Run-to-run spread"), on the model it assumes: with 5 earlier
+  // runs, the interval of a new run's cell covers the true centre about 95% of the time, where this
+  // run's forks alone cover far less once runs move more than forks do.
+  it('covers the true centre about 95% of the time when whole runs move, with 5 earlier runs', () => {
+    const hits = trials(11, (random, spread) => {
+      const [cell] = run(random, 1, 3);
+      const covers = ({ low, high }: { low: number; high: number }) => low <= 100 && 100 <= high;
+      return [covers(estimateCentre(cell, 0.95, spread).ci), covers(estimateCentre(cell).ci)];
+    });
+    // 1000 trials: the binomial sd of a 95% rate is 0.7%
+    expect(hits.withSpread).toBeGreaterThan(0.92);
+    expect(hits.withSpread).toBeLessThan(0.985);
+    expect(hits.forksOnly).toBeLessThan(0.75);
+  });
+
+  // compare of two separate runs (no A/B pairs): each run carries its own shift
+  it('keeps an unpaired test of two runs at its level when whole runs move', () => {
+    const alarms = trials(12, (random, spread) => {
+      const [base] = run(random, 1, 3);
+      const [head] = run(random, 1, 3);
+      const changed = (p = 1) => p < 0.05;
+      return [changed(welchRatio(base, head, 0.95, 0.05, spread)?.p), changed(welchRatio(base, head)?.p)];
+    });
+    expect(alarms.withSpread).toBeLessThan(0.08);
+    expect(alarms.forksOnly).toBeGreaterThan(0.3);
+    const random = seededRandom(13);
+    const [base] = run(random, 1, 3);
+    expect(welchRatio(base, base, 0.95, 0.05, { variance: 0.01, df: 4, runs: 5, cells: 24 })?.test).toMatch(
+      /Welch's t-test .*, plus the run-to-run spread of 5 earlier runs/,
+    );
+  });
+});
