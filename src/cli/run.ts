@@ -15,7 +15,7 @@ import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
-import { withSessions } from '../result/estimator.js';
+import { runShift, withSessions } from '../result/estimator.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
@@ -146,6 +146,8 @@ interface RunSettings {
   suite?: Suite;
   /** --resume FILE as given */
   resume?: string;
+  /** --sessions: each cell's centre in the earlier runs (log scale) */
+  history?: Map<string, number>;
 }
 
 /** `--suite` names its cells itself: scenarios, --case and --param do not combine with it. */
@@ -190,9 +192,21 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
         ? resumeTarget(values.resume)
         : join(values.out ?? join(root, 'results'), `${runId}.json`)),
   );
-  const sessions = loadSessions(values.sessions ?? [], machineInfo().id, resultPath);
-  if (sessions) config.sessions = sessions;
-  return { positionals, config, runtimes, discovered, runId, resultPath, root, suite, resume: values.resume };
+  const earlier = loadSessions(values.sessions ?? [], machineInfo().id, resultPath);
+  if (earlier) config.sessions = earlier.sessions;
+  const { resume } = values;
+  return {
+    positionals,
+    config,
+    runtimes,
+    discovered,
+    runId,
+    resultPath,
+    root,
+    suite,
+    resume,
+    history: earlier?.history,
+  };
 }
 
 /** Experimental: off (default), rotate (fork k gets seed k + 1), or one fixed seed. */
@@ -336,6 +350,8 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const machine = machineInfo();
   const spread = config.sessions?.spread;
   const entries = skipMissingFeatures(outcome.entries, runtimes).map((e) => (spread ? withSessions(e, spread) : e));
+  const shift = spread && settings.history && runShift(entries, settings.history, spread);
+  if (config.sessions && shift) config.sessions.shift = shift;
   const result: ResultFile = {
     schema: RESULT_SCHEMA,
     run: {

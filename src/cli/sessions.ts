@@ -4,7 +4,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { sessionSpread } from '../result/estimator.js';
+import { historyCentres, sessionSpread } from '../result/estimator.js';
 import { readResultFile } from '../result/io.js';
 import type { RunConfig } from '../result/schema.js';
 import { UsageError } from './command.js';
@@ -25,7 +25,7 @@ function expand(path: string): string[] {
 }
 
 /**
- * The spread of the given files, all measured on `machineId`; `exclude` is the run's own result
+ * The spread of the given files, all measured on `machineId`, and each cell's centre in them; `exclude` is the run's own result
  * file (a resumed run must not count itself). A spread from another machine, or from runs that
  * share no multi-fork cell, would be a number about nothing: both are usage errors.
  */
@@ -33,7 +33,7 @@ export function loadSessions(
   paths: readonly string[],
   machineId: string | undefined,
   exclude: string,
-): RunConfig['sessions'] {
+): { sessions: NonNullable<RunConfig['sessions']>; history: Map<string, number> } | undefined {
   if (paths.length === 0) return undefined;
   const files = paths.flatMap((p) => expand(p)).filter((p) => resolve(p) !== resolve(exclude));
   const runs = files.map((path) => {
@@ -49,5 +49,5 @@ export function loadSessions(
     throw new UsageError(
       `--sessions: ${runs.length} result file(s) with no cell measured with 2 or more forks in two of them; give earlier runs of the same cells`,
     );
-  return { files: files.map((f) => basename(f)), spread };
+  return { sessions: { files: files.map((f) => basename(f)), spread }, history: historyCentres(runs) };
 }

@@ -153,3 +153,15 @@ export function intervalMethod(result: ResultFile): string {
   if (ci.sessions || result.config.forks < 2) return ci.method;
   return `${ci.method}; this run's forks only, a shift of the whole run is not in it (run --sessions adds it)`;
 }
+
+/** `run --sessions`: where the run sat against the earlier runs, and whether its intervals can hold that. */
+export function shiftLines(result: ResultFile): string[] {
+  const shift = result.config.sessions?.shift;
+  if (!shift) return [];
+  const where = `This run's centres are ${shift.ratio.toFixed(2)}x the earlier runs' (median over ${shift.cells} cells)`;
+  return [
+    shift.beyond
+      ? `${where}: beyond their run-to-run spread, so the machine was not as it was in them, and the intervals do not hold a shift that size.`
+      : `${where}: within their run-to-run spread.`,
+  ];
+}

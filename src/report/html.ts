@@ -23,6 +23,7 @@ import {
   runtimesWithEntries,
   runtimeTitle,
   scenarioGrid,
+  shiftLines,
 } from './format.js';
 import {
   cellFacts,
@@ -186,7 +187,11 @@ export async function renderSite(history: readonly ResultFile[]): Promise<Site> 
 <title>asyncbench results</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body><header><h1>asyncbench: async patterns on ${h(runtimes.join(', '))}</h1>
 <p class="meta">Run ${h(when)} on ${h(result.machine.cpuModel)} (${h(result.machine.cores)} cores).</p>
-<ul class="meta legend">${[`95% intervals: ${intervalMethod(result)}.`, ...legendLines(result.results)]
+<ul class="meta legend">${[
+    `95% intervals: ${intervalMethod(result)}.`,
+    ...shiftLines(result),
+    ...legendLines(result.results),
+  ]
     .map((line) => `<li>${h(line)}</li>`)
     .join('')}</ul>
 <nav><a href="#headline">Headline</a>${trends.length ? '<a href="#trends">Trends</a>' : ''}${scenarios.map((s) => `<a href="#s-${h(s)}">${h(s)}</a>`).join('')}<a href="#metadata">Machine</a></nav></header>

@@ -16,6 +16,7 @@ import {
   runtimesWithEntries,
   runtimeTitle,
   scenarioGrid,
+  shiftLines,
 } from './format.js';
 import {
   cellFacts,
@@ -149,6 +150,7 @@ function methodNote(result: ResultFile): string[] {
   return [
     `Median ± half-width of its 95% confidence interval (${md(intervalMethod(result))}), relative to the median.`,
     '',
+    ...shiftLines(result).flatMap((line) => [md(line), '']),
     ...legendLines(result.results).map((line) => `- ${md(line)}`),
   ];
 }

@@ -9,7 +9,7 @@
  * with n - 1 degrees of freedom, which holds its level with as few as 2-3 forks where a percentile
  * bootstrap over 3 forks spans only their min..max (about 75% coverage).
  */
-import type { ConfidenceInterval, ResultEntry, ResultFile, SessionSpread, Stats } from './schema.js';
+import type { ConfidenceInterval, ResultEntry, ResultFile, RunShift, SessionSpread, Stats } from './schema.js';
 import {
   chiSquareSurvival,
   coefficientOfVariation,
@@ -135,7 +135,25 @@ export function summarize(forks: readonly (readonly number[])[], sessions?: Sess
  * Undefined when no cell qualifies.
  */
 export function sessionSpread(runs: readonly ResultFile[]): SessionSpread | undefined {
-  const byKey = new Map<string, { centre: number; forkVariance: number }[]>();
+  const cells = [...runsByCell(runs).values()].filter((runsOfCell) => runsOfCell.length >= 2);
+  if (cells.length === 0) return undefined;
+  const excess = cells.map((r) =>
+    Math.max(0, stddev(r.map((x) => x.centre)) ** 2 - mean(r.map((x) => x.forkVariance))),
+  );
+  const runCount = Math.max(...cells.map((r) => r.length));
+  return { variance: mean(excess), df: runCount - 1, runs: runCount, cells: cells.length };
+}
+
+interface RunOfCell {
+  /** mean log fork median */
+  centre: number;
+  /** its variance from the forks' spread, s²/n */
+  forkVariance: number;
+}
+
+/** Per cell key, the runs that measured it ok with 2+ forks of positive values. */
+function runsByCell(runs: readonly ResultFile[]): Map<string, RunOfCell[]> {
+  const byKey = new Map<string, RunOfCell[]>();
   for (const run of runs)
     for (const entry of run.results) {
       const values = entry.status === 'ok' ? forkMedians(entry.forks.map((f) => f.samples)) : [];
@@ -145,13 +163,35 @@ export function sessionSpread(runs: readonly ResultFile[]): SessionSpread | unde
       seen.push({ centre: mean(logs), forkVariance: stddev(logs) ** 2 / logs.length });
       byKey.set(entry.key, seen);
     }
-  const cells = [...byKey.values()].filter((runsOfCell) => runsOfCell.length >= 2);
-  if (cells.length === 0) return undefined;
-  const excess = cells.map((r) =>
-    Math.max(0, stddev(r.map((x) => x.centre)) ** 2 - mean(r.map((x) => x.forkVariance))),
-  );
-  const runCount = Math.max(...cells.map((r) => r.length));
-  return { variance: mean(excess), df: runCount - 1, runs: runCount, cells: cells.length };
+  return byKey;
+}
+
+/** Each cell's mean log centre over earlier runs: what `runShift` sets a new run against. */
+export function historyCentres(runs: readonly ResultFile[]): Map<string, number> {
+  return new Map([...runsByCell(runs)].map(([key, r]) => [key, mean(r.map((x) => x.centre))]));
+}
+
+/**
+ * Where a new run sits against the earlier runs: the median over the cells they share of its centre
+ * against theirs. Beyond the spread (two-sided 95%: a run's shift has the spread's variance, the
+ * earlier runs' mean that over runs) says the machine was not as it was in those runs, so the
+ * run's intervals do not hold its shift.
+ */
+export function runShift(
+  entries: readonly ResultEntry[],
+  history: ReadonlyMap<string, number>,
+  spread: SessionSpread,
+): RunShift | undefined {
+  const diffs = entries.flatMap((e) => {
+    const before = history.get(e.key);
+    const values = e.status === 'ok' ? forkMedians(e.forks.map((f) => f.samples)) : [];
+    if (before === undefined || values.length === 0 || values.some((v) => v <= 0)) return [];
+    return [mean(values.map(Math.log)) - before];
+  });
+  if (diffs.length === 0) return undefined;
+  const shift = median(diffs);
+  const limit = studentQuantile(1 - CI_LEVEL, spread.df) * Math.sqrt(spread.variance * (1 + 1 / spread.runs));
+  return { ratio: Math.exp(shift), cells: diffs.length, beyond: Math.abs(shift) > limit };
 }
 
 /** An entry whose interval includes the run-to-run spread; entries without statistics unchanged. */

@@ -33,6 +33,15 @@ export interface ConfidenceInterval {
   sessions?: SessionSpread;
 }
 
+/** `run --sessions`: where this run sits against the earlier runs it was given. */
+export interface RunShift {
+  /** median over the cells they share of this run's centre / the earlier runs' (geometric) centre */
+  ratio: number;
+  cells: number;
+  /** true when the shift is beyond what the spread allows (two-sided 95%): the machine changed */
+  beyond: boolean;
+}
+
 /**
  * How much whole runs of the same cells move on this machine, beyond what their forks' spread
  * explains (`run --sessions`, docs/architecture.md "Run-to-run spread"). On the log scale, so one
@@ -242,7 +251,7 @@ export interface RunConfig {
   /** `compare --base`: the A/B session and its design */
   ab?: AbConfig;
   /** `--sessions`: the earlier result files whose run-to-run spread every interval includes */
-  sessions?: { files: string[]; spread: SessionSpread };
+  sessions?: { files: string[]; spread: SessionSpread; shift?: RunShift };
 }
 
 /** Where a run's time went, ms summed over its measuring processes (`time:` line of `run`). */

@@ -116,7 +116,12 @@ describe('run --sessions', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('plus the run-to-run spread of 2 earlier runs');
     const result = readResult(out);
-    expect(result.config.sessions).toMatchObject({ files: ['a.json', 'b.json'], spread: { runs: 2, df: 1 } });
+    expect(result.config.sessions).toMatchObject({
+      files: ['a.json', 'b.json'],
+      spread: { runs: 2, df: 1 },
+      shift: { cells: result.results.length, beyond: expect.any(Boolean) },
+    });
+    expect(run.stdout).toMatch(/This run's centres are [\d.]+x the earlier runs' \(median over \d+ cells\)/);
     const ci = result.results[0].stats?.ci;
     expect(ci?.sessions).toEqual(result.config.sessions?.spread);
     expect(ci?.method).toMatch(/plus the run-to-run spread of 2 earlier runs/);

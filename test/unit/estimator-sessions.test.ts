@@ -1,12 +1,15 @@
 // The run-to-run spread (`run --sessions`): estimated from earlier runs, added to a run's interval.
 import { describe, expect, it } from 'vitest';
-import { estimateCentre, sessionSpread, welchRatio } from '../../src/result/estimator.js';
+import { estimateCentre, historyCentres, runShift, sessionSpread, welchRatio } from '../../src/result/estimator.js';
 import type { ResultFile, SessionSpread } from '../../src/result/schema.js';
 import { seededRandom } from '../../src/result/stats.js';
 
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
+
+/** A spread as 5 earlier runs of 24 cells that moved by 10% would give. */
+const RUN_SPREAD = { variance: 0.01, df: 4, runs: 5, cells: 24 };
 
 /** The log-scale spreads of the two-level model: whole runs shift, then each fork. */
 const RUN_SD = 0.1;
@@ -94,14 +97,14 @@ describe('the run-to-run spread', () => {
     expect([still.ci.low, still.ci.high]).toEqual([plain.ci.low, plain.ci.high]);
     expect(still.ci.method).toMatch(/run-to-run spread of 5 earlier runs \(24 cells/);
     expect(plain.ci.sessions).toBeUndefined();
-    const moving = estimateCentre(forks, 0.95, { variance: 0.01, df: 4, runs: 5, cells: 24 });
+    const moving = estimateCentre(forks, 0.95, RUN_SPREAD);
     expect(moving.centre).toBe(plain.centre);
     expect(moving.ci.high - moving.ci.low).toBeGreaterThan(2 * (plain.ci.high - plain.ci.low));
-    expect(moving.ci.sessions).toEqual({ variance: 0.01, df: 4, runs: 5, cells: 24 });
+    expect(moving.ci.sessions).toEqual(RUN_SPREAD);
   });
 
   it('leaves a figure on the plain scale (a value <= 0) and one fork as they were', () => {
-    const spread = { variance: 0.01, df: 4, runs: 5, cells: 24 };
+    const spread = RUN_SPREAD;
     const signed = [
       [-1, 0],
       [1, 2],
@@ -138,8 +141,28 @@ describe('the run-to-run spread', () => {
     expect(alarms.forksOnly).toBeGreaterThan(0.3);
     const random = seededRandom(13);
     const [base] = run(random, 1, 3);
-    expect(welchRatio(base, base, 0.95, 0.05, { variance: 0.01, df: 4, runs: 5, cells: 24 })?.test).toMatch(
+    expect(welchRatio(base, base, 0.95, 0.05, RUN_SPREAD)?.test).toMatch(
       /Welch's t-test .*, plus the run-to-run spread of 5 earlier runs/,
     );
+  });
+
+  it('says when a run sits beyond the spread of the earlier runs, about 5% of the time when it does not', () => {
+    const random = seededRandom(14);
+    let beyond = 0;
+    for (let t = 0; t < 1000; t++) {
+      const earlier = Array.from({ length: 5 }, () => asFile(run(random, 24, 3)));
+      const spread = sessionSpread(earlier);
+      if (!spread) throw new Error('no spread');
+      const now = asFile(run(random, 24, 3)).results;
+      if (runShift(now, historyCentres(earlier), spread)?.beyond) beyond++;
+    }
+    console.log('beyond', beyond / 1000);
+    expect(beyond / 1000).toBeGreaterThan(0.02);
+    expect(beyond / 1000).toBeLessThan(0.09);
+    const earlier = Array.from({ length: 8 }, () => asFile(run(random, 24, 3)));
+    const slow = asFile(run(random, 24, 3).map((cell) => cell.map((f) => f.map((x) => x * 1.5))));
+    const shift = runShift(slow.results, historyCentres(earlier), sessionSpread(earlier) ?? RUN_SPREAD);
+    expect(shift).toMatchObject({ cells: 24, beyond: true });
+    expect(shift?.ratio).toBeGreaterThan(1.3);
   });
 });
