@@ -235,6 +235,18 @@ export function comparisonWarnings(base: ResultFile, head: ResultFile): string[]
   return warnings;
 }
 
+/**
+ * Two separate runs with no run-to-run spread in either: the unpaired test then sees only their
+ * forks, and a shift of the whole machine between the runs reads as a change of the code.
+ */
+function spreadWarning(base: ResultFile, head: ResultFile, oneSession: boolean): string[] {
+  if (oneSession || base.config.sessions || head.config.sessions) return [];
+  if (base.config.forks < 2 || head.config.forks < 2) return [];
+  return [
+    'two separate runs, neither with a run-to-run spread (run --sessions): the tests see only their forks, so a shift of the whole machine between them reads as a change; compare --base pairs the runs instead',
+  ];
+}
+
 /** Two files of one A/B session (compare --base): the design's looks, alpha and threshold, and a description. */
 function abSession(base: ResultFile, head: ResultFile): { options: Partial<CompareOptions>; design?: string } {
   const a = base.config.ab;
@@ -265,7 +277,7 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
     rows: compareEntryPairs(matched, opts),
     added: head.results.filter((h) => !baseByKey.has(h.key)),
     removed: base.results.filter((e) => !headKeys.has(e.key)),
-    warnings: comparisonWarnings(base, head),
+    warnings: [...comparisonWarnings(base, head), ...spreadWarning(base, head, session.design !== undefined)],
     options: opts,
     test: TEST_NAME,
     ...(session.design ? { design: session.design } : {}),
