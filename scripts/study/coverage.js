@@ -7,7 +7,8 @@
 //   node scripts/study/coverage.js --out DIR [--reps 20] [--forks 3] [-- extra asyncbench run args]
 //   node scripts/study/coverage.js --out DIR --table
 //   node scripts/study/coverage.js --out DIR -- --sessions DIR   (each run includes the spread of
-//                                   the runs before it: docs/architecture.md, "Run-to-run spread")
+//                                   the runs before it: docs/architecture.md, "Run-to-run spread");
+//                                   scripts/study/intervals.ts sets them against the forks-only ones
 //
 // Build first (npm run build).
 import { execFileSync } from 'node:child_process';

@@ -1,0 +1,74 @@
+/**
+ * The intervals of a coverage study (coverage.js) two ways: as printed (with the run-to-run spread
+ * when the runs had `--sessions`) and recomputed from the same forks alone. For each, how many
+ * covered the centre of the other runs (coverage.js's truth) and the median half-width; then each
+ * run's spread as its result file recorded it, and its shift against every result file in DIR that
+ * started before it, what `--sessions DIR` gives a run (docs/architecture.md, "Run-to-run spread").
+ *
+ *   npx esbuild --bundle --format=esm --platform=node scripts/study/intervals.ts --outfile=.tmp/intervals.mjs
+ *   node .tmp/intervals.mjs DIR       (DIR: the --out of coverage.js)
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { estimateCentre, forkMedians, historyCentres, runShift, sessionSpread } from '../../src/result/estimator.js';
+import type { ConfidenceInterval, ResultEntry, ResultFile } from '../../src/result/schema.js';
+import { mean, median } from '../../src/result/stats.js';
+
+const dir = process.argv[2];
+const read = (f: string): ResultFile => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+const names = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const runs = names
+  .filter((f) => /^rep-\d+\.json$/.test(f))
+  .sort()
+  .map(read);
+const everyFile = names.map(read);
+
+/** The run against the files of DIR that started before it. */
+function shiftOf(run: ResultFile): string {
+  const earlier = everyFile.filter((f) => f.run.startedAt < run.run.startedAt);
+  const spread = sessionSpread(earlier);
+  const shift = spread && runShift(run.results, historyCentres(earlier), spread);
+  return shift ? `, shift ${shift.ratio.toFixed(2)}x${shift.beyond ? ' BEYOND the spread' : ''}` : '';
+}
+
+const samplesOf = (e: ResultEntry) => e.forks.filter((f) => f.status === 'ok').map((f) => f.samples);
+
+/** The geometric mean of the fork medians of every other run: coverage.js's truth. */
+function truthOf(key: string, r: number): number | undefined {
+  const others = runs.flatMap((run, i) =>
+    i === r
+      ? []
+      : run.results.filter((x) => x.key === key && x.status === 'ok').flatMap((x) => forkMedians(samplesOf(x))),
+  );
+  return others.length < 3 ? undefined : Math.exp(mean(others.map(Math.log)));
+}
+
+const tally = {
+  printed: { covered: 0, widths: [] as number[] },
+  'forks only': { covered: 0, widths: [] as number[] },
+};
+let total = 0;
+for (const [r, run] of runs.entries()) {
+  for (const e of run.results) {
+    const truth = e.status === 'ok' && e.stats ? truthOf(e.key, r) : undefined;
+    if (truth === undefined || !e.stats) continue;
+    total++;
+    const both: [keyof typeof tally, ConfidenceInterval][] = [
+      ['printed', e.stats.ci],
+      ['forks only', estimateCentre(samplesOf(e)).ci],
+    ];
+    for (const [name, ci] of both) {
+      tally[name].covered += ci.low <= truth && truth <= ci.high ? 1 : 0;
+      tally[name].widths.push((ci.high - ci.low) / 2 / e.stats.median);
+    }
+  }
+  const s = run.config.sessions;
+  const spread = s
+    ? `spread ${(100 * Math.sqrt(s.spread.variance)).toFixed(1)}% (${s.spread.runs} runs)`
+    : 'no --sessions';
+  console.log(`run ${r + 1} (${run.run.startedAt}): ${spread}${shiftOf(run)}`);
+}
+for (const [name, t] of Object.entries(tally))
+  console.log(
+    `${name}: ${t.covered} of ${total} (${((100 * t.covered) / Math.max(total, 1)).toFixed(1)}%) covered, median half-width ±${(100 * median(t.widths)).toFixed(1)}%`,
+  );
