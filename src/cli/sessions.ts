@@ -25,9 +25,10 @@ function expand(path: string): string[] {
 }
 
 /**
- * The spread of the given files, all measured on `machineId`, and each cell's centre in them; `exclude` is the run's own result
- * file (a resumed run must not count itself). A spread from another machine, or from runs that
- * share no multi-fork cell, would be a number about nothing: both are usage errors.
+ * The spread of the given files, all measured on `machineId`, and each cell's centre in them.
+ * `exclude` is the run's own result file (a resumed run must not count itself). A spread from
+ * another machine, or from runs that share no multi-fork cell, would be a number about nothing:
+ * both are usage errors.
  */
 export function loadSessions(
   paths: readonly string[],
@@ -45,7 +46,7 @@ export function loadSessions(
     return file;
   });
   const spread = sessionSpread(runs);
-  if (!spread || spread.runs < 2)
+  if (!spread)
     throw new UsageError(
       `--sessions: ${runs.length} result file(s) with no cell measured with 2 or more forks in two of them; give earlier runs of the same cells`,
     );

@@ -105,10 +105,10 @@ const sessionsMethod = (s: SessionSpread) =>
   `plus the run-to-run spread of ${s.runs} earlier runs (${s.cells} cells; Satterthwaite df)`;
 
 /** Summary statistics of a cell from the raw samples of each fork. */
-export function summarize(forks: readonly (readonly number[])[], sessions?: SessionSpread): Stats {
+export function summarize(forks: readonly (readonly number[])[]): Stats {
   const nonEmpty = forks.filter((f) => f.length > 0);
   const all = nonEmpty.flat().sort((a, b) => a - b);
-  const { centre, ci } = estimateCentre(nonEmpty, CI_LEVEL, sessions);
+  const { centre, ci } = estimateCentre(nonEmpty);
   return {
     n: all.length,
     forks: nonEmpty.length,
@@ -182,11 +182,11 @@ export function runShift(
   history: ReadonlyMap<string, number>,
   spread: SessionSpread,
 ): RunShift | undefined {
+  // a cell's centre is already the geometric mean of its fork medians (stats.median)
   const diffs = entries.flatMap((e) => {
     const before = history.get(e.key);
-    const values = e.status === 'ok' ? forkMedians(e.forks.map((f) => f.samples)) : [];
-    if (before === undefined || values.length === 0 || values.some((v) => v <= 0)) return [];
-    return [mean(values.map(Math.log)) - before];
+    const centre = e.status === 'ok' ? e.stats?.median : undefined;
+    return before === undefined || centre === undefined || !(centre > 0) ? [] : [Math.log(centre) - before];
   });
   if (diffs.length === 0) return undefined;
   const shift = median(diffs);
@@ -194,16 +194,15 @@ export function runShift(
   return { ratio: Math.exp(shift), cells: diffs.length, beyond: Math.abs(shift) > limit };
 }
 
-/** An entry whose interval includes the run-to-run spread; entries without statistics unchanged. */
+/** An entry whose interval includes the run-to-run spread (only `ci` changes); entries without statistics unchanged. */
 export function withSessions(entry: ResultEntry, sessions: SessionSpread): ResultEntry {
   if (entry.status !== 'ok' || !entry.stats) return entry;
-  return {
-    ...entry,
-    stats: summarize(
-      entry.forks.map((f) => f.samples),
-      sessions,
-    ),
-  };
+  const { ci } = estimateCentre(
+    entry.forks.map((f) => f.samples),
+    CI_LEVEL,
+    sessions,
+  );
+  return { ...entry, stats: { ...entry.stats, ci } };
 }
 
 /** A test of head against base: the ratio of centres, its interval and p-value. */
@@ -268,8 +267,7 @@ export function welchRatio(
   // Welch-Satterthwaite degrees of freedom; with no spread at all, the pooled n - 2
   const df =
     total > 0
-      ? total ** 2 /
-        (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1) + (sessions && runs > 0 ? runs ** 2 / sessions.df : 0))
+      ? total ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1) + runs ** 2 / (sessions?.df ?? 1))
       : la.length + lb.length - 2;
   const test = sessions ? `${WELCH_TEST}, ${sessionsMethod(sessions)}` : WELCH_TEST;
   return ratioTest(mean(lb) - mean(la), Math.sqrt(total), df, test, level, alpha);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimateCentre, historyCentres, runShift, sessionSpread, welchRatio } from '../../src/result/estimator.js';
 import type { ResultFile, SessionSpread } from '../../src/result/schema.js';
-import { seededRandom } from '../../src/result/stats.js';
+import { mean, median, seededRandom } from '../../src/result/stats.js';
 
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -27,9 +27,14 @@ function run(random: () => number, cells: number, forks: number): number[][][] {
   return Array.from({ length: cells }, () => Array.from({ length: forks }, () => fork(random, 100 * shift)));
 }
 
-/** Just what sessionSpread reads of a result file. */
+/** Just what sessionSpread and runShift read of a result file: the forks, and the centre of each cell. */
 function asFile(cells: number[][][], status: 'ok' | 'failed' = 'ok'): ResultFile {
-  const results = cells.map((forks, i) => ({ key: `cell-${i}`, status, forks: forks.map((samples) => ({ samples })) }));
+  const results = cells.map((forks, i) => ({
+    key: `cell-${i}`,
+    status,
+    forks: forks.map((samples) => ({ samples })),
+    stats: { median: Math.exp(mean(forks.map((f) => Math.log(median(f))))) },
+  }));
   return { results } as unknown as ResultFile;
 }
 
