@@ -2,15 +2,23 @@
  * The intervals of a coverage study (coverage.js) two ways: as printed (with the run-to-run spread
  * when the runs had `--sessions`) and recomputed from the same forks alone. For each, how many
  * covered the centre of the other runs (coverage.js's truth) and the median half-width; then each
- * run's spread as its result file recorded it, and its shift against every result file in DIR that
- * started before it, what `--sessions DIR` gives a run (docs/architecture.md, "Run-to-run spread").
+ * run's spread as its result file recorded it, its shift against every result file in DIR that
+ * started before it (what `--sessions DIR`, or by default a run writing into DIR, gives a run) and
+ * how many of its intervals covered (docs/architecture.md, "Run-to-run spread").
  *
  *   npx esbuild --bundle --format=esm --platform=node scripts/study/intervals.ts --outfile=.tmp/intervals.mjs
  *   node .tmp/intervals.mjs DIR       (DIR: the --out of coverage.js)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { estimateCentre, forkMedians, historyCentres, runShift, sessionSpread } from '../../src/result/estimator.js';
+import {
+  estimateCentre,
+  forkMedians,
+  historyCentres,
+  runCells,
+  runShift,
+  sessionSpread,
+} from '../../src/result/estimator.js';
 import type { ConfidenceInterval, ResultEntry, ResultFile } from '../../src/result/schema.js';
 import { mean, median } from '../../src/result/stats.js';
 
@@ -25,7 +33,7 @@ const everyFile = names.map(read);
 
 /** The run against the files of DIR that started before it. */
 function shiftOf(run: ResultFile): string {
-  const earlier = everyFile.filter((f) => f.run.startedAt < run.run.startedAt);
+  const earlier = everyFile.filter((f) => f.run.startedAt < run.run.startedAt).map(runCells);
   const spread = sessionSpread(earlier);
   const shift = spread && runShift(run.results, historyCentres(earlier), spread);
   return shift ? `, shift ${shift.ratio.toFixed(2)}x${shift.beyond ? ' BEYOND the spread' : ''}` : '';
@@ -49,6 +57,7 @@ const tally = {
 };
 let total = 0;
 for (const [r, run] of runs.entries()) {
+  const before = { total, printed: tally.printed.covered, forks: tally['forks only'].covered };
   for (const e of run.results) {
     const truth = e.status === 'ok' && e.stats ? truthOf(e.key, r) : undefined;
     if (truth === undefined || !e.stats) continue;
@@ -66,7 +75,8 @@ for (const [r, run] of runs.entries()) {
   const spread = s
     ? `spread ${(100 * Math.sqrt(s.spread.variance)).toFixed(1)}% (${s.spread.runs} runs)`
     : 'no --sessions';
-  console.log(`run ${r + 1} (${run.run.startedAt}): ${spread}${shiftOf(run)}`);
+  const covered = `covered ${tally.printed.covered - before.printed}/${total - before.total} (forks only ${tally['forks only'].covered - before.forks})`;
+  console.log(`run ${r + 1} (${run.run.startedAt}): ${spread}${shiftOf(run)}; ${covered}`);
 }
 for (const [name, t] of Object.entries(tally))
   console.log(

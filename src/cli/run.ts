@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
@@ -25,7 +25,7 @@ import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
-import { loadSessions } from './sessions.js';
+import { loadSessions, RECENT_RUNS, recentSessions } from './sessions.js';
 
 const HELP = `Usage: asyncbench run [SCENARIO|FILE ...] [options]
 
@@ -55,9 +55,11 @@ Options:
   --server-runtime NAME  runtime of the HTTP target server (default node; a version spec works too)
   --out DIR              directory of the result file (default results/)
   --json FILE            the result file's path (overrides --out)
-  --sessions PATH        earlier result files of these cells on this machine (files or a directory;
+  --sessions PATH|none   earlier result files of these cells on this machine (files or a directory;
                          repeatable): every 95% CI then includes how much whole runs move, not only
-                         this run's forks (docs/architecture.md, "Run-to-run spread")
+                         this run's forks (docs/architecture.md, "Run-to-run spread"). Default: the
+                         latest ${RECENT_RUNS} runs of this machine and engine in the result file's directory,
+                         where they share cells with 2+ forks; none: this run's forks only
   --resume FILE          continue an interrupted run with the same plan: keep the forks its journal
                          (FILE.partial.jsonl) or partial result file FILE holds, measure the rest
                          (the result goes to FILE unless --json or --out says otherwise)
@@ -192,7 +194,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
         ? resumeTarget(values.resume)
         : join(values.out ?? join(root, 'results'), `${runId}.json`)),
   );
-  const earlier = loadSessions(values.sessions ?? [], machineInfo().id, resultPath);
+  const earlier = earlierRunsOf(values.sessions, resultPath, engine);
   if (earlier) config.sessions = earlier.sessions;
   const { resume } = values;
   return {
@@ -207,6 +209,25 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     resume,
     history: earlier?.history,
   };
+}
+
+/**
+ * --sessions PATH...: those files; --sessions none: none; by default the latest runs of this machine
+ * beside the new result file, said on stderr so that a widened interval is never a surprise.
+ */
+function earlierRunsOf(sessions: string[] | undefined, resultPath: string, engine: RunConfig['engine']) {
+  const machineId = machineInfo().id;
+  if (sessions?.includes('none')) {
+    if (sessions.length > 1) throw new UsageError('--sessions none takes no paths beside it');
+    return undefined;
+  }
+  if (sessions !== undefined) return loadSessions(sessions, machineId, resultPath);
+  const recent = recentSessions(resultPath, machineId, engine);
+  if (recent)
+    console.error(
+      `asyncbench: intervals include the run-to-run spread of ${recent.sessions.spread.runs} earlier runs in ${dirname(resultPath)} (--sessions none: this run's forks only)`,
+    );
+  return recent;
 }
 
 /** Experimental: off (default), rotate (fork k gets seed k + 1), or one fixed seed. */

@@ -1,27 +1,39 @@
 /**
- * `run --sessions PATH ...`: earlier result files of this machine, whose run-to-run spread every
- * interval of the new run then includes (docs/architecture.md, "Run-to-run spread").
+ * Earlier result files of this machine, whose run-to-run spread every interval of the new run then
+ * includes (docs/architecture.md, "Run-to-run spread"): the files `run --sessions PATH ...` names,
+ * or by default the latest runs in the directory the new result file goes to.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { historyCentres, sessionSpread } from '../result/estimator.js';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { historyCentres, type RunCells, runCells, sessionSpread } from '../result/estimator.js';
 import { readResultFile } from '../result/io.js';
-import type { RunConfig } from '../result/schema.js';
+import type { ResultFile, RunConfig } from '../result/schema.js';
 import { UsageError } from './command.js';
+
+export interface EarlierRuns {
+  sessions: NonNullable<RunConfig['sessions']>;
+  /** each cell's mean log centre in the earlier runs */
+  history: Map<string, number>;
+}
 
 /** A directory stands for the result files in it (not journals or temporary files). */
 function expand(path: string): string[] {
-  let isDirectory: boolean;
+  return isDirectory(path) ? resultFilesIn(path) : [path];
+}
+
+function isDirectory(path: string): boolean {
   try {
-    isDirectory = statSync(path).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     throw new UsageError(`--sessions ${path}: no such file or directory`);
   }
-  if (!isDirectory) return [path];
-  return readdirSync(path)
+}
+
+function resultFilesIn(dir: string): string[] {
+  return readdirSync(dir)
     .filter((name) => name.endsWith('.json') && !name.includes('.partial'))
     .sort()
-    .map((name) => join(path, name));
+    .map((name) => join(dir, name));
 }
 
 /**
@@ -34,7 +46,7 @@ export function loadSessions(
   paths: readonly string[],
   machineId: string | undefined,
   exclude: string,
-): { sessions: NonNullable<RunConfig['sessions']>; history: Map<string, number> } | undefined {
+): EarlierRuns | undefined {
   if (paths.length === 0) return undefined;
   const files = paths.flatMap((p) => expand(p)).filter((p) => resolve(p) !== resolve(exclude));
   const runs = files.map((path) => {
@@ -43,12 +55,77 @@ export function loadSessions(
       throw new UsageError(
         `--sessions ${path}: measured on another machine (${file.machine.cpuModel}); the spread between runs is one machine's`,
       );
-    return file;
+    return runCells(file);
   });
-  const spread = sessionSpread(runs);
-  if (!spread)
+  const earlier = earlierRuns(files, runs);
+  if (!earlier)
     throw new UsageError(
       `--sessions: ${runs.length} result file(s) with no cell measured with 2 or more forks in two of them; give earlier runs of the same cells`,
     );
+  return earlier;
+}
+
+function earlierRuns(files: readonly string[], runs: readonly RunCells[]): EarlierRuns | undefined {
+  const spread = sessionSpread(runs);
+  if (!spread) return undefined;
   return { sessions: { files: files.map((f) => basename(f)), spread }, history: historyCentres(runs) };
+}
+
+/** How many earlier runs a directory lends by default: the latest, to stand for the machine's present. */
+export const RECENT_RUNS = 10;
+
+/**
+ * The default: the latest RECENT_RUNS runs of this machine and engine in the directory the new
+ * result file goes to (results/ unless --out or --json says otherwise). Unlike --sessions, nothing
+ * here is an error: a file that is not a result file, not of this machine or engine, or of an
+ * interrupted run (the one being resumed, say) is passed over; too few runs leave the intervals as
+ * this run's forks only. A merged file stands for its shards, so a run is counted once.
+ */
+export function recentSessions(
+  resultPath: string,
+  machineId: string | undefined,
+  engine: RunConfig['engine'],
+): EarlierRuns | undefined {
+  if (machineId === undefined) return undefined;
+  const dir = dirname(resolve(resultPath));
+  let candidates: { path: string; mtime: number }[];
+  try {
+    candidates = resultFilesIn(dir)
+      .filter((path) => resolve(path) !== resolve(resultPath))
+      .map((path) => ({ path, mtime: statSync(path).mtimeMs }));
+  } catch {
+    return undefined;
+  }
+  candidates.sort((a, b) => b.mtime - a.mtime);
+  const files: string[] = [];
+  const runs: RunCells[] = [];
+  const seenRuns = new Set<string>();
+  for (const { path } of candidates) {
+    if (runs.length === RECENT_RUNS) break;
+    const run = readIfResultFile(path);
+    if (!run?.run.complete || run.machine.id !== machineId || run.config.engine !== engine) continue;
+    const ids = run.run.id.split('+');
+    if (ids.some((id) => seenRuns.has(id))) continue;
+    for (const id of ids) seenRuns.add(id);
+    files.push(path);
+    runs.push(runCells(run));
+  }
+  return earlierRuns(files, runs);
+}
+
+/** A result file, or undefined for any other file: the first bytes say which before the whole is parsed. */
+function readIfResultFile(path: string): ResultFile | undefined {
+  const head = Buffer.alloc(256);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!/"schema"\s*:\s*"asyncbench\/result@/.test(head.toString('latin1'))) return undefined;
+  try {
+    return readResultFile(path);
+  } catch {
+    return undefined;
+  }
 }

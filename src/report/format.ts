@@ -144,17 +144,18 @@ export function runtimeTitle(result: ResultFile, label: string): string {
 }
 
 /**
- * How a run's intervals were computed, as a report states it. Without `--sessions` an interval
- * holds this run's forks only, and a shift of the whole run is outside it: the reader is told so.
+ * How a run's intervals were computed, as a report states it. Without earlier runs (`--sessions`,
+ * or by default the results directory) an interval holds this run's forks only, and a shift of the
+ * whole run is outside it: the reader is told so.
  */
 export function intervalMethod(result: ResultFile): string {
   const ci = result.results.find((e) => e.stats)?.stats?.ci;
   if (!ci) return 'over forks';
   if (ci.sessions || result.config.forks < 2) return ci.method;
-  return `${ci.method}; this run's forks only, a shift of the whole run is not in it (run --sessions adds it)`;
+  return `${ci.method}; this run's forks only, a shift of the whole run is not in it (2+ earlier runs of these cells beside the result file, or run --sessions, add it)`;
 }
 
-/** `run --sessions`: where the run sat against the earlier runs, and whether its intervals can hold that. */
+/** With earlier runs: where the run sat against the earlier runs, and whether its intervals can hold that. */
 export function shiftLines(result: ResultFile): string[] {
   const shift = result.config.sessions?.shift;
   if (!shift) return [];

@@ -134,7 +134,7 @@ export function summarize(forks: readonly (readonly number[])[]): Stats {
  * whole run is common to its cells, so the runs, not the cells, give the degrees of freedom.
  * Undefined when no cell qualifies.
  */
-export function sessionSpread(runs: readonly ResultFile[]): SessionSpread | undefined {
+export function sessionSpread(runs: readonly RunCells[]): SessionSpread | undefined {
   const cells = [...runsByCell(runs).values()].filter((runsOfCell) => runsOfCell.length >= 2);
   if (cells.length === 0) return undefined;
   const excess = cells.map((r) =>
@@ -144,30 +144,42 @@ export function sessionSpread(runs: readonly ResultFile[]): SessionSpread | unde
   return { variance: mean(excess), df: runCount - 1, runs: runCount, cells: cells.length };
 }
 
-interface RunOfCell {
+/** One cell of one earlier run, all the spread needs of it: a file's samples can be let go. */
+export interface RunOfCell {
   /** mean log fork median */
   centre: number;
   /** its variance from the forks' spread, s²/n */
   forkVariance: number;
 }
 
-/** Per cell key, the runs that measured it ok with 2+ forks of positive values. */
-function runsByCell(runs: readonly ResultFile[]): Map<string, RunOfCell[]> {
+export type RunCells = Map<string, RunOfCell>;
+
+/** The cells of a run measured ok with 2+ forks of positive values, by cell key. */
+export function runCells(run: Pick<ResultFile, 'results'>): RunCells {
+  const cells: RunCells = new Map();
+  for (const entry of run.results) {
+    const values = entry.status === 'ok' ? forkMedians(entry.forks.map((f) => f.samples)) : [];
+    if (values.length < 2 || values.some((v) => v <= 0)) continue;
+    const logs = values.map(Math.log);
+    cells.set(entry.key, { centre: mean(logs), forkVariance: stddev(logs) ** 2 / logs.length });
+  }
+  return cells;
+}
+
+/** Per cell key, the runs that measured it. */
+function runsByCell(runs: readonly RunCells[]): Map<string, RunOfCell[]> {
   const byKey = new Map<string, RunOfCell[]>();
   for (const run of runs)
-    for (const entry of run.results) {
-      const values = entry.status === 'ok' ? forkMedians(entry.forks.map((f) => f.samples)) : [];
-      if (values.length < 2 || values.some((v) => v <= 0)) continue;
-      const logs = values.map(Math.log);
-      const seen = byKey.get(entry.key) ?? [];
-      seen.push({ centre: mean(logs), forkVariance: stddev(logs) ** 2 / logs.length });
-      byKey.set(entry.key, seen);
+    for (const [key, cell] of run) {
+      const seen = byKey.get(key) ?? [];
+      seen.push(cell);
+      byKey.set(key, seen);
     }
   return byKey;
 }
 
 /** Each cell's mean log centre over earlier runs: what `runShift` sets a new run against. */
-export function historyCentres(runs: readonly ResultFile[]): Map<string, number> {
+export function historyCentres(runs: readonly RunCells[]): Map<string, number> {
   return new Map([...runsByCell(runs)].map(([key, r]) => [key, mean(r.map((x) => x.centre))]));
 }
 

@@ -103,12 +103,14 @@ describe('a run with misbehaving cases', () => {
 });
 
 describe('run --sessions', () => {
+  const args = ['run', KNOWN_COST, '--runtime', 'node', '--forks', '2', '--param', 'us=20'];
+
   it('adds the spread of earlier runs of this machine to every interval, and says so', async () => {
     const dir = tempDir('sessions');
-    const args = ['run', KNOWN_COST, '--runtime', 'node', '--forks', '2', '--param', 'us=20'];
     for (const name of ['a', 'b']) {
       const earlier = await runCli([...args, '--json', join(dir, `${name}.json`)]);
       expect(earlier.code, earlier.stderr).toBe(0);
+      // a: no earlier run; b: one, and a spread needs two
       expect(earlier.stdout).toContain("this run's forks only, a shift of the whole run is not in it");
     }
     const out = join(tempDir('sessions-out'), 'c.json');
@@ -125,6 +127,16 @@ describe('run --sessions', () => {
     const ci = result.results[0].stats?.ci;
     expect(ci?.sessions).toEqual(result.config.sessions?.spread);
     expect(ci?.method).toMatch(/plus the run-to-run spread of 2 earlier runs/);
+
+    // by default the earlier runs beside the new file lend their spread; --sessions none refuses it
+    const beside = await runCli([...args, '--json', join(dir, 'd.json')]);
+    expect(beside.code, beside.stderr).toBe(0);
+    expect(beside.stderr).toContain(`intervals include the run-to-run spread of 2 earlier runs in ${dir}`);
+    expect(readResult(join(dir, 'd.json')).config.sessions?.files).toEqual(['b.json', 'a.json']);
+    const none = await runCli([...args, '--sessions', 'none', '--json', join(dir, 'e.json')]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toContain("this run's forks only");
+    expect(readResult(join(dir, 'e.json')).config.sessions).toBeUndefined();
   });
 });
 

@@ -102,6 +102,7 @@ const FLAGS: [string[], RegExp][] = [
   [['--runtime', 'nod'], /unknown runtime 'nod'/],
   [['--bogus'], /Unknown option '--bogus'/],
   [['--resume', join(dir, 'nothing.json')], /no result file and no journal/],
+  [['--sessions', 'none', '--sessions', dir], /--sessions none takes no paths beside it/],
 ];
 
 function resultFile(name: string, text: string): string {

@@ -1,6 +1,13 @@
 // The run-to-run spread (`run --sessions`): estimated from earlier runs, added to a run's interval.
 import { describe, expect, it } from 'vitest';
-import { estimateCentre, historyCentres, runShift, sessionSpread, welchRatio } from '../../src/result/estimator.js';
+import {
+  estimateCentre,
+  historyCentres,
+  runCells,
+  runShift,
+  sessionSpread,
+  welchRatio,
+} from '../../src/result/estimator.js';
 import type { ResultFile, SessionSpread } from '../../src/result/schema.js';
 import { mean, median, seededRandom } from '../../src/result/stats.js';
 
@@ -51,7 +58,7 @@ function trials(
   for (let t = 0; t < 1000; t++) {
     const [withSpread, forksOnly] = trial(
       random,
-      sessionSpread(Array.from({ length: 5 }, () => asFile(run(random, 24, 3)))),
+      sessionSpread(Array.from({ length: 5 }, () => runCells(asFile(run(random, 24, 3))))),
     );
     count.withSpread += withSpread ? 1 / 1000 : 0;
     count.forksOnly += forksOnly ? 1 / 1000 : 0;
@@ -62,7 +69,7 @@ function trials(
 describe('the run-to-run spread', () => {
   it('measures how much whole runs move, not how much their forks do', () => {
     const random = seededRandom(7);
-    const runs = Array.from({ length: 30 }, () => asFile(run(random, 24, 3)));
+    const runs = Array.from({ length: 30 }, () => runCells(asFile(run(random, 24, 3))));
     const spread = sessionSpread(runs);
     expect(spread).toMatchObject({ df: 29, runs: 30, cells: 24 });
     // 29 df: the estimate of a variance of 0.01 is within a factor of 2 far beyond chance
@@ -73,7 +80,7 @@ describe('the run-to-run spread', () => {
   it('is zero when runs do not move beyond their forks', () => {
     const random = seededRandom(8);
     const still = Array.from({ length: 10 }, () =>
-      asFile(Array.from({ length: 24 }, () => [fork(random, 100), fork(random, 100), fork(random, 100)])),
+      runCells(asFile(Array.from({ length: 24 }, () => [fork(random, 100), fork(random, 100), fork(random, 100)]))),
     );
     // per cell the excess is floored at 0, so the mean is small but need not be exactly 0
     expect(sessionSpread(still)?.variance).toBeLessThan(FORK_SD ** 2 / 3);
@@ -81,10 +88,11 @@ describe('the run-to-run spread', () => {
 
   it('uses only cells measured with 2+ forks in 2+ runs', () => {
     const random = seededRandom(9);
-    expect(sessionSpread([asFile(run(random, 4, 3))])).toBeUndefined();
-    expect(sessionSpread([asFile(run(random, 4, 1)), asFile(run(random, 4, 1))])).toBeUndefined();
-    expect(sessionSpread([asFile(run(random, 4, 3), 'failed'), asFile(run(random, 4, 3))])).toBeUndefined();
-    expect(sessionSpread([asFile(run(random, 4, 3)), asFile(run(random, 2, 3))])).toMatchObject({
+    const spreadOf = (...files: ResultFile[]) => sessionSpread(files.map(runCells));
+    expect(spreadOf(asFile(run(random, 4, 3)))).toBeUndefined();
+    expect(spreadOf(asFile(run(random, 4, 1)), asFile(run(random, 4, 1)))).toBeUndefined();
+    expect(spreadOf(asFile(run(random, 4, 3), 'failed'), asFile(run(random, 4, 3)))).toBeUndefined();
+    expect(spreadOf(asFile(run(random, 4, 3)), asFile(run(random, 2, 3)))).toMatchObject({
       runs: 2,
       cells: 2,
       df: 1,
@@ -155,16 +163,15 @@ describe('the run-to-run spread', () => {
     const random = seededRandom(14);
     let beyond = 0;
     for (let t = 0; t < 1000; t++) {
-      const earlier = Array.from({ length: 5 }, () => asFile(run(random, 24, 3)));
+      const earlier = Array.from({ length: 5 }, () => runCells(asFile(run(random, 24, 3))));
       const spread = sessionSpread(earlier);
       if (!spread) throw new Error('no spread');
       const now = asFile(run(random, 24, 3)).results;
       if (runShift(now, historyCentres(earlier), spread)?.beyond) beyond++;
     }
-    console.log('beyond', beyond / 1000);
     expect(beyond / 1000).toBeGreaterThan(0.02);
     expect(beyond / 1000).toBeLessThan(0.09);
-    const earlier = Array.from({ length: 8 }, () => asFile(run(random, 24, 3)));
+    const earlier = Array.from({ length: 8 }, () => runCells(asFile(run(random, 24, 3))));
     const slow = asFile(run(random, 24, 3).map((cell) => cell.map((f) => f.map((x) => x * 1.5))));
     const shift = runShift(slow.results, historyCentres(earlier), sessionSpread(earlier) ?? RUN_SPREAD);
     expect(shift).toMatchObject({ cells: 24, beyond: true });
