@@ -100,7 +100,8 @@ export function recentSessions(
   const files: string[] = [];
   const runs: RunCells[] = [];
   const seenRuns = new Set<string>();
-  for (const { path } of candidates) {
+  // at most 3x as many files read as used: a directory of other machines' files costs no more
+  for (const { path } of candidates.slice(0, 3 * RECENT_RUNS)) {
     if (runs.length === RECENT_RUNS) break;
     const run = readIfResultFile(path);
     if (!run?.run.complete || run.machine.id !== machineId || run.config.engine !== engine) continue;
