@@ -6,9 +6,11 @@
 //
 //   node scripts/study/coverage.js --out DIR [--reps 20] [--forks 3] [-- extra asyncbench run args]
 //   node scripts/study/coverage.js --out DIR --table
-//   node scripts/study/coverage.js --out DIR -- --sessions DIR   (each run includes the spread of
-//                                   the runs before it: docs/architecture.md, "Run-to-run spread");
-//                                   scripts/study/intervals.ts sets them against the forks-only ones
+//
+// Each run writes into DIR, so by default it includes the run-to-run spread of the runs before it
+// there (docs/architecture.md, "Run-to-run spread"); `-- --sessions none` measures the forks-only
+// intervals, `-- --sessions OTHER` a fixed history. scripts/study/intervals.ts sets the printed
+// intervals against the forks-only ones of the same runs.
 //
 // Build first (npm run build).
 import { execFileSync } from 'node:child_process';
