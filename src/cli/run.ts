@@ -25,7 +25,7 @@ import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
-import { loadSessions, RECENT_RUNS, recentSessions } from './sessions.js';
+import { loadSessions, RECENT_RUNS, recentSessions, type ThisRun } from './sessions.js';
 
 const HELP = `Usage: asyncbench run [SCENARIO|FILE ...] [options]
 
@@ -58,7 +58,8 @@ Options:
   --sessions PATH|none   earlier result files of these cells on this machine (files or a directory;
                          repeatable): every 95% CI then includes how much whole runs move, not only
                          this run's forks (docs/architecture.md, "Run-to-run spread"). Default: the
-                         latest ${RECENT_RUNS} runs of this machine and engine in the result file's directory,
+                         latest ${RECENT_RUNS} runs of the same measurement (machine, code, runtime
+                         versions, engine, settings) in the result file's directory,
                          where they share cells with 2+ forks; none: this run's forks only
   --resume FILE          continue an interrupted run with the same plan: keep the forks its journal
                          (FILE.partial.jsonl) or partial result file FILE holds, measure the rest
@@ -150,6 +151,8 @@ interface RunSettings {
   resume?: string;
   /** --sessions: each cell's centre in the earlier runs (log scale) */
   history?: Map<string, number>;
+  /** the code measured, read when the run starts */
+  git: ResultFile['git'];
 }
 
 /** `--suite` names its cells itself: scenarios, --case and --param do not combine with it. */
@@ -194,7 +197,8 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
         ? resumeTarget(values.resume)
         : join(values.out ?? join(root, 'results'), `${runId}.json`)),
   );
-  const earlier = earlierRunsOf(values.sessions, resultPath, engine);
+  const git = await gitInfo(await currentRuntime(), root);
+  const earlier = earlierRunsOf(values.sessions, resultPath, { machineId: machineInfo().id, config, git, runtimes });
   if (earlier) config.sessions = earlier.sessions;
   const { resume } = values;
   return {
@@ -208,21 +212,21 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     suite,
     resume,
     history: earlier?.history,
+    git,
   };
 }
 
 /**
- * --sessions PATH...: those files; --sessions none: none; by default the latest runs of this machine
- * beside the new result file, said on stderr so that a widened interval is never a surprise.
+ * --sessions PATH...: those files; --sessions none: none; by default the latest runs of the same
+ * measurement beside the new result file, said on stderr so that a widened interval is never a surprise.
  */
-function earlierRunsOf(sessions: string[] | undefined, resultPath: string, engine: RunConfig['engine']) {
-  const machineId = machineInfo().id;
+function earlierRunsOf(sessions: string[] | undefined, resultPath: string, now: ThisRun) {
   if (sessions?.includes('none')) {
     if (sessions.length > 1) throw new UsageError('--sessions none takes no paths beside it');
     return undefined;
   }
-  if (sessions !== undefined) return loadSessions(sessions, machineId, resultPath);
-  const recent = recentSessions(resultPath, machineId, engine);
+  if (sessions !== undefined) return loadSessions(sessions, now.machineId, resultPath);
+  const recent = recentSessions(resultPath, now);
   if (recent)
     console.error(
       `asyncbench: intervals include the run-to-run spread of ${recent.sessions.spread.runs} earlier runs in ${dirname(resultPath)} (--sessions none: this run's forks only)`,
@@ -383,7 +387,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       asyncbenchVersion: VERSION,
       timing: runTiming(outcome.entries, Date.now() - t0, servicesMs),
     },
-    git: await gitInfo(runtime, root),
+    git: settings.git,
     machine,
     runtimes: runtimes.map(({ label, name, version, engine, executable, flags, notes }) => ({
       label,

@@ -74,19 +74,42 @@ function earlierRuns(files: readonly string[], runs: readonly RunCells[]): Earli
 /** How many earlier runs a directory lends by default: the latest, to stand for the machine's present. */
 export const RECENT_RUNS = 10;
 
+/** What the new run measures with: an earlier run counts by default only where all of it is the same. */
+export interface ThisRun {
+  machineId: string | undefined;
+  config: Pick<RunConfig, 'engine' | 'durationS' | 'pinCpu'>;
+  git: ResultFile['git'];
+  runtimes: readonly { label: string; version: string }[];
+}
+
 /**
- * The default: the latest RECENT_RUNS runs of this machine and engine in the directory the new
- * result file goes to (results/ unless --out or --json says otherwise). Unlike --sessions, nothing
- * here is an error: a file that is not a result file, not of this machine or engine, or of an
- * interrupted run (the one being resumed, say) is passed over; too few runs leave the intervals as
- * this run's forks only. A merged file stands for its shards, so a run is counted once.
+ * The same measurement at another time: machine, engine, measuring time, pinning, code (commit, and
+ * whether the tree was dirty) and the version of every runtime both runs have. Anything else that
+ * differs would count as run-to-run spread and widen every interval with a change, not with noise.
  */
-export function recentSessions(
-  resultPath: string,
-  machineId: string | undefined,
-  engine: RunConfig['engine'],
-): EarlierRuns | undefined {
-  if (machineId === undefined) return undefined;
+function sameMeasurement(file: ResultFile, now: ThisRun): boolean {
+  const versions = new Map(now.runtimes.map((r) => [r.label, r.version]));
+  return (
+    file.run.complete &&
+    file.machine.id === now.machineId &&
+    file.config.engine === now.config.engine &&
+    file.config.durationS === now.config.durationS &&
+    file.config.pinCpu === now.config.pinCpu &&
+    file.git?.commit === now.git?.commit &&
+    file.git?.dirty === now.git?.dirty &&
+    file.runtimes.every((r) => (versions.get(r.label) ?? r.version) === r.version)
+  );
+}
+
+/**
+ * The default: the latest RECENT_RUNS runs of the same measurement (`sameMeasurement`) in the
+ * directory the new result file goes to (results/ unless --out or --json says otherwise). Unlike
+ * --sessions, nothing here is an error: any other file, and an interrupted run (the one being
+ * resumed, say), is passed over; too few runs leave the intervals as this run's forks only. A
+ * merged file stands for its shards, so a run is counted once.
+ */
+export function recentSessions(resultPath: string, now: ThisRun): EarlierRuns | undefined {
+  if (now.machineId === undefined) return undefined;
   const dir = dirname(resolve(resultPath));
   let candidates: { path: string; mtime: number }[];
   try {
@@ -104,7 +127,7 @@ export function recentSessions(
   for (const { path } of candidates.slice(0, 3 * RECENT_RUNS)) {
     if (runs.length === RECENT_RUNS) break;
     const run = readIfResultFile(path);
-    if (!run?.run.complete || run.machine.id !== machineId || run.config.engine !== engine) continue;
+    if (!run || !sameMeasurement(run, now)) continue;
     const ids = run.run.id.split('+');
     if (ids.some((id) => seenRuns.has(id))) continue;
     for (const id of ids) seenRuns.add(id);
