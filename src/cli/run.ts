@@ -226,6 +226,8 @@ function earlierRunsOf(sessions: string[] | undefined, resultPath: string, now: 
     return undefined;
   }
   if (sessions !== undefined) return loadSessions(sessions, now.machineId, resultPath);
+  // one fork's interval is within-process only and takes no spread (estimateCentre)
+  if (now.config.forks < 2) return undefined;
   const recent = recentSessions(resultPath, now);
   if (recent)
     console.error(

@@ -77,7 +77,7 @@ export const RECENT_RUNS = 10;
 /** What the new run measures with: an earlier run counts by default only where all of it is the same. */
 export interface ThisRun {
   machineId: string | undefined;
-  config: Pick<RunConfig, 'engine' | 'durationS' | 'pinCpu'>;
+  config: Pick<RunConfig, 'engine' | 'durationS' | 'pinCpu' | 'forks'>;
   git: ResultFile['git'];
   runtimes: readonly { label: string; version: string }[];
 }

@@ -137,6 +137,22 @@ describe('run --sessions', () => {
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toContain("this run's forks only");
     expect(readResult(join(dir, 'e.json')).config.sessions).toBeUndefined();
+    // one fork: within-process intervals, which take no spread, so no earlier run is read
+    const oneFork = await runCli([
+      'run',
+      KNOWN_COST,
+      '--runtime',
+      'node',
+      '--param',
+      'us=20',
+      '--forks',
+      '1',
+      '--json',
+      join(dir, 'f.json'),
+    ]);
+    expect(oneFork.code, oneFork.stderr).toBe(0);
+    expect(oneFork.stderr).not.toContain('intervals include');
+    expect(readResult(join(dir, 'f.json')).config.sessions).toBeUndefined();
   });
 });
 
