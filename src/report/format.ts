@@ -155,7 +155,7 @@ export function intervalMethod(result: ResultFile): string {
   return `${ci.method}; this run's forks only, a shift of the whole run is not in it (2+ earlier runs of these cells beside the result file, or run --sessions, add it)`;
 }
 
-/** With earlier runs: where the run sat against the earlier runs, and whether its intervals can hold that. */
+/** With earlier runs: where the run sat against them, and whether its intervals can hold that. */
 export function shiftLines(result: ResultFile): string[] {
   const shift = result.config.sessions?.shift;
   if (!shift) return [];
