@@ -243,7 +243,7 @@ function spreadWarning(base: ResultFile, head: ResultFile, oneSession: boolean):
   if (oneSession || base.config.sessions || head.config.sessions) return [];
   if (base.config.forks < 2 || head.config.forks < 2) return [];
   return [
-    'two separate runs, neither with a run-to-run spread (run --sessions): the tests see only their forks, so a shift of the whole machine between them reads as a change; compare --base pairs the runs instead',
+    'two separate runs, neither with a run-to-run spread (earlier runs of the same measurement beside it, or run --sessions): the tests see only their forks, so a shift of the whole machine between them reads as a change; compare --base pairs the runs instead',
   ];
 }
 
