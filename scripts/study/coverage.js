@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Coverage of the printed 95% interval over real repeated runs (issue 10, docs/architecture.md
 // "Honest intervals"). Runs the same cells R times with F forks each; for run r the truth of a cell
-// is the centre estimated from the forks of every *other* run (geometric mean of their fork
-// medians, the estimator's own definition), so no run is judged against itself.
+// is its centre over every *other* run (study-runs.mjs).
 //
 //   node scripts/study/coverage.js --out DIR [--reps 20] [--forks 3] [-- extra asyncbench run args]
 //   node scripts/study/coverage.js --out DIR --table
@@ -14,10 +13,11 @@
 //
 // Build first (npm run build).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { medianOf, root, STUDY_CELLS } from './common.js';
+import { root, STUDY_CELLS } from './common.js';
+import { logTruth, studyRuns } from './study-runs.mjs';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -46,22 +46,16 @@ if (!values.table)
     }
   }
 
-const runs = readdirSync(values.out)
-  .filter((f) => /^rep-\d+\.json$/.test(f))
-  .map((f) => JSON.parse(readFileSync(join(values.out, f), 'utf8')));
-const forkMedians = (entry) => entry.forks.filter((f) => f.status === 'ok').map((f) => medianOf(f.samples));
-const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+const runs = studyRuns(values.out);
 let covered = 0;
 let total = 0;
 const byRuntime = {};
 for (const [r, run] of runs.entries())
   for (const e of run.results) {
     if (e.status !== 'ok') continue;
-    const others = runs.flatMap((o, i) =>
-      i === r ? [] : o.results.filter((x) => x.key === e.key && x.status === 'ok').flatMap(forkMedians),
-    );
-    if (others.length < 3) continue;
-    const truth = geomean(others);
+    const log = logTruth(runs, r, e.key);
+    if (log === undefined) continue;
+    const truth = Math.exp(log);
     const hit = e.stats.ci.low <= truth && truth <= e.stats.ci.high;
     covered += hit ? 1 : 0;
     total++;

@@ -11,25 +11,16 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  estimateCentre,
-  forkMedians,
-  historyCentres,
-  runCells,
-  runShift,
-  sessionSpread,
-} from '../../src/result/estimator.js';
+import { estimateCentre, historyCentres, runCells, runShift, sessionSpread } from '../../src/result/estimator.js';
 import type { ConfidenceInterval, ResultEntry, ResultFile } from '../../src/result/schema.js';
-import { mean, median } from '../../src/result/stats.js';
+import { median } from '../../src/result/stats.js';
+import { logTruth, studyRuns } from './study-runs.mjs';
 
 const dir = process.argv[2];
-const read = (f: string): ResultFile => JSON.parse(readFileSync(join(dir, f), 'utf8'));
-const names = readdirSync(dir).filter((f) => f.endsWith('.json'));
-const runs = names
-  .filter((f) => /^rep-\d+\.json$/.test(f))
-  .sort()
-  .map(read);
-const everyFile = names.map(read);
+const runs = studyRuns(dir);
+const everyFile: ResultFile[] = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
 
 /** The run against the files of DIR that started before it. */
 function shiftOf(run: ResultFile): string {
@@ -41,16 +32,6 @@ function shiftOf(run: ResultFile): string {
 
 const samplesOf = (e: ResultEntry) => e.forks.filter((f) => f.status === 'ok').map((f) => f.samples);
 
-/** The geometric mean of the fork medians of every other run: coverage.js's truth. */
-function truthOf(key: string, r: number): number | undefined {
-  const others = runs.flatMap((run, i) =>
-    i === r
-      ? []
-      : run.results.filter((x) => x.key === key && x.status === 'ok').flatMap((x) => forkMedians(samplesOf(x))),
-  );
-  return others.length < 3 ? undefined : Math.exp(mean(others.map(Math.log)));
-}
-
 const tally = {
   printed: { covered: 0, widths: [] as number[] },
   'forks only': { covered: 0, widths: [] as number[] },
@@ -59,8 +40,9 @@ let total = 0;
 for (const [r, run] of runs.entries()) {
   const before = { total, printed: tally.printed.covered, forks: tally['forks only'].covered };
   for (const e of run.results) {
-    const truth = e.status === 'ok' && e.stats ? truthOf(e.key, r) : undefined;
-    if (truth === undefined || !e.stats) continue;
+    const log = e.status === 'ok' && e.stats ? logTruth(runs, r, e.key) : undefined;
+    if (log === undefined || !e.stats) continue;
+    const truth = Math.exp(log);
     total++;
     const both: [keyof typeof tally, ConfidenceInterval][] = [
       ['printed', e.stats.ci],

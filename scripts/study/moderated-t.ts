@@ -9,13 +9,8 @@
  *   npx esbuild --bundle --format=esm --platform=node scripts/study/moderated-t.ts --outfile=.tmp/moderated-t.mjs
  *   node .tmp/moderated-t.mjs DIR       (DIR: the --out of coverage.js)
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { mean, median, studentQuantile } from '../../src/result/stats.js';
-
-interface Run {
-  results: { key: string; status: string; forks: { status: string; samples: number[] }[] }[];
-}
+import { logForkMedians, logTruth, studyRuns } from './study-runs.mjs';
 
 const variance = (xs: number[]) => xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1);
 
@@ -49,19 +44,14 @@ function prior(variances: number[], d: number): { d0: number; s02: number } {
   return { d0, s02: Math.exp(mean(e) + shift) };
 }
 
-const dir = process.argv[2];
-const runs: Run[] = readdirSync(dir)
-  .filter((f) => /^rep-\d+\.json$/.test(f))
-  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
-const logMedians = (e: Run['results'][number]) =>
-  e.forks.filter((f) => f.status === 'ok').map((f) => Math.log(median(f.samples)));
+const runs = studyRuns(process.argv[2]);
 
 const tally = { plain: { covered: 0, widths: [] as number[] }, moderated: { covered: 0, widths: [] as number[] } };
 let total = 0;
 for (const [r, run] of runs.entries()) {
   const cells = run.results
     .filter((e) => e.status === 'ok')
-    .map((e) => ({ key: e.key, x: logMedians(e) }))
+    .map((e) => ({ key: e.key, x: logForkMedians(e) }))
     .filter((c) => c.x.length >= 3);
   if (cells.length === 0) continue;
   const { d0, s02 } = prior(
@@ -69,11 +59,9 @@ for (const [r, run] of runs.entries()) {
     cells[0].x.length - 1,
   );
   for (const { key, x } of cells) {
-    const others = runs.flatMap((o, i) =>
-      i === r ? [] : o.results.filter((y) => y.key === key && y.status === 'ok').flatMap(logMedians),
-    );
-    if (others.length < 3) continue;
-    const miss = Math.abs(mean(others) - mean(x));
+    const truth = logTruth(runs, r, key);
+    if (truth === undefined) continue;
+    const miss = Math.abs(truth - mean(x));
     const n = x.length;
     const plain = studentQuantile(0.05, n - 1) * Math.sqrt(variance(x) / n);
     const posterior = Number.isFinite(d0) ? (d0 * s02 + (n - 1) * variance(x)) / (d0 + n - 1) : s02;

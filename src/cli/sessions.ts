@@ -140,14 +140,14 @@ export function recentSessions(resultPath: string, now: ThisRun): EarlierRuns | 
 /** A result file, or undefined for any other file: the first bytes say which before the whole is parsed. */
 function readIfResultFile(path: string): ResultFile | undefined {
   try {
-    const head = Buffer.alloc(256);
+    const head = new Uint8Array(256);
     const fd = openSync(path, 'r');
     try {
       readSync(fd, head, 0, head.length, 0);
     } finally {
       closeSync(fd);
     }
-    if (!/"schema"\s*:\s*"asyncbench\/result@/.test(head.toString('latin1'))) return undefined;
+    if (!/"schema"\s*:\s*"asyncbench\/result@/.test(new TextDecoder().decode(head))) return undefined;
     return readResultFile(path);
   } catch {
     // gone since the directory was listed, unreadable, or not valid: not an earlier run
