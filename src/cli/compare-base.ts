@@ -48,16 +48,7 @@ import { startServicesEach } from '../services/each.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
 import { describeJob, progressReporter } from './progress.js';
-import {
-  budgetsOf,
-  chooseRuntimes,
-  defaultDurationS,
-  parseParams,
-  parseShard,
-  pinCpuOf,
-  seconds,
-  suiteOf,
-} from './run.js';
+import { budgetsOf, chooseRuntimes, measureConfig } from './run.js';
 
 export const BASE_HELP = `compare --base REF: build and run two revisions here, interleaved, and judge them
 
@@ -295,12 +286,6 @@ export async function compareBase(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (!values.base) throw new UsageError('--base takes a git revision (a commit, branch or tag)');
   const root = fileURLToPath(PROJECT_ROOT);
-  const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
-  const quick = values.quick ?? false;
-  const engine = values.engine ?? 'mitata';
-  if (engine !== 'mitata' && engine !== 'tinybench')
-    throw new UsageError(`--engine takes mitata or tinybench, got '${engine}'`);
-  const shard = parseShard(values.shard);
   const threshold = parsePercent(values.threshold, '--threshold', DEFAULT_COMPARE_OPTIONS.threshold);
   const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
   const format = parseFormat(values.format);
@@ -311,20 +296,7 @@ export async function compareBase(argv: string[]): Promise<number> {
   const design = designOf(runtime);
   const looks = plannedLooks(design);
   const alpha = DEFAULT_COMPARE_OPTIONS.alpha;
-  const config: RunConfig = {
-    engine,
-    forks: design.n0,
-    quick,
-    durationS: seconds(values.duration, '--duration', suite?.duration ?? defaultDurationS(quick)),
-    timeoutS: seconds(values.timeout, '--timeout', 120),
-    scenarios: [],
-    cases: (values.case ?? []).flatMap((c) => c.split(',')),
-    params: parseParams(values.param),
-    ...(shard ? { shard } : {}),
-    ...(await pinCpuOf(values['pin-cpu'])),
-    serverRuntime: values['server-runtime'] ?? 'node',
-    ...(suite ? { suite: suite.name } : {}),
-  };
+  const { config, suite } = await measureConfig(values, positionals, root, () => design.n0);
 
   // the revisions: every ref is checked before anything is built
   const cwd = process.cwd();
@@ -399,11 +371,11 @@ export async function compareBase(argv: string[]): Promise<number> {
     }
     await planSides(
       sides,
-      { args: positionals, suite, cases: config.cases, params: config.params, quick },
+      { args: positionals, suite, cases: config.cases, params: config.params, quick: config.quick },
       { repo, cwd },
     );
     const [baseSide, headSide] = sides;
-    const cells: AbCell[] = shardCells(pairCells(baseSide.cells, headSide.cells), shard);
+    const cells: AbCell[] = shardCells(pairCells(baseSide.cells, headSide.cells), config.shard);
     if (cells.length === 0) throw new UsageError('nothing to compare: the filters leave no cell in either revision');
     for (const side of sides) {
       const keep = new Set(cells.flatMap((c) => (c[side.role] ? [c.key] : [])));

@@ -89,7 +89,7 @@ const FLAGS = {
   sessions: { type: 'string', multiple: true },
 } as const;
 
-export function parseParams(raw: string[] = []): Record<string, string[]> {
+function parseParams(raw: string[] = []): Record<string, string[]> {
   const params: Record<string, string[]> = {};
   for (const p of raw) {
     const m = /^([\w-]+)=(.+)$/.exec(p);
@@ -101,7 +101,7 @@ export function parseParams(raw: string[] = []): Record<string, string[]> {
   return params;
 }
 
-export function parseShard(raw: string | undefined): RunConfig['shard'] {
+function parseShard(raw: string | undefined): RunConfig['shard'] {
   if (raw === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(raw);
   const index = Number(m?.[1]);
@@ -130,7 +130,7 @@ export function chooseRuntimes(found: RuntimeExecutable[], raw: string | undefin
   });
 }
 
-export function seconds(value: string | undefined, flag: string, fallback: number): number {
+function seconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a positive number of seconds, got '${value}'`);
@@ -156,14 +156,33 @@ interface RunSettings {
 }
 
 /** `--suite` names its cells itself: scenarios, --case and --param do not combine with it. */
-export function suiteOf(spec: string | undefined, root: string, narrowed: boolean): Suite | undefined {
+function suiteOf(spec: string | undefined, root: string, narrowed: boolean): Suite | undefined {
   if (spec === undefined) return undefined;
   if (narrowed) throw new UsageError('--suite selects its own cells: give no scenario, --case or --param with it');
   return loadSuite(spec, root);
 }
 
-async function parseRun(argv: string[], root: string): Promise<RunSettings> {
-  const { values, positionals } = parseFlags(argv, FLAGS);
+/** The flags `run` and `compare --base` share, as given: what is measured and how. */
+export interface MeasureFlags {
+  suite?: string;
+  case?: string[];
+  param?: string[];
+  quick?: boolean;
+  engine?: string;
+  shard?: string;
+  duration?: string;
+  timeout?: string;
+  'pin-cpu'?: string;
+  'server-runtime'?: string;
+}
+
+/** The run's config from the shared flags; `forks` says how many, given whether the run is --quick. */
+export async function measureConfig(
+  values: MeasureFlags,
+  positionals: readonly string[],
+  root: string,
+  forks: (quick: boolean) => number,
+): Promise<{ config: RunConfig; suite?: Suite }> {
   const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
   const quick = values.quick ?? false;
   const engine = values.engine ?? 'mitata';
@@ -172,9 +191,8 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const shard = parseShard(values.shard);
   const config: RunConfig = {
     engine,
-    forks: intFlag(values.forks, '--forks', quick ? 1 : 3),
+    forks: forks(quick),
     quick,
-    ...(values.full ? { full: true as const } : {}),
     durationS: seconds(values.duration, '--duration', suite?.duration ?? defaultDurationS(quick)),
     timeoutS: seconds(values.timeout, '--timeout', 120),
     scenarios: [],
@@ -185,6 +203,15 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     serverRuntime: values['server-runtime'] ?? 'node',
     ...(suite ? { suite: suite.name } : {}),
   };
+  return { config, suite };
+}
+
+async function parseRun(argv: string[], root: string): Promise<RunSettings> {
+  const { values, positionals } = parseFlags(argv, FLAGS);
+  const { config, suite } = await measureConfig(values, positionals, root, (quick) =>
+    intFlag(values.forks, '--forks', quick ? 1 : 3),
+  );
+  if (values.full) config.full = true;
   const discovered = await availableRuntimes(root);
   const sources = { log: (line: string) => console.error(`asyncbench: ${line}`) };
   const runtimes = await selectRuntimes(values.runtime, discovered, sources);
@@ -270,7 +297,7 @@ function sampleMsOf(raw: string | undefined): { microSampleMs?: number } {
 }
 
 /** --pin-cpu: a CPU taskset can pin to, `off`, or (not given) the default of pin.ts. */
-export async function pinCpuOf(raw: string | undefined): Promise<{ pinCpu?: number }> {
+async function pinCpuOf(raw: string | undefined): Promise<{ pinCpu?: number }> {
   const runtime = await currentRuntime();
   if (raw === 'off') return {};
   if (raw === undefined) {
@@ -285,7 +312,7 @@ export async function pinCpuOf(raw: string | undefined): Promise<{ pinCpu?: numb
 }
 
 /** Measuring time of a throughput fork, seconds, unless --duration or the suite says otherwise. */
-export const defaultDurationS = (quick: boolean) => (quick ? 0.3 : 1);
+const defaultDurationS = (quick: boolean) => (quick ? 0.3 : 1);
 
 /** The scenarios and cells of the run: those named (or all), narrowed by the filters; or a suite's. */
 async function planRun(settings: RunSettings, tmpDir: string) {
