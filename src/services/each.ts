@@ -23,7 +23,7 @@ export interface JobServices {
 }
 
 /** Resolves false only when nothing listens at the URL's host and port any more (connection refused). */
-function listening(url: string): Promise<boolean> {
+export function listening(url: string): Promise<boolean> {
   const { hostname, port, protocol } = new URL(url);
   const portNumber = Number(port) || (protocol === 'http:' ? 80 : 5432);
   return new Promise((resolve) => {
@@ -42,7 +42,7 @@ function listening(url: string): Promise<boolean> {
   });
 }
 
-const PROBE_TIMEOUT_MS = 2_000;
+export const PROBE_TIMEOUT_MS = 2_000;
 /** How long a refused probe waits for the service's exit to say why it died. */
 const EXIT_REASON_WAIT_MS = 5_000;
 
