@@ -14,17 +14,21 @@ import { join } from 'node:path';
 import { estimateCentre, historyCentres, runCells, runShift, sessionSpread } from '../../src/result/estimator.js';
 import type { ConfidenceInterval, ResultEntry, ResultFile } from '../../src/result/schema.js';
 import { median } from '../../src/result/stats.js';
-import { logTruth, studyRuns } from './study-runs.mjs';
+import { isStudyRun, logTruth, studyRuns } from './study-runs.mjs';
 
 const dir = process.argv[2];
 const runs = studyRuns(dir);
-const everyFile: ResultFile[] = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+/** Every result file of DIR, the study's runs and any earlier ones it was given, as its cells' centres. */
+const everyFile = [
+  ...runs,
+  ...readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !isStudyRun(f))
+    .map((f): ResultFile => JSON.parse(readFileSync(join(dir, f), 'utf8'))),
+].map((file) => ({ startedAt: file.run.startedAt, cells: runCells(file) }));
 
 /** The run against the files of DIR that started before it. */
 function shiftOf(run: ResultFile): string {
-  const earlier = everyFile.filter((f) => f.run.startedAt < run.run.startedAt).map(runCells);
+  const earlier = everyFile.filter((f) => f.startedAt < run.run.startedAt).map((f) => f.cells);
   const spread = sessionSpread(earlier);
   const shift = spread && runShift(run.results, historyCentres(earlier), spread);
   return shift ? `, shift ${shift.ratio.toFixed(2)}x${shift.beyond ? ' BEYOND the spread' : ''}` : '';

@@ -6,10 +6,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { medianOf } from './common.js';
 
+/** Whether a file name is one of the study's runs (the other files of DIR are earlier runs it was given). */
+export const isStudyRun = (name) => /^rep-\d+\.json$/.test(name);
+
 /** The result files of the study's runs, in run order. */
 export function studyRuns(dir) {
   return readdirSync(dir)
-    .filter((f) => /^rep-\d+\.json$/.test(f))
+    .filter(isStudyRun)
     .sort()
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
 }
