@@ -161,7 +161,9 @@ describe('compare --base', () => {
       { root: repo, env: { ...env, ASYNCBENCH_AB_DESIGN: '4,4,24' } },
     );
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^unchanged\s+ab-spin\/spin \[node\]/m);
+    // either verdict finds nothing: 'not slower' is an A/A pair whose interval, from 4 pairs on a
+    // busy machine, still reaches past the threshold on the faster side (seen once, [-7.4%, +4.9%])
+    expect(run.stdout).toMatch(/^(unchanged|not slower)\s+ab-spin\/spin \[node\]/m);
     const base = validateResultFile(readResult(join(out, 'base.json')));
     expect(base.config.ab?.pairs).toBe('process');
     const forks = base.results.flatMap((e) => e.forks);
