@@ -8,9 +8,10 @@
 //      calls the built case in a plain loop; per 100 ms window: ops, the median op in ms and the
 //      median page faults per op, then the slowest and the fastest tenth of all ops with theirs
 //      (e.g. `ops fan-out TaskGroup failAt=middle tasks=1000`, `ops pipeline "patterns pipeline"`)
+import { medianOf as median } from './common.js';
+
 const argv = globalThis.Deno?.args ?? globalThis.process.argv.slice(2);
 const faults = () => process.resourceUsage().minorPageFault;
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function touch(mib) {
   for (let round = 0; round < 4; round++) {
