@@ -8,6 +8,7 @@ import type { RuntimeAdapter } from '../runtimes/types.js';
  * The machine, with a stable id: a hash of hostname, cpu model, cores and memory (the hostname
  * itself stays out of result files). Two runs on one machine share the id; two CI runners, even of
  * one kind, do not, which is what `compare` needs to tell a same-machine comparison from a cross-machine one.
+ * The page-fault probe runs once per process, on the first call (when a run or an A/B session starts).
  */
 export function machineInfo(): MachineInfo {
   const cores = cpus();
@@ -19,7 +20,51 @@ export function machineInfo(): MachineInfo {
     memoryBytes: totalmem(),
   };
   const identity = [hostname(), info.cpuModel, info.cores, info.memoryBytes].join('|');
-  return { ...info, id: createHash('sha256').update(identity).digest('hex').slice(0, 12) };
+  pageFault ??= { us: pageFaultMicros() };
+  return {
+    ...info,
+    id: createHash('sha256').update(identity).digest('hex').slice(0, 12),
+    ...(pageFault.us === undefined ? {} : { pageFaultUs: pageFault.us }),
+  };
+}
+
+let pageFault: { us: number | undefined } | undefined;
+
+const PROBE_PAGES = 1024;
+const PAGE_BYTES = 4096;
+
+/** a new mapping of never-touched pages; undefined where the address space is capped (ulimit -v) */
+function freshPages(bytes: number): Uint8Array | undefined {
+  try {
+    return new Uint8Array(new WebAssembly.Memory({ initial: bytes / 65536 }).buffer);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What one minor page fault costs on this machine, µs. On bare metal a fault is well under 1 µs; on
+ * a VM that shadows the guest's page tables it can be 10-20 µs, and then a case whose ops take
+ * fresh memory in one fork and not in another splits its forks (docs/architecture.md, "Fresh
+ * memory"). Each probe writes one byte to every page of a new WebAssembly memory (a fresh mapping:
+ * malloc could hand back pages already touched) and divides the time by the faults the kernel
+ * counted; the median of three. Undefined when too few faults happened to price one (huge pages).
+ */
+export function pageFaultMicros(): number | undefined {
+  const costs: number[] = [];
+  for (let probe = 0; probe < 3; probe++) {
+    const pages = freshPages(PROBE_PAGES * PAGE_BYTES);
+    if (pages === undefined) return undefined;
+    const before = process.resourceUsage().minorPageFault;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < pages.length; i += PAGE_BYTES) pages[i] = 1;
+    const ns = Number(process.hrtime.bigint() - t0);
+    const faults = process.resourceUsage().minorPageFault - before;
+    if (faults < PROBE_PAGES / 2) return undefined;
+    costs.push(ns / 1000 / faults);
+  }
+  costs.sort((a, b) => a - b);
+  return Number(costs[1].toFixed(3));
 }
 
 async function git(runtime: RuntimeAdapter, cwd: string, args: string[]): Promise<string | null> {

@@ -8,6 +8,7 @@ import { holmRejects, PAIRED_TEST, pairedRatio, type RatioTest, WELCH_TEST, welc
 import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry, ResultFile } from '../result/schema.js';
 import { median } from '../result/stats.js';
+import { describeMachine } from './format.js';
 
 export type Verdict = 'slower' | 'faster' | 'unchanged' | 'not slower' | 'cannot judge' | 'not comparable';
 
@@ -198,10 +199,6 @@ export function compareEntryPairs(
       note: joinNotes(note, driftNote(t.base, t.head)),
     };
   });
-}
-
-function describeMachine(m: ResultFile['machine']): string {
-  return `${m.os} ${m.arch}, ${m.cpuModel}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(0)} GiB`;
 }
 
 const COMPARED_CONFIG = ['engine', 'quick', 'durationS', 'serverRuntime'] as const;

@@ -1,5 +1,5 @@
 /** Number, name and text formatting shared by every report output. */
-import type { ResultEntry, ResultFile } from '../result/schema.js';
+import type { MachineInfo, ResultEntry, ResultFile } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
 import type { Params } from '../scenario.js';
 
@@ -164,5 +164,29 @@ export function shiftLines(result: ResultFile): string[] {
     shift.beyond
       ? `${where}: beyond their run-to-run spread, so the machine was not as it was in them, and the intervals do not hold a shift that size.`
       : `${where}: within their run-to-run spread.`,
+  ];
+}
+
+/** The machine's fixed facts: what the reports state and what compare's same-machine check compares. */
+export function describeMachine(m: MachineInfo): string {
+  return `${m.os} ${m.arch}, ${m.cpuModel}, ${m.cores} logical cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+/** The machine as a report's metadata states it: its facts, then what a page fault cost there. */
+export function machineText(m: MachineInfo): string {
+  return m.pageFaultUs === undefined
+    ? describeMachine(m)
+    : `${describeMachine(m)}, a page fault ${formatValue(m.pageFaultUs * 1e3, 'ns')}`;
+}
+
+/** Above this, page faults cost enough to split a memory-hungry case's forks (bare metal: well under 1 µs). */
+const COSTLY_PAGE_FAULT_US = 2;
+
+/** A warning when page faults are costly on the machine of the run. */
+export function machineLines(result: ResultFile): string[] {
+  const us = result.machine.pageFaultUs;
+  if (us === undefined || us <= COSTLY_PAGE_FAULT_US) return [];
+  return [
+    `A page fault cost ${formatValue(us * 1e3, 'ns')} on this machine (well under 1 µs on bare metal): a case whose ops take fresh memory in some forks and not in others can run several times slower in those forks (docs/architecture.md, "Fresh memory").`,
   ];
 }

@@ -20,6 +20,8 @@ import {
   groupBy,
   escapeHtml as h,
   intervalMethod,
+  machineLines,
+  machineText,
   runtimesWithEntries,
   runtimeTitle,
   scenarioGrid,
@@ -139,7 +141,7 @@ function metadata(result: ResultFile): string {
       `<tr><td>${h(r.label)}</td><td>${h(r.version)}</td><td>${h(`${r.engine.name} ${r.engine.version}`)}</td><td>${h(r.executable)}</td><td>${h(r.flags.join(' '))}</td><td>${h(r.notes.join('; '))}</td></tr>`,
   );
   return `<h2 id="metadata">Machine and runtimes</h2><ul>
-<li>Machine: ${h(`${m.os} ${m.arch}, ${m.cpuModel}, ${m.cores} logical cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`)}</li>
+<li>Machine: ${h(machineText(m))}</li>
 <li>Commit: ${h(git)}</li>
 <li>Run: ${h(result.run.id)}, ${h(result.run.startedAt)} to ${h(result.run.finishedAt)}${result.run.complete ? '' : ' <b class="bad">(interrupted)</b>'}</li>
 <li>Config: engine ${h(c.engine)}, ${h(c.forks)} forks per cell, ${h(c.durationS)} s per throughput series${c.quick ? ', --quick' : ''}</li>${rounds ? `<li>Rounds: ${h(rounds)}</li>` : ''}</ul>
@@ -189,6 +191,7 @@ export async function renderSite(history: readonly ResultFile[]): Promise<Site> 
 <p class="meta">Run ${h(when)} on ${h(result.machine.cpuModel)} (${h(result.machine.cores)} cores).</p>
 <ul class="meta legend">${[
     `95% intervals: ${intervalMethod(result)}.`,
+    ...machineLines(result),
     ...shiftLines(result),
     ...legendLines(result.results),
   ]

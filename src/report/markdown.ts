@@ -12,6 +12,8 @@ import {
   formatValue,
   groupBy,
   intervalMethod,
+  machineLines,
+  machineText,
   escapeMarkdown as md,
   runtimesWithEntries,
   runtimeTitle,
@@ -125,7 +127,7 @@ function metadata(result: ResultFile): string[] {
   return [
     '## Machine and runtimes',
     '',
-    `- **Machine:** ${md(`${m.os} ${m.arch}, ${m.cpuModel}, ${m.cores} logical cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB`)}`,
+    `- **Machine:** ${md(machineText(m))}`,
     `- **Commit:** ${git}`,
     `- **Run:** ${md(result.run.id)}, ${md(result.run.startedAt)} to ${md(result.run.finishedAt)}${result.run.complete ? '' : ' (**interrupted**)'}, asyncbench ${md(result.run.asyncbenchVersion)}`,
     `- **Config:** engine ${md(c.engine)}, ${c.forks} fork${c.forks === 1 ? '' : 's'} per cell, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${md(c.serverRuntime)}${c.database ? `, database ${md(c.database)}` : ''}`,
@@ -150,7 +152,7 @@ function methodNote(result: ResultFile): string[] {
   return [
     `Median ± half-width of its 95% confidence interval (${md(intervalMethod(result))}), relative to the median.`,
     '',
-    ...shiftLines(result).flatMap((line) => [md(line), '']),
+    ...[...machineLines(result), ...shiftLines(result)].flatMap((line) => [md(line), '']),
     ...legendLines(result.results).map((line) => `- ${md(line)}`),
   ];
 }

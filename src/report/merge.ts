@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../result/errors.js';
 import type { ResultFile, RunConfig } from '../result/schema.js';
+import { describeMachine } from './format.js';
 
 export interface Shard {
   path: string;
@@ -93,7 +94,8 @@ export function mergeShards(input: Shard[]): Merged {
   checkSameRun(shards);
   const [first] = shards;
   const notes: string[] = [];
-  const machines = new Set(shards.map((s) => JSON.stringify(s.file.machine)));
+  // the fixed facts and id, not the page-fault probe, which differs from run to run on one machine
+  const machines = new Set(shards.map((s) => `${s.file.machine.id ?? ''}|${describeMachine(s.file.machine)}`));
   if (machines.size > 1)
     notes.push(
       `the ${count} shards ran on ${machines.size} different machines; each entry keeps its own (results[].machine), the file's 'machine' is shard 1's`,

@@ -7,7 +7,15 @@
 
 import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
-import { formatCentre, intervalMethod, runtimesWithEntries, runtimeTitle, scenarioGrid, shiftLines } from './format.js';
+import {
+  formatCentre,
+  intervalMethod,
+  machineLines,
+  runtimesWithEntries,
+  runtimeTitle,
+  scenarioGrid,
+  shiftLines,
+} from './format.js';
 import {
   cellFacts,
   coldText,
@@ -133,6 +141,7 @@ export function renderTerminal(result: ResultFile, options: TerminalOptions): st
     forks > 1
       ? `${forks} forks per cell; 95% CI: ${intervalMethod(result)}.`
       : '1 fork per cell: CIs are within-process only and too narrow for cross-run claims (PITFALLS 15).',
+    ...machineLines(result),
     ...shiftLines(result),
     ...legendLines(result.results),
   );

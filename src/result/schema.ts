@@ -195,6 +195,11 @@ export interface MachineInfo {
   memoryBytes: number;
   /** stable id of the machine: a hash of hostname, cpu model, cores and memory; each entry carries it as `machine` */
   id?: string;
+  /**
+   * What one minor page fault (a first write to a fresh 4 KiB page) cost, µs: the median of three
+   * probes when the run started. Absent when the probe could not count its faults (huge pages).
+   */
+  pageFaultUs?: number;
 }
 
 /** `compare --base`: the A/B session a result file is one side of, and the sequential design it ran. */

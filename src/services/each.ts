@@ -84,10 +84,16 @@ export async function startServicesEach(
         if (url === undefined || name in unavailable || (await listening(url))) continue;
         // refused: the exit (if it is ours) tells why; a server we did not start just stopped answering
         const exit = deaths[name];
+        let stopWaiting = () => {};
         const reason = await Promise.race([
           exit ?? Promise.resolve(undefined),
-          new Promise<undefined>((resolve) => setTimeout(resolve, exit ? EXIT_REASON_WAIT_MS : 0)),
+          new Promise<undefined>((resolve) => {
+            const timer = setTimeout(resolve, exit ? EXIT_REASON_WAIT_MS : 0);
+            stopWaiting = () => clearTimeout(timer);
+          }),
         ]);
+        // an exit that came first leaves the wait's timer, which would hold the process open for 5 s
+        stopWaiting();
         unavailable[name] ??= reason ?? `${name} no longer accepts connections (${redactUrl(url)})`;
       }
     },

@@ -48,6 +48,18 @@ describe('merge', () => {
     expect(notes.join()).toMatch(/different machines/);
   });
 
+  test('shards of one machine whose page-fault probes read differently are one machine', () => {
+    const { notes } = mergeShards([
+      shard(1, 2, 'eager-tasks', (r) => {
+        r.machine.pageFaultUs = 12.9;
+      }),
+      shard(2, 2, 'workers', (r) => {
+        r.machine.pageFaultUs = 13.4;
+      }),
+    ]);
+    expect(notes.join()).not.toMatch(/different machines/);
+  });
+
   const refusals: [string, () => { path: string; file: ResultFile }[], RegExp][] = [
     ['a missing shard', () => [shard(1, 3, 'eager-tasks'), shard(3, 3, 'workers')], /shard 2 of 3 missing/],
     ['a shard twice', () => [shard(1, 2, 'eager-tasks'), shard(1, 2, 'workers')], /both shard 1\/2/],

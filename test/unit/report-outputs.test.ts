@@ -153,6 +153,31 @@ describe('rounds: whether the machine ran every round at one speed', () => {
   });
 });
 
+describe('page faults: what one cost on the machine of the run', () => {
+  const withFault = (pageFaultUs: number): ResultFile => {
+    const result = makeResult({ seed: 3 });
+    return { ...result, machine: { ...result.machine, pageFaultUs } };
+  };
+  const said = /A page fault cost 13\.2 µs on this machine \(well under 1 µs on bare metal\)/;
+
+  test('a costly fault is stated with the machine and warned of in the terminal, Markdown and HTML reports', async () => {
+    const result = withFault(13.2);
+    expect(renderTerminal(result, { color: false })).toMatch(said);
+    const md = renderMarkdown([result]);
+    expect(md).toMatch(said);
+    expect(md).toMatch(/\*\*Machine:\*\* .*8\.0 GiB, a page fault 13\.2 µs/);
+    const html = (await renderSite([result])).html;
+    expect(html).toMatch(said);
+    expect(html).toMatch(/<li>Machine: .*a page fault 13\.2 µs<\/li>/);
+  });
+
+  test('a cheap fault, or none recorded, gives no warning', () => {
+    expect(renderMarkdown([withFault(0.4)])).not.toMatch(/A page fault cost/);
+    expect(renderMarkdown([withFault(0.4)])).toMatch(/a page fault 400 ns/);
+    expect(renderTerminal(makeResult({ seed: 3 }), { color: false })).not.toMatch(/page fault/);
+  });
+});
+
 test('report CLI writes every output', async () => {
   vi.spyOn(console, 'log').mockImplementation(() => {});
   const dir = tempDir();
