@@ -1,0 +1,65 @@
+import { describe, expect, test } from 'vitest';
+import { ENGINES } from '../../src/measure/micro.js';
+import type { Clock, EnginePlan } from '../../src/measure/types.js';
+
+/** A clock that advances 1 ms per read and counts the GCs asked of it. */
+function fakeClock(): Clock & { gcs: number[]; reads: number } {
+  const clock = {
+    reads: 0,
+    gcs: [] as number[],
+    now: () => ++clock.reads,
+    gc: () => {
+      clock.gcs.push(clock.reads);
+      return true;
+    },
+  };
+  return clock;
+}
+
+const plan = (over: Partial<EnginePlan>): EnginePlan => ({
+  batch: 1,
+  async: false,
+  budgetMs: 10,
+  minSamples: 5,
+  maxSamples: 1000,
+  ...over,
+});
+
+describe.each(Object.values(ENGINES))('the $name engine', (engine) => {
+  test('calls the op batch times per sample, hands back every sample in time order, GC first', async () => {
+    let calls = 0;
+    const clock = fakeClock();
+    const samples = await engine.measure(() => void calls++, plan({ batch: 8 }), clock);
+    expect(samples.length).toBeGreaterThanOrEqual(5);
+    expect(calls).toBeGreaterThanOrEqual(8 * samples.length);
+    for (let i = 1; i < samples.length; i++) expect(samples[i].start).toBeGreaterThan(samples[i - 1].start);
+    expect(samples.every((s) => s.ms > 0)).toBe(true);
+    expect(clock.gcs.length).toBeGreaterThanOrEqual(1);
+    expect(clock.gcs[0]).toBeLessThanOrEqual(samples[0].start);
+  });
+
+  test('awaits an async op before the next call', async () => {
+    let running = 0;
+    let overlapped = false;
+    const op = async () => {
+      overlapped ||= running > 0;
+      running++;
+      await null;
+      running--;
+    };
+    const samples = await engine.measure(op, plan({ async: true, batch: 4 }), fakeClock());
+    expect(samples.length).toBeGreaterThanOrEqual(5);
+    expect(overlapped).toBe(false);
+  });
+
+  test('keeps at most maxSamples', async () => {
+    const samples = await engine.measure(() => 1, plan({ budgetMs: 100, minSamples: 3, maxSamples: 7 }), fakeClock());
+    expect(samples.length).toBeLessThanOrEqual(7);
+  });
+});
+
+test('the mitata engine calls the op exactly batch times per sample', async () => {
+  let calls = 0;
+  const samples = await ENGINES.mitata.measure(() => void calls++, plan({ batch: 12 }), fakeClock());
+  expect(calls).toBe(12 * samples.length);
+});
