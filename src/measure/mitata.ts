@@ -3,7 +3,7 @@
  * called. As in mitata, the loop is generated for each measurement (a `Function` constructor
  * compiles it anew, so the op is called from a call site of its own, monomorphic), a batch is
  * unrolled by four, and every value goes to mitata's `do_not_optimize` so a pure op cannot be
- * eliminated (PITFALLS 5). Two changes, both measured (docs/architecture.md, "The mitata engine"):
+ * eliminated (PITFALLS 5). Two changes, both measured (docs/architecture.md, "The loop moved in"):
  * - mitata's `measure` allocates a 2^20-slot samples array (8 MiB) just before its first sample.
  *   On V8 that one large allocation sets off a burst of collector work that the next tenths of a
  *   second of a memory-hungry op pay for. Ours writes its readings into a typed array sized for
