@@ -19,6 +19,7 @@ import { seededRandom } from '../result/stats.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
+import { type Calibration, calibrationOf } from './job.js';
 import { type Budgets, type JobEvents, runDuetFork, runFork } from './orchestrator.js';
 import { type Cell, type Job, scheduleJobs } from './plan.js';
 
@@ -182,7 +183,7 @@ export function runAbSession(
   let current: ChildHandle | null = null;
   const random = seededRandom(options.orderSeed);
   const records = new Map<string, ForkRecord[]>(); // `${side} ${key}`
-  const batches = new Map<string, number>();
+  const calibrations = new Map<string, Calibration>();
   const cellOf = new Map(cells.map((c) => [c.key, c]));
   let jobIndex = 0;
   let measuredWallMs = 0;
@@ -201,7 +202,8 @@ export function runAbSession(
   };
 
   const record = (job: AbJob, index: number, measured: ForkRecord) => {
-    if (measured.measurement?.calibrated) batches.set(job.cell.group, measured.measurement.batch);
+    const calibration = calibrationOf(measured);
+    if (calibration) calibrations.set(job.cell.group, calibration);
     const forkRecord: ForkRecord = {
       ...measured,
       ...(job.pair === undefined ? {} : { pair: job.pair, pairFirst: job.first }),
@@ -223,7 +225,7 @@ export function runAbSession(
       const job = jobs[i];
       const index = jobIndex++;
       events.jobStarted(job, index);
-      const fork = { batch: batches.get(job.cell.group), outcomePath: join(options.tmpDir, `${index}.json`) };
+      const fork = { ...calibrations.get(job.cell.group), outcomePath: join(options.tmpDir, `${index}.json`) };
       const twin = jobs[i + 1];
       if (options.pairs === 'duet' && twin && runsAsDuet(job, twin)) {
         // the pair's two jobs are one process: head's record first, as the duet returns it

@@ -61,6 +61,7 @@ function microBudgetOf(job: ChildJob): MicroBudget {
     maxWarmupMs: job.microMaxWarmupMs,
     sampleMs: job.microSampleMs,
     batch: job.batch,
+    warmupCalls: job.warmupCalls,
   };
 }
 

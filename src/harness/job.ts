@@ -36,6 +36,12 @@ export interface ChildJob {
   /** micro: the cell's batch, calibrated by its first fork; absent for that first fork */
   batch?: number;
   /**
+   * micro: the calls the cell's first fork warmed up with (its record's `warmupCalls`); later forks
+   * warm up at least as long, so no fork starts sampling less warm than the first (pyperf's
+   * calibrated warmups); absent for that first fork
+   */
+  warmupCalls?: number;
+  /**
    * micro, `compare --base`: the pair twin's build of the same scenario module, measured in this
    * process with this one, batch by batch (src/measure/duet.ts); `first`: the twin runs first
    */
@@ -75,4 +81,13 @@ export interface ProbeJob {
 /** module URL -> the error its import threw; absent when it loaded */
 export interface ProbeOutcome {
   failures: Record<string, string>;
+}
+
+/** What a cell's first fork calibrates for the forks after it, on every runtime. */
+export type Calibration = Pick<ChildJob, 'batch' | 'warmupCalls'>;
+
+/** The calibration a fork's record hands on, if it made one. */
+export function calibrationOf(record: ForkRecord): Calibration | undefined {
+  const m = record.measurement;
+  return m?.calibrated ? { batch: m.batch, warmupCalls: m.warmupCalls } : undefined;
 }

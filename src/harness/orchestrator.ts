@@ -17,7 +17,7 @@ import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
 import { DIST_DIR, PROJECT_ROOT } from './catalog.js';
-import { CHILD_PROTOCOL, type ChildJob, type ChildOutcome, JOB_ENV } from './job.js';
+import { type Calibration, CHILD_PROTOCOL, type ChildJob, type ChildOutcome, calibrationOf, JOB_ENV } from './job.js';
 import { pinnable, pinPrefix } from './pin.js';
 import type { Cell, Job } from './plan.js';
 
@@ -149,7 +149,7 @@ function readOutcome(path: string): ChildOutcome | null {
 }
 
 /**
- * Measures one job: the child gets the cell's batch (absent for the fork that calibrates it) and
+ * Measures one job: the child gets the cell's batch and warm-up (absent for the fork that calibrates them) and
  * the services' addresses. A required service that is down fails the job without a process; one
  * that died while the job ran is named as the cause of its failure.
  */
@@ -158,7 +158,7 @@ export async function runFork(
   job: Job,
   budgets: Budgets,
   services: JobServices,
-  fork: { batch: number | undefined; outcomePath: string; duet?: ChildJob['duet'] },
+  fork: Calibration & { outcomePath: string; duet?: ChildJob['duet'] },
   track: (child: ChildHandle | null) => void,
 ): Promise<ForkRecord> {
   // a runtime too old for this cell (compat.ts) is not started
@@ -180,6 +180,7 @@ export async function runFork(
     microMaxWarmupMs: budgets.microMaxWarmupMs,
     ...(budgets.microSampleMs === undefined ? {} : { microSampleMs: budgets.microSampleMs }),
     batch: fork.batch,
+    warmupCalls: fork.warmupCalls,
     ...(fork.duet ? { duet: fork.duet } : {}),
     warmupMs: budgets.warmupMs,
     durationMs: budgets.durationMs,
@@ -203,7 +204,7 @@ export async function runDuetFork(
   pair: { job: Job; twin: Job; twinFirst: boolean },
   budgets: Budgets,
   services: JobServices,
-  fork: { batch: number | undefined; outcomePath: string },
+  fork: Calibration & { outcomePath: string },
   track: (child: ChildHandle | null) => void,
 ): Promise<[ForkRecord, ForkRecord]> {
   const duet = { module: pair.twin.cell.scenario.module, first: pair.twinFirst };
@@ -265,13 +266,14 @@ export function executeJobs(
   let current: ChildHandle | null = null;
   mkdirSync(tmpDir, { recursive: true });
   const forks = new Map<string, { cell: Cell; records: ForkRecord[] }>();
-  // the batch of each cell (all its runtimes): set by the first fork that calibrates it
-  const batches = new Map<string, number>();
+  // the batch and warm-up of each cell (all its runtimes): set by the first fork that calibrates them
+  const calibrations = new Map<string, Calibration>();
   const add = (job: Job, record: ForkRecord) => {
     const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
     slot.records.push(record);
     forks.set(job.cell.key, slot);
-    if (record.measurement?.calibrated) batches.set(job.cell.group, record.measurement.batch);
+    const calibration = calibrationOf(record);
+    if (calibration) calibrations.set(job.cell.group, calibration);
   };
   const done = (async () => {
     // a resumed run's journal holds the kept forks too, so it alone is enough to resume again
@@ -282,7 +284,7 @@ export function executeJobs(
       }),
     );
     // in the planned order, kept forks in their place: the entries and their statistics are those
-    // an uninterrupted run would have made, and a kept calibration hands its batch on
+    // an uninterrupted run would have made, and a kept calibration hands its batch and warm-up on
     for (const [index, job] of jobs.entries()) {
       const keptRecord = kept.get(forkId(job.cell.key, job.fork));
       if (keptRecord) {
@@ -291,7 +293,7 @@ export function executeJobs(
       }
       if (stopped) continue;
       events.jobStarted(job, index);
-      const fork = { batch: batches.get(job.cell.group), outcomePath: join(tmpDir, `${index}.json`) };
+      const fork = { ...calibrations.get(job.cell.group), outcomePath: join(tmpDir, `${index}.json`) };
       const record = await runFork(runtime, job, budgets, services, fork, (c) => {
         current = c;
       });

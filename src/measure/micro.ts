@@ -42,6 +42,8 @@ export interface MicroBudget {
   sampleMs?: number;
   /** the cell's batch when an earlier fork calibrated it */
   batch?: number;
+  /** the calls the cell's first fork warmed up with: this fork warms up at least as many (within maxWarmupMs) */
+  warmupCalls?: number;
 }
 
 export interface WarmUp {
@@ -61,7 +63,10 @@ const SETTLED = 0.05;
  * Calls the op back to back, slice by slice, until its cost per call has stopped falling: at least
  * `warmupMs`, and then until the last half of the warm-up brought no slice 5% cheaper than the
  * best before it (V8 and JavaScriptCore tier up in steps, and on a busy machine their background
- * compilers arrive late), at most `maxWarmupMs`. Returns what it did and the settled cost per call.
+ * compilers arrive late), at most `maxWarmupMs`. A later fork also makes at least the calls the
+ * cell's first fork made: an op of milliseconds whose first calls happen to be its cheapest (the
+ * heap still small) satisfies the rule in a few calls, and such a fork sampled the heap's growth
+ * that its siblings had warmed up through. Returns what it did and the settled cost per call.
  */
 export async function warmUp(op: Op, budget: MicroBudget, clock: Clock): Promise<WarmUp> {
   const t0 = clock.now();
@@ -90,7 +95,8 @@ export async function warmUp(op: Op, budget: MicroBudget, clock: Clock): Promise
     if (perCall < best * (1 - SETTLED)) improvedAt = t;
     best = Math.min(best, perCall);
     const elapsed = t - t0;
-    const settled = elapsed >= budget.warmupMs && t - improvedAt >= elapsed / 2 && calls >= 2;
+    const settled =
+      elapsed >= budget.warmupMs && t - improvedAt >= elapsed / 2 && calls >= Math.max(2, budget.warmupCalls ?? 0);
     if (settled || elapsed >= budget.maxWarmupMs) return { calls, ms: elapsed, perCallMs: median(recent), async };
   }
 }

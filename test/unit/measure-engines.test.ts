@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ENGINES } from '../../src/measure/micro.js';
+import { ENGINES, warmUp } from '../../src/measure/micro.js';
 import type { Clock, EnginePlan } from '../../src/measure/types.js';
 
 /** A clock that advances 1 ms per read and counts the GCs asked of it. */
@@ -62,4 +62,34 @@ test('the mitata engine calls the op exactly batch times per sample', async () =
   let calls = 0;
   const samples = await ENGINES.mitata.measure(() => void calls++, plan({ batch: 12 }), fakeClock());
   expect(calls).toBe(12 * samples.length);
+});
+
+describe('the warm-up', () => {
+  /** an op whose first 3 calls take 1 ms of the fake clock and every later one 3 ms (a heap growing) */
+  function cheapFirst() {
+    let t = 0;
+    let calls = 0;
+    const clock: Clock = { now: () => t, gc: () => true };
+    const op = () => {
+      t += ++calls <= 3 ? 1 : 3;
+    };
+    return { clock, op };
+  }
+  const budget = { budgetMs: 10, warmupMs: 10, maxWarmupMs: 1000 };
+
+  test('an op cheapest at first settles its own rule in a few calls', async () => {
+    const { clock, op } = cheapFirst();
+    expect((await warmUp(op, budget, clock)).calls).toBeLessThan(40);
+  });
+
+  test("a later fork makes at least the calls of the cell's first fork", async () => {
+    const { clock, op } = cheapFirst();
+    expect((await warmUp(op, { ...budget, warmupCalls: 40 }, clock)).calls).toBeGreaterThanOrEqual(40);
+  });
+
+  test('but never warms up past maxWarmupMs', async () => {
+    const { clock, op } = cheapFirst();
+    const warm = await warmUp(op, { ...budget, maxWarmupMs: 50, warmupCalls: 1e9 }, clock);
+    expect(warm.ms).toBeLessThan(60);
+  });
 });
