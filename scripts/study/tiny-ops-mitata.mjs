@@ -1,9 +1,13 @@
-// mitata on its own, as its README shows it: one bench, run(), its median. One op per process.
+// mitata on its own: one bench, run(), its median. One op per process, in one of two forms:
+// - wrapped (the default): `bench(name, () => do_not_optimize(op()))`, as mitata's README writes a
+//   bench; its loop then times a wrapper call around the op;
+// - direct: `bench(name, op)`, mitata's loop calling the op itself, as asyncbench's loop does.
 import { bench, do_not_optimize, run } from 'mitata';
 import { TINY_OPS } from './tiny-ops-shared.mjs';
 
-const name = globalThis.Deno?.args[0] ?? globalThis.process?.argv[2];
+const [name, form = 'wrapped'] = globalThis.Deno?.args ?? globalThis.process.argv.slice(2);
 const op = TINY_OPS[name]();
-bench(name, () => do_not_optimize(op()));
+if (form === 'direct') bench(name, op);
+else bench(name, () => do_not_optimize(op()));
 const result = await run({ format: 'quiet' });
 console.log(result.benchmarks[0].runs[0].stats.p50);

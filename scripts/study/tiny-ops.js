@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Sub-100 ns ops: asyncbench against mitata run on its own (issue 10's goal: within 10%). The two
 // sides run in rounds, side by side in time and on the same CPU: each round is one `asyncbench run`
-// of the ops with one fork (pinned where asyncbench pins), then one process of standalone mitata
-// per runtime and op, pinned to that same CPU. A shared host's phases (docs/architecture.md,
+// of the ops with one fork (pinned where asyncbench pins), then two processes of standalone mitata
+// per runtime and op (the README's wrapped bench and the op benched directly; tiny-ops-mitata.mjs),
+// pinned to that same CPU. A shared host's phases (docs/architecture.md,
 // "Stable forks") then fall on both sides of a round alike, and the ratio is taken round by round.
 //
 //   node scripts/study/tiny-ops.js [--runtime node,deno,bun] [--rounds 5] [-- extra asyncbench run args]
@@ -36,36 +37,43 @@ function asyncbenchRound(round) {
   return { medians, cpu: result.config.pinCpu };
 }
 
-/** Standalone mitata's median for one op in a fresh process, on `cpu` when asyncbench pinned. */
-function mitataAlone(rt, op, cpu) {
+/** Standalone mitata's median for one op in a fresh process (`form`: see tiny-ops-mitata.mjs), on `cpu` when asyncbench pinned. */
+function mitataAlone(rt, op, cpu, form) {
   const [cmd, ...pre] = command[rt];
-  const argv = [...pre, join(here, 'tiny-ops-mitata.mjs'), op];
+  const argv = [...pre, join(here, 'tiny-ops-mitata.mjs'), op, form];
   const [file, args] = cpu === undefined ? [cmd, argv] : ['taskset', ['-c', String(cpu), cmd, ...argv]];
   return Number(execFileSync(file, args, { cwd: root }).toString());
 }
 
-const rows = new Map(); // 'rt op' -> { alone: [], harness: [] }
+const rows = new Map(); // 'rt op' -> { alone: [], direct: [], harness: [] }
 for (let round = 0; round < Number(values.rounds); round++) {
   console.error(`round ${round + 1}/${values.rounds}`);
   const { medians, cpu } = asyncbenchRound(round);
   for (const rt of runtimes)
     for (const op of Object.keys(TINY_OPS)) {
-      const row = rows.get(`${rt} ${op}`) ?? { alone: [], harness: [] };
+      const row = rows.get(`${rt} ${op}`) ?? { alone: [], direct: [], harness: [] };
       row.harness.push(medians[`${rt} ${op}`]);
-      row.alone.push(mitataAlone(rt, op, cpu));
+      row.alone.push(mitataAlone(rt, op, cpu, 'wrapped'));
+      row.direct.push(mitataAlone(rt, op, cpu, 'direct'));
       rows.set(`${rt} ${op}`, row);
     }
 }
 
 const range = (xs, digits = 1) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+const cell = (xs) => `${medianOf(xs).toFixed(1)} ns (${range(xs)})`;
+/** asyncbench against one reference, round by round: the median ratio (range) */
+const ratio = (harness, reference) => {
+  const ratios = harness.map((h, i) => h / reference[i]);
+  return `${medianOf(ratios).toFixed(2)} (${range(ratios, 2)})`;
+};
+const n = values.rounds;
 console.log(
-  `| runtime | op | mitata alone, median of ${values.rounds} (range) | asyncbench, median of ${values.rounds} forks (range) | ratio, median over rounds (range) |`,
+  `| runtime | op | mitata alone, wrapped, median of ${n} (range) | mitata alone, direct | asyncbench, median of ${n} forks (range) | ratio to wrapped, median over rounds (range) | ratio to direct |`,
 );
-console.log('|---|---|--:|--:|--:|');
-for (const [key, { alone, harness }] of rows) {
+console.log('|---|---|--:|--:|--:|--:|--:|');
+for (const [key, { alone, direct, harness }] of rows) {
   const [rt, op] = key.split(' ');
-  const ratios = harness.map((h, i) => h / alone[i]);
   console.log(
-    `| ${rt} | ${op} | ${medianOf(alone).toFixed(1)} ns (${range(alone)}) | ${medianOf(harness).toFixed(1)} ns (${range(harness)}) | ${medianOf(ratios).toFixed(2)} (${range(ratios, 2)}) |`,
+    `| ${rt} | ${op} | ${cell(alone)} | ${cell(direct)} | ${cell(harness)} | ${ratio(harness, alone)} | ${ratio(harness, direct)} |`,
   );
 }
