@@ -45,15 +45,15 @@ function mitataAlone(rt, op, cpu, form) {
   return Number(execFileSync(file, args, { cwd: root }).toString());
 }
 
-const rows = new Map(); // 'rt op' -> { alone: [], direct: [], harness: [] }
+const rows = new Map(); // 'rt op' -> { wrapped: [], direct: [], harness: [] }
 for (let round = 0; round < Number(values.rounds); round++) {
   console.error(`round ${round + 1}/${values.rounds}`);
   const { medians, cpu } = asyncbenchRound(round);
   for (const rt of runtimes)
     for (const op of Object.keys(TINY_OPS)) {
-      const row = rows.get(`${rt} ${op}`) ?? { alone: [], direct: [], harness: [] };
+      const row = rows.get(`${rt} ${op}`) ?? { wrapped: [], direct: [], harness: [] };
       row.harness.push(medians[`${rt} ${op}`]);
-      row.alone.push(mitataAlone(rt, op, cpu, 'wrapped'));
+      row.wrapped.push(mitataAlone(rt, op, cpu, 'wrapped'));
       row.direct.push(mitataAlone(rt, op, cpu, 'direct'));
       rows.set(`${rt} ${op}`, row);
     }
@@ -71,9 +71,9 @@ console.log(
   `| runtime | op | mitata alone, wrapped, median of ${n} (range) | mitata alone, direct | asyncbench, median of ${n} forks (range) | ratio to wrapped, median over rounds (range) | ratio to direct |`,
 );
 console.log('|---|---|--:|--:|--:|--:|--:|');
-for (const [key, { alone, direct, harness }] of rows) {
+for (const [key, { wrapped, direct, harness }] of rows) {
   const [rt, op] = key.split(' ');
   console.log(
-    `| ${rt} | ${op} | ${cell(alone)} | ${cell(direct)} | ${cell(harness)} | ${ratio(harness, alone)} | ${ratio(harness, direct)} |`,
+    `| ${rt} | ${op} | ${cell(wrapped)} | ${cell(direct)} | ${cell(harness)} | ${ratio(harness, wrapped)} | ${ratio(harness, direct)} |`,
   );
 }
