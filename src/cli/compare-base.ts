@@ -395,7 +395,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       runtimes: headSide.discovered,
       projectRoot: head.root,
     });
-    const machine = machineInfo();
+    const machine = machineInfo(runtime);
     const orderSeed = Math.floor(Math.random() * 2 ** 31);
     // each side's journal names its plan, like a run's (the A/B session has no --resume of its own)
     const journalOf = (side: (typeof sides)[number]) =>

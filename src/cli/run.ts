@@ -224,8 +224,14 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
         ? resumeTarget(values.resume)
         : join(values.out ?? join(root, 'results'), `${runId}.json`)),
   );
-  const git = await gitInfo(await currentRuntime(), root);
-  const earlier = earlierRunsOf(values.sessions, resultPath, { machineId: machineInfo().id, config, git, runtimes });
+  const runtime = await currentRuntime();
+  const git = await gitInfo(runtime, root);
+  const earlier = earlierRunsOf(values.sessions, resultPath, {
+    machineId: machineInfo(runtime).id,
+    config,
+    git,
+    runtimes,
+  });
   if (earlier) config.sessions = earlier.sessions;
   const { resume } = values;
   return {
@@ -401,7 +407,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   } finally {
     progress.finish();
   }
-  const machine = machineInfo();
+  const machine = machineInfo(runtime);
   const spread = config.sessions?.spread;
   const entries = skipMissingFeatures(outcome.entries, runtimes).map((e) => (spread ? withSessions(e, spread) : e));
   const shift = spread && settings.history && runShift(entries, settings.history, spread);

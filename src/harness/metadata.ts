@@ -10,7 +10,7 @@ import type { RuntimeAdapter } from '../runtimes/types.js';
  * one kind, do not, which is what `compare` needs to tell a same-machine comparison from a cross-machine one.
  * The page-fault probe runs once per process, on the first call (when a run or an A/B session starts).
  */
-export function machineInfo(): MachineInfo {
+export function machineInfo(runtime: Pick<RuntimeAdapter, 'now' | 'pageFaults'>): MachineInfo {
   const cores = cpus();
   const info = {
     os: `${platform()} ${release()}`,
@@ -20,7 +20,7 @@ export function machineInfo(): MachineInfo {
     memoryBytes: totalmem(),
   };
   const identity = [hostname(), info.cpuModel, info.cores, info.memoryBytes].join('|');
-  pageFault ??= { us: pageFaultMicros() };
+  pageFault ??= { us: pageFaultMicros(runtime) };
   return {
     ...info,
     id: createHash('sha256').update(identity).digest('hex').slice(0, 12),
@@ -50,18 +50,18 @@ function freshPages(bytes: number): Uint8Array | undefined {
  * malloc could hand back pages already touched) and divides the time by the faults the kernel
  * counted; the median of three. Undefined when too few faults happened to price one (huge pages).
  */
-export function pageFaultMicros(): number | undefined {
+export function pageFaultMicros(runtime: Pick<RuntimeAdapter, 'now' | 'pageFaults'>): number | undefined {
   const costs: number[] = [];
   for (let probe = 0; probe < 3; probe++) {
     const pages = freshPages(PROBE_PAGES * PAGE_BYTES);
-    if (pages === undefined) return undefined;
-    const before = process.resourceUsage().minorPageFault;
-    const t0 = process.hrtime.bigint();
+    const before = runtime.pageFaults();
+    if (pages === undefined || before === undefined) return undefined;
+    const t0 = runtime.now();
     for (let i = 0; i < pages.length; i += PAGE_BYTES) pages[i] = 1;
-    const ns = Number(process.hrtime.bigint() - t0);
-    const faults = process.resourceUsage().minorPageFault - before;
+    const ms = runtime.now() - t0;
+    const faults = (runtime.pageFaults() ?? before) - before;
     if (faults < PROBE_PAGES / 2) return undefined;
-    costs.push(ns / 1000 / faults);
+    costs.push((ms * 1000) / faults);
   }
   costs.sort((a, b) => a - b);
   return Number(costs[1].toFixed(3));

@@ -11,7 +11,7 @@ import type { RuntimeAdapter } from './types.js';
 
 export type NodeCompatMembers = Pick<
   RuntimeAdapter,
-  'memory' | 'cpus' | 'env' | 'args' | 'spawn' | 'onSignal' | 'exit' | 'appendFileSync' | 'readFileSync'
+  'memory' | 'pageFaults' | 'cpus' | 'env' | 'args' | 'spawn' | 'onSignal' | 'exit' | 'appendFileSync' | 'readFileSync'
 >;
 
 export const nodeCompatMembers: NodeCompatMembers = {
@@ -19,6 +19,8 @@ export const nodeCompatMembers: NodeCompatMembers = {
     const { rss, heapUsed } = process.memoryUsage();
     return { rss, heapUsed };
   },
+  // resourceUsage is node 12.6+; an old bun may lack it
+  pageFaults: () => (typeof process.resourceUsage === 'function' ? process.resourceUsage().minorPageFault : undefined),
   // availableParallelism honours CPU affinity and, unlike os.cpus(), needs no --allow-sys on deno
   cpus: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
   env: (name) => process.env[name],

@@ -108,6 +108,8 @@ export interface RuntimeAdapter {
   /** forces a full garbage collection; false where the runtime was started without the ability */
   gc(): boolean;
   memory(): MemoryUsage;
+  /** minor page faults this process has taken so far; undefined where the runtime cannot count them */
+  pageFaults(): number | undefined;
   /** logical cores */
   cpus(): number;
   /** the runtime's own executable (process.execPath / Deno.execPath()) */
