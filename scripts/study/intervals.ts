@@ -2,16 +2,24 @@
  * The intervals of a coverage study (coverage.js) two ways: as printed (with the run-to-run spread
  * when the runs had `--sessions`) and recomputed from the same forks alone. For each, how many
  * covered the centre of the other runs (coverage.js's truth) and the median half-width; then each
- * run's spread as its result file recorded it, its shift against every result file in DIR that
- * started before it (what `--sessions DIR`, or by default a run writing into DIR, gives a run) and
- * how many of its intervals covered (docs/architecture.md, "Run-to-run spread").
+ * run's spread as its result file recorded it, its shift against the result files in DIR of its own
+ * code that started before it (with the spread pooled within each revision, as a run writing into
+ * DIR gets by default) and how many of its intervals covered (docs/architecture.md, "Run-to-run
+ * spread").
  *
  *   npx esbuild --bundle --format=esm --platform=node scripts/study/intervals.ts --outfile=.tmp/intervals.mjs
  *   node .tmp/intervals.mjs DIR       (DIR: the --out of coverage.js)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { estimateCentre, historyCentres, runCells, runShift, sessionSpread } from '../../src/result/estimator.js';
+import {
+  estimateCentre,
+  historyOf,
+  type RunCells,
+  runCells,
+  runShift,
+  sessionSpread,
+} from '../../src/result/estimator.js';
 import type { ConfidenceInterval, ResultEntry, ResultFile } from '../../src/result/schema.js';
 import { median } from '../../src/result/stats.js';
 import { isStudyRun, logTruth, studyRuns } from './study-runs.mjs';
@@ -24,13 +32,20 @@ const everyFile = [
   ...readdirSync(dir)
     .filter((f) => f.endsWith('.json') && !isStudyRun(f))
     .map((f): ResultFile => JSON.parse(readFileSync(join(dir, f), 'utf8'))),
-].map((file) => ({ startedAt: file.run.startedAt, cells: runCells(file) }));
+].map((file) => ({ startedAt: file.run.startedAt, code: codeOf(file), cells: runCells(file) }));
 
-/** The run against the files of DIR that started before it. */
+function codeOf(file: ResultFile): string {
+  return `${file.git?.commit}${file.git?.dirty ? '+dirty' : ''}`;
+}
+
+/** The run against the files of DIR that started before it: the spread within each revision, the shift against its own. */
 function shiftOf(run: ResultFile): string {
-  const earlier = everyFile.filter((f) => f.startedAt < run.run.startedAt).map((f) => f.cells);
-  const spread = sessionSpread(earlier);
-  const shift = spread && runShift(run.results, historyCentres(earlier), spread);
+  const groups = new Map<string, RunCells[]>();
+  for (const f of everyFile.filter((f) => f.startedAt < run.run.startedAt))
+    groups.set(f.code, [...(groups.get(f.code) ?? []), f.cells]);
+  const spread = sessionSpread([...groups.values()]);
+  const own = groups.get(codeOf(run)) ?? [];
+  const shift = spread && own.length > 0 && runShift(run.results, historyOf(own), spread);
   return shift ? `, shift ${shift.ratio.toFixed(2)}x${shift.beyond ? ' BEYOND the spread' : ''}` : '';
 }
 

@@ -15,7 +15,7 @@ import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
-import { runShift, withSessions } from '../result/estimator.js';
+import { type History, runShift, withSessions } from '../result/estimator.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
@@ -58,9 +58,10 @@ Options:
   --sessions PATH|none   earlier result files of these cells on this machine (files or a directory;
                          repeatable): every 95% CI then includes how much whole runs move, not only
                          this run's forks (docs/architecture.md, "Run-to-run spread"). Default: the
-                         latest ${RECENT_RUNS} runs of the same measurement (machine, code, runtime
-                         versions, engine, settings) in the result file's directory,
-                         where they share cells with 2+ forks; none: this run's forks only
+                         latest ${RECENT_RUNS} runs of the same setup (machine, runtime versions,
+                         engine, settings) in the result file's directory, the spread pooled within
+                         each revision of the code, where they share cells with 2+ forks; none: this
+                         run's forks only
   --resume FILE          continue an interrupted run with the same plan: keep the forks its journal
                          (FILE.partial.jsonl) or partial result file FILE holds, measure the rest
                          (the result goes to FILE unless --json or --out says otherwise)
@@ -149,8 +150,8 @@ interface RunSettings {
   suite?: Suite;
   /** --resume FILE as given */
   resume?: string;
-  /** --sessions: each cell's centre in the earlier runs (log scale) */
-  history?: Map<string, number>;
+  /** --sessions: each cell's centre in the earlier runs of this code (log scale) */
+  history?: History;
   /** the code measured, read when the run starts */
   git: ResultFile['git'];
 }
@@ -251,7 +252,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
 
 /**
  * --sessions PATH...: those files; --sessions none: none; by default the latest runs of the same
- * measurement beside the new result file, said on stderr so that a widened interval is never a surprise.
+ * setup beside the new result file, said on stderr so that a widened interval is never a surprise.
  */
 function earlierRunsOf(sessions: string[] | undefined, resultPath: string, now: ThisRun) {
   if (sessions?.includes('none')) {
@@ -262,10 +263,13 @@ function earlierRunsOf(sessions: string[] | undefined, resultPath: string, now: 
   // one fork's interval is within-process only and takes no spread (estimateCentre)
   if (now.config.forks < 2) return undefined;
   const recent = recentSessions(resultPath, now);
-  if (recent)
+  const spread = recent?.sessions.spread;
+  if (spread) {
+    const revisions = spread.revisions ? ` of ${spread.revisions} revisions of the code` : '';
     console.error(
-      `asyncbench: intervals include the run-to-run spread of ${recent.sessions.spread.runs} earlier runs in ${dirname(resultPath)} (--sessions none: this run's forks only)`,
+      `asyncbench: intervals include the run-to-run spread of ${spread.runs} earlier runs${revisions} in ${dirname(resultPath)} (--sessions none: this run's forks only)`,
     );
+  }
   return recent;
 }
 

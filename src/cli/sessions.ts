@@ -5,15 +5,15 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { historyCentres, type RunCells, runCells, sessionSpread } from '../result/estimator.js';
+import { type History, historyOf, type RunCells, runCells, sessionSpread } from '../result/estimator.js';
 import { readResultFile } from '../result/io.js';
 import type { ResultFile, RunConfig } from '../result/schema.js';
 import { UsageError } from './command.js';
 
 export interface EarlierRuns {
   sessions: NonNullable<RunConfig['sessions']>;
-  /** each cell's mean log centre in the earlier runs */
-  history: Map<string, number>;
+  /** each cell's mean log centre in the earlier runs of this code; absent when none */
+  history?: History;
 }
 
 /** A directory stands for the result files in it (not journals or temporary files). */
@@ -57,7 +57,8 @@ export function loadSessions(
       );
     return runCells(file);
   });
-  const earlier = earlierRuns(files, runs);
+  // the runs named here are the user's to vouch for: one group, whatever their revisions
+  const earlier = earlierRuns(files, [runs], runs);
   if (!earlier)
     throw new UsageError(
       `--sessions: ${runs.length} result file(s) with no cell measured with 2 or more forks in two of them; give earlier runs of the same cells`,
@@ -65,10 +66,15 @@ export function loadSessions(
   return earlier;
 }
 
-function earlierRuns(files: readonly string[], runs: readonly RunCells[]): EarlierRuns | undefined {
-  const spread = sessionSpread(runs);
+function earlierRuns(
+  files: readonly string[],
+  groups: readonly (readonly RunCells[])[],
+  ofThisCode: readonly RunCells[],
+): EarlierRuns | undefined {
+  const spread = sessionSpread(groups);
   if (!spread) return undefined;
-  return { sessions: { files: files.map((f) => basename(f)), spread }, history: historyCentres(runs) };
+  const sessions = { files: files.map((f) => basename(f)), spread };
+  return ofThisCode.length > 0 ? { sessions, history: historyOf(ofThisCode) } : { sessions };
 }
 
 /** How many earlier runs a directory lends by default: the latest, to stand for the machine's present. */
@@ -83,30 +89,32 @@ export interface ThisRun {
 }
 
 /**
- * The same measurement at another time: machine, engine, measuring time, pinning, code (commit, and
- * whether the tree was dirty) and the version of every runtime both runs have. Anything else that
- * differs would count as run-to-run spread and widen every interval with a change, not with noise.
+ * The same setup at another time: machine, engine, measuring time, pinning and the version of every
+ * runtime both runs have. Anything else that differs would count as run-to-run spread and widen
+ * every interval with a change, not with noise. The code may differ: runs are grouped by it
+ * (`codeOf`) and only the spread within each group counts.
  */
-function sameMeasurement(file: ResultFile, now: ThisRun): boolean {
+function sameSetup(file: ResultFile, now: ThisRun): boolean {
   const versions = new Map(now.runtimes.map((r) => [r.label, r.version]));
   return (
-    file.run.complete &&
     file.machine.id === now.machineId &&
     file.config.engine === now.config.engine &&
     file.config.durationS === now.config.durationS &&
     file.config.pinCpu === now.config.pinCpu &&
-    file.git?.commit === now.git?.commit &&
-    file.git?.dirty === now.git?.dirty &&
     file.runtimes.every((r) => (versions.get(r.label) ?? r.version) === r.version)
   );
 }
 
+/** The revision of the code a run measured: its commit, and whether the tree was dirty. */
+const codeOf = (git: ResultFile['git']) => `${git?.commit ?? 'unknown'}${git?.dirty ? '+dirty' : ''}`;
+
 /**
- * The default: the latest RECENT_RUNS runs of the same measurement (`sameMeasurement`) in the
- * directory the new result file goes to (results/ unless --out or --json says otherwise). Unlike
- * --sessions, nothing here is an error: any other file, and an interrupted run (the one being
- * resumed, say), is passed over; too few runs leave the intervals as this run's forks only. A
- * merged file stands for its shards, so a run is counted once.
+ * The default: the latest RECENT_RUNS runs of the same setup (`sameSetup`) in the directory the new
+ * result file goes to (results/ unless --out or --json says otherwise), grouped by their code, so
+ * that the first runs after a commit borrow the spread of the runs before it. Unlike --sessions,
+ * nothing here is an error: any other file, and an interrupted run (the one being resumed, say), is
+ * passed over; too few runs leave the intervals as this run's forks only. A merged file stands for
+ * its shards, so a run is counted once.
  */
 export function recentSessions(resultPath: string, now: ThisRun): EarlierRuns | undefined {
   if (now.machineId === undefined) return undefined;
@@ -120,21 +128,29 @@ export function recentSessions(resultPath: string, now: ThisRun): EarlierRuns | 
     return undefined;
   }
   candidates.sort((a, b) => b.mtime - a.mtime);
-  const files: string[] = [];
-  const runs: RunCells[] = [];
+  const taken: { path: string; code: string; cells: RunCells }[] = [];
   const seenRuns = new Set<string>();
   // at most 3x as many files read as used: a directory of other machines' files costs no more
   for (const { path } of candidates.slice(0, 3 * RECENT_RUNS)) {
-    if (runs.length === RECENT_RUNS) break;
+    if (taken.length === RECENT_RUNS) break;
     const run = readIfResultFile(path);
-    if (!run || !sameMeasurement(run, now)) continue;
+    if (!run?.run.complete || !sameSetup(run, now)) continue;
     const ids = run.run.id.split('+');
     if (ids.some((id) => seenRuns.has(id))) continue;
     for (const id of ids) seenRuns.add(id);
-    files.push(path);
-    runs.push(runCells(run));
+    taken.push({ path, code: codeOf(run.git), cells: runCells(run) });
   }
-  return earlierRuns(files, runs);
+  const ownCode = codeOf(now.git);
+  const runsOf = (code: string) => taken.filter((t) => t.code === code);
+  // a revision with one run lends no spread; only this code's runs place the new run (its shift)
+  const lending = taken.filter((t) => t.code === ownCode || runsOf(t.code).length > 1);
+  const groups = [...new Set(lending.map((t) => t.code))].map((code) => runsOf(code).map((t) => t.cells));
+  const files = lending.map((t) => t.path);
+  return earlierRuns(
+    files,
+    groups,
+    runsOf(ownCode).map((t) => t.cells),
+  );
 }
 
 /** A result file, or undefined for any other file: the first bytes say which before the whole is parsed. */

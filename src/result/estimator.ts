@@ -102,7 +102,7 @@ export function estimateCentre(
 }
 
 const sessionsMethod = (s: SessionSpread) =>
-  `plus the run-to-run spread of ${s.runs} earlier runs (${s.cells} cells; Satterthwaite df)`;
+  `plus the run-to-run spread of ${s.runs} earlier runs${s.revisions ? ` of ${s.revisions} revisions of the code, pooled within each` : ''} (${s.cells} cells; Satterthwaite df)`;
 
 /** Summary statistics of a cell from the raw samples of each fork. */
 export function summarize(forks: readonly (readonly number[])[]): Stats {
@@ -129,19 +129,37 @@ export function summarize(forks: readonly (readonly number[])[]): Stats {
 /**
  * How much whole runs move, from earlier result files of this machine: a two-level model (Kalibera
  * and Jones, "Rigorous benchmarking in reasonable time", 2013), runs above forks. For each cell
- * measured with 2+ forks in 2+ runs, the variance of its runs' log centres less the mean variance
- * its forks explain (s²/n); the spread is the mean over cells, floored at 0 per cell. A shift of a
- * whole run is common to its cells, so the runs, not the cells, give the degrees of freedom.
+ * measured with 2+ forks in 2+ runs of a group, the variance of its runs' log centres less the mean
+ * variance its forks explain (s²/n); the spread is the mean over cells, floored at 0 per cell. A
+ * group is one revision of the code: runs of different code lend their spread but not their
+ * difference, which is a change, not noise, so each cell's variance is pooled within groups
+ * (sum of squares over sum of degrees of freedom). A shift of a whole run is common to its cells,
+ * so the runs, not the cells, give the degrees of freedom: runs − 1 summed over groups.
  * Undefined when no cell qualifies.
  */
-export function sessionSpread(runs: readonly RunCells[]): SessionSpread | undefined {
-  const cells = [...runsByCell(runs).values()].filter((runsOfCell) => runsOfCell.length >= 2);
-  if (cells.length === 0) return undefined;
-  const excess = cells.map((r) =>
-    Math.max(0, stddev(r.map((x) => x.centre)) ** 2 - mean(r.map((x) => x.forkVariance))),
-  );
-  const runCount = Math.max(...cells.map((r) => r.length));
-  return { variance: mean(excess), df: runCount - 1, runs: runCount, cells: cells.length };
+export function sessionSpread(groups: readonly (readonly RunCells[])[]): SessionSpread | undefined {
+  const pooled = new Map<string, { squares: number; df: number; forkVariances: number[] }>();
+  let df = 0;
+  let revisions = 0;
+  for (const group of groups) {
+    let groupRuns = 0;
+    for (const [key, runsOfCell] of runsByCell(group)) {
+      if (runsOfCell.length < 2) continue;
+      const cell = pooled.get(key) ?? { squares: 0, df: 0, forkVariances: [] };
+      cell.squares += stddev(runsOfCell.map((x) => x.centre)) ** 2 * (runsOfCell.length - 1);
+      cell.df += runsOfCell.length - 1;
+      cell.forkVariances.push(...runsOfCell.map((x) => x.forkVariance));
+      pooled.set(key, cell);
+      groupRuns = Math.max(groupRuns, runsOfCell.length);
+    }
+    if (groupRuns === 0) continue;
+    df += groupRuns - 1;
+    revisions++;
+  }
+  if (pooled.size === 0) return undefined;
+  const excess = [...pooled.values()].map((c) => Math.max(0, c.squares / c.df - mean(c.forkVariances)));
+  const spread: SessionSpread = { variance: mean(excess), df, runs: df + revisions, cells: pooled.size };
+  return revisions > 1 ? { ...spread, revisions } : spread;
 }
 
 /** One cell of one earlier run, all the spread needs of it: a file's samples can be let go. */
@@ -178,31 +196,40 @@ function runsByCell(runs: readonly RunCells[]): Map<string, RunOfCell[]> {
   return byKey;
 }
 
-/** Each cell's mean log centre over earlier runs: what `runShift` sets a new run against. */
-export function historyCentres(runs: readonly RunCells[]): Map<string, number> {
-  return new Map([...runsByCell(runs)].map(([key, r]) => [key, mean(r.map((x) => x.centre))]));
+/** Each cell's mean log centre over earlier runs of the same code: what `runShift` sets a new run against. */
+export interface History {
+  centres: Map<string, number>;
+  /** the runs behind the centres */
+  runs: number;
+}
+
+export function historyOf(runs: readonly RunCells[]): History {
+  return {
+    centres: new Map([...runsByCell(runs)].map(([key, r]) => [key, mean(r.map((x) => x.centre))])),
+    runs: runs.length,
+  };
 }
 
 /**
- * Where a new run sits against the earlier runs: the median over the cells they share of its centre
- * against theirs. Beyond the spread (two-sided 95%: a run's shift has the spread's variance, the
- * earlier runs' mean that over runs) says the machine was not as it was in those runs, so the
- * run's intervals do not hold its shift.
+ * Where a new run sits against the earlier runs of its code: the median over the cells they share
+ * of its centre against theirs. Beyond the spread (two-sided 95%: a run's shift has the spread's
+ * variance, the earlier runs' mean that over their number) says the machine was not as it was in
+ * those runs, so the run's intervals do not hold its shift.
  */
 export function runShift(
   entries: readonly ResultEntry[],
-  history: ReadonlyMap<string, number>,
+  history: History,
   spread: SessionSpread,
 ): RunShift | undefined {
   // a cell's centre is already the geometric mean of its fork medians (stats.median)
   const diffs = entries.flatMap((e) => {
-    const before = history.get(e.key);
+    const before = history.centres.get(e.key);
     const centre = e.status === 'ok' ? e.stats?.median : undefined;
     return before === undefined || centre === undefined || !(centre > 0) ? [] : [Math.log(centre) - before];
   });
   if (diffs.length === 0) return undefined;
   const shift = median(diffs);
-  const limit = studentQuantile(1 - CI_LEVEL, spread.df) * Math.sqrt(spread.variance * (1 + 1 / spread.runs));
+  const limit = studentQuantile(1 - CI_LEVEL, spread.df) * Math.sqrt(spread.variance * (1 + 1 / history.runs));
   return { ratio: Math.exp(shift), cells: diffs.length, beyond: Math.abs(shift) > limit };
 }
 

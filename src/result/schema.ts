@@ -50,11 +50,13 @@ export interface RunShift {
 export interface SessionSpread {
   /** variance of log(centre of a run) between runs, less the part explained by their forks */
   variance: number;
-  /** degrees of freedom of that variance: runs - 1 */
+  /** degrees of freedom of that variance: runs - 1, summed over revisions of the code */
   df: number;
   /** the earlier runs it was estimated from, and the cells measured with 2+ forks in 2+ of them */
   runs: number;
   cells: number;
+  /** present when the runs were of 2+ revisions of the code: the variance is pooled within each */
+  revisions?: number;
 }
 
 export interface Stats {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   estimateCentre,
-  historyCentres,
+  historyOf,
   runCells,
   runShift,
   sessionSpread,
@@ -58,7 +58,7 @@ function trials(
   for (let t = 0; t < 1000; t++) {
     const [withSpread, forksOnly] = trial(
       random,
-      sessionSpread(Array.from({ length: 5 }, () => runCells(asFile(run(random, 24, 3))))),
+      sessionSpread([Array.from({ length: 5 }, () => runCells(asFile(run(random, 24, 3))))]),
     );
     count.withSpread += withSpread ? 1 / 1000 : 0;
     count.forksOnly += forksOnly ? 1 / 1000 : 0;
@@ -70,7 +70,7 @@ describe('the run-to-run spread', () => {
   it('measures how much whole runs move, not how much their forks do', () => {
     const random = seededRandom(7);
     const runs = Array.from({ length: 30 }, () => runCells(asFile(run(random, 24, 3))));
-    const spread = sessionSpread(runs);
+    const spread = sessionSpread([runs]);
     expect(spread).toMatchObject({ df: 29, runs: 30, cells: 24 });
     // 29 df: the estimate of a variance of 0.01 is within a factor of 2 far beyond chance
     expect(spread?.variance).toBeGreaterThan(RUN_SD ** 2 / 2);
@@ -83,12 +83,12 @@ describe('the run-to-run spread', () => {
       runCells(asFile(Array.from({ length: 24 }, () => [fork(random, 100), fork(random, 100), fork(random, 100)]))),
     );
     // per cell the excess is floored at 0, so the mean is small but need not be exactly 0
-    expect(sessionSpread(still)?.variance).toBeLessThan(FORK_SD ** 2 / 3);
+    expect(sessionSpread([still])?.variance).toBeLessThan(FORK_SD ** 2 / 3);
   });
 
   it('uses only cells measured with 2+ forks in 2+ runs', () => {
     const random = seededRandom(9);
-    const spreadOf = (...files: ResultFile[]) => sessionSpread(files.map(runCells));
+    const spreadOf = (...files: ResultFile[]) => sessionSpread([files.map(runCells)]);
     expect(spreadOf(asFile(run(random, 4, 3)))).toBeUndefined();
     expect(spreadOf(asFile(run(random, 4, 1)), asFile(run(random, 4, 1)))).toBeUndefined();
     expect(spreadOf(asFile(run(random, 4, 3), 'failed'), asFile(run(random, 4, 3)))).toBeUndefined();
@@ -97,6 +97,24 @@ describe('the run-to-run spread', () => {
       cells: 2,
       df: 1,
     });
+  });
+
+  it('pools within revisions of the code: a change between them is not spread', () => {
+    const random = seededRandom(10);
+    const before = Array.from({ length: 15 }, () => runCells(asFile(run(random, 24, 3))));
+    // the next commit made every cell 50% slower: a change, not noise
+    const after = Array.from({ length: 15 }, () =>
+      runCells(asFile(run(random, 24, 3).map((cell) => cell.map((f) => f.map((x) => x * 1.5))))),
+    );
+    const pooled = sessionSpread([before, after]);
+    expect(pooled).toMatchObject({ df: 28, runs: 30, cells: 24, revisions: 2 });
+    expect(pooled?.variance).toBeGreaterThan(RUN_SD ** 2 / 2);
+    expect(pooled?.variance).toBeLessThan(RUN_SD ** 2 * 2);
+    // as one group the change would count as noise: log(1.5)² / 4 is 4 times the run variance
+    expect(sessionSpread([[...before, ...after]])?.variance).toBeGreaterThan(RUN_SD ** 2 * 3);
+    expect(estimateCentre([[1], [2]], 0.95, pooled).ci.method).toMatch(/30 earlier runs of 2 revisions of the code/);
+    // a revision with one run has no spread of its own to lend
+    expect(sessionSpread([before.slice(0, 1), after.slice(0, 1)])).toBeUndefined();
   });
 
   it('widens the interval by the spread and says so; a spread of 0 changes only the label', () => {
@@ -164,16 +182,16 @@ describe('the run-to-run spread', () => {
     let beyond = 0;
     for (let t = 0; t < 1000; t++) {
       const earlier = Array.from({ length: 5 }, () => runCells(asFile(run(random, 24, 3))));
-      const spread = sessionSpread(earlier);
+      const spread = sessionSpread([earlier]);
       if (!spread) throw new Error('no spread');
       const now = asFile(run(random, 24, 3)).results;
-      if (runShift(now, historyCentres(earlier), spread)?.beyond) beyond++;
+      if (runShift(now, historyOf(earlier), spread)?.beyond) beyond++;
     }
     expect(beyond / 1000).toBeGreaterThan(0.02);
     expect(beyond / 1000).toBeLessThan(0.09);
     const earlier = Array.from({ length: 8 }, () => runCells(asFile(run(random, 24, 3))));
     const slow = asFile(run(random, 24, 3).map((cell) => cell.map((f) => f.map((x) => x * 1.5))));
-    const shift = runShift(slow.results, historyCentres(earlier), sessionSpread(earlier) ?? RUN_SPREAD);
+    const shift = runShift(slow.results, historyOf(earlier), sessionSpread([earlier]) ?? RUN_SPREAD);
     expect(shift).toMatchObject({ cells: 24, beyond: true });
     expect(shift?.ratio).toBeGreaterThan(1.3);
   });

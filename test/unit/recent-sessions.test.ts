@@ -29,26 +29,27 @@ function changed(seed: number, change: (run: ResultFile) => void): ResultFile {
   return run;
 }
 
-/** Writes the files in order, each one second newer than the one before. */
-function writeInOrder(dir: string, files: [string, ResultFile | string][]): void {
+/** Writes the files in order, each one second newer than the one before (the first at `from` s). */
+function writeInOrder(dir: string, files: [string, ResultFile | string][], from = 1_700_000_000): void {
   files.forEach(([name, content], i) => {
     const path = writeResult(dir, name, content);
-    utimesSync(path, 1_700_000_000 + i, 1_700_000_000 + i);
+    utimesSync(path, from + i, from + i);
   });
 }
 
 describe('recentSessions', () => {
-  it(`takes the latest ${RECENT_RUNS} complete runs of the same measurement, and passes over the rest`, () => {
+  it(`takes the latest ${RECENT_RUNS} complete runs of the same setup, and passes over the rest`, () => {
     const dir = tempDir();
     const ours = Array.from({ length: RECENT_RUNS + 2 }, (_, i): [string, ResultFile] => [`ours-${i}.json`, runOf(i)]);
     writeInOrder(dir, [
+      // older than ours: another revision counts only among the latest runs
+      ['other-commit.json', changed(104, (r) => Object.assign(r.git ?? {}, { commit: 'f'.repeat(40) }))],
+      ['dirty.json', changed(105, (r) => Object.assign(r.git ?? {}, { dirty: true }))],
       ...ours,
       ['other-machine.json', changed(100, (r) => Object.assign(r.machine, { id: 'another-machine' }))],
       ['other-engine.json', changed(101, (r) => Object.assign(r.config, { engine: 'tinybench' }))],
       ['other-duration.json', changed(102, (r) => Object.assign(r.config, { durationS: 1 }))],
       ['other-pin.json', changed(103, (r) => Object.assign(r.config, { pinCpu: 1 }))],
-      ['other-commit.json', changed(104, (r) => Object.assign(r.git ?? {}, { commit: 'f'.repeat(40) }))],
-      ['dirty.json', changed(105, (r) => Object.assign(r.git ?? {}, { dirty: true }))],
       ['other-node.json', changed(106, (r) => Object.assign(r.runtimes[0], { version: '22.0.0' }))],
       ['interrupted.json', runOf(107, { complete: false })],
       ['package.json', '{"name": "not a result file"}'],
@@ -64,11 +65,42 @@ describe('recentSessions', () => {
         .reverse(),
     );
     expect(recent?.sessions.spread).toMatchObject({ runs: RECENT_RUNS, df: RECENT_RUNS - 1, cells: CELLS.length });
-    expect(recent?.history.size).toBe(CELLS.length);
+    expect(recent?.history?.centres.size).toBe(CELLS.length);
+    expect(recent?.history?.runs).toBe(RECENT_RUNS);
     // a runtime this run does not measure is no reason to pass a file over
     expect(recentSessions(join(dir, 'new.json'), { ...NOW, runtimes: [] })?.sessions.files).toContain(
       'other-node.json',
     );
+  });
+
+  it('groups runs by their code: the first runs after a commit borrow the spread of the runs before it', () => {
+    const dir = tempDir();
+    const otherCommit = (seed: number) => changed(seed, (r) => Object.assign(r.git ?? {}, { commit: 'b'.repeat(40) }));
+    const dirty = (seed: number) => changed(seed, (r) => Object.assign(r.git ?? {}, { dirty: true }));
+    writeInOrder(dir, [
+      ['b-1.json', otherCommit(1)],
+      ['b-2.json', otherCommit(2)],
+      ['b-3.json', otherCommit(3)],
+      ['dirty-1.json', dirty(4)],
+    ]);
+    // no run of this code yet: the spread is b's, and there is nothing to place the new run against
+    const first = recentSessions(join(dir, 'new.json'), NOW);
+    expect(first?.sessions.files).toEqual(['b-3.json', 'b-2.json', 'b-1.json']);
+    expect(first?.sessions.spread).toMatchObject({ runs: 3, df: 2 });
+    expect(first?.sessions.spread.revisions).toBeUndefined();
+    expect(first?.history).toBeUndefined();
+    writeInOrder(
+      dir,
+      [
+        ['ours-1.json', runOf(5)],
+        ['ours-2.json', runOf(6)],
+      ],
+      1_800_000_000,
+    );
+    const third = recentSessions(join(dir, 'new.json'), NOW);
+    expect(third?.sessions.files).toEqual(['ours-2.json', 'ours-1.json', 'b-3.json', 'b-2.json', 'b-1.json']);
+    expect(third?.sessions.spread).toMatchObject({ runs: 5, df: 3, revisions: 2 });
+    expect(third?.history?.runs).toBe(2);
   });
 
   it('counts a merged run once, not again for each of its shards', () => {
