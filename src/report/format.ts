@@ -152,7 +152,7 @@ export function intervalMethod(result: ResultFile): string {
   const ci = result.results.find((e) => e.stats)?.stats?.ci;
   if (!ci) return 'over forks';
   if (ci.sessions || result.config.forks < 2) return ci.method;
-  return `${ci.method}; this run's forks only, a shift of the whole run is not in it (2+ earlier runs of these cells beside the result file, or run --sessions, add it)`;
+  return `${ci.method}; this run's forks only, a shift of the whole run is not in it (2+ earlier runs of these cells and one revision of the code beside the result file, or run --sessions, add it)`;
 }
 
 /** With earlier runs: where the run sat against them, and whether its intervals can hold that. */

@@ -1,4 +1,4 @@
-// The default earlier runs of `run`: the latest runs of the same measurement beside the new file.
+// The default earlier runs of `run`: the latest runs of the same setup beside the new file, grouped by code.
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
