@@ -96,7 +96,7 @@ export interface ForkRecord {
   reason?: string;
   /** raw samples in the metric's unit, in the order they were taken */
   samples: number[];
-  /** the first, cold call of the op, in the metric's unit (micro: ns; others: ms) */
+  /** the first, cold call of the op (micro: ns; throughput: ms; process: the figure the op returns) */
   cold?: number;
   steady?: boolean;
   /** throughput kind: latency of every op, from a histogram */
@@ -154,7 +154,7 @@ export interface ResultEntry {
   reason?: string;
   metric: Metric;
   forks: ForkRecord[];
-  /** present when at least one fork measured */
+  /** present when `ok` */
   stats?: Stats;
   /** false when any fork's samples drift */
   steady?: boolean;
