@@ -413,7 +413,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     const tty = isatty(2);
     let round = progressReporter(0, 0, tty, () => runtime.now());
     let roundIndex = 0;
-    const judgeOptions = { threshold, alpha, looks, allowCrossMachine: false };
+    const judgeOptions = { ...DEFAULT_COMPARE_OPTIONS, threshold, alpha, looks };
     const session = runAbSession(runtime, {
       cells,
       roots: { base: base.root, head: head.root },

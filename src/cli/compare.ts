@@ -54,7 +54,8 @@ different machines, runtime versions or configs: a comparison across machines is
 
 With --runtime A --vs B, one file is compared with itself: the entries of runtime A are the base,
 those of B the head (e.g. --runtime node@22 --vs node@24: a label of the file, or a spec that
-matches one runtime in it), with the same statistics.
+matches one runtime in it). Fork k of both ran in the run's round k, back to back, so they are
+tested as pairs, and the run-to-run spread, which moved both alike, is not added.
 
 Test: ${TEST_NAME}. Two files of one compare --base session are judged with the session's design.
 
@@ -85,11 +86,12 @@ ${BASE_HELP}`,
     const threshold = parsePercent(values.threshold, '--threshold', undefined);
     const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
     const format = parseFormat(values.format);
-    const sources =
-      values.runtime !== undefined || values.vs !== undefined ? withinFile(values, positionals) : files(positionals);
+    const oneRun = values.runtime !== undefined || values.vs !== undefined;
+    const sources = oneRun ? withinFile(values, positionals) : files(positionals);
     const comparison = compareResults(sources.base.file, sources.head.file, {
       threshold,
       allowCrossMachine: values['allow-cross-machine'] ?? false,
+      oneRun,
     });
     return emitComparison(comparison, sources, format, maxUnjudged);
   },

@@ -22,7 +22,7 @@ Usage: asyncbench <command> [options]
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
-Run 'asyncbench <command> --help' for a command's options.`;
+Run 'asyncbench <command> --help' for a command's options; 'asyncbench --version' prints the version.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -13,8 +13,8 @@ together exactly the shards 1..N of one N, with no entry in two shards. Anything
 with a one-line reason (exit 2).
 
 Options:
-  --out FILE   where to write the merged result file (required)
-  -h, --help   show this help`,
+  -o, --out FILE  where to write the merged result file (required)
+  -h, --help      show this help`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { out: { type: 'string', short: 'o' } });
     if (!values.out) throw new UsageError('merge needs --out FILE');

@@ -4,7 +4,16 @@
  * p-value from the one estimator (src/result/estimator.ts), and a verdict. Forks that ran as A/B
  * pairs (`compare --base`) get the paired test; other files the unpaired one.
  */
-import { holmRejects, PAIRED_TEST, pairedRatio, type RatioTest, WELCH_TEST, welchRatio } from '../result/estimator.js';
+import {
+  holmRejects,
+  PAIRED_TEST,
+  pairedRatio,
+  type RatioTest,
+  ROUND_TEST,
+  WELCH_TEST,
+  welchRatio,
+  YUEN_TEST,
+} from '../result/estimator.js';
 import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry, ResultFile } from '../result/schema.js';
 import { median } from '../result/stats.js';
@@ -21,6 +30,11 @@ export interface CompareOptions {
   looks: number;
   /** judge entries that ran on different machines anyway */
   allowCrossMachine: boolean;
+  /**
+   * base and head are two runtimes of one run (compare FILE --runtime A --vs B): fork k of each
+   * cell ran in round k, back to back, and the run's shift is in both sides
+   */
+  oneRun: boolean;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
@@ -28,6 +42,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   alpha: 0.05,
   looks: 1,
   allowCrossMachine: false,
+  oneRun: false,
 };
 
 /** Level of the interval printed beside each entry. */
@@ -63,33 +78,56 @@ export interface Comparison {
   design?: string;
 }
 
-export const TEST_NAME = `${PAIRED_TEST} where forks ran as A/B pairs, else ${WELCH_TEST}; Holm-corrected over all entries`;
+export const TEST_NAME = `${YUEN_TEST} where forks ran as pairs (the A/B pairs of compare --base; with --runtime A --vs B, fork k of each, both in round k), else ${WELCH_TEST}; Holm-corrected over all entries`;
+
+const isOk = (f: ForkRecord | undefined): f is ForkRecord => f?.status === 'ok' && f.samples.length > 0;
 
 function okForks(entry: ResultEntry): ForkRecord[] {
-  return entry.forks.filter((f) => f.status === 'ok' && f.samples.length > 0);
+  return entry.forks.filter(isOk);
 }
 
-/** Fork pairs that ran back to back in one A/B session, matched by their pair index. */
-function pairsOf(base: ResultEntry, head: ResultEntry): { base: number; head: number }[] | undefined {
+interface Pairing {
+  pairs: { base: number; head: number }[];
+  test: string;
+}
+
+/**
+ * Forks that ran back to back: twins of one A/B session, matched by their pair index; or, with
+ * `oneRun`, fork k of each side, which ran in round k of the run (a cell's runtimes run one after
+ * the other within a round, src/harness/plan.ts, and a shard holds all of them).
+ */
+function pairsOf(base: ResultEntry, head: ResultEntry, oneRun: boolean): Pairing | undefined {
   const headByPair = new Map(okForks(head).flatMap((f) => (f.pair === undefined ? [] : [[f.pair, f] as const])));
-  const pairs = okForks(base).flatMap((b) => {
+  const twins = okForks(base).flatMap((b) => {
     const h = b.pair === undefined ? undefined : headByPair.get(b.pair);
     return h ? [{ base: median(b.samples), head: median(h.samples) }] : [];
   });
-  return pairs.length >= 2 ? pairs : undefined;
+  if (twins.length >= 2) return { pairs: twins, test: PAIRED_TEST };
+  if (!oneRun || base.forks.length !== head.forks.length) return undefined;
+  const rounds = base.forks.flatMap((b, k) => {
+    const h = head.forks[k];
+    return isOk(b) && isOk(h) ? [{ base: median(b.samples), head: median(h.samples) }] : [];
+  });
+  return rounds.length >= 2 ? { pairs: rounds, test: ROUND_TEST } : undefined;
 }
 
 /** The paired test when the forks are pairs, the unpaired one otherwise; undefined with one fork a side. */
-export function testEntries(base: ResultEntry, head: ResultEntry, alpha: number): RatioTest | undefined {
-  const pairs = pairsOf(base, head);
-  if (pairs) return pairedRatio(pairs, LEVEL, alpha);
-  // two runs: each moved with its machine, by the spread of earlier runs where one of them was told it
+export function testEntries(
+  base: ResultEntry,
+  head: ResultEntry,
+  alpha: number,
+  oneRun = false,
+): RatioTest | undefined {
+  const paired = pairsOf(base, head, oneRun);
+  if (paired) return pairedRatio(paired.pairs, LEVEL, alpha, paired.test);
+  // two runs: each moved with its machine, by the spread of earlier runs where one of them was told
+  // it; two runtimes of one run share its shift, so the spread is not added to either
   return welchRatio(
     okForks(base).map((f) => f.samples),
     okForks(head).map((f) => f.samples),
     LEVEL,
     alpha,
-    head.stats?.ci.sessions ?? base.stats?.ci.sessions,
+    oneRun ? undefined : (head.stats?.ci.sessions ?? base.stats?.ci.sessions),
   );
 }
 
@@ -172,8 +210,10 @@ export function compareEntryPairs(
   const alpha = options.alpha / options.looks;
   const tested = matched.map(({ base, head }) => {
     const reason = notComparable(base, head, options);
-    const n = pairsOf(base, head)?.length ?? Math.min(okForks(base).length, okForks(head).length);
-    return { base, head, reason, n, test: reason ? undefined : testEntries(base, head, alpha / matched.length) };
+    const pairs = pairsOf(base, head, options.oneRun)?.pairs.length;
+    const n = pairs ?? Math.min(okForks(base).length, okForks(head).length);
+    const test = reason ? undefined : testEntries(base, head, alpha / matched.length, options.oneRun);
+    return { base, head, reason, n, test };
   });
   const withTest = tested.filter((t) => t.test);
   const rejects = holmRejects(
@@ -274,7 +314,10 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
     rows: compareEntryPairs(matched, opts),
     added: head.results.filter((h) => !baseByKey.has(h.key)),
     removed: base.results.filter((e) => !headKeys.has(e.key)),
-    warnings: [...comparisonWarnings(base, head), ...spreadWarning(base, head, session.design !== undefined)],
+    warnings: [
+      ...comparisonWarnings(base, head),
+      ...spreadWarning(base, head, session.design !== undefined || opts.oneRun),
+    ],
     options: opts,
     test: TEST_NAME,
     ...(session.design ? { design: session.design } : {}),

@@ -260,9 +260,9 @@ export interface RatioTest {
 }
 
 export const WELCH_TEST = "Welch's t-test on the log of fork medians";
-export const PAIRED_TEST =
-  "Yuen's paired t-test (20% trimmed) on the log ratio of fork medians (A/B pairs run back to back)";
-export const ROUND_TEST = "Yuen's paired t-test (20% trimmed) on the log ratio of fork medians, paired by round";
+export const YUEN_TEST = "Yuen's paired t-test (20% trimmed) on the log ratio of fork medians";
+export const PAIRED_TEST = `${YUEN_TEST} (A/B pairs run back to back)`;
+export const ROUND_TEST = `${YUEN_TEST}, paired by round`;
 
 function ratioTest(diff: number, se: number, df: number, test: string, level: number, alpha = 1 - level): RatioTest {
   const half = studentQuantile(1 - level, df) * se;

@@ -12,6 +12,7 @@ import {
   type EntryComparison,
   type Verdict,
 } from '../../src/report/compare.js';
+import { ROUND_TEST, WELCH_TEST } from '../../src/result/estimator.js';
 import type { ResultEntry } from '../../src/result/schema.js';
 import { seededRandom } from '../../src/result/stats.js';
 import { type CellSpec, makeEntry, makeResult, type Noise, standardCells } from '../fixtures/make-result.js';
@@ -214,5 +215,57 @@ describe('whole-file A/A comparisons (family-wise: any faster/slower in the file
       `whole-file A/A (${cells.length} entries): ${alarms} of ${trialsCount} trials called anything faster or slower`,
     );
     expect(alarms / trialsCount).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('two runtimes of one run (compare FILE --runtime A --vs B)', () => {
+  // fork k of both sides ran in round k: each round moves both by a shared factor (30% between
+  // rounds), while each fork's own noise is 2%; both entries carry the run's large run-to-run spread
+  const noise: Noise = { betweenForkCv: 0.02, withinForkCv: 0.01, forks: 8, samplesPerFork: 20 };
+  const runSpread = { variance: 0.3 ** 2, df: 9, runs: 10, cells: 4 };
+  function oneRun(random: () => number, factor: number): { base: ResultEntry; head: ResultEntry } {
+    const rounds = Array.from({ length: noise.forks }, () => Math.exp(0.3 * (random() * 2 - 1) * Math.sqrt(3)));
+    const [base, head] = [1, factor].map((f) => {
+      const entry = makeEntry({ ...micro, value: micro.value * f }, noise, random);
+      entry.forks = entry.forks.map((fork, k) => ({ ...fork, samples: fork.samples.map((s) => s * rounds[k]) }));
+      entry.steady = true;
+      if (entry.stats) entry.stats.ci.sessions = runSpread;
+      return entry;
+    });
+    return { base, head };
+  }
+  const judged = (pair: { base: ResultEntry; head: ResultEntry }, one: boolean) =>
+    compareEntryPairs([pair], { ...DEFAULT_COMPARE_OPTIONS, oneRun: one })[0];
+
+  test('are paired by round: a 10% slowdown under 30% round-to-round swings is found', () => {
+    const pair = oneRun(seededRandom(41), 1.1);
+    const paired = judged(pair, true);
+    expect(paired).toMatchObject({ verdict: 'slower', test: ROUND_TEST, n: noise.forks });
+    // as two separate runs, the swings and the run-to-run spread hide it
+    expect(judged(pair, false).verdict).toBe('cannot judge');
+  });
+
+  test('pair only forks that both sides ran: a failed fork drops its round', () => {
+    const pair = oneRun(seededRandom(42), 1.1);
+    pair.head.forks[3] = { status: 'failed', reason: 'crashed', samples: [], wallMs: 5 };
+    expect(judged(pair, true)).toMatchObject({ test: ROUND_TEST, n: noise.forks - 1 });
+  });
+
+  test('unequal fork counts fall back to Welch without the run-to-run spread (both sides share it)', () => {
+    const pair = oneRun(seededRandom(43), 1);
+    pair.head.forks.pop();
+    const welch = judged(pair, true);
+    expect(welch.test).toBe(WELCH_TEST);
+    expect(judged(pair, false).test).toMatch(/run-to-run|runs/);
+  });
+
+  test('call an A/A pair faster or slower in at most 5% of seeded trials', () => {
+    const random = seededRandom(44);
+    let alarms = 0;
+    for (let i = 0; i < 400; i++) {
+      const verdict = judged(oneRun(random, 1), true).verdict;
+      if (verdict === 'slower' || verdict === 'faster') alarms++;
+    }
+    expect(alarms / 400).toBeLessThanOrEqual(0.05);
   });
 });
