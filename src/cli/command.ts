@@ -27,8 +27,22 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, ''));
+    throw new UsageError(oneLine((error as Error).message, argv));
   }
+}
+
+/**
+ * parseArgs' message on one line. Its "argument is ambiguous" (a flag followed by a word starting
+ * with a dash, as in `--duration -1`) needs its other lines to make sense, so it is restated.
+ */
+function oneLine(message: string, argv: string[]): string {
+  const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(message);
+  if (ambiguous === null) return message.split('\n')[0].replace(/\. To specify a positional.*$/, '');
+  const flag = ambiguous[1];
+  const value = argv[argv.indexOf(flag) + 1];
+  // its last line names the long form (`use '--out=-XYZ' or '-o-XYZ'`), the one `=` works with
+  const long = /use '(--[^=']+)=/.exec(message)?.[1] ?? flag;
+  return `${flag} is followed by '${value}', which reads as an option: give ${flag} a value, or write ${long}=${value}`;
 }
 
 /** Parses a whole number flag value, or throws a UsageError naming the flag. */
