@@ -33,13 +33,18 @@ export function parseFlags<O extends Options>(argv: string[], options: O, allowP
 
 /**
  * parseArgs' message on one line. Its "argument is ambiguous" (a flag followed by a word starting
- * with a dash, as in `--duration -1`) needs its other lines to make sense, so it is restated.
+ * with a dash, as in `--duration -1`) needs its other lines to make sense, so it is restated with
+ * the word; a flag inside a group (`-vo -x`) is no word of its own, so there its lines are joined.
  */
 function oneLine(message: string, argv: string[]): string {
-  const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(message);
-  if (ambiguous === null) return message.split('\n')[0].replace(/\. To specify a positional.*$/, '');
-  const flag = ambiguous[1];
-  const value = argv[argv.indexOf(flag) + 1];
+  const flag = /^Option '([^']+)' argument is ambiguous/.exec(message)?.[1];
+  const at = flag === undefined ? -1 : argv.indexOf(flag);
+  if (at < 0)
+    return message
+      .replace(/\. To specify a positional.*$/, '')
+      .split('\n')
+      .join(' ');
+  const value = argv[at + 1];
   // its last line names the long form (`use '--out=-XYZ' or '-o-XYZ'`), the one `=` works with
   const long = /use '(--[^=']+)=/.exec(message)?.[1] ?? flag;
   return `${flag} is followed by '${value}', which reads as an option: give ${flag} a value, or write ${long}=${value}`;
