@@ -5,7 +5,16 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
-import { FIXTURES, finishedJobs, leftAfter, markedProcesses, startMarked, tempDir, waitFor } from './support.js';
+import {
+  FIXTURES,
+  finishedJobs,
+  hasExited,
+  leftAfter,
+  markedProcesses,
+  startMarked,
+  tempDir,
+  waitFor,
+} from './support.js';
 
 /** Every wait inside has its own deadline; this only bounds the whole on a very busy machine. */
 const FAULT_TEST_MS = 600_000;
@@ -63,8 +72,9 @@ describe('the HTTP target server killed mid-run', () => {
       const server = markedProcesses(run.marker).filter((p) => p.command.includes('http-target-server'));
       expect(server).toHaveLength(1);
       process.kill(server[0].pid, 'SIGKILL');
-      // gone for good (its sockets closed) before the stalled job ends and the next one is checked
-      await waitFor('the server to be gone', () => !markedProcesses(run.marker).some((p) => p.pid === server[0].pid));
+      // gone for good (its sockets closed) before the stalled job ends and the next one is checked:
+      // hasExited, not the marker or a zombie main thread, which come before the sockets close
+      await waitFor('the server to be gone', () => hasExited(server[0].pid));
       process.kill(Number(pid.trim()), 'SIGKILL');
       const { code, stderr } = await run.done;
       expect(code, stderr).toBe(1);

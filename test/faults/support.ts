@@ -45,9 +45,15 @@ export function startMarked(args: string[], env: Record<string, string> = {}): M
   return { pid, marker, done };
 }
 
-function isZombie(pid: string): boolean {
+/**
+ * Gone, or a zombie whose threads have all gone: only then are its files and sockets closed. Its
+ * main thread turns zombie first, while the others still hold them (the parent hears of the exit
+ * only after the last), and its memory, so /proc/PID/environ and the marker, goes before either.
+ */
+export function hasExited(pid: number | string): boolean {
   try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    if (!/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
+    return readdirSync(`/proc/${pid}/task`).length <= 1;
   } catch {
     return true;
   }
@@ -59,7 +65,7 @@ export function markedProcesses(marker: string): { pid: number; command: string 
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       if (!readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`ASYNCBENCH_FAULT_MARK=${marker}`)) continue;
-      if (isZombie(pid)) continue;
+      if (hasExited(pid)) continue;
       const command = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
       found.push({ pid: Number(pid), command });
     } catch {
