@@ -21,6 +21,7 @@ import { execFile } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -398,11 +399,12 @@ const LOCK_STALE_MS = 30 * 60_000;
 const LOCK_WAIT_MS = 30 * 60_000;
 const LOCK_POLL_MS = 200;
 
-function readHolder(path: string): LockHolder | undefined {
+/** The lock's holder; 'gone' when the file vanished meanwhile, undefined when it cannot be read. */
+function readHolder(path: string): LockHolder | 'gone' | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
-  } catch {
-    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
   }
 }
 
@@ -413,8 +415,29 @@ function isStale(holder: LockHolder | undefined, now: number): boolean {
 }
 
 /**
- * Runs `fn` holding the lock file at `path` (created with O_EXCL). A lock whose holder died (same
- * host, no such pid) or that is older than 30 minutes is taken over. The lock saves a second
+ * Creates the lock file at `path` with its content already in it, or returns false if it exists.
+ * The content is written to a private file first and hard-linked into place: link() fails with
+ * EEXIST atomically, so no other process can ever read a lock file that is still empty (an
+ * O_EXCL create followed by a write could be read between the two, taken for corrupt and removed,
+ * and then two processes held the lock).
+ */
+function tryCreateLock(path: string, me: LockHolder): boolean {
+  const draft = `${path}.${me.pid}.${Math.random().toString(36).slice(2, 8)}`;
+  writeFileSync(draft, JSON.stringify(me));
+  try {
+    linkSync(draft, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+/**
+ * Runs `fn` holding the lock file at `path`. A lock whose holder died (same host, no such pid),
+ * that cannot be read, or that is older than 30 minutes is taken over. The lock saves a second
  * download; correctness does not rest on it (the version's directory appears by one rename).
  */
 export async function withLock<T>(
@@ -427,14 +450,9 @@ export async function withLock<T>(
   const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   const deadline = Date.now() + LOCK_WAIT_MS;
   let told = false;
-  for (;;) {
-    try {
-      writeFileSync(path, JSON.stringify(me), { flag: 'wx' });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+  while (!tryCreateLock(path, me)) {
     const holder = readHolder(path);
+    if (holder === 'gone') continue;
     if (isStale(holder, Date.now())) {
       rmSync(path, { force: true });
       continue;
@@ -448,7 +466,8 @@ export async function withLock<T>(
   try {
     return await fn();
   } finally {
-    if (readHolder(path)?.pid === me.pid) rmSync(path, { force: true });
+    const holder = readHolder(path);
+    if (typeof holder === 'object' && holder.pid === me.pid) rmSync(path, { force: true });
   }
 }
 
