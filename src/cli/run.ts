@@ -15,7 +15,7 @@ import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
-import { type History, runShift, withSessions } from '../result/estimator.js';
+import { type History, ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
@@ -150,8 +150,8 @@ interface RunSettings {
   suite?: Suite;
   /** --resume FILE as given */
   resume?: string;
-  /** --sessions: each cell's centre in the earlier runs of this code (log scale) */
-  history?: History;
+  /** --sessions, or by default the runs beside the result file: the earlier runs of this code */
+  ownRuns?: { history: History; files: string[] };
   /** the code measured, read when the run starts */
   git: ResultFile['git'];
 }
@@ -233,7 +233,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     git,
     runtimes,
   });
-  if (earlier) config.sessions = earlier.sessions;
+  if (earlier?.sessions) config.sessions = earlier.sessions;
   const { resume } = values;
   return {
     positionals,
@@ -245,7 +245,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     root,
     suite,
     resume,
-    history: earlier?.history,
+    ownRuns: earlier?.history && { history: earlier.history, files: earlier.ownFiles },
     git,
   };
 }
@@ -263,7 +263,7 @@ function earlierRunsOf(sessions: string[] | undefined, resultPath: string, now: 
   // one fork's interval is within-process only and takes no spread (estimateCentre)
   if (now.config.forks < 2) return undefined;
   const recent = recentSessions(resultPath, now);
-  const spread = recent?.sessions.spread;
+  const spread = recent?.sessions?.spread;
   if (spread) {
     const revisions = spread.revisions ? ` of ${spread.revisions} revisions of the code` : '';
     console.error(
@@ -414,8 +414,12 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const machine = machineInfo(runtime);
   const spread = config.sessions?.spread;
   const entries = skipMissingFeatures(outcome.entries, runtimes).map((e) => (spread ? withSessions(e, spread) : e));
-  const shift = spread && settings.history && runShift(entries, settings.history, spread);
+  const own = settings.ownRuns;
+  const shift = spread && own && runShift(entries, own.history, spread);
   if (config.sessions && shift) config.sessions.shift = shift;
+  // no spread to judge it by, but earlier runs of this code: where this run sits is still said
+  const ratio = !spread && own && ratioToEarlier(entries, own.history);
+  if (ratio) config.earlierRuns = { files: own.files, ...ratio };
   const result: ResultFile = {
     schema: RESULT_SCHEMA,
     run: {

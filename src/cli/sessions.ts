@@ -11,9 +11,12 @@ import type { ResultFile, RunConfig } from '../result/schema.js';
 import { UsageError } from './command.js';
 
 export interface EarlierRuns {
-  sessions: NonNullable<RunConfig['sessions']>;
+  /** the files and the spread they gave; absent when no revision had two runs of a multi-fork cell */
+  sessions?: NonNullable<RunConfig['sessions']>;
   /** each cell's mean log centre in the earlier runs of this code; absent when none */
   history?: History;
+  /** the base names of those runs of this code */
+  ownFiles: string[];
 }
 
 /** A directory stands for the result files in it (not journals or temporary files). */
@@ -58,23 +61,27 @@ export function loadSessions(
     return runCells(file);
   });
   // the runs named here are the user's to vouch for: one group, whatever their revisions
-  const earlier = earlierRuns(files, [runs], runs);
-  if (!earlier)
+  const earlier = earlierRuns(files, [runs], files, runs);
+  if (!earlier.sessions)
     throw new UsageError(
       `--sessions: ${runs.length} result file(s) with no cell measured with 2 or more forks in two of them; give earlier runs of the same cells`,
     );
   return earlier;
 }
 
+/** The spread of `groups` (from `files`), and the centres of the runs of this code (from `ownFiles`). */
 function earlierRuns(
   files: readonly string[],
   groups: readonly (readonly RunCells[])[],
+  ownFiles: readonly string[],
   ofThisCode: readonly RunCells[],
-): EarlierRuns | undefined {
+): EarlierRuns {
   const spread = sessionSpread(groups);
-  if (!spread) return undefined;
-  const sessions = { files: files.map((f) => basename(f)), spread };
-  return ofThisCode.length > 0 ? { sessions, history: historyOf(ofThisCode) } : { sessions };
+  return {
+    ...(spread ? { sessions: { files: files.map((f) => basename(f)), spread } } : {}),
+    ...(ofThisCode.length > 0 ? { history: historyOf(ofThisCode) } : {}),
+    ownFiles: ownFiles.map((f) => basename(f)),
+  };
 }
 
 /** How many earlier runs a directory lends by default: the latest, to stand for the machine's present. */
@@ -145,12 +152,15 @@ export function recentSessions(resultPath: string, now: ThisRun): EarlierRuns | 
   // a revision with one run lends no spread; only this code's runs place the new run (its shift)
   const lending = taken.filter((t) => t.code === ownCode || runsOf(t.code).length > 1);
   const groups = [...new Set(lending.map((t) => t.code))].map((code) => runsOf(code).map((t) => t.cells));
-  const files = lending.map((t) => t.path);
-  return earlierRuns(
-    files,
+  const own = runsOf(ownCode);
+  const earlier = earlierRuns(
+    lending.map((t) => t.path),
     groups,
-    runsOf(ownCode).map((t) => t.cells),
+    own.map((t) => t.path),
+    own.map((t) => t.cells),
   );
+  // with no spread, the runs of this code still say where the new run sits, if there are any
+  return earlier.sessions || earlier.history ? earlier : undefined;
 }
 
 /** A result file, or undefined for any other file: the first bytes say which before the whole is parsed. */

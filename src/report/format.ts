@@ -157,13 +157,21 @@ export function intervalMethod(result: ResultFile): string {
 
 /** With earlier runs: where the run sat against them, and whether its intervals can hold that. */
 export function shiftLines(result: ResultFile): string[] {
-  const shift = result.config.sessions?.shift;
-  if (!shift) return [];
-  const where = `This run's centres are ${shift.ratio.toFixed(2)}x the earlier runs' (median over ${shift.cells} cells)`;
+  const { sessions, earlierRuns } = result.config;
+  const shift = sessions?.shift;
+  if (shift) {
+    const where = `This run's centres are ${shift.ratio.toFixed(2)}x the earlier runs' (median over ${shift.cells} cells)`;
+    return [
+      shift.beyond
+        ? `${where}: beyond their run-to-run spread, so the machine was not as it was in them, and the intervals do not hold a shift that size.`
+        : `${where}: within their run-to-run spread.`,
+    ];
+  }
+  if (!earlierRuns) return [];
+  const { ratio, cells, files } = earlierRuns;
+  const runs = files.length === 1 ? 'the one earlier run' : `the ${files.length} earlier runs`;
   return [
-    shift.beyond
-      ? `${where}: beyond their run-to-run spread, so the machine was not as it was in them, and the intervals do not hold a shift that size.`
-      : `${where}: within their run-to-run spread.`,
+    `This run's centres are ${ratio.toFixed(2)}x those of ${runs} of this code beside it (median over ${cells} cells), with no run-to-run spread yet to judge that by.`,
   ];
 }
 

@@ -18,8 +18,14 @@ export interface Merged {
   notes: string[];
 }
 
+/** The config of the run the shards are of: not the shard, nor where a shard's cells sat against earlier runs. */
+function runConfig(config: RunConfig): RunConfig {
+  const { shard: _shard, earlierRuns: _ownCells, ...rest } = config;
+  return rest;
+}
+
 function configWithoutShard(config: RunConfig): string {
-  const { shard: _shard, ...rest } = config;
+  const rest = runConfig(config);
   return JSON.stringify(rest, Object.keys(rest).sort());
 }
 
@@ -101,7 +107,7 @@ export function mergeShards(input: Shard[]): Merged {
       `the ${count} shards ran on ${machines.size} different machines; each entry keeps its own (results[].machine), the file's 'machine' is shard 1's`,
     );
   const ids = [...new Set(shards.map((s) => s.file.run.id))];
-  const { shard: _shard, ...config } = first.file.config;
+  const config = runConfig(first.file.config);
   const result: ResultFile = {
     schema: first.file.schema,
     run: {

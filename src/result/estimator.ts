@@ -9,7 +9,15 @@
  * with n - 1 degrees of freedom, which holds its level with as few as 2-3 forks where a percentile
  * bootstrap over 3 forks spans only their min..max (about 75% coverage).
  */
-import type { ConfidenceInterval, ResultEntry, ResultFile, RunShift, SessionSpread, Stats } from './schema.js';
+import type {
+  ConfidenceInterval,
+  ResultEntry,
+  ResultFile,
+  RunRatio,
+  RunShift,
+  SessionSpread,
+  Stats,
+} from './schema.js';
 import {
   chiSquareSurvival,
   coefficientOfVariation,
@@ -212,25 +220,32 @@ export function historyOf(runs: readonly RunCells[]): History {
 
 /**
  * Where a new run sits against the earlier runs of its code: the median over the cells they share
- * of its centre against theirs. Beyond the spread (two-sided 95%: a run's shift has the spread's
- * variance, the earlier runs' mean that over their number) says the machine was not as it was in
- * those runs, so the run's intervals do not hold its shift.
+ * of its centre against theirs; undefined when they share none.
  */
-export function runShift(
-  entries: readonly ResultEntry[],
-  history: History,
-  spread: SessionSpread,
-): RunShift | undefined {
+export function ratioToEarlier(entries: readonly ResultEntry[], history: History): RunRatio | undefined {
   // a cell's centre is already the geometric mean of its fork medians (stats.median)
   const diffs = entries.flatMap((e) => {
     const before = history.centres.get(e.key);
     const centre = e.status === 'ok' ? e.stats?.median : undefined;
     return before === undefined || centre === undefined || !(centre > 0) ? [] : [Math.log(centre) - before];
   });
-  if (diffs.length === 0) return undefined;
-  const shift = median(diffs);
+  return diffs.length === 0 ? undefined : { ratio: Math.exp(median(diffs)), cells: diffs.length };
+}
+
+/**
+ * The shift, judged: beyond the spread (two-sided 95%: a run's shift has the spread's variance, the
+ * earlier runs' mean that over their number) says the machine was not as it was in those runs, so
+ * the run's intervals do not hold its shift.
+ */
+export function runShift(
+  entries: readonly ResultEntry[],
+  history: History,
+  spread: SessionSpread,
+): RunShift | undefined {
+  const ratio = ratioToEarlier(entries, history);
+  if (ratio === undefined) return undefined;
   const limit = studentQuantile(1 - CI_LEVEL, spread.df) * Math.sqrt(spread.variance * (1 + 1 / history.runs));
-  return { ratio: Math.exp(shift), cells: diffs.length, beyond: Math.abs(shift) > limit };
+  return { ...ratio, beyond: Math.abs(Math.log(ratio.ratio)) > limit };
 }
 
 /** An entry whose interval includes the run-to-run spread (only `ci` changes); entries without statistics unchanged. */

@@ -33,11 +33,15 @@ export interface ConfidenceInterval {
   sessions?: SessionSpread;
 }
 
-/** `run --sessions`: where this run sits against the earlier runs it was given. */
-export interface RunShift {
+/** Where this run sits against earlier runs of its code. */
+export interface RunRatio {
   /** median over the cells they share of this run's centre / the earlier runs' (geometric) centre */
   ratio: number;
   cells: number;
+}
+
+/** `run --sessions`: where this run sits against the earlier runs it was given, judged by their spread. */
+export interface RunShift extends RunRatio {
   /** true when the shift is beyond what the spread allows (two-sided 95%): the machine changed */
   beyond: boolean;
 }
@@ -259,6 +263,11 @@ export interface RunConfig {
   ab?: AbConfig;
   /** `--sessions`: the earlier result files whose run-to-run spread every interval includes */
   sessions?: { files: string[]; spread: SessionSpread; shift?: RunShift };
+  /**
+   * Earlier runs of this code beside the result file that gave no spread (one run, say): where this
+   * run sat against them, with nothing to judge that by. Absent when `sessions` is present.
+   */
+  earlierRuns?: { files: string[] } & RunRatio;
 }
 
 /** Where a run's time went, ms summed over its measuring processes (`time:` line of `run`). */
@@ -338,6 +347,13 @@ function validateEntry(e: unknown, i: number, where: string): void {
   }
 }
 
+/** Where the run sat against earlier runs (`config.sessions.shift`, `config.earlierRuns`): the reports print it. */
+function validateRatio(r: unknown, at: string): void {
+  if (r === undefined) return;
+  if (!isObject(r) || !(Number(r.ratio) > 0) || !Number.isFinite(r.ratio) || !Number.isInteger(r.cells))
+    fail(at, 'needs a ratio > 0 and a whole number of cells');
+}
+
 /** Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. */
 export function validateResultFile(data: unknown, where = 'result file'): ResultFile {
   if (!isObject(data)) fail(where, 'not a JSON object, so not an asyncbench result file');
@@ -359,6 +375,11 @@ export function validateResultFile(data: unknown, where = 'result file'): Result
   if (!isObject(data.machine)) fail(where, "'machine' missing");
   if (!Array.isArray(data.runtimes)) fail(where, "'runtimes' is not an array");
   if (!isObject(data.config)) fail(where, "'config' missing");
+  const { sessions, earlierRuns } = data.config;
+  validateRatio(isObject(sessions) ? sessions.shift : undefined, `${where}: config.sessions.shift`);
+  validateRatio(earlierRuns, `${where}: config.earlierRuns`);
+  if (isObject(earlierRuns) && !Array.isArray(earlierRuns.files))
+    fail(`${where}: config.earlierRuns`, "'files' is not an array");
   if (!Array.isArray(data.results)) fail(where, "'results' is not an array");
   for (const [i, e] of data.results.entries()) validateEntry(e, i, where);
   return data as unknown as ResultFile;

@@ -113,6 +113,10 @@ describe('run --sessions', () => {
       // a: no earlier run; b: one, and a spread needs two
       expect(earlier.stdout).toContain("this run's forks only, a shift of the whole run is not in it");
     }
+    // b is still placed against a, with nothing to judge the ratio by
+    const b = readResult(join(dir, 'b.json'));
+    expect(readResult(join(dir, 'a.json')).config.earlierRuns).toBeUndefined();
+    expect(b.config.earlierRuns).toEqual({ files: ['a.json'], ratio: expect.any(Number), cells: b.results.length });
     const out = join(tempDir('sessions-out'), 'c.json');
     const run = await runCli([...args, '--sessions', dir, '--json', out]);
     expect(run.code, run.stderr).toBe(0);
@@ -137,6 +141,7 @@ describe('run --sessions', () => {
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toContain("this run's forks only");
     expect(readResult(join(dir, 'e.json')).config.sessions).toBeUndefined();
+    expect(readResult(join(dir, 'e.json')).config.earlierRuns).toBeUndefined();
     // one fork: within-process intervals, which take no spread, so no earlier run is read
     const oneFork = await runCli([
       'run',

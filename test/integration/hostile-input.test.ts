@@ -113,6 +113,11 @@ function resultFile(name: string, text: string): string {
 }
 const good = JSON.stringify(makeResult({ seed: 1 }));
 const withSample = (value: string) => good.replace(/"samples":\[[-\d.e]+/, `"samples":[${value}`);
+const withConfig = (extra: object) => {
+  const result = JSON.parse(good);
+  Object.assign(result.config, extra);
+  return JSON.stringify(result);
+};
 
 const RESULT_FILES: [string, string, RegExp][] = [
   ['cut short', resultFile('truncated.json', good.slice(0, good.length / 2)), /not valid JSON \(truncated\?\)/],
@@ -127,6 +132,11 @@ const RESULT_FILES: [string, string, RegExp][] = [
   ['a NaN sample', resultFile('nan.json', withSample('null')), /samples\[0\] is null, not a finite number/],
   ['a negative sample', resultFile('negative.json', withSample('-5')), /samples\[0\] is -5, not a finite number >= 0/],
   ['an infinite sample', resultFile('infinite.json', withSample('1e999')), /samples\[0\] is null, not a finite number/],
+  [
+    'a corrupt placement',
+    resultFile('placement.json', withConfig({ earlierRuns: { files: ['a.json'], ratio: 'fast', cells: 3 } })),
+    /config\.earlierRuns: needs a ratio > 0 and a whole number of cells/,
+  ],
   ['missing', join(dir, 'missing.json'), /cannot read .*ENOENT/],
 ];
 

@@ -58,17 +58,17 @@ describe('recentSessions', () => {
     ]);
     const recent = recentSessions(join(dir, 'new.json'), NOW);
     // newest first; the new run's own file is not an earlier run
-    expect(recent?.sessions.files).toEqual(
+    expect(recent?.sessions?.files).toEqual(
       ours
         .slice(2)
         .map(([name]) => name)
         .reverse(),
     );
-    expect(recent?.sessions.spread).toMatchObject({ runs: RECENT_RUNS, df: RECENT_RUNS - 1, cells: CELLS.length });
+    expect(recent?.sessions?.spread).toMatchObject({ runs: RECENT_RUNS, df: RECENT_RUNS - 1, cells: CELLS.length });
     expect(recent?.history?.centres.size).toBe(CELLS.length);
     expect(recent?.history?.runs).toBe(RECENT_RUNS);
     // a runtime this run does not measure is no reason to pass a file over
-    expect(recentSessions(join(dir, 'new.json'), { ...NOW, runtimes: [] })?.sessions.files).toContain(
+    expect(recentSessions(join(dir, 'new.json'), { ...NOW, runtimes: [] })?.sessions?.files).toContain(
       'other-node.json',
     );
   });
@@ -85,9 +85,9 @@ describe('recentSessions', () => {
     ]);
     // no run of this code yet: the spread is b's, and there is nothing to place the new run against
     const first = recentSessions(join(dir, 'new.json'), NOW);
-    expect(first?.sessions.files).toEqual(['b-3.json', 'b-2.json', 'b-1.json']);
-    expect(first?.sessions.spread).toMatchObject({ runs: 3, df: 2 });
-    expect(first?.sessions.spread.revisions).toBeUndefined();
+    expect(first?.sessions?.files).toEqual(['b-3.json', 'b-2.json', 'b-1.json']);
+    expect(first?.sessions?.spread).toMatchObject({ runs: 3, df: 2 });
+    expect(first?.sessions?.spread.revisions).toBeUndefined();
     expect(first?.history).toBeUndefined();
     writeInOrder(
       dir,
@@ -98,8 +98,8 @@ describe('recentSessions', () => {
       1_800_000_000,
     );
     const third = recentSessions(join(dir, 'new.json'), NOW);
-    expect(third?.sessions.files).toEqual(['ours-2.json', 'ours-1.json', 'b-3.json', 'b-2.json', 'b-1.json']);
-    expect(third?.sessions.spread).toMatchObject({ runs: 5, df: 3, revisions: 2 });
+    expect(third?.sessions?.files).toEqual(['ours-2.json', 'ours-1.json', 'b-3.json', 'b-2.json', 'b-1.json']);
+    expect(third?.sessions?.spread).toMatchObject({ runs: 5, df: 3, revisions: 2 });
     expect(third?.history?.runs).toBe(2);
   });
 
@@ -111,13 +111,20 @@ describe('recentSessions', () => {
       ['shard-2.json', runOf(3, { id: 'b' })],
       ['merged.json', runOf(4, { id: 'a+b' })],
     ]);
-    expect(recentSessions(join(dir, 'new.json'), NOW)?.sessions.files).toEqual(['merged.json', 'first.json']);
+    expect(recentSessions(join(dir, 'new.json'), NOW)?.sessions?.files).toEqual(['merged.json', 'first.json']);
   });
 
   it('lends nothing with fewer than two earlier runs of a multi-fork cell, or no directory', () => {
     const dir = tempDir();
-    writeInOrder(dir, [['only.json', runOf(1)]]);
+    writeInOrder(dir, [['other.json', changed(2, (r) => Object.assign(r.git ?? {}, { commit: 'c'.repeat(40) }))]]);
     expect(recentSessions(join(dir, 'new.json'), NOW)).toBeUndefined();
+    // one run of this code: no spread, but its centres still place the new run
+    writeInOrder(dir, [['only.json', runOf(1)]], 1_800_000_000);
+    const one = recentSessions(join(dir, 'new.json'), NOW);
+    expect(one?.sessions).toBeUndefined();
+    expect(one?.ownFiles).toEqual(['only.json']);
+    expect(one?.history).toMatchObject({ runs: 1 });
+    expect(one?.history?.centres.size).toBe(CELLS.length);
     expect(recentSessions(join(dir, 'nowhere', 'new.json'), NOW)).toBeUndefined();
     expect(recentSessions(join(dir, 'new.json'), { ...NOW, machineId: undefined })).toBeUndefined();
   });

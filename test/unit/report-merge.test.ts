@@ -38,6 +38,19 @@ describe('merge', () => {
     expect(result.run.id).toBe('ci-42');
   });
 
+  test('shards placed differently against earlier runs (each by its own cells) are one run; the merged file keeps no placement', () => {
+    const { result } = mergeShards([
+      shard(1, 2, 'eager-tasks', (r) => {
+        r.config.earlierRuns = { files: ['a.json'], ratio: 1.2, cells: 4 };
+      }),
+      shard(2, 2, 'workers', (r) => {
+        r.config.earlierRuns = { files: ['a.json'], ratio: 0.9, cells: 2 };
+      }),
+    ]);
+    expect(result.config.earlierRuns).toBeUndefined();
+    expect(validateResultFile(result)).toBe(result);
+  });
+
   test('notes shards that ran on different machines', () => {
     const { notes } = mergeShards([
       shard(1, 2, 'eager-tasks'),

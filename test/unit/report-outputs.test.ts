@@ -178,6 +178,34 @@ describe('page faults: what one cost on the machine of the run', () => {
   });
 });
 
+describe('where the run sat against earlier runs of its code', () => {
+  const placed = (config: Partial<ResultFile['config']>): ResultFile => {
+    const result = makeResult({ seed: 3 });
+    return { ...result, config: { ...result.config, ...config } };
+  };
+
+  test('with no spread to judge it by, the ratio is stated as such in the terminal, Markdown and HTML reports', async () => {
+    const result = placed({ earlierRuns: { files: ['a.json'], ratio: 1.437, cells: 24 } });
+    // (HTML escapes the apostrophe of "run's")
+    const said =
+      /This run(?:'|&#39;)s centres are 1\.44x those of the one earlier run of this code beside it \(median over 24 cells\), with no run-to-run spread yet to judge that by\./;
+    expect(renderTerminal(result, { color: false })).toMatch(said);
+    expect(renderMarkdown([result])).toMatch(said);
+    expect((await renderSite([result])).html).toMatch(said);
+    const two = placed({ earlierRuns: { files: ['a.json', 'b.json'], ratio: 0.9, cells: 3 } });
+    expect(renderMarkdown([two])).toMatch(/0\.90x those of the 2 earlier runs of this code/);
+  });
+
+  test('a judged shift is said with its verdict, and a run with neither says nothing', () => {
+    const spread = { variance: 0.0004, df: 4, runs: 5, cells: 24 };
+    const beyond = placed({ sessions: { files: ['a.json'], spread, shift: { ratio: 1.5, cells: 24, beyond: true } } });
+    expect(renderMarkdown([beyond])).toMatch(
+      /1\.50x the earlier runs' \(median over 24 cells\): beyond their run-to-run spread/,
+    );
+    expect(renderMarkdown([placed({})])).not.toMatch(/This run's centres/);
+  });
+});
+
 test('report CLI writes every output', async () => {
   vi.spyOn(console, 'log').mockImplementation(() => {});
   const dir = tempDir();
