@@ -1,7 +1,8 @@
 /**
  * Joins the shard files of one run (`run --shard K/N`) into one result file. Shards are of the same
- * run when they share the schema, the git commit and the config apart from the shard, and their
- * indices are exactly 1..N of one N. Anything else is refused with a one-line reason.
+ * run when they share the schema, the git commit and the config (compared at every depth) apart
+ * from what each shard found where it ran, and their indices are exactly 1..N of one N. Anything
+ * else is refused with a one-line reason.
  */
 import { UsageError } from '../result/errors.js';
 import type { ResultFile, RunConfig } from '../result/schema.js';
@@ -18,15 +19,46 @@ export interface Merged {
   notes: string[];
 }
 
-/** The config of the run the shards are of: not the shard, nor where a shard's cells sat against earlier runs. */
-function runConfig(config: RunConfig): RunConfig {
-  const { shard: _shard, earlierRuns: _ownCells, ...rest } = config;
+/**
+ * What makes shards one run: their config, less the shard and what each shard found where it ran
+ * (the services it started, the earlier runs beside its result file and its place among them).
+ */
+function runConfig(config: RunConfig): Partial<RunConfig> {
+  const {
+    shard: _shard,
+    services: _started,
+    unavailable: _failed,
+    sessions: _spreadFrom,
+    earlierRuns: _placedBy,
+    ...rest
+  } = config;
   return rest;
 }
 
-function configWithoutShard(config: RunConfig): string {
-  const rest = runConfig(config);
-  return JSON.stringify(rest, Object.keys(rest).sort());
+/** JSON with the keys of every object sorted, at every depth (a replacer array would drop nested keys). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/**
+ * The merged file's earlier runs: the shards' own when they all took the same, else the files of all
+ * with the first shard's spread and no shift (each shard's shift was over its own cells). Every
+ * entry keeps the spread its interval includes (stats.ci.sessions).
+ */
+function mergeSessions(shards: Shard[], notes: string[]): RunConfig['sessions'] {
+  const all = shards.map((s) => s.file.config.sessions);
+  const [first] = all;
+  if (all.every((s) => canonicalJson(s) === canonicalJson(first))) return first;
+  notes.push(
+    "the shards took their run-to-run spread from different earlier runs; each entry's interval keeps its own (stats.ci.sessions)",
+  );
+  const files = [...new Set(all.flatMap((s) => s?.files ?? []))].sort();
+  const spread = all.find((s) => s !== undefined)?.spread;
+  return spread && { files, spread };
 }
 
 function checkShardSet(shards: Shard[]): number {
@@ -60,9 +92,20 @@ function checkSameRun(shards: Shard[]): void {
       throw new UsageError(
         `${s.path} is of commit ${commit(s)}, ${first.path} of ${commit(first)}: not shards of one run`,
       );
-    if (configWithoutShard(s.file.config) !== configWithoutShard(first.file.config))
-      throw new UsageError(`${s.path} and ${first.path} were run with different configs: not shards of one run`);
+    const differs = configDifference(s.file.config, first.file.config);
+    if (differs)
+      throw new UsageError(
+        `${s.path} and ${first.path} were run with different configs (${differs}): not shards of one run`,
+      );
   }
+}
+
+/** The first field in which two shards' configs differ as runs (`runConfig`), if any. */
+function configDifference(a: RunConfig, b: RunConfig): string | undefined {
+  const [x, y]: Record<string, unknown>[] = [runConfig(a), runConfig(b)];
+  return Object.keys({ ...x, ...y })
+    .sort()
+    .find((key) => canonicalJson(x[key]) !== canonicalJson(y[key]));
 }
 
 function mergeRuntimes(shards: Shard[]): ResultFile['runtimes'] {
@@ -107,7 +150,13 @@ export function mergeShards(input: Shard[]): Merged {
       `the ${count} shards ran on ${machines.size} different machines; each entry keeps its own (results[].machine), the file's 'machine' is shard 1's`,
     );
   const ids = [...new Set(shards.map((s) => s.file.run.id))];
-  const config = runConfig(first.file.config);
+  // shard 1's services stand for the run's, as its machine does; every shard's failures are kept
+  const { shard: _shard, earlierRuns: _placedBy, sessions: _spreadFrom, ...rest } = first.file.config;
+  const config: RunConfig = rest;
+  const unavailable = Object.assign({}, ...shards.map((s) => s.file.config.unavailable));
+  if (Object.keys(unavailable).length > 0) config.unavailable = unavailable;
+  const sessions = mergeSessions(shards, notes);
+  if (sessions) config.sessions = sessions;
   const result: ResultFile = {
     schema: first.file.schema,
     run: {

@@ -38,6 +38,42 @@ describe('merge', () => {
     expect(result.run.id).toBe('ci-42');
   });
 
+  test('shards that started their own services, and lost different ones, are one run; every failure is kept', () => {
+    const { result } = mergeShards([
+      shard(1, 2, 'eager-tasks', (r) => {
+        r.config.services = { http: { url: 'http://127.0.0.1:4001', runtime: 'node', startupMs: 80 } };
+      }),
+      shard(2, 2, 'workers', (r) => {
+        r.config.services = { http: { url: 'http://127.0.0.1:4002', runtime: 'node', startupMs: 95 } };
+        r.config.unavailable = { postgres: 'initdb failed' };
+      }),
+    ]);
+    expect(result.config.services).toEqual({ http: { url: 'http://127.0.0.1:4001', runtime: 'node', startupMs: 80 } });
+    expect(result.config.unavailable).toEqual({ postgres: 'initdb failed' });
+  });
+
+  test('shards that took their spread from different earlier runs are one run: the files of all, no shift, a note', () => {
+    const spread = { variance: 0.001, df: 2, runs: 3, cells: 4 };
+    const { result, notes } = mergeShards([
+      shard(1, 2, 'eager-tasks', (r) => {
+        r.config.sessions = { files: ['b.json', 'a.json'], spread, shift: { ratio: 1.1, cells: 4, beyond: false } };
+      }),
+      shard(2, 2, 'workers', (r) => {
+        r.config.sessions = { files: ['shard-1.json', 'b.json', 'a.json'], spread: { ...spread, runs: 4 } };
+      }),
+    ]);
+    expect(result.config.sessions).toEqual({ files: ['a.json', 'b.json', 'shard-1.json'], spread });
+    expect(notes.join()).toMatch(/different earlier runs/);
+    // the same earlier runs: kept as they are
+    const same = { files: ['a.json'], spread };
+    const alike = mergeShards([
+      shard(1, 2, 'eager-tasks', (r) => void Object.assign(r.config, { sessions: same })),
+      shard(2, 2, 'workers', (r) => void Object.assign(r.config, { sessions: same })),
+    ]);
+    expect(alike.result.config.sessions).toEqual(same);
+    expect(alike.notes.join()).not.toMatch(/different earlier runs/);
+  });
+
   test('shards placed differently against earlier runs (each by its own cells) are one run; the merged file keeps no placement', () => {
     const { result } = mergeShards([
       shard(1, 2, 'eager-tasks', (r) => {
@@ -95,7 +131,19 @@ describe('merge', () => {
           r.config.forks = 99;
         }),
       ],
-      /different configs/,
+      /different configs \(forks\)/,
+    ],
+    [
+      'different params (a difference inside the config, not only at its top)',
+      () => [
+        shard(1, 2, 'eager-tasks', (r) => {
+          r.config.params = { tasks: ['1000'] };
+        }),
+        shard(2, 2, 'workers', (r) => {
+          r.config.params = { tasks: ['100'] };
+        }),
+      ],
+      /different configs \(params\)/,
     ],
     [
       'a file that is not a shard',
