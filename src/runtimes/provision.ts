@@ -18,6 +18,7 @@
  */
 
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -28,6 +29,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { homedir, hostname } from 'node:os';
@@ -399,12 +401,22 @@ const LOCK_STALE_MS = 30 * 60_000;
 const LOCK_WAIT_MS = 30 * 60_000;
 const LOCK_POLL_MS = 200;
 
-/** The lock's holder; 'gone' when the file vanished meanwhile, undefined when it cannot be read. */
-function readHolder(path: string): LockHolder | 'gone' | undefined {
+/** The lock file's text, or 'gone' when it vanished meanwhile. */
+function readLock(path: string): string | 'gone' {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    return readFileSync(path, 'utf8');
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw error;
+  }
+}
+
+/** The holder a lock file's text names; undefined when it is not one (corrupt). */
+function holderOf(text: string): LockHolder | undefined {
+  try {
+    return JSON.parse(text) as LockHolder;
+  } catch {
+    return undefined;
   }
 }
 
@@ -412,6 +424,38 @@ function isStale(holder: LockHolder | undefined, now: number): boolean {
   if (!holder) return true;
   if (now - Date.parse(holder.since) > LOCK_STALE_MS) return true;
   return holder.host === hostname() && !processExists(holder.pid);
+}
+
+/** A takeover that left its mark and died: the mark is older than any takeover takes. */
+const TAKEOVER_STALE_MS = 10_000;
+
+/**
+ * Removes a stale lock whose text was `stale`, as the one contender that does: the lock is
+ * hard-linked to a name made of that text, which only one contender can create, and removed only if
+ * the link shows it is still that lock. Every contender that read the stale lock used to remove
+ * "it", and one that came second removed the lock the first had just taken. Returns false when
+ * another contender is at it, so the caller waits instead of spinning.
+ */
+function takeOver(path: string, stale: string): boolean {
+  const mark = `${path}.stale-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`;
+  try {
+    linkSync(path, mark);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return true;
+    if (code !== 'EEXIST') throw error;
+    // link() sets the ctime: a mark older than any takeover takes is a dead contender's
+    const marked = statSync(mark, { throwIfNoEntry: false })?.ctimeMs;
+    if (marked !== undefined && Date.now() - marked > TAKEOVER_STALE_MS) rmSync(mark, { force: true });
+    return false;
+  }
+  try {
+    // a new holder's lock, linked by a contender that read the stale one long ago, says otherwise
+    if (readFileSync(mark, 'utf8') === stale) rmSync(path, { force: true });
+  } finally {
+    rmSync(mark, { force: true });
+  }
+  return true;
 }
 
 /**
@@ -437,8 +481,9 @@ function tryCreateLock(path: string, me: LockHolder): boolean {
 
 /**
  * Runs `fn` holding the lock file at `path`. A lock whose holder died (same host, no such pid),
- * that cannot be read, or that is older than 30 minutes is taken over. The lock saves a second
- * download; correctness does not rest on it (the version's directory appears by one rename).
+ * that is not a holder's JSON, or that is older than 30 minutes is taken over, by one contender
+ * (`takeOver`). The lock saves a second download; correctness does not rest on it (the version's
+ * directory appears by one rename).
  */
 export async function withLock<T>(
   path: string,
@@ -451,23 +496,23 @@ export async function withLock<T>(
   const deadline = Date.now() + LOCK_WAIT_MS;
   let told = false;
   while (!tryCreateLock(path, me)) {
-    const holder = readHolder(path);
-    if (holder === 'gone') continue;
-    if (isStale(holder, Date.now())) {
-      rmSync(path, { force: true });
-      continue;
-    }
+    const text = readLock(path);
+    if (text === 'gone') continue;
+    const holder = holderOf(text);
+    const stale = isStale(holder, Date.now());
+    if (stale && takeOver(path, text)) continue;
     if (Date.now() > deadline)
       throw new UsageError(`gave up waiting for ${path} (held by pid ${holder?.pid} on ${holder?.host})`);
-    if (!told) log(`waiting for another asyncbench (pid ${holder?.pid}) that is ${what}`);
-    told = true;
+    // a stale lock that another contender is taking over names no one worth waiting for
+    if (!told && !stale) log(`waiting for another asyncbench (pid ${holder?.pid}) that is ${what}`);
+    told ||= !stale;
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }
   try {
     return await fn();
   } finally {
-    const holder = readHolder(path);
-    if (typeof holder === 'object' && holder.pid === me.pid) rmSync(path, { force: true });
+    const text = readLock(path);
+    if (text !== 'gone' && holderOf(text)?.pid === me.pid) rmSync(path, { force: true });
   }
 }
 
