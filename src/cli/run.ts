@@ -17,7 +17,7 @@ import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { type History, ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
-import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
+import { forkId, JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
@@ -391,15 +391,17 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   });
   const servicesMs = runtime.now() - servicesAt;
   const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
+  // interrupted while services started: nothing is measured, but a resumed run's kept forks stay
+  const kept = resumed?.kept;
   const execution = executeJobs(
     runtime,
-    interrupted ? [] : jobs,
+    interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
     budgetsOf(config, runtime),
     services,
     journal,
     progress,
     tmpDir,
-    resumed?.kept,
+    kept,
   );
   stop = execution.stop;
   let outcome: Awaited<typeof execution.done>;

@@ -83,6 +83,24 @@ describe('SIGKILL of the orchestrator, then --resume', () => {
         expect.stringMatching(/not the plan of the interrupted run .*--forks: 3 vs 2/),
       ]);
 
+      // interrupted while its services start, a resumed run measures nothing more and still writes
+      // every fork it kept (it used to write none and delete the journal that held them)
+      const early = startMarked([...args, '--resume', out]);
+      await waitFor('the HTTP target server of the resumed run', () =>
+        markedProcesses(early.marker).some((p) => p.command.includes('http-target-server')),
+      );
+      process.kill(early.pid, 'SIGINT');
+      const interrupted = await early.done;
+      expect(interrupted.code, interrupted.stderr).toBe(130);
+      expect(await leftAfter(early.marker)).toEqual([]);
+      const partial = read(out);
+      expect(partial.run.complete).toBe(false);
+      for (const [id, record] of kept) {
+        const key = id.slice(id.indexOf('/') + 1);
+        const forks = partial.results.find((e) => e.key === key)?.forks ?? [];
+        expect(forks.map((f) => f.samples)).toContainEqual(record.samples);
+      }
+
       const second = startMarked([...args, '--resume', out]);
       const { code, stderr } = await second.done;
       expect(code, stderr).toBe(0);
