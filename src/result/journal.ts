@@ -1,6 +1,6 @@
 /**
  * What a journal holds and how a resumed run decides that an interrupted run is its own: the plan
- * (scenarios, filters, runtimes and their versions, forks, engine, durations, the cells) is written
+ * (scenarios, filters, runtimes and their versions, forks, engine, durations, CPU pinning, the cells) is written
  * as the journal's header, and `--resume` refuses a plan that differs in anything, naming the first
  * difference. Pure data; the file I/O is in io.ts.
  */
@@ -21,6 +21,8 @@ export interface RunPlan {
   timeoutS: number;
   shard: { index: number; count: number } | null;
   serverRuntime: string;
+  /** the CPU micro cells are pinned to, null for none; absent in journals from before it was planned */
+  pinCpu?: number | null;
   /** the keys of the planned cells, in order */
   cells: string[];
 }
@@ -57,6 +59,7 @@ export function planOf(
     timeoutS: config.timeoutS,
     shard: config.shard ?? null,
     serverRuntime: config.serverRuntime,
+    pinCpu: config.pinCpu ?? null,
     cells: [...cells],
   };
 }
@@ -72,6 +75,7 @@ const show = {
       : '(all)',
   runtimes: (r: RunPlan['runtimes']) => r.map((x) => `${x.label} ${x.version}`).join(', '),
   shard: (s: RunPlan['shard']) => (s ? `${s.index}/${s.count}` : 'none'),
+  pin: (cpu: RunPlan['pinCpu']) => (cpu === undefined ? 'unknown' : cpu === null ? 'off' : String(cpu)),
 };
 
 /**
@@ -92,6 +96,8 @@ export function planDifference(before: RunPlan, now: RunPlan, cellsKnown = true)
     ['--timeout', `${before.timeoutS} s`, `${now.timeoutS} s`],
     ['--shard', show.shard(before.shard), show.shard(now.shard)],
     ['--server-runtime', before.serverRuntime, now.serverRuntime],
+    // pinned forks spread a few percent, unpinned ones about 20% (docs/architecture.md, "Stable forks")
+    ['--pin-cpu', show.pin(before.pinCpu), before.pinCpu === undefined ? 'unknown' : show.pin(now.pinCpu)],
   ];
   const differs = fields.find(([, a, b]) => a !== b);
   if (differs) return `${differs[0]}: ${differs[1]} vs ${differs[2]}`;

@@ -125,4 +125,12 @@ describe('planDifference', () => {
     // a partial result file lists only the cells that finished
     expect(planDifference({ ...plan, cells: ['s/a//node'] }, plan, false)).toBeUndefined();
   });
+
+  it('refuses another CPU pinning, and takes a journal from before pinning was planned as it is', () => {
+    const pinned = { ...plan, pinCpu: 1 };
+    expect(planDifference(pinned, { ...plan, pinCpu: null })).toBe('--pin-cpu: 1 vs off');
+    expect(planDifference({ ...plan, pinCpu: null }, { ...plan, pinCpu: 0 })).toBe('--pin-cpu: off vs 0');
+    expect(planDifference(pinned, pinned)).toBeUndefined();
+    expect(planDifference(plan, pinned)).toBeUndefined();
+  });
 });
