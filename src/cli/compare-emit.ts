@@ -1,5 +1,5 @@
 /** What `compare` and `compare --base` share: their percent and format flags, and how a comparison is emitted. */
-import { type Comparison, compareExitCode } from '../report/compare.js';
+import { type Comparison, compareOutcome } from '../report/compare.js';
 import {
   COMPARE_FORMATS,
   COMPARE_RENDERERS,
@@ -42,12 +42,7 @@ export async function emitComparison(
   const runtime = await currentRuntime();
   const summary = runtime.env('GITHUB_STEP_SUMMARY');
   if (summary) runtime.appendFileSync(summary, `${COMPARE_RENDERERS.md(comparison, sources)}\n`);
-  const code = compareExitCode(comparison, maxUnjudged);
-  if (code === 3) {
-    const unjudged = comparison.rows.filter((r) => r.verdict === 'cannot judge' || r.verdict === 'not comparable');
-    console.error(
-      `asyncbench: ${unjudged.length} of ${comparison.rows.length} entries could not be judged, more than --max-unjudged ${(maxUnjudged * 100).toFixed(0)}%: no verdict (exit 3)`,
-    );
-  }
+  const { code, why } = compareOutcome(comparison, maxUnjudged);
+  if (why) console.error(`asyncbench: ${why}`);
   return code;
 }

@@ -136,8 +136,9 @@ function notComparable(base: ResultEntry, head: ResultEntry, options: CompareOpt
     return `base ${base.status}${base.reason ? `: ${redactText(base.reason)}` : ''}`;
   if (head.status !== 'ok' || !head.stats)
     return `head ${head.status}${head.reason ? `: ${redactText(head.reason)}` : ''}`;
-  if (base.metric.unit !== head.metric.unit || base.metric.better !== head.metric.better)
-    return `metric changed from ${base.metric.unit} (${base.metric.better} is better) to ${head.metric.unit} (${head.metric.better} is better)`;
+  const [was, is] = [base.metric, head.metric];
+  if (was.name !== is.name || was.unit !== is.unit || was.better !== is.better)
+    return `metric changed from ${was.name} in ${was.unit} (${was.better} is better) to ${is.name} in ${is.unit} (${is.better} is better)`;
   if (!options.allowCrossMachine && base.machine && head.machine && base.machine !== head.machine)
     return 'different machines (--allow-cross-machine to judge anyway)';
   return undefined;
@@ -324,9 +325,27 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
   };
 }
 
-/** The exit code of `compare`: 1 a regression; 3 too many entries could not be judged; else 0. */
-export function compareExitCode(comparison: Comparison, maxUnjudged: number): 0 | 1 | 3 {
-  if (comparison.rows.some((r) => r.verdict === 'slower')) return 1;
-  const unjudged = comparison.rows.filter((r) => r.verdict === 'cannot judge' || r.verdict === 'not comparable');
-  return comparison.rows.length > 0 && unjudged.length / comparison.rows.length > maxUnjudged ? 3 : 0;
+/** What `compare` exits with: 1 a regression; 3 no verdict, and why; else 0. */
+export interface CompareOutcome {
+  code: 0 | 1 | 3;
+  why?: string;
+}
+
+/**
+ * A cell skipped on both sides was never meant to be measured (a case that does not depend on a
+ * param, a runtime without a feature): there is nothing to judge, so it does not count against the
+ * verdict. Nothing left to judge at all is no verdict, not a pass.
+ */
+export function compareOutcome(comparison: Comparison, maxUnjudged: number): CompareOutcome {
+  if (comparison.rows.some((r) => r.verdict === 'slower')) return { code: 1 };
+  const rows = comparison.rows.filter((r) => !(r.base.status === 'skipped' && r.head.status === 'skipped'));
+  if (rows.length === 0)
+    return { code: 3, why: 'no entry was measured on both sides: nothing to judge, no verdict (exit 3)' };
+  const unjudged = rows.filter((r) => r.verdict === 'cannot judge' || r.verdict === 'not comparable');
+  if (unjudged.length / rows.length <= maxUnjudged) return { code: 0 };
+  const limit = `${(maxUnjudged * 100).toFixed(0)}%`;
+  return {
+    code: 3,
+    why: `${unjudged.length} of ${rows.length} entries could not be judged, more than --max-unjudged ${limit}: no verdict (exit 3)`,
+  };
 }

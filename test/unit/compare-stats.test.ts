@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import {
   type Comparison,
   compareEntryPairs,
-  compareExitCode,
+  compareOutcome,
   compareResults,
   DEFAULT_COMPARE_OPTIONS,
   type EntryComparison,
@@ -140,7 +140,7 @@ describe('not slower', () => {
       expect(lower ? ci.high : -ci.low).toBeLessThan(0.05);
       expect(lower ? -ci.low : ci.high).toBeGreaterThanOrEqual(0.05);
     }
-    expect(compareExitCode({ rows: notSlower } as Comparison, 0)).toBe(0);
+    expect(compareOutcome({ rows: notSlower } as Comparison, 0).code).toBe(0);
   });
 });
 
@@ -177,6 +177,19 @@ test('a failed side is not comparable', () => {
   expect(c).toMatchObject({ verdict: 'not comparable', note: 'head failed: boom' });
 });
 
+test('a changed metric is not comparable, its name included: the same unit can measure another thing', () => {
+  const random = seededRandom(6);
+  const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 3, samplesPerFork: 10 };
+  const base = makeEntry(micro, noise, random);
+  const renamed = { ...makeEntry(micro, noise, random), metric: { ...base.metric, name: 'time per worker start' } };
+  expect(compareOne(base, renamed)).toMatchObject({
+    verdict: 'not comparable',
+    note: expect.stringMatching(/^metric changed from .* to time per worker start in /),
+  });
+  const flipped = { ...makeEntry(micro, noise, random), metric: { ...base.metric, better: 'higher' as const } };
+  expect(compareOne(base, flipped).verdict).toBe('not comparable');
+});
+
 test('entries measured on different machines are not comparable unless allowed', () => {
   const random = seededRandom(5);
   const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 3, samplesPerFork: 10 };
@@ -190,13 +203,26 @@ test('entries measured on different machines are not comparable unless allowed',
   expect(allowed.verdict).not.toBe('not comparable');
 });
 
-test('exit codes: 1 for a regression, 3 when too much cannot be judged, else 0', () => {
-  const row = (verdict: Verdict) => ({ verdict }) as EntryComparison;
-  const of = (...verdicts: Verdict[]) => ({ rows: verdicts.map(row) }) as Comparison;
-  expect(compareExitCode(of('unchanged', 'slower', 'cannot judge'), 0.1)).toBe(1);
-  expect(compareExitCode(of('unchanged', 'unchanged', 'cannot judge'), 0.1)).toBe(3);
-  expect(compareExitCode(of('unchanged', 'faster', 'cannot judge'), 0.5)).toBe(0);
-  expect(compareExitCode(of(...Array<Verdict>(10).fill('unchanged'), 'not comparable'), 0.1)).toBe(0);
+test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothing can, else 0', () => {
+  const entry = (status: ResultEntry['status']) => ({ status }) as ResultEntry;
+  const row = (verdict: Verdict, status: ResultEntry['status'] = 'ok') =>
+    ({ verdict, base: entry(status), head: entry(status) }) as EntryComparison;
+  const of = (...rows: EntryComparison[]) => ({ rows }) as Comparison;
+  const code = (comparison: Comparison, maxUnjudged: number) => compareOutcome(comparison, maxUnjudged).code;
+  expect(code(of(row('unchanged'), row('slower'), row('cannot judge')), 0.1)).toBe(1);
+  expect(compareOutcome(of(row('unchanged'), row('unchanged'), row('cannot judge')), 0.1)).toEqual({
+    code: 3,
+    why: '1 of 3 entries could not be judged, more than --max-unjudged 10%: no verdict (exit 3)',
+  });
+  expect(code(of(row('unchanged'), row('faster'), row('cannot judge')), 0.5)).toBe(0);
+  expect(code(of(...Array.from({ length: 10 }, () => row('unchanged')), row('not comparable')), 0.1)).toBe(0);
+  // cells skipped on both sides were never to be measured: they do not count against the verdict
+  const skipped = row('not comparable', 'skipped');
+  expect(code(of(row('unchanged'), row('unchanged'), row('unchanged'), skipped), 0.1)).toBe(0);
+  expect(code(of(row('unchanged'), { ...skipped, head: entry('ok') }), 0.1)).toBe(3);
+  // nothing measured on both sides is no verdict, not a pass
+  expect(compareOutcome(of(), 0.1)).toMatchObject({ code: 3, why: expect.stringMatching(/nothing to judge/) });
+  expect(code(of(skipped), 0.1)).toBe(3);
 });
 
 describe('whole-file A/A comparisons (family-wise: any faster/slower in the file counts)', () => {
