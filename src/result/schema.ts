@@ -354,6 +354,20 @@ function validateRatio(r: unknown, at: string): void {
     fail(at, 'needs a ratio > 0 and a whole number of cells');
 }
 
+/** What the reports and compare read of each runtime, and of the code's revision. */
+function validateRuntimes(runtimes: unknown[], git: unknown, where: string): void {
+  for (const [i, r] of runtimes.entries()) {
+    const at = `${where}: runtimes[${i}]`;
+    if (!isObject(r) || !['label', 'name', 'version'].every((f) => typeof r[f] === 'string'))
+      fail(at, 'needs a label, name and version');
+    if (!isObject(r.engine) || typeof r.engine.name !== 'string' || typeof r.engine.version !== 'string')
+      fail(at, 'needs an engine with a name and version');
+    for (const list of ['flags', 'notes'] as const) if (!Array.isArray(r[list])) fail(at, `'${list}' is not an array`);
+  }
+  if (git !== null && git !== undefined && !(isObject(git) && typeof git.commit === 'string'))
+    fail(where, "'git' needs a commit, or is null");
+}
+
 /** Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. */
 export function validateResultFile(data: unknown, where = 'result file'): ResultFile {
   if (!isObject(data)) fail(where, 'not a JSON object, so not an asyncbench result file');
@@ -374,6 +388,7 @@ export function validateResultFile(data: unknown, where = 'result file'): Result
   if (!isObject(data.run) || typeof data.run.id !== 'string') fail(where, "'run.id' missing");
   if (!isObject(data.machine)) fail(where, "'machine' missing");
   if (!Array.isArray(data.runtimes)) fail(where, "'runtimes' is not an array");
+  validateRuntimes(data.runtimes, data.git, where);
   if (!isObject(data.config)) fail(where, "'config' missing");
   const { sessions, earlierRuns } = data.config;
   validateRatio(isObject(sessions) ? sessions.shift : undefined, `${where}: config.sessions.shift`);

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ResultFile } from '../../src/result/schema.js';
 import { makeResult } from '../fixtures/make-result.js';
 import { runCli, tempDir } from '../support/cli.js';
 
@@ -113,9 +114,9 @@ function resultFile(name: string, text: string): string {
 }
 const good = JSON.stringify(makeResult({ seed: 1 }));
 const withSample = (value: string) => good.replace(/"samples":\[[-\d.e]+/, `"samples":[${value}`);
-const withConfig = (extra: object) => {
+const edited = (edit: (result: ResultFile) => void) => {
   const result = JSON.parse(good);
-  Object.assign(result.config, extra);
+  edit(result);
   return JSON.stringify(result);
 };
 
@@ -134,8 +135,27 @@ const RESULT_FILES: [string, string, RegExp][] = [
   ['an infinite sample', resultFile('infinite.json', withSample('1e999')), /samples\[0\] is null, not a finite number/],
   [
     'a corrupt placement',
-    resultFile('placement.json', withConfig({ earlierRuns: { files: ['a.json'], ratio: 'fast', cells: 3 } })),
+    resultFile(
+      'placement.json',
+      edited((r) => Object.assign(r.config, { earlierRuns: { files: ['a.json'], ratio: 'fast', cells: 3 } })),
+    ),
     /config\.earlierRuns: needs a ratio > 0 and a whole number of cells/,
+  ],
+  [
+    'a runtime with no engine',
+    resultFile(
+      'engine.json',
+      edited((r) => Reflect.deleteProperty(r.runtimes[0], 'engine')),
+    ),
+    /runtimes\[0\]: needs an engine with a name and version/,
+  ],
+  [
+    'a git with no commit',
+    resultFile(
+      'git.json',
+      edited((r) => Object.assign(r, { git: { dirty: false } })),
+    ),
+    /'git' needs a commit, or is null/,
   ],
   ['missing', join(dir, 'missing.json'), /cannot read .*ENOENT/],
 ];
