@@ -23,8 +23,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './errors.js';
-import { JOURNAL_FORMAT, type JournalHeader, type JournalLine } from './journal.js';
-import { type ResultFile, ResultFileError, validateResultFile } from './schema.js';
+import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine } from './journal.js';
+import { isEntryStatus, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
 /** `.<run id>` as `asyncbench run` makes them: `.2026-11-24T09-36-12-552Z-k3vd` */
@@ -125,7 +125,7 @@ export function readJournal(path: string): JournalContents {
   };
   if (rows.length === 0) throw corrupt(tail === '' ? 'the file is empty' : 'its header line is cut short');
   const header = parse(rows[0], 1) as JournalHeader;
-  if (header?.journal !== JOURNAL_FORMAT || typeof header.plan !== 'object' || header.plan === null)
+  if (header?.journal !== JOURNAL_FORMAT || !isPlan(header.plan))
     throw corrupt(`line 1 is not a header of ${JOURNAL_FORMAT}`);
   const lines = rows.slice(1).map((row, i) => {
     const line = parse(row, i + 2) as JournalLine;
@@ -134,6 +134,7 @@ export function readJournal(path: string): JournalContents {
       Number.isInteger(line.fork) &&
       typeof line.record === 'object' &&
       line.record !== null &&
+      isEntryStatus(line.record.status) &&
       Array.isArray(line.record.samples);
     if (!ok) throw corrupt(`line ${i + 2} is not a finished fork`);
     return line;

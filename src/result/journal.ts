@@ -42,6 +42,27 @@ export interface JournalLine {
   record: ForkRecord;
 }
 
+/** Whether a journal header's plan has the shape `planDifference` reads (a foreign or edited journal may not). */
+export function isPlan(v: unknown): v is RunPlan {
+  if (typeof v !== 'object' || v === null) return false;
+  const p = v as Record<string, unknown>;
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  return (
+    strings(p.scenarios) &&
+    strings(p.cases) &&
+    strings(p.cells) &&
+    typeof p.params === 'object' &&
+    p.params !== null &&
+    Object.values(p.params).every(strings) &&
+    Array.isArray(p.runtimes) &&
+    p.runtimes.every((r) => typeof r?.label === 'string' && typeof r?.version === 'string') &&
+    ['forks', 'durationS', 'timeoutS'].every((k) => typeof p[k] === 'number') &&
+    typeof p.engine === 'string' &&
+    typeof p.quick === 'boolean' &&
+    typeof p.serverRuntime === 'string'
+  );
+}
+
 export function planOf(
   config: RunConfig,
   runtimes: readonly { label: string; version: string }[],

@@ -308,6 +308,8 @@ export class ResultFileError extends Error {}
 
 const STATUSES = new Set<EntryStatus>(['ok', 'failed', 'skipped', 'timeout']);
 
+export const isEntryStatus = (v: unknown): v is EntryStatus => STATUSES.has(v as EntryStatus);
+
 function fail(where: string, what: string): never {
   throw new ResultFileError(`${where}: ${what}`);
 }
@@ -321,7 +323,7 @@ function validateEntry(e: unknown, i: number, where: string): void {
   if (!isObject(e)) fail(at, 'not an object');
   for (const f of ['key', 'scenario', 'case', 'runtime', 'kind'] as const)
     if (typeof e[f] !== 'string') fail(at, `'${f}' is not a string`);
-  if (!STATUSES.has(e.status as EntryStatus)) fail(at, `status '${String(e.status)}' is not ok|failed|skipped|timeout`);
+  if (!isEntryStatus(e.status)) fail(at, `status '${String(e.status)}' is not ok|failed|skipped|timeout`);
   if (!isObject(e.params)) fail(at, "'params' is not an object");
   const m = e.metric;
   if (!isObject(m) || typeof m.unit !== 'string' || (m.better !== 'lower' && m.better !== 'higher'))

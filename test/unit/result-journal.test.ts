@@ -84,6 +84,9 @@ describe('the journal', () => {
       [`${line}\n`, /line 1 is not a header/],
       ['', /empty/],
       [`${head}\n{"key":"k"}\n`, /line 2 is not a finished fork/],
+      // a header whose plan lacks what a resume compares, and a fork with no status
+      [`${JSON.stringify({ ...header('2026-01-01T00-00-00-000Z-aaaa'), plan: {} })}\n`, /line 1 is not a header/],
+      [`${head}\n${JSON.stringify({ key: 'k', fork: 0, record: { samples: [1] } })}\n`, /line 2 is not a finished/],
     ] as const) {
       writeFileSync(path, text);
       const error = thrown(() => readJournal(path));
