@@ -79,9 +79,12 @@ export function escapeHtml(text: unknown): string {
 
 /** Makes text safe inside a Markdown table cell: no pipes, no line breaks, no inline HTML. */
 export function escapeMarkdown(text: unknown): string {
-  return String(text)
-    .replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`)
-    .replace(/\r?\n/g, ' ');
+  return (
+    String(text)
+      .replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`)
+      // CommonMark ends a line at \n, \r\n and a lone \r alike (progress bars leave the last)
+      .replace(/\r\n?|\n/g, ' ')
+  );
 }
 
 /** Groups items by a key, keeping the order in which keys first appear. */

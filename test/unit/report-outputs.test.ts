@@ -51,6 +51,14 @@ describe('markdown', () => {
     expect(evil).not.toMatch(/(?<!\\)<(img|script|\/section)/);
     expect(evil).toContain('\\<img src=x onerror=alert(1)\\>\\|\\*x\\*');
   });
+  test('keeps a failure reason with any line ending, a lone CR included, on its table row', () => {
+    const result = withEvilNames();
+    const failed = result.results.find((e) => e.status === 'failed') as (typeof result.results)[number];
+    failed.reason = 'first\rsecond\r\nthird\nfourth';
+    const md = renderMarkdown([result]);
+    expect(md).toContain('first second third fourth');
+    expect(md).not.toMatch(/\r/);
+  });
 });
 
 describe('html site', () => {
