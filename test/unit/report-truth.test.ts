@@ -248,6 +248,25 @@ describe('axes use a readable unit, params print as themselves', () => {
     expect(JSON.stringify(pool?.spec)).toMatch(/"title":"(ms|µs)"/);
   });
 
+  test("a trend follows the latest run's cell through runs whose grids differ (a --full run among default ones)", () => {
+    const full = [
+      ...micro('grid', 'op', { node: 1000 }),
+      ...micro('grid', 'op', { node: 5000 }, { params: { size: 100 } }),
+    ];
+    const older = makeResult({ seed: 1, cells: full, startedAt: '2025-01-01T00:00:00Z' });
+    const newer = makeResult({
+      seed: 2,
+      cells: micro('grid', 'op', { node: 1000 }),
+      startedAt: '2025-01-02T00:00:00Z',
+    });
+    const [trend] = trendCharts([older, newer]);
+    const medians = rowsOf<{ median: number }>(trend).map((r) => r.median);
+    // one point a run, both of size=10 (about 1 µs), not the older run's size=100 (about 5 µs)
+    expect(medians).toHaveLength(2);
+    expect(Math.max(...medians) / Math.min(...medians)).toBeLessThan(2);
+    expect(trend.caption).toContain('size=10');
+  });
+
   test('a single param value is printed as itself: "10", not "10.000000"', async () => {
     expect(formatParams({ max: 10, ratio: 0.5 })).toBe('max=10, ratio=0.5');
     expect(paramAxis('max', [10]).axis).toEqual({ format: ',~r', tickMinStep: 1 });

@@ -33,7 +33,7 @@ export function measured(entries: readonly ResultEntry[], scenario?: string): Re
 export function slice(
   entries: readonly ResultEntry[],
   free: readonly string[],
-): { entries: ResultEntry[]; description: string } {
+): { entries: ResultEntry[]; description: string; chosen: ReadonlyMap<string, ParamValue> } {
   const chosen = new Map<string, ParamValue>();
   for (const e of entries)
     for (const [key, value] of Object.entries(e.params)) {
@@ -42,9 +42,13 @@ export function slice(
       if (current === undefined || (typeof value === 'number' && typeof current === 'number' && value > current))
         chosen.set(key, value);
     }
-  const kept = entries.filter((e) => [...chosen].every(([k, v]) => !(k in e.params) || e.params[k] === v));
   const description = [...chosen].map(([k, v]) => `${k}=${v}`).join(', ');
-  return { entries: kept, description };
+  return { entries: inSlice(entries, chosen), description, chosen };
+}
+
+/** The entries at the chosen param values (a param an entry does not have does not exclude it). */
+export function inSlice(entries: readonly ResultEntry[], chosen: ReadonlyMap<string, ParamValue>): ResultEntry[] {
+  return entries.filter((e) => [...chosen].every(([k, v]) => !(k in e.params) || e.params[k] === v));
 }
 
 export function note(id: string, title: string, why: string): Chart {

@@ -1,7 +1,7 @@
 /** Trend charts over a history of result files: each scenario's medians run after run. */
 import type { ResultFile } from '../../result/schema.js';
 import { figureOf } from '../standing.js';
-import { type Chart, facetByRuntime, measured, sharedAxisUnit, slice } from './common.js';
+import { type Chart, facetByRuntime, inSlice, measured, sharedAxisUnit, slice } from './common.js';
 
 function runLabel(result: ResultFile, index: number): string {
   return `${index + 1}: ${result.git ? result.git.commit.slice(0, 7) : result.run.startedAt.slice(0, 10)}`;
@@ -18,10 +18,11 @@ export function trendCharts(history: readonly ResultFile[]): Chart[] {
   const order = history.map(runLabel);
   return scenarios.map((scenario) => {
     const latest = measured(history[history.length - 1].results, scenario);
-    // every run is sliced by the same rule (largest numbers), so each line follows one cell
-    const { description } = slice(latest, []);
+    // every run is cut at the latest run's slice, so each line follows one cell: a run sliced by
+    // its own largest values would join another cell where the runs' grids differ (--full and not)
+    const { description, chosen } = slice(latest, []);
     const points = history.flatMap((result, i) =>
-      slice(measured(result.results, scenario), []).entries.flatMap((e) => {
+      inSlice(measured(result.results, scenario), chosen).flatMap((e) => {
         const figure = figureOf(e);
         return figure ? [{ e, figure, run: order[i] }] : [];
       }),
