@@ -35,6 +35,11 @@ export interface CompareOptions {
    * cell ran in round k, back to back, and the run's shift is in both sides
    */
   oneRun: boolean;
+  /**
+   * forks with the same `pair` index ran as an A/B pair: true unless the two files are of different
+   * compare --base sessions, whose pair indices name pairs of different sessions
+   */
+  abPairs: boolean;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
@@ -43,6 +48,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   looks: 1,
   allowCrossMachine: false,
   oneRun: false,
+  abPairs: true,
 };
 
 /** Level of the interval printed beside each entry. */
@@ -96,10 +102,10 @@ interface Pairing {
  * `oneRun`, fork k of each side, which ran in round k of the run (a cell's runtimes run one after
  * the other within a round, src/harness/plan.ts, and a shard holds all of them).
  */
-function pairsOf(base: ResultEntry, head: ResultEntry, oneRun: boolean): Pairing | undefined {
+function pairsOf(base: ResultEntry, head: ResultEntry, oneRun: boolean, abPairs = true): Pairing | undefined {
   const headByPair = new Map(okForks(head).flatMap((f) => (f.pair === undefined ? [] : [[f.pair, f] as const])));
   const twins = okForks(base).flatMap((b) => {
-    const h = b.pair === undefined ? undefined : headByPair.get(b.pair);
+    const h = b.pair === undefined || !abPairs ? undefined : headByPair.get(b.pair);
     return h ? [{ base: median(b.samples), head: median(h.samples) }] : [];
   });
   if (twins.length >= 2) return { pairs: twins, test: PAIRED_TEST };
@@ -117,8 +123,9 @@ export function testEntries(
   head: ResultEntry,
   alpha: number,
   oneRun = false,
+  abPairs = true,
 ): RatioTest | undefined {
-  const paired = pairsOf(base, head, oneRun);
+  const paired = pairsOf(base, head, oneRun, abPairs);
   if (paired) return pairedRatio(paired.pairs, LEVEL, alpha, paired.test);
   // two runs: each moved with its machine, by the spread of earlier runs where one of them was told
   // it; two runtimes of one run share its shift, so the spread is not added to either
@@ -211,9 +218,9 @@ export function compareEntryPairs(
   const alpha = options.alpha / options.looks;
   const tested = matched.map(({ base, head }) => {
     const reason = notComparable(base, head, options);
-    const pairs = pairsOf(base, head, options.oneRun)?.pairs.length;
+    const pairs = pairsOf(base, head, options.oneRun, options.abPairs)?.pairs.length;
     const n = pairs ?? Math.min(okForks(base).length, okForks(head).length);
-    const test = reason ? undefined : testEntries(base, head, alpha / matched.length, options.oneRun);
+    const test = reason ? undefined : testEntries(base, head, alpha / matched.length, options.oneRun, options.abPairs);
     return { base, head, reason, n, test };
   });
   const withTest = tested.filter((t) => t.test);
@@ -289,7 +296,8 @@ function spreadWarning(base: ResultFile, head: ResultFile, oneSession: boolean):
 function abSession(base: ResultFile, head: ResultFile): { options: Partial<CompareOptions>; design?: string } {
   const a = base.config.ab;
   const b = head.config.ab;
-  if (!a || !b || a.session !== b.session) return { options: {} };
+  // pair indices of two different sessions name pairs that never ran together
+  if (!a || !b || a.session !== b.session) return { options: { abPairs: false } };
   const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')}%`;
   return {
     options: { looks: b.looks, alpha: b.alpha, threshold: b.threshold },

@@ -13,7 +13,7 @@ import {
   type Verdict,
 } from '../../src/report/compare.js';
 import { ROUND_TEST, WELCH_TEST } from '../../src/result/estimator.js';
-import type { ResultEntry } from '../../src/result/schema.js';
+import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
 import { seededRandom } from '../../src/result/stats.js';
 import { type CellSpec, makeEntry, makeResult, type Noise, standardCells } from '../fixtures/make-result.js';
 
@@ -165,6 +165,24 @@ test('forks that ran as A/B pairs get the paired test', () => {
   expect(paired).toMatchObject({ verdict: 'slower', test: expect.stringMatching(/paired/) });
   expect(paired.change).toBeCloseTo(0.1, 5);
   expect(compareOne(base, { ...head, forks: head.forks.map(({ pair: _, ...f }) => f) }).test).toMatch(/Welch/);
+});
+
+test('pair indices pair forks only within one compare --base session', () => {
+  const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.01, forks: 4, samplesPerFork: 10 };
+  const inSession = (seed: number, session: string, role: 'base' | 'head'): ResultFile => {
+    const result = makeResult({ seed, cells: standardCells(['node'], ['eager-tasks']), noise });
+    const ab = { session, role, ref: role, looks: 1, n0: 4, step: 0, nMax: 4, alpha: 0.05, threshold: 0.05 };
+    result.config.ab = { ...ab, orderSeed: 1, budgetS: 60, looksTaken: 1, stopped: 'decided' };
+    for (const e of result.results) e.forks = e.forks.map((f, pair) => ({ ...f, pair }));
+    return result;
+  };
+  const tests = (head: ResultFile) =>
+    compareResults(inSession(1, 'x', 'base'), head).rows.flatMap((r) => (r.test ? [r.test] : []));
+  const [same, other] = [tests(inSession(2, 'x', 'head')), tests(inSession(2, 'y', 'head'))];
+  expect(same.length).toBeGreaterThan(0);
+  expect(same.every((t) => /paired/.test(t))).toBe(true);
+  expect(other.length).toBe(same.length);
+  expect(other.every((t) => /Welch/.test(t))).toBe(true);
 });
 
 test('a failed side is not comparable', () => {
