@@ -407,6 +407,7 @@ export async function compareBase(argv: string[]): Promise<number> {
           { ...config, scenarios: side.scenarios.map((sc) => sc.id) },
           side.runtimes,
           side.cells.map((c) => c.key),
+          side.revision.git,
         ),
       });
     const journals = { base: journalOf(baseSide), head: journalOf(headSide) };

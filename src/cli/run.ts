@@ -361,6 +361,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     config,
     runtimes,
     cells.map((c) => c.key),
+    settings.git,
   );
   // a resumed run continues the interrupted one: its id, its start, its finished forks
   const resumed = settings.resume === undefined ? undefined : loadResume(settings.resume, plan);

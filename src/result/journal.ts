@@ -1,6 +1,6 @@
 /**
  * What a journal holds and how a resumed run decides that an interrupted run is its own: the plan
- * (scenarios, filters, runtimes and their versions, forks, engine, durations, CPU pinning, the cells) is written
+ * (scenarios, filters, runtimes and their versions, forks, engine, durations, CPU pinning, the code, the cells) is written
  * as the journal's header, and `--resume` refuses a plan that differs in anything, naming the first
  * difference. Pure data; the file I/O is in io.ts.
  */
@@ -23,6 +23,8 @@ export interface RunPlan {
   serverRuntime: string;
   /** the CPU micro cells are pinned to, null for none; absent in journals from before it was planned */
   pinCpu?: number | null;
+  /** the code measured: its commit, `+dirty` for a changed tree, or `no git`; absent likewise */
+  code?: string;
   /** the keys of the planned cells, in order */
   cells: string[];
 }
@@ -67,6 +69,7 @@ export function planOf(
   config: RunConfig,
   runtimes: readonly { label: string; version: string }[],
   cells: readonly string[],
+  git: ResultFile['git'],
 ): RunPlan {
   return {
     scenarios: [...config.scenarios],
@@ -81,6 +84,7 @@ export function planOf(
     shard: config.shard ?? null,
     serverRuntime: config.serverRuntime,
     pinCpu: config.pinCpu ?? null,
+    code: git ? `${git.commit}${git.dirty ? '+dirty' : ''}` : 'no git',
     cells: [...cells],
   };
 }
@@ -119,6 +123,8 @@ export function planDifference(before: RunPlan, now: RunPlan, cellsKnown = true)
     ['--server-runtime', before.serverRuntime, now.serverRuntime],
     // pinned forks spread a few percent, unpinned ones about 20% (docs/architecture.md, "Stable forks")
     ['--pin-cpu', show.pin(before.pinCpu), before.pinCpu === undefined ? 'unknown' : show.pin(now.pinCpu)],
+    // forks of two revisions in one cell would time neither
+    ['the code measured', before.code ?? 'unknown', before.code === undefined ? 'unknown' : (now.code ?? 'unknown')],
   ];
   const differs = fields.find(([, a, b]) => a !== b);
   if (differs) return `${differs[0]}: ${differs[1]} vs ${differs[2]}`;
@@ -168,6 +174,7 @@ export function finishedOfResult(result: ResultFile): Finished {
     result.config,
     result.runtimes,
     result.results.map((e) => e.key),
+    result.git,
   );
   return { runId: result.run.id, startedAt: result.run.startedAt, plan, cellsKnown: false, records };
 }

@@ -136,4 +136,12 @@ describe('planDifference', () => {
     expect(planDifference(pinned, pinned)).toBeUndefined();
     expect(planDifference(plan, pinned)).toBeUndefined();
   });
+
+  it('refuses another revision of the code, a changed tree included', () => {
+    const at = { ...plan, code: 'abc' };
+    expect(planDifference(at, { ...plan, code: 'abc+dirty' })).toBe('the code measured: abc vs abc+dirty');
+    expect(planDifference(at, { ...plan, code: 'def' })).toBe('the code measured: abc vs def');
+    expect(planDifference(at, at)).toBeUndefined();
+    expect(planDifference(plan, at)).toBeUndefined();
+  });
 });
