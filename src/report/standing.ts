@@ -190,7 +190,9 @@ export function cellFacts(entry: ResultEntry, standings: TableStandings): CellFa
 /** The metrics of one table's figures, in order of first appearance, with the cases that use each. */
 export function tableMetrics(entries: readonly ResultEntry[]): { metric: Metric; cases: string[] }[] {
   const out = new Map<string, { metric: Metric; cases: string[] }>();
-  for (const e of entries) {
+  // a failed cell has no figure, and no headline to say which figure it would have had
+  const measured = entries.filter((e) => figureOf(e));
+  for (const e of measured.length > 0 ? measured : entries) {
     const metric = figureOf(e)?.metric ?? (e.headline ? { ...e.headline } : e.metric);
     const k = metricKey(metric);
     const known = out.get(k) ?? { metric: { name: metric.name, unit: metric.unit, better: metric.better }, cases: [] };
@@ -200,13 +202,13 @@ export function tableMetrics(entries: readonly ResultEntry[]): { metric: Metric;
   return [...out.values()];
 }
 
-/** "time per op in ns, lower is better" or, with cases of their own metric, one clause per metric */
+/** "time per op in ns, lower is better" or, with cases of their own metric, one clause per metric, each naming its cases */
 export function describeMetrics(entries: readonly ResultEntry[]): string {
   const metrics = tableMetrics(entries);
   return metrics
     .map(
-      ({ metric, cases }, i) =>
-        `${i > 0 ? `${cases.join(', ')}: ` : ''}${metric.name} in ${metric.unit}, ${metric.better} is better`,
+      ({ metric, cases }) =>
+        `${metrics.length > 1 ? `${cases.join(', ')}: ` : ''}${metric.name} in ${metric.unit}, ${metric.better} is better`,
     )
     .join('; ');
 }

@@ -152,7 +152,7 @@ describe('"×" compares like with like', () => {
     expect(line(out, 'shared ')).toMatch(/best/);
     expect(line(out, 'transfer ')).not.toMatch(/best/);
     expect(out).toContain(
-      'worker-messaging  (time per worker start in ns, lower is better; transfer, shared: round-trip time in ns, lower is better;',
+      'worker-messaging  (startup: time per worker start in ns, lower is better; transfer, shared: round-trip time in ns, lower is better;',
     );
     const md = renderMarkdown([result]);
     expect(md.match(/\*\*best\*\*/g)).toHaveLength(2);
@@ -202,6 +202,21 @@ describe("a scenario's headline figure leads its table", () => {
     expect(md).toMatch(/\| timer \| workers=0 \| node \| .*timer ticks 1\d\d ticks\/s/);
     const { html } = await renderSite([result]);
     expect(html).toMatch(/<td class="num">1[12]\.\d ms ±\d+\.\d%/);
+  });
+
+  test('a cell that timed out does not put the measured metric beside the headline in the heading', () => {
+    const timedOut = makeResult({ seed: 7, cells });
+    // as a real run writes it: no fork finished, so nothing recorded the headline figure
+    timedOut.results[2] = {
+      ...timedOut.results[2],
+      status: 'timeout',
+      forks: [],
+      stats: undefined,
+      headline: undefined,
+    };
+    const out = terminal(timedOut);
+    expect(out).toContain('event-loop-lag  (p99 loop lag in ms, lower is better;');
+    expect(out).not.toContain('ticks/s, higher is better');
   });
 
   test('with one fork the figure has no interval, and is untested', () => {
