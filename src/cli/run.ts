@@ -18,7 +18,7 @@ import { renderTerminal } from '../report/terminal.js';
 import { type History, ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, planOf } from '../result/journal.js';
-import { RESULT_SCHEMA, type ResultFile, type RunConfig } from '../result/schema.js';
+import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
@@ -273,6 +273,12 @@ function earlierRunsOf(sessions: string[] | undefined, resultPath: string, now: 
   return recent;
 }
 
+/** The forks this invocation measured: a resumed run's timing is its own, not the interrupted run's too. */
+function measuredHere(entries: readonly ResultEntry[], kept: ReadonlyMap<string, ForkRecord> | undefined) {
+  const earlier = new Set(kept?.values());
+  return entries.map((e) => ({ ...e, forks: e.forks.filter((f) => !earlier.has(f)) }));
+}
+
 /** Experimental: off (default), rotate (fork k gets seed k + 1), or one fixed seed. */
 function seedPolicy(raw: string | undefined): (fork: number) => number | undefined {
   if (raw === undefined || raw === 'off') return () => undefined;
@@ -431,7 +437,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       finishedAt: new Date().toISOString(),
       complete: !(outcome.interrupted || interrupted),
       asyncbenchVersion: VERSION,
-      timing: runTiming(outcome.entries, Date.now() - t0, servicesMs),
+      timing: runTiming(measuredHere(outcome.entries, kept), Date.now() - t0, servicesMs),
     },
     git: settings.git,
     machine,

@@ -117,6 +117,8 @@ describe('SIGKILL of the orchestrator, then --resume', () => {
         expect(result.results.find((e) => e.key === key)?.forks[fork].samples).toEqual(record.samples);
       }
       expect(finishedJobs(stderr)).toBe(6 - kept.size);
+      // the timing is this invocation's: the forks it kept were measured before
+      expect(result.run.timing?.jobs).toBe(6 - kept.size);
       // the statistics are those of the fork records, in fork order, as an uninterrupted run's
       for (const e of result.results) expect(e.stats).toEqual(summarize(e.forks.map((f) => f.samples)));
       expect(existsSync(journal)).toBe(false);
