@@ -152,10 +152,26 @@ export function runtimeTitle(result: ResultFile, label: string): string {
  * whole run is outside it: the reader is told so.
  */
 export function intervalMethod(result: ResultFile): string {
-  const ci = result.results.find((e) => e.stats)?.stats?.ci;
-  if (!ci) return 'over forks';
-  if (ci.sessions || result.config.forks < 2) return ci.method;
-  return `${ci.method}; this run's forks only, a shift of the whole run is not in it (2+ earlier runs of these cells and one revision of the code beside the result file, or run --sessions, add it)`;
+  const measured = result.results.filter((e) => e.stats);
+  if (measured.length === 0) return 'over forks';
+  // files of separate runs reported as one (combineDisjoint) may have computed them differently
+  const methods = [...new Set(measured.map((e) => e.stats?.ci.method))].join('; in other cells, ');
+  if (!measured.some((e) => e.forks.length > 1 && !e.stats?.ci.sessions)) return methods;
+  return `${methods}; this run's forks only, a shift of the whole run is not in it (2+ earlier runs of these cells and one revision of the code beside the result file, or run --sessions, add it)`;
+}
+
+/** The forks of a file's cells: "3 forks per cell", or their range where files of several runs were combined. */
+export function forksPerCell(result: ResultFile): { text: string; counts: number[] } {
+  // ok cells only: a cell that failed or timed out may have stopped after its first fork
+  const counts = [...new Set(result.results.filter((e) => e.status === 'ok').map((e) => e.forks.length))];
+  counts.sort((a, b) => a - b);
+  if (counts.length === 0) counts.push(result.config.forks);
+  const [least, most] = [counts[0], counts[counts.length - 1]];
+  const text =
+    least === most
+      ? `${least} fork${least === 1 ? '' : 's'} per cell`
+      : `${least} to ${most} forks per cell (files of runs with different --forks)`;
+  return { text, counts };
 }
 
 /** With earlier runs: where the run sat against them, and whether its intervals can hold that. */

@@ -14,6 +14,7 @@ import { scenarioCharts } from './charts/scenario.js';
 import { trendCharts } from './charts/trend.js';
 import { acrossVersionsCharts } from './charts/versions.js';
 import {
+  forksPerCell,
   formatCentre,
   formatParams,
   formatValue,
@@ -144,7 +145,7 @@ function metadata(result: ResultFile): string {
 <li>Machine: ${h(machineText(m))}</li>
 <li>Commit: ${h(git)}</li>
 <li>Run: ${h(result.run.id)}, ${h(result.run.startedAt)} to ${h(result.run.finishedAt)}${result.run.complete ? '' : ' <b class="bad">(interrupted)</b>'}</li>
-<li>Config: engine ${h(c.engine)}, ${h(c.forks)} forks per cell, ${h(c.durationS)} s per throughput series${c.quick ? ', --quick' : ''}</li>${rounds ? `<li>Rounds: ${h(rounds)}</li>` : ''}</ul>
+<li>Config: engine ${h(c.engine)}, ${h(forksPerCell(result).text)}, ${h(c.durationS)} s per throughput series${c.quick ? ', --quick' : ''}</li>${rounds ? `<li>Rounds: ${h(rounds)}</li>` : ''}</ul>
 ${table(['runtime', 'version', 'engine', 'executable', 'flags', 'notes'], runtimeRows)}`;
 }
 

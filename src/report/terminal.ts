@@ -8,6 +8,7 @@
 import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import {
+  forksPerCell,
   formatCentre,
   intervalMethod,
   machineLines,
@@ -136,11 +137,13 @@ export function renderTerminal(result: ResultFile, options: TerminalOptions): st
     );
     out.push(scenarioTable(entries, runtimes, titles, standings, options.color), '');
   }
-  const forks = result.config.forks;
+  const forks = forksPerCell(result);
+  const oneFork = 'CIs are within-process only and too narrow for cross-run claims (PITFALLS 15).';
   out.push(
-    forks > 1
-      ? `${forks} forks per cell; 95% CI: ${intervalMethod(result)}.`
-      : '1 fork per cell: CIs are within-process only and too narrow for cross-run claims (PITFALLS 15).',
+    ...(forks.counts.some((n) => n > 1) ? [`${forks.text}; 95% CI: ${intervalMethod(result)}.`] : []),
+    ...(forks.counts.includes(1)
+      ? [forks.counts.length > 1 ? `Cells with 1 fork: ${oneFork}` : `1 fork per cell: ${oneFork}`]
+      : []),
     ...machineLines(result),
     ...shiftLines(result),
     ...legendLines(result.results),

@@ -1,6 +1,8 @@
 import { expect, test } from 'vitest';
 import { combineDisjoint } from '../../src/report/history.js';
-import { makeResult } from '../fixtures/make-result.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderTerminal } from '../../src/report/terminal.js';
+import { makeResult, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
 
 test('separate runs of different scenarios are reported as one file', () => {
   const full = makeResult({ seed: 1 });
@@ -20,4 +22,24 @@ test('separate runs of different scenarios are reported as one file', () => {
 test('runs that share entries stay a history', () => {
   const history = [makeResult({ seed: 1 }), makeResult({ seed: 2, startedAt: '2025-02-01T10:00:00.000Z' })];
   expect(combineDisjoint(history)).toHaveLength(2);
+});
+
+test('files of runs with different --forks, reported as one, say so, and each interval how it was made', () => {
+  const cells = (scenario: string) => standardCells(['node'], [scenario]);
+  const three = makeResult({
+    seed: 1,
+    cells: cells('eager-tasks'),
+    noise: { ...REALISTIC_NOISE, forks: 3 },
+    startedAt: '2025-01-01T00:00:00Z',
+  });
+  const one = makeResult({ seed: 2, cells: cells('workers'), noise: { ...REALISTIC_NOISE, forks: 1 } });
+  const [combined] = combineDisjoint([three, one]);
+  const out = renderTerminal(combined, { color: false });
+  expect(out).toMatch(
+    /1 to 3 forks per cell \(files of runs with different --forks\); 95% CI: .*Student's t.*; in other cells, .*within-process only/,
+  );
+  expect(out).toContain('Cells with 1 fork: CIs are within-process only');
+  expect(renderMarkdown([combined])).toContain('1 to 3 forks per cell');
+  // one run: its own count, whatever the newest file's config says
+  expect(renderTerminal(three, { color: false })).toMatch(/^3 forks per cell; 95% CI: Student's t/m);
 });
