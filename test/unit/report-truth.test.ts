@@ -1,7 +1,7 @@
 // Issue 10, item 6: the reports tell the whole truth. Each test renders result files made by
 // make-result.ts and reads what the terminal, Markdown and HTML outputs say.
 import { describe, expect, test } from 'vitest';
-import { axisUnit, type Chart, paramAxis, sharedAxisUnit } from '../../src/report/charts/common.js';
+import { axisUnit, type Chart, fileSafe, paramAxis, sharedAxisUnit } from '../../src/report/charts/common.js';
 import { headlineCharts, poolThroughputChart } from '../../src/report/charts/headline.js';
 import { renderSvg } from '../../src/report/charts/render.js';
 import { medianBarsChart, scenarioCharts } from '../../src/report/charts/scenario.js';
@@ -280,6 +280,18 @@ describe('axes use a readable unit, params print as themselves', () => {
     expect(medians).toHaveLength(2);
     expect(Math.max(...medians) / Math.min(...medians)).toBeLessThan(2);
     expect(trend.caption).toContain('size=10');
+  });
+
+  test('chart ids, which name the SVG files, stay apart for names that differ and fit a file name', () => {
+    expect(fileSafe('eager-tasks')).toBe('eager-tasks');
+    expect(fileSafe('日本語')).not.toBe(fileSafe('中文'));
+    expect(fileSafe('a b')).not.toBe(fileSafe('a_b'));
+    expect(fileSafe('x'.repeat(250)).length).toBeLessThanOrEqual(69);
+    expect(fileSafe('日本語')).toMatch(/^[\w-]+$/);
+    const ids = ['日本語', '中文'].flatMap((s) =>
+      scenarioCharts(makeResult({ seed: 1, cells: micro(s, 'op', { node: 1 }) }).results, s).map((c) => c.id),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   test('a single param value is printed as itself: "10", not "10.000000"', async () => {

@@ -51,6 +51,20 @@ export function inSlice(entries: readonly ResultEntry[], chosen: ReadonlyMap<str
   return entries.filter((e) => [...chosen].every(([k, v]) => !(k in e.params) || e.params[k] === v));
 }
 
+/**
+ * A name as part of a chart's id, which is also its SVG file's name: a plain short name as it is;
+ * any other gets a hash of the whole, so that two names never meet (日本語 and 中文 were both "_")
+ * and a long one still fits a file name (a 250-character id failed to write).
+ */
+export function fileSafe(name: string): string {
+  const plain = name.replace(/[^a-zA-Z0-9_-]+/g, '_');
+  if (plain === name && name.length <= 80) return name;
+  // FNV-1a, 32 bits: enough to tell apart the scenarios of one report
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(name)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return `${plain.slice(0, 60)}-${hash.toString(16).padStart(8, '0')}`;
+}
+
 export function note(id: string, title: string, why: string): Chart {
   return { id, title, caption: why };
 }

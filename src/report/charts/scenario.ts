@@ -2,11 +2,7 @@
 import type { ResultEntry } from '../../result/schema.js';
 import { formatParams } from '../format.js';
 import { describeMetrics, type Figure, figureOf } from '../standing.js';
-import { axisUnit, type Chart, type ChartSpec, CONFIG, measured, SCHEMA, sharedAxisUnit } from './common.js';
-
-function fileSafe(text: string): string {
-  return text.replace(/[^a-zA-Z0-9_-]+/g, '_');
-}
+import { axisUnit, type Chart, type ChartSpec, CONFIG, fileSafe, measured, SCHEMA, sharedAxisUnit } from './common.js';
 
 /** One panel per params combination: many combinations wrap into rows of three. */
 function facetByParams(rows: object[], layer: ChartSpec[], height = 150): ChartSpec {

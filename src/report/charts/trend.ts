@@ -1,7 +1,7 @@
 /** Trend charts over a history of result files: each scenario's medians run after run. */
 import type { ResultFile } from '../../result/schema.js';
 import { figureOf } from '../standing.js';
-import { type Chart, facetByRuntime, inSlice, measured, sharedAxisUnit, slice } from './common.js';
+import { type Chart, facetByRuntime, fileSafe, inSlice, measured, sharedAxisUnit, slice } from './common.js';
 
 function runLabel(result: ResultFile, index: number): string {
   return `${index + 1}: ${result.git ? result.git.commit.slice(0, 7) : result.run.startedAt.slice(0, 10)}`;
@@ -41,7 +41,7 @@ export function trendCharts(history: readonly ResultFile[]): Chart[] {
     });
     const x = { field: 'run', type: 'ordinal', sort: order, title: 'run (commit)', axis: { labelAngle: -40 } };
     return {
-      id: `trend-${scenario.replace(/[^a-zA-Z0-9_-]+/g, '_')}`,
+      id: `trend-${fileSafe(scenario)}`,
       title: `${scenario}: trend over ${history.length} runs`,
       caption: `Median with its 95% interval, run after run${description ? `; ${description}` : ''}.`,
       spec: facetByRuntime(rows, [
