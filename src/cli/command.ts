@@ -19,15 +19,35 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs (portable to deno and bun) with errors turned into one-line UsageErrors. */
 export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = true) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(oneLine((error as Error).message, argv));
+  const parse = () => {
+    try {
+      return parseArgs({
+        args: argv,
+        options: { ...options, help: { type: 'boolean', short: 'h' } },
+        allowPositionals,
+        strict: true,
+        tokens: true,
+      });
+    } catch (error) {
+      throw new UsageError(oneLine((error as Error).message, argv));
+    }
+  };
+  const { tokens, ...parsed } = parse();
+  refuseRepeats(tokens as { kind: string; name?: string }[], options);
+  return parsed;
+}
+
+/** parseArgs keeps the last of a repeated one-value flag: `--runtime node --runtime bun` ran bun alone. */
+function refuseRepeats(tokens: readonly { kind: string; name?: string }[], options: Options): void {
+  const seen = new Set<string>();
+  for (const { kind, name } of tokens) {
+    const option = name === undefined ? undefined : options[name];
+    if (kind !== 'option' || option?.type !== 'string' || option.multiple) continue;
+    if (seen.has(name as string))
+      throw new UsageError(
+        `--${name} is given twice: give it once (where it takes several, as a comma-separated list)`,
+      );
+    seen.add(name as string);
   }
 }
 

@@ -2,6 +2,7 @@
  * Finds scenarios: the built-in ones in dist/scenarios/, and scenario files a user names by path,
  * bundled with the same build as the built-in ones so every runtime runs the same JavaScript.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -69,9 +70,22 @@ function scenarioProblem(s: Scenario): string | undefined {
     const stray = Object.keys(s[field] ?? {}).find((k) => !(k in (s.params ?? {})));
     if (stray) return `${field}.${stray} is not in params`;
   }
+  if (!Array.isArray(s.requires ?? [])) return `requires is not a list (e.g. ['http'])`;
   const unknown = (s.requires ?? []).find((r) => !REQUIREMENTS.includes(r));
   if (unknown !== undefined) return `requires '${unknown}': known are ${REQUIREMENTS.join(', ')}`;
+  if (typeof s.title !== 'string' || typeof s.pattern !== 'string') return 'its title and pattern are not strings';
+  const metrics = [
+    ['metric', s.metric],
+    ...Object.entries(s.caseMetrics ?? {}).map(([c, m]) => [`caseMetrics.${c}`, m]),
+  ];
+  const bad = metrics.find(([, m]) => m !== undefined && !isMetric(m));
+  if (bad) return `${bad[0]} is not a metric ({ name, unit, better: 'lower' | 'higher' })`;
   return undefined;
+}
+
+function isMetric(m: unknown): boolean {
+  const { name, unit, better } = (m ?? {}) as Record<string, unknown>;
+  return typeof name === 'string' && typeof unit === 'string' && (better === 'lower' || better === 'higher');
 }
 
 async function describe(moduleUrl: string, label = moduleUrl): Promise<ScenarioInfo> {
@@ -117,7 +131,9 @@ export async function builtinScenarios(dist: URL = DIST_DIR): Promise<ScenarioIn
 async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Promise<string> {
   const { build } = await import('esbuild');
   mkdirSync(tmpDir, { recursive: true });
-  const outfile = join(tmpDir, `${basename(path, extname(path))}.js`);
+  // named after the whole path: two files called s.ts from two folders must not overwrite each other
+  const tag = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 8);
+  const outfile = join(tmpDir, `${basename(path, extname(path))}-${tag}.js`);
   // `asyncbench` resolves to this package's built API, so user scenarios share the built-in patterns
   await build({
     ...buildOptions(fileURLToPath(new URL('api.js', dist))),
@@ -152,11 +168,18 @@ export async function selectScenarios(args: string[], tmpDir: string): Promise<S
   const builtin = await builtinScenarios();
   if (args.length === 0) return builtin;
   const chosen: ScenarioInfo[] = [];
+  // a scenario named twice is run once; two scenarios of one id would be one set of cells
+  const add = (s: ScenarioInfo, from: string) => {
+    const same = chosen.find((c) => c.id === s.id);
+    if (same === undefined) chosen.push(s);
+    else if (same.module !== s.module)
+      throw new UsageError(`two scenarios are named '${s.id}' (${from} and an earlier one): ids must differ`);
+  };
   for (const arg of args) {
     if (looksLikeFile(arg)) {
       const path = resolve(arg);
       if (!existsSync(path)) throw new UsageError(`scenario file not found: ${arg}`);
-      chosen.push(await scenarioFile(path, tmpDir, DIST_DIR, arg));
+      add(await scenarioFile(path, tmpDir, DIST_DIR, arg), arg);
       continue;
     }
     const found = builtin.find((s) => s.id === arg);
@@ -167,7 +190,7 @@ export async function selectScenarios(args: string[], tmpDir: string): Promise<S
       );
       throw new UsageError(`unknown scenario '${arg}'; valid: ${names.join(', ')}`);
     }
-    chosen.push(found);
+    add(found, arg);
   }
   return chosen;
 }

@@ -69,7 +69,18 @@ function coerce(raw: string, declared: readonly ParamValue[], key: string, scena
       throw new UsageError(`--param ${key}=${raw}: ${scenario} takes true|false for ${key}`);
     return raw === 'true';
   }
+  // a string param names a choice the scenario branches on: another word would be measured as
+  // whichever branch it falls into (consumer=Slow ran the fast consumer), so only declared ones
+  if (declared.every((v) => typeof v === 'string') && !declared.includes(raw))
+    throw new UsageError(
+      `--param ${key}=${raw}: not a value of ${scenario}'s ${key}; valid: ${closestFirst(raw, declared.map(String)).join(', ')}`,
+    );
   return raw;
+}
+
+/** Values once each: a value given twice (tasks=100,1e2) would plan its cell twice and double its forks. */
+function distinct(values: readonly ParamValue[]): ParamValue[] {
+  return values.filter((v, i) => values.findIndex((w) => Object.is(v, w)) === i);
 }
 
 function scenarioMatrix(s: ScenarioInfo, options: PlanOptions): ParamMatrix {
@@ -77,7 +88,7 @@ function scenarioMatrix(s: ScenarioInfo, options: PlanOptions): ParamMatrix {
   const matrix: Record<string, readonly ParamValue[]> = { ...s.params, ...narrowed };
   for (const [key, raws] of Object.entries(options.params)) {
     if (!(key in s.params)) continue;
-    matrix[key] = raws.map((raw) => coerce(raw, s.params[key], key, s.id));
+    matrix[key] = distinct(raws.map((raw) => coerce(raw.trim(), s.params[key], key, s.id)));
   }
   return matrix;
 }

@@ -1,6 +1,6 @@
 // The harness end to end: real runtimes, real child processes, the CLI as a user runs it.
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
@@ -211,5 +211,42 @@ describe('Ctrl-C', () => {
     expect(existsSync(journal)).toBe(false);
     expect(children.filter(isAlive)).toEqual([]);
     expect(existsSync(join(ROOT, '.tmp', `run-${result.run.id}`))).toBe(false);
+  });
+});
+
+describe('what is named twice is run once, and files of one name stay apart', () => {
+  const ONE_NODE_FORK = ['--runtime', 'node', '--forks', '1', '--sessions', 'none'];
+
+  it('a scenario or a value given twice plans its cell once, with the forks asked for', async () => {
+    const out = join(tempDir('twice'), 'r.json');
+    const args = ['eager-tasks', 'eager-tasks', '--case', 'eager', '--param', 'tasks=100,1e2', '--param', 'hitRatio=1'];
+    const run = await runCli(['run', ...args, ...ONE_NODE_FORK, '--json', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = readResult(out);
+    expect(result.results.map((e) => [e.key, e.forks.length])).toEqual([
+      ['eager-tasks/eager/hitRatio=1,tasks=100/node', 1],
+    ]);
+  });
+
+  it('two scenario files called s.ts in two folders are both measured', async () => {
+    const dir = tempDir('same-name');
+    const files = ['one', 'two'].map((id) => {
+      mkdirSync(join(dir, id));
+      const path = join(dir, id, 's.ts');
+      writeFileSync(
+        path,
+        `import { defineScenario } from 'asyncbench';
+export default defineScenario({ id: '${id}', title: '${id}', pattern: 'p', kind: 'micro', params: { n: [1] }, cases: { ${id}: () => () => 1 } });
+`,
+      );
+      return path;
+    });
+    const out = join(dir, 'r.json');
+    const run = await runCli(['run', ...files, ...ONE_NODE_FORK, '--json', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readResult(out).results.map((e) => [e.scenario, e.case, e.status])).toEqual([
+      ['one', 'one', 'ok'],
+      ['two', 'two', 'ok'],
+    ]);
   });
 });

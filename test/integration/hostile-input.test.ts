@@ -79,6 +79,16 @@ const SCENARIO_FILES: [string, string, RegExp][] = [
     /requires 'redis'/,
   ],
   ['a bad kind', scenario('kind', `export default defineScenario({ ...${VALID}, kind: 'macro' });`), /kind "macro"/],
+  [
+    'requires as a word, not a list',
+    scenario('reqword', `export default defineScenario({ ...${VALID}, requires: 'http' });`),
+    /requires is not a list/,
+  ],
+  [
+    'a metric that is a unit only',
+    scenario('metric', `export default defineScenario({ ...${VALID}, metric: 'ns' });`),
+    /metric is not a metric/,
+  ],
 ];
 
 const FLAGS: [string[], RegExp][] = [
@@ -102,6 +112,7 @@ const FLAGS: [string[], RegExp][] = [
   [['--shard', 'x'], /--shard takes K\/N/],
   [['--engine', 'bogus'], /--engine takes mitata or tinybench/],
   [['--runtime', 'nod'], /unknown runtime 'nod'/],
+  [['--runtime', 'node', '--runtime', 'bun'], /--runtime is given twice: give it once/],
   [['--bogus'], /Unknown option '--bogus'/],
   [['--resume', join(dir, 'nothing.json')], /no result file and no journal/],
   [['--sessions', 'none', '--sessions', dir], /--sessions none takes no paths beside it/],
@@ -179,6 +190,11 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
 
   it.each(FLAGS)('run eager-tasks --quick %j', async (flags, message) => {
     expectOneLine(await runCli(['run', 'eager-tasks', '--quick', ...flags]), message);
+  });
+
+  it('a word a string param does not declare (it would be measured as whichever branch it falls into)', async () => {
+    const run = await runCli(['run', 'producer-consumer', '--quick', '--param', 'consumer=slow,Slow']);
+    expectOneLine(run, /--param consumer=Slow: not a value of producer-consumer's consumer; valid: slow, fast/);
   });
 
   const goodPath = resultFile('good.json', good);
