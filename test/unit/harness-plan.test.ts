@@ -59,10 +59,17 @@ describe('planCells', () => {
     expect(planCells([scenario], RUNTIMES, { ...base, full: true })).toHaveLength(3 * 2 * 2 * 2 * 3);
     expect(planCells([scenario], RUNTIMES, { ...base, full: true, quick: true })).toHaveLength(3 * 2 * 2 * 2 * 3);
   });
-  it('narrows by case and param, coercing values to the declared type, also beyond the defaults', () => {
-    const cells = planCells([scenario], RUNTIMES, { ...base, cases: ['lazy'], params: { tasks: ['64'], mode: ['c'] } });
-    expect(cells.every((c) => c.caseName === 'lazy' && c.params.tasks === 64 && c.params.mode === 'c')).toBe(true);
+  it('narrows by case and param, coercing values to the declared type, numbers also beyond the declared', () => {
+    const cells = planCells([scenario], RUNTIMES, { ...base, cases: ['lazy'], params: { tasks: ['64'], mode: ['b'] } });
+    expect(cells.every((c) => c.caseName === 'lazy' && c.params.tasks === 64 && c.params.mode === 'b')).toBe(true);
     expect(cells).toHaveLength(3 * 3);
+    // a value given twice, as written or as the same number, is one cell
+    const once = planCells([scenario], RUNTIMES, {
+      ...base,
+      cases: ['lazy'],
+      params: { tasks: ['64', '6.4e1', ' 64'] },
+    });
+    expect(once).toHaveLength(3 * 3 * 2);
   });
   it('rejects unknown cases, params and ill-typed values with the closest names first', () => {
     expect(() => planCells([scenario], RUNTIMES, { ...base, cases: ['eagre'] })).toThrow(
@@ -70,6 +77,10 @@ describe('planCells', () => {
     );
     expect(() => planCells([scenario], RUNTIMES, { ...base, params: { task: ['1'] } })).toThrow(/valid: tasks/);
     expect(() => planCells([scenario], RUNTIMES, { ...base, params: { tasks: ['many'] } })).toThrow(UsageError);
+    // a word the scenario does not declare would run whichever branch it falls into
+    expect(() => planCells([scenario], RUNTIMES, { ...base, params: { mode: ['B'] } })).toThrow(
+      /mode=B: not a value of demo's mode; valid: a, b/,
+    );
   });
   it('splits the matrix into disjoint shards that cover it', () => {
     const all = planCells([scenario], RUNTIMES, base).map((c) => c.key);
