@@ -130,7 +130,9 @@ async function remove(args: string[]): Promise<number> {
     }
     return found;
   });
-  for (const p of new Set(targets.flat())) {
+  // specs may overlap (node@22 node@22.1): each version once, by its directory
+  const versions = new Map(targets.flat().map((p) => [p.dir, p]));
+  for (const p of versions.values()) {
     await removeProvisioned(p, { log });
     console.log(`${p.name}@${p.version}  removed  ${megabytes(p.bytes)}  ${p.dir}`);
   }

@@ -576,6 +576,12 @@ export async function provision(release: RegistryRelease, options: ProvisionOpti
     if (meanwhile) return meanwhile;
     const tmpRoot = join(root, '.tmp');
     removeDebris(tmpRoot);
+    // a version directory that is not a complete install (its manifest or executable gone) is
+    // replaced: the rename below would fail on it, and `remove` cannot see it to delete it
+    if (existsSync(final)) {
+      options.log(`replacing ${final}: not a complete install`);
+      discard(root, final, `trash-${release.name}-${release.version}`);
+    }
     const tmp = join(
       tmpRoot,
       `${release.name}-${release.version}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
@@ -688,13 +694,15 @@ export async function removeProvisioned(p: Provisioned, options: ProvisionOption
   const root = options.root ?? runtimesDir();
   const lock = join(root, '.locks', `${p.name}-${p.version}.lock`);
   await withLock(lock, `removing ${p.name}@${p.version}`, options.log, async () => {
-    const trash = join(
-      root,
-      '.tmp',
-      `trash-${p.name}-${p.version}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
-    );
-    mkdirSync(join(root, '.tmp'), { recursive: true });
-    renameSync(p.dir, trash);
-    rmSync(trash, { recursive: true, force: true });
+    // another remove may have taken it meanwhile
+    if (existsSync(p.dir)) discard(root, p.dir, `trash-${p.name}-${p.version}`);
   });
+}
+
+/** Moves a directory out of the way in one rename, then deletes it: it is never seen half deleted. */
+function discard(root: string, dir: string, name: string): void {
+  const trash = join(root, '.tmp', `${name}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  renameSync(dir, trash);
+  rmSync(trash, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
@@ -91,8 +91,19 @@ describe('provisioning', () => {
 
     const dir = join(tempDir('rt-remove'), 'runtimes');
     await runCli(['runtimes', 'add', `node@${NODE}`], { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
-    const removed = await runCli(['runtimes', 'remove', 'node@22'], { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
+    // a version directory whose manifest is gone is no install: a later add replaces it
+    const versionDir = join(dir, `node-${NODE}`);
+    rmSync(join(versionDir, MANIFEST));
+    const readd = await runCli(['runtimes', 'add', `node@${NODE}`], { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
+    expect(readd.code, readd.stderr).toBe(0);
+    expect(readd.stderr).toContain(`replacing ${versionDir}: not a complete install`);
+    expect(existsSync(join(versionDir, MANIFEST))).toBe(true);
+    // two specs of one version remove it once
+    const removed = await runCli(['runtimes', 'remove', 'node@22', `node@${NODE}`], {
+      env: { ASYNCBENCH_RUNTIMES_DIR: dir },
+    });
     expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout.match(/ removed /g)).toHaveLength(1);
     expect(removed.stdout).toContain(`node@${NODE}  removed`);
     expect(versionDirs(dir)).toEqual([]);
     const again = await runCli(['runtimes', 'remove', 'node@22'], { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
