@@ -6,9 +6,10 @@
  *     "selections": [ { "scenario": "eager-tasks", "cases": ["eager"], "params": { "tasks": [100] },
  *                       "runtimes": ["node"] } ] }
  *
- * A selection takes the scenario's full matrix narrowed by its `cases` and `params` (a param it
- * does not name keeps all its values, or the --quick ones with --quick), on its `runtimes` (all the
- * run's runtimes when absent; --runtime narrows further). `duration` is the default --duration of
+ * A selection takes the scenario's matrix narrowed by its `cases` and `params`: a param it does not
+ * name keeps the values a run would (the scenario's defaults, its --quick ones with --quick, all of
+ * them with --full), on its `runtimes` (all the run's runtimes when absent; --runtime narrows
+ * further). `duration` is the default --duration of
  * throughput cases while the suite runs.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -122,7 +123,7 @@ export function planSuite(
   suite: Suite,
   scenarios: ScenarioInfo[],
   runtimes: RuntimeExecutable[],
-  options: Pick<PlanOptions, 'quick' | 'shard'>,
+  options: Pick<PlanOptions, 'quick' | 'full' | 'shard'>,
 ): { cells: Cell[]; missing: string[] } {
   const cells = new Map<string, Cell>();
   const missing: string[] = [];
@@ -142,6 +143,7 @@ export function planSuite(
         cases: selection.cases ?? [],
         params,
         quick: options.quick,
+        full: options.full,
       }))
         if (!cells.has(cell.key)) cells.set(cell.key, cell);
     } catch (error) {

@@ -188,6 +188,15 @@ describe('suites', () => {
     ]);
   });
 
+  it('keep, for a param a selection does not name, the values a run would: the defaults, or all with --full', () => {
+    const narrow = { ...scenario('narrow', 'file:///narrow.js'), defaults: { mode: ['a'] } };
+    const suite = parseSuite([{ scenario: 'narrow', cases: ['eager'], params: { tasks: [100] } }], 's');
+    const keys = (full: boolean) =>
+      planSuite(suite, [narrow], RUNTIMES.slice(0, 1), { quick: false, full }).cells.map((c) => c.key);
+    expect(keys(false)).toEqual(['narrow/eager/mode=a,tasks=100/node']);
+    expect(keys(true)).toEqual(['narrow/eager/mode=a,tasks=100/node', 'narrow/eager/mode=b,tasks=100/node']);
+  });
+
   it('report scenarios they cannot find, and refuse bad documents and filters in one line', () => {
     const suite = parseSuite([{ scenario: 'gone' }, { scenario: 'demo', params: { tasks: [100] } }], 's');
     expect(planSuite(suite, scenarios, RUNTIMES, { quick: false }).missing).toEqual(['gone']);
