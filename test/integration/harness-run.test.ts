@@ -214,6 +214,15 @@ describe('Ctrl-C', () => {
   });
 });
 
+it('an op that returns a thenable (not a Promise) is awaited, so its time is the wait, not the call', async () => {
+  const out = join(tempDir('thenable'), 'r.json');
+  const args = ['--case', 'thenable', '--param', 'us=200', '--runtime', 'node', '--forks', '1', '--sessions', 'none'];
+  const run = await runCli(['run', KNOWN_COST, ...args, '--json', out]);
+  expect(run.code, run.stderr).toBe(0);
+  const e = entry(readResult(out), () => true);
+  expect(e.stats?.min).toBeGreaterThanOrEqual(200_000 * 0.99);
+});
+
 describe('what is named twice is run once, and files of one name stay apart', () => {
   const ONE_NODE_FORK = ['--runtime', 'node', '--forks', '1', '--sessions', 'none'];
 
