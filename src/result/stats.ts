@@ -59,10 +59,23 @@ export function trendCorrelation(series: readonly number[]): number {
   const n = series.length;
   const order = series.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
   const ranks = new Array<number>(n);
-  for (let r = 0; r < n; r++) ranks[order[r][1]] = r;
-  let d2 = 0;
-  for (let i = 0; i < n; i++) d2 += (ranks[i] - i) ** 2;
-  return 1 - (6 * d2) / (n * (n * n - 1));
+  // tied values share their average rank: ranked in time order, as a stable sort leaves them, the
+  // integer counts of a throughput series read as a trend (rho about 0.5 on a flat two-valued one)
+  for (let lo = 0; lo < n; ) {
+    let hi = lo;
+    while (hi + 1 < n && order[hi + 1][0] === order[lo][0]) hi++;
+    for (let r = lo; r <= hi; r++) ranks[order[r][1]] = (lo + hi) / 2;
+    lo = hi + 1;
+  }
+  // Pearson's correlation of the ranks with time, which is Spearman's rho with ties too
+  const centre = (n - 1) / 2;
+  let [sxy, sxx, syy] = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    sxy += (i - centre) * (ranks[i] - centre);
+    sxx += (i - centre) ** 2;
+    syy += (ranks[i] - centre) ** 2;
+  }
+  return syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
 }
 
 /**

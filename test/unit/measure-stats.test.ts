@@ -15,6 +15,7 @@ import {
   seededRandom,
   studentQuantile,
   studentTwoSidedP,
+  trendCorrelation,
 } from '../../src/result/stats.js';
 
 /** normal variate by Box-Muller from a seeded uniform source */
@@ -178,5 +179,16 @@ describe('isSteady', () => {
   it('flags a drop in the middle of the series (a pool degrading)', () => {
     const drop = Array.from({ length: 40 }, (_, i) => (i < 20 ? 1000 : 700) + (i % 3));
     expect(isSteady(drop)).toBe(false);
+  });
+  it('does not read a trend into tied values: a flat series of integer counts (throughput intervals)', () => {
+    // 1000 series of 30 intervals holding 2 or 3 ops each, in random order: no trend at all
+    const random = seededRandom(8);
+    let flagged = 0;
+    for (let t = 0; t < 1000; t++)
+      if (!isSteady(Array.from({ length: 30 }, () => (random() < 0.5 ? 20 : 30)))) flagged++;
+    // at the test's 1% level (one-sided, with the 10% move it also asks for); ties in time order flagged 34%
+    expect(flagged / 1000).toBeLessThan(0.03);
+    expect(trendCorrelation([5, 5, 5, 5])).toBe(0);
+    expect(trendCorrelation([1, 1, 2, 2])).toBeCloseTo(0.894, 3);
   });
 });
