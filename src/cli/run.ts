@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
 import { probeCompatibility, skipMissingFeatures } from '../harness/compat.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
-import { type Budgets, executeJobs } from '../harness/orchestrator.js';
+import { type Budgets, type Execution, executeJobs } from '../harness/orchestrator.js';
 import { canPin, defaultPinCpu } from '../harness/pin.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { loadResume, resumeTarget } from '../harness/resume.js';
@@ -23,6 +23,7 @@ import { currentRuntime } from '../runtimes/current.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
+import type { ServicesDescription } from '../services/services.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
 import { loadSessions, RECENT_RUNS, recentSessions, type ThisRun } from './sessions.js';
@@ -351,6 +352,58 @@ async function planRun(settings: RunSettings, tmpDir: string) {
   return { scenarios: all.filter((s) => cells.some((c) => c.scenario.id === s.id)), cells };
 }
 
+/** What a run ended with: its forks, whether it was interrupted, and what it started. */
+interface RunEnd {
+  outcome: Execution;
+  interrupted: boolean;
+  /** a resumed run's forks from before */
+  kept: ReadonlyMap<string, ForkRecord> | undefined;
+  runId: string;
+  startedAt: Date;
+  t0: number;
+  servicesMs: number;
+  services: ServicesDescription;
+}
+
+/** The result file of a run: its entries with the run-to-run spread, where it sat against earlier runs, its timing. */
+function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEnd): ResultFile {
+  const { config, runtimes } = settings;
+  const { outcome, interrupted, kept, runId, startedAt, t0, servicesMs, services } = end;
+  const machine = machineInfo(runtime);
+  const spread = config.sessions?.spread;
+  const entries = skipMissingFeatures(outcome.entries, runtimes).map((e) => (spread ? withSessions(e, spread) : e));
+  const own = settings.ownRuns;
+  const shift = spread && own && runShift(entries, own.history, spread);
+  if (config.sessions && shift) config.sessions.shift = shift;
+  // no spread to judge it by, but earlier runs of this code: where this run sits is still said
+  const ratio = !spread && own && ratioToEarlier(entries, own.history);
+  if (ratio) config.earlierRuns = { files: own.files, ...ratio };
+  return {
+    schema: RESULT_SCHEMA,
+    run: {
+      id: runId,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      complete: !(outcome.interrupted || interrupted),
+      asyncbenchVersion: VERSION,
+      timing: runTiming(measuredHere(outcome.entries, kept), Date.now() - t0, servicesMs),
+    },
+    git: settings.git,
+    machine,
+    runtimes: runtimes.map(({ label, name, version, engine, executable, flags, notes }) => ({
+      label,
+      name,
+      version,
+      engine,
+      executable,
+      flags,
+      notes,
+    })),
+    config: { ...config, ...services },
+    results: entries.map((e) => ({ ...e, machine: machine.id })),
+  };
+}
+
 async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const runtime = await currentRuntime();
   const { config, runtimes, resultPath, root } = settings;
@@ -398,67 +451,47 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     projectRoot: root,
   });
   const servicesMs = runtime.now() - servicesAt;
-  const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
-  // interrupted while services started: nothing is measured, but a resumed run's kept forks stay
-  const kept = resumed?.kept;
-  const execution = executeJobs(
-    runtime,
-    interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
-    budgetsOf(config, runtime),
-    services,
-    journal,
-    progress,
-    tmpDir,
-    kept,
-  );
-  stop = execution.stop;
-  let outcome: Awaited<typeof execution.done>;
+  // whatever fails from here on, the services stop: a schema on a DATABASE_URL server and an
+  // embedded PostgreSQL's data directory are not left behind
+  let result: ResultFile;
+  let outcome: Execution;
   try {
-    outcome = await execution.done;
-  } catch (error) {
-    await services.stop();
-    throw error;
+    const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
+    // interrupted while services started: nothing is measured, but a resumed run's kept forks stay
+    const kept = resumed?.kept;
+    const execution = executeJobs(
+      runtime,
+      interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
+      budgetsOf(config, runtime),
+      services,
+      journal,
+      progress,
+      tmpDir,
+      kept,
+    );
+    stop = execution.stop;
+    try {
+      outcome = await execution.done;
+    } finally {
+      progress.finish();
+    }
+    result = resultFileOf(settings, runtime, {
+      outcome,
+      interrupted,
+      kept,
+      runId,
+      startedAt,
+      t0,
+      servicesMs,
+      services: services.describe(),
+    });
+    // the result file first, then the services
+    writeResultFile(resultPath, result);
+    journal.remove();
+    for (const path of resumed?.journals ?? []) rmSync(path, { force: true });
   } finally {
-    progress.finish();
+    await services.stop();
   }
-  const machine = machineInfo(runtime);
-  const spread = config.sessions?.spread;
-  const entries = skipMissingFeatures(outcome.entries, runtimes).map((e) => (spread ? withSessions(e, spread) : e));
-  const own = settings.ownRuns;
-  const shift = spread && own && runShift(entries, own.history, spread);
-  if (config.sessions && shift) config.sessions.shift = shift;
-  // no spread to judge it by, but earlier runs of this code: where this run sits is still said
-  const ratio = !spread && own && ratioToEarlier(entries, own.history);
-  if (ratio) config.earlierRuns = { files: own.files, ...ratio };
-  const result: ResultFile = {
-    schema: RESULT_SCHEMA,
-    run: {
-      id: runId,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      complete: !(outcome.interrupted || interrupted),
-      asyncbenchVersion: VERSION,
-      timing: runTiming(measuredHere(outcome.entries, kept), Date.now() - t0, servicesMs),
-    },
-    git: settings.git,
-    machine,
-    runtimes: runtimes.map(({ label, name, version, engine, executable, flags, notes }) => ({
-      label,
-      name,
-      version,
-      engine,
-      executable,
-      flags,
-      notes,
-    })),
-    config: { ...config, ...services.describe() },
-    results: entries.map((e) => ({ ...e, machine: machine.id })),
-  };
-  // the result file first, then the services
-  writeResultFile(resultPath, result);
-  journal.remove();
-  for (const path of resumed?.journals ?? []) rmSync(path, { force: true });
-  await services.stop();
   console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${resultPath}`);
   if (result.run.timing) console.error(describeTiming(result.run.timing));

@@ -4,7 +4,7 @@
  * failures and skips with their reasons, and the machine and runtimes it ran on.
  */
 
-import { redactText } from '../result/redact.js';
+import { redactText, redactUrl } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import {
   forksPerCell,
@@ -131,7 +131,7 @@ function metadata(result: ResultFile): string[] {
     `- **Machine:** ${md(machineText(m))}`,
     `- **Commit:** ${git}`,
     `- **Run:** ${md(result.run.id)}, ${md(result.run.startedAt)} to ${md(result.run.finishedAt)}${result.run.complete ? '' : ' (**interrupted**)'}, asyncbench ${md(result.run.asyncbenchVersion)}`,
-    `- **Config:** engine ${md(c.engine)}, ${forksPerCell(result).text}, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${md(c.serverRuntime)}${c.database ? `, database ${md(c.database)}` : ''}`,
+    `- **Config:** engine ${md(c.engine)}, ${forksPerCell(result).text}, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${md(c.serverRuntime)}${c.database ? `, database ${md(redactUrl(c.database))}` : ''}`,
     ...(rounds ? [`- **Rounds:** ${md(rounds)}`] : []),
     '',
     ...table(

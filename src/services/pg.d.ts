@@ -13,6 +13,10 @@ declare module 'pg' {
   export interface ClientConfig {
     connectionString?: string;
     application_name?: string;
+    /** give up a connection the server has not completed in this time (0: never) */
+    connectionTimeoutMillis?: number;
+    /** give up a query the server has not answered in this time (client side) */
+    query_timeout?: number;
   }
   export interface PoolConfig extends ClientConfig {
     max?: number;

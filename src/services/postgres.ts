@@ -37,9 +37,26 @@ function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * Setup's own limits: a server that accepts the connection and never answers (a wrong port, a
+ * proxy) would hold the run before its first fork, where no job timeout reaches. Seeding 10 000
+ * rows takes well under a second.
+ */
+const SETUP_CONNECT_MS = 10_000;
+const SETUP_STATEMENT_MS = 60_000;
+
 async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'asyncbench-setup' });
-  await client.connect();
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: 'asyncbench-setup',
+    connectionTimeoutMillis: SETUP_CONNECT_MS,
+    query_timeout: SETUP_STATEMENT_MS,
+  });
+  await client.connect().catch((error: Error) => {
+    // pg says only "timeout expired"
+    if (!/timeout/i.test(error.message)) throw error;
+    throw new Error(`no answer from ${redactUrl(url)} within ${SETUP_CONNECT_MS / 1000} s (${error.message})`);
+  });
   try {
     return await fn(client);
   } finally {

@@ -3,6 +3,7 @@
 // fork and measures only the rest; a corrupt journal or another plan is refused in one line), and
 // PostgreSQL killed mid-run (only the cells that need it fail, with that reason).
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/result/estimator.js';
@@ -169,6 +170,39 @@ describe('PostgreSQL killed mid-run', () => {
       expect(status('empty')?.status).toBe('ok');
       expect(result.config.unavailable?.postgres).toMatch(/PostgreSQL exited/);
       expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('a DATABASE_URL server that accepts the connection and never answers', () => {
+  it(
+    'fails the cells that need it after the setup timeout, with the reason and no password; the run goes on',
+    async () => {
+      const silent = createServer((socket) => socket.on('data', () => {}));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        const out = join(tempDir('fault-silent-db'), 'r.json');
+        const args = ['run', SERVICES, KNOWN_COST, '--case', 'before,empty', '--param', 'us=0', '--quick'];
+        const run = startMarked([...args, '--runtime', 'node', '--json', out], {
+          DATABASE_URL: `postgres://bench:hunter2@127.0.0.1:${port}/db`,
+        });
+        const { code, stdout, stderr } = await run.done;
+        expect(code, stderr).toBe(1);
+        const result = read(out);
+        expect(result.results.find((e) => e.case === 'before')).toMatchObject({
+          status: 'failed',
+          reason: expect.stringMatching(
+            /^postgres unavailable: no answer from postgres:\/\/bench@127\.0\.0\.1:\d+\/db within 10 s/,
+          ),
+        });
+        expect(result.results.find((e) => e.case === 'empty')?.status).toBe('ok');
+        expect(`${stdout}${stderr}${readFileSync(out, 'utf8')}`).not.toContain('hunter2');
+        expect(await leftAfter(run.marker)).toEqual([]);
+      } finally {
+        silent.close();
+      }
     },
     FAULT_TEST_MS,
   );

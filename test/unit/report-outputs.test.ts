@@ -51,6 +51,13 @@ describe('markdown', () => {
     expect(evil).not.toMatch(/(?<!\\)<(img|script|\/section)/);
     expect(evil).toContain('\\<img src=x onerror=alert(1)\\>\\|\\*x\\*');
   });
+  test('redacts a password in the connection string of a file written by hand or by an older version', () => {
+    const result = makeResult({ seed: 1 });
+    result.config.database = 'postgres://bench:hunter2@127.0.0.1:5432/db';
+    const md = renderMarkdown([result]);
+    expect(md).not.toContain('hunter2');
+    expect(md).toContain('127.0.0.1:5432/db');
+  });
   test('keeps a failure reason with any line ending, a lone CR included, on its table row', () => {
     const result = withEvilNames();
     const failed = result.results.find((e) => e.status === 'failed') as (typeof result.results)[number];
