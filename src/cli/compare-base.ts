@@ -42,7 +42,7 @@ import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
+import { discoverRuntimes, type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import { parseFlags, UsageError } from './command.js';
@@ -255,15 +255,7 @@ function sideFile(
     },
     git: side.revision.git,
     machine: meta.machine,
-    runtimes: side.runtimes.map(({ label, name, version, engine, executable, flags, notes }) => ({
-      label,
-      name,
-      version,
-      engine,
-      executable,
-      flags,
-      notes,
-    })),
+    runtimes: side.runtimes.map(runtimeInfo),
     config: {
       ...meta.config,
       forks,

@@ -20,7 +20,7 @@ import { ResultJournal, writeResultFile } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import type { RuntimeExecutable } from '../runtimes/discover.js';
+import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import type { ServicesDescription } from '../services/services.js';
@@ -390,15 +390,7 @@ function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEn
     },
     git: settings.git,
     machine,
-    runtimes: runtimes.map(({ label, name, version, engine, executable, flags, notes }) => ({
-      label,
-      name,
-      version,
-      engine,
-      executable,
-      flags,
-      notes,
-    })),
+    runtimes: runtimes.map(runtimeInfo),
     config: { ...config, ...services },
     results: entries.map((e) => ({ ...e, machine: machine.id })),
   };

@@ -5,6 +5,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import type { RuntimeInfo } from '../result/schema.js';
 import { jscEngine } from './bun.js';
 import { currentRuntime } from './current.js';
 import type { EngineInfo, RuntimeName } from './types.js';
@@ -30,6 +31,19 @@ export interface RuntimeExecutable {
   source?: 'pinned' | 'host' | 'provisioned';
   /** a provisioned runtime: the registry package it was installed from (see provision.ts) */
   provisioned?: { package: string; integrity: string; dir: string; bytes: number };
+}
+
+/** What a result file records of a runtime (its environment and source are the machine's, not the run's). */
+export function runtimeInfo({
+  label,
+  name,
+  version,
+  engine,
+  executable,
+  flags,
+  notes,
+}: RuntimeExecutable): RuntimeInfo {
+  return { label, name, version, engine, executable, flags, notes };
 }
 
 /**
