@@ -43,16 +43,26 @@ export function registerSecret(secret: string | undefined): void {
   known.add(encodeURIComponent(secret));
 }
 
+/**
+ * A connection string as a URL, or undefined. libpq also takes `postgres://u:pw@/db?host=...`, an
+ * empty host after a user part, which the URL parser refuses: it is read with `localhost` there
+ * (`?host=` names the real one), so its password is still found.
+ */
+export function parseConnectionUrl(url: string): URL | undefined {
+  try {
+    return new URL(url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@]*@)(?=[/?#]|$)/i, '$1localhost'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Registers the password and the secret query parameters of a connection string. */
 export function registerUrlSecrets(url: string | undefined): void {
-  if (!url) return;
-  try {
-    const u = new URL(url);
-    registerSecret(u.password);
-    for (const [name, value] of u.searchParams) if (IS_SECRET_NAME.test(name)) registerSecret(value);
-  } catch {
-    // not a URL: redactText's patterns still apply
-  }
+  const u = url ? parseConnectionUrl(url) : undefined;
+  // not a URL: redactText's patterns still apply
+  if (!u) return;
+  registerSecret(u.password);
+  for (const [name, value] of u.searchParams) if (IS_SECRET_NAME.test(name)) registerSecret(value);
 }
 
 function maskKnown(text: string): string {
@@ -83,6 +93,7 @@ export function redactUrl(url: string): string {
     for (const name of [...u.searchParams.keys()]) if (IS_SECRET_NAME.test(name)) u.searchParams.set(name, MASK);
     return maskKnown(u.toString().replaceAll(encodeURIComponent(MASK), MASK));
   } catch {
+    // a form the URL parser refuses (an empty host): the text patterns and known secrets
     return redactText(url);
   }
 }

@@ -4,7 +4,7 @@
  * measures everything else.
  */
 import { connect } from 'node:net';
-import { redactText, redactUrl } from '../result/redact.js';
+import { parseConnectionUrl, redactText, redactUrl } from '../result/redact.js';
 import type { Services } from '../scenario.js';
 import { type RunningServices, type ServiceOptions, type ServicesDescription, startServices } from './services.js';
 
@@ -22,12 +22,18 @@ export interface JobServices {
   ensure?(names: readonly string[]): Promise<void>;
 }
 
-/** Resolves false only when nothing listens at the URL's host and port any more (connection refused). */
+/**
+ * Resolves false only when nothing listens at the URL's host and port any more (connection refused).
+ * `?host=` and `?port=` override the URL's own, as libpq and node-postgres read them; a Unix socket
+ * or a URL that cannot be read is not probed (resolves true).
+ */
 export function listening(url: string): Promise<boolean> {
-  const { hostname, port, protocol } = new URL(url);
-  const portNumber = Number(port) || (protocol === 'http:' ? 80 : 5432);
+  const u = parseConnectionUrl(url);
+  const host = u?.searchParams.get('host') ?? u?.hostname.replace(/^\[|\]$/g, '');
+  if (u === undefined || !host || host.startsWith('/')) return Promise.resolve(true);
+  const port = Number(u.searchParams.get('port') ?? u.port) || (u.protocol === 'http:' ? 80 : 5432);
   return new Promise((resolve) => {
-    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: portNumber });
+    const socket = connect({ host, port });
     const done = (alive: boolean) => {
       clearTimeout(timer);
       socket.destroy();

@@ -35,6 +35,9 @@ describe('redactText', () => {
     expect(redactText(`url ${encodeURIComponent('p@ss w0rd!')}`)).toBe('url ***');
     registerUrlSecrets('postgres://u:Sup3rSecret@h/db?sslpassword=Key1234');
     expect(redactText('Sup3rSecret and Key1234 quoted by a driver')).toBe('*** and *** quoted by a driver');
+    // an empty host, which libpq takes (?host= names it) and the URL parser does not
+    registerUrlSecrets('postgres://u:EmptyH0st@/db?host=127.0.0.1');
+    expect(redactText('EmptyH0st quoted')).toBe('*** quoted');
   });
 });
 

@@ -36,6 +36,22 @@ describe('the service probe', () => {
     expect(await listening(await refusedUrl())).toBe(false);
   });
 
+  it('reads ?host= and ?port= as libpq does, and does not probe what it cannot (a socket, an unreadable URL)', async () => {
+    const server = await listen();
+    const port = (server.address() as { port: number }).port;
+    try {
+      // the URL's own port is refused; the query's is the server
+      const refused = new URL(await refusedUrl()).port;
+      expect(await listening(`postgres://u:pw@127.0.0.1:${refused}/db?port=${port}`)).toBe(true);
+      expect(await listening(`postgres://u:pw@/db?host=127.0.0.1&port=${port}`)).toBe(true);
+      expect(await listening(`postgres://u:pw@/db?host=127.0.0.1&port=${refused}`)).toBe(false);
+      expect(await listening('postgres:///db?host=/var/run/postgresql')).toBe(true);
+      expect(await listening('host=127.0.0.1 password=x')).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
   it('says dead when the loop was blocked past its deadline with the refusal already in', async () => {
     const verdict = listening(await refusedUrl());
     blockLoop(PROBE_TIMEOUT_MS + 200);
