@@ -33,6 +33,9 @@ import {
 export const CI_LEVEL = 0.95;
 
 export const CENTRE_METHOD = "Student's t on the log of fork medians (forks weigh the same)";
+/** A median of 0 or less has no log (a throughput fork with no op in most intervals, say). */
+const PLAIN_CENTRE_METHOD =
+  "Student's t on the fork medians themselves, a median of 0 or less among them having no log (forks weigh the same)";
 export const WITHIN_PROCESS_METHOD = 'bootstrap of the median, within-process only (one fork)';
 
 /** Each fork's median; empty forks are left out. */
@@ -96,7 +99,8 @@ export function estimateCentre(
   const variance = forkVariance + between;
   const df = spread && between > 0 ? variance ** 2 / (forkVariance ** 2 / (n - 1) + between ** 2 / spread.df) : n - 1;
   const half = studentQuantile(1 - level, df) * Math.sqrt(variance);
-  const method = spread ? `${CENTRE_METHOD}, ${sessionsMethod(spread)}` : CENTRE_METHOD;
+  const centreMethod = scale.to === Math.log ? CENTRE_METHOD : PLAIN_CENTRE_METHOD;
+  const method = spread ? `${centreMethod}, ${sessionsMethod(spread)}` : centreMethod;
   return {
     centre: scale.from(m),
     ci: {

@@ -142,6 +142,14 @@ describe('the run-to-run spread', () => {
       [0, 1],
     ];
     expect(estimateCentre(signed, 0.95, spread).ci).toEqual(estimateCentre(signed).ci);
+    // and says it is on the plain scale, not the log one
+    expect(estimateCentre(signed).ci.method).toMatch(/^Student's t on the fork medians themselves/);
+    expect(
+      estimateCentre([
+        [1, 2],
+        [3, 4],
+      ]).ci.method,
+    ).toMatch(/^Student's t on the log of fork medians/);
     expect(estimateCentre([[5, 6, 7]], 0.95, spread).ci.method).toMatch(/within-process only/);
   });
 
