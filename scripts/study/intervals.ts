@@ -20,7 +20,7 @@ import {
   runShift,
   sessionSpread,
 } from '../../src/result/estimator.js';
-import type { ConfidenceInterval, ResultEntry, ResultFile } from '../../src/result/schema.js';
+import { type ConfidenceInterval, codeOf, type ResultEntry, type ResultFile } from '../../src/result/schema.js';
 import { median } from '../../src/result/stats.js';
 import { isStudyRun, logTruth, studyRuns } from './study-runs.mjs';
 
@@ -32,11 +32,7 @@ const everyFile = [
   ...readdirSync(dir)
     .filter((f) => f.endsWith('.json') && !isStudyRun(f))
     .map((f): ResultFile => JSON.parse(readFileSync(join(dir, f), 'utf8'))),
-].map((file) => ({ startedAt: file.run.startedAt, code: codeOf(file), cells: runCells(file) }));
-
-function codeOf(file: ResultFile): string {
-  return `${file.git?.commit}${file.git?.dirty ? '+dirty' : ''}`;
-}
+].map((file) => ({ startedAt: file.run.startedAt, code: codeOf(file.git), cells: runCells(file) }));
 
 /** The run against the files of DIR that started before it: the spread within each revision, the shift against its own. */
 function shiftOf(run: ResultFile): string {
@@ -44,7 +40,7 @@ function shiftOf(run: ResultFile): string {
   for (const f of everyFile.filter((f) => f.startedAt < run.run.startedAt))
     groups.set(f.code, [...(groups.get(f.code) ?? []), f.cells]);
   const spread = sessionSpread([...groups.values()]);
-  const own = groups.get(codeOf(run)) ?? [];
+  const own = groups.get(codeOf(run.git)) ?? [];
   const shift = spread && own.length > 0 && runShift(run.results, historyOf(own), spread);
   return shift ? `, shift ${shift.ratio.toFixed(2)}x${shift.beyond ? ' BEYOND the spread' : ''}` : '';
 }

@@ -7,7 +7,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type History, historyOf, type RunCells, runCells, sessionSpread } from '../result/estimator.js';
 import { readResultFile } from '../result/io.js';
-import type { ResultFile, RunConfig } from '../result/schema.js';
+import { codeOf, type ResultFile, type RunConfig } from '../result/schema.js';
 import { UsageError } from './command.js';
 
 export interface EarlierRuns {
@@ -111,9 +111,6 @@ function sameSetup(file: ResultFile, now: ThisRun): boolean {
     file.runtimes.every((r) => (versions.get(r.label) ?? r.version) === r.version)
   );
 }
-
-/** The revision of the code a run measured: its commit, and whether the tree was dirty. */
-const codeOf = (git: ResultFile['git']) => `${git?.commit ?? 'unknown'}${git?.dirty ? '+dirty' : ''}`;
 
 /**
  * The default: the latest RECENT_RUNS runs of the same setup (`sameSetup`) in the directory the new

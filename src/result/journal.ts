@@ -4,7 +4,7 @@
  * as the journal's header, and `--resume` refuses a plan that differs in anything, naming the first
  * difference. Pure data; the file I/O is in io.ts.
  */
-import type { ForkRecord, ResultFile, RunConfig } from './schema.js';
+import { codeOf, type ForkRecord, type ResultFile, type RunConfig } from './schema.js';
 
 export const JOURNAL_FORMAT = 'asyncbench/journal@1';
 
@@ -23,7 +23,7 @@ export interface RunPlan {
   serverRuntime: string;
   /** the CPU micro cells are pinned to, null for none; absent in journals from before it was planned */
   pinCpu?: number | null;
-  /** the code measured: its commit, `+dirty` for a changed tree, or `no git`; absent likewise */
+  /** the code measured (`codeOf`); absent likewise */
   code?: string;
   /** the keys of the planned cells, in order */
   cells: string[];
@@ -84,7 +84,7 @@ export function planOf(
     shard: config.shard ?? null,
     serverRuntime: config.serverRuntime,
     pinCpu: config.pinCpu ?? null,
-    code: git ? `${git.commit}${git.dirty ? '+dirty' : ''}` : 'no git',
+    code: codeOf(git),
     cells: [...cells],
   };
 }

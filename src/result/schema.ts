@@ -304,6 +304,11 @@ export interface ResultFile {
   results: ResultEntry[];
 }
 
+/** The revision of the code a run measured: its commit, and `+dirty` when the tree was changed. */
+export function codeOf(git: ResultFile['git']): string {
+  return `${git?.commit ?? 'unknown'}${git?.dirty ? '+dirty' : ''}`;
+}
+
 export class ResultFileError extends Error {}
 
 const STATUSES = new Set<EntryStatus>(['ok', 'failed', 'skipped', 'timeout']);
