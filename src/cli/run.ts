@@ -15,7 +15,7 @@ import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
-import { type History, ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
+import { ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
@@ -26,7 +26,7 @@ import { startServicesEach } from '../services/each.js';
 import type { ServicesDescription } from '../services/services.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
-import { loadSessions, RECENT_RUNS, recentSessions, type ThisRun } from './sessions.js';
+import { loadSessions, type OwnRuns, RECENT_RUNS, recentSessions, type ThisRun } from './sessions.js';
 
 const HELP = `Usage: asyncbench run [SCENARIO|FILE ...] [options]
 
@@ -153,7 +153,7 @@ interface RunSettings {
   /** --resume FILE as given */
   resume?: string;
   /** --sessions, or by default the runs beside the result file: the earlier runs of this code */
-  ownRuns?: { history: History; files: string[] };
+  ownRuns?: OwnRuns;
   /** the code measured, read when the run starts */
   git: ResultFile['git'];
 }
@@ -247,7 +247,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     root,
     suite,
     resume,
-    ownRuns: earlier?.history && { history: earlier.history, files: earlier.ownFiles },
+    ownRuns: earlier?.own,
     git,
   };
 }

@@ -13,10 +13,13 @@ import { UsageError } from './command.js';
 export interface EarlierRuns {
   /** the files and the spread they gave; absent when no revision had two runs of a multi-fork cell */
   sessions?: NonNullable<RunConfig['sessions']>;
-  /** each cell's mean log centre in the earlier runs of this code; absent when none */
-  history?: History;
-  /** the base names of those runs of this code */
-  ownFiles: string[];
+  /** the earlier runs of this code: each cell's mean log centre in them, and their base names; absent when none */
+  own?: OwnRuns;
+}
+
+export interface OwnRuns {
+  history: History;
+  files: string[];
 }
 
 /** A directory stands for the result files in it (not journals or temporary files). */
@@ -79,8 +82,9 @@ function earlierRuns(
   const spread = sessionSpread(groups);
   return {
     ...(spread ? { sessions: { files: files.map((f) => basename(f)), spread } } : {}),
-    ...(ofThisCode.length > 0 ? { history: historyOf(ofThisCode) } : {}),
-    ownFiles: ownFiles.map((f) => basename(f)),
+    ...(ofThisCode.length > 0
+      ? { own: { history: historyOf(ofThisCode), files: ownFiles.map((f) => basename(f)) } }
+      : {}),
   };
 }
 
@@ -157,7 +161,7 @@ export function recentSessions(resultPath: string, now: ThisRun): EarlierRuns | 
     own.map((t) => t.cells),
   );
   // with no spread, the runs of this code still say where the new run sits, if there are any
-  return earlier.sessions || earlier.history ? earlier : undefined;
+  return earlier.sessions || earlier.own ? earlier : undefined;
 }
 
 /** A result file, or undefined for any other file: the first bytes say which before the whole is parsed. */

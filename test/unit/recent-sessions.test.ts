@@ -65,8 +65,8 @@ describe('recentSessions', () => {
         .reverse(),
     );
     expect(recent?.sessions?.spread).toMatchObject({ runs: RECENT_RUNS, df: RECENT_RUNS - 1, cells: CELLS.length });
-    expect(recent?.history?.centres.size).toBe(CELLS.length);
-    expect(recent?.history?.runs).toBe(RECENT_RUNS);
+    expect(recent?.own?.history.centres.size).toBe(CELLS.length);
+    expect(recent?.own?.history.runs).toBe(RECENT_RUNS);
     // a runtime this run does not measure is no reason to pass a file over
     expect(recentSessions(join(dir, 'new.json'), { ...NOW, runtimes: [] })?.sessions?.files).toContain(
       'other-node.json',
@@ -88,7 +88,7 @@ describe('recentSessions', () => {
     expect(first?.sessions?.files).toEqual(['b-3.json', 'b-2.json', 'b-1.json']);
     expect(first?.sessions?.spread).toMatchObject({ runs: 3, df: 2 });
     expect(first?.sessions?.spread.revisions).toBeUndefined();
-    expect(first?.history).toBeUndefined();
+    expect(first?.own).toBeUndefined();
     writeInOrder(
       dir,
       [
@@ -100,7 +100,7 @@ describe('recentSessions', () => {
     const third = recentSessions(join(dir, 'new.json'), NOW);
     expect(third?.sessions?.files).toEqual(['ours-2.json', 'ours-1.json', 'b-3.json', 'b-2.json', 'b-1.json']);
     expect(third?.sessions?.spread).toMatchObject({ runs: 5, df: 3, revisions: 2 });
-    expect(third?.history?.runs).toBe(2);
+    expect(third?.own?.history.runs).toBe(2);
   });
 
   it('counts a merged run once, not again for each of its shards', () => {
@@ -122,9 +122,9 @@ describe('recentSessions', () => {
     writeInOrder(dir, [['only.json', runOf(1)]], 1_800_000_000);
     const one = recentSessions(join(dir, 'new.json'), NOW);
     expect(one?.sessions).toBeUndefined();
-    expect(one?.ownFiles).toEqual(['only.json']);
-    expect(one?.history).toMatchObject({ runs: 1 });
-    expect(one?.history?.centres.size).toBe(CELLS.length);
+    expect(one?.own?.files).toEqual(['only.json']);
+    expect(one?.own?.history).toMatchObject({ runs: 1 });
+    expect(one?.own?.history.centres.size).toBe(CELLS.length);
     expect(recentSessions(join(dir, 'nowhere', 'new.json'), NOW)).toBeUndefined();
     expect(recentSessions(join(dir, 'new.json'), { ...NOW, machineId: undefined })).toBeUndefined();
   });
