@@ -466,7 +466,7 @@ function takeOver(path: string, stale: string): boolean {
  * and then two processes held the lock).
  */
 function tryCreateLock(path: string, me: LockHolder): boolean {
-  const draft = `${path}.${me.pid}.${Math.random().toString(36).slice(2, 8)}`;
+  const draft = `${path}.${ownSuffix()}`;
   writeFileSync(draft, JSON.stringify(me));
   try {
     linkSync(draft, path);
@@ -522,6 +522,14 @@ export async function withLock<T>(
 export interface ProvisionOptions {
   root?: string;
   log: (line: string) => void;
+}
+
+/**
+ * `<pid>.<random>`: the end of every private name here (lock drafts, temporary and trash
+ * directories), unique to this process and read back by `removeDebris` to find a dead one's.
+ */
+function ownSuffix(): string {
+  return `${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
 }
 
 /** Temporary directories are `<name>-<version>.<pid>.<random>`: one whose process is gone is debris. */
@@ -582,10 +590,7 @@ export async function provision(release: RegistryRelease, options: ProvisionOpti
       options.log(`replacing ${final}: not a complete install`);
       discard(root, final, `trash-${release.name}-${release.version}`);
     }
-    const tmp = join(
-      tmpRoot,
-      `${release.name}-${release.version}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`,
-    );
+    const tmp = join(tmpRoot, `${release.name}-${release.version}.${ownSuffix()}`);
     mkdirSync(tmp, { recursive: true });
     const undo = cleanupOnSignal(tmp);
     try {
@@ -701,7 +706,7 @@ export async function removeProvisioned(p: Provisioned, options: ProvisionOption
 
 /** Moves a directory out of the way in one rename, then deletes it: it is never seen half deleted. */
 function discard(root: string, dir: string, name: string): void {
-  const trash = join(root, '.tmp', `${name}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`);
+  const trash = join(root, '.tmp', `${name}.${ownSuffix()}`);
   mkdirSync(join(root, '.tmp'), { recursive: true });
   renameSync(dir, trash);
   rmSync(trash, { recursive: true, force: true });
