@@ -55,7 +55,7 @@ export async function runThroughput(op: Op, options: ThroughputOptions): Promise
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const layout = intervalLayout(durationMs, intervalMs);
-  const completions = new Array<number>(layout.count).fill(0);
+  const opsByInterval = new Array<number>(layout.count).fill(0);
   const histogram = await latencyHistogram();
   const measureFrom = clock.now() + warmupMs;
   const measureUntil = measureFrom + durationMs;
@@ -73,14 +73,14 @@ export async function runThroughput(op: Op, options: ThroughputOptions): Promise
     const span = ended - started;
     if (span <= 0) {
       // too quick for the clock: all of it where it ended
-      if (ended >= measureFrom && ended < measureUntil) completions[intervalOf(ended)] += 1;
+      if (ended >= measureFrom && ended < measureUntil) opsByInterval[intervalOf(ended)] += 1;
       return;
     }
     for (let k = intervalOf(from); from < until && k < layout.count; k++) {
       const lo = Math.max(from, measureFrom + k * layout.lengthMs);
       const hi = Math.min(until, measureFrom + (k + 1) * layout.lengthMs);
       if (hi <= lo) break;
-      completions[k] += (hi - lo) / span;
+      opsByInterval[k] += (hi - lo) / span;
     }
   };
 
@@ -108,7 +108,7 @@ export async function runThroughput(op: Op, options: ThroughputOptions): Promise
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (failure !== null) throw (failure as { error: unknown }).error;
 
-  const samples = completions.map((n) => (n * 1000) / layout.lengthMs);
+  const samples = opsByInterval.map((n) => (n * 1000) / layout.lengthMs);
   return {
     samples,
     steady: isSteady(samples),

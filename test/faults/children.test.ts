@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
 import {
+  FAULT_TEST_MS,
   FIXTURES,
   finishedJobs,
   hasExited,
@@ -15,9 +16,6 @@ import {
   tempDir,
   waitFor,
 } from './support.js';
-
-/** Every wait inside has its own deadline; this only bounds the whole on a very busy machine. */
-const FAULT_TEST_MS = 600_000;
 
 const FAULTS = join(FIXTURES, 'faults.ts');
 

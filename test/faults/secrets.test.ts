@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/services/embedded-postgres.js';
 import { runCli } from '../support/cli.js';
-import { FIXTURES, leftAfter, startMarked, tempDir } from './support.js';
-
-/** Every wait inside has its own deadline; this only bounds the whole on a very busy machine. */
-const FAULT_TEST_MS = 600_000;
+import { FAULT_TEST_MS, FIXTURES, leftAfter, startMarked, tempDir } from './support.js';
 
 const LEAKS = join(FIXTURES, 'leaks.ts');
 let server: EmbeddedPostgres;

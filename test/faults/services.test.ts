@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/result/estimator.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import {
+  FAULT_TEST_MS,
   FIXTURES,
   finishedJobs,
   journalRecords,
@@ -18,9 +19,6 @@ import {
   tempDir,
   waitFor,
 } from './support.js';
-
-/** Every wait inside has its own deadline; this only bounds the whole on a very busy machine. */
-const FAULT_TEST_MS = 600_000;
 
 const SERVICES = join(FIXTURES, 'faults-services.ts');
 const KNOWN_COST = join(FIXTURES, 'known-cost.ts');

@@ -13,6 +13,9 @@ export { ROOT, tempDir };
 
 export const FIXTURES = join(ROOT, 'test/fixtures/scenarios');
 
+/** Every wait inside a fault test has its own deadline; this only bounds the whole on a very busy machine. */
+export const FAULT_TEST_MS = 600_000;
+
 /** Generous: the machine is shared and busy; the waits end as soon as the event happens. */
 const DEADLINE_MS = 120_000;
 const POLL_MS = 100;
