@@ -39,7 +39,7 @@ import { planSuite, type Suite } from '../harness/suite.js';
 import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
 import { COMPARE_RENDERERS } from '../report/compare-output.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
-import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
+import { JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { discoverRuntimes, type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
@@ -306,7 +306,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       stop();
     }),
   );
-  const id = `${startedAt.toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
+  const id = newRunId(startedAt);
   const outDir = resolve(values.out ?? join(repo, 'results', `compare-${id}`));
   const tmpDirs: string[] = [];
   try {

@@ -17,7 +17,7 @@ import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
-import { forkId, JOURNAL_FORMAT, planOf } from '../result/journal.js';
+import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
@@ -220,7 +220,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const runtimes = await selectRuntimes(values.runtime, discovered, sources);
   if (values['server-runtime'] !== undefined)
     config.serverRuntime = (await resolveRuntime(values['server-runtime'], discovered, sources)).label;
-  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 6)}`;
+  const runId = newRunId(new Date());
   const resultPath = resolve(
     values.json ??
       (values.resume !== undefined && values.out === undefined

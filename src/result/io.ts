@@ -23,12 +23,12 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './errors.js';
-import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine } from './journal.js';
+import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
 import { isEntryStatus, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
-/** `.<run id>` as `asyncbench run` makes them: `.2026-11-24T09-36-12-552Z-k3vd` */
-const RUN_ID_SUFFIX = /\.\d{4}-\d\d-\d\dT[\w-]+$/;
+/** `.<run id>` (`newRunId`): `.2026-11-24T09-36-12-552Z-k3vd` */
+const RUN_ID_SUFFIX = new RegExp(`\\.${RUN_ID.source}$`);
 
 /**
  * The journal of one run. A run never reuses another's journal: when `<file>.partial.jsonl` is

@@ -8,6 +8,15 @@ import { codeOf, type ForkRecord, type ResultFile, type RunConfig } from './sche
 
 export const JOURNAL_FORMAT = 'asyncbench/journal@1';
 
+/** A run's id, its start time made file-safe plus four random letters: `2026-11-24T09-36-12-552Z-k3vd`. */
+export function newRunId(startedAt: Date): string {
+  const letters = Math.random().toString(36).slice(2).padEnd(4, '0').slice(0, 4);
+  return `${startedAt.toISOString().replace(/[:.]/g, '-')}-${letters}`;
+}
+
+/** The shape `newRunId` makes, exactly, so a file name that merely starts with a date is not taken for one. */
+export const RUN_ID = /\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[0-9a-z]{4}/;
+
 /** Everything that decides what a run measures and how: two runs with equal plans are interchangeable. */
 export interface RunPlan {
   scenarios: string[];

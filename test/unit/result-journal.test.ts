@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { loadResume } from '../../src/harness/resume.js';
 import { UsageError } from '../../src/result/errors.js';
 import { findJournals, ResultJournal, readJournal, resultPathOfJournal } from '../../src/result/io.js';
-import { JOURNAL_FORMAT, type JournalHeader, planDifference, type RunPlan } from '../../src/result/journal.js';
+import {
+  JOURNAL_FORMAT,
+  type JournalHeader,
+  newRunId,
+  planDifference,
+  RUN_ID,
+  type RunPlan,
+} from '../../src/result/journal.js';
 
 const plan: RunPlan = {
   scenarios: ['eager-tasks'],
@@ -70,6 +77,19 @@ describe('the journal', () => {
     expect(findJournals(result)).toEqual([first.path, second.path].sort());
     expect(resultPathOfJournal(second.path)).toBe(result);
     expect(resultPathOfJournal(first.path)).toBe(result);
+  });
+
+  it('a result file named with a date of its own is not taken for a run id', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asyncbench-journal-'));
+    for (const name of ['nightly.2026-12-01T03', 'r.2026-12-01T03-00-00-000Z-ab']) {
+      const result = join(dir, name);
+      const first = new ResultJournal(result, header('2026-01-01T00-00-00-000Z-aaaa'));
+      const second = new ResultJournal(result, header('2026-01-02T00-00-00-000Z-bbbb'));
+      expect(resultPathOfJournal(first.path)).toBe(result);
+      expect(resultPathOfJournal(second.path)).toBe(result);
+      expect(findJournals(result)).toEqual([first.path, second.path].sort());
+    }
+    expect(newRunId(new Date(0))).toMatch(new RegExp(`^${RUN_ID.source}$`));
   });
 
   it('ignores a torn last line; a broken line elsewhere, a missing header or an empty file is one line', () => {
