@@ -525,14 +525,21 @@ export interface ProvisionOptions {
 }
 
 /**
- * `<pid>.<random>`: the end of every private name here (lock drafts, temporary and trash
- * directories), unique to this process and read back by `removeDebris` to find a dead one's.
+ * `<host>.<pid>.<random>`: the end of every private name here (lock drafts, temporary and trash
+ * directories), unique to this process and read back by `removeDebris` to find a dead one's. The
+ * host tag keeps a runtimes directory shared between machines (an NFS home) safe: a pid means
+ * nothing on another host, so only this host's dead processes leave debris it may remove.
  */
 function ownSuffix(): string {
-  return `${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
+  return `${hostTag()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Temporary directories are `<name>-<version>.<pid>.<random>`: one whose process is gone is debris. */
+/** `h` and eight hex digits of the host name: file-safe and of a fixed shape, whatever the name. */
+export function hostTag(host = hostname()): string {
+  return `h${createHash('sha256').update(host).digest('hex').slice(0, 8)}`;
+}
+
+/** Temporary directories are `<name>-<version>.<host>.<pid>.<random>`: one of this host whose process is gone is debris. */
 function removeDebris(tmpRoot: string): void {
   let names: string[];
   try {
@@ -540,9 +547,10 @@ function removeDebris(tmpRoot: string): void {
   } catch {
     return;
   }
+  const here = hostTag();
   for (const name of names) {
-    const pid = Number(/\.(\d+)\.[a-z0-9]+$/.exec(name)?.[1]);
-    if (Number.isInteger(pid) && !processExists(pid)) rmSync(join(tmpRoot, name), { recursive: true, force: true });
+    const [, host, pid] = /\.(h[0-9a-f]{8})\.(\d+)\.[a-z0-9]+$/.exec(name) ?? [];
+    if (host === here && !processExists(Number(pid))) rmSync(join(tmpRoot, name), { recursive: true, force: true });
   }
 }
 

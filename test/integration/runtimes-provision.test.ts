@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
-import { MANIFEST, type RuntimeManifest } from '../../src/runtimes/provision.js';
+import { hostTag, MANIFEST, type RuntimeManifest } from '../../src/runtimes/provision.js';
 import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
 
 const CACHE = join(ROOT, 'node_modules', '.cache', 'asyncbench-test-runtimes');
@@ -78,6 +78,17 @@ describe('provisioning', () => {
     expect(versionDirs(dir)).toEqual([`node-${NODE}`]);
     expect(leftovers(dir)).toEqual([]);
     expect(readdirSync(join(dir, '.locks'))).toEqual([]);
+  });
+
+  it("removes this host's debris of a dead provisioning, never another host's in a shared directory", async () => {
+    const dir = join(tempDir('rt-debris'), 'runtimes');
+    const gone = 4_194_303; // above any pid this host hands out (pid_max is at most 2^22)
+    const mine = `node-${NODE}.${hostTag()}.${gone}.abc123`;
+    const theirs = `node-${NODE}.${hostTag('another-host')}.${gone}.abc123`;
+    for (const name of [mine, theirs]) mkdirSync(join(dir, '.tmp', name), { recursive: true });
+    const add = await runCli(['runtimes', 'add', `node@${NODE}`], { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
+    expect(add.code, add.stderr).toBe(0);
+    expect(leftovers(dir)).toEqual([theirs]);
   });
 
   it('lists provisioned versions with their exact version and engine, and removes them', async () => {
