@@ -92,7 +92,8 @@ export function rankTable(entries: readonly ResultEntry[]): TableStandings {
   let comparisons = 0;
   const groups = groupBy(cells, (c) => `${formatParams(c.entry.params)}\u0000${metricKey(c.figure.metric)}`);
   for (const group of groups.values()) {
-    if (group.length < 2) continue;
+    // a ratio to or of a centre of 0 or less says nothing ("0 lost items" is not ∞ times better)
+    if (group.length < 2 || group.some((c) => !(c.figure.centre > 0))) continue;
     const lower = group[0].figure.metric.better === 'lower';
     const best = group.reduce((a, b) =>
       (lower ? b.figure.centre < a.figure.centre : b.figure.centre > a.figure.centre) ? b : a,

@@ -127,6 +127,13 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
     expect(table.of(alone[0])).toEqual({ rel: 1, best: true });
   });
 
+  test('a group with a centre of 0 is not ranked: no ×, no "best", no "?" blaming one fork', () => {
+    const result = makeResult({ seed: 5, cells: micro('zero', 'op', { node: 0, bun: 100 }) });
+    const out = terminal(result);
+    for (const runtime of ['node', 'bun']) expect(line(out, 'op ', runtime)).not.toMatch(/best|×|\?/);
+    expect(out).not.toContain('untested');
+  });
+
   test('a cell alone in its group is not called best', () => {
     const result = makeResult({ seed: 5, cells: micro('solo', 'op', { node: 100 }) });
     expect(line(terminal(result), 'op ', 'size=10')).not.toMatch(/best|\d\.\d\d×/);
