@@ -2,7 +2,7 @@
  * A history is several result files of one benchmark over time (results/history/<commit>.json,
  * see results/README.md). Reports take them in the order the runs started.
  */
-import type { ResultFile } from '../result/schema.js';
+import type { ResultFile, RuntimeInfo } from '../result/schema.js';
 
 export interface Loaded {
   path: string;
@@ -29,7 +29,23 @@ export function combineDisjoint(files: readonly ResultFile[]): ResultFile[] {
       keys.add(entry.key);
     }
   const newest = files[files.length - 1];
-  const runtimes = [...new Map(files.flatMap((f) => f.runtimes).map((r) => [r.label, r])).values()];
+  const runtimes = [...new Map(files.flatMap((f) => f.runtimes).map((r) => [r.label, r])).values()].map((r) =>
+    withOtherVersions(r, files),
+  );
   const scenarios = [...new Set(files.flatMap((f) => f.config.scenarios))];
   return [{ ...newest, runtimes, config: { ...newest.config, scenarios }, results: files.flatMap((f) => f.results) }];
+}
+
+/**
+ * One record per label stands for every file, the newest's: where a part ran another version
+ * under that label (`node` before an upgrade), its notes say which version measured which scenarios.
+ */
+function withOtherVersions(shown: RuntimeInfo, files: readonly ResultFile[]): RuntimeInfo {
+  const others = files.flatMap((f) => {
+    const r = f.runtimes.find((x) => x.label === shown.label);
+    if (!r || r.version === shown.version) return [];
+    const scenarios = [...new Set(f.results.filter((e) => e.runtime === shown.label).map((e) => e.scenario))];
+    return scenarios.length > 0 ? [`${r.version} measured ${scenarios.join(', ')} (run of ${f.run.startedAt})`] : [];
+  });
+  return others.length > 0 ? { ...shown, notes: [...shown.notes, ...others] } : shown;
 }

@@ -19,6 +19,25 @@ test('separate runs of different scenarios are reported as one file', () => {
   expect(combined[0].run.id).toBe('workers');
 });
 
+test('a runtime label that ran another version in one part says which, in the runtimes table', () => {
+  const full = makeResult({ seed: 1 });
+  const part = (scenario: string, startedAt: string, version: string) => ({
+    ...full,
+    run: { ...full.run, id: scenario, startedAt },
+    runtimes: full.runtimes.map((r) => (r.label === 'node' ? { ...r, version } : r)),
+    results: full.results.filter((e) => e.scenario === scenario),
+  });
+  const [combined] = combineDisjoint([
+    part('eager-tasks', '2025-01-01', '24.1.0'),
+    part('workers', '2025-01-02', '24.2.0'),
+  ]);
+  const node = combined.runtimes.filter((r) => r.label === 'node');
+  expect(node.map((r) => r.version)).toEqual(['24.2.0']);
+  expect(node[0].notes).toContain('24.1.0 measured eager-tasks (run of 2025-01-01)');
+  expect(renderMarkdown([combined])).toContain('24.1.0 measured eager-tasks (run of 2025-01-01)');
+  expect(combined.runtimes.find((r) => r.label !== 'node')?.notes.join()).not.toContain('measured');
+});
+
 test('runs that share entries stay a history', () => {
   const history = [makeResult({ seed: 1 }), makeResult({ seed: 2, startedAt: '2025-02-01T10:00:00.000Z' })];
   expect(combineDisjoint(history)).toHaveLength(2);
