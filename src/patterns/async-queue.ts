@@ -173,18 +173,29 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     }
   }
 
-  /** `for await (const item of queue)`: takes items until the queue is closed and drained; break leaves the queue open */
+  /**
+   * `for await (const item of queue)`: takes items until the queue is closed and drained; break leaves
+   * the queue open, and return() while a next() waits ends that next() without taking an item
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return new QueueIterator(this);
   }
 
-  /** @internal the next IteratorResult, without an intermediate get() promise */
-  nextResult(): Promise<IteratorResult<T, undefined>> {
+  /** @internal the next IteratorResult, without an intermediate get() promise; a wait is left in `iterator.waiting` */
+  nextResult(iterator: QueueIterator<T>): Promise<IteratorResult<T, undefined>> {
     if (this.items.length > 0) return Promise.resolve({ value: this.take(), done: false });
     if (this.isClosed) return Promise.resolve(DONE);
     const getter = new Getter<T>(true);
     this.getters.push(getter);
+    iterator.waiting = getter;
     return getter.promise as Promise<IteratorResult<T, undefined>>;
+  }
+
+  /** @internal an iterator's return(): its next() still waiting leaves the line and ends, having taken nothing */
+  withdraw(getter: Getter<T>): void {
+    if (getter.list !== this.getters) return; // served already: the item is that next()'s
+    this.getters.remove(getter);
+    getter.resolve(DONE);
   }
 
   private take(): T {
@@ -201,13 +212,25 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
 }
 
 class QueueIterator<T> implements AsyncIterableIterator<T> {
+  /** @internal the getter of the last next() that had to wait (it may have been served since) */
+  waiting: Getter<T> | undefined = undefined;
+
   constructor(private readonly queue: AsyncQueue<T>) {}
 
   next(): Promise<IteratorResult<T, undefined>> {
-    return this.queue.nextResult();
+    return this.queue.nextResult(this);
   }
 
+  /**
+   * Leaves the queue open. A next() still waiting ends ({ done: true }) and takes no item, so whoever
+   * stops iterating while the queue is empty (pipeline, a consumer racing a shutdown) loses nothing.
+   */
   return(): Promise<IteratorResult<T, undefined>> {
+    const waiting = this.waiting;
+    if (waiting !== undefined) {
+      this.waiting = undefined;
+      this.queue.withdraw(waiting);
+    }
     return Promise.resolve(DONE);
   }
 

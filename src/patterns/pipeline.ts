@@ -4,7 +4,8 @@
  * it (backpressure) and items keep their order. The result is an async iterator (an AsyncGenerator)
  * of the last stage's outputs. The first error from the source or any stage stops every stage (their
  * AbortSignal is aborted, the buffers are closed) and is rethrown to the consumer once all stages
- * have stopped; leaving the consumer's loop early (break) stops them the same way.
+ * have stopped; leaving the consumer's loop early (break) stops them the same way. A stop closes the
+ * source at once, without waiting for a next() it has pending (Run.stop).
  *
  * Speed (see docs/patterns.md). Between two stages there is exactly one writer and one reader, so
  * the buffer is a single-producer single-consumer ring (Buffer below), not an AsyncQueue with its
@@ -138,6 +139,10 @@ class Run {
   error: unknown = NO_ERROR;
   readonly group = new TaskGroup();
   readonly buffers: Buffer[] = [];
+  /** the async source's iterator while feed awaits its next() */
+  parked: AsyncIterator<unknown> | undefined = undefined;
+  /** ends feed's task in the group: when feed ends, or at stop() while it is parked */
+  readonly fed = new Deferred<void>();
 
   readonly stop = (reason: unknown): void => {
     if (this.stopped) return;
@@ -145,17 +150,44 @@ class Run {
     this.error = reason;
     this.group.abort(reason);
     for (const buffer of this.buffers) buffer.close();
+    const parked = this.parked;
+    if (parked === undefined) return;
+    // feed waits in the source's next(), which may not settle for a long time (an idle queue, a
+    // socket). Close the source now, and let the stages' join not wait for feed: what that next()
+    // brings is dropped. An AsyncQueue's return() ends the pending next() without taking an item; an
+    // async generator queues return() behind it (docs/patterns.md).
+    this.parked = undefined;
+    this.fed.resolve();
+    try {
+      Promise.resolve(parked.return?.()).catch(() => {}); // an error from it has nobody left to reach
+    } catch {}
   };
 }
 
 async function feed(source: PipelineSource<unknown>, output: Buffer, run: Run): Promise<void> {
-  if (Symbol.asyncIterator in source) {
-    for await (const item of source) {
-      if (run.stopped) return;
-      if (!output.push(item)) await output.writable();
+  // not `in`: a string source is a primitive
+  const asyncIterable = source as AsyncIterable<unknown>;
+  if (typeof asyncIterable[Symbol.asyncIterator] === 'function') {
+    // by hand, not for await: stop() must see whether feed is parked in next() (see Run.stop)
+    const iterator = asyncIterable[Symbol.asyncIterator]();
+    for (;;) {
+      run.parked = iterator;
+      const result = await iterator.next();
+      if (run.parked === undefined) return; // stop() closed the source while it waited
+      run.parked = undefined;
+      if (result.done) break;
+      if (!output.push(result.value)) {
+        await output.writable();
+        if (run.stopped) {
+          // stopped while feed was not parked (it awaits only here and in next()): close the source
+          // and let the stages' join wait for it, as for await would
+          await iterator.return?.();
+          return;
+        }
+      }
     }
   } else {
-    for (const item of source) {
+    for (const item of source as Iterable<unknown>) {
       if (run.stopped) return;
       if (!output.push(item)) await output.writable();
     }
@@ -209,8 +241,14 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
     if (source === undefined || stages === undefined) return;
     this.source = undefined;
     this.stages = undefined;
-    // Stage tasks never reject: they hand their error to stop(), which keeps only the first one.
-    run.group.createTask(() => feed(source, inputs[0] as Buffer, run).catch(run.stop));
+    // Stage tasks never reject: they hand their error to stop(), which keeps only the first one. A
+    // source whose next() threw is not closed (as for await does), so it is no longer parked.
+    feed(source, inputs[0] as Buffer, run).then(run.fed.resolve, (error: unknown) => {
+      run.parked = undefined;
+      run.stop(error);
+      run.fed.resolve();
+    });
+    run.group.createTask(() => run.fed.promise);
     stages.forEach((stage, i) => {
       const fn = typeof stage === 'function' ? stage : stage.fn;
       const output = run.buffers[i + 1] as Buffer;

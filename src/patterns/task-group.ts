@@ -136,7 +136,7 @@ export class TaskGroup implements AsyncDisposable {
     try {
       result = await body(group);
     } catch (error) {
-      group.fail(error);
+      group.bodyFailed(error);
     }
     await group.join();
     return result as R;
@@ -201,10 +201,16 @@ export class TaskGroup implements AsyncDisposable {
     return controller.signal;
   }
 
-  /** the group listens to its parent only while it has unfinished tasks */
+  /**
+   * the group listens to its parent only while it has unfinished tasks; a parent that aborted while
+   * it did not (e.g. during an eager body's synchronous part) aborts it now: a listener added to an
+   * aborted signal never fires
+   */
   private addPending(): void {
-    if (this.pending++ === 0 && this.onParentAbort !== undefined && !this.aborted)
-      (this.parent as AbortSignal).addEventListener('abort', this.onParentAbort, { once: true });
+    if (this.pending++ !== 0 || this.onParentAbort === undefined || this.aborted) return;
+    const parent = this.parent as AbortSignal;
+    if (parent.aborted) this.abort(parent.reason);
+    else parent.addEventListener('abort', this.onParentAbort, { once: true });
   }
 
   private removePending(): void {
@@ -215,15 +221,19 @@ export class TaskGroup implements AsyncDisposable {
 
   private runBody<T>(task: Task<T>, body: TaskBody<T>, signal: AbortSignal): void {
     let result: T | PromiseLike<T>;
+    let thenable: boolean;
     try {
       result = body(signal);
+      thenable = isThenable(result); // reads `then`, which may be a getter that throws
     } catch (error) {
       this.taskFailed(task, error);
       return;
     }
-    if (isThenable(result)) {
+    if (thenable) {
       this.addPending();
-      this.follow(task, result);
+      // a foreign thenable's then() may throw or call back twice; Promise.resolve gives it what
+      // `await` would (one outcome, a throw as a rejection); a native promise skips it
+      this.follow(task, result instanceof Promise ? result : Promise.resolve(result as PromiseLike<T>));
     } else if (task.waiter === undefined) {
       // returned without awaiting: settled here, no promise and nothing scheduled
       task.status = 'fulfilled';
@@ -246,12 +256,25 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   private taskFailed<T>(task: Task<T>, error: unknown): void {
-    if (this.aborted && (error === this.abortReason || (error as { name?: unknown })?.name === 'AbortError')) {
+    if (this.isCancellation(error)) {
       task.settle('cancelled', error);
       return;
     }
     task.settle('rejected', error);
     this.fail(error);
+  }
+
+  /**
+   * run()'s body threw: a task's error it rethrew (await task) is reported already, and the abort of
+   * a task it awaited is a cancellation, as in taskFailed
+   */
+  private bodyFailed(error: unknown): void {
+    if (!this.errors?.includes(error) && !this.isCancellation(error)) this.fail(error);
+  }
+
+  /** an error that only says the group aborted: the abort reason, or an AbortError after an abort */
+  private isCancellation(error: unknown): boolean {
+    return this.aborted && (error === this.abortReason || (error as { name?: unknown })?.name === 'AbortError');
   }
 
   private fail(error: unknown): void {

@@ -26,6 +26,14 @@ export interface TimeoutOptions {
   what?: string;
 }
 
+/** the longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days) */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** a timeout is a number of ms >= 0 (Infinity: none), or null (none) */
+function checkMs(ms: number | null): void {
+  if (ms !== null && !(ms >= 0)) throw new RangeError(`a timeout must be >= 0 ms, got ${ms}`);
+}
+
 /** A deadline scope: see timeout(). */
 export class TimeoutScope implements Disposable {
   private readonly controller = new AbortController();
@@ -39,6 +47,7 @@ export class TimeoutScope implements Disposable {
     ms: number | null,
     private readonly options: TimeoutOptions = {},
   ) {
+    checkMs(ms);
     const parent = options.signal;
     this.parent = parent;
     if (parent?.aborted) this.controller.abort(parent.reason);
@@ -59,30 +68,32 @@ export class TimeoutScope implements Disposable {
     return this.fired;
   }
 
-  /** the deadline on the performance.now() clock; Infinity when there is none */
+  /** the deadline on the performance.now() clock (kept after expiry, as asyncio's when()); Infinity when there is none */
   get deadline(): number {
     return this.deadlineAt;
   }
 
-  /** moves the deadline to `ms` from now (null: no deadline); does nothing once the signal aborted */
+  /**
+   * moves the deadline to `ms` from now (null or Infinity: no deadline); does nothing once the signal
+   * aborted; an invalid `ms` throws a RangeError and leaves the deadline as it was
+   */
   reschedule(ms: number | null): void {
+    checkMs(ms);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.controller.signal.aborted) return;
-    if (ms === null) {
+    if (ms === null || ms === Number.POSITIVE_INFINITY) {
       this.deadlineAt = Number.POSITIVE_INFINITY;
       return;
     }
-    if (!(ms >= 0)) throw new RangeError(`a timeout must be >= 0 ms, got ${ms}`);
     this.deadlineAt = performance.now() + ms;
-    this.timer = setTimeout(() => this.expire(ms), ms);
+    this.arm(ms, ms);
   }
 
   /** stops the timer and lets go of the parent signal; the signal does not abort any more */
   clear(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.deadlineAt = Number.POSITIVE_INFINITY;
     if (this.onParentAbort !== undefined) this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 
@@ -96,6 +107,15 @@ export class TimeoutScope implements Disposable {
     if ((error as { name?: unknown })?.name !== 'AbortError') return error;
     const timeoutError = new TimeoutError((this.controller.signal.reason as Error).message);
     return Object.assign(timeoutError, { cause: error });
+  }
+
+  /**
+   * setTimeout takes a delay that does not fit in an int32 as 1 ms (node, deno and bun alike), so a
+   * longer wait is cut into MAX_TIMER_MS pieces until `left` fits; `ms` is the whole, for the message
+   */
+  private arm(left: number, ms: number): void {
+    if (left <= MAX_TIMER_MS) this.timer = setTimeout(() => this.expire(ms), left);
+    else this.timer = setTimeout(() => this.arm(this.deadlineAt - performance.now(), ms), MAX_TIMER_MS);
   }
 
   private expire(ms: number): void {
@@ -113,7 +133,8 @@ export class TimeoutScope implements Disposable {
 
 /**
  * A deadline scope (asyncio.timeout): `using scope = timeout(100); await queue.get({ signal: scope.signal })`
- * rejects with a TimeoutError after 100 ms. `ms = null` starts without a deadline (reschedule later).
+ * rejects with a TimeoutError after 100 ms. `ms = null` (or Infinity) starts without a deadline (reschedule
+ * later); a deadline past setTimeout's limit of 2^31 - 1 ms is kept with chained timers.
  */
 export function timeout(ms: number | null, options?: TimeoutOptions): TimeoutScope {
   return new TimeoutScope(ms, options);
@@ -154,10 +175,16 @@ async function runWithTimeout<T>(
   }
 }
 
-function raceTimeout<T>(promise: PromiseLike<T>, ms: number, what?: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** a scope's deadline (long and infinite ones included) raced against the promise */
+async function raceTimeout<T>(promise: PromiseLike<T>, ms: number, what?: string): Promise<T> {
+  const scope = new TimeoutScope(ms, { what });
+  const signal = scope.signal;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what ? `${what}: ` : ''}no result within ${ms} ms`)), ms);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    scope.clear();
+  }
 }

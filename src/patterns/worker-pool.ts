@@ -90,7 +90,7 @@ export class WorkerPool<In = unknown, Out = unknown> {
     for (let i = 0; i < options.size; i++) this.slots.push(this.spawn(i));
   }
 
-  /** Pre-warm: resolves once every worker has started and said it is ready. */
+  /** Pre-warm: resolves once every worker has started and said it is ready; rejects once the pool is closed, as run() does. */
   async ready(): Promise<void> {
     for (let i = 0; i < this.slots.length; i++) {
       // a slot may be replaced while we wait: await until the slot now at i is ready
@@ -100,6 +100,8 @@ export class WorkerPool<In = unknown, Out = unknown> {
         await this.slots[i].ready.promise;
       }
     }
+    // every slot was ready, but a closed pool has no worker left to be ready
+    if (this.closed) throw new WorkerTaskError('the pool is closed');
   }
 
   run(input: In, transfer?: Transferable[]): Promise<Out> {
@@ -194,8 +196,9 @@ export class WorkerPool<In = unknown, Out = unknown> {
 }
 
 /**
- * The worker side: answers the pool's tasks with `handler`. A handler that throws fails its task
- * only; the worker stays in the pool. Call it once, at the top of a worker module.
+ * The worker side: answers the pool's tasks with `handler`. A handler that throws, or returns what
+ * postMessage cannot clone (DataCloneError), fails its task only; the worker stays in the pool. Call
+ * it once, at the top of a worker module.
  */
 export async function serveTasks<In, Out>(port: WorkerPort, handler: (input: In) => Out | Promise<Out>): Promise<void> {
   await port.ready;
@@ -206,9 +209,20 @@ export async function serveTasks<In, Out>(port: WorkerPort, handler: (input: In)
     try {
       reply = { t: RESULT, id: task.id, value: await handler(task.input as In) };
     } catch (error) {
-      reply = { t: FAILED, id: task.id, message: error instanceof Error ? error.message : String(error) };
+      reply = { t: FAILED, id: task.id, message: errorMessage(error) };
     }
-    port.postMessage(reply);
+    try {
+      port.postMessage(reply);
+    } catch (error) {
+      // thrown out of this async listener, it would be an uncaught rejection: the worker would die
+      // and take the other tasks it holds with it
+      const message = `the result could not be sent to the pool: ${errorMessage(error)}`;
+      port.postMessage({ t: FAILED, id: task.id, message } satisfies FromWorker);
+    }
   });
   port.postMessage({ t: READY } satisfies FromWorker);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -137,6 +137,23 @@ describe('AsyncQueue', () => {
     expect(open.getNowait()).toBe(2);
   });
 
+  it("the iterator's return() withdraws a next() that waits: it ends, and a later item stays queued", async () => {
+    const queue = new AsyncQueue<string>();
+    const iterator = queue[Symbol.asyncIterator]();
+    const waiting = iterator.next();
+    expect(await iterator.return?.()).toEqual({ value: undefined, done: true });
+    queue.putNowait('later');
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    expect(queue.size).toBe(1);
+    expect(queue.getNowait()).toBe('later');
+    // return() after the wait was served changes nothing: the item stays with that next()
+    const served = queue[Symbol.asyncIterator]();
+    const first = served.next();
+    queue.putNowait('handed');
+    await served.return?.();
+    expect(await first).toEqual({ value: 'handed', done: false });
+  });
+
   it('several consumers receive every item exactly once', async () => {
     const queue = new AsyncQueue<number>(3);
     const seen: number[] = [];

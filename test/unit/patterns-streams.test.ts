@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AsyncQueue } from '../../src/patterns/async-queue.js';
 import { paginate } from '../../src/patterns/paginate.js';
 import { pipeline } from '../../src/patterns/pipeline.js';
 import { nextTurn } from '../../src/patterns/scheduling.js';
@@ -62,6 +63,12 @@ function endless() {
     }
   }
   return { source: source(), stopped: () => closed };
+}
+
+const HUNG = Symbol('hung');
+/** the promise's value, or HUNG when it has not settled within 2 s */
+function within<T>(promise: Promise<T>): Promise<T | typeof HUNG> {
+  return Promise.race([promise, new Promise<typeof HUNG>((resolve) => setTimeout(resolve, 2000, HUNG))]);
 }
 
 describe('pipeline', () => {
@@ -184,5 +191,71 @@ describe('pipeline', () => {
     expect(await lazy.return()).toEqual({ value: undefined, done: true });
     expect(await lazy.next()).toEqual({ value: undefined, done: true });
     expect(pulled).toBe(0);
+  });
+});
+
+describe('pipeline stops while the source waits for its next item', () => {
+  it('break over an idle AsyncQueue returns at once, and the queue keeps its later items', async () => {
+    const queue = new AsyncQueue<number>();
+    queue.putNowait(1);
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const n of pipeline(queue, (x: number) => x * 10)) {
+        seen.push(n);
+        queue.taskDone();
+        break;
+      }
+      return 'returned';
+    })();
+    expect(await within(loop)).toBe('returned');
+    expect(seen).toEqual([10]);
+    queue.putNowait(2);
+    expect(queue.size).toBe(1);
+    expect(queue.getNowait()).toBe(2);
+    queue.taskDone();
+    expect(await within(queue.join().then(() => 'joined'))).toBe('joined');
+  });
+
+  it('return() settles at once; a later item is not taken by the stopped pipeline', async () => {
+    const queue = new AsyncQueue<number>();
+    queue.putNowait(1);
+    const it = pipeline(queue, (x: number) => x * 10);
+    expect(await it.next()).toEqual({ value: 10, done: false });
+    expect(await within(it.return())).toEqual({ value: undefined, done: true });
+    queue.putNowait(2);
+    await nextTurn();
+    expect(queue.getNowait()).toBe(2);
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('a stage error reaches the consumer at once; a generator source is closed when its pending next() ends', async () => {
+    let release = () => {};
+    let closed = false;
+    async function* source() {
+      try {
+        yield 1;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        yield 2;
+      } finally {
+        closed = true;
+      }
+    }
+    const run = Array.fromAsync(
+      pipeline(source(), (n: number) => {
+        throw new Error(`stage failed on ${n}`);
+      }),
+    );
+    expect(await within(run.catch((e: Error) => e.message))).toBe('stage failed on 1');
+    // the generator is busy in its pending next(): return() waits behind it (docs/patterns.md)
+    expect(closed).toBe(false);
+    release();
+    await nextTurn();
+    expect(closed).toBe(true);
+  });
+
+  it('accepts a string source (an Iterable of its characters)', async () => {
+    expect(await Array.fromAsync(pipeline('abc', (c: string) => c.toUpperCase()))).toEqual(['A', 'B', 'C']);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { channelTurnScheduler, nextTurn, RESOLVED } from '../../src/patterns/scheduling.js';
 import { TaskGroup } from '../../src/patterns/task-group.js';
+import { listenerCount } from './patterns-waits.js';
 
 const never = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
@@ -181,6 +182,56 @@ describe('TaskGroup failure and cancellation', () => {
     await expect(group.join()).rejects.toThrow('late');
   });
 
+  it("eager: a parent aborted during a body's synchronous part aborts the group", async () => {
+    const parent = new AbortController();
+    const count = listenerCount(parent.signal);
+    const group = new TaskGroup({ signal: parent.signal });
+    const task = group.createTask(async (signal) => {
+      parent.abort(new Error('shutdown'));
+      await nextTurn();
+      signal.throwIfAborted();
+    });
+    expect(
+      await group.join().then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      ),
+    ).toBe('shutdown');
+    expect(task.status).toBe('cancelled');
+    expect(count()).toBe(0);
+  });
+
+  it('a body returning a thenable whose then() throws fails its task, as await would; one that calls back twice counts once', async () => {
+    const group = new TaskGroup();
+    const throwing = {
+      // biome-ignore lint/suspicious/noThenProperty: a misbehaving thenable is what this test is about
+      then: () => {
+        throw new Error('bad thenable');
+      },
+    } as unknown as PromiseLike<number>;
+    const bad = group.createTask(() => throwing);
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['bad thenable']);
+    expect(bad.status).toBe('rejected');
+    // a thenable that fulfils twice must not end the group while another task still runs
+    const other = new TaskGroup();
+    const slow = other.createTask(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return 'slow';
+    });
+    const twice = {
+      // biome-ignore lint/suspicious/noThenProperty: a misbehaving thenable is what this test is about
+      then: (ok: (value: number) => void) => {
+        ok(1);
+        ok(2);
+      },
+    } as unknown as PromiseLike<number>;
+    const doubled = other.createTask(() => twice);
+    await other.join();
+    expect(slow.status).toBe('fulfilled');
+    expect(doubled.value).toBe(1);
+  });
+
   it('a parent signal aborts the group; join rejects with its reason', async () => {
     const parent = new AbortController();
     const group = new TaskGroup({ signal: parent.signal });
@@ -315,6 +366,27 @@ describe('TaskGroup.run and tasks as promises', () => {
     expect(error).toBeInstanceOf(AggregateError);
     expect(error.errors.map((e: Error) => e.message)).toEqual(['body']);
     expect(cancelled).toBe(true);
+  });
+
+  it('run: a task error the body rethrows is reported once; a cancelled sibling it awaited is no failure', async () => {
+    const messages = (error: unknown) => (error as AggregateError).errors.map((e: Error) => e.message);
+    const rethrown = await TaskGroup.run(async (group) => {
+      const task = group.createTask(async () => {
+        await nextTurn();
+        throw new Error('fetch failed');
+      });
+      return await task;
+    }).catch(messages);
+    expect(rethrown).toEqual(['fetch failed']);
+    const awaitedCancelled = await TaskGroup.run(async (group) => {
+      const slow = group.createTask((signal) => never(signal));
+      group.createTask(async () => {
+        await nextTurn();
+        throw new Error('b failed');
+      });
+      return await slow;
+    }).catch(messages);
+    expect(awaitedCancelled).toEqual(['b failed']);
   });
 
   it('a task is awaitable; a failed task not awaited raises no unhandled rejection', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AsyncQueue } from '../../src/patterns/async-queue.js';
 import { nextTurn } from '../../src/patterns/scheduling.js';
 import { Semaphore } from '../../src/patterns/semaphore.js';
@@ -96,5 +96,69 @@ describe('timeout() and withTimeout()', () => {
     expect(queue.getNowait()).toBe(0);
     await nextTurn();
     expect(queue.size).toBe(0); // the timed-out put did not move its item into the freed slot
+  });
+});
+
+describe('deadlines out of setTimeout range, and invalid ones', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('Infinity is no deadline; 2^31 ms or more does not fire at once (setTimeout would take it as 1 ms)', async () => {
+    const never = timeout(Number.POSITIVE_INFINITY);
+    const late = timeout(2 ** 31);
+    const work = withTimeout(30 * 24 * 3600 * 1000, async () => {
+      await sleep(20);
+      return 'done';
+    });
+    const raced = withTimeout(
+      sleep(20).then(() => 'raced'),
+      2 ** 31,
+    );
+    const unbounded = withTimeout(
+      sleep(20).then(() => 'unbounded'),
+      Number.POSITIVE_INFINITY,
+    );
+    await sleep(30);
+    expect([never.expired, never.signal.aborted, never.deadline]).toEqual([false, false, Number.POSITIVE_INFINITY]);
+    expect([late.expired, late.signal.aborted]).toEqual([false, false]);
+    expect(late.deadline).toBeGreaterThan(performance.now() + 2 ** 30);
+    expect(await Promise.all([work, raced, unbounded])).toEqual(['done', 'raced', 'unbounded']);
+    never.clear();
+    late.clear();
+  });
+
+  it('a deadline past 2^31-1 ms fires when it is due, not before (timers chained)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const ms = 2 ** 31 + 5000;
+      const scope = timeout(ms);
+      const raced = withTimeout(new Promise(() => {}), ms).catch((e: Error) => e.name);
+      let settled = false;
+      void raced.then(() => {
+        settled = true;
+      });
+      await vi.advanceTimersByTimeAsync(ms - 10);
+      expect([scope.expired, settled]).toEqual([false, false]);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(scope.expired).toBe(true);
+      expect(await raced).toBe('TimeoutError');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('an invalid ms throws before the scope touches its parent or its deadline; the deadline stays after expiry', async () => {
+    const parent = new AbortController();
+    const count = listenerCount(parent.signal);
+    for (const ms of [-1, Number.NaN]) expect(() => timeout(ms, { signal: parent.signal })).toThrow(RangeError);
+    expect(count()).toBe(0);
+    await expect(withTimeout(-1, () => 'x')).rejects.toThrow(RangeError);
+    await expect(withTimeout(Promise.resolve('x'), Number.NaN)).rejects.toThrow(RangeError);
+    const scope = timeout(5);
+    const deadline = scope.deadline;
+    expect(() => scope.reschedule(-5)).toThrow(RangeError);
+    expect(scope.deadline).toBe(deadline);
+    await sleep(20);
+    expect(scope.expired).toBe(true);
+    expect(scope.deadline).toBe(deadline);
   });
 });
