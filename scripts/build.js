@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One build for every runtime (DESIGN.md: no runtime transpiles its own copy): esbuild turns src/
 // and scenarios/ into ES modules in dist/ that node, deno and bun all run unchanged.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,17 +15,42 @@ function entries(dir, prefix, keep = () => true) {
   return Object.fromEntries(files.map((f) => [`${prefix}/${basename(f, '.ts')}`, join(root, dir, f)]));
 }
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-await build({
-  ...buildOptions(join(root, 'src/api.ts')),
-  sourcemap: 'linked',
-  entryPoints: {
-    cli: join(root, 'src/cli/main.ts'),
-    child: join(root, 'src/harness/child.ts'),
-    api: join(root, 'src/api.ts'),
-    ...entries('scenarios', 'scenarios'),
-    ...entries('src/workers', 'workers'),
-    ...entries('src/services', 'services', (f) => f.endsWith('-server.ts')),
-  },
-  outdir: join(root, 'dist'),
-});
+// Built beside dist/ and swapped in by renames, so a build that fails or is killed (compare --base
+// rebuilding a broken working tree) leaves the last good dist/ and a CLI that still starts.
+const dist = join(root, 'dist');
+const fresh = join(root, `dist.${process.pid}.new`);
+const stale = join(root, `dist.${process.pid}.old`);
+try {
+  await build({
+    ...buildOptions(join(root, 'src/api.ts')),
+    sourcemap: 'linked',
+    entryPoints: {
+      cli: join(root, 'src/cli/main.ts'),
+      child: join(root, 'src/harness/child.ts'),
+      api: join(root, 'src/api.ts'),
+      ...entries('scenarios', 'scenarios'),
+      ...entries('src/workers', 'workers'),
+      ...entries('src/services', 'services', (f) => f.endsWith('-server.ts')),
+    },
+    outdir: fresh,
+  });
+  swapIn(fresh, dist, stale);
+} finally {
+  rmSync(fresh, { recursive: true, force: true });
+  rmSync(stale, { recursive: true, force: true });
+}
+
+/** Moves `fresh` to `target`, the old `target` out of the way first; another build may swap meanwhile. */
+function swapIn(fresh, target, stale) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (existsSync(target)) renameSync(target, stale);
+      renameSync(fresh, target);
+      return;
+    } catch (error) {
+      // ENOENT: another build moved target first; ENOTEMPTY/EEXIST: it put its own there first
+      if (attempt >= 10 || !['ENOENT', 'ENOTEMPTY', 'EEXIST'].includes(error.code)) throw error;
+      rmSync(stale, { recursive: true, force: true });
+    }
+  }
+}
