@@ -27,6 +27,7 @@ import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { childProtocol } from '../harness/orchestrator.js';
 import { type Cell, planCells, shardCells } from '../harness/plan.js';
 import {
+  checkOwnWorkingTree,
   checkoutRevision,
   type Revision,
   repositoryOf,
@@ -34,6 +35,7 @@ import {
   revisionsDir,
   workingTree,
 } from '../harness/revision.js';
+import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
 import { closestFirst } from '../harness/suggest.js';
 import { planSuite, type Suite } from '../harness/suite.js';
 import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
@@ -42,13 +44,13 @@ import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { discoverRuntimes, type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
+import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
 import { describeJob, progressReporter } from './progress.js';
-import { budgetsOf, chooseRuntimes, measureConfig } from './run.js';
+import { budgetsOf, measureConfig } from './run.js';
 
 export const BASE_HELP = `compare --base REF: build and run two revisions here, interleaved, and judge them
 
@@ -69,7 +71,8 @@ Options (besides the run options --runtime --case --param --quick --suite --engi
   --base REF              the revision to compare against (a commit, branch or tag)
   --head REF              the revision to judge (default: the working tree)
   --budget DURATION       wall time of the whole command, e.g. 8m, 90s (default 8m); pairs stop
-                          being added when the next round would overrun it
+                          being added when the next round would overrun it (the first
+                          ${AB_DESIGN.n0} pairs of every cell always run)
   --threshold PCT         smallest change that counts (default 5)
   --max-unjudged PCT      exit 3 when more of the entries cannot be judged (default 10)
   --pairs MODE            how a pair of a micro cell runs: duet (default) measures base and head in
@@ -118,8 +121,9 @@ const UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 
 export function parseDuration(raw: string | undefined, flag: string, fallbackMs: number): number {
   if (raw === undefined) return fallbackMs;
   const text = raw.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  const parts = /^\d+(\.\d+)?$/.test(text)
+    ? [[text, text, 's']]
+    : [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)].map(([whole, n, unit]) => [whole, n, unit]);
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNITS[unit], 0);
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text || !(ms > 0))
     throw new UsageError(`${flag} takes a duration such as 8m, 90s or 1m30s, got '${raw}'`);
@@ -295,6 +299,9 @@ export async function compareBase(argv: string[]): Promise<number> {
   const repo = await repositoryOf(runtime, cwd);
   await resolveCommit(runtime, repo, values.base);
   if (values.head) await resolveCommit(runtime, repo, values.head);
+  else checkOwnWorkingTree(root, repo);
+  // names and version specs too (node@22, provisioned now, once for both sides) fail before any build
+  await selectRuntimes(values.runtime, await availableRuntimes(root), { log: say });
   let building: ChildHandle | null = null;
   let interrupted = false;
   let stop = () => {
@@ -309,6 +316,7 @@ export async function compareBase(argv: string[]): Promise<number> {
   const id = newRunId(startedAt);
   const outDir = resolve(values.out ?? join(repo, 'results', `compare-${id}`));
   const tmpDirs: string[] = [];
+  const revisions: Revision[] = [];
   try {
     const build = {
       runtime,
@@ -320,13 +328,17 @@ export async function compareBase(argv: string[]): Promise<number> {
       },
     };
     const base = await checkoutRevision('base', values.base, build);
+    revisions.push(base);
     if (interrupted) return 130;
+    const tree = (await gitInfo(runtime, repo)) ?? { commit: 'unknown', branch: 'unknown', dirty: true };
+    if (values.head && tree.dirty)
+      say(
+        `--head ${values.head} measures that commit: the working tree's uncommitted changes are not in it (leave out --head to measure them)`,
+      );
     const head = values.head
       ? await checkoutRevision('head', values.head, build)
-      : await workingTree(root, {
-          ...build,
-          gitInfo: (await gitInfo(runtime, repo)) ?? { commit: 'unknown', branch: 'unknown', dirty: true },
-        });
+      : await workingTree(root, { ...build, gitInfo: tree });
+    revisions.push(head);
     if (interrupted) return 130;
 
     const sides: SideSetup[] = [];
@@ -334,14 +346,14 @@ export async function compareBase(argv: string[]): Promise<number> {
       ['base', base],
       ['head', head],
     ] as const) {
-      const discovered = await discoverRuntimes(revision.root);
+      const discovered = await availableRuntimes(revision.root);
       const tmpDir = join(revision.root, '.tmp', `compare-${id}-${role}`);
       tmpDirs.push(tmpDir);
       sides.push({
         role,
         revision,
         dist: pathToFileURL(join(revision.root, 'dist/')),
-        runtimes: chooseRuntimes(discovered, values.runtime),
+        runtimes: await selectRuntimes(values.runtime, discovered, { log: say }),
         discovered,
         version: packageVersion(revision.root),
         tmpDir,
@@ -523,5 +535,6 @@ export async function compareBase(argv: string[]): Promise<number> {
   } finally {
     for (const off of offSignals) off();
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+    for (const revision of revisions) revision.release?.();
   }
 }

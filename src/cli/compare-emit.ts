@@ -16,7 +16,7 @@ export function parsePercent<F extends number | undefined>(
 ): number | F {
   if (value === undefined) return fallback;
   const pct = Number(value.replace(/%$/, ''));
-  if (value.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct >= 100)
+  if (value.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct > 100)
     throw new UsageError(`${flag} takes a percentage between 0 and 100, got '${value}'`);
   return pct / 100;
 }

@@ -10,7 +10,6 @@ import { canPin, defaultPinCpu } from '../harness/pin.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { loadResume, resumeTarget } from '../harness/resume.js';
 import { availableRuntimes, resolveRuntime, selectRuntimes } from '../harness/select-runtimes.js';
-import { closestFirst } from '../harness/suggest.js';
 import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
@@ -55,7 +54,7 @@ Options:
   --shard K/N            run only the K-th of N deterministic slices of the matrix, cut by cell
                          (scenario, case, params): all runtimes of a cell run on one shard (join with merge)
   --server-runtime NAME  runtime of the HTTP target server (default node; a version spec works too)
-  --out DIR              directory of the result file (default results/)
+  --out DIR              directory of the result file (default results/ in the current directory)
   --json FILE            the result file's path (overrides --out)
   --sessions PATH|none   earlier result files of these cells on this machine (files or a directory;
                          repeatable): every 95% CI then includes how much whole runs move, not only
@@ -112,25 +111,6 @@ function parseShard(raw: string | undefined): RunConfig['shard'] {
   if (!m || count < 1 || index < 1 || index > count)
     throw new UsageError(`--shard takes K/N with 1 <= K <= N, got '${raw}'`);
   return { index, count };
-}
-
-export function chooseRuntimes(found: RuntimeExecutable[], raw: string | undefined): RuntimeExecutable[] {
-  if (raw === undefined) {
-    const defaults = found.filter((r) => r.default);
-    if (defaults.length === 0) throw new UsageError('no runtime found in node_modules/.bin: run `npm install`');
-    return defaults;
-  }
-  return raw.split(',').map((name) => {
-    const rt = found.find((r) => r.label === name) ?? found.find((r) => r.name === name && r.default);
-    if (!rt)
-      throw new UsageError(
-        `unknown runtime '${name}'; valid: ${closestFirst(
-          name,
-          found.map((r) => r.label),
-        ).join(', ')}`,
-      );
-    return rt;
-  });
 }
 
 function seconds(value: string | undefined, flag: string, fallback: number): number {
@@ -225,7 +205,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     values.json ??
       (values.resume !== undefined && values.out === undefined
         ? resumeTarget(values.resume)
-        : join(values.out ?? join(root, 'results'), `${runId}.json`)),
+        : join(values.out ?? 'results', `${runId}.json`)),
   );
   const runtime = await currentRuntime();
   const git = await gitInfo(runtime, root);

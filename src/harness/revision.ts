@@ -14,7 +14,17 @@
  * build only the most recently used $ASYNCBENCH_REVISIONS_KEEP (default 3) are kept.
  */
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
@@ -34,6 +44,8 @@ export interface Revision {
   tree: string;
   /** the asyncbench that measures it: the tree itself, or the tree's node_modules/asyncbench */
   root: string;
+  /** lets go of a cached tree once the session is done with it (`claimTree`) */
+  release?: () => void;
 }
 
 /** Where built revisions are kept (see the module comment). */
@@ -151,6 +163,7 @@ export async function checkoutRevision(role: string, ref: string, options: Build
     git: { commit, branch: ref, dirty: false },
     tree,
     root,
+    release: claimTree(cache, commit),
   });
   const ready = () => {
     const root = existsSync(join(tree, READY_MARKER)) ? asyncbenchRootOf(tree) : undefined;
@@ -211,12 +224,29 @@ function touch(path: string): void {
 }
 
 /**
+ * A session's claim on a cached tree while it measures from it, `<commit>.use-<pid>`: prune, in this
+ * session (the base, once the head is built) or in another sharing the cache, leaves a claimed tree
+ * alone. A dead process's claim lapses. Returns the release.
+ */
+function claimTree(cache: string, commit: string): () => void {
+  const path = join(cache, `${commit}.use-${ownPid()}`);
+  writeFileSync(path, '');
+  return () => rmSync(path, { force: true });
+}
+
+function claimed(names: readonly string[], commit: string): boolean {
+  return names.some((n) => n.startsWith(`${commit}.use-`) && processExists(Number(n.slice(commit.length + 5))));
+}
+
+/**
  * Keeps the `keep` most recently used built revisions (by their marker's time) besides `current`,
- * and removes the rest, with the trees of builds that failed; a commit being built (locked) stays.
+ * and removes the rest, with the trees of builds that failed; a commit being built (locked) or
+ * claimed by a running session stays.
  */
 export function prune(cache: string, keep: number, current: string): string[] {
   if (!Number.isInteger(keep) || keep < 1) return [];
-  const names = readdirSync(cache).filter((n) => /^[0-9a-f]{40,64}$/.test(n) && n !== current);
+  const all = readdirSync(cache);
+  const names = all.filter((n) => /^[0-9a-f]{40,64}$/.test(n) && n !== current && !claimed(all, n));
   const used = (n: string) => {
     try {
       return statSync(join(cache, n, READY_MARKER)).mtimeMs;
@@ -226,11 +256,27 @@ export function prune(cache: string, keep: number, current: string): string[] {
   };
   const candidates = names.filter((n) => !existsSync(join(cache, `${n}.lock`))).sort((a, b) => used(b) - used(a));
   const removed = candidates.filter((n, i) => i >= keep - 1 || used(n) < 0);
+  for (const n of all) {
+    const holder = /\.use-(\d+)$/.exec(n)?.[1];
+    if (holder !== undefined && !processExists(Number(holder))) rmSync(join(cache, n), { force: true });
+  }
   for (const n of removed) {
     rmSync(join(cache, n), { recursive: true, force: true });
     rmSync(join(cache, `${n}.log`), { force: true });
   }
   return removed;
+}
+
+/**
+ * The working tree is labelled with its repository's commit, so the asyncbench that measures it must
+ * be that repository's own (the project itself, or its dependency), not one installed elsewhere.
+ */
+export function checkOwnWorkingTree(root: string, repo: string): void {
+  const own = asyncbenchRootOf(repo);
+  if (own === undefined || realpathSync(own) !== realpathSync(root))
+    throw new UsageError(
+      `the asyncbench running this (${root}) is not ${repo}'s own, so that working tree cannot be the head: run the repository's asyncbench (npx asyncbench there), or name the head with --head`,
+    );
 }
 
 /**

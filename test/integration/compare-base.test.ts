@@ -204,4 +204,37 @@ describe('compare --base', () => {
     );
     expect(existsSync(join(cache, sha, READY_MARKER))).toBe(false);
   }, 180_000);
+
+  it("refuses a working tree not the running asyncbench's own, and a runtime typo, before building; warns that --head leaves out uncommitted changes", async () => {
+    // this project's CLI, run in another checkout: it would measure its own code under that one's commit
+    const other = await runCli(['compare', '--base', 'ab-base', 'bench/spin.ts', '--runtime', 'node'], {
+      cwd: repo,
+      env,
+    });
+    expect(other.code).toBe(2);
+    expect(other.stderr.trim()).toMatch(/^asyncbench: the asyncbench running this \(.*\) is not .*'s own/);
+    // a runtime that is neither a name nor a spec fails before either side is built or reused
+    const typo = await runCli(['compare', '--base', 'ab-base', 'bench/spin.ts', '--runtime', 'nodee'], {
+      root: repo,
+      env,
+    });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toMatch(/^asyncbench: unknown runtime 'nodee'; valid: node, /);
+    git('commit', '-q', '--allow-empty', '-m', 'a head to name');
+    cached('HEAD');
+    const spinFile = join(repo, 'bench', 'spin.ts');
+    writeFileSync(spinFile, `${readFileSync(spinFile, 'utf8')}// an edit not committed\n`);
+    try {
+      const run = await runCli(['compare', '--base', 'HEAD', '--head', 'HEAD', 'no-such-scenario'], {
+        root: repo,
+        env,
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        "--head HEAD measures that commit: the working tree's uncommitted changes are not in it",
+      );
+    } finally {
+      git('checkout', '--', 'bench/spin.ts');
+    }
+  }, 120_000);
 });

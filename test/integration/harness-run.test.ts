@@ -1,6 +1,6 @@
 // The harness end to end: real runtimes, real child processes, the CLI as a user runs it.
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
@@ -237,7 +237,7 @@ describe('what is named twice is run once, and files of one name stay apart', ()
     ]);
   });
 
-  it('two scenario files called s.ts in two folders are both measured', async () => {
+  it('two scenario files called s.ts in two folders are both measured, into results/ where the run was started', async () => {
     const dir = tempDir('same-name');
     const files = ['one', 'two'].map((id) => {
       mkdirSync(join(dir, id));
@@ -250,10 +250,13 @@ export default defineScenario({ id: '${id}', title: '${id}', pattern: 'p', kind:
       );
       return path;
     });
-    const out = join(dir, 'r.json');
-    const run = await runCli(['run', ...files, ...ONE_NODE_FORK, '--json', out]);
+    // run from that folder with no --json: the result file goes to its results/, not the install's
+    const run = await runCli(['run', ...files, ...ONE_NODE_FORK], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
-    expect(readResult(out).results.map((e) => [e.scenario, e.case, e.status])).toEqual([
+    const written = readdirSync(join(dir, 'results'));
+    expect(written).toHaveLength(1);
+    expect(run.stdout).toContain(`result file: ${join(dir, 'results', written[0])}`);
+    expect(readResult(join(dir, 'results', written[0])).results.map((e) => [e.scenario, e.case, e.status])).toEqual([
       ['one', 'one', 'ok'],
       ['two', 'two', 'ok'],
     ]);

@@ -15,13 +15,13 @@ export interface CliRun {
 
 export function runCli(
   args: string[],
-  options: { onSpawn?: (pid: number) => void; env?: Record<string, string>; root?: string } = {},
+  options: { onSpawn?: (pid: number) => void; env?: Record<string, string>; root?: string; cwd?: string } = {},
 ): Promise<CliRun> {
-  // `root`: the checkout whose CLI runs, in its own directory (default this project)
+  // `root`: the checkout whose CLI runs, in its own directory (default this project) unless `cwd`
   const root = options.root ?? ROOT;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'bin/asyncbench.js'), ...args], {
-      cwd: root,
+      cwd: options.cwd ?? root,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

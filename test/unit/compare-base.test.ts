@@ -280,6 +280,20 @@ describe('revisions', () => {
     expect(prune(cache, 2, sha(3)).sort()).toEqual([sha(1), sha(4)]);
     expect(readdirSync(cache).sort()).toEqual([sha(2), sha(3)]);
   });
+
+  it('never removes a tree a live session claims (the base, at ASYNCBENCH_REVISIONS_KEEP=1); a dead claim lapses', () => {
+    const cache = tempDir('cache');
+    const sha = (i: number) => String(i).repeat(40);
+    for (const i of [1, 2, 3]) {
+      mkdirSync(join(cache, sha(i)));
+      writeFileSync(join(cache, sha(i), READY_MARKER), '');
+    }
+    const gone = 4_194_303; // above any pid handed out (pid_max is at most 2^22)
+    writeFileSync(join(cache, `${sha(1)}.use-${process.pid}`), '');
+    writeFileSync(join(cache, `${sha(2)}.use-${gone}`), '');
+    expect(prune(cache, 1, sha(3))).toEqual([sha(2)]);
+    expect(readdirSync(cache).sort()).toEqual([sha(1), `${sha(1)}.use-${process.pid}`, sha(3)]);
+  });
 });
 
 describe('--budget', () => {
@@ -289,7 +303,7 @@ describe('--budget', () => {
     expect(parseDuration('1m30s', '--budget', 0)).toBe(90_000);
     expect(parseDuration('120', '--budget', 0)).toBe(120_000);
     expect(parseDuration(undefined, '--budget', 5)).toBe(5);
-    for (const bad of ['', 'soon', '5x', '-1m', '0s'])
+    for (const bad of ['', 'soon', '5x', '-1m', '0s', '0', '0.0'])
       expect(() => parseDuration(bad, '--budget', 0)).toThrow(/--budget takes a duration/);
   });
 });

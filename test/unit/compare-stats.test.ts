@@ -3,6 +3,7 @@
  * (between-fork spread larger than within-fork, PITFALLS 15). Seeded, so every rate is reproducible.
  */
 import { describe, expect, test } from 'vitest';
+import { parsePercent } from '../../src/cli/compare-emit.js';
 import {
   type Comparison,
   compareEntryPairs,
@@ -241,6 +242,10 @@ test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothin
   // nothing measured on both sides is no verdict, not a pass
   expect(compareOutcome(of(), 0.1)).toMatchObject({ code: 3, why: expect.stringMatching(/nothing to judge/) });
   expect(code(of(skipped), 0.1)).toBe(3);
+  // --max-unjudged 100: entries that cannot be judged never make it exit 3 by themselves
+  expect(code(of(row('cannot judge'), row('cannot judge')), parsePercent('100', '--max-unjudged', 0.1))).toBe(0);
+  for (const bad of ['100.5', '-1', 'x', ''])
+    expect(() => parsePercent(bad, '--max-unjudged', 0.1)).toThrow(/between 0 and 100/);
 });
 
 describe('whole-file A/A comparisons (family-wise: any faster/slower in the file counts)', () => {
