@@ -19,10 +19,24 @@
  *
  * Every leaf returns a number and every node the sum of its children, so verify can check the
  * tree's sum. Cases: a TaskGroup per inner node (pyperformance's task-group variant) under each
- * start policy, and promise-all: async functions gathered with Promise.all (pyperformance's gather
- * variant; JS async functions already start eagerly).
+ * start policy (GROUP_CASES), and promise-all: async functions gathered with Promise.all
+ * (pyperformance's gather variant; JS async functions already start eagerly).
+ *
+ * The start policy is what the scenario compares, so verify also checks it, with eager-tasks' probe
+ * (probeStarts) over one more run of the measured op: every leaf task whose body returned at once
+ * must be settled at createTask (eager), after a microtask, or after a loop turn (macrotask). Where
+ * no leaf returns at once (leaf io) it probes the same case over a 'none' tree.
  */
-import { type CaseContext, defineScenario, nextTurn, type StartPolicy, seededRandom, TaskGroup } from 'asyncbench';
+import {
+  type CaseContext,
+  type CaseFn,
+  defineScenario,
+  nextTurn,
+  type StartPolicy,
+  seededRandom,
+  TaskGroup,
+} from 'asyncbench';
+import { probeStarts, type Settles } from './eager-tasks.js';
 
 export const LEVELS = 6;
 export const BRANCHES = 6;
@@ -114,6 +128,21 @@ function groupCase(start: StartPolicy) {
   };
 }
 
+/** the group cases: their start policy, and when a leaf task whose body returned at once is settled */
+export const GROUP_CASES = {
+  eager: { start: 'eager', leafSettles: 'at createTask' },
+  microtask: { start: 'microtask', leafSettles: 'after a microtask' },
+  macrotask: { start: 'macrotask', leafSettles: 'after a loop turn' },
+} as const satisfies Record<string, { start: StartPolicy; leafSettles: Settles }>;
+
+const cases: Record<string, CaseFn<AsyncTreeState>> = {
+  ...Object.fromEntries(Object.entries(GROUP_CASES).map(([name, { start }]) => [name, groupCase(start)])),
+  'promise-all': (ctx) => {
+    const { leaf } = ctx.state;
+    return () => gatherNode(LEVELS, 0, leaf);
+  },
+};
+
 export default defineScenario<AsyncTreeState>({
   id: 'async-tree',
   title: "pyperformance's async_tree under eager and lazy task start",
@@ -123,17 +152,29 @@ export default defineScenario<AsyncTreeState>({
   defaults: { leaf: ['none', 'memoization'] },
   quick: { leaf: ['memoization'] },
   setup: (ctx) => makeLeaf(String(ctx.params.leaf) as LeafKind),
-  cases: {
-    eager: groupCase('eager'),
-    microtask: groupCase('microtask'),
-    macrotask: groupCase('macrotask'),
-    'promise-all': (ctx) => {
-      const { leaf } = ctx.state;
-      return () => gatherNode(LEVELS, 0, leaf);
-    },
-  },
+  cases,
   async verify(ctx) {
     const sum = await ctx.op();
     if (sum !== ctx.state.expectedSum) throw new Error(`the tree sums to ${sum}, expected ${ctx.state.expectedSum}`);
+    const name = ctx.caseName;
+    if (!Object.hasOwn(GROUP_CASES, name)) return;
+    const expected: Settles = GROUP_CASES[name as keyof typeof GROUP_CASES].leafSettles;
+    // the measured op itself; a tree with no leaf that returns at once (io) tells nothing: then the
+    // same case over a 'none' tree
+    let state = ctx.state;
+    let probed = await probeStarts(ctx.op);
+    if (!probed.tasks.some((task) => task.plain)) {
+      state = makeLeaf('none');
+      probed = await probeStarts(await (cases[name] as CaseFn<AsyncTreeState>)({ ...ctx, state }));
+    }
+    if (probed.value !== state.expectedSum)
+      throw new Error(`the tree sums to ${probed.value}, expected ${state.expectedSum}`);
+    const leaves = probed.tasks.filter((task) => task.plain);
+    const off = leaves.filter((task) => task.settles !== expected);
+    if (off.length > 0)
+      throw new Error(
+        `${name}: ${off.length} of ${leaves.length} leaf tasks that returned at once were not settled ${expected} ` +
+          `(one settled ${off[0]?.settles}): the start policy changed`,
+      );
   },
 });

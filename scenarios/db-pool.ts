@@ -8,6 +8,14 @@
  * with an application_name of its own; setup samples pg_stat_activity for it every few ms from a
  * separate connection, and verify fails when the peak passed `max`.
  *
+ * And a pool reuses its connections: the sampler also notes every connection it sees (backend pid
+ * and start time) and how many queries had finished when it first showed up. verify fails a
+ * measured run (verify's own queries aside) that opened more than `max` connections in all, or one
+ * that still opened a new connection once half of its queries had finished (after warm-up): a
+ * "pool" that connects per query, or keeps replacing its connections, holds no more than `max` at
+ * once and would pass the peak check. Nothing of this is in the timed op: the server is asked, from
+ * the sampler's own connection.
+ *
  * Reference: the cells of the `postgres` case also run pgbench (where it is on PATH) against the
  * same server with the same query and min(max, concurrency) clients, and record its figure as
  * `reference pgbench` (ops/s), so a report can set every case of the same params beside it.
@@ -68,6 +76,8 @@ export interface DbState {
   schema: string;
   appName: string;
   peak: number;
+  /** every connection of the pool the sampler saw (`pid@backend_start`) -> queries finished when first seen */
+  connections: Map<string, number>;
   /** the pool's queries started and finished (PITFALLS 13: none may be left pending) */
   started: number;
   finished: number;
@@ -97,20 +107,27 @@ function sqlOf(query: QueryName, schema: string): string {
 }
 
 /**
- * Samples how many connections carry the pool's application_name until stopped. The returned stop
- * is idempotent (verify and teardown both call it) and throws what went wrong while sampling.
+ * Samples the connections that carry the pool's application_name until stopped: how many at once,
+ * and each one's first sighting. The returned stop is idempotent (verify and teardown both call it)
+ * and throws what went wrong while sampling.
  */
-function sampleConnections(url: string, appName: string, state: { peak: number }): () => Promise<void> {
+function sampleConnections(
+  url: string,
+  appName: string,
+  state: Pick<DbState, 'peak' | 'connections' | 'finished'>,
+): () => Promise<void> {
   const monitor = new pg.Client({ connectionString: url, application_name: 'asyncbench-monitor' });
   let stopped = false;
   const loop = (async () => {
     await monitor.connect();
     while (!stopped) {
-      const { rows } = await monitor.query<{ n: number }>(
-        'select count(*)::int as n from pg_stat_activity where application_name = $1',
+      const { rows } = await monitor.query<{ connection: string }>(
+        `select pid || '@' || extract(epoch from backend_start) as connection from pg_stat_activity where application_name = $1`,
         [appName],
       );
-      state.peak = Math.max(state.peak, rows[0].n);
+      state.peak = Math.max(state.peak, rows.length);
+      for (const { connection } of rows)
+        if (!state.connections.has(connection)) state.connections.set(connection, state.finished);
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
     }
   })();
@@ -153,6 +170,7 @@ export function newState(url: string, schema: string, appName: string): DbState 
     schema,
     appName,
     peak: 0,
+    connections: new Map(),
     started: 0,
     finished: 0,
     stopSampling: async () => {},
@@ -308,6 +326,24 @@ async function transactionCase(ctx: CaseContext<DbState>) {
   };
 }
 
+/**
+ * The pool reused its connections: no more than `max` opened over the whole run, and none opened
+ * after warm-up, i.e. first seen once half of the run's queries had finished.
+ */
+export function checkReuse(state: Pick<DbState, 'connections' | 'finished' | 'peak'>, max: number): void {
+  const opened = state.connections.size;
+  if (opened > max)
+    throw new Error(
+      `the pool opened ${opened} connections over the run (at most ${state.peak} at once), more than max ${max}: it does not reuse them`,
+    );
+  const warm = state.finished / 2;
+  const late = [...state.connections.values()].filter((finished) => finished > warm);
+  if (late.length > 0)
+    throw new Error(
+      `the pool opened ${late.length} of its ${opened} connections after warm-up (the first when ${Math.min(...late)} of ${state.finished} queries had finished): it does not reuse them`,
+    );
+}
+
 /** What verify checks of the three feature cases, once the DB probes are in the state. */
 export function checkFeatures(caseName: string, state: DbState, max: number): void {
   if (caseName === 'pg-min') {
@@ -414,14 +450,18 @@ export default defineScenario<DbState>({
   },
   async verify(ctx: VerifyContext<DbState>) {
     const { state, params } = ctx;
+    // the measured run's connections, before verify's own queries (the feature probes send their own burst)
+    const run = { connections: new Map(state.connections), finished: state.finished, peak: state.peak };
     await ctx.op(); // one more checked query after the measured run
     await probeFeatures(ctx);
     await state.stopSampling();
     const max = Number(params.max);
     ctx.record('peak connections', state.peak, 'connections');
+    ctx.record('connections opened', run.connections.size, 'connections');
     if (state.peak === 0)
       throw new Error('pg_stat_activity never showed a connection of the pool: the sampling did not work');
     if (state.peak > max) throw new Error(`the pool held ${state.peak} connections at once, more than max ${max}`);
+    checkReuse(run, max);
     if (state.started !== state.finished)
       throw new Error(`${state.started - state.finished} queries still pending after the run`);
     if (state.warmBeforeFirstQuery !== undefined)

@@ -13,9 +13,14 @@
  * - promise-all: the same bodies gathered with a bare Promise.all (no group, no cancellation);
  * - async-fn: Promise.all over the `async function` get_user: a cache hit still costs a promise and a
  *   microtask.
- * The op returns the sum of all tasks' results, which verify checks. verify also checks when a cache
- * hit's task is settled under each group case, so a policy that silently changed (an eager start that
- * became a microtask start would flatten the headline chart) fails the cell:
+ * The op returns the sum of all tasks' results, which verify checks. The group cases are built from
+ * one table (GROUP_CASES: policy, body, and when a cache hit's task must be settled), and verify
+ * re-runs the measured op once with TaskGroup's createTask instrumented (probeStarts): every
+ * cache-hit task of the op, not a stand-in, must be settled when the table says, so a policy that
+ * silently changed (an eager start that became a microtask start would flatten the headline chart),
+ * or one that holds only for a group's first task, fails the cell. The timed op is not touched:
+ * only verify's extra run is instrumented. Where the cell has no cache hit (hitRatio 0) verify
+ * probes the same case over an all-hit cache. A cache hit's task must be settled:
  * - eager: when createTask returns (Python's eager_task_factory: no scheduling at all);
  * - async-fn-eager: after one microtask, never later. JavaScript cannot settle an async function's
  *   result synchronously (its promise can only be read in a later microtask), so this is the closest
@@ -23,7 +28,19 @@
  * - microtask: after one microtask, not when createTask returns;
  * - macrotask: after an event-loop turn, not after microtasks.
  */
-import { type CaseContext, defineScenario, nextTurn, RESOLVED, type StartPolicy, TaskGroup } from 'asyncbench';
+import {
+  type CaseContext,
+  type CaseFn,
+  defineScenario,
+  nextTurn,
+  type Op,
+  onNextTurn,
+  RESOLVED,
+  type StartPolicy,
+  type Task,
+  type TaskBody,
+  TaskGroup,
+} from 'asyncbench';
 
 export interface EagerTasksState {
   /** id -> value, for the ids that hit */
@@ -78,32 +95,100 @@ export const GROUP_CASES = {
   'async-fn-eager': { start: 'eager', body: getUserAsync, hitSettles: 'after a microtask' },
   microtask: { start: 'microtask', body: getUser, hitSettles: 'after a microtask' },
   macrotask: { start: 'macrotask', body: getUser, hitSettles: 'after a loop turn' },
-} as const satisfies Record<string, { start: StartPolicy; body: Body; hitSettles: Settles }>;
+} as const satisfies Record<string, GroupCase>;
 
-export type Settles = 'at createTask' | 'after a microtask' | 'after a loop turn' | 'later';
-
-/** When is a task of a group with this policy settled, whose body finds its value in the cache? */
-export async function whenHitSettles(start: StartPolicy, body: Body): Promise<Settles> {
-  const cache = new Map([[1, userValue(1)]]);
-  const group = new TaskGroup({ start });
-  const task = group.createTask(() => body(cache, 1));
-  let settles: Settles = 'later';
-  if (task.done) settles = 'at createTask';
-  else {
-    await RESOLVED;
-    if (task.done) settles = 'after a microtask';
-    else {
-      await nextTurn();
-      if (task.done) settles = 'after a loop turn';
-    }
-  }
-  await group.join();
-  if (task.result() !== userValue(1)) throw new Error(`${start}: the cache hit's task returned ${task.result()}`);
-  return settles;
+interface GroupCase {
+  start: StartPolicy;
+  body: Body;
+  hitSettles: Settles;
 }
 
-function groupCase(start: StartPolicy, body: Body) {
-  return (ctx: CaseContext<EagerTasksState>) => {
+/** When a task was settled, counted from the createTask that made it. */
+export type Settles = 'at createTask' | 'after a microtask' | 'after a loop turn' | 'later';
+
+/** What probeStarts saw of one task. */
+export interface ProbedTask {
+  settles: Settles;
+  /** its body returned a value, not a promise (a cache hit's getUser, a leaf that returns at once) */
+  plain: boolean;
+}
+
+type CreateTask = (this: TaskGroup, body: TaskBody<unknown>) => Task<unknown>;
+
+/**
+ * Runs `op` once with TaskGroup's createTask instrumented: for every task any group of the op creates,
+ * in creation order, when it was settled and whether its body returned a plain value. The op is the
+ * measured one, unchanged; only this run is observed, and createTask is restored before it returns.
+ * The checks are queued right after what createTask queued (a microtask start, a turn start), so
+ * each runs after the start it checks. async-tree uses it too.
+ */
+export async function probeStarts(op: Op): Promise<{ value: unknown; tasks: ProbedTask[] }> {
+  const proto = TaskGroup.prototype as unknown as { createTask: CreateTask };
+  const createTask = proto.createTask;
+  const tasks: ProbedTask[] = [];
+  proto.createTask = function probedCreateTask(this: TaskGroup, body: TaskBody<unknown>): Task<unknown> {
+    const probe: ProbedTask = { settles: 'later', plain: false };
+    tasks.push(probe);
+    const task = createTask.call(this, (signal: AbortSignal) => {
+      const result = body(signal);
+      probe.plain = typeof (result as { then?: unknown } | null | undefined)?.then !== 'function';
+      return result;
+    });
+    if (task.done) probe.settles = 'at createTask';
+    else {
+      void RESOLVED.then(() => {
+        if (task.done) probe.settles = 'after a microtask';
+      });
+      onNextTurn(() => {
+        if (task.done && probe.settles === 'later') probe.settles = 'after a loop turn';
+      });
+    }
+    return task;
+  };
+  let value: unknown;
+  try {
+    value = await op();
+  } finally {
+    proto.createTask = createTask;
+  }
+  await nextTurn(); // after the last turn check
+  return { value, tasks };
+}
+
+/** Every cache-hit task of one run of `op` (over `state`) must be settled when `group` says. */
+async function checkHitsSettle(name: string, group: GroupCase, op: Op, state: EagerTasksState): Promise<void> {
+  const { value, tasks } = await probeStarts(op);
+  if (value !== state.expectedSum) throw new Error(`the tasks' results sum to ${value}, expected ${state.expectedSum}`);
+  if (tasks.length !== state.tasks)
+    throw new Error(`${name}: the op created ${tasks.length} tasks, not ${state.tasks}`);
+  const hits = [...state.cache.keys()];
+  const off = hits.filter((id) => tasks[id]?.settles !== group.hitSettles);
+  if (off.length === 0) return;
+  const first = off[0] as number;
+  throw new Error(
+    `${name}: ${off.length} of ${hits.length} cache-hit tasks were not settled ${group.hitSettles} ` +
+      `(task ${first} settled ${tasks[first]?.settles}, expected ${group.hitSettles}): the start policy changed`,
+  );
+}
+
+/**
+ * When is a lone cache-hit task settled in a group of this policy and body? A one-task group outside
+ * the cases, for a quick look; verify probes the measured op's every task instead.
+ */
+export async function whenHitSettles(start: StartPolicy, body: Body): Promise<Settles> {
+  const cache = new Map([[1, userValue(1)]]);
+  const { value, tasks } = await probeStarts(async () => {
+    const group = new TaskGroup({ start });
+    const task = group.createTask(() => body(cache, 1));
+    await group.join();
+    return task.result();
+  });
+  if (value !== userValue(1)) throw new Error(`${start}: the cache hit's task returned ${value}`);
+  return (tasks[0] as ProbedTask).settles;
+}
+
+function groupCase({ start, body }: GroupCase): CaseFn<EagerTasksState> {
+  return (ctx) => {
     const { cache, tasks } = ctx.state;
     return async (): Promise<number> => {
       const group = new TaskGroup({ start });
@@ -155,6 +240,12 @@ export async function checkCancellation(start: StartPolicy): Promise<void> {
     throw new Error(`${start}: the siblings of a failed task were not cancelled`);
 }
 
+const cases: Record<string, CaseFn<EagerTasksState>> = {
+  ...Object.fromEntries(Object.entries(GROUP_CASES).map(([name, group]) => [name, groupCase(group)])),
+  'promise-all': promiseAllCase(getUser),
+  'async-fn': promiseAllCase(getUserAsync),
+};
+
 export default defineScenario<EagerTasksState>({
   id: 'eager-tasks',
   title: 'Eager vs lazy task start',
@@ -166,25 +257,21 @@ export default defineScenario<EagerTasksState>({
   defaults: { hitRatio: [0, 1], tasks: [1000] },
   quick: { hitRatio: [1] },
   setup: (ctx) => makeState(Number(ctx.params.tasks), Number(ctx.params.hitRatio)),
-  cases: {
-    eager: groupCase('eager', getUser),
-    'async-fn-eager': groupCase('eager', getUserAsync),
-    microtask: groupCase('microtask', getUser),
-    macrotask: groupCase('macrotask', getUser),
-    'promise-all': promiseAllCase(getUser),
-    'async-fn': promiseAllCase(getUserAsync),
-  },
+  cases,
   async verify(ctx) {
     const sum = await ctx.op();
     if (sum !== ctx.state.expectedSum)
       throw new Error(`the tasks' results sum to ${sum}, expected ${ctx.state.expectedSum}`);
-    const group = GROUP_CASES[ctx.caseName as keyof typeof GROUP_CASES];
-    if (group === undefined) return;
-    const settles = await whenHitSettles(group.start, group.body);
-    if (settles !== group.hitSettles)
-      throw new Error(
-        `${ctx.caseName}: a cache hit's task is settled ${settles}, expected ${group.hitSettles} (the start policy changed)`,
-      );
+    const name = ctx.caseName;
+    if (!Object.hasOwn(GROUP_CASES, name)) return;
+    const group: GroupCase = GROUP_CASES[name as keyof typeof GROUP_CASES];
+    // the measured op itself; without a cache hit (hitRatio 0), the same case over an all-hit cache
+    if (ctx.state.cache.size > 0) await checkHitsSettle(name, group, ctx.op, ctx.state);
+    else {
+      const allHits = makeState(ctx.state.tasks, 1);
+      const caseFn = cases[name] as CaseFn<EagerTasksState>;
+      await checkHitsSettle(name, group, await caseFn({ ...ctx, state: allHits }), allHits);
+    }
     await checkCancellation(group.start);
   },
 });

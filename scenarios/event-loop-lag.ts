@@ -11,7 +11,9 @@
  * started), and so is the CPU work done meanwhile ('cpu tasks/s'): offloading only counts if the
  * work still gets done. 5 ms stays above Deno's 4 ms clamp of nested timers (PITFALLS 2).
  * On a 2-core machine workers=cores leaves no core free for the main thread: its lag then comes
- * from the OS scheduler, not from the event loop.
+ * from the OS scheduler, not from the event loop. Every CPU task's hash is checked against the one
+ * computed in setup, inline and in workers alike (as the workers scenario does): a load that did
+ * less work than it claims would make its 'cpu tasks/s' and its lag a lie.
  */
 import {
   type CaseContext,
@@ -25,21 +27,33 @@ import {
 } from 'asyncbench';
 
 const TICK_MS = 5;
+/** distinct task inputs; their hashes are computed once in setup to check every task's result */
+const SEEDS = 8;
 
-interface State {
+export interface State {
   lags: number[];
   tasksDone: number;
+  /** the CPU tasks (of tasksDone) whose hash was not the expected one */
+  wrong: number;
+  /** the hash of each seed */
+  expected: number[];
   loadStartedAt: number;
   stopLoad: () => Promise<void>;
+}
+
+/** counts a finished CPU task, checking its hash */
+function taskDone(state: State, seed: number, hash: number): void {
+  state.tasksDone++;
+  if (hash !== state.expected[seed]) state.wrong++;
 }
 
 /** workers=0: tasks back to back on the main thread, one event-loop turn between them */
 function startInlineLoad(ctx: CaseContext<State>): () => Promise<void> {
   let running = true;
   const loop = (async () => {
-    for (let seed = 0; running; seed++) {
-      hashChain(seed, TASK_ROUNDS);
-      ctx.state.tasksDone++;
+    for (let n = 0; running; n++) {
+      const seed = n % SEEDS;
+      taskDone(ctx.state, seed, hashChain(seed, TASK_ROUNDS));
       await nextTurn();
     }
   })();
@@ -59,9 +73,10 @@ async function startWorkerLoad(ctx: CaseContext<State>, size: number): Promise<(
   await pool.ready();
   let running = true;
   const feeders = Array.from({ length: 2 * size }, async (_, lane) => {
-    for (let seed = lane; running; seed += 2 * size) {
-      await pool.run({ seed, rounds: TASK_ROUNDS });
-      ctx.state.tasksDone++;
+    for (let n = lane; running; n += 2 * size) {
+      const seed = n % SEEDS;
+      const { hash } = await pool.run({ seed, rounds: TASK_ROUNDS });
+      taskDone(ctx.state, seed, hash);
     }
   });
   return async () => {
@@ -87,7 +102,14 @@ export default defineScenario<State>({
   // SCENARIOS.md's headline: the tables lead with the p99 lag verify records, not ticks/s
   headline: { figure: 'lag p99', name: 'p99 loop lag', better: 'lower' },
   requires: ['workers'],
-  setup: () => ({ lags: [], tasksDone: 0, loadStartedAt: 0, stopLoad: async () => {} }),
+  setup: () => ({
+    lags: [],
+    tasksDone: 0,
+    wrong: 0,
+    expected: Array.from({ length: SEEDS }, (_, seed) => hashChain(seed, TASK_ROUNDS)),
+    loadStartedAt: 0,
+    stopLoad: async () => {},
+  }),
   cases: {
     timer: async (ctx) => {
       const { runtime, state } = ctx;
@@ -107,9 +129,11 @@ export default defineScenario<State>({
     },
   },
   verify: (ctx) => {
-    const { lags, tasksDone, loadStartedAt } = ctx.state;
+    const { lags, tasksDone, wrong, loadStartedAt } = ctx.state;
     if (lags.length === 0) throw new Error('no timer tick fired');
     if (tasksDone === 0) throw new Error('the CPU load completed no task');
+    if (wrong > 0)
+      throw new Error(`${wrong} of ${tasksDone} CPU tasks returned a wrong hash: the load did not do its work`);
     const sorted = [...lags].sort((a, b) => a - b);
     ctx.record('lag p50', percentile(sorted, 0.5), 'ms');
     ctx.record('lag p99', percentile(sorted, 0.99), 'ms');

@@ -9,6 +9,8 @@
  * the time per task. Every case is made correct, not just fast: when a
  * task fails the op aborts the siblings and returns only once none of them is still running, as
  * Python's TaskGroup does; a case that returned earlier would leave work running into the next op.
+ * verify checks both halves: nothing runs after the op returned, and some sibling was really
+ * cancelled (aborted, or never started), not merely waited for.
  */
 
 import { defineScenario, type RuntimeAdapter, TaskGroup, type VerifyContext } from 'asyncbench';
@@ -217,6 +219,20 @@ export function checkFailures(outcome: FanOutOutcome): void {
     );
 }
 
+/**
+ * After a failure some sibling was stopped: aborted at its signal, or never started (p-map stops
+ * starting new tasks). Task i takes i % 3 + 1 steps and looks at the signal before each, so a fan-out
+ * that cancels always catches some sibling mid-way; one that lets every sibling run to completion did
+ * not cancel at all, however soon it returned.
+ */
+function checkCancelled(run: FanOutRun): void {
+  const stopped = run.tasks - run.completed - run.thrown.length;
+  if (stopped === 0)
+    throw new Error(
+      `a task failed, yet all ${run.completed} siblings ran to completion (started ${run.started}, aborted ${run.aborted}): none was cancelled`,
+    );
+}
+
 /** Median, over a few fan-outs, of the time from the failure to the moment no sibling runs. */
 async function timeToCancel(ctx: VerifyContext<FanOutState>): Promise<number> {
   const spans: number[] = [];
@@ -241,6 +257,7 @@ async function verify(ctx: VerifyContext<FanOutState>): Promise<void> {
   const { run } = outcome;
   if (run.completed + run.aborted + run.thrown.length !== run.started)
     throw new Error('a started task neither completed, failed nor was aborted');
+  checkCancelled(run);
   ctx.record('time to cancel', await timeToCancel(ctx), 'ns');
 }
 

@@ -5,8 +5,13 @@
  * Every stage makes a new packet (hops + 1) and passes the body on by reference: no stage copies.
  * `itemSize` is the body the source allocates per packet, a number ('small') or a 4 KiB
  * Uint8Array ('4KiB', a typical I/O chunk), so it changes the allocation and GC load the pipeline
- * carries. Every buffered case holds at most STAGE_BOUND packets per stage; the async-generator
- * chain holds none (each stage pulls one packet at a time).
+ * carries. Every buffered case holds at most STAGE_BOUND packets per buffer, and has at most one
+ * buffer in front of each stage plus one after the last; the async-generator chain holds none (each
+ * stage pulls one packet at a time). So the source never runs more than leadLimit(stages) =
+ * (stages + 1) x (STAGE_BOUND + 1) packets ahead of the sink (one packet in hand per buffer as
+ * slack): verify runs the op once more with the source noting its lead over the sink ('source
+ * lead', packets) and fails a pipeline that buffers beyond it, e.g. one that runs each stage over
+ * the whole batch instead of streaming.
  */
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
@@ -17,6 +22,11 @@ export const ITEMS = 1000;
 /** packets a stage may buffer, the same for every buffered case */
 export const STAGE_BOUND = 16;
 
+/** the most packets the source may be ahead of the sink: STAGE_BOUND + 1 per buffer, stages + 1 buffers */
+export function leadLimit(stages: number): number {
+  return (stages + 1) * (STAGE_BOUND + 1);
+}
+
 const BODY_BYTES = { small: 0, '4KiB': 4096 } as const;
 
 export interface Packet {
@@ -25,9 +35,16 @@ export interface Packet {
   body: number | Uint8Array;
 }
 
-interface PipelineState {
+export interface PipelineState {
   stages: number;
   bodyBytes: number;
+  /** set by verify for one run: the source then notes how far it ran ahead of the sink */
+  lead?: Lead;
+}
+
+/** How far the source ran ahead of the sink: packets made but not yet received, at most. */
+export interface Lead {
+  peak: number;
 }
 
 /** What reached the sink: how many packets, and how many were out of order or not fully processed. */
@@ -53,19 +70,31 @@ export function advance(packet: Packet): Packet {
   return { id: packet.id, hops: packet.hops + 1, body: packet.body };
 }
 
-function* packets(state: PipelineState): Generator<Packet> {
+/** the source: ITEMS packets; in verify's run it also notes its lead over the sink */
+export function packets(state: PipelineState, sink: Sink): Generator<Packet> {
+  return state.lead === undefined ? allPackets(state) : packetsAhead(state, sink, state.lead);
+}
+
+function* allPackets(state: PipelineState): Generator<Packet> {
   for (let id = 0; id < ITEMS; id++) yield makePacket(state, id);
+}
+
+function* packetsAhead(state: PipelineState, sink: Sink, lead: Lead): Generator<Packet> {
+  for (let id = 0; id < ITEMS; id++) {
+    lead.peak = Math.max(lead.peak, id - sink.received);
+    yield makePacket(state, id);
+  }
 }
 
 async function viaPatternsPipeline(state: PipelineState, sink: Sink): Promise<void> {
   const stage = { fn: advance, bound: STAGE_BOUND } as Stage<unknown, unknown>;
   const stages = Array.from({ length: state.stages }, () => stage);
-  for await (const packet of pipeline(packets(state), ...stages)) sink.accept(packet as Packet);
+  for await (const packet of pipeline(packets(state, sink), ...stages)) sink.accept(packet as Packet);
 }
 
 async function viaWebStreams(state: PipelineState, sink: Sink): Promise<void> {
   const strategy = new CountQueuingStrategy({ highWaterMark: STAGE_BOUND });
-  const source = packets(state);
+  const source = packets(state, sink);
   let stream = new ReadableStream<Packet>(
     {
       pull(controller) {
@@ -87,8 +116,8 @@ async function viaWebStreams(state: PipelineState, sink: Sink): Promise<void> {
   await stream.pipeTo(new WritableStream({ write: (packet) => sink.accept(packet) }, strategy));
 }
 
-async function* generatorSource(state: PipelineState): AsyncGenerator<Packet> {
-  yield* packets(state);
+async function* generatorSource(state: PipelineState, sink: Sink): AsyncGenerator<Packet> {
+  yield* packets(state, sink);
 }
 
 async function* generatorStage(input: AsyncIterable<Packet>): AsyncGenerator<Packet> {
@@ -96,7 +125,7 @@ async function* generatorStage(input: AsyncIterable<Packet>): AsyncGenerator<Pac
 }
 
 async function viaGeneratorChain(state: PipelineState, sink: Sink): Promise<void> {
-  let chain: AsyncIterable<Packet> = generatorSource(state);
+  let chain: AsyncIterable<Packet> = generatorSource(state, sink);
   for (let s = 0; s < state.stages; s++) chain = generatorStage(chain);
   for await (const packet of chain) sink.accept(packet);
 }
@@ -114,7 +143,7 @@ async function viaNodeStreams(state: PipelineState, sink: Sink): Promise<void> {
       done();
     },
   });
-  await streamPipeline([Readable.from(packets(state), options), ...transforms, writable]);
+  await streamPipeline([Readable.from(packets(state, sink), options), ...transforms, writable]);
 }
 
 function pipelineCase(run: (state: PipelineState, sink: Sink) => Promise<void>) {
@@ -126,10 +155,26 @@ function pipelineCase(run: (state: PipelineState, sink: Sink) => Promise<void>) 
     };
 }
 
-async function verify(ctx: VerifyContext<PipelineState>): Promise<void> {
-  const sink = (await ctx.op()) as Sink;
+function checkSink(sink: Sink): void {
   if (sink.received !== ITEMS) throw new Error(`${sink.received} of ${ITEMS} packets reached the sink`);
   if (sink.bad > 0) throw new Error(`${sink.bad} packets arrived out of order or not through every stage`);
+}
+
+async function verify(ctx: VerifyContext<PipelineState>): Promise<void> {
+  checkSink((await ctx.op()) as Sink);
+  const lead: Lead = { peak: 0 };
+  ctx.state.lead = lead;
+  try {
+    checkSink((await ctx.op()) as Sink);
+  } finally {
+    ctx.state.lead = undefined;
+  }
+  ctx.record('source lead', lead.peak, 'packets');
+  if (lead.peak > leadLimit(ctx.state.stages))
+    throw new Error(
+      `the source ran ${lead.peak} packets ahead of the sink, more than ${leadLimit(ctx.state.stages)} ` +
+        `(${ctx.state.stages} stages of at most ${STAGE_BOUND} buffered): the stages do not stream`,
+    );
 }
 
 export default defineScenario<PipelineState>({

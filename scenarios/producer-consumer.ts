@@ -13,6 +13,10 @@
  *
  * Each case reads its queue's own length after every enqueue (AsyncQueue size, the Web stream's
  * highWaterMark - desiredSize, node's readableLength) so verify can check the bound was never passed.
+ * In a 'slow' cell verify also checks that the queue did fill up to maxsize (up to ITEMS / 2: the first
+ * items go straight to waiting consumers), so the bound was really exercised: a fast cell never
+ * fills the queue and would pass a queue that ignores maxsize. The default and --quick runs
+ * therefore measure both consumers.
  */
 import { Readable } from 'node:stream';
 import { AsyncQueue, defineScenario, type RuntimeAdapter, type VerifyContext } from 'asyncbench';
@@ -152,12 +156,23 @@ function pcCase(run: (state: PcState) => Promise<Tally>) {
       run(state);
 }
 
-function checkTally(tally: Tally, maxsize: number): void {
+/** the backlog a slow cell must build: maxsize, or half the batch where maxsize is larger */
+function slowFill(maxsize: number): number {
+  return Math.min(maxsize, ITEMS / 2);
+}
+
+function checkTally(tally: Tally, maxsize: number, slow: boolean): void {
   if (tally.consumed !== ITEMS) throw new Error(`${tally.consumed} items consumed out of ${ITEMS}`);
   const wrong = tally.seen.findIndex((count) => count !== 1);
   if (wrong >= 0) throw new Error(`item ${wrong} was consumed ${tally.seen[wrong]} times`);
   if (maxsize > 0 && tally.maxQueued > maxsize)
     throw new Error(`the queue held ${tally.maxQueued} items, maxsize is ${maxsize}`);
+  // a slow consumer lets the producer run ahead: the queue must fill to its bound, or the bound was
+  // never tested (backpressure not exercised)
+  if (slow && maxsize > 0 && tally.maxQueued < slowFill(maxsize))
+    throw new Error(
+      `with slow consumers the queue held at most ${tally.maxQueued} items, never ${slowFill(maxsize)} (maxsize ${maxsize}): backpressure was not exercised`,
+    );
 }
 
 /**
@@ -170,7 +185,7 @@ async function peakHeap(ctx: VerifyContext<PcState>): Promise<number | undefined
   ctx.state.sampleHeap = true;
   try {
     const tally = (await ctx.op()) as Tally;
-    checkTally(tally, ctx.state.maxsize);
+    checkTally(tally, ctx.state.maxsize, ctx.state.slow);
     return Math.max(0, tally.peakHeap - before);
   } finally {
     ctx.state.sampleHeap = false;
@@ -179,7 +194,7 @@ async function peakHeap(ctx: VerifyContext<PcState>): Promise<number | undefined
 
 async function verify(ctx: VerifyContext<PcState>): Promise<void> {
   const tally = (await ctx.op()) as Tally;
-  checkTally(tally, ctx.state.maxsize);
+  checkTally(tally, ctx.state.maxsize, ctx.state.slow);
   ctx.record('peak queue length', tally.maxQueued, 'items');
   const heap = await peakHeap(ctx);
   if (heap !== undefined) ctx.record('peak heap', heap, 'B');
@@ -194,7 +209,8 @@ export default defineScenario<PcState>({
   itemsPerOp: () => ITEMS,
   // maxsize 0 (unbounded) is the reference the bound is judged against.
   params: { maxsize: [1, 10, 100, 1000, 0], consumers: [1, 3, 8], consumer: ['fast', 'slow'] },
-  defaults: { maxsize: [10, 0], consumers: [3], consumer: ['fast'] },
+  // 'slow' fills the queue: the only cells where maxsize is exercised
+  defaults: { maxsize: [10, 0], consumers: [3], consumer: ['fast', 'slow'] },
   quick: { maxsize: [10] },
   setup: ({ params, runtime }) => ({
     runtime,

@@ -9,8 +9,16 @@
  * Function constructor: the simplest way that runs unchanged on node, deno and bun (no file, no
  * data:/blob: import, no permission). Compiling it is also the feature test: where the runtime's
  * parser rejects `await using`, the cell is skipped.
+ *
+ * A release completes when the promise its close returns settles (the Resource awaits it). In the
+ * measured op that is at once (releaseGate is undefined: the same await as a close returning
+ * nothing); verify's runs hold every release open until it lets it go, one at a time, and check
+ * that the nest waits for each: only one release is pending at a time (the next outer one starts
+ * after the inner one completed), and the op does not settle before the last one completed. A
+ * disposal that is started but not awaited (fire and forget) still logs the right order, and only
+ * this catches it.
  */
-import { defineScenario, openResource, type VerifyContext, withResource } from 'asyncbench';
+import { defineScenario, nextTurn, openResource, type VerifyContext, withResource } from 'asyncbench';
 
 /** The failure the body throws in verify's second run. */
 export class BodyFailure extends Error {
@@ -28,6 +36,12 @@ export class DisposalLog {
   error: unknown = undefined;
 }
 
+/**
+ * What a release's close returns, so what the Resource awaits: nothing in the measured op; in
+ * verify's stepped runs a thenable that holds the release open until verify lets it go.
+ */
+let releaseGate: PromiseLike<void> | undefined;
+
 /** acquires resource `id` (patterns' openResource: the same resource under every case) */
 export function acquire(id: number, log: DisposalLog): Promise<AsyncDisposable> {
   return openResource(
@@ -37,6 +51,7 @@ export function acquire(id: number, log: DisposalLog): Promise<AsyncDisposable> 
     },
     (value) => {
       log.disposed.push(value);
+      return releaseGate;
     },
   );
 }
@@ -121,14 +136,51 @@ function checkLog(log: DisposalLog, nesting: number, fail: boolean): void {
     throw new Error(`${how}: wrong outcome ${String(log.error ?? log.result)}`);
 }
 
-async function verify(ctx: VerifyContext<ResourcesState>): Promise<void> {
-  checkLog((await ctx.op()) as DisposalLog, ctx.state.nesting, false);
-  ctx.state.fail = true;
+/** A thenable that holds every await on it until its resolver, pushed to `held`, is called. */
+function holdingGate(held: (() => void)[]): PromiseLike<void> {
+  // biome-ignore lint/suspicious/noThenProperty: a thenable by design: each await on it calls then()
+  return { then: (resolve: () => void) => void held.push(resolve) } as unknown as PromiseLike<void>;
+}
+
+/**
+ * One run of the op with every release held open until this lets it go, one at a time: each time
+ * the op has nothing left to do but wait, exactly one release must be pending and the op must not
+ * have settled. The log it returns is checked as a plain run's.
+ */
+async function steppedRun(ctx: VerifyContext<ResourcesState>, fail: boolean): Promise<DisposalLog> {
+  const { nesting } = ctx.state;
+  const how = fail ? 'when the body throws' : 'on success';
+  const held: (() => void)[] = [];
+  releaseGate = holdingGate(held);
+  ctx.state.fail = fail;
   try {
-    checkLog((await ctx.op()) as DisposalLog, ctx.state.nesting, true);
+    let settled = false;
+    const running = Promise.resolve(ctx.op()).finally(() => {
+      settled = true;
+    });
+    for (let completed = 0; completed < nesting; completed++) {
+      await nextTurn(); // the op has run as far as it can: only a held release can be in its way
+      if (settled)
+        throw new Error(
+          `${how}: the op settled after ${completed} of its ${nesting} releases had completed: a disposal was not awaited (or did not run)`,
+        );
+      if (held.length !== 1)
+        throw new Error(
+          `${how}: ${held.length} releases were pending at once after ${completed} had completed: ` +
+            (held.length === 0 ? 'the nest waits for no release' : 'a resource was released before the one inside it'),
+        );
+      (held.shift() as () => void)();
+    }
+    return (await running) as DisposalLog;
   } finally {
+    releaseGate = undefined;
     ctx.state.fail = false;
   }
+}
+
+async function verify(ctx: VerifyContext<ResourcesState>): Promise<void> {
+  checkLog(await steppedRun(ctx, false), ctx.state.nesting, false);
+  checkLog(await steppedRun(ctx, true), ctx.state.nesting, true);
 }
 
 export default defineScenario<ResourcesState>({

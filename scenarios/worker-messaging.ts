@@ -12,7 +12,9 @@
  * the adapter's init handshake: one more message each way). It does not depend on the payload, so it
  * runs at payload=64 only and is skipped at the other sizes.
  * verify checks that the data arrives intact: the echo equals what was sent, and for the shared
- * buffer the worker's checksum of the bytes equals the main thread's.
+ * buffer the worker's checksum of the bytes equals the main thread's. For transfer it also checks
+ * that the buffer really moved: the op returns the buffer that came back, which the next op sends,
+ * so after one more op that buffer must be detached (byteLength 0); a copy would leave it whole.
  */
 import {
   type CaseContext,
@@ -25,6 +27,7 @@ import {
   payloadRecords,
   SHARED_HEADER_BYTES,
   SharedState,
+  type VerifyContext,
 } from 'asyncbench';
 
 const ECHO_WORKER = new URL('../workers/echo-worker.js', import.meta.url);
@@ -64,6 +67,18 @@ const size = (ctx: CaseContext<State>) => Number(ctx.params.payload);
 
 function sameRecords(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** `next` is what the transfer op returned: the buffer its next call sends, in the transfer list. */
+async function checkTransferred(ctx: VerifyContext<State>, next: unknown): Promise<void> {
+  if (!(next instanceof ArrayBuffer)) throw new Error('transfer: the op did not return the ArrayBuffer it sends next');
+  const bytes = next.byteLength;
+  const answer = await ctx.op();
+  if (next.byteLength !== 0)
+    throw new Error(
+      `transfer: the buffer the op sent still holds ${next.byteLength} of its ${bytes} bytes after postMessage: it was copied, not transferred`,
+    );
+  if (!ctx.state.check?.(answer)) throw new Error('transfer: the payload did not arrive intact');
 }
 
 export default defineScenario<State>({
@@ -152,6 +167,7 @@ export default defineScenario<State>({
       return;
     }
     if (!ctx.state.check?.(answer)) throw new Error(`${ctx.caseName}: the payload did not arrive intact`);
+    if (ctx.caseName === 'transfer') await checkTransferred(ctx, answer);
   },
   teardown: async (ctx) => {
     await ctx.state.stop?.();

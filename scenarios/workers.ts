@@ -13,9 +13,12 @@
  * Speedup (tasks/s at N workers over tasks/s at 1) and efficiency (speedup / min(N, cores)) need
  * two cells: scripts/worker-scaling.js and the report compute them from the result file.
  *
- * verify checks every task's hash and, when workers > 1, that the tasks ran on more than one worker
- * (each answer names the worker thread or process that computed it): a pool that quietly ran
- * everything on one worker would otherwise pass with a plausible-looking figure.
+ * verify checks every task's hash and, when workers > 1, that the tasks ran in parallel on all of
+ * them: each answer names the worker thread or process that computed it and when it started and
+ * finished (two clock reads in the worker), so verify requires that every worker answered and that
+ * tasks overlapped in time ('peak tasks at once' >= 2). A pool that quietly ran everything on one
+ * worker, or took its workers in turn one task at a time, would otherwise pass with a
+ * plausible-looking figure.
  */
 import {
   type CaseContext,
@@ -43,6 +46,8 @@ export interface State {
   wrong: number;
   /** the ids of the workers that answered */
   workersSeen: Set<string>;
+  /** when each task ran in its worker: start, end, start, end, ... (ms since the epoch) */
+  spans: number[];
   /** closes what the case started (pool, children), after the in-flight tasks drained */
   close: () => Promise<void>;
 }
@@ -66,9 +71,10 @@ function windowedOp(run: RunTask, depth: number, state: State) {
   const submit = () => {
     const seed = next++ % SEEDS;
     inflight.push(
-      run({ seed, rounds: TASK_ROUNDS }).then(({ hash, worker }) => {
+      run({ seed, rounds: TASK_ROUNDS }).then(({ hash, worker, start, end }) => {
         state.checked++;
         state.workersSeen.add(worker);
+        state.spans.push(start, end);
         if (hash !== state.expected[seed]) state.wrong++;
       }),
     );
@@ -81,6 +87,20 @@ function windowedOp(run: RunTask, depth: number, state: State) {
     await inflight.shift();
   };
   return { op, drain };
+}
+
+/** The most tasks that ran at the same moment, from their [start, end] spans (touching is not overlapping). */
+export function peakAtOnce(spans: readonly number[]): number {
+  const events: [time: number, change: number][] = [];
+  for (let i = 0; i + 1 < spans.length; i += 2) events.push([spans[i] as number, 1], [spans[i + 1] as number, -1]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let running = 0;
+  let peak = 0;
+  for (const [, change] of events) {
+    running += change;
+    peak = Math.max(peak, running);
+  }
+  return peak;
 }
 
 /** Wires an executor into the op and the state's close(). */
@@ -188,6 +208,7 @@ export default defineScenario<State>({
     checked: 0,
     wrong: 0,
     workersSeen: new Set(),
+    spans: [],
     close: async () => {},
   }),
   cases: {
@@ -214,14 +235,20 @@ export default defineScenario<State>({
     'child-processes': childProcessCase,
   },
   verify: (ctx) => {
-    const { checked, wrong, workersSeen } = ctx.state;
+    const { checked, wrong, workersSeen, spans } = ctx.state;
     const workers = resolveWorkers(ctx.params.workers, ctx.runtime);
+    const atOnce = peakAtOnce(spans);
     ctx.record('tasks checked', checked, 'tasks');
     ctx.record('workers used', workersSeen.size, 'workers');
+    ctx.record('peak tasks at once', atOnce, 'tasks');
     if (checked === 0) throw new Error('no task completed');
     if (wrong > 0) throw new Error(`${wrong} of ${checked} tasks returned a wrong hash`);
-    if (workers > 1 && workersSeen.size < 2)
-      throw new Error(`${checked} tasks ran on ${workersSeen.size} worker, not spread over ${workers}`);
+    if (workersSeen.size < Math.min(workers, checked))
+      throw new Error(`${checked} tasks ran on ${workersSeen.size} of the ${workers} workers: not spread over all`);
+    if (workers > 1 && checked > 1 && atOnce < 2)
+      throw new Error(
+        `${checked} tasks on ${workers} workers never ran two at once: the workers took turns, not in parallel`,
+      );
   },
   teardown: (ctx) => ctx.state.close(),
 });

@@ -2,8 +2,9 @@
  * The fixed CPU-bound task of the worker scenarios: a 32-bit hash chain. Each round depends on the
  * last, so no engine can vectorise, parallelise or skip it, and the final value checks that the
  * work was really done. The default export is the task function piscina and tinypool load; it
- * answers with the hash and the id of the worker (thread or process) that computed it, so the
- * workers scenario can check that the work was really spread.
+ * answers with the hash, the id of the worker (thread or process) that computed it and when it
+ * started and finished, so the workers scenario can check that the work was really spread and ran
+ * in parallel.
  */
 
 export interface CpuTask {
@@ -28,10 +29,18 @@ export interface CpuResult {
   hash: number;
   /** which worker computed it: module state, so every worker thread or process has its own */
   worker: string;
+  /** when the worker started and finished the task, in ms since the epoch (performance.timeOrigin + now()): comparable across threads and processes */
+  start: number;
+  end: number;
 }
 
 const WORKER_ID = Math.random().toString(36).slice(2, 12);
 
+/** two clock reads per task (~3 ms of work): the cost of knowing which tasks overlapped */
+const epochNow = () => performance.timeOrigin + performance.now();
+
 export default function runCpuTask(task: CpuTask): CpuResult {
-  return { hash: hashChain(task.seed, task.rounds), worker: WORKER_ID };
+  const start = epochNow();
+  const hash = hashChain(task.seed, task.rounds);
+  return { hash, worker: WORKER_ID, start, end: epochNow() };
 }

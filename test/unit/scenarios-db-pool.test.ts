@@ -3,7 +3,7 @@
  * hand-made states: the cases themselves need PostgreSQL (the acceptance and integration runs).
  */
 import { describe, expect, it } from 'vitest';
-import dbPool, { checkFeatures, type DbState, newState, warmMin } from '../../scenarios/db-pool.js';
+import dbPool, { checkFeatures, checkReuse, type DbState, newState, warmMin } from '../../scenarios/db-pool.js';
 
 const state = (extra: Partial<DbState>): DbState => ({ ...newState('', 's', 'a'), peak: 1, ...extra });
 
@@ -45,5 +45,37 @@ describe('db-pool feature checks', () => {
       /add up to 39, but 40/,
     );
     expect(() => checkFeatures('pg-acquire-transaction', state({}), 10)).toThrow(/no transaction/);
+  });
+
+  describe('reuse: what the sampler saw of the pool connections over the run', () => {
+    /** a run of `finished` queries whose connections were first seen when these many had finished */
+    const run = (finished: number, firstSeen: number[], peak = 10) => ({
+      finished,
+      peak,
+      connections: new Map(firstSeen.map((at, i) => [`${1000 + i}@1700000000.5`, at])),
+    });
+
+    it('passes a pool that opened its connections while warming up and then reused them', () => {
+      checkReuse(run(5000, [0, 0, 3, 3, 8, 12, 40, 61, 90, 276]), 10);
+      checkReuse(run(1500, [0], 1), 10); // one caller at a time: one connection all run
+    });
+
+    it('fails a pool that opened more connections over the run than max (one per query: maxUses 1)', () => {
+      const perQuery = run(
+        150,
+        Array.from({ length: 149 }, (_, i) => i),
+        8,
+      );
+      expect(() => checkReuse(perQuery, 10)).toThrow(
+        /opened 149 connections over the run \(at most 8 at once\), more than max 10: it does not reuse them/,
+      );
+    });
+
+    it('fails a pool that still opened connections after warm-up, though never more than max', () => {
+      // one caller, its connection replaced every few hundred queries (pg's maxUses): 4 of them
+      expect(() => checkReuse(run(1536, [0, 400, 800, 1200], 1), 10)).toThrow(
+        /opened 2 of its 4 connections after warm-up \(the first when 800 of 1536 queries had finished\)/,
+      );
+    });
   });
 });

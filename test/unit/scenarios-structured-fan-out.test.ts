@@ -44,27 +44,64 @@ describe('fan-out scenario', () => {
     }
   }
 
-  it('verify fails a fan-out that returns while siblings still run', async () => {
-    // Promise.all without abort and without waiting: the classic leak after a failure.
-    const leaky = (_op: Op, state: unknown) => async (): Promise<FanOutOutcome> => {
+  /**
+   * A broken op in place of the case's: `fanOut` gets a fresh FanOutRun of the cell, its indexes and a
+   * signal nobody aborts.
+   */
+  const brokenFanOut =
+    (fanOut: (run: FanOutRun, indexes: number[], signal: AbortSignal) => Promise<FanOutOutcome>) =>
+    (_op: Op, state: unknown) =>
+    () => {
       const { tasks, fails, indexes, runtime } = state as {
         tasks: number;
         fails: Set<number>;
         indexes: number[];
         runtime: never;
       };
-      const run = new FanOutRun(tasks, fails, runtime);
-      const signal = new AbortController().signal;
+      return fanOut(new FanOutRun(tasks, fails, runtime), indexes, new AbortController().signal);
+    };
+
+  it('verify fails a fan-out that returns while siblings still run', async () => {
+    // Promise.all without abort and without waiting: the classic leak after a failure.
+    const leaky = brokenFanOut(async (run, indexes, signal) => {
       try {
         await Promise.all(indexes.map((i) => task(run, i, signal)));
         return { run, errors: [], runningAtReturn: run.running };
       } catch (error) {
         return { run, errors: [error], runningAtReturn: run.running };
       }
-    };
+    });
     await expect(runCell(fanOut, 'Promise.all', { tasks: 100, failAt: 'middle' }, { breakOp: leaky })).rejects.toThrow(
       /still running/,
     );
+  });
+
+  it('verify fails a fan-out that waits for every sibling instead of cancelling them', async () => {
+    // returns only once all have settled and reports every error, but never aborts anything
+    const neverCancels = brokenFanOut(async (run, indexes, never) => {
+      const settled = await Promise.allSettled(indexes.map((i) => task(run, i, never)));
+      const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
+      return { run, errors, runningAtReturn: run.running };
+    });
+    for (const caseName of CASES)
+      for (const [tasks, failAt] of [
+        [10, 'middle'],
+        [1000, 'middle'],
+        [1000, 'several'],
+      ] as const)
+        await expect(runCell(fanOut, caseName, { tasks, failAt }, { breakOp: neverCancels })).rejects.toThrow(
+          /siblings ran to completion .*aborted 0\): none was cancelled/,
+        );
+  });
+
+  it('every case cancels some sibling after a failure: aborted, or (p-map) never started', async () => {
+    for (const caseName of CASES)
+      for (const tasks of [10, 1000])
+        for (const failAt of ['middle', 'several']) {
+          const cell = await runCell(fanOut, caseName, { tasks, failAt });
+          const { run } = (cell as { value: FanOutOutcome }).value;
+          expect(run.aborted + (tasks - run.started), `${caseName} ${tasks} ${failAt}`).toBeGreaterThan(0);
+        }
   });
 
   it('verify fails results gathered out of input order', async () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import pipelineScenario, { ITEMS, type Packet, type Sink } from '../../scenarios/pipeline.js';
+import pipelineScenario, {
+  advance,
+  ITEMS,
+  leadLimit,
+  type Packet,
+  type PipelineState,
+  packets,
+  Sink,
+  STAGE_BOUND,
+} from '../../scenarios/pipeline.js';
+import { pipeline, type Stage } from '../../src/patterns/pipeline.js';
 import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
 
@@ -55,5 +65,43 @@ describe('pipeline scenario', () => {
     await expect(
       runCell(pipelineScenario, 'Web Streams pipeThrough', { stages: 3, itemSize: 'small' }, { breakOp: swapped }),
     ).rejects.toThrow(/out of order/);
+  });
+
+  it('every case keeps the source within its bound of the sink (recorded as source lead)', async () => {
+    expect(leadLimit(3)).toBe(4 * (STAGE_BOUND + 1));
+    for (const caseName of CASES)
+      for (const stages of [1, 3]) {
+        const cell = await runCell(pipelineScenario, caseName, { stages, itemSize: 'small' }, { calls: 1 });
+        if (cell.status !== 'ok') throw new Error(`${caseName} did not run`);
+        expect(cell.records['source lead']?.value).toBeLessThanOrEqual(leadLimit(stages));
+      }
+  });
+
+  it('verify fails a "pipeline" that runs each stage over the whole batch (nothing streams)', async () => {
+    const batch = (_op: Op, state: unknown) => async () => {
+      const s = state as PipelineState;
+      const sink = new Sink(s);
+      let all = [...packets(s, sink)];
+      for (let stage = 0; stage < s.stages; stage++) all = await Promise.all(all.map(async (p) => advance(p)));
+      for (const packet of all) sink.accept(packet);
+      return sink;
+    };
+    await expect(
+      runCell(pipelineScenario, 'patterns pipeline', { stages: 3, itemSize: '4KiB' }, { breakOp: batch }),
+    ).rejects.toThrow(/the source ran 999 packets ahead of the sink, more than 68 .*the stages do not stream/);
+  });
+
+  it('verify fails a pipeline whose stages buffer past STAGE_BOUND', async () => {
+    const unbounded = (_op: Op, state: unknown) => async () => {
+      const s = state as PipelineState;
+      const sink = new Sink(s);
+      const stage = { fn: advance, bound: ITEMS } as Stage<unknown, unknown>;
+      const stages = Array.from({ length: s.stages }, () => stage);
+      for await (const packet of pipeline(packets(s, sink), ...stages)) sink.accept(packet as Packet);
+      return sink;
+    };
+    await expect(
+      runCell(pipelineScenario, 'patterns pipeline', { stages: 3, itemSize: 'small' }, { breakOp: unbounded }),
+    ).rejects.toThrow(/packets ahead of the sink, more than 68/);
   });
 });

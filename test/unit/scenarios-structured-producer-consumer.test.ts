@@ -49,6 +49,58 @@ describe('producer-consumer scenario', () => {
     });
   }
 
+  it('the default and --quick runs both measure a slow cell, the one that fills the queue to maxsize', () => {
+    const { params, defaults, quick } = producerConsumer;
+    const defaultRun = { ...params, ...defaults };
+    const quickRun = { ...defaultRun, ...quick };
+    for (const run of [defaultRun, quickRun]) {
+      expect(run.consumer).toContain('slow');
+      expect(run.maxsize?.some((maxsize) => Number(maxsize) > 0)).toBe(true);
+    }
+  });
+
+  // the --quick run's slow cell
+  const slowCell = { maxsize: 10, consumers: 3, consumer: 'slow' };
+
+  for (const caseName of CASES) {
+    it(`${caseName}: verify fails a queue that ignores maxsize in the --quick slow cell`, async () => {
+      // the case builds its queue unbounded; verify still checks the cell's maxsize
+      const unbounded = (op: Op, state: unknown) => async () => {
+        const pc = state as { maxsize: number };
+        const maxsize = pc.maxsize;
+        pc.maxsize = 0;
+        try {
+          return await op();
+        } finally {
+          pc.maxsize = maxsize;
+        }
+      };
+      await expect(runCell(producerConsumer, caseName, slowCell, { breakOp: unbounded })).rejects.toThrow(
+        /the queue held \d+ items, maxsize is 10/,
+      );
+    });
+  }
+
+  it('verify fails a slow cell whose queue never filled to maxsize (backpressure not exercised)', async () => {
+    // consumers that keep up after all: the producer never waits on a full queue
+    const neverFull = (op: Op, state: unknown) => async () => {
+      const pc = state as { slow: boolean };
+      pc.slow = false;
+      try {
+        return await op();
+      } finally {
+        pc.slow = true;
+      }
+    };
+    await expect(runCell(producerConsumer, 'AsyncQueue', slowCell, { breakOp: neverFull })).rejects.toThrow(
+      /held at most \d items, never 10 \(maxsize 10\): backpressure was not exercised/,
+    );
+    // maxsize past half the batch: the queue must still hold half of it at once
+    const big = { maxsize: 1000, consumers: 3, consumer: 'slow' };
+    await expect(runCell(producerConsumer, 'Web Streams', big, { breakOp: neverFull })).rejects.toThrow(/never 500/);
+    expect((await runCell(producerConsumer, 'Web Streams', big)).status).toBe('ok');
+  });
+
   const breakages: [string, (tally: Tally) => void, RegExp][] = [
     ['an item consumed twice', (tally) => tally.seen[7]++, /item 7 was consumed 2 times/],
     ['an item never consumed', (tally) => (tally.seen[7] = 0), /out of 1000|item 7 was consumed 0 times/],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import resources, { acquire, type DisposalLog, type Nest, nestOp } from '../../scenarios/resources.js';
+import resources, { acquire, body, type DisposalLog, type Nest, nestOp } from '../../scenarios/resources.js';
+import { RESOLVED } from '../../src/patterns/scheduling.js';
 import { runCell } from './scenarios-structured-context.js';
 
 const CASES = Object.keys(resources.cases);
@@ -41,5 +42,62 @@ describe('resources scenario', () => {
     await expect(runCell(resources, 'try/finally', { nesting: 3 }, { breakOp: broken })).rejects.toThrow(
       /when the body throws/,
     );
+  });
+
+  const brokenCase = (nest: Nest) => (_op: unknown, state: unknown) =>
+    nestOp(nest, state as { nesting: number; fail: boolean });
+
+  /** a nest (promise chains, not try/finally) that awaits the disposal of the levels `awaits` picks, and only starts the others' */
+  const forgetting = (awaits: (depth: number) => boolean): Nest => {
+    const nest: Nest = (log, depth, nesting, fail) =>
+      depth === nesting
+        ? RESOLVED.then(() => body(log, fail))
+        : acquire(depth, log).then((resource) =>
+            nest(log, depth + 1, nesting, fail).finally(() => {
+              const disposed = resource[Symbol.asyncDispose]();
+              return awaits(depth) ? disposed : undefined;
+            }),
+          );
+    return nest;
+  };
+
+  it('verify fails a nest that starts each disposal but does not await it (fire and forget)', async () => {
+    // logs the right reverse order, and returns before the resources are closed
+    const forgetful = forgetting(() => false);
+    for (const nesting of [1, 3])
+      await expect(runCell(resources, 'try/finally', { nesting }, { breakOp: brokenCase(forgetful) })).rejects.toThrow(
+        new RegExp(
+          `on success: the op settled after 0 of its ${nesting} releases had completed: a disposal was not awaited`,
+        ),
+      );
+    // the same nest awaiting every disposal passes
+    expect(
+      (await runCell(resources, 'try/finally', { nesting: 3 }, { breakOp: brokenCase(forgetting(() => true)) })).status,
+    ).toBe('ok');
+  });
+
+  it('verify fails a nest that releases all its resources at once, in the right order', async () => {
+    // every resource acquired, the body run, then all disposals started together (reverse order) and awaited
+    const allAtOnce: Nest = async (log, _depth, nesting, fail) => {
+      const held: AsyncDisposable[] = [];
+      try {
+        for (let id = 0; id < nesting; id++) held.push(await acquire(id, log));
+        return body(log, fail);
+      } finally {
+        await Promise.all(held.reverse().map((resource) => resource[Symbol.asyncDispose]()));
+      }
+    };
+    await expect(
+      runCell(resources, 'withResource', { nesting: 3 }, { breakOp: brokenCase(allAtOnce) }),
+    ).rejects.toThrow(
+      /on success: 3 releases were pending at once after 0 had completed: a resource was released before the one inside it/,
+    );
+  });
+
+  it('verify fails a nest that awaits the inner disposals but not the outermost one', async () => {
+    const outerForgotten = forgetting((depth) => depth > 0);
+    await expect(
+      runCell(resources, 'try/finally', { nesting: 3 }, { breakOp: brokenCase(outerForgotten) }),
+    ).rejects.toThrow(/the op settled after 2 of its 3 releases had completed/);
   });
 });

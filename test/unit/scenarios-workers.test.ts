@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import workers, { type State } from '../../scenarios/workers.js';
-import type { VerifyContext } from '../../src/scenario.js';
+import eventLoopLag, { type State as LagState } from '../../scenarios/event-loop-lag.js';
+import workerMessaging from '../../scenarios/worker-messaging.js';
+import workers, { peakAtOnce, type State } from '../../scenarios/workers.js';
+import type { Op, VerifyContext } from '../../src/scenario.js';
 import { hashChain, TASK_ROUNDS } from '../../src/workers/cpu-kernel.js';
+import { hasPattern, patternBytes } from '../../src/workers/messaging-payload.js';
+
+/** two workers' tasks side by side: [0, 3] and [1, 4] ms, then [3, 6] and [4, 7] */
+const PARALLEL = [0, 3, 1, 4, 3, 6, 4, 7];
+/** the same tasks one after the other: each starts when the one before ended */
+const SERIAL = [0, 3, 3, 6, 6, 9, 9, 12];
 
 /** verify of the workers scenario on a hand-made state (the cases need built worker modules) */
 function verifyWith(workersParam: number | string, state: Partial<State>) {
@@ -11,6 +19,7 @@ function verifyWith(workersParam: number | string, state: Partial<State>) {
     checked: 10,
     wrong: 0,
     workersSeen: new Set(['a', 'b']),
+    spans: PARALLEL,
     close: async () => {},
     ...state,
   };
@@ -26,20 +35,119 @@ function verifyWith(workersParam: number | string, state: Partial<State>) {
 }
 
 describe('workers scenario verify', () => {
-  it('passes when tasks were spread over the workers, recording how many answered', async () => {
+  it('passes when tasks ran in parallel on every worker, recording how many answered and ran at once', async () => {
     const { run, records } = verifyWith(2, {});
     await run();
     expect(records['workers used']).toBe(2);
-    await verifyWith(1, { workersSeen: new Set(['only']) }).run();
+    expect(records['peak tasks at once']).toBe(2);
+    await verifyWith(1, { workersSeen: new Set(['only']), spans: SERIAL }).run();
   });
 
   it('fails a pool that ran every task on one worker although it has several', async () => {
-    await expect(verifyWith(2, { workersSeen: new Set(['only']) }).run()).rejects.toThrow(/ran on 1 worker/);
-    await expect(verifyWith('cores', { workersSeen: new Set(['only']) }).run()).rejects.toThrow(/not spread over 2/);
+    await expect(verifyWith(2, { workersSeen: new Set(['only']) }).run()).rejects.toThrow(/ran on 1 of the 2 workers/);
+    await expect(verifyWith('cores', { workersSeen: new Set(['only']) }).run()).rejects.toThrow(
+      /1 of the 2 workers: not spread over all/,
+    );
+  });
+
+  it('fails a pool that left some of its workers idle', async () => {
+    await expect(verifyWith(4, {}).run()).rejects.toThrow(/10 tasks ran on 2 of the 4 workers/);
+    // fewer tasks than workers: each task on a worker of its own is all one can ask
+    await verifyWith(4, { checked: 2 }).run();
+  });
+
+  it('fails workers that took turns: every worker used, never two tasks at once', async () => {
+    // the audit's serial round robin: N single-thread pools behind one mutex
+    await expect(verifyWith(2, { spans: SERIAL }).run()).rejects.toThrow(
+      /10 tasks on 2 workers never ran two at once: the workers took turns/,
+    );
+  });
+
+  it('counts the tasks running at once from their spans; touching spans do not overlap', () => {
+    expect(peakAtOnce(PARALLEL)).toBe(2);
+    expect(peakAtOnce(SERIAL)).toBe(1);
+    expect(peakAtOnce([0, 10, 1, 9, 2, 8, 9.5, 11])).toBe(3);
+    expect(peakAtOnce([])).toBe(0);
   });
 
   it('fails wrong hashes and an empty run', async () => {
     await expect(verifyWith(2, { wrong: 1 }).run()).rejects.toThrow(/wrong hash/);
     await expect(verifyWith(2, { checked: 0 }).run()).rejects.toThrow(/no task/);
+  });
+});
+
+describe('event-loop-lag scenario verify', () => {
+  async function lagVerify(state: Partial<LagState>) {
+    const full: LagState = {
+      lags: [0.2, 0.4],
+      tasksDone: 20,
+      wrong: 0,
+      expected: [],
+      loadStartedAt: 0,
+      stopLoad: async () => {},
+      ...state,
+    };
+    const ctx = {
+      state: full,
+      runtime: { now: () => 1000 },
+      record: () => {},
+    } as unknown as VerifyContext<LagState>;
+    return eventLoopLag.verify?.(ctx);
+  }
+
+  it('passes a load whose every task returned the right hash', async () => {
+    await lagVerify({});
+  });
+
+  it('fails a CPU load whose tasks returned wrong hashes (workers that skipped their rounds)', async () => {
+    await expect(lagVerify({ wrong: 20 })).rejects.toThrow(/20 of 20 CPU tasks returned a wrong hash/);
+  });
+});
+
+describe('worker-messaging scenario verify: transfer', () => {
+  /**
+   * The transfer case's op over an in-process MessageChannel whose far end echoes like the echo
+   * worker: with the transfer list, or (broken) without it, a structured-clone copy each way.
+   */
+  function echoOverChannel(transfer: boolean) {
+    const { port1, port2 } = new MessageChannel();
+    port2.onmessage = (event) => port2.postMessage(event.data.data, transfer ? [event.data.data] : []);
+    let answered: ((buffer: ArrayBuffer) => void) | undefined;
+    port1.onmessage = (event) => answered?.(event.data);
+    let buffer = patternBytes(64).buffer as ArrayBuffer;
+    const op: Op = async () => {
+      port1.postMessage({ kind: 'transfer', data: buffer }, transfer ? [buffer] : []);
+      buffer = await new Promise<ArrayBuffer>((resolve) => {
+        answered = resolve;
+      });
+      return buffer;
+    };
+    const ctx = {
+      caseName: 'transfer',
+      params: { payload: 64 },
+      state: { check: (answer: unknown) => answer instanceof ArrayBuffer && hasPattern(new Uint8Array(answer), 64) },
+      op,
+    } as unknown as VerifyContext<unknown>;
+    return { ctx, close: () => port1.close() };
+  }
+
+  it('passes a buffer that moves (detached on the sending side)', async () => {
+    const { ctx, close } = echoOverChannel(true);
+    try {
+      await workerMessaging.verify?.(ctx as never);
+    } finally {
+      close();
+    }
+  });
+
+  it('fails a "transfer" that copies: the sent buffer is still attached after postMessage', async () => {
+    const { ctx, close } = echoOverChannel(false);
+    try {
+      await expect(workerMessaging.verify?.(ctx as never)).rejects.toThrow(
+        /still holds 64 of its 64 bytes after postMessage: it was copied, not transferred/,
+      );
+    } finally {
+      close();
+    }
   });
 });
