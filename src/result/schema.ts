@@ -348,6 +348,9 @@ function validateEntry(e: unknown, i: number, where: string): void {
       if (s[field] !== undefined && (typeof s[field] !== 'number' || !Number.isFinite(s[field])))
         fail(at, `stats.${field} is ${JSON.stringify(s[field])}, not a finite number`);
     if (typeof s.median !== 'number') fail(at, "status ok but no 'stats.median'");
+    for (const bound of ['low', 'high'] as const)
+      if (typeof s.ci[bound] !== 'number' || !Number.isFinite(s.ci[bound]))
+        fail(at, `stats.ci.${bound} is ${JSON.stringify(s.ci[bound])}, not a finite number`);
     const spread = s.ci.sessions;
     if (spread !== undefined && (!isObject(spread) || !(Number(spread.variance) >= 0) || !(Number(spread.df) >= 1)))
       fail(at, 'stats.ci.sessions needs a variance >= 0 and df >= 1');
@@ -359,6 +362,15 @@ function validateRatio(r: unknown, at: string): void {
   if (r === undefined) return;
   if (!isObject(r) || !(Number(r.ratio) > 0) || !Number.isFinite(r.ratio) || !Number.isInteger(r.cells))
     fail(at, 'needs a ratio > 0 and a whole number of cells');
+}
+
+/** What the reports print of the machine (a header line: "Machine: linux x64, <cpu>, 2 cores, 24 GiB"). */
+function validateMachine(m: unknown, where: string): void {
+  if (!isObject(m)) fail(where, "'machine' missing");
+  for (const field of ['os', 'arch', 'cpuModel'] as const)
+    if (typeof m[field] !== 'string') fail(where, `'machine.${field}' is not a string`);
+  for (const field of ['cores', 'memoryBytes'] as const)
+    if (!(Number(m[field]) > 0) || typeof m[field] !== 'number') fail(where, `'machine.${field}' is not a number > 0`);
 }
 
 /** What the reports and compare read of each runtime, and of the code's revision. */
@@ -393,7 +405,10 @@ export function validateResultFile(data: unknown, where = 'result file'): Result
     );
   }
   if (!isObject(data.run) || typeof data.run.id !== 'string') fail(where, "'run.id' missing");
-  if (!isObject(data.machine)) fail(where, "'machine' missing");
+  // runs are put in time order by it (a history, a trend chart)
+  if (typeof data.run.startedAt !== 'string' || Number.isNaN(Date.parse(data.run.startedAt)))
+    fail(where, "'run.startedAt' is not a date");
+  validateMachine(data.machine, where);
   if (!Array.isArray(data.runtimes)) fail(where, "'runtimes' is not an array");
   validateRuntimes(data.runtimes, data.git, where);
   if (!isObject(data.config)) fail(where, "'config' missing");

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/result/errors.js';
 import { readResultFile } from '../../src/result/io.js';
-import { redactUrl } from '../../src/result/schema.js';
+import { type ResultFile, redactUrl } from '../../src/result/schema.js';
+import { makeResult } from '../fixtures/make-result.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyncbench-store-'));
 const file = (name: string, text: string) => {
@@ -12,6 +13,10 @@ const file = (name: string, text: string) => {
   writeFileSync(path, text);
   return path;
 };
+
+/** a valid file, changed by `change` */
+const broken = (name: string, change: (f: ResultFile) => unknown) =>
+  file(name, JSON.stringify(change(makeResult({ seed: 1 }))));
 
 describe('readResultFile', () => {
   it('rejects missing, non-JSON, foreign and broken files with one line', () => {
@@ -24,14 +29,27 @@ describe('readResultFile', () => {
           'bad-entry.json',
           JSON.stringify({
             schema: 'asyncbench/result@1',
-            run: { id: 'x' },
-            machine: {},
+            run: { id: 'x', startedAt: '2026-01-01T00:00:00Z' },
+            machine: { os: 'linux', arch: 'x64', cpuModel: 'cpu', cores: 2, memoryBytes: 1 },
             runtimes: [],
             config: {},
             results: [{ key: 'k' }],
           }),
         ),
         /results\[0\]/,
+      ],
+      // what the reports sort by and print: a file without them passed, then crashed `report`
+      [
+        broken('no-start.json', (f) => ({ ...f, run: { ...f.run, startedAt: undefined } })),
+        /'run.startedAt' is not a date/,
+      ],
+      [broken('no-machine.json', (f) => ({ ...f, machine: {} })), /'machine.os' is not a string/],
+      [
+        broken('no-bounds.json', (f) => ({
+          ...f,
+          results: f.results.map((e) => (e.stats ? { ...e, stats: { ...e.stats, ci: { method: 'm' } } } : e)),
+        })),
+        /stats.ci.low is undefined, not a finite number/,
       ],
     ];
     for (const [path, message] of cases) {
