@@ -10,22 +10,48 @@
  *
  *   npx esbuild --bundle --format=esm --platform=node --packages=external --alias:asyncbench=./src/api.ts \
  *     scripts/cpu-ratios.ts --outfile=.tmp/cpu-ratios.mjs
- *   node_modules/.bin/node .tmp/cpu-ratios.mjs [taskgroup|pipeline|handles] [rounds]   (deno run -A, bun alike)
+ *   node_modules/.bin/node .tmp/cpu-ratios.mjs [all|taskgroup|pipeline|handles] [rounds]   (deno run -A, bun alike)
  *
  * `handles` is not in `all`: what the eager case's handles cost with no group (docs/patterns.md).
+ * rounds: a whole number >= 1 (default 9). Anything else (an unknown mode or flag) is one line, exit 2.
  */
 import eagerTasks, { GROUP_CASES, makeState } from '../scenarios/eager-tasks.js';
 import fanOut, { FanOutRun, task } from '../scenarios/fan-out.js';
 import pipelineScenario from '../scenarios/pipeline.js';
+import { intFlag, parseFlags, UsageError } from '../src/cli/command.js';
 import type { Op, Scenario } from '../src/scenario.js';
 
 const g = globalThis as {
-  process?: { argv: string[]; cpuUsage(): { user: number; system: number } };
-  Deno?: { args: string[] };
+  process?: { argv: string[]; cpuUsage(): { user: number; system: number }; exit(code: number): never };
+  Deno?: { args: string[]; exit(code: number): never };
 };
-const args = g.Deno?.args ?? g.process?.argv.slice(2) ?? [];
-const which = args[0] ?? 'all';
-const rounds = Number(args[1] ?? 9);
+const exit = (code: number) => (g.Deno ? g.Deno.exit(code) : g.process?.exit(code));
+
+const USAGE = 'usage: cpu-ratios [all|taskgroup|pipeline|handles] [rounds]   (rounds: a whole number >= 1, default 9)';
+const MODES = ['all', 'taskgroup', 'pipeline', 'handles'];
+
+/** the mode and the rounds; bad arguments are one line and exit 2, as in the CLI */
+function parse(argv: string[]): { which: string; rounds: number } {
+  try {
+    const { values, positionals } = parseFlags(argv, {});
+    if (values.help) {
+      console.log(USAGE);
+      exit(0);
+    }
+    if (positionals.length > 2)
+      throw new UsageError(`takes a mode and a number of rounds, got '${positionals.join(' ')}'`);
+    const which = positionals[0] ?? 'all';
+    if (!MODES.includes(which)) throw new UsageError(`unknown mode '${which}'; valid: ${MODES.join(', ')}`);
+    return { which, rounds: intFlag(positionals[1], 'rounds', 9) };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`cpu-ratios: ${error.message}`);
+    exit(2);
+    throw error;
+  }
+}
+
+const { which, rounds } = parse(g.Deno?.args ?? g.process?.argv.slice(2) ?? []);
 
 /** CPU time of this process in ms */
 function cpuNow(): number {

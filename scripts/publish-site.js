@@ -4,48 +4,52 @@
  * results/README.md): OUT/index.html (self-contained, no script, no CDN), OUT/svg/*.svg and
  * OUT/results.md. Upload OUT to GitHub Pages (docs/github-workflow.yml does) or any static host.
  *
- * Usage: node scripts/publish-site.js [--out DIR] [--history DIR] [--last N]
- *   --out DIR       where to write the site (default: site)
- *   --history DIR   where the result files are (default: results/history)
- *   --last N        only the N newest runs feed the trend charts (default: 30)
+ * Usage: USAGE below (--help). Every history file is read as the CLI reads it (src/result/io.ts):
+ * a missing, corrupt or invalid one, like a bad flag, is one line and exit 2.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, runScript } from './project-modules.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const USAGE = `Usage: node scripts/publish-site.js [--out DIR] [--history DIR] [--last N]
+  --out DIR       where to write the site (default: site)
+  --history DIR   where the result files are (default: results/history)
+  --last N        only the N newest runs feed the trend charts (a whole number >= 1; default: 30)`;
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+await runScript('publish-site', ({ parseFlags, intFlag, readResultFile, UsageError }) => {
+  const { values } = parseFlags(
+    process.argv.slice(2),
+    { out: { type: 'string' }, history: { type: 'string' }, last: { type: 'string' } },
+    false,
+  );
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  for (const name of ['out', 'history']) if (values[name] === '') throw new UsageError(`--${name} needs a directory`);
+  const out = values.out ?? 'site';
+  const historyDir = values.history ?? join(ROOT, 'results', 'history');
+  const last = intFlag(values.last, '--last', 30);
 
-const out = option('--out', 'site');
-const historyDir = option('--history', join(ROOT, 'results', 'history'));
-const last = Number(option('--last', '30'));
+  let files;
+  try {
+    files = readdirSync(historyDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(historyDir, f));
+  } catch (error) {
+    throw new UsageError(`cannot list ${historyDir}: ${error.code ?? error.message}`);
+  }
+  if (files.length === 0)
+    throw new UsageError(`no result files in ${historyDir} (scripts/refresh-baseline.js files them there)`);
+  // every file is read as the CLI reads it: a corrupt or invalid one is one line naming it
+  const newest = files
+    .map((f) => [readResultFile(f).run.startedAt ?? '', f])
+    .sort()
+    .slice(-last)
+    .map(([, f]) => f);
 
-let files;
-try {
-  files = readdirSync(historyDir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => join(historyDir, f));
-} catch (error) {
-  console.error(`publish-site: cannot list ${historyDir}: ${error.code ?? error.message}`);
-  process.exit(2);
-}
-if (files.length === 0) {
-  console.error(`publish-site: no result files in ${historyDir} (scripts/refresh-baseline.js files them there)`);
-  process.exit(2);
-}
-const startedAt = (f) => JSON.parse(readFileSync(f, 'utf8')).run?.startedAt ?? '';
-const newest = files
-  .map((f) => [startedAt(f), f])
-  .sort()
-  .slice(-last)
-  .map(([, f]) => f);
-
-const cli = join(ROOT, 'bin', 'asyncbench.js');
-const args = [cli, 'report', ...newest, '--html', out, '--svg', join(out, 'svg'), '--md', join(out, 'results.md')];
-const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
-process.exit(run.status ?? 1);
+  const cli = join(ROOT, 'bin', 'asyncbench.js');
+  const args = [cli, 'report', ...newest, '--html', out, '--svg', join(out, 'svg'), '--md', join(out, 'results.md')];
+  return spawnSync(process.execPath, args, { stdio: 'inherit' }).status ?? 1;
+});

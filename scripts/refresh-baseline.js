@@ -4,20 +4,25 @@
  *   results/baseline.json          what `asyncbench compare` in CI measures against
  *   results/history/<commit>.json  one per commit, the input of the trend charts
  *
- * Usage: node scripts/refresh-baseline.js RESULT [--history-only] [--allow-dirty]
- * Refuses results that are incomplete, made with --quick, made outside git or from a dirty tree
- * (unless --allow-dirty): a baseline must be a full run of a known commit.
+ * A baseline must be a full run of a known commit. Refused, with one line and exit 2: a file that is
+ * not a valid result file (read as the CLI reads it: src/result/io.ts), an interrupted run, a
+ * --quick run, one shard of a run (merge the shards first), one side of a `compare --base` session,
+ * a run outside git, a commit that is not a full 40- or 64-hex id, a dirty tree (unless
+ * --allow-dirty) and a run with no ok entry. Failed and timed-out entries are filed with a warning:
+ * the workflow (docs/github-workflow.yml) merges and files shards with failed cells on purpose.
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, runScript } from './project-modules.js';
 
-const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+const USAGE = `Usage: node scripts/refresh-baseline.js RESULT [--history-only] [--allow-dirty]
+  files RESULT as results/history/<commit>.json and makes it results/baseline.json
+  --history-only   file it in the history, keep the baseline
+  --allow-dirty    accept a run made from a tree with uncommitted changes`;
 
-function fail(message) {
-  console.error(`refresh-baseline: ${message}`);
-  process.exit(2);
-}
+const RESULTS = join(ROOT, 'results');
+/** a full commit id: SHA-1 (40 hex digits) or SHA-256 (64) */
+const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 function copyAtomic(from, to) {
   mkdirSync(dirname(to), { recursive: true });
@@ -27,21 +32,46 @@ function copyAtomic(from, to) {
   console.log(`wrote ${to}`);
 }
 
-const args = process.argv.slice(2);
-const file = args.find((a) => !a.startsWith('--'));
-if (!file) fail('usage: node scripts/refresh-baseline.js RESULT [--history-only] [--allow-dirty]');
-let result;
-try {
-  result = JSON.parse(readFileSync(file, 'utf8'));
-} catch (error) {
-  fail(`cannot read ${file}: ${error.message}`);
-}
-if (result.schema !== 'asyncbench/result@1') fail(`${file} is not an asyncbench/result@1 file`);
-if (!result.run?.complete) fail(`${file} is of an interrupted run`);
-if (result.config?.quick) fail(`${file} was made with --quick: too few samples for a baseline`);
-if (!result.git?.commit) fail(`${file} was not made in a git checkout: no commit to file it under`);
-if (result.git.dirty && !args.includes('--allow-dirty'))
-  fail(`${file} was made from a tree with uncommitted changes (--allow-dirty to accept)`);
+await runScript('refresh-baseline', ({ parseFlags, readResultFile, UsageError }) => {
+  const { values, positionals } = parseFlags(process.argv.slice(2), {
+    'history-only': { type: 'boolean' },
+    'allow-dirty': { type: 'boolean' },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1)
+    throw new UsageError(`takes one RESULT file, got ${positionals.length} (--help for the usage)`);
+  const [file] = positionals;
+  const refuse = (why) => {
+    throw new UsageError(`${file} ${why}`);
+  };
+  const result = readResultFile(file);
+  const { config, git } = result;
+  if (!result.run.complete) refuse('is of an interrupted run');
+  if (config.quick) refuse('was made with --quick: too few samples for a baseline');
+  if (config.shard)
+    refuse(`is shard ${config.shard.index}/${config.shard.count} of a run: merge the shards first (asyncbench merge)`);
+  if (config.ab) refuse(`is the ${config.ab.role} side of a compare --base session, not a run of its own`);
+  if (!git?.commit) refuse('was not made in a git checkout: no commit to file it under');
+  if (!COMMIT.test(git.commit))
+    refuse(`names commit ${JSON.stringify(git.commit)}: not a full commit id (40 or 64 lowercase hex digits)`);
+  if (git.dirty && !values['allow-dirty'])
+    refuse('was made from a tree with uncommitted changes (--allow-dirty to accept)');
+  if (!result.results.some((e) => e.status === 'ok')) refuse('has no ok entry: nothing was measured');
 
-copyAtomic(file, join(RESULTS, 'history', `${result.git.commit}.json`));
-if (!args.includes('--history-only')) copyAtomic(file, join(RESULTS, 'baseline.json'));
+  const broken = result.results.filter((e) => e.status === 'failed' || e.status === 'timeout');
+  if (broken.length > 0) {
+    const shown = broken.slice(0, 3).map((e) => `${e.key}: ${e.status}`);
+    const more = broken.length > shown.length ? `, and ${broken.length - shown.length} more` : '';
+    console.error(
+      `refresh-baseline: warning: ${file}: ${broken.length} of ${result.results.length} entries failed or timed out ` +
+        `(${shown.join('; ')}${more}); filed anyway, without those cells`,
+    );
+  }
+
+  copyAtomic(file, join(RESULTS, 'history', `${git.commit}.json`));
+  if (!values['history-only']) copyAtomic(file, join(RESULTS, 'baseline.json'));
+  return 0;
+});

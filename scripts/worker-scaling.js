@@ -2,33 +2,37 @@
 // The worker scaling table (SCENARIOS.md, headline chart 2): runs the `workers` scenario across its
 // matrix and prints, per runtime and case, tasks/s by worker count, the speedup over one worker and
 // the efficiency against the ideal (speedup / min(workers, cores)), so the figures can be reproduced
-// on a larger machine.
+// on a larger machine. Usage: USAGE below (--help). Build first (npm run build).
 //
-//   node scripts/worker-scaling.js [--runtime node,deno,bun] [--forks N] [--duration S] [--quick]
-//   node scripts/worker-scaling.js --from RESULT.json      (only print the table of an earlier run)
-//
-// Build first (npm run build). Other flags are passed on to `asyncbench run`.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// Bad input (an unknown flag, which `asyncbench run` refuses; a --from file that is missing, corrupt,
+// invalid or holds no workers entry) is one line and exit 2, as in the CLI.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT, runScript } from './project-modules.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const USAGE = `Usage: node scripts/worker-scaling.js [--runtime node,deno,bun] [--forks N] [--duration S] [--quick]
+       node scripts/worker-scaling.js --from RESULT.json      (only print the table of an earlier run)
+  Other flags are passed on to \`asyncbench run workers\` (asyncbench run --help).`;
 
-function runWorkers(args) {
+/** the result of `asyncbench run workers ...args`, or the exit code to leave with when it gave none */
+function runWorkers(args, readResultFile) {
   const dir = mkdtempSync(join(tmpdir(), 'asyncbench-scaling-'));
   const json = join(dir, 'workers.json');
   try {
-    // exit code 1 (a failed cell) still leaves a result file worth printing
-    try {
-      execFileSync(process.execPath, [join(root, 'bin/asyncbench.js'), 'run', 'workers', '--json', json, ...args], {
-        stdio: 'inherit',
-      });
-    } catch (error) {
-      if (error.status !== 1) throw error;
+    const cli = join(ROOT, 'bin/asyncbench.js');
+    const run = spawnSync(process.execPath, [cli, 'run', 'workers', '--json', json, ...args], { stdio: 'inherit' });
+    // exit code 1 (a failed cell) still leaves a result file worth printing; 2 (bad usage) was one
+    // line of asyncbench's own
+    if (run.status === 2) return 2;
+    if (run.status !== 0 && run.status !== 1) {
+      console.error(
+        `worker-scaling: asyncbench run ${run.signal ? `was killed by ${run.signal}` : `exited ${run.status}`}`,
+      );
+      return run.status ?? 1;
     }
-    return JSON.parse(readFileSync(json, 'utf8'));
+    return readResultFile(json);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -96,7 +100,23 @@ function printTable({ cores, rows }) {
   for (const line of lines) console.log(line.map((cell, i) => cell.padEnd(widths[i])).join('  '));
 }
 
-const argv = process.argv.slice(2);
-const from = argv.indexOf('--from');
-const result = from >= 0 ? JSON.parse(readFileSync(argv[from + 1], 'utf8')) : runWorkers(argv);
-printTable(scalingRows(result));
+await runScript('worker-scaling', ({ parseFlags, readResultFile, UsageError }) => {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  let result;
+  if (argv.some((a) => a === '--from' || a.startsWith('--from='))) {
+    // printing an earlier run's table takes nothing but the file
+    const { values } = parseFlags(argv, { from: { type: 'string' } }, false);
+    result = readResultFile(values.from);
+    if (!result.results.some((e) => e.scenario === 'workers'))
+      throw new UsageError(`${values.from} has no entry of the workers scenario: no table to print`);
+  } else {
+    result = runWorkers(argv, readResultFile);
+    if (typeof result === 'number') return result;
+  }
+  printTable(scalingRows(result));
+  return 0;
+});
