@@ -234,8 +234,16 @@ function claimTree(cache: string, commit: string): () => void {
   return () => rmSync(path, { force: true });
 }
 
-function claimed(names: readonly string[], commit: string): boolean {
-  return names.some((n) => n.startsWith(`${commit}.use-`) && processExists(Number(n.slice(commit.length + 5))));
+/** The commits claimed by a live process, read once from the cache's names; a dead one's claim is removed. */
+function liveClaims(cache: string, names: readonly string[]): Set<string> {
+  const live = new Set<string>();
+  for (const name of names) {
+    const [, commit, holder] = /^(.+)\.use-(\d+)$/.exec(name) ?? [];
+    if (commit === undefined) continue;
+    if (processExists(Number(holder))) live.add(commit);
+    else rmSync(join(cache, name), { force: true });
+  }
+  return live;
 }
 
 /**
@@ -246,7 +254,8 @@ function claimed(names: readonly string[], commit: string): boolean {
 export function prune(cache: string, keep: number, current: string): string[] {
   if (!Number.isInteger(keep) || keep < 1) return [];
   const all = readdirSync(cache);
-  const names = all.filter((n) => /^[0-9a-f]{40,64}$/.test(n) && n !== current && !claimed(all, n));
+  const claimed = liveClaims(cache, all);
+  const names = all.filter((n) => /^[0-9a-f]{40,64}$/.test(n) && n !== current && !claimed.has(n));
   const used = (n: string) => {
     try {
       return statSync(join(cache, n, READY_MARKER)).mtimeMs;
@@ -256,10 +265,6 @@ export function prune(cache: string, keep: number, current: string): string[] {
   };
   const candidates = names.filter((n) => !existsSync(join(cache, `${n}.lock`))).sort((a, b) => used(b) - used(a));
   const removed = candidates.filter((n, i) => i >= keep - 1 || used(n) < 0);
-  for (const n of all) {
-    const holder = /\.use-(\d+)$/.exec(n)?.[1];
-    if (holder !== undefined && !processExists(Number(holder))) rmSync(join(cache, n), { force: true });
-  }
   for (const n of removed) {
     rmSync(join(cache, n), { recursive: true, force: true });
     rmSync(join(cache, `${n}.log`), { force: true });

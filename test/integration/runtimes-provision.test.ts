@@ -82,7 +82,7 @@ describe('provisioning', () => {
 
   it("removes this host's debris of a dead provisioning, never another host's in a shared directory", async () => {
     const dir = join(tempDir('rt-debris'), 'runtimes');
-    const gone = 4_194_303; // above any pid this host hands out (pid_max is at most 2^22)
+    const gone = 2 ** 22 + 1; // above any pid (pid_max is at most 2^22)
     const mine = `node-${NODE}.${hostTag()}.${gone}.abc123`;
     const theirs = `node-${NODE}.${hostTag('another-host')}.${gone}.abc123`;
     for (const name of [mine, theirs]) mkdirSync(join(dir, '.tmp', name), { recursive: true });

@@ -288,7 +288,7 @@ describe('revisions', () => {
       mkdirSync(join(cache, sha(i)));
       writeFileSync(join(cache, sha(i), READY_MARKER), '');
     }
-    const gone = 4_194_303; // above any pid handed out (pid_max is at most 2^22)
+    const gone = 2 ** 22 + 1; // above any pid (pid_max is at most 2^22)
     writeFileSync(join(cache, `${sha(1)}.use-${process.pid}`), '');
     writeFileSync(join(cache, `${sha(2)}.use-${gone}`), '');
     expect(prune(cache, 1, sha(3))).toEqual([sha(2)]);
