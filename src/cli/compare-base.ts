@@ -301,7 +301,8 @@ export async function compareBase(argv: string[]): Promise<number> {
   if (values.head) await resolveCommit(runtime, repo, values.head);
   else checkOwnWorkingTree(root, repo);
   // names and version specs too (node@22, provisioned now, once for both sides) fail before any build
-  await selectRuntimes(values.runtime, await availableRuntimes(root), { log: say });
+  const ownRuntimes = await availableRuntimes(root);
+  await selectRuntimes(values.runtime, ownRuntimes, { log: say });
   let building: ChildHandle | null = null;
   let interrupted = false;
   let stop = () => {
@@ -346,7 +347,8 @@ export async function compareBase(argv: string[]): Promise<number> {
       ['base', base],
       ['head', head],
     ] as const) {
-      const discovered = await availableRuntimes(revision.root);
+      // the working tree's runtimes are the running install's, probed above
+      const discovered = revision.root === root ? ownRuntimes : await availableRuntimes(revision.root);
       const tmpDir = join(revision.root, '.tmp', `compare-${id}-${role}`);
       tmpDirs.push(tmpDir);
       sides.push({
