@@ -2,10 +2,10 @@
 // orchestrator (no child, HTTP server or PostgreSQL outlives it; `--resume` keeps every finished
 // fork and measures only the rest; a corrupt journal or another plan is refused in one line), and
 // PostgreSQL killed mid-run (only the cells that need it fail, with that reason).
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { basename, join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { summarize } from '../../src/result/estimator.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import {
@@ -15,6 +15,7 @@ import {
   journalRecords,
   leftAfter,
   markedProcesses,
+  ROOT,
   startMarked,
   tempDir,
   waitFor,
@@ -51,6 +52,18 @@ describe('SIGKILL of the orchestrator, then --resume', () => {
       expect(started.some((c) => /\bpostgres\b/.test(c))).toBe(true);
       process.kill(first.pid, 'SIGKILL');
       await first.done;
+      // a killed run cannot remove what it made: its build directory (.tmp/run-<its id>, named in
+      // the journal's header; a resumed run has one of its own) and PostgreSQL's temporary
+      // directory (the -D of the postmaster): this test removes them
+      const { runId } = JSON.parse(readFileSync(journal, 'utf8').split('\n')[0]) as { runId: string };
+      const left = [join(ROOT, '.tmp', `run-${runId}`)];
+      for (const c of started) {
+        const data = /\/postgres -D (\S+)\/data /.exec(c)?.[1];
+        if (data && basename(data).startsWith('asyncbench-pg-')) left.push(data);
+      }
+      onTestFinished(() => {
+        for (const dir of left) rmSync(dir, { recursive: true, force: true });
+      });
       expect(await leftAfter(first.marker)).toEqual([]);
       expect(existsSync(out)).toBe(false);
 

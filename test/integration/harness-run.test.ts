@@ -199,8 +199,15 @@ describe('Ctrl-C', () => {
       await new Promise((r) => setTimeout(r, 100));
       if (existsSync(journal) && Number(execSync(`wc -l < ${journal}`).toString().trim()) >= 2) break;
     }
-    // the measuring children of this run (other runs may be going on on the machine)
-    const children = execSync(`pgrep -P ${pid} || true`).toString().split('\n').filter(Boolean);
+    // the measuring children of this run (other runs may be going on on the machine); between two
+    // forks the orchestrator has none for a moment, so look again every 20 ms (up to 10 s) until
+    // the next fork is spawned, and interrupt it then
+    let children: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      children = execSync(`pgrep -P ${pid} || true`).toString().split('\n').filter(Boolean);
+      if (children.length > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(children.length).toBeGreaterThan(0);
     process.kill(pid, 'SIGINT');
     const run = await running;

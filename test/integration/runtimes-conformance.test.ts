@@ -4,8 +4,9 @@
  * exactly as the harness starts a measuring process (discoverRuntimes + runtimeCommand).
  */
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverRuntimes, type RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { buildFixtures, ROOT, scriptCommand } from '../support/fixtures.js';
 
@@ -61,6 +62,9 @@ const runtimes = await discoverRuntimes(ROOT);
 
 describe('runtime adapters conform inside each runtime', () => {
   beforeAll(buildFixture);
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
 
   it('finds the pinned node, deno and bun', () => {
     expect(runtimes.filter((rt) => rt.default).map((rt) => rt.name)).toEqual(['node', 'deno', 'bun']);

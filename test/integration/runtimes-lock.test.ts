@@ -3,16 +3,19 @@
  * hold it together (two `runtimes add` of one version at once must download it once).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tempDir } from '../fixtures/result-files.js';
 import { buildFixtures } from '../support/fixtures.js';
 
 let outdir: string;
 beforeAll(async () => {
   outdir = await buildFixtures('runtimes-lock', ['test/fixtures/lock-contender.ts']);
+});
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
 
 function contend(script: string, args: string[]): Promise<number | null> {

@@ -1,9 +1,9 @@
 /** Runs the built CLI the way a user does, and reads what it wrote. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
+import { madeTempDir } from './temp.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -39,8 +39,9 @@ export function runCli(
   });
 }
 
+/** A fresh directory under the system's temporary directory, removed after the test file. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `asyncbench-${prefix}-`));
+  return madeTempDir(`asyncbench-${prefix}-`);
 }
 
 export function readResult(path: string): ResultFile {

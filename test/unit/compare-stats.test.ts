@@ -107,14 +107,16 @@ describe('a real change is found', () => {
 });
 
 describe('cannot judge', () => {
-  const random = seededRandom(3);
+  // each test draws from its own seeded sequence: the same entries whichever tests run, in any order
   const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.02, forks: 5, samplesPerFork: 30 };
   test('with one fork (no between-process spread to test)', () => {
+    const random = seededRandom(3);
     const one = { ...noise, forks: 1 };
     const c = compareOne(makeEntry(micro, one, random), makeEntry({ ...micro, value: 2000 }, one, random));
     expect(c).toMatchObject({ verdict: 'cannot judge', note: expect.stringMatching(/one fork/) });
   });
   test('when the interval reaches past the threshold', () => {
+    const random = seededRandom(3);
     const wide = { ...noise, betweenForkCv: 0.4 };
     const c = compareOne(makeEntry(micro, wide, random), makeEntry(micro, wide, random));
     expect(c.verdict).toBe('cannot judge');

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/result/errors.js';
 import { readResultFile } from '../../src/result/io.js';
 import { type ResultFile, redactUrl } from '../../src/result/schema.js';
 import { makeResult } from '../fixtures/make-result.js';
+import { madeTempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'asyncbench-store-'));
+const dir = madeTempDir('asyncbench-store-');
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadResume } from '../../src/harness/resume.js';
@@ -13,6 +12,7 @@ import {
   RUN_ID,
   type RunPlan,
 } from '../../src/result/journal.js';
+import { madeTempDir } from '../support/temp.js';
 
 const plan: RunPlan = {
   scenarios: ['eager-tasks'],
@@ -50,7 +50,7 @@ function thrown(fn: () => unknown): Error {
 
 /** Two runs to the same result file: the second may not take the first one's journal. */
 function twoJournals() {
-  const dir = mkdtempSync(join(tmpdir(), 'asyncbench-journal-'));
+  const dir = madeTempDir('asyncbench-journal-');
   const result = join(dir, 'r.json');
   const a = new ResultJournal(result, header('2026-01-01T00-00-00-000Z-aaaa'));
   a.append({ key: 's/a//node', fork: 0, record: record(1) });
@@ -60,7 +60,7 @@ function twoJournals() {
 
 describe('the journal', () => {
   it('round-trips its header and fork records, unknown fields included', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'asyncbench-journal-'));
+    const dir = madeTempDir('asyncbench-journal-');
     const journal = new ResultJournal(join(dir, 'r.json'), header('2026-01-01T00-00-00-000Z-aaaa'));
     journal.append({ key: 's/a//node', fork: 0, record: record(1) });
     journal.appendAll([{ key: 's/a//bun', fork: 0, record: record(2) }]);
@@ -80,7 +80,7 @@ describe('the journal', () => {
   });
 
   it('a result file named with a date of its own is not taken for a run id', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'asyncbench-journal-'));
+    const dir = madeTempDir('asyncbench-journal-');
     for (const name of ['nightly.2026-12-01T03', 'r.2026-12-01T03-00-00-000Z-ab']) {
       const result = join(dir, name);
       const first = new ResultJournal(result, header('2026-01-01T00-00-00-000Z-aaaa'));
@@ -93,7 +93,7 @@ describe('the journal', () => {
   });
 
   it('ignores a torn last line; a broken line elsewhere, a missing header or an empty file is one line', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'asyncbench-journal-'));
+    const dir = madeTempDir('asyncbench-journal-');
     const path = join(dir, 'r.json.partial.jsonl');
     const head = JSON.stringify(header('2026-01-01T00-00-00-000Z-aaaa'));
     const line = JSON.stringify({ key: 's/a//node', fork: 0, record: record(1) });
