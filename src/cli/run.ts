@@ -19,6 +19,7 @@ import { ResultJournal, writeResultFile } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
+import { ownSuffix, removeDebris } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
@@ -481,7 +482,9 @@ const run: Command = {
   async run(argv) {
     const root = fileURLToPath(PROJECT_ROOT);
     const settings = await parseRun(argv, root);
-    const tmpDir = join(root, '.tmp', `run-${settings.runId}`);
+    // a run killed outright left its build directory: the next one removes it
+    removeDebris(join(root, '.tmp'), 'run-');
+    const tmpDir = join(root, '.tmp', `run-${settings.runId}.${ownSuffix()}`);
     try {
       return await execute(settings, tmpDir);
     } finally {

@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import type { EngineInfo } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
+import { ownSuffix, removeDebris } from './debris.js';
 import { identify, type RuntimeExecutable, runtimeExecutable } from './discover.js';
 import { processExists } from './parent-guard.js';
 import { closestVersions, newestMatching, parseSpec, type RuntimeSpec, specMatches } from './spec.js';
@@ -522,36 +523,6 @@ export async function withLock<T>(
 export interface ProvisionOptions {
   root?: string;
   log: (line: string) => void;
-}
-
-/**
- * `<host>.<pid>.<random>`: the end of every private name here (lock drafts, temporary and trash
- * directories), unique to this process and read back by `removeDebris` to find a dead one's. The
- * host tag keeps a runtimes directory shared between machines (an NFS home) safe: a pid means
- * nothing on another host, so only this host's dead processes leave debris it may remove.
- */
-function ownSuffix(): string {
-  return `${hostTag()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** `h` and eight hex digits of the host name: file-safe and of a fixed shape, whatever the name. */
-export function hostTag(host = hostname()): string {
-  return `h${createHash('sha256').update(host).digest('hex').slice(0, 8)}`;
-}
-
-/** Temporary directories are `<name>-<version>.<host>.<pid>.<random>`: one of this host whose process is gone is debris. */
-function removeDebris(tmpRoot: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(tmpRoot);
-  } catch {
-    return;
-  }
-  const here = hostTag();
-  for (const name of names) {
-    const [, host, pid] = /\.(h[0-9a-f]{8})\.(\d+)\.[a-z0-9]+$/.exec(name) ?? [];
-    if (host === here && !processExists(Number(pid))) rmSync(join(tmpRoot, name), { recursive: true, force: true });
-  }
 }
 
 /** Removes `dir` if the process is interrupted meanwhile (Ctrl-C during a download); returns the undo. */

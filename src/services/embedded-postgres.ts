@@ -15,6 +15,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } 
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { ownTempPrefix, removeDebris } from '../runtimes/debris.js';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
@@ -186,9 +187,11 @@ async function serverVersion(bin: Binaries): Promise<string> {
 }
 
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
+  // a run killed outright could not remove its server's directory: the next one does
+  removeDebris(tmpdir(), 'asyncbench-pg-');
   const bin = await binaries();
   const runAs = await unprivilegedUser();
-  const root = mkdtempSync(join(tmpdir(), 'asyncbench-pg-'));
+  const root = mkdtempSync(join(tmpdir(), ownTempPrefix('asyncbench-pg-')));
   let server: ChildProcess | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -2,10 +2,10 @@
 // orchestrator (no child, HTTP server or PostgreSQL outlives it; `--resume` keeps every finished
 // fork and measures only the rest; a corrupt journal or another plan is refused in one line), and
 // PostgreSQL killed mid-run (only the cells that need it fail, with that reason).
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
-import { basename, join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/result/estimator.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import {
@@ -52,18 +52,15 @@ describe('SIGKILL of the orchestrator, then --resume', () => {
       expect(started.some((c) => /\bpostgres\b/.test(c))).toBe(true);
       process.kill(first.pid, 'SIGKILL');
       await first.done;
-      // a killed run cannot remove what it made: its build directory (.tmp/run-<its id>, named in
-      // the journal's header; a resumed run has one of its own) and PostgreSQL's temporary
-      // directory (the -D of the postmaster): this test removes them
+      // a killed run cannot remove what it made: its build directory (.tmp/run-<its id>.<host>.<pid>.*,
+      // its id in the journal's header) and PostgreSQL's temporary directory (the postmaster's -D);
+      // the next run removes both (checked below, after the resumed run)
       const { runId } = JSON.parse(readFileSync(journal, 'utf8').split('\n')[0]) as { runId: string };
-      const left = [join(ROOT, '.tmp', `run-${runId}`)];
-      for (const c of started) {
-        const data = /\/postgres -D (\S+)\/data /.exec(c)?.[1];
-        if (data && basename(data).startsWith('asyncbench-pg-')) left.push(data);
-      }
-      onTestFinished(() => {
-        for (const dir of left) rmSync(dir, { recursive: true, force: true });
-      });
+      const buildDirs = () => readdirSync(join(ROOT, '.tmp')).filter((name) => name.startsWith(`run-${runId}.`));
+      const pgDirs = started.flatMap((c) => /\/postgres -D (\S+)\/data /.exec(c)?.[1] ?? []);
+      expect(buildDirs()).toHaveLength(1);
+      expect(pgDirs).toHaveLength(1);
+      expect(pgDirs.filter((d) => existsSync(d))).toEqual(pgDirs);
       expect(await leftAfter(first.marker)).toEqual([]);
       expect(existsSync(out)).toBe(false);
 
@@ -105,6 +102,8 @@ describe('SIGKILL of the orchestrator, then --resume', () => {
       const interrupted = await early.done;
       expect(interrupted.code, interrupted.stderr).toBe(130);
       expect(await leftAfter(early.marker)).toEqual([]);
+      expect(buildDirs()).toEqual([]);
+      expect(pgDirs.filter((d) => existsSync(d))).toEqual([]);
       const partial = read(out);
       expect(partial.run.complete).toBe(false);
       for (const [id, record] of kept) {

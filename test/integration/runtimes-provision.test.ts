@@ -9,8 +9,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hostTag } from '../../src/runtimes/debris.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
-import { hostTag, MANIFEST, type RuntimeManifest } from '../../src/runtimes/provision.js';
+import { MANIFEST, type RuntimeManifest } from '../../src/runtimes/provision.js';
 import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
 
 const CACHE = join(ROOT, 'node_modules', '.cache', 'asyncbench-test-runtimes');

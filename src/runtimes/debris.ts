@@ -1,0 +1,44 @@
+/**
+ * Private temporary names: a process that makes a scratch directory ends its name in
+ * `.<host>.<pid>.<random>` (`-<host>...` after a prefix that ends in a dash) and removes it when
+ * done. A process killed outright (SIGKILL, a crash) cannot, so the next one making a directory of
+ * the same kind removes those whose process is gone. The host tag keeps a directory shared between
+ * machines (an NFS home) safe: a pid means nothing on another host, so only this host's dead
+ * processes leave debris it may remove.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { processExists } from './parent-guard.js';
+
+/** `h` and eight hex digits of the host name: file-safe and of a fixed shape, whatever the name. */
+export function hostTag(host = hostname()): string {
+  return `h${createHash('sha256').update(host).digest('hex').slice(0, 8)}`;
+}
+
+/** `<host>.<pid>.<random>`: unique to this process, and read back by removeDebris. */
+export function ownSuffix(): string {
+  return `${hostTag()}.${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** The start of a name for mkdtemp, which appends the random part itself. */
+export function ownTempPrefix(prefix: string): string {
+  return `${prefix}${hostTag()}.${process.pid}.`;
+}
+
+/** Removes the entries of `dir` starting with `prefix` that a dead process of this host left. */
+export function removeDebris(dir: string, prefix = ''): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const here = hostTag();
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const [, host, pid] = /[.-](h[0-9a-f]{8})\.(\d+)\.[A-Za-z0-9]+$/.exec(name) ?? [];
+    if (host === here && !processExists(Number(pid))) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
