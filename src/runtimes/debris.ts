@@ -39,6 +39,11 @@ export function removeDebris(dir: string, prefix = ''): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const [, host, pid] = /[.-](h[0-9a-f]{8})\.(\d+)\.[A-Za-z0-9]+$/.exec(name) ?? [];
-    if (host === here && !processExists(Number(pid))) rmSync(join(dir, name), { recursive: true, force: true });
+    if (host !== here || processExists(Number(pid))) continue;
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true });
+    } catch {
+      // another user's, in a shared tmpdir: not ours to remove
+    }
   }
 }
