@@ -175,8 +175,8 @@ function follow(handle: Handle, promise: PromiseLike<unknown>, countdown: Countd
  * What eager-tasks' `eager` case costs with no group at all: its per-task body closure alone; that
  * closure plus a handle of a Task's shape kept per task; and, where the bodies return promises (hit
  * ratio 0), that plus one then() per task that settles the handle and counts down to the end, which
- * any group that sees each task finish must pay. The last is the least a TaskGroup with this API
- * can cost; the group's own bookkeeping adds the rest.
+ * any group that sees each task finish must pay, and the case's last pass summing the results. The
+ * last is the least a TaskGroup with this API can cost; the group's own bookkeeping adds the rest.
  */
 function eagerHandleFloor(tasks: number, hitRatio: number, level: 'closure' | 'handle' | 'then'): Op {
   const { cache } = makeState(tasks, hitRatio);
@@ -197,7 +197,10 @@ function eagerHandleFloor(tasks: number, hitRatio: number, level: 'closure' | 'h
       const countdown = new Countdown(tasks);
       for (let id = 0; id < tasks; id++) kept[id] = start(() => getUser(cache, id), countdown);
       await countdown.finished;
-      return kept.length;
+      // the case's own last pass: it sums every task's result, as promise-all sums its array
+      let sum = 0;
+      for (let id = 0; id < tasks; id++) sum += kept[id].outcome as number;
+      return sum;
     }
     for (let id = 0; id < tasks; id++) {
       const body = () => getUser(cache, id);
