@@ -28,7 +28,9 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(HELP);
-    return name === undefined ? 2 : 0;
+    // bad usage still says so in one line on stderr, as every other kind does
+    if (name === undefined) throw new UsageError('no command given; the commands are listed above');
+    return 0;
   }
   if (name === '--version') {
     console.log(VERSION);

@@ -10,6 +10,7 @@ import type { ResultEntry, ResultFile } from '../result/schema.js';
 import {
   forksPerCell,
   formatCentre,
+  formatParams,
   intervalMethod,
   machineLines,
   runtimesWithEntries,
@@ -21,6 +22,7 @@ import {
   cellFacts,
   coldText,
   describeMetrics,
+  figureOf,
   legendLines,
   rankTable,
   roundsLine,
@@ -48,13 +50,35 @@ function standingPart(s: Standing | undefined, color: boolean): string {
   return s.noise === 'beyond' ? paint(color, s.rel > 1.5 ? '33' : '0', text) : paint(color, '2', text);
 }
 
+/** how much of a reason a table cell shows; a longer one is cut with … and listed whole below */
+const CELL_REASON = 48;
+
+function oneLineReason(entry: ResultEntry): string {
+  return redactText(entry.reason ?? '').replace(/\s+/g, ' ');
+}
+
+function clipped(reason: string): string {
+  return reason.length > CELL_REASON ? `${reason.slice(0, CELL_REASON - 1)}…` : reason;
+}
+
+/** the reasons the cells cut short, whole */
+function fullReasonLines(entries: readonly ResultEntry[]): string[] {
+  const cut = entries.filter((e) => !figureOf(e) && oneLineReason(e).length > CELL_REASON);
+  if (cut.length === 0) return [];
+  return [
+    'Reasons cut short above, whole:',
+    ...cut.map((e) => {
+      const params = formatParams(e.params);
+      return `  ${e.scenario}/${e.case}${params ? ` ${params}` : ''} [${e.runtime}] ${e.status}: ${oneLineReason(e)}`;
+    }),
+  ];
+}
+
 function cellOf(entry: ResultEntry | undefined, standings: TableStandings, color: boolean): Cell {
   if (!entry) return { span: '-' };
   const facts = cellFacts(entry, standings);
   if (!facts) {
-    const reason = redactText(entry.reason ?? '')
-      .replace(/\s+/g, ' ')
-      .slice(0, 48);
+    const reason = clipped(oneLineReason(entry));
     return { span: paint(color, entry.status === 'skipped' ? '2' : '31', `${entry.status}: ${reason}`) };
   }
   const { figure, standing, cold } = facts;
@@ -150,5 +174,6 @@ export function renderTerminal(result: ResultFile, options: TerminalOptions): st
   );
   const rounds = roundsLine(result.results);
   if (rounds) out.push(`Rounds: ${rounds}`);
+  out.push(...fullReasonLines(result.results));
   return out.join('\n');
 }

@@ -168,6 +168,8 @@ describe('bad usage', () => {
     [['run', '--forks', 'x'], /--forks takes a whole number/],
     [['run', '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    // the command list goes to stdout, the one line of bad usage to stderr
+    [[], /^asyncbench: no command given; the commands are listed above$/m],
   ])('%j exits 2 with one line and no stack', async (args, message) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);

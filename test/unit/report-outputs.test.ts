@@ -68,6 +68,26 @@ describe('markdown', () => {
   });
 });
 
+describe('terminal', () => {
+  test('cuts a long failure reason in its cell with …, and lists it whole below the tables', () => {
+    const result = withEvilNames();
+    const failed = result.results.find((e) => e.status === 'failed') as (typeof result.results)[number];
+    failed.reason = 'postgres unavailable: connect ECONNREFUSED 127.0.0.1:1 (after 3 tries)';
+    const out = renderTerminal(result, { color: false });
+    expect(out).toContain('failed: postgres unavailable: connect ECONNREFUSED 127.…');
+    expect(out).toMatch(/^Reasons cut short above, whole:$/m);
+    expect(out).toMatch(
+      /^ {2}evil<\/section><script>x\(\)<\/script>\/a"b .*\[node\] failed: postgres unavailable: connect ECONNREFUSED 127\.0\.0\.1:1 \(after 3 tries\)$/m,
+    );
+  });
+
+  test('a reason that fits is shown whole, and not listed again below', () => {
+    const out = renderTerminal(withEvilNames(), { color: false });
+    expect(out).toContain(`failed: threw ${EVIL}`);
+    expect(out).not.toMatch(/^ {2}evil.*failed: threw/m);
+  });
+});
+
 describe('html site', () => {
   let site: Site;
   let evil: Site;
