@@ -29,6 +29,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import type { ResultFile } from '../result/schema.js';
+import { leftByDeadProcess, ownSuffix } from '../runtimes/debris.js';
 import { ownPid, processExists } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
@@ -224,12 +225,13 @@ function touch(path: string): void {
 }
 
 /**
- * A session's claim on a cached tree while it measures from it, `<commit>.use-<pid>`: prune, in this
- * session (the base, once the head is built) or in another sharing the cache, leaves a claimed tree
- * alone. A dead process's claim lapses. Returns the release.
+ * A session's claim on a cached tree while it measures from it, `<commit>.use.<host>.<pid>.<random>`:
+ * prune, in this session (the base, once the head is built) or in another sharing the cache, leaves
+ * a claimed tree alone. A dead process's claim lapses; another host's stands (its pid means nothing
+ * here). Returns the release.
  */
 function claimTree(cache: string, commit: string): () => void {
-  const path = join(cache, `${commit}.use-${ownPid()}`);
+  const path = join(cache, `${commit}.use.${ownSuffix()}`);
   writeFileSync(path, '');
   return () => rmSync(path, { force: true });
 }
@@ -238,10 +240,10 @@ function claimTree(cache: string, commit: string): () => void {
 function liveClaims(cache: string, names: readonly string[]): Set<string> {
   const live = new Set<string>();
   for (const name of names) {
-    const [, commit, holder] = /^(.+)\.use-(\d+)$/.exec(name) ?? [];
+    const commit = /^([0-9a-f]{40,64})\.use\./.exec(name)?.[1];
     if (commit === undefined) continue;
-    if (processExists(Number(holder))) live.add(commit);
-    else rmSync(join(cache, name), { force: true });
+    if (leftByDeadProcess(name)) rmSync(join(cache, name), { force: true });
+    else live.add(commit);
   }
   return live;
 }

@@ -27,6 +27,12 @@ export function ownTempPrefix(prefix: string): string {
   return `${prefix}${hostTag()}.${process.pid}.`;
 }
 
+/** A name ending in an own suffix of this host whose process is gone; another host's never is. */
+export function leftByDeadProcess(name: string): boolean {
+  const [, host, pid] = /[.-](h[0-9a-f]{8})\.(\d+)\.[A-Za-z0-9]+$/.exec(name) ?? [];
+  return host === hostTag() && !processExists(Number(pid));
+}
+
 /** Removes the entries of `dir` starting with `prefix` that a dead process of this host left. */
 export function removeDebris(dir: string, prefix = ''): void {
   let names: string[];
@@ -35,11 +41,8 @@ export function removeDebris(dir: string, prefix = ''): void {
   } catch {
     return;
   }
-  const here = hostTag();
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const [, host, pid] = /[.-](h[0-9a-f]{8})\.(\d+)\.[A-Za-z0-9]+$/.exec(name) ?? [];
-    if (host !== here || processExists(Number(pid))) continue;
+    if (!name.startsWith(prefix) || !leftByDeadProcess(name)) continue;
     try {
       rmSync(join(dir, name), { recursive: true, force: true });
     } catch {

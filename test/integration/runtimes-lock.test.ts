@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { tempDir } from '../fixtures/result-files.js';
 import { buildFixtures } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 let outdir: string;
 beforeAll(async () => {

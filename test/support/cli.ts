@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
-import { madeTempDir } from './temp.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -39,10 +38,7 @@ export function runCli(
   });
 }
 
-/** A fresh directory under the system's temporary directory, removed after the test file. */
-export function tempDir(prefix: string): string {
-  return madeTempDir(`asyncbench-${prefix}-`);
-}
+export { tempDir } from './temp.js';
 
 export function readResult(path: string): ResultFile {
   return JSON.parse(readFileSync(path, 'utf8')) as ResultFile;

@@ -15,9 +15,9 @@ afterAll(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 
-/** A fresh directory `<tmpdir>/<prefix>XXXXXX`, removed after the test file. */
-export function madeTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+/** A fresh directory `<tmpdir>/asyncbench-<prefix>-XXXXXX`, removed after the test file. */
+export function tempDir(prefix = 'test'): string {
+  const dir = mkdtempSync(join(tmpdir(), `asyncbench-${prefix}-`));
   made.push(dir);
   return dir;
 }

@@ -21,6 +21,7 @@ import { UsageError } from '../../src/result/errors.js';
 import type { AbConfig, ResultFile } from '../../src/result/schema.js';
 import { seededRandom } from '../../src/result/stats.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
+import { hostTag, ownSuffix } from '../../src/runtimes/debris.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 import { tempDir } from '../support/cli.js';
@@ -281,7 +282,7 @@ describe('revisions', () => {
     expect(readdirSync(cache).sort()).toEqual([sha(2), sha(3)]);
   });
 
-  it('never removes a tree a live session claims (the base, at ASYNCBENCH_REVISIONS_KEEP=1); a dead claim lapses', () => {
+  it('never removes a tree a live session or another host claims (the base, at ASYNCBENCH_REVISIONS_KEEP=1); a dead claim lapses', () => {
     const cache = tempDir('cache');
     const sha = (i: number) => String(i).repeat(40);
     for (const i of [1, 2, 3]) {
@@ -289,10 +290,16 @@ describe('revisions', () => {
       writeFileSync(join(cache, sha(i), READY_MARKER), '');
     }
     const gone = 2 ** 22 + 1; // above any pid (pid_max is at most 2^22)
-    writeFileSync(join(cache, `${sha(1)}.use-${process.pid}`), '');
-    writeFileSync(join(cache, `${sha(2)}.use-${gone}`), '');
+    const mine = `${sha(1)}.use.${ownSuffix()}`;
+    // another host's claim stands: its pid means nothing here
+    const elsewhere = `${sha(4)}.use.${hostTag('another-host')}.${gone}.abc123`;
+    mkdirSync(join(cache, sha(4)));
+    writeFileSync(join(cache, sha(4), READY_MARKER), '');
+    writeFileSync(join(cache, mine), '');
+    writeFileSync(join(cache, `${sha(2)}.use.${hostTag()}.${gone}.abc123`), '');
+    writeFileSync(join(cache, elsewhere), '');
     expect(prune(cache, 1, sha(3))).toEqual([sha(2)]);
-    expect(readdirSync(cache).sort()).toEqual([sha(1), `${sha(1)}.use-${process.pid}`, sha(3)]);
+    expect(readdirSync(cache).sort()).toEqual([sha(1), mine, sha(3), sha(4), elsewhere].sort());
   });
 });
 

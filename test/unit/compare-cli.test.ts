@@ -4,7 +4,8 @@ import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import compare from '../../src/cli/compare.js';
 import { UsageError } from '../../src/result/errors.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
-import { tempDir, writeResult } from '../fixtures/result-files.js';
+import { writeResult } from '../fixtures/result-files.js';
+import { tempDir } from '../support/temp.js';
 
 const cells = standardCells(['node', 'bun'], ['eager-tasks', 'db-pool']);
 // the spread of a quiet machine with pinned seeds: ten forks resolve a 5% threshold

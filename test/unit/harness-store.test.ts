@@ -5,9 +5,9 @@ import { UsageError } from '../../src/result/errors.js';
 import { readResultFile } from '../../src/result/io.js';
 import { type ResultFile, redactUrl } from '../../src/result/schema.js';
 import { makeResult } from '../fixtures/make-result.js';
-import { madeTempDir } from '../support/temp.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = madeTempDir('asyncbench-store-');
+const dir = tempDir('store');
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { RECENT_RUNS, recentSessions, type ThisRun } from '../../src/cli/sessions.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import { makeResult, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
-import { tempDir, writeResult } from '../fixtures/result-files.js';
+import { writeResult } from '../fixtures/result-files.js';
+import { tempDir } from '../support/temp.js';
 
 const MACHINE = 'machine-under-test';
 const CELLS = standardCells(['node'], ['eager-tasks']);

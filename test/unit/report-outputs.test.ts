@@ -9,7 +9,8 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
-import { tempDir, writeResult } from '../fixtures/result-files.js';
+import { writeResult } from '../fixtures/result-files.js';
+import { tempDir } from '../support/temp.js';
 
 const EVIL = '<img src=x onerror=alert(1)>|*x*';
 

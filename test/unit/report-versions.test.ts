@@ -9,8 +9,9 @@ import { renderTerminal } from '../../src/report/terminal.js';
 import { UsageError } from '../../src/result/errors.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
-import { tempDir, writeResult } from '../fixtures/result-files.js';
+import { writeResult } from '../fixtures/result-files.js';
 import { versionsResult } from '../fixtures/versions.js';
+import { tempDir } from '../support/temp.js';
 
 const GROUPED = ['bun@1.3.14', 'bun (1.4.5)', 'node@22.23.3', 'node (24.21.0)', 'node@26.10.0'];
 

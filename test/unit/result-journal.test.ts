@@ -12,7 +12,7 @@ import {
   RUN_ID,
   type RunPlan,
 } from '../../src/result/journal.js';
-import { madeTempDir } from '../support/temp.js';
+import { tempDir } from '../support/temp.js';
 
 const plan: RunPlan = {
   scenarios: ['eager-tasks'],
@@ -50,7 +50,7 @@ function thrown(fn: () => unknown): Error {
 
 /** Two runs to the same result file: the second may not take the first one's journal. */
 function twoJournals() {
-  const dir = madeTempDir('asyncbench-journal-');
+  const dir = tempDir('journal');
   const result = join(dir, 'r.json');
   const a = new ResultJournal(result, header('2026-01-01T00-00-00-000Z-aaaa'));
   a.append({ key: 's/a//node', fork: 0, record: record(1) });
@@ -60,7 +60,7 @@ function twoJournals() {
 
 describe('the journal', () => {
   it('round-trips its header and fork records, unknown fields included', () => {
-    const dir = madeTempDir('asyncbench-journal-');
+    const dir = tempDir('journal');
     const journal = new ResultJournal(join(dir, 'r.json'), header('2026-01-01T00-00-00-000Z-aaaa'));
     journal.append({ key: 's/a//node', fork: 0, record: record(1) });
     journal.appendAll([{ key: 's/a//bun', fork: 0, record: record(2) }]);
@@ -80,7 +80,7 @@ describe('the journal', () => {
   });
 
   it('a result file named with a date of its own is not taken for a run id', () => {
-    const dir = madeTempDir('asyncbench-journal-');
+    const dir = tempDir('journal');
     for (const name of ['nightly.2026-12-01T03', 'r.2026-12-01T03-00-00-000Z-ab']) {
       const result = join(dir, name);
       const first = new ResultJournal(result, header('2026-01-01T00-00-00-000Z-aaaa'));
@@ -93,7 +93,7 @@ describe('the journal', () => {
   });
 
   it('ignores a torn last line; a broken line elsewhere, a missing header or an empty file is one line', () => {
-    const dir = madeTempDir('asyncbench-journal-');
+    const dir = tempDir('journal');
     const path = join(dir, 'r.json.partial.jsonl');
     const head = JSON.stringify(header('2026-01-01T00-00-00-000Z-aaaa'));
     const line = JSON.stringify({ key: 's/a//node', fork: 0, record: record(1) });

@@ -9,7 +9,7 @@ import { compareVersions } from '../../src/result/versions.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { hostPlatform, platformPackage, runtimesDir, withLock } from '../../src/runtimes/provision.js';
 import { closestVersions, newestMatching, parseSpec } from '../../src/runtimes/spec.js';
-import { tempDir } from '../fixtures/result-files.js';
+import { tempDir } from '../support/temp.js';
 
 const NODE = ['18.20.8', '20.20.2', '22.0.0', '22.22.3', '22.23.3', '23.0.0', '24.21.0', '25.9.0', '26.10.0', '26.0.0'];
 
