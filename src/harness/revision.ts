@@ -9,7 +9,8 @@
  * ~/.cache/asyncbench/revisions; one directory per commit, `<sha>/`, ready once it holds the
  * marker `.asyncbench-ready` (written last, after a successful build), and the build's log
  * `<sha>.log` beside it. A directory without the marker is a build that failed or was interrupted,
- * and is rebuilt from scratch; `<sha>.lock/` keeps two calls from building one commit at once.
+ * and is rebuilt from scratch; the lock file `<sha>.build-lock` keeps two calls, on this host or
+ * another sharing the cache, from building one commit at once.
  * A built revision holds a whole node_modules (~650 MB with the three runtimes), so after each new
  * build only the most recently used $ASYNCBENCH_REVISIONS_KEEP (default 3) are kept.
  */
@@ -30,12 +31,13 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import type { ResultFile } from '../result/schema.js';
 import { leftByDeadProcess, ownSuffix } from '../runtimes/debris.js';
-import { ownPid, processExists } from '../runtimes/parent-guard.js';
+import { withLock } from '../runtimes/lock.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
 export const READY_MARKER = '.asyncbench-ready';
 const DEFAULT_KEEP = 3;
-const LOCK_WAIT_MS = 15 * 60_000;
+/** beside `<sha>/` while a call builds it; a lock file naming its holder (src/runtimes/lock.ts) */
+const BUILD_LOCK = '.build-lock';
 
 export interface Revision {
   /** the ref as given, or 'working tree' */
@@ -116,30 +118,6 @@ export function asyncbenchRootOf(tree: string): string | undefined {
   return existsSync(join(dependency, 'package.json')) ? dependency : undefined;
 }
 
-/** An exclusive lock on building one commit: a directory made atomically, with the holder's pid. */
-async function lock(path: string, progress: (line: string) => void): Promise<() => void> {
-  const started = Date.now();
-  let told = false;
-  for (;;) {
-    try {
-      mkdirSync(path);
-      writeFileSync(join(path, 'pid'), String(ownPid()));
-      return () => rmSync(path, { recursive: true, force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = Number(existsSync(join(path, 'pid')) ? readFileSync(join(path, 'pid'), 'utf8') : 'NaN');
-    if (Number.isInteger(holder) && !processExists(holder)) {
-      rmSync(path, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() - started > LOCK_WAIT_MS) throw new UsageError(`${path} is held by another build for too long`);
-    if (!told) progress(`waiting for another asyncbench building the same commit (${path})`);
-    told = true;
-    await new Promise((done) => setTimeout(done, 1000));
-  }
-}
-
 export interface BuildOptions {
   runtime: RuntimeAdapter;
   repo: string;
@@ -177,42 +155,48 @@ export async function checkoutRevision(role: string, ref: string, options: Build
     return found;
   }
   mkdirSync(cache, { recursive: true });
-  const unlock = await lock(`${tree}.lock`, progress);
-  try {
+  return withLock(`${tree}${BUILD_LOCK}`, `building ${what}`, progress, async () => {
     const built = ready(); // another call may have built it while this one waited
     if (built) {
       progress(`${what}: reusing the build in ${tree}`);
       return built;
     }
     progress(`${what}: building in ${tree} (git archive, npm ci, build; log ${log})`);
-    rmSync(tree, { recursive: true, force: true });
-    mkdirSync(tree, { recursive: true });
-    writeFileSync(log, `asyncbench: building ${what} in ${tree}\n`);
-    const tar = `${tree}.tar`;
-    const steps: [string, string, string[], string][] = [
-      ['git archive', 'git', ['-C', repo, 'archive', '--format=tar', '-o', tar, commit], repo],
-      ['tar', 'tar', ['-xf', tar, '-C', tree], tree],
-      ['npm ci', 'npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], tree],
-    ];
-    const run = async ([name, command, args, cwd]: (typeof steps)[number]) => {
-      const ran = await runCommand(runtime, command, args, cwd, options.track);
-      writeFileSync(log, `\n$ ${command} ${args.join(' ')}\n${ran.output}\n`, { flag: 'a' });
-      if (ran.code !== 0)
-        throw new UsageError(`${what} failed to build: ${name} exited with ${ran.code ?? 'a signal'}; see ${log}`);
-    };
-    for (const step of steps) await run(step);
-    rmSync(tar, { force: true });
-    const root = asyncbenchRootOf(tree);
-    if (!root) throw new UsageError(`${what} has no asyncbench: neither the project nor a dependency of it`);
-    if (root === tree) await run(['npm run build', 'npm', ['run', 'build'], tree]);
-    if (!existsSync(join(root, 'dist', 'child.js'))) throw new UsageError(`${what} built no dist/child.js; see ${log}`);
-    writeFileSync(join(tree, READY_MARKER), `${new Date().toISOString()}\n`);
+    const root = await build(what, commit, tree, log, options);
     prune(cache, Number(runtime.env('ASYNCBENCH_REVISIONS_KEEP') ?? DEFAULT_KEEP), commit);
     return revision(root);
+  });
+}
+
+/** Extracts, installs and builds `commit` in `tree`, marked ready last; returns asyncbench's root in it. */
+async function build(what: string, commit: string, tree: string, log: string, options: BuildOptions): Promise<string> {
+  const { runtime, repo } = options;
+  rmSync(tree, { recursive: true, force: true });
+  mkdirSync(tree, { recursive: true });
+  writeFileSync(log, `asyncbench: building ${what} in ${tree}\n`);
+  const tar = `${tree}.tar`;
+  const steps: [string, string, string[], string][] = [
+    ['git archive', 'git', ['-C', repo, 'archive', '--format=tar', '-o', tar, commit], repo],
+    ['tar', 'tar', ['-xf', tar, '-C', tree], tree],
+    ['npm ci', 'npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], tree],
+  ];
+  const run = async ([name, command, args, cwd]: (typeof steps)[number]) => {
+    const ran = await runCommand(runtime, command, args, cwd, options.track);
+    writeFileSync(log, `\n$ ${command} ${args.join(' ')}\n${ran.output}\n`, { flag: 'a' });
+    if (ran.code !== 0)
+      throw new UsageError(`${what} failed to build: ${name} exited with ${ran.code ?? 'a signal'}; see ${log}`);
+  };
+  try {
+    for (const step of steps) await run(step);
   } finally {
-    rmSync(`${tree}.tar`, { force: true });
-    unlock();
+    rmSync(tar, { force: true });
   }
+  const root = asyncbenchRootOf(tree);
+  if (!root) throw new UsageError(`${what} has no asyncbench: neither the project nor a dependency of it`);
+  if (root === tree) await run(['npm run build', 'npm', ['run', 'build'], tree]);
+  if (!existsSync(join(root, 'dist', 'child.js'))) throw new UsageError(`${what} built no dist/child.js; see ${log}`);
+  writeFileSync(join(tree, READY_MARKER), `${new Date().toISOString()}\n`);
+  return root;
 }
 
 function touch(path: string): void {
@@ -265,7 +249,9 @@ export function prune(cache: string, keep: number, current: string): string[] {
       return -1; // no marker: a failed or interrupted build
     }
   };
-  const candidates = names.filter((n) => !existsSync(join(cache, `${n}.lock`))).sort((a, b) => used(b) - used(a));
+  const candidates = names
+    .filter((n) => !existsSync(join(cache, `${n}${BUILD_LOCK}`)))
+    .sort((a, b) => used(b) - used(a));
   const removed = candidates.filter((n, i) => i >= keep - 1 || used(n) < 0);
   for (const n of removed) {
     rmSync(join(cache, n), { recursive: true, force: true });

@@ -282,6 +282,15 @@ describe('revisions', () => {
     expect(readdirSync(cache).sort()).toEqual([sha(2), sha(3)]);
   });
 
+  it('leave a commit being built (its build lock held) alone, unmarked as it is', () => {
+    const cache = tempDir('cache');
+    const sha = (i: number) => String(i).repeat(40);
+    for (const i of [1, 2]) mkdirSync(join(cache, sha(i))); // neither is marked ready yet
+    writeFileSync(join(cache, `${sha(1)}.build-lock`), '{}');
+    expect(prune(cache, 1, sha(3))).toEqual([sha(2)]);
+    expect(readdirSync(cache).sort()).toEqual([sha(1), `${sha(1)}.build-lock`]);
+  });
+
   it('never removes a tree a live session or another host claims (the base, at ASYNCBENCH_REVISIONS_KEEP=1); a dead claim lapses', () => {
     const cache = tempDir('cache');
     const sha = (i: number) => String(i).repeat(40);

@@ -7,7 +7,8 @@ import { UsageError } from '../../src/result/errors.js';
 import type { ResultEntry } from '../../src/result/schema.js';
 import { compareVersions } from '../../src/result/versions.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
-import { hostPlatform, platformPackage, runtimesDir, withLock } from '../../src/runtimes/provision.js';
+import { withLock } from '../../src/runtimes/lock.js';
+import { hostPlatform, platformPackage, runtimesDir } from '../../src/runtimes/provision.js';
 import { closestVersions, newestMatching, parseSpec } from '../../src/runtimes/spec.js';
 import { tempDir } from '../support/temp.js';
 
