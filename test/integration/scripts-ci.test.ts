@@ -4,7 +4,16 @@
  * and the workflow's commit-and-push step fails when the push does.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -367,21 +376,58 @@ describe('scripts/cpu-ratios.ts (bundled as its header says)', () => {
   });
 });
 
-describe("docs/github-workflow.yml: the publish job's commit-and-push step", () => {
-  /** the shell script of the step, as GitHub runs it */
-  function stepScript(): string {
-    const lines = readFileSync(join(ROOT, 'docs', 'github-workflow.yml'), 'utf8').split('\n');
-    const step = lines.findIndex((l) => l.includes('- name: file the run in the history and make it the baseline'));
-    const start = lines.findIndex((l, i) => i > step && /^\s+run: \|$/.test(l));
-    const indent = /^\s*/.exec(lines[start + 1])?.[0] ?? '';
-    const body: string[] = [];
-    for (const line of lines.slice(start + 1)) {
-      if (line.trim() !== '' && !line.startsWith(indent)) break;
-      body.push(line.slice(indent.length));
+/** the shell script of the workflow's step whose name starts with `name`, as GitHub runs it */
+function stepScript(name: string): string {
+  const lines = readFileSync(join(ROOT, 'docs', 'github-workflow.yml'), 'utf8').split('\n');
+  const step = lines.findIndex((l) => l.includes(`- name: ${name}`));
+  expect(step, name).toBeGreaterThan(0);
+  const start = lines.findIndex((l, i) => i > step && /^\s+run: \|$/.test(l));
+  const indent = /^\s*/.exec(lines[start + 1])?.[0] ?? '';
+  const body: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() !== '' && !line.startsWith(indent)) break;
+    body.push(line.slice(indent.length));
+  }
+  return body.join('\n');
+}
+
+describe("docs/github-workflow.yml: the gate's revisions cache keeps the base's tree alone", () => {
+  const base = 'b'.repeat(40);
+
+  /** runs the step in a home of its own holding `trees` (name: marked ready?); returns what is left */
+  function keep(trees: Record<string, boolean>): Run & { left: string[]; output: string } {
+    const home = tempDir('workflow-home');
+    const cache = join(home, '.cache', 'asyncbench', 'revisions');
+    for (const [name, ready] of Object.entries(trees)) {
+      mkdirSync(join(cache, name), { recursive: true });
+      if (ready) writeFileSync(join(cache, name, '.asyncbench-ready'), '');
+      writeFileSync(join(cache, `${name}.log`), '');
     }
-    return body.join('\n');
+    const output = join(home, 'github-output');
+    writeFileSync(output, '');
+    writeFileSync(join(home, 'step.sh'), stepScript("keep the base's tree alone"));
+    const r = run('/bin/bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(home, 'step.sh')], {
+      cwd: home,
+      env: { HOME: home, BASE: base, GITHUB_OUTPUT: output },
+    });
+    return { ...r, left: readdirSync(cache).sort(), output: readFileSync(output, 'utf8') };
   }
 
+  it("removes the head's tree, other commits and the logs, and says the base is worth saving", () => {
+    const r = keep({ [base]: true, ['h'.repeat(40)]: true, ['c'.repeat(40)]: false });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.left).toEqual([base]);
+    expect(r.output).toBe('ready=true\n');
+  });
+
+  it('saves nothing when the base failed to build (no marker)', () => {
+    const r = keep({ [base]: false, ['h'.repeat(40)]: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.output).toBe('');
+  });
+});
+
+describe("docs/github-workflow.yml: the publish job's commit-and-push step", () => {
   /**
    * Runs the step with `bash -eo pipefail` (GitHub's default shell) and stand-ins for node and git:
    * `staged` whether there is anything to commit, `failing` the git subcommand that fails.
@@ -405,7 +451,7 @@ exit 0
 `,
     );
     for (const tool of ['node', 'git']) chmodSync(join(bin, tool), 0o755);
-    writeFileSync(join(dir, 'step.sh'), stepScript());
+    writeFileSync(join(dir, 'step.sh'), stepScript('file the run in the history and make it the baseline'));
     const r = run('/bin/bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(dir, 'step.sh')], {
       cwd: dir,
       env: { PATH: `${bin}:${process.env.PATH}`, GITHUB_SHA: 'abcdef0123456789abcdef0123456789abcdef01' },
