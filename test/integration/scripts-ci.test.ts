@@ -17,6 +17,7 @@ import {
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { buildOptions } from '../../src/build-options.js';
 import type { AbConfig, ResultFile } from '../../src/result/schema.js';
 import { type CellSpec, makeResult, standardCells } from '../fixtures/make-result.js';
@@ -373,6 +374,34 @@ describe('scripts/cpu-ratios.ts (bundled as its header says)', () => {
     const r = run(process.execPath, [bundle, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^usage: cpu-ratios \[all\|taskgroup\|pipeline\|handles\] \[rounds\]/);
+  });
+});
+
+describe('docs/github-workflow.yml is a workflow GitHub can load', () => {
+  type Step = { id?: string; name?: unknown; uses?: string; run?: string; if?: string };
+  type Job = { needs?: string | string[]; steps: Step[] };
+  const text = readFileSync(join(ROOT, 'docs', 'github-workflow.yml'), 'utf8');
+  const doc = parseDocument(text, { uniqueKeys: true });
+
+  it('parses as YAML with no error or warning (a "name: a: b" is not a plain string)', () => {
+    expect(doc.errors.map((e) => e.message)).toEqual([]);
+    expect(doc.warnings.map((w) => w.message)).toEqual([]);
+  });
+
+  it('gives every step a string name if any, and uses or run; every steps.<id> and needs it names exists', () => {
+    const jobs = (doc.toJS() as { jobs: Record<string, Job> }).jobs;
+    for (const [name, job] of Object.entries(jobs)) {
+      for (const needed of [job.needs ?? []].flat())
+        expect(Object.keys(jobs), `${name} needs ${needed}`).toContain(needed);
+      const ids: string[] = [];
+      for (const step of job.steps) {
+        if (step.name !== undefined) expect(typeof step.name, JSON.stringify(step.name)).toBe('string');
+        expect(step.uses ?? step.run, `${name}: a step with neither uses nor run`).toBeDefined();
+        const mentioned = `${step.if ?? ''} ${step.run ?? ''}`.matchAll(/steps\.([\w-]+)\./g);
+        for (const [, id] of mentioned) expect(ids, `${name}: step '${step.name}' reads steps.${id}`).toContain(id);
+        if (step.id) ids.push(step.id);
+      }
+    }
   });
 });
 
