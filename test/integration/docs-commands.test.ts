@@ -1,0 +1,55 @@
+/**
+ * The commands the docs show a user exist as written: every `--flag` after `asyncbench <command>`
+ * in README.md, docs/*.md and results/README.md is one that command's `--help` lists (compare
+ * --base also takes the run options). A flag renamed or removed in the CLI and left in the docs
+ * fails here, not in a reader's terminal.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../support/cli.js';
+
+const COMMANDS = ['run', 'compare', 'report', 'merge', 'list', 'runtimes'];
+
+function docFiles(): string[] {
+  const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
+  return ['README.md', 'results/README.md', ...docs.map((f) => `docs/${f}`)];
+}
+
+/** the command lines a file shows: inline code spans and lines of code blocks */
+function codeLines(text: string): string[] {
+  const spans = [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
+  const blocks = [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n'));
+  return [...spans, ...blocks];
+}
+
+/** [file, command, flag, line] for every flag after `asyncbench <command>`, up to a comment or a shell operator */
+function documentedFlags(): [string, string, string, string][] {
+  const found: [string, string, string, string][] = [];
+  const command = new RegExp(`asyncbench (${COMMANDS.join('|')})\\b([^#|;&]*)`, 'g');
+  for (const file of docFiles())
+    for (const line of codeLines(readFileSync(join(ROOT, file), 'utf8')))
+      for (const [, name, rest] of line.matchAll(command))
+        for (const [, flag] of rest.matchAll(/(?:^|\s)(--[a-z][a-z0-9-]*)/g)) found.push([file, name, flag, line]);
+  return found;
+}
+
+describe('the docs', () => {
+  it('name only flags that the command they follow lists in its --help', async () => {
+    const flags = documentedFlags();
+    expect(flags.length).toBeGreaterThan(30); // the extraction finds the docs' commands at all
+    const help = new Map<string, string>();
+    for (const name of COMMANDS) {
+      const run = await runCli([name, '--help']);
+      expect(run.code, `${name} --help: ${run.stderr}`).toBe(0);
+      help.set(name, run.stdout);
+    }
+    // the whole flag: `--fork` is not `--forks`
+    const lists = (name: string, flag: string) => new RegExp(`${flag}(?![a-z0-9-])`).test(help.get(name) ?? '');
+    const known = (name: string, flag: string) => lists(name, flag) || (name === 'compare' && lists('run', flag));
+    const unknown = flags
+      .filter(([, name, flag]) => !known(name, flag))
+      .map(([f, n, flag, l]) => `${f}: ${n} ${flag} in ${l}`);
+    expect(unknown).toEqual([]);
+  });
+});
