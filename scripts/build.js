@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // One build for every runtime (DESIGN.md: no runtime transpiles its own copy): esbuild turns src/
 // and scenarios/ into ES modules in dist/ that node, deno and bun all run unchanged.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -34,10 +36,22 @@ try {
     },
     outdir: fresh,
   });
+  declarations(join(fresh, 'types'));
   swapIn(fresh, dist, stale);
 } finally {
   rmSync(fresh, { recursive: true, force: true });
   rmSync(stale, { recursive: true, force: true });
+}
+
+/**
+ * The public API's type declarations (dist/types/api.d.ts, package.json's `types`), so that a
+ * TypeScript user of `import ... from 'asyncbench'` gets its types; tsconfig.types.json says what.
+ */
+function declarations(outDir) {
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.types.json'), '--outDir', outDir], {
+    stdio: 'inherit',
+  });
 }
 
 /** Moves `fresh` to `target`, the old `target` out of the way first; another build may swap meanwhile. */
