@@ -44,7 +44,7 @@ import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { ownSuffix, removeDebris } from '../runtimes/debris.js';
+import { scratchPath } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
@@ -350,8 +350,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     ] as const) {
       // the working tree's runtimes are the running install's, probed above
       const discovered = revision.root === root ? ownRuntimes : await availableRuntimes(revision.root);
-      removeDebris(join(revision.root, '.tmp'), 'compare-');
-      const tmpDir = join(revision.root, '.tmp', `compare-${id}-${role}.${ownSuffix()}`);
+      const tmpDir = scratchPath(join(revision.root, '.tmp'), 'compare-', `${id}-${role}`);
       tmpDirs.push(tmpDir);
       sides.push({
         role,

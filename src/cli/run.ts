@@ -19,7 +19,7 @@ import { ResultJournal, writeResultFile } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { ownSuffix, removeDebris } from '../runtimes/debris.js';
+import { scratchPath } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
@@ -483,8 +483,7 @@ const run: Command = {
     const root = fileURLToPath(PROJECT_ROOT);
     const settings = await parseRun(argv, root);
     // a run killed outright left its build directory: the next one removes it
-    removeDebris(join(root, '.tmp'), 'run-');
-    const tmpDir = join(root, '.tmp', `run-${settings.runId}.${ownSuffix()}`);
+    const tmpDir = scratchPath(join(root, '.tmp'), 'run-', settings.runId);
     try {
       return await execute(settings, tmpDir);
     } finally {

@@ -50,3 +50,13 @@ export function removeDebris(dir: string, prefix = ''): void {
     }
   }
 }
+
+/**
+ * The path of a new scratch directory in `dir`, `<kind><label>.<host>.<pid>.<random>`, after removing
+ * the ones of that kind a dead process of this host left there: who makes scratch of a kind cleans up
+ * after the killed makers of it.
+ */
+export function scratchPath(dir: string, kind: string, label: string): string {
+  removeDebris(dir, kind);
+  return join(dir, `${kind}${label}.${ownSuffix()}`);
+}

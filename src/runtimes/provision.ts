@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import type { EngineInfo } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
-import { ownSuffix, removeDebris } from './debris.js';
+import { ownSuffix, scratchPath } from './debris.js';
 import { identify, type RuntimeExecutable, runtimeExecutable } from './discover.js';
 import { withLock } from './lock.js';
 import { closestVersions, newestMatching, parseSpec, type RuntimeSpec, specMatches } from './spec.js';
@@ -429,15 +429,13 @@ export async function provision(release: RegistryRelease, options: ProvisionOpti
   return withLock(lock, `provisioning ${label}`, options.log, async () => {
     const meanwhile = readProvisioned(final);
     if (meanwhile) return meanwhile;
-    const tmpRoot = join(root, '.tmp');
-    removeDebris(tmpRoot);
     // a version directory that is not a complete install (its manifest or executable gone) is
     // replaced: the rename below would fail on it, and `remove` cannot see it to delete it
     if (existsSync(final)) {
       options.log(`replacing ${final}: not a complete install`);
       discard(root, final, `trash-${release.name}-${release.version}`);
     }
-    const tmp = join(tmpRoot, `${release.name}-${release.version}.${ownSuffix()}`);
+    const tmp = scratchPath(join(root, '.tmp'), '', `${release.name}-${release.version}`);
     mkdirSync(tmp, { recursive: true });
     const undo = cleanupOnSignal(tmp);
     try {

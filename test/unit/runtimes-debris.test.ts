@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostTag, ownSuffix, ownTempPrefix, removeDebris } from '../../src/runtimes/debris.js';
+import { hostTag, ownSuffix, ownTempPrefix, removeDebris, scratchPath } from '../../src/runtimes/debris.js';
 import { tempDir } from '../support/cli.js';
 
 // no host hands out a pid above 2^22 (pid_max's ceiling)
@@ -36,5 +36,21 @@ describe('removeDebris', () => {
     expect(existsSync(mine)).toBe(true);
     expect(existsSync(dead)).toBe(false);
     expect(() => removeDebris(join(dir, 'nowhere'))).not.toThrow();
+  });
+});
+
+describe('scratchPath', () => {
+  it("clears a dead process's scratch of its kind, and names one that the next clearing keeps while this process lives", () => {
+    const dir = tempDir('debris');
+    const dead = join(dir, `run-1.${hostTag()}.${GONE}.abc123`);
+    const otherKind = join(dir, `compare-2.${hostTag()}.${GONE}.abc123`);
+    for (const path of [dead, otherKind]) mkdirSync(path);
+    const mine = scratchPath(dir, 'run-', '3');
+    expect(mine.startsWith(join(dir, 'run-3.'))).toBe(true);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(otherKind)).toBe(true);
+    mkdirSync(mine);
+    scratchPath(dir, 'run-', '4');
+    expect(existsSync(mine)).toBe(true);
   });
 });
