@@ -79,13 +79,20 @@ function scalingRows(result) {
   return { cores, rows };
 }
 
+/**
+ * The table, then one line per cell that did not run with its whole reason: a reason is a sentence
+ * (often with the runtime's error in it), and cut to fit a column it lost its end and widened the
+ * tasks/s column to its own length.
+ */
 function printTable({ cores, rows }) {
   const fmt = (value, digits, suffix = '') => (value === undefined ? '-' : `${value.toFixed(digits)}${suffix}`);
   const lines = [['runtime', 'case', 'workers', 'tasks/s', 'speedup', 'efficiency']];
+  const reasons = [];
   for (const r of rows) {
-    if (r.status !== 'ok')
-      lines.push([r.runtime, r.caseName, r.workers, `${r.status}: ${(r.reason ?? '').slice(0, 60)}`, '', '']);
-    else
+    if (r.status !== 'ok') {
+      lines.push([r.runtime, r.caseName, r.workers, r.status, '', '']);
+      reasons.push(`${r.runtime} ${r.caseName} workers=${r.workers}: ${r.status}: ${r.reason ?? 'no reason recorded'}`);
+    } else
       lines.push([
         r.runtime,
         r.caseName,
@@ -97,7 +104,14 @@ function printTable({ cores, rows }) {
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   console.log(`\nworker scaling on ${cores} cores (ideal: speedup = min(workers, cores), efficiency 100%)`);
-  for (const line of lines) console.log(line.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+  for (const line of lines)
+    console.log(
+      line
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
+  if (reasons.length > 0) console.log(`\n${reasons.join('\n')}`);
 }
 
 await runScript('worker-scaling', ({ parseFlags, readResultFile, UsageError }) => {

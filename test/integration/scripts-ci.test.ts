@@ -301,12 +301,15 @@ describe('scripts/worker-scaling.js', () => {
   it('prints the table of an earlier run (--from)', () => {
     const file = write(
       'workers.json',
-      result(() => {}, standardCells(['node'], ['workers'])),
+      result(() => {}, standardCells(['node', 'bun'], ['workers'])),
     );
     const r = scaling('--from', file);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/worker scaling on 2 cores/);
     expect(r.stdout).toMatch(/node\s+adapter-pool\s+2\s+\d+\s+[\d.]+x\s+\d+%/);
+    // a cell that did not run says so in its row, and its reason in full below the table
+    expect(r.stdout).toMatch(/^bun\s+tinypool\s+1\s+skipped$/m);
+    expect(r.stdout).toMatch(/^bun tinypool workers=1: skipped: tinypool needs node:worker_threads resourceLimits$/m);
   });
 
   it.each([
