@@ -35,13 +35,15 @@ export interface Figure {
 export function figureOf(entry: ResultEntry): Figure | undefined {
   if (entry.status !== 'ok' || !entry.stats) return undefined;
   const headline = entry.headline;
+  // one slot per fork, empty where a fork lacks the figure: fork k stays in round k for the tests
   const values = headline
-    ? entry.forks.flatMap((f) => {
+    ? entry.forks.map((f) => {
         const v = f.extra?.[headline.figure]?.value;
-        return typeof v === 'number' && Number.isFinite(v) ? [[v]] : [];
+        return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
       })
     : [];
-  if (!headline || values.length === 0)
+  const measured = values.filter((v) => v.length > 0);
+  if (!headline || measured.length === 0)
     return {
       metric: entry.metric,
       centre: entry.stats.median,
@@ -49,7 +51,7 @@ export function figureOf(entry: ResultEntry): Figure | undefined {
       forks: entry.forks.map((f) => f.samples),
     };
   const metric = { name: headline.name, unit: headline.unit, better: headline.better };
-  if (values.length === 1) return { metric, centre: values[0][0], forks: values };
+  if (measured.length === 1) return { metric, centre: measured[0][0], forks: values };
   // the headline's interval includes the run-to-run spread the cell's own interval does
   const { centre, ci } = estimateCentre(values, CI_LEVEL, entry.stats.ci.sessions);
   return { metric, centre, ci, forks: values };

@@ -104,6 +104,28 @@ export function blockMedians(samples: readonly number[], blocks = 10): number[] 
   );
 }
 
+/**
+ * 0-based indices [lo, hi] of the order statistics that bound a distribution-free interval for the
+ * median of n independent samples: the count of samples under the true median is Binomial(n, 1/2),
+ * so [x(r), x(n+1-r)] misses it with probability 2 P(B <= r - 1); r is the largest that keeps this
+ * at or under 1 - level. Exact, from the binomial's pmf summed in log space (2^-n underflows past
+ * n = 1074). Under 6 samples even min..max holds less than 95% (1 - 2^(1-n)): then it is min..max.
+ */
+export function medianOrderBounds(n: number, level: number): { lo: number; hi: number } {
+  const tail = (1 - level) / 2;
+  let logPmf = -n * Math.LN2;
+  let cdf = 0;
+  let r = 0;
+  for (; r < n; r++) {
+    const next = cdf + Math.exp(logPmf);
+    if (next > tail) break;
+    cdf = next;
+    logPmf += Math.log(n - r) - Math.log(r + 1);
+  }
+  const lo = Math.max(r - 1, 0);
+  return { lo, hi: n - 1 - lo };
+}
+
 /** Continued fraction of the regularized incomplete beta function (Numerical Recipes, betacf). */
 function betaContinuedFraction(a: number, b: number, x: number): number {
   const tiny = 1e-300;

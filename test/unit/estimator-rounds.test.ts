@@ -43,6 +43,13 @@ describe('roundPairedRatio', () => {
     expect(rejected / trials).toBeLessThan(0.07);
   });
 
+  test('a fork with no value drops its round; the others stay paired with their own round', () => {
+    // round 2 of the head and round 3 of the base have nothing: rounds 1 and 4 pair, 10% apart
+    const paired = roundPairedRatio([[1.0], [], [2.0], [3.0]], [[1.1], [5.0], [], [3.3]]);
+    expect(paired?.df).toBe(1); // two pairs
+    expect(paired?.change).toBeCloseTo(0.1, 9);
+  });
+
   test('cells with different fork counts are not paired', () => {
     const random = seededRandom(3);
     expect(roundPairedRatio([fork(1, random), fork(1, random)], [fork(1, random)])).toBeUndefined();
@@ -112,6 +119,26 @@ describe('roundEffects', () => {
     for (let i = 0; i < runs; i++) if ((roundEffects(run(random, 12, [1, 1, 1]))?.p ?? 1) < 0.05) rejected++;
     expect(rejected / runs).toBeGreaterThan(0.02);
     expect(rejected / runs).toBeLessThan(0.08);
+  });
+
+  // scipy 1.17.1: scipy.stats.friedmanchisquare(*np.array(TIED).T).pvalue; ties in integer rates
+  // are common, and without the tie correction this read 0.000849
+  test('tied forks get the tie correction, as scipy has it', () => {
+    const TIED = [
+      [10, 10, 11, 12],
+      [20, 21, 21, 22],
+      [5, 5, 5, 6],
+      [7, 8, 8, 9],
+      [3, 3, 4, 4],
+      [10, 11, 11, 13],
+      [6, 6, 6, 7],
+      [9, 9, 10, 11],
+    ];
+    const p = roundEffects(TIED.map((medians, i) => entryOf(medians, i)))?.p as number;
+    expect(Math.abs(p / 0.00013717812467854378 - 1)).toBeLessThan(1e-6);
+    // every cell all tied: the ranks say nothing
+    const flat = Array.from({ length: 8 }, (_, i) => entryOf([5, 5, 5], i));
+    expect(roundEffects(flat)?.p).toBe(1);
   });
 
   test('it takes the cells of the most common fork count, and says nothing with too few cells', () => {

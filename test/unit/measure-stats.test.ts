@@ -62,6 +62,15 @@ describe('the cell estimator', () => {
     expect(s.ci.method).toMatch(/Student's t/);
     expect(summarize([[5, 5, 5]]).ci.method).toMatch(/within-process only/);
   });
+  // scipy 1.17.1: the largest r with scipy.stats.binom.cdf(r - 1, n, 0.5) <= 0.025 is 40 for n = 100
+  // and 9861 for n = 20 000; under 6 samples none is, and min..max is all there is
+  it('gives one fork the order-statistic interval of its median, as wide as its sample count says', () => {
+    const ranks = (n: number) => Array.from({ length: n }, (_, i) => n - i); // n..1, unsorted
+    expect(estimateCentre([ranks(100)]).ci).toMatchObject({ low: 40, high: 61 });
+    expect(estimateCentre([ranks(20_000)]).ci).toMatchObject({ low: 9861, high: 10_140 });
+    expect(estimateCentre([ranks(5)]).ci).toMatchObject({ low: 1, high: 5 });
+    expect(estimateCentre([ranks(10)]).ci).toMatchObject({ low: 2, high: 9 });
+  });
   it('weighs forks the same whatever their sample count', () => {
     const few = [10, 10, 10];
     const many = Array.from({ length: 1000 }, () => 20);
