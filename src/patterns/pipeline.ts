@@ -189,7 +189,10 @@ async function feed(source: PipelineSource<unknown>, output: Buffer, run: Run): 
   } else {
     for (const item of source as Iterable<unknown>) {
       if (run.stopped) return;
-      if (!output.push(item)) await output.writable();
+      if (output.push(item)) continue;
+      await output.writable();
+      // stopped meanwhile: return now (the loop closes the source), not after pulling one more item
+      if (run.stopped) return;
     }
   }
   output.close();

@@ -8,8 +8,10 @@
  *
  * As in Python, a group that is shutting down (a task failed, or it was aborted) or finished (join()
  * completed) refuses new tasks: createTask throws. The group listens to a parent signal only while
- * it has unfinished tasks, so a group that is dropped without join() leaves no listener behind;
- * `await using group = new TaskGroup()` joins it on scope exit.
+ * it has unfinished tasks, or once its `signal` was read (a body of TaskGroup.run may wait on it
+ * before any task exists) until join() completes; so a group that is dropped without join() leaves
+ * no listener behind unless its signal was handed out. `await using group = new TaskGroup()` joins
+ * it on scope exit.
  */
 import { Deferred, isThenable } from './deferred.js';
 import { Deque } from './deque.js';
@@ -110,6 +112,10 @@ export class TaskGroup implements AsyncDisposable {
   private joiner: Deferred<void> | undefined = undefined;
   private readonly parent: AbortSignal | undefined;
   private readonly onParentAbort: (() => void) | undefined = undefined;
+  /** the parent listener is attached */
+  private listening = false;
+  /** someone read `signal`: the group follows its parent, pending tasks or not, until it finishes */
+  private signalHandedOut = false;
   /** lazily started tasks waiting to start: a task, then its body, then the next task... */
   private startQueue: Deque<Task<unknown> | TaskBody<unknown>> | undefined = undefined;
   private flushScheduled = false;
@@ -121,11 +127,17 @@ export class TaskGroup implements AsyncDisposable {
     this.parent = parent;
     if (parent === undefined) return;
     if (parent.aborted) this.abort(parent.reason);
-    else this.onParentAbort = () => this.abort(parent.reason);
+    else
+      this.onParentAbort = () => {
+        this.listening = false; // added with { once: true }
+        this.abort(parent.reason);
+      };
   }
 
   /** aborted on the first failure, on abort(), or with the parent signal */
   get signal(): AbortSignal {
+    this.signalHandedOut = true;
+    this.listen();
     return this.taskSignal ?? this.createSignal();
   }
 
@@ -207,33 +219,48 @@ export class TaskGroup implements AsyncDisposable {
    * aborted signal never fires
    */
   private addPending(): void {
-    if (this.pending++ !== 0 || this.onParentAbort === undefined || this.aborted) return;
-    const parent = this.parent as AbortSignal;
-    if (parent.aborted) this.abort(parent.reason);
-    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+    if (this.pending++ === 0) this.listen();
   }
 
   private removePending(): void {
     if (--this.pending > 0) return;
-    if (this.onParentAbort !== undefined) (this.parent as AbortSignal).removeEventListener('abort', this.onParentAbort);
+    if (!this.signalHandedOut) this.unlisten();
     this.finish();
+  }
+
+  private listen(): void {
+    if (this.listening || this.onParentAbort === undefined || this.aborted || this.closed) return;
+    const parent = this.parent as AbortSignal;
+    if (parent.aborted) this.abort(parent.reason);
+    else {
+      parent.addEventListener('abort', this.onParentAbort, { once: true });
+      this.listening = true;
+    }
+  }
+
+  private unlisten(): void {
+    if (!this.listening) return;
+    this.listening = false;
+    (this.parent as AbortSignal).removeEventListener('abort', this.onParentAbort as () => void);
   }
 
   private runBody<T>(task: Task<T>, body: TaskBody<T>, signal: AbortSignal): void {
     let result: T | PromiseLike<T>;
-    let thenable: boolean;
+    let promise: Promise<T> | undefined;
     try {
       result = body(signal);
-      thenable = isThenable(result); // reads `then`, which may be a getter that throws
+      // reads `then` and `constructor`, which may be getters that throw. A foreign thenable's then(),
+      // or a Promise subclass's, may throw or call back twice: Promise.resolve gives it what `await`
+      // would (one outcome, a throw as a later rejection); a plain native promise skips it
+      if (isThenable(result))
+        promise = (result as Promise<T>).constructor === Promise ? (result as Promise<T>) : Promise.resolve(result);
     } catch (error) {
       this.taskFailed(task, error);
       return;
     }
-    if (thenable) {
+    if (promise !== undefined) {
       this.addPending();
-      // a foreign thenable's then() may throw or call back twice; Promise.resolve gives it what
-      // `await` would (one outcome, a throw as a rejection); a native promise skips it
-      this.follow(task, result instanceof Promise ? result : Promise.resolve(result as PromiseLike<T>));
+      this.follow(task, promise);
     } else if (task.waiter === undefined) {
       // returned without awaiting: settled here, no promise and nothing scheduled
       task.status = 'fulfilled';
@@ -309,7 +336,7 @@ export class TaskGroup implements AsyncDisposable {
       const task = queue.shift() as Task<unknown>;
       const body = queue.shift() as TaskBody<unknown>;
       if (this.aborted) task.settle('cancelled', this.abortReason);
-      else this.runBody(task, body, this.signal);
+      else this.runBody(task, body, this.taskSignal as AbortSignal);
       this.removePending();
     }
   }
@@ -327,6 +354,7 @@ export class TaskGroup implements AsyncDisposable {
   private close(): void {
     this.closed = true;
     this.refusing = true;
+    this.unlisten();
   }
 
   private outcome(): Promise<void> {

@@ -40,6 +40,8 @@ export class TimeoutScope implements Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private deadlineAt = Number.POSITIVE_INFINITY;
   private fired = false;
+  /** set by clear(): the scope is over, and nothing re-arms it */
+  private cleared = false;
   private readonly parent: AbortSignal | undefined;
   private readonly onParentAbort: (() => void) | undefined = undefined;
 
@@ -75,13 +77,14 @@ export class TimeoutScope implements Disposable {
 
   /**
    * moves the deadline to `ms` from now (null or Infinity: no deadline); does nothing once the signal
-   * aborted; an invalid `ms` throws a RangeError and leaves the deadline as it was
+   * aborted or the scope was cleared (a late reschedule must not start a timer that outlives the
+   * scope and aborts its signal); an invalid `ms` throws a RangeError and leaves the deadline as it was
    */
   reschedule(ms: number | null): void {
     checkMs(ms);
+    if (this.cleared || this.controller.signal.aborted) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.controller.signal.aborted) return;
     if (ms === null || ms === Number.POSITIVE_INFINITY) {
       this.deadlineAt = Number.POSITIVE_INFINITY;
       return;
@@ -92,6 +95,7 @@ export class TimeoutScope implements Disposable {
 
   /** stops the timer and lets go of the parent signal; the signal does not abort any more */
   clear(): void {
+    this.cleared = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.onParentAbort !== undefined) this.parent?.removeEventListener('abort', this.onParentAbort);

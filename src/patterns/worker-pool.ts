@@ -176,13 +176,29 @@ export class WorkerPool<In = unknown, Out = unknown> {
   private dispatch(): void {
     for (let level = 1; level <= this.tasksPerWorker; level++) {
       for (const slot of this.slots) {
-        if (this.queue.length === 0) return;
-        if (!slot.isReady || slot.tasks.size >= level) continue;
-        const task = this.queue.shift() as PendingTask;
-        slot.tasks.set(task.id, task);
-        slot.handle.postMessage({ t: TASK, id: task.id, input: task.input } satisfies ToWorker, task.transfer);
+        while (slot.isReady && slot.tasks.size < level) {
+          const task = this.queue.shift();
+          if (task === undefined) return;
+          this.post(slot, task);
+        }
       }
     }
+  }
+
+  /**
+   * Sends a task to a worker, and only then counts it as the worker's: an input postMessage cannot
+   * clone (DataCloneError, thrown at once) fails its own task, as an uncloneable result does, and the
+   * worker, which got nothing, takes the next one. A reply is always a later event, so none can come
+   * before the task is counted.
+   */
+  private post(slot: Slot, task: PendingTask): void {
+    try {
+      slot.handle.postMessage({ t: TASK, id: task.id, input: task.input } satisfies ToWorker, task.transfer);
+    } catch (error) {
+      task.result.reject(new WorkerTaskError(`the input could not be sent to a worker: ${errorMessage(error)}`));
+      return;
+    }
+    slot.tasks.set(task.id, task);
   }
 
   private failHeld(slot: Slot, error: WorkerTaskError): void {

@@ -107,6 +107,25 @@ describe('pipeline', () => {
     expect(consumed).toBe(100);
   });
 
+  it('a sync source is not pulled again once the consumer left: it is closed where it stands', async () => {
+    const log: string[] = [];
+    function* source() {
+      try {
+        for (let i = 0; ; i++) {
+          log.push(`pull ${i}`);
+          yield i;
+        }
+      } finally {
+        log.push('closed');
+      }
+    }
+    const items = pipeline(source(), { fn: (n: number) => n, bound: 1 });
+    expect(await items.next()).toEqual({ value: 0, done: false });
+    log.push('left');
+    await items.return(undefined);
+    expect(log.slice(log.indexOf('left') + 1)).toEqual(['closed']);
+  });
+
   it('the first error stops every stage and reaches the consumer', async () => {
     let stage2Seen = 0;
     const counting = endless();

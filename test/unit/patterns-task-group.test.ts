@@ -232,6 +232,20 @@ describe('TaskGroup failure and cancellation', () => {
     expect(doubled.value).toBe(1);
   });
 
+  it('a body returning a Promise subclass whose then() throws fails its task; createTask does not throw', async () => {
+    class ThrowingThen<T> extends Promise<T> {
+      // biome-ignore lint/suspicious/noThenProperty: a misbehaving subclass is what this test is about
+      override then(): never {
+        throw new Error('then failed');
+      }
+    }
+    const group = new TaskGroup();
+    const task = group.createTask(() => new ThrowingThen<number>(() => {}));
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['then failed']);
+    expect(task.status).toBe('rejected');
+  });
+
   it('a parent signal aborts the group; join rejects with its reason', async () => {
     const parent = new AbortController();
     const group = new TaskGroup({ signal: parent.signal });
@@ -295,6 +309,28 @@ describe('TaskGroup signal, listeners and disposal', () => {
     parent.abort(new Error('bye'));
     await expect(joined.join()).rejects.toThrow('bye');
     expect(listeners).toBeLessThanOrEqual(1); // a { once } listener, dropped by the aborted signal
+  });
+
+  it('once its signal is read the group follows the parent with no task pending, until join completes', async () => {
+    const parent = new AbortController();
+    const count = listenerCount(parent.signal);
+    // TaskGroup.run's body waits on the group's signal before it creates any task
+    const run = TaskGroup.run(async (group) => never(group.signal), { signal: parent.signal });
+    expect(count()).toBe(1);
+    parent.abort(new Error('shutdown'));
+    await expect(run).rejects.toThrow('shutdown'); // the abort's reason, not a failure of the body
+    // a group that handed out its signal lets go of the parent when it finishes
+    const other = new AbortController();
+    const otherCount = listenerCount(other.signal);
+    const group = new TaskGroup({ signal: other.signal });
+    void group.signal;
+    group.createTask(async () => null);
+    await nextTurn();
+    expect(otherCount()).toBe(1); // no task pending, but the signal is out
+    await group.join();
+    expect(otherCount()).toBe(0);
+    void group.signal; // read after the end: nothing to follow any more
+    expect(otherCount()).toBe(0);
   });
 
   it('[Symbol.asyncDispose] joins a group that was never joined, with every failure', async () => {

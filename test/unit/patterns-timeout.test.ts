@@ -29,6 +29,7 @@ describe('timeout() and withTimeout()', () => {
     expect(scope.expired).toBe(true);
     const cleared = timeout(1);
     cleared.clear();
+    cleared.reschedule(1); // a late reschedule after the scope ended (the end of a `using` block)
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(cleared.signal.aborted).toBe(false);
     expect(() => timeout(-1)).toThrow(RangeError);

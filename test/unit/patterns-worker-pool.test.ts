@@ -70,6 +70,29 @@ describe('WorkerPool and serveTasks', () => {
     await pool.close();
   });
 
+  it('an input that cannot be cloned fails its own task, sent at once or from the queue; the worker takes the next', async () => {
+    const pool = new WorkerPool<unknown, unknown>({
+      runtime: inProcessRuntime((input) => input),
+      module: 'in-process',
+      size: 1,
+      tasksPerWorker: 1,
+    });
+    await pool.ready();
+    const uncloneable = { callback: () => 1 };
+    // the worker is free: postMessage throws inside run(), which must still return a rejected promise
+    const atOnce = pool.run(uncloneable);
+    await expect(atOnce).rejects.toThrow(/^the input could not be sent to a worker: /);
+    // the worker is busy: the bad input waits in the queue and is posted when the first result comes
+    const first = pool.run(1);
+    const queued = pool.run(uncloneable);
+    const after = pool.run(3);
+    expect(await first).toBe(1);
+    await expect(queued).rejects.toBeInstanceOf(WorkerTaskError);
+    expect(await after).toBe(3); // the failed post held no place in the worker's one slot
+    expect(pool.replaced).toBe(0);
+    await pool.close();
+  });
+
   it('ready() rejects once the pool is closed, as run() does', async () => {
     const pool = new WorkerPool({ runtime: inProcessRuntime((input) => input), module: 'in-process', size: 2 });
     await pool.ready();
