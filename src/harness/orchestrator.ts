@@ -12,7 +12,7 @@ import { forkId } from '../result/journal.js';
 import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
-import { guardEnv } from '../runtimes/parent-guard.js';
+import { dieWithParent, guardEnv } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
@@ -64,7 +64,7 @@ async function runJob(
   const direct = runtimeCommand(job.cell.runtime, script, [], job.seed);
   // for the fork-stability study only (scripts/study): a command the child runs under, e.g. `setarch -R`
   const studied = (runtime.env('ASYNCBENCH_CHILD_PREFIX') ?? '').split(' ').filter(Boolean);
-  const [command, ...args] = [...studied, ...pinPrefix(cpu), direct.command, ...direct.args];
+  const [command, ...args] = [...dieWithParent(), ...studied, ...pinPrefix(cpu), direct.command, ...direct.args];
   const env = direct.env;
   const t0 = runtime.now();
   const cannotStart = (error: unknown): ForkRecord => ({
@@ -114,10 +114,9 @@ async function runJob(
       ...(job.seed === undefined ? {} : { seed: job.seed }),
       ...(cpu === undefined ? {} : { cpu }),
     };
-  // pinned, the runtime is exec'd by taskset: a binary it cannot run is its exit 126/127, not a spawn error
-  const execFailed = /taskset: failed to execute .*/.exec(child.stderr());
-  if (cpu !== undefined && (exit.code === 126 || exit.code === 127) && execFailed)
-    return cannotStart(new Error(execFailed[0]));
+  // exec'd by setpriv or taskset, a binary the runtime cannot run is their exit 126/127, not a spawn error
+  const execFailed = /(?:setpriv|taskset): failed to execute .*/.exec(child.stderr());
+  if ((exit.code === 126 || exit.code === 127) && execFailed) return cannotStart(new Error(execFailed[0]));
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return {
     status: 'failed',

@@ -9,9 +9,24 @@
  * pid with it twice a second (`exitWithParent()`): a re-parented process (to init or a subreaper)
  * has lost its parent. Where a launcher stands between them, the spawner's pid must still exist. Portable to node, deno and bun through node:process; the timer is unref'd
  * and costs a measurement nothing it could see (two wake-ups a second).
+ *
+ * That check runs on the child's event loop, which a case that spins synchronously blocks: such an
+ * orphan would spin on, on the CPU later runs pin their forks to. So where util-linux's setpriv
+ * exists (Linux) the measuring child also starts under `setpriv --pdeathsig KILL` (`dieWithParent`):
+ * the kernel kills it when its spawner dies, loop or no loop; what it started is then left to the
+ * guards of its own.
  */
+import { existsSync } from 'node:fs';
 import process from 'node:process';
 import { setInterval } from 'node:timers';
+
+/** util-linux's setpriv, where it exists: it sets a parent-death signal, which the exec keeps. */
+export const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
+/** The command prefix under which the kernel kills a process when its spawner dies; none without setpriv. */
+export function dieWithParent(): string[] {
+  return SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--'] : [];
+}
 
 export const PARENT_PID_ENV = 'ASYNCBENCH_PARENT_PID';
 const CHECK_MS = 500;

@@ -11,11 +11,12 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ownTempPrefix, removeDebris } from '../runtimes/debris.js';
+import { SETPRIV } from '../runtimes/parent-guard.js';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
@@ -153,8 +154,6 @@ function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
     );
   });
 }
-
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
 /**
  * Spawns `command` as `runAs`. Where util-linux's setpriv exists, the server is also given a

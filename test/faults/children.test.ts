@@ -1,10 +1,12 @@
 // Faults of the measuring processes and of the harness's own signals, on real processes: a child
-// killed by SIGKILL while it measures, a runtime binary that is gone when the job starts, and a
-// double Ctrl-C. After each: what had finished is in the result file, and no process is left.
+// killed by SIGKILL while it measures, a runtime binary that is gone when the job starts, a double
+// Ctrl-C, and the harness killed by SIGKILL while its child spins. After each: what had finished is
+// in the result file, and no process is left.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
+import { SETPRIV } from '../../src/runtimes/parent-guard.js';
 import {
   FAULT_TEST_MS,
   FIXTURES,
@@ -156,6 +158,26 @@ describe('Ctrl-C twice, and once more while the result is written and services s
       expect(byCase(result, 'stalls')).toBeUndefined();
       expect(existsSync(`${out}.partial.jsonl`)).toBe(false);
       expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('the harness killed with SIGKILL while its measuring child spins synchronously', () => {
+  // the child's own guard is a timer on its event loop, which the spin blocks for good
+  it.skipIf(SETPRIV === undefined)(
+    'takes the child with it: the kernel kills it (setpriv --pdeathsig), on every runtime',
+    async () => {
+      for (const runtime of ['node', 'deno', 'bun']) {
+        const dir = tempDir(`fault-spin-${runtime}`);
+        const args = ['run', join(FIXTURES, 'spins.ts'), '--runtime', runtime, '--forks', '1', '--timeout', '600'];
+        const run = startMarked([...args, '--json', join(dir, 'r.json')], { ASYNCBENCH_FAULTS_DIR: dir });
+        const pidFile = join(dir, 'spins.pid');
+        await waitFor(`the ${runtime} child to start spinning`, () => existsSync(pidFile));
+        process.kill(run.pid, 'SIGKILL');
+        await run.done;
+        expect(await leftAfter(run.marker), runtime).toEqual([]);
+      }
     },
     FAULT_TEST_MS,
   );
