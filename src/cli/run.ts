@@ -459,7 +459,14 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       services: services.describe(),
     });
     // the result file first, then the services
-    writeResultFile(resultPath, result);
+    try {
+      writeResultFile(resultPath, result);
+    } catch (error) {
+      // nothing measured is lost: the journal holds every finished fork
+      throw new UsageError(
+        `${(error as Error).message}; every finished fork is kept in ${journal.path} (asyncbench run --resume ${resultPath} --json OTHER.json writes it elsewhere)`,
+      );
+    }
     journal.remove();
     for (const path of resumed?.journals ?? []) rmSync(path, { force: true });
   } finally {

@@ -18,6 +18,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -38,7 +39,10 @@ export class ResultJournal {
   readonly path: string;
   /** `attemptId`: this process's own run id (a resumed run's header keeps the interrupted run's) */
   constructor(resultPath: string, header: JournalHeader, attemptId = header.runId) {
-    mkdirSync(dirname(resultPath), { recursive: true });
+    // checked before anything is measured: the result file is written only at the end
+    if (statSync(resultPath, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`${resultPath} is a directory: the result needs a file name (--json FILE, or --out DIR)`);
+    makeDirectory(dirname(resultPath));
     const first = `${resultPath}${JOURNAL_SUFFIX}`;
     const fd = openExclusive(first) ?? openExclusive(`${resultPath}.${attemptId}${JOURNAL_SUFFIX}`);
     if (fd === undefined) throw new UsageError(`cannot create a journal beside ${resultPath}: both names are taken`);
@@ -59,6 +63,15 @@ export class ResultJournal {
   }
   remove(): void {
     rmSync(this.path, { force: true });
+  }
+}
+
+/** `dir` and its parents, created as needed; a failure is one line (exit 2), not a stack trace. */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`cannot create ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 
@@ -142,11 +155,20 @@ export function readJournal(path: string): JournalContents {
   return { header, lines, torn: tail.trim() === '' ? 0 : 1 };
 }
 
+/**
+ * Writes a result file atomically: a temporary file beside it, then a rename. A failure (a directory
+ * of that name, no permission, a full disk) is one line, and leaves no temporary file behind.
+ */
 export function writeResultFile(path: string, result: ResultFile): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectory(dirname(path));
   const tmp = `${path}.${Date.now()}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(result)}\n`);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(result)}\n`);
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 /** Reads and validates a result file; any problem is a one-line UsageError (exit 2). */

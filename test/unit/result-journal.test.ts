@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadResume } from '../../src/harness/resume.js';
 import { UsageError } from '../../src/result/errors.js';
-import { findJournals, ResultJournal, readJournal, resultPathOfJournal } from '../../src/result/io.js';
+import { findJournals, ResultJournal, readJournal, resultPathOfJournal, writeResultFile } from '../../src/result/io.js';
 import {
   JOURNAL_FORMAT,
   type JournalHeader,
@@ -12,6 +12,7 @@ import {
   RUN_ID,
   type RunPlan,
 } from '../../src/result/journal.js';
+import { makeResult } from '../fixtures/make-result.js';
 import { tempDir } from '../support/temp.js';
 
 const plan: RunPlan = {
@@ -77,6 +78,30 @@ describe('the journal', () => {
     expect(findJournals(result)).toEqual([first.path, second.path].sort());
     expect(resultPathOfJournal(second.path)).toBe(result);
     expect(resultPathOfJournal(first.path)).toBe(result);
+  });
+
+  it('a result path that is a directory, or under a file, is one line before anything is measured', () => {
+    const dir = tempDir('journal');
+    mkdirSync(join(dir, 'taken'));
+    const directory = thrown(() => new ResultJournal(join(dir, 'taken'), header('2026-01-01T00-00-00-000Z-aaaa')));
+    expect(directory).toBeInstanceOf(UsageError);
+    expect(directory.message).toMatch(/taken is a directory: the result needs a file name/);
+    writeFileSync(join(dir, 'plain'), '');
+    const underFile = thrown(
+      () => new ResultJournal(join(dir, 'plain', 'r.json'), header('2026-01-01T00-00-00-000Z-aaaa')),
+    );
+    expect(underFile).toBeInstanceOf(UsageError);
+    expect(underFile.message).toMatch(/^cannot create .*plain: (ENOTDIR|EEXIST)/);
+  });
+
+  it('a result file that cannot be written is one line, and leaves no temporary file', () => {
+    const dir = tempDir('journal');
+    mkdirSync(join(dir, 'taken'));
+    writeFileSync(join(dir, 'taken', 'inside'), 'kept');
+    const error = thrown(() => writeResultFile(join(dir, 'taken'), makeResult({ seed: 1 })));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toMatch(/^cannot write .*taken: (EISDIR|ENOTEMPTY|EEXIST)/);
+    expect(readdirSync(dir)).toEqual(['taken']);
   });
 
   it('a result file named with a date of its own is not taken for a run id', () => {
