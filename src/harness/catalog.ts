@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildOptions } from '../build-options.js';
+import { TimeoutError, withTimeout } from '../patterns/timeout.js';
 import { UsageError } from '../result/errors.js';
+import { currentRuntime } from '../runtimes/current.js';
 import { defaultMetric, isScenario, type Metric, type ParamMatrix, type Scenario } from '../scenario.js';
 import { closestFirst } from './suggest.js';
 
@@ -88,11 +90,38 @@ function isMetric(m: unknown): boolean {
   return typeof name === 'string' && typeof unit === 'string' && (better === 'lower' || better === 'higher');
 }
 
-async function describe(moduleUrl: string, label = moduleUrl): Promise<ScenarioInfo> {
+/** How long a user's scenario module may take to load in the harness (its top level, awaits included). */
+const USER_LOAD_MS = 30_000;
+
+/**
+ * Imports a user's scenario module into the harness to read what it declares. Its top level is
+ * the user's code: one that calls process.exit must not end the run as if it had passed (exit 0,
+ * no result), and one that awaits what never settles must not hang it.
+ */
+async function importUserModule(moduleUrl: string, label: string): Promise<unknown> {
+  const runtime = await currentRuntime();
+  const unguard = runtime.guardExit(
+    `${label} exited the process while it was loading (process.exit at its top level?)`,
+  );
+  try {
+    return await withTimeout(import(moduleUrl), USER_LOAD_MS);
+  } catch (error) {
+    if (error instanceof TimeoutError)
+      throw new UsageError(
+        `${label} did not finish loading within ${USER_LOAD_MS / 1000} s (a top-level await that never settles?)`,
+      );
+    throw error;
+  } finally {
+    unguard();
+  }
+}
+
+async function describe(moduleUrl: string, label = moduleUrl, userModule = false): Promise<ScenarioInfo> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(moduleUrl)) as { default?: unknown };
+    mod = (await (userModule ? importUserModule(moduleUrl, label) : import(moduleUrl))) as { default?: unknown };
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new UsageError(`${label} throws at import: ${message.split('\n')[0]}`);
   }
@@ -156,7 +185,7 @@ export async function scenarioFile(
   dist: URL = DIST_DIR,
   label = path,
 ): Promise<ScenarioInfo> {
-  return describe(await bundleScenarioFile(path, tmpDir, dist), label);
+  return describe(await bundleScenarioFile(path, tmpDir, dist), label, true);
 }
 
 export function looksLikeFile(arg: string): boolean {

@@ -27,6 +27,14 @@ const SCENARIO_FILES: [string, string, RegExp][] = [
   ],
   ['throws at import', scenario('throws', 'throw new Error("no config");'), /throws at import: Error: no config/],
   [
+    'exits the process at import',
+    scenario(
+      'exits',
+      `import process from 'node:process';\nprocess.exit(0);\nexport default defineScenario(${VALID});`,
+    ),
+    /exits\.ts exited the process while it was loading/,
+  ],
+  [
     'throws in defineScenario',
     scenario('bad-id', `export default defineScenario({ ...${VALID}, id: 'Bad Id' });`),
     /throws at import: .*kebab-case/,
@@ -187,6 +195,18 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expectOneLine(run, message);
     expect(run.stderr).toContain(path.split('/').pop());
   });
+
+  it('a scenario file whose top level awaits for ever is one line after 30 s, not a hang', async () => {
+    // the interval keeps the event loop alive, as a pending connection would: a real hang
+    const path = scenario(
+      'hangs',
+      `await new Promise(() => setInterval(() => {}, 1000));\nexport default defineScenario(${VALID});`,
+    );
+    expectOneLine(
+      await runCli(['run', path, '--quick', '--runtime', 'node']),
+      /hangs\.ts did not finish loading within 30 s/,
+    );
+  }, 120_000);
 
   it.each(FLAGS)('run eager-tasks --quick %j', async (flags, message) => {
     expectOneLine(await runCli(['run', 'eager-tasks', '--quick', ...flags]), message);
