@@ -126,9 +126,26 @@ async function runJob(
   };
 }
 
-/** Secrets never enter a result: a reason may quote a connection string or a child's stderr. */
+/**
+ * Secrets never enter a result: a reason may quote a connection string or a child's stderr, and a
+ * scenario names the figures it records (ctx.record) as it likes.
+ */
 function redacted(record: ForkRecord): ForkRecord {
-  return record.reason === undefined ? record : { ...record, reason: redactText(record.reason) };
+  const { reason, extra } = record;
+  return {
+    ...record,
+    ...(reason === undefined ? {} : { reason: redactText(reason) }),
+    ...(extra === undefined
+      ? {}
+      : {
+          extra: Object.fromEntries(
+            Object.entries(extra).map(([name, figure]) => [
+              redactText(name),
+              { ...figure, unit: redactText(figure.unit) },
+            ]),
+          ),
+        }),
+  };
 }
 
 /** A required service that is down (failed to start, or died during the run), with why. */

@@ -8,7 +8,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { scratchPath } from '../runtimes/debris.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 
 export interface ReferenceFigure {
@@ -65,7 +65,8 @@ export async function pgbenchReference(runtime: RuntimeAdapter, run: PgbenchRun)
   const url = new URL(run.url);
   const password = decodeURIComponent(url.password);
   url.password = '';
-  const script = join(tmpdir(), `asyncbench-pgbench-${Math.random().toString(36).slice(2)}.sql`);
+  // named by its process, so that the next run removes it when a kill left it (pgbench takes any name)
+  const script = scratchPath(tmpdir(), 'asyncbench-pgbench-', 'script');
   writeFileSync(script, `\\set id random(1, ${run.maxId})\n${run.query};\n`);
   try {
     const threads = Math.max(1, Math.min(run.clients, runtime.cpus()));

@@ -39,6 +39,7 @@ describe('secrets in failures', () => {
       // the text that carried the secret is there, the secret is not
       expect(reason('prints-url')).toContain(`postgres://postgres@127.0.0.1:${url.port}/postgres`);
       expect(reason('throws-url')).toContain('sslpassword=***');
+      expect(text).toContain(`reached postgres://postgres@127.0.0.1:${url.port}/postgres`);
       const md = join(dir, 'r.md');
       const report = await runCli(['report', out, '--md', md]);
       expect(report.code).toBe(0);
