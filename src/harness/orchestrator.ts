@@ -43,6 +43,8 @@ export interface JobEvents {
 }
 
 const STDERR_TAIL = 300;
+/** node's exit code for a top-level await that can never settle */
+const UNSETTLED_AWAIT = 13;
 
 function lastLines(text: string): string {
   const lines = text
@@ -117,6 +119,15 @@ async function runJob(
   // exec'd by setpriv or taskset, a binary the runtime cannot run is their exit 126/127, not a spawn error
   const execFailed = /(?:setpriv|taskset): failed to execute .*/.exec(child.stderr());
   if ((exit.code === 126 || exit.code === 127) && execFailed) return cannotStart(new Error(execFailed[0]));
+  // node ends a process whose top-level await nothing is left to settle (no timer, socket or
+  // message pending) with exit 13; its stderr names only the line of that await in child.js
+  if (exit.code === UNSETTLED_AWAIT && job.cell.runtime.name === 'node')
+    return {
+      status: 'failed',
+      reason: `${job.cell.runtime.label} exited with code 13: the case awaited a promise nothing was left to settle (no timer, I/O or message pending)`,
+      samples: [],
+      wallMs,
+    };
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return {
     status: 'failed',
