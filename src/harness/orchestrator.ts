@@ -217,8 +217,12 @@ export async function runFork(
   };
   const cpu = pinnable(job.cell) ? budgets.pinCpu : undefined;
   const record = await runJob(runtime, job, childJob, { timeoutMs: budgets.timeoutMs, cpu }, track);
-  const diedMeanwhile = record.status !== 'ok' && downService(job, services);
-  return redacted(diedMeanwhile ? { ...record, reason: `${diedMeanwhile}; ${record.reason ?? ''}` } : record);
+  // a service that died while the job ran is the cause of its failure, and an "ok" of that job
+  // measured (or verified against) a service going down: its samples are kept, not trusted
+  const diedMeanwhile = downService(job, services);
+  if (!diedMeanwhile) return redacted(record);
+  if (record.status !== 'ok') return redacted({ ...record, reason: `${diedMeanwhile}; ${record.reason ?? ''}` });
+  return redacted({ ...record, status: 'failed', reason: `${diedMeanwhile}; it died while this fork ran` });
 }
 
 /**

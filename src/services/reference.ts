@@ -141,6 +141,10 @@ function wrkMs(text: string): number {
 export function parseWrk(out: string): ReferenceFigure {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!rps) throw new Error(`wrk printed no Requests/sec: ${out.slice(-300)}`);
+  // wrk prints these lines only when there were some
+  const failures = [/^\s*Socket errors:.*$/m.exec(out)?.[0], /^\s*Non-2xx or 3xx responses:.*$/m.exec(out)?.[0]];
+  const failed = failures.filter((line) => line !== undefined).map((line) => line.trim());
+  if (failed.length > 0) throw new Error(`wrk's requests failed (${failed.join('; ')}): no reference figure`);
   const line = (label: string) => new RegExp(`^\\s*${label}\\s+(\\S+)`, 'm').exec(out)?.[1];
   const p50 = line('50%');
   const p99 = line('99%');
@@ -160,7 +164,16 @@ export function parseAutocannon(out: string): ReferenceFigure {
   const report = JSON.parse(out) as {
     requests: { average: number };
     latency: { average: number; p50: number; p99: number };
+    errors?: number;
+    timeouts?: number;
+    non2xx?: number;
   };
+  // a rate of failures is no reference for a rate of answers (a target that died mid-run)
+  const failed = (report.errors ?? 0) + (report.timeouts ?? 0) + (report.non2xx ?? 0);
+  if (failed > 0)
+    throw new Error(
+      `autocannon's requests failed (${report.errors ?? 0} errors, ${report.timeouts ?? 0} timeouts, ${report.non2xx ?? 0} not 2xx): no reference figure`,
+    );
   return {
     tool: 'autocannon',
     opsPerSecond: report.requests.average,

@@ -91,6 +91,31 @@ describe('the HTTP target server killed mid-run', () => {
   );
 });
 
+describe('the HTTP target server killed while a fork that needs it runs on and reports ok', () => {
+  it(
+    'fails that fork too: what it measured ran against a service going down',
+    async () => {
+      const { run, out, pidFile } = startStalling('fault-http-ok');
+      await stallingPid(pidFile);
+      const server = markedProcesses(run.marker).filter((p) => p.command.includes('http-target-server'));
+      process.kill(server[0].pid, 'SIGKILL');
+      await waitFor('the server to be gone', () => hasExited(server[0].pid));
+      writeFileSync(join(pidFile, '..', 'release'), '');
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(1);
+      const stalls = byCase(read(out), 'stalls');
+      expect(stalls).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/^http unavailable: .*; it died while this fork ran$/),
+      });
+      // its samples are kept, as measured
+      expect(stalls?.forks[0]?.samples.length).toBeGreaterThan(0);
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
 describe('a runtime binary that is gone when its job starts', () => {
   it(
     'is recorded failed with the spawn error, and the other runtimes measure',

@@ -51,6 +51,21 @@ describe('reference load generators', () => {
     });
   });
 
+  it('refuses a run whose requests failed: a target that died mid-run gives no reference', () => {
+    const ok = { requests: { average: 5000 }, latency: { average: 1.5, p50: 1, p99: 9 } };
+    const failed = JSON.stringify({ ...ok, errors: 812, timeouts: 0, non2xx: 0 });
+    expect(() => parseAutocannon(failed)).toThrow(/812 errors, 0 timeouts, 0 not 2xx/);
+    expect(() => parseAutocannon(JSON.stringify({ ...ok, errors: 0, timeouts: 0, non2xx: 3 }))).toThrow(/3 not 2xx/);
+    expect(parseAutocannon(JSON.stringify({ ...ok, errors: 0, timeouts: 0, non2xx: 0 })).opsPerSecond).toBe(5000);
+    const wrkFailed = WRK.replace(
+      'Requests/sec:',
+      '  Socket errors: connect 0, read 12, write 0, timeout 0\nRequests/sec:',
+    );
+    expect(() => parseWrk(wrkFailed)).toThrow(/Socket errors: connect 0, read 12/);
+    const wrkNon2xx = WRK.replace('Requests/sec:', '  Non-2xx or 3xx responses: 40\nRequests/sec:');
+    expect(() => parseWrk(wrkNon2xx)).toThrow(/Non-2xx or 3xx responses: 40/);
+  });
+
   it('names each recorded figure after the tool that made it', () => {
     const records = referenceRecords({ tool: 'wrk', opsPerSecond: 100, latency: { p99: 3 } });
     expect(records).toEqual([
