@@ -15,7 +15,7 @@ import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
-import { ResultJournal, writeResultFile } from '../result/io.js';
+import { modifiedAt, ResultJournal, writeResultFile } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
@@ -407,6 +407,8 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     { journal: JOURNAL_FORMAT, runId, startedAt: startedAt.toISOString(), plan },
     settings.runId,
   );
+  // the result file as this run found it: another run that writes it meanwhile is not overwritten
+  const foundResult = modifiedAt(resultPath);
   const tty = isatty(2);
   // signals are caught from here on, so an interruption while PostgreSQL starts still stops it, and
   // until the process exits: a second one while the result is written or services stop changes nothing
@@ -427,6 +429,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   // whatever fails from here on, the services stop: a schema on a DATABASE_URL server and an
   // embedded PostgreSQL's data directory are not left behind
   let result: ResultFile;
+  let written = resultPath;
   let outcome: Execution;
   try {
     const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
@@ -459,8 +462,13 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       services: services.describe(),
     });
     // the result file first, then the services
+    if (modifiedAt(resultPath) !== foundResult) {
+      const mine = resultPath.replace(/(\.json)?$/, `.${settings.runId}$1`);
+      console.error(`asyncbench: another run wrote ${resultPath} meanwhile; this run's result goes to ${mine}`);
+      written = mine;
+    }
     try {
-      writeResultFile(resultPath, result);
+      writeResultFile(written, result);
     } catch (error) {
       // nothing measured is lost: the journal holds every finished fork
       throw new UsageError(
@@ -473,7 +481,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     await services.stop();
   }
   console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
-  console.log(`\nresult file: ${resultPath}`);
+  console.log(`\nresult file: ${written}`);
   if (result.run.timing) console.error(describeTiming(result.run.timing));
   if (outcome.interrupted || interrupted) {
     console.error('asyncbench: interrupted; finished results kept in the result file');

@@ -155,6 +155,11 @@ export function readJournal(path: string): JournalContents {
   return { header, lines, torn: tail.trim() === '' ? 0 : 1 };
 }
 
+/** When the file at `path` was last modified; undefined when there is none. */
+export function modifiedAt(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+}
+
 /**
  * Writes a result file atomically: a temporary file beside it, then a rename. A failure (a directory
  * of that name, no permission, a full disk) is one line, and leaves no temporary file behind.

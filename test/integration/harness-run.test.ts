@@ -263,6 +263,27 @@ describe('what is named twice is run once, and files of one name stay apart', ()
     ]);
   });
 
+  it('a result file another run writes meanwhile is not overwritten: this run writes beside it', async () => {
+    const dir = tempDir('two-writers');
+    const path = join(dir, 'other.ts');
+    // its case writes the result file while the run measures, as a second run given the same --json would
+    writeFileSync(
+      path,
+      `import { defineScenario } from 'asyncbench';
+export default defineScenario({ id: 'other', title: 'o', pattern: 'p', kind: 'micro', params: { n: [1] },
+  cases: { writes: ({ runtime }) => { runtime.appendFileSync(runtime.env('ASYNCBENCH_OTHER') ?? '', 'the other run'); return () => 1; } } });
+`,
+    );
+    const out = join(dir, 'r.json');
+    const run = await runCli(['run', path, ...ONE_NODE_FORK, '--json', out], { env: { ASYNCBENCH_OTHER: out } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('the other run');
+    const mine = /result file: (.*)$/m.exec(run.stdout)?.[1] ?? '';
+    expect(mine).toMatch(/r\.[^/]+\.json$/);
+    expect(run.stderr).toContain(`another run wrote ${out} meanwhile; this run's result goes to ${mine}`);
+    expect(readResult(mine).results.map((e) => e.status)).toEqual(['ok']);
+  });
+
   it('two scenario files called s.ts in two folders are both measured, into results/ where the run was started', async () => {
     const dir = tempDir('same-name');
     const files = ['one', 'two'].map((id) => {
