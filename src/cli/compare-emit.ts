@@ -41,7 +41,14 @@ export async function emitComparison(
   console.log(COMPARE_RENDERERS[format](comparison, sources));
   const runtime = await currentRuntime();
   const summary = runtime.env('GITHUB_STEP_SUMMARY');
-  if (summary) runtime.appendFileSync(summary, `${COMPARE_RENDERERS.md(comparison, sources)}\n`);
+  if (summary)
+    try {
+      runtime.appendFileSync(summary, `${COMPARE_RENDERERS.md(comparison, sources)}\n`);
+    } catch (error) {
+      // the summary is a copy for the CI page: the verdict and its exit code stand without it
+      const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      console.error(`asyncbench: warning: cannot append the table to GITHUB_STEP_SUMMARY (${summary}): ${why}`);
+    }
   const { code, why } = compareOutcome(comparison, maxUnjudged);
   if (why) console.error(`asyncbench: ${why}`);
   return code;

@@ -3,8 +3,7 @@ import { type GabDirection, toGithubActionBenchmark } from '../report/github-act
 import { combineDisjoint, inTimeOrder } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { writeFileAtomic, writeFilesInto } from '../report/write.js';
-import { readResultFile } from '../result/io.js';
+import { readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const report: Command = {

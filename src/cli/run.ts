@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
-import { modifiedAt, ResultJournal, writeResultFile } from '../result/io.js';
+import { makeDirectory, modifiedAt, ResultJournal, writeResultFile } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
@@ -386,7 +386,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const { scenarios, cells } = await planRun(settings, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
-  mkdirSync(tmpDir, { recursive: true });
+  makeDirectory(tmpDir);
   const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir);
   for (const cell of cells) cell.skip = skipReason(cell);
   const jobs = scheduleJobs(cells, config.forks, seedPolicy(runtime.env('ASYNCBENCH_SEED')));

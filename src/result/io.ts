@@ -22,12 +22,15 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
 import { isEntryStatus, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
+
+/** A file system error as one word (ENOENT), for a one-line message. */
+const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 /** `.<run id>` (`newRunId`): `.2026-11-24T09-36-12-552Z-k3vd` */
 const RUN_ID_SUFFIX = new RegExp(`\\.${RUN_ID.source}$`);
 
@@ -66,12 +69,24 @@ export class ResultJournal {
   }
 }
 
-/** `dir` and its parents, created as needed; a failure is one line (exit 2), not a stack trace. */
-function makeDirectory(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(`cannot create ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+/**
+ * `dir` and its missing parents, created one level at a time; a failure is one line (exit 2), not a
+ * stack trace. Not mkdirSync's `recursive`: under /proc or /sys, where mkdir answers ENOENT for a
+ * parent that exists, node 20 and 24 retry it for ever at 100% CPU.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  for (; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  if (!statSync(d, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(`cannot create ${resolve(dir)}: ENOTDIR (${d} is not a directory)`);
+  for (const level of missing.reverse()) {
+    try {
+      mkdirSync(level);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && statSync(level).isDirectory()) continue; // made meanwhile
+      throw new UsageError(`cannot create ${level}: ${errorCode(error)}`);
+    }
   }
 }
 
@@ -80,7 +95,7 @@ function openExclusive(path: string): { fd: number; path: string } | undefined {
     return { fd: openSync(path, 'wx'), path };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw new UsageError(`cannot create ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`cannot create ${path}: ${errorCode(error)}`);
   }
 }
 
@@ -114,7 +129,7 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read ${path}: ${errorCode(error)}`);
   }
 }
 
@@ -161,19 +176,34 @@ export function modifiedAt(path: string): number | undefined {
 }
 
 /**
- * Writes a result file atomically: a temporary file beside it, then a rename. A failure (a directory
- * of that name, no permission, a full disk) is one line, and leaves no temporary file behind.
+ * Writes a file atomically: a temporary file beside it, then a rename, so a reader never sees half
+ * of it. A failure (a directory of that name, no permission, a full disk) is one line, and leaves
+ * no temporary file behind.
  */
-export function writeResultFile(path: string, result: ResultFile): void {
+export function writeFileAtomic(path: string, text: string): void {
   makeDirectory(dirname(path));
   const tmp = `${path}.${Date.now()}.tmp`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(result)}\n`);
+    writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (error) {
-    rmSync(tmp, { force: true });
-    throw new UsageError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    // existsSync first: rmSync itself throws where the path cannot be (under a file)
+    if (existsSync(tmp)) rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write ${path}: ${errorCode(error)}`);
   }
+}
+
+/** Writes `files` (name -> content) into `dir`, creating it; returns their paths. */
+export function writeFilesInto(dir: string, files: Record<string, string>): string[] {
+  return Object.entries(files).map(([name, text]) => {
+    const path = join(dir, name);
+    writeFileAtomic(path, text);
+    return path;
+  });
+}
+
+export function writeResultFile(path: string, result: ResultFile): void {
+  writeFileAtomic(path, `${JSON.stringify(result)}\n`);
 }
 
 /** Reads and validates a result file; any problem is a one-line UsageError (exit 2). */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { renderSite } from '../../src/report/html.js';
-import { writeFilesInto } from '../../src/report/write.js';
+import { writeFilesInto } from '../../src/result/io.js';
 import { makeResult } from '../fixtures/make-result.js';
 import { findChromium } from '../support/chromium.js';
 

@@ -1,6 +1,6 @@
 // Hostile input to the CLI: broken scenario files, bad flag values, broken result files. Each is
 // one line on stderr naming the problem, exit 2, and no stack trace.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
@@ -228,5 +228,29 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
   it.each(RESULT_FILES)('a result file that is %s, to report and to compare', async (_what, path, message) => {
     expectOneLine(await runCli(['report', path]), message);
     expectOneLine(await runCli(['compare', goodPath, path]), message);
+  });
+
+  it('report outputs that cannot be written: a directory, a path under a file, under /proc (no hang)', async () => {
+    expectOneLine(await runCli(['report', goodPath, '--md', dir]), /^asyncbench: cannot write .*: EISDIR$/);
+    expectOneLine(
+      await runCli(['report', goodPath, '--md', join(goodPath, 'r.md')]),
+      /cannot (create|write) .*ENOTDIR/,
+    );
+    // mkdirSync's `recursive` retries for ever there (node 20 and 24)
+    if (existsSync('/proc/self'))
+      expectOneLine(
+        await runCli(['report', goodPath, '--html', '/proc/no-such/site']),
+        /cannot create \/proc\/no-such: ENOENT/,
+      );
+  });
+
+  it("a GITHUB_STEP_SUMMARY that cannot be written is a warning: compare's verdict and exit code stand", async () => {
+    const run = await runCli(['compare', goodPath, goodPath], {
+      env: { GITHUB_STEP_SUMMARY: join(dir, 'no', 'such', 'x.md') },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.trim()).toMatch(
+      /^asyncbench: warning: cannot append the table to GITHUB_STEP_SUMMARY .*: ENOENT$/,
+    );
   });
 });
