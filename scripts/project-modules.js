@@ -18,10 +18,11 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const ENTRY = `
 export { readResultFile } from './src/result/io.ts';
+export { redactText } from './src/result/redact.ts';
 export { intFlag, parseFlags, UsageError } from './src/cli/command.ts';
 `;
 
-/** @returns {Promise<{ readResultFile: (path: string) => any, parseFlags: Function, intFlag: Function, UsageError: typeof Error }>} */
+/** @returns {Promise<{ readResultFile: (path: string) => any, redactText: (text: string) => string, parseFlags: Function, intFlag: Function, UsageError: typeof Error }>} */
 export async function projectModules() {
   const bundle = await build({
     ...buildOptions(join(ROOT, 'src', 'api.ts')),
@@ -46,7 +47,8 @@ export async function runScript(name, main) {
     process.exitCode = await main(modules);
   } catch (error) {
     if (!(error instanceof modules.UsageError)) throw error;
-    console.error(`${name}: ${error.message}`);
+    // as the CLI's: a message may quote a file's field, and a secret in it stays out of the terminal
+    console.error(`${name}: ${modules.redactText(error.message)}`);
     process.exitCode = 2;
   }
 }

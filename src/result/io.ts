@@ -25,6 +25,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
+import { redactJson } from './redact.js';
 import { isEntryStatus, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
@@ -225,7 +226,7 @@ export function readResultFile(path: string): ResultFile {
     throw new UsageError(`${path} is not valid JSON${truncated ? ' (truncated?)' : ''}: ${message}`);
   }
   try {
-    return validateResultFile(data, path);
+    return validateResultFile(redactJson(data), path);
   } catch (error) {
     if (error instanceof ResultFileError) throw new UsageError(error.message);
     throw error;

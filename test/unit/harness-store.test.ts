@@ -19,6 +19,23 @@ const broken = (name: string, change: (f: ResultFile) => unknown) =>
   file(name, JSON.stringify(change(makeResult({ seed: 1 }))));
 
 describe('readResultFile', () => {
+  it('redacts every string a file carries, so no report, comparison or message can show a secret', () => {
+    const path = broken('secrets.json', (f) => {
+      f.runtimes[0].notes = ['from https://user:hunter2pw@registry.example/x.tgz'];
+      f.runtimes[0].executable = '/opt/node?token=sekrit99';
+      f.machine.cpuModel = 'CPU postgres://u:hunter2pw@h/db';
+      f.results[0].case = 'password=hunter2pw';
+      return f;
+    });
+    const read = readResultFile(path);
+    expect(JSON.stringify(read)).not.toMatch(/hunter2pw|sekrit99/);
+    expect(read.runtimes[0].notes[0]).toBe('from https://user@registry.example/x.tgz');
+    expect(read.results[0].case).toBe('password=***');
+    // a refusal that quotes a field is redacted too
+    const quoted = broken('schema-secret.json', (f) => ({ ...f, schema: 'postgres://u:hunter2pw@h/db' }));
+    expect(() => readResultFile(quoted)).toThrow(/schema is "postgres:\/\/u@h\/db"/);
+  });
+
   it('rejects missing, non-JSON, foreign and broken files with one line', () => {
     const cases: [string, RegExp][] = [
       [join(dir, 'missing.json'), /cannot read .*ENOENT/],
