@@ -38,22 +38,27 @@ function runWorkers(args, readResultFile) {
   }
 }
 
-/** 'cores' and '2xcores' as numbers on the machine that ran them */
-function workerCount(value, cores) {
+/** 'cores' and '2xcores' as numbers on the machine that ran them; anything else is no worker count */
+function workerCount(value, cores, UsageError) {
   if (value === 'cores') return cores;
   if (value === '2xcores') return 2 * cores;
-  return Number(value);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`a workers entry has workers=${JSON.stringify(value)}: not a worker count`);
+  return n;
 }
 
-function scalingRows(result) {
+function scalingRows(result, UsageError) {
   const cores = result.machine.cores;
   const groups = new Map();
   for (const entry of result.results.filter((e) => e.scenario === 'workers')) {
     const key = `${entry.runtime}\t${entry.case}`;
     if (!groups.has(key)) groups.set(key, []);
-    groups
-      .get(key)
-      .push({ workers: workerCount(entry.params.workers, cores), label: String(entry.params.workers), entry });
+    groups.get(key).push({
+      workers: workerCount(entry.params.workers, cores, UsageError),
+      label: String(entry.params.workers),
+      entry,
+    });
   }
   const rows = [];
   for (const [key, cells] of groups) {
@@ -131,6 +136,6 @@ await runScript('worker-scaling', ({ parseFlags, readResultFile, UsageError }) =
     result = runWorkers(argv, readResultFile);
     if (typeof result === 'number') return result;
   }
-  printTable(scalingRows(result));
+  printTable(scalingRows(result, UsageError));
   return 0;
 });

@@ -114,10 +114,15 @@ function parseShard(raw: string | undefined): RunConfig['shard'] {
   return { index, count };
 }
 
+/** The longest delay a timer honours (2^31 - 1 ms): a longer one fires at once, on every runtime. */
+const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+
 function seconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a positive number of seconds, got '${value}'`);
+  // a --timeout past it killed every process at once ("no result within 99999999 s")
+  if (n > MAX_TIMER_S) throw new UsageError(`${flag} takes at most ${MAX_TIMER_S} seconds (24.8 days), got '${value}'`);
   return n;
 }
 

@@ -54,14 +54,23 @@ export function loadSessions(
   exclude: string,
 ): EarlierRuns | undefined {
   if (paths.length === 0) return undefined;
-  const files = paths.flatMap((p) => expand(p)).filter((p) => resolve(p) !== resolve(exclude));
-  const runs = files.map((path) => {
+  const named = [...new Set(paths.flatMap((p) => expand(p)).map((p) => resolve(p)))].filter(
+    (p) => p !== resolve(exclude),
+  );
+  // one run named twice (a path given twice, a copy of a file) is one run: counted twice, its
+  // cells would show a spread of 0 between "two" runs
+  const seenRuns = new Set<string>();
+  const files: string[] = [];
+  const runs = named.flatMap((path) => {
     const file = readResultFile(path);
     if (machineId !== undefined && file.machine.id !== machineId)
       throw new UsageError(
         `--sessions ${path}: measured on another machine (${file.machine.cpuModel}); the spread between runs is one machine's`,
       );
-    return runCells(file);
+    if (seenRuns.has(file.run.id)) return [];
+    seenRuns.add(file.run.id);
+    files.push(path);
+    return [runCells(file)];
   });
   // the runs named here are the user's to vouch for: one group, whatever their revisions
   const earlier = earlierRuns(files, [runs], files, runs);

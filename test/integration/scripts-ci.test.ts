@@ -320,6 +320,16 @@ describe('scripts/worker-scaling.js', () => {
     ],
     [['--from', write('w-null.json', 'null')], /not a JSON object/],
     [['--from', write('w-eager.json', result())], /w-eager\.json has no entry of the workers scenario/],
+    [
+      [
+        '--from',
+        write(
+          'w-abc.json',
+          result((r) => Object.assign(r.results[0], { scenario: 'workers', params: { workers: 'abc' } })),
+        ),
+      ],
+      /a workers entry has workers="abc": not a worker count/,
+    ],
     [['--from'], /Option '--from <value>' argument missing/],
     [['--from', 'x.json', '--forks', '2'], /Unknown option '--forks'/],
   ])('refuses %j with one line and exit 2', (args, message) => {

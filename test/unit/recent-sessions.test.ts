@@ -2,7 +2,7 @@
 import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RECENT_RUNS, recentSessions, type ThisRun } from '../../src/cli/sessions.js';
+import { loadSessions, RECENT_RUNS, recentSessions, type ThisRun } from '../../src/cli/sessions.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import { makeResult, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
 import { writeResult } from '../fixtures/result-files.js';
@@ -128,5 +128,21 @@ describe('recentSessions', () => {
     expect(one?.own?.history.centres.size).toBe(CELLS.length);
     expect(recentSessions(join(dir, 'nowhere', 'new.json'), NOW)).toBeUndefined();
     expect(recentSessions(join(dir, 'new.json'), { ...NOW, machineId: undefined })).toBeUndefined();
+  });
+});
+
+describe('loadSessions (--sessions PATH)', () => {
+  it('counts a run once, however often it is named: a path twice, or a copy of its file', () => {
+    const dir = tempDir();
+    writeInOrder(dir, [
+      ['a.json', runOf(1)],
+      ['b.json', runOf(2)],
+      ['copy-of-b.json', runOf(2)],
+    ]);
+    const [a, b, copy] = ['a.json', 'b.json', 'copy-of-b.json'].map((name) => join(dir, name));
+    const once = loadSessions([a, b], MACHINE, join(dir, 'new.json'));
+    const repeated = loadSessions([a, b, b, copy], MACHINE, join(dir, 'new.json'));
+    expect(repeated?.sessions?.files).toEqual(['a.json', 'b.json']);
+    expect(repeated?.sessions?.spread).toEqual(once?.sessions?.spread);
   });
 });
