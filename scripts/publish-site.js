@@ -43,9 +43,10 @@ await runScript('publish-site', ({ parseFlags, intFlag, readResultFile, UsageErr
   if (files.length === 0)
     throw new UsageError(`no result files in ${historyDir} (scripts/refresh-baseline.js files them there)`);
   // every file is read as the CLI reads it: a corrupt or invalid one is one line naming it
+  // by the instant each run started (Date.parse), not the text: offsets differ
   const newest = files
-    .map((f) => [readResultFile(f).run.startedAt ?? '', f])
-    .sort()
+    .map((f) => [Date.parse(readResultFile(f).run.startedAt), f])
+    .sort(([a, fa], [b, fb]) => a - b || fa.localeCompare(fb))
     .slice(-last)
     .map(([, f]) => f);
 

@@ -9,10 +9,10 @@ export interface Loaded {
   file: ResultFile;
 }
 
+/** By the instant each run started: a start written with another UTC offset sorts as the time it is, not as text. */
 export function inTimeOrder(files: readonly Loaded[]): Loaded[] {
-  return [...files].sort(
-    (a, b) => a.file.run.startedAt.localeCompare(b.file.run.startedAt) || a.path.localeCompare(b.path),
-  );
+  const started = (l: Loaded) => Date.parse(l.file.run.startedAt);
+  return [...files].sort((a, b) => started(a) - started(b) || a.path.localeCompare(b.path));
 }
 
 /**

@@ -25,7 +25,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
-import { redactJson } from './redact.js';
+import { redactText } from './redact.js';
 import { isEntryStatus, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
@@ -207,6 +207,23 @@ export function writeResultFile(path: string, result: ResultFile): void {
   writeFileAtomic(path, `${JSON.stringify(result)}\n`);
 }
 
+/** Control characters a terminal acts on (ESC, BEL, NUL, CR, ...); tab and newline are text. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * A parsed file with every string in it, keys included, safe to show: redacted, so no report,
+ * comparison or refusal shows a secret the file carries (a runtime's note, a case's name, an error
+ * quoted in a reason), and without control characters, which would recolour or rewrite a terminal
+ * and make an SVG ill-formed XML (each becomes U+FFFD).
+ */
+function safeStrings(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value).replace(CONTROL, '\uFFFD');
+  if (Array.isArray(value)) return value.map(safeStrings);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [safeStrings(key) as string, safeStrings(v)]));
+}
+
 /** Reads and validates a result file; any problem is a one-line UsageError (exit 2). */
 export function readResultFile(path: string): ResultFile {
   const text = readText(path);
@@ -226,7 +243,7 @@ export function readResultFile(path: string): ResultFile {
     throw new UsageError(`${path} is not valid JSON${truncated ? ' (truncated?)' : ''}: ${message}`);
   }
   try {
-    return validateResultFile(redactJson(data), path);
+    return validateResultFile(safeStrings(data), path);
   } catch (error) {
     if (error instanceof ResultFileError) throw new UsageError(error.message);
     throw error;

@@ -97,15 +97,3 @@ export function redactUrl(url: string): string {
     return redactText(url);
   }
 }
-
-/**
- * A parsed JSON value with every string in it, keys included, redacted: whatever a file carries
- * (a runtime's note, a case's name, a recorded figure's name, an error quoted in a reason) reaches
- * no report, comparison or error message with a secret in it.
- */
-export function redactJson(value: unknown): unknown {
-  if (typeof value === 'string') return redactText(value);
-  if (Array.isArray(value)) return value.map(redactJson);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [redactText(key), redactJson(v)]));
-}

@@ -19,7 +19,7 @@ const broken = (name: string, change: (f: ResultFile) => unknown) =>
   file(name, JSON.stringify(change(makeResult({ seed: 1 }))));
 
 describe('readResultFile', () => {
-  it('redacts every string a file carries, so no report, comparison or message can show a secret', () => {
+  it('makes every string a file carries safe to show: no secret, no control character', () => {
     const path = broken('secrets.json', (f) => {
       f.runtimes[0].notes = ['from https://user:hunter2pw@registry.example/x.tgz'];
       f.runtimes[0].executable = '/opt/node?token=sekrit99';
@@ -31,6 +31,14 @@ describe('readResultFile', () => {
     expect(JSON.stringify(read)).not.toMatch(/hunter2pw|sekrit99/);
     expect(read.runtimes[0].notes[0]).toBe('from https://user@registry.example/x.tgz');
     expect(read.results[0].case).toBe('password=***');
+    // nor a terminal's control characters: an escape sequence in a name would recolour the terminal
+    const controls = readResultFile(
+      broken('controls.json', (f) => {
+        f.results[0].case = 'evil\u001b[31mRED\u001b[0m\r\u0007bell\u0000nul';
+        return f;
+      }),
+    );
+    expect(controls.results[0].case).toBe('evil\uFFFD[31mRED\uFFFD[0m\uFFFD\uFFFDbell\uFFFDnul');
     // a refusal that quotes a field is redacted too
     const quoted = broken('schema-secret.json', (f) => ({ ...f, schema: 'postgres://u:hunter2pw@h/db' }));
     expect(() => readResultFile(quoted)).toThrow(/schema is "postgres:\/\/u@h\/db"/);

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { combineDisjoint } from '../../src/report/history.js';
+import { combineDisjoint, inTimeOrder } from '../../src/report/history.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { makeResult, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
@@ -61,4 +61,11 @@ test('files of runs with different --forks, reported as one, say so, and each in
   expect(renderMarkdown([combined])).toContain('1 to 3 forks per cell');
   // one run: its own count, whatever the newest file's config says
   expect(renderTerminal(three, { color: false })).toMatch(/^3 forks per cell; 95% CI: Student's t/m);
+});
+
+test('files are ordered by the instant their runs started, whatever UTC offset each was written with', () => {
+  const at = (path: string, startedAt: string) => ({ path, file: makeResult({ seed: 1, startedAt }) });
+  // 02:00Z written with +23:00 reads later as text than 07:53Z, and is earlier
+  const order = inTimeOrder([at('a.json', '2026-12-06T07:53:00.000Z'), at('b.json', '2026-12-07T01:00:00+23:00')]);
+  expect(order.map((l) => l.path)).toEqual(['b.json', 'a.json']);
 });
