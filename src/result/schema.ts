@@ -323,16 +323,79 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isWhole = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+/** How a message quotes a bad value (JSON writes NaN and Infinity as null; undefined is a missing field). */
+const shown = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
+
+/** `name`, when present, is a string (a `reason`: the reports quote and escape it). */
+function checkString(v: unknown, name: string, at: string): void {
+  if (v !== undefined && typeof v !== 'string') fail(at, `${name} is ${shown(v)}, not a string`);
+}
+
+/** `name`, when present, is a finite number >= 0 (a cold call, a latency, a page fault's cost). */
+function checkNonNegative(v: unknown, name: string, at: string): void {
+  if (v !== undefined && !(finite(v) && v >= 0)) fail(at, `${name} is ${shown(v)}, not a finite number >= 0`);
+}
+
+/** Recorded figures (`ctx.record`): each `{ value: finite number, unit: string }`. */
+function checkExtra(extra: unknown, name: string, at: string): void {
+  if (extra === undefined) return;
+  if (!isObject(extra)) fail(at, `${name} is ${shown(extra)}, not an object of {value, unit} figures`);
+  for (const [figure, v] of Object.entries(extra)) {
+    const where = `${name}[${JSON.stringify(figure)}]`;
+    if (!isObject(v)) fail(at, `${where} is ${shown(v)}, not {value, unit}`);
+    if (!finite(v.value)) fail(at, `${where}.value is ${shown(v.value)}, not a finite number`);
+    if (typeof v.unit !== 'string') fail(at, `${where}.unit is ${shown(v.unit)}, not a string`);
+  }
+}
+
+const LATENCY_FIELDS = ['p50', 'p90', 'p99', 'p999', 'max', 'count'] as const;
+
+/** Throughput latency percentiles, when present: every one a finite number >= 0 (ms; count of ops). */
+function checkLatency(latency: unknown, name: string, at: string): void {
+  if (latency === undefined) return;
+  if (!isObject(latency)) fail(at, `${name} is ${shown(latency)}, not an object`);
+  for (const field of LATENCY_FIELDS) {
+    if (latency[field] === undefined) fail(at, `${name}.${field} is missing`);
+    checkNonNegative(latency[field], `${name}.${field}`, at);
+  }
+}
+
+/** The summary of an entry: finite figures, an interval with low <= high and a level in (0, 1). */
+function checkStats(s: unknown, ok: boolean, at: string): void {
+  if (!isObject(s) || !isObject(s.ci)) fail(at, ok ? "status ok but no 'stats'" : "'stats' has no 'ci'");
+  for (const field of ['median', 'min', 'max', 'mean'] as const)
+    if (s[field] !== undefined && !finite(s[field]))
+      fail(at, `stats.${field} is ${shown(s[field])}, not a finite number`);
+  if (typeof s.median !== 'number') fail(at, ok ? "status ok but no 'stats.median'" : "'stats' has no 'median'");
+  const { ci } = s;
+  // not >= 0: on the plain scale (a fork median <= 0) the interval may reach below zero
+  for (const bound of ['low', 'high'] as const)
+    if (!finite(ci[bound])) fail(at, `stats.ci.${bound} is ${shown(ci[bound])}, not a finite number`);
+  if ((ci.low as number) > (ci.high as number)) fail(at, `stats.ci.low ${ci.low} is above stats.ci.high ${ci.high}`);
+  if (!(finite(ci.level) && ci.level > 0 && ci.level < 1))
+    fail(at, `stats.ci.level is ${shown(ci.level)}, not a number between 0 and 1`);
+  const spread = ci.sessions;
+  if (spread !== undefined && (!isObject(spread) || !(Number(spread.variance) >= 0) || !(Number(spread.df) >= 1)))
+    fail(at, 'stats.ci.sessions needs a variance >= 0 and df >= 1');
+}
+
 function validateEntry(e: unknown, i: number, where: string): void {
   const at = `${where}: results[${i}]`;
   if (!isObject(e)) fail(at, 'not an object');
   for (const f of ['key', 'scenario', 'case', 'runtime', 'kind'] as const)
     if (typeof e[f] !== 'string') fail(at, `'${f}' is not a string`);
   if (!isEntryStatus(e.status)) fail(at, `status '${String(e.status)}' is not ok|failed|skipped|timeout`);
+  checkString(e.reason, 'reason', at);
   if (!isObject(e.params)) fail(at, "'params' is not an object");
+  for (const [name, v] of Object.entries(e.params))
+    if (typeof v !== 'string' && typeof v !== 'boolean' && !finite(v))
+      fail(at, `params[${JSON.stringify(name)}] is ${shown(v)}, not a string, finite number or boolean`);
   const m = e.metric;
   if (!isObject(m) || typeof m.unit !== 'string' || (m.better !== 'lower' && m.better !== 'higher'))
     fail(at, "'metric' needs a unit and better: lower|higher");
+  if (typeof m.name !== 'string') fail(at, `metric.name is ${shown(m.name)}, not a string`);
   if (!Array.isArray(e.forks)) fail(at, "'forks' is not an array");
   for (const [f, fork] of e.forks.entries()) {
     if (!isObject(fork) || !Array.isArray(fork.samples)) fail(at, `forks[${f}] has no samples array`);
@@ -340,21 +403,18 @@ function validateEntry(e: unknown, i: number, where: string): void {
     const bad = fork.samples.findIndex((s) => typeof s !== 'number' || !Number.isFinite(s) || s < 0);
     if (bad >= 0)
       fail(at, `forks[${f}].samples[${bad}] is ${JSON.stringify(fork.samples[bad])}, not a finite number >= 0`);
+    checkString(fork.reason, `forks[${f}].reason`, at);
+    checkNonNegative(fork.cold, `forks[${f}].cold`, at);
+    checkLatency(fork.latency, `forks[${f}].latency`, at);
+    checkExtra(fork.extra, `forks[${f}].extra`, at);
   }
-  if (e.status === 'ok') {
-    const s = e.stats;
-    if (!isObject(s) || !isObject(s.ci)) fail(at, "status ok but no 'stats'");
-    for (const field of ['median', 'min', 'max', 'mean'] as const)
-      if (s[field] !== undefined && (typeof s[field] !== 'number' || !Number.isFinite(s[field])))
-        fail(at, `stats.${field} is ${JSON.stringify(s[field])}, not a finite number`);
-    if (typeof s.median !== 'number') fail(at, "status ok but no 'stats.median'");
-    for (const bound of ['low', 'high'] as const)
-      if (typeof s.ci[bound] !== 'number' || !Number.isFinite(s.ci[bound]))
-        fail(at, `stats.ci.${bound} is ${JSON.stringify(s.ci[bound])}, not a finite number`);
-    const spread = s.ci.sessions;
-    if (spread !== undefined && (!isObject(spread) || !(Number(spread.variance) >= 0) || !(Number(spread.df) >= 1)))
-      fail(at, 'stats.ci.sessions needs a variance >= 0 and df >= 1');
-  }
+  checkNonNegative(e.cold, 'cold', at);
+  checkLatency(e.latency, 'latency', at);
+  checkExtra(e.extra, 'extra', at);
+  // the harness records a cell ok only when every fork took samples (src/harness/aggregate.ts)
+  if (e.status === 'ok' && !e.forks.some((fork) => (fork.samples as unknown[]).length > 0))
+    fail(at, 'status ok but no fork has samples');
+  if (e.status === 'ok' || e.stats !== undefined) checkStats(e.stats, e.status === 'ok', at);
 }
 
 /** Where the run sat against earlier runs (`config.sessions.shift`, `config.earlierRuns`): the reports print it. */
@@ -371,6 +431,8 @@ function validateMachine(m: unknown, where: string): void {
     if (typeof m[field] !== 'string') fail(where, `'machine.${field}' is not a string`);
   for (const field of ['cores', 'memoryBytes'] as const)
     if (!(Number(m[field]) > 0) || typeof m[field] !== 'number') fail(where, `'machine.${field}' is not a number > 0`);
+  if (!isWhole(m.cores)) fail(where, `machine.cores is ${shown(m.cores)}, not a whole number >= 1`);
+  checkNonNegative(m.pageFaultUs, 'machine.pageFaultUs', where);
 }
 
 /** What the reports and compare read of each runtime, and of the code's revision. */
@@ -381,10 +443,36 @@ function validateRuntimes(runtimes: unknown[], git: unknown, where: string): voi
       fail(at, 'needs a label, name and version');
     if (!isObject(r.engine) || typeof r.engine.name !== 'string' || typeof r.engine.version !== 'string')
       fail(at, 'needs an engine with a name and version');
-    for (const list of ['flags', 'notes'] as const) if (!Array.isArray(r[list])) fail(at, `'${list}' is not an array`);
+    for (const list of ['flags', 'notes'] as const) {
+      const items = r[list];
+      if (!Array.isArray(items)) fail(at, `'${list}' is not an array`);
+      const bad = items.findIndex((item) => typeof item !== 'string');
+      if (bad >= 0) fail(at, `${list}[${bad}] is ${shown(items[bad])}, not a string`);
+    }
   }
   if (git !== null && git !== undefined && !(isObject(git) && typeof git.commit === 'string'))
     fail(where, "'git' needs a commit, or is null");
+  // the harness always writes a string ('unknown' when git cannot name it; a detached HEAD is 'HEAD')
+  if (isObject(git)) checkString(git.branch, 'git.branch', where);
+}
+
+/** What the reports print or compute with of the run's config. */
+function validateConfig(c: Record<string, unknown>, where: string): void {
+  checkString(c.database, 'config.database', where);
+  // merge reads `{index, count}` and wants the shards 1..count (`run --shard K/N`, 1 <= K <= N)
+  const { shard } = c;
+  if (
+    shard !== undefined &&
+    shard !== null &&
+    !(isObject(shard) && isWhole(shard.index) && isWhole(shard.count) && shard.index >= 1 && shard.index <= shard.count)
+  )
+    fail(where, `config.shard is ${shown(shard)}, not {index, count} of whole numbers with 1 <= index <= count`);
+  for (const field of ['durationS', 'timeoutS'] as const)
+    if (c[field] !== undefined && !(finite(c[field]) && c[field] > 0))
+      fail(where, `config.${field} is ${shown(c[field])}, not a finite number > 0`);
+  // 0 is written by compare --base when no cell was measured
+  if (c.forks !== undefined && !(isWhole(c.forks) && c.forks >= 0))
+    fail(where, `config.forks is ${shown(c.forks)}, not a whole number >= 0`);
 }
 
 /** Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. */
@@ -412,13 +500,22 @@ export function validateResultFile(data: unknown, where = 'result file'): Result
   if (!Array.isArray(data.runtimes)) fail(where, "'runtimes' is not an array");
   validateRuntimes(data.runtimes, data.git, where);
   if (!isObject(data.config)) fail(where, "'config' missing");
+  validateConfig(data.config, where);
   const { sessions, earlierRuns } = data.config;
   validateRatio(isObject(sessions) ? sessions.shift : undefined, `${where}: config.sessions.shift`);
   validateRatio(earlierRuns, `${where}: config.earlierRuns`);
   if (isObject(earlierRuns) && !Array.isArray(earlierRuns.files))
     fail(`${where}: config.earlierRuns`, "'files' is not an array");
   if (!Array.isArray(data.results)) fail(where, "'results' is not an array");
-  for (const [i, e] of data.results.entries()) validateEntry(e, i, where);
+  // compare and merge join entries by key: two of one key would be one cell measured twice
+  const keys = new Map<string, number>();
+  for (const [i, e] of data.results.entries()) {
+    validateEntry(e, i, where);
+    const key = (e as ResultEntry).key;
+    const first = keys.get(key);
+    if (first !== undefined) fail(`${where}: results[${i}]`, `key ${JSON.stringify(key)} is also results[${first}]'s`);
+    keys.set(key, i);
+  }
   return data as unknown as ResultFile;
 }
 
