@@ -325,8 +325,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isWhole = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-/** How a message quotes a bad value (JSON writes NaN and Infinity as null; undefined is a missing field). */
-const shown = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v));
+/**
+ * How a message quotes a bad value, on one line and short (JSON writes NaN and Infinity as null;
+ * undefined is a missing field). A value nested too deep for JSON.stringify is named, not quoted.
+ */
+function shown(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  let text: string;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    return Array.isArray(v) ? 'an array' : 'an object';
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
 
 /** `name`, when present, is a string (a `reason`: the reports quote and escape it). */
 function checkString(v: unknown, name: string, at: string): void {
@@ -401,8 +413,7 @@ function validateEntry(e: unknown, i: number, where: string): void {
     if (!isObject(fork) || !Array.isArray(fork.samples)) fail(at, `forks[${f}] has no samples array`);
     // JSON has no NaN or Infinity: JSON.stringify writes them as null
     const bad = fork.samples.findIndex((s) => typeof s !== 'number' || !Number.isFinite(s) || s < 0);
-    if (bad >= 0)
-      fail(at, `forks[${f}].samples[${bad}] is ${JSON.stringify(fork.samples[bad])}, not a finite number >= 0`);
+    if (bad >= 0) fail(at, `forks[${f}].samples[${bad}] is ${shown(fork.samples[bad])}, not a finite number >= 0`);
     checkString(fork.reason, `forks[${f}].reason`, at);
     checkNonNegative(fork.cold, `forks[${f}].cold`, at);
     checkLatency(fork.latency, `forks[${f}].latency`, at);
