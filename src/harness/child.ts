@@ -45,6 +45,9 @@ function makeContext(
       throw new SkipCase(reason);
     },
     record(name: string, value: number, unit: string) {
+      // JSON writes NaN and Infinity as null, and a result file holding that is refused when read
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new TypeError(`ctx.record('${name}', ${String(value)}): the value is not a finite number`);
       extra[name] = { value, unit };
     },
   };

@@ -207,6 +207,8 @@ export function writeResultFile(path: string, result: ResultFile): void {
   writeFileAtomic(path, `${JSON.stringify(result)}\n`);
 }
 
+const MAX_DEPTH = 64;
+
 /** Control characters a terminal acts on (ESC, BEL, NUL, CR, ...); tab and newline are text. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -217,11 +219,15 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
  * quoted in a reason), and without control characters, which would recolour or rewrite a terminal
  * and make an SVG ill-formed XML (each becomes U+FFFD).
  */
-function safeStrings(value: unknown): unknown {
+function safeStrings(value: unknown, path: string, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value).replace(CONTROL, '\uFFFD');
-  if (Array.isArray(value)) return value.map(safeStrings);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [safeStrings(key) as string, safeStrings(v)]));
+  // a result file nests a few levels; thousands would overflow the stack here and in every reader
+  if (depth > MAX_DEPTH) throw new UsageError(`${path} nests deeper than ${MAX_DEPTH} levels: not a result file`);
+  if (Array.isArray(value)) return value.map((v) => safeStrings(v, path, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [safeStrings(key, path) as string, safeStrings(v, path, depth + 1)]),
+  );
 }
 
 /** Reads and validates a result file; any problem is a one-line UsageError (exit 2). */
@@ -243,7 +249,7 @@ export function readResultFile(path: string): ResultFile {
     throw new UsageError(`${path} is not valid JSON${truncated ? ' (truncated?)' : ''}: ${message}`);
   }
   try {
-    return validateResultFile(safeStrings(data), path);
+    return validateResultFile(safeStrings(data, path), path);
   } catch (error) {
     if (error instanceof ResultFileError) throw new UsageError(error.message);
     throw error;

@@ -91,7 +91,7 @@ describe('a run with misbehaving cases', () => {
     expect(hanging.code).toBe(1);
     expect(hanging.stdout).toContain('timeout');
     const out = join(tempDir('misbehave'), 'r.json');
-    const cases = 'fine,noisy,throws,crashes,skips,wrong';
+    const cases = 'fine,noisy,throws,crashes,skips,wrong,records-nan';
     const run = await runCli(['run', MISBEHAVE, '--quick', '--case', cases, '--timeout', '60', '--json', out]);
     expect(run.code).toBe(1);
     const result = readResult(out);
@@ -115,6 +115,10 @@ describe('a run with misbehaving cases', () => {
       });
       expect(status('skips')).toMatchObject({ status: 'skipped', reason: 'not on this runtime' });
       expect(status('wrong')).toMatchObject({ status: 'failed', reason: expect.stringContaining('wrong answer') });
+      expect(status('records-nan')).toMatchObject({
+        status: 'failed',
+        reason: expect.stringContaining("ctx.record('ratio', NaN): the value is not a finite number"),
+      });
     }
   });
 });

@@ -18,6 +18,8 @@ const file = (name: string, text: string) => {
 const broken = (name: string, change: (f: ResultFile) => unknown) =>
   file(name, JSON.stringify(change(makeResult({ seed: 1 }))));
 
+const good = JSON.stringify(makeResult({ seed: 1 }));
+
 describe('readResultFile', () => {
   it('makes every string a file carries safe to show: no secret, no control character', () => {
     const path = broken('secrets.json', (f) => {
@@ -39,6 +41,12 @@ describe('readResultFile', () => {
       }),
     );
     expect(controls.results[0].case).toBe('evil\uFFFD[31mRED\uFFFD[0m\uFFFD\uFFFDbell\uFFFDnul');
+    // thousands of levels would overflow the stack of every reader: one line instead
+    const deep = file(
+      'deep.json',
+      good.replace('"results":[', `"x":${'['.repeat(20_000)}${']'.repeat(20_000)},"results":[`),
+    );
+    expect(() => readResultFile(deep)).toThrow(/deep\.json nests deeper than 64 levels: not a result file/);
     // a refusal that quotes a field is redacted too
     const quoted = broken('schema-secret.json', (f) => ({ ...f, schema: 'postgres://u:hunter2pw@h/db' }));
     expect(() => readResultFile(quoted)).toThrow(/schema is "postgres:\/\/u@h\/db"/);
