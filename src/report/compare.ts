@@ -5,6 +5,7 @@
  * pairs (`compare --base`) get the paired test; other files the unpaired one.
  */
 import {
+  forkMedians,
   holmRejects,
   PAIRED_TEST,
   pairedRatio,
@@ -210,6 +211,13 @@ function joinNotes(...notes: (string | undefined)[]): string | undefined {
   return kept.length ? kept.join('; ') : undefined;
 }
 
+/** Why two entries have no test: too few forks, or a fork median the log-scale test cannot take. */
+function untestedBecause(base: ResultEntry, head: ResultEntry): string {
+  const medians = [base, head].map((e) => forkMedians(okForks(e).map((f) => f.samples)));
+  if (medians.some((m) => m.length < 2)) return 'one fork a side: no between-process spread to test';
+  return 'a fork median of 0 or less: the test of ratios (on logs) cannot take it';
+}
+
 /** Compares matched entries together: the correction over entries needs every p-value at once. */
 export function compareEntryPairs(
   matched: readonly { base: ResultEntry; head: ResultEntry }[],
@@ -233,7 +241,7 @@ export function compareEntryPairs(
     const row = { key: t.head.key, base: t.base, head: t.head };
     if (t.reason) return { ...row, verdict: 'not comparable', note: t.reason };
     if (sameSamples(t.base, t.head)) return { ...row, change: 0, verdict: 'unchanged', note: 'identical samples' };
-    if (!t.test) return { ...row, verdict: 'cannot judge', note: 'one fork a side: no between-process spread to test' };
+    if (!t.test) return { ...row, verdict: 'cannot judge', note: untestedBecause(t.base, t.head) };
     const { verdict, note } = judge(t.test, significant.get(t) ?? false, t.head.metric.better, options.threshold);
     return {
       ...row,

@@ -115,6 +115,14 @@ describe('cannot judge', () => {
     const c = compareOne(makeEntry(micro, one, random), makeEntry({ ...micro, value: 2000 }, one, random));
     expect(c).toMatchObject({ verdict: 'cannot judge', note: expect.stringMatching(/one fork/) });
   });
+  test('with a fork median of 0 (a throughput fork with no op), and says so, not "one fork"', () => {
+    const random = seededRandom(4);
+    const base = makeEntry(throughput, noise, random);
+    const head = makeEntry(throughput, noise, random);
+    head.forks[0].samples = head.forks[0].samples.map(() => 0);
+    const c = compareOne(base, head);
+    expect(c).toMatchObject({ verdict: 'cannot judge', note: expect.stringMatching(/a fork median of 0 or less/) });
+  });
   test('when the interval reaches past the threshold', () => {
     // head = base's forks in reverse order: the differences cancel exactly, so there is nothing to
     // find whatever the seed (two independent draws differ "significantly" in 5% of seeds, as any

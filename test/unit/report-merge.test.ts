@@ -111,6 +111,11 @@ describe('merge', () => {
 
   const refusals: [string, () => { path: string; file: ResultFile }[], RegExp][] = [
     ['a missing shard', () => [shard(1, 3, 'eager-tasks'), shard(3, 3, 'workers')], /shard 2 of 3 missing/],
+    [
+      'a count no set of files could fill',
+      () => [shard(1, 1e9, 'eager-tasks')],
+      /^999999999 shards of 1000000000 missing$/,
+    ],
     ['a shard twice', () => [shard(1, 2, 'eager-tasks'), shard(1, 2, 'workers')], /both shard 1\/2/],
     ['different shard counts', () => [shard(1, 2, 'eager-tasks'), shard(2, 3, 'workers')], /of 2 shards/],
     [
