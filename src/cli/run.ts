@@ -207,6 +207,9 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   if (values['server-runtime'] !== undefined)
     config.serverRuntime = (await resolveRuntime(values['server-runtime'], discovered, sources)).label;
   const runId = newRunId(new Date());
+  // an empty path resolves to the current directory, which is no result file nor the folder asked for
+  for (const flag of ['json', 'out', 'resume'] as const)
+    if (values[flag] === '') throw new UsageError(`--${flag} needs a path, got ''`);
   const resultPath = resolve(
     values.json ??
       (values.resume !== undefined && values.out === undefined

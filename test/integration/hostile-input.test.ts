@@ -109,6 +109,8 @@ const FLAGS: [string[], RegExp][] = [
   [['--duration', '-1'], /--duration is followed by '-1', which reads as an option/],
   [['--timeout', '0'], /--timeout takes a positive number/],
   [['--timeout', '99999999'], /--timeout takes at most 2147483 seconds/],
+  [['--out', ''], /--out needs a path, got ''/],
+  [['--json', ''], /--json needs a path, got ''/],
   [['--param', 'x='], /--param takes KEY=V1,V2/],
   [['--param', 'tasks='], /--param takes KEY=V1,V2/],
   [['--param', 'tasks=1,,2'], /--param tasks has an empty value/],
