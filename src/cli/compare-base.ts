@@ -38,7 +38,13 @@ import {
 import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
 import { closestFirst } from '../harness/suggest.js';
 import { planSuite, type Suite } from '../harness/suite.js';
-import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
+import {
+  compareEntryPairs,
+  compareResults,
+  DEFAULT_COMPARE_OPTIONS,
+  type DecidedAt,
+  keepDecided,
+} from '../report/compare.js';
 import { COMPARE_RENDERERS } from '../report/compare-output.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
@@ -422,6 +428,9 @@ export async function compareBase(argv: string[]): Promise<number> {
     let round = progressReporter(0, 0, tty, () => runtime.now());
     let roundIndex = 0;
     const judgeOptions = { ...DEFAULT_COMPARE_OPTIONS, threshold, alpha, looks };
+    // entries found slower or faster at a look, which then get no more pairs: their verdicts stand
+    const decided = new Map<string, DecidedAt>();
+    let looksTaken = 0;
     const session = runAbSession(runtime, {
       cells,
       roots: { base: base.root, head: head.root },
@@ -468,14 +477,17 @@ export async function compareBase(argv: string[]): Promise<number> {
         },
       },
       look(entries) {
+        looksTaken++;
         const baseByKey = new Map(entries.base.map((e) => [e.key, e]));
         const matched = entries.head.flatMap((h) => {
           const b = baseByKey.get(h.key);
           return b ? [{ base: b, head: h }] : [];
         });
-        return compareEntryPairs(matched, judgeOptions)
-          .filter((r) => r.verdict === 'cannot judge')
-          .map((r) => r.key);
+        const rows = compareEntryPairs(matched, judgeOptions);
+        for (const r of rows)
+          if ((r.verdict === 'slower' || r.verdict === 'faster') && !decided.has(r.key))
+            decided.set(r.key, { verdict: r.verdict, look: looksTaken });
+        return rows.filter((r) => r.verdict === 'cannot judge').map((r) => r.key);
       },
     });
     stop = session.stop;
@@ -515,7 +527,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       say(`interrupted; the finished forks are kept in ${outDir}/base.json and head.json`);
       return 130;
     }
-    const comparison = compareResults(files.base, files.head);
+    const comparison = keepDecided(compareResults(files.base, files.head), decided);
     const sources = {
       base: { path: join(outDir, 'base.json'), file: files.base },
       head: { path: join(outDir, 'head.json'), file: files.head },

@@ -15,9 +15,13 @@ export function parsePercent<F extends number | undefined>(
   fallback: F,
 ): number | F {
   if (value === undefined) return fallback;
-  const pct = Number(value.replace(/%$/, ''));
-  if (value.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct > 100)
-    throw new UsageError(`${flag} takes a percentage between 0 and 100, got '${value}'`);
+  // decimal only: Number() also reads '0x10' (16) and '1e1' (10)
+  const text = value.trim().replace(/\s*%$/, '');
+  const pct = /^(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+  if (!(pct >= 0 && pct <= 100)) throw new UsageError(`${flag} takes a percentage between 0 and 100, got '${value}'`);
+  // no interval lies within ±0: every entry short of a significant change could never be judged
+  if (flag === '--threshold' && pct === 0)
+    throw new UsageError(`--threshold takes a percentage above 0 (at 0 nothing can be 'unchanged'), got '${value}'`);
   return pct / 100;
 }
 

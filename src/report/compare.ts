@@ -257,6 +257,31 @@ export function compareEntryPairs(
   });
 }
 
+/** The look of an A/B session at which an entry was found slower or faster. */
+export interface DecidedAt {
+  verdict: 'slower' | 'faster';
+  look: number;
+}
+
+/**
+ * The session's verdicts: one a look reached stands. A rejection at any look is valid (the union
+ * bound over looks, docs/ci.md), and a decided entry gets no more pairs, so its numbers at the end
+ * are those it was decided on; judged again at the end, Holm's ranks, which other entries' new
+ * p-values moved, could take a regression back ('cannot judge', and exit 3 instead of 1).
+ */
+export function keepDecided(comparison: Comparison, decided: ReadonlyMap<string, DecidedAt>): Comparison {
+  const rows = comparison.rows.map((row) => {
+    const at = decided.get(row.key);
+    if (!at || row.verdict === at.verdict) return row;
+    return {
+      ...row,
+      verdict: at.verdict,
+      note: joinNotes(`${at.verdict} at look ${at.look}, which ended its pairs`, row.note),
+    };
+  });
+  return { ...comparison, rows };
+}
+
 const COMPARED_CONFIG = ['engine', 'quick', 'durationS', 'serverRuntime'] as const;
 
 /** Differences that make a comparison measure the machine or the setup as much as the code. */
@@ -321,9 +346,12 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
   const session = abSession(base, head);
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const opts: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...session.options, ...given };
-  const baseByKey = new Map(base.results.map((e) => [e.key, e]));
+  // an entry of a file written before entries named their machine was measured on the file's
+  const onMachine = (file: ResultFile) => (e: ResultEntry) =>
+    e.machine !== undefined || file.machine.id === undefined ? e : { ...e, machine: file.machine.id };
+  const baseByKey = new Map(base.results.map(onMachine(base)).map((e) => [e.key, e]));
   const headKeys = new Set(head.results.map((e) => e.key));
-  const matched = head.results.flatMap((h) => {
+  const matched = head.results.map(onMachine(head)).flatMap((h) => {
     const b = baseByKey.get(h.key);
     return b ? [{ base: b, head: h }] : [];
   });
@@ -355,7 +383,8 @@ export interface CompareOutcome {
 export function compareOutcome(comparison: Comparison, maxUnjudged: number): CompareOutcome {
   if (comparison.rows.some((r) => r.verdict === 'slower')) return { code: 1 };
   const rows = comparison.rows.filter((r) => !(r.base.status === 'skipped' && r.head.status === 'skipped'));
-  if (rows.length === 0)
+  // whatever --max-unjudged allows: a gate that measured nothing has no verdict to give
+  if (!rows.some((r) => r.base.status === 'ok' && r.head.status === 'ok'))
     return { code: 3, why: 'no entry was measured on both sides: nothing to judge, no verdict (exit 3)' };
   const unjudged = rows.filter((r) => r.verdict === 'cannot judge' || r.verdict === 'not comparable');
   if (unjudged.length / rows.length <= maxUnjudged) return { code: 0 };

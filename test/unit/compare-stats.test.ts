@@ -11,6 +11,7 @@ import {
   compareResults,
   DEFAULT_COMPARE_OPTIONS,
   type EntryComparison,
+  keepDecided,
   type Verdict,
 } from '../../src/report/compare.js';
 import { ROUND_TEST, WELCH_TEST } from '../../src/result/estimator.js';
@@ -236,6 +237,28 @@ test('entries measured on different machines are not comparable unless allowed',
   expect(allowed.verdict).not.toBe('not comparable');
 });
 
+test("a file from before entries named their machine is on its file's machine: not comparable across machines", () => {
+  const cells = standardCells(['node'], ['eager-tasks']);
+  const [base, head] = [1, 2].map((seed) => makeResult({ seed, cells }));
+  Object.assign(base.machine, { id: 'machine-a' });
+  Object.assign(head.machine, { id: 'machine-b' });
+  for (const e of [...base.results, ...head.results]) delete e.machine;
+  const { rows } = compareResults(base, head);
+  expect(rows.length).toBeGreaterThan(0);
+  for (const r of rows)
+    expect(r).toMatchObject({ verdict: 'not comparable', note: expect.stringMatching(/different machines/) });
+});
+
+test('a verdict a look of the session reached stands, though Holm at the end ranks it otherwise', () => {
+  const entry = { status: 'ok' } as ResultEntry;
+  const row = (key: string, verdict: Verdict) => ({ key, verdict, base: entry, head: entry }) as EntryComparison;
+  const final = { rows: [row('s', 'cannot judge'), row('x', 'cannot judge'), row('u', 'unchanged')] } as Comparison;
+  const kept = keepDecided(final, new Map([['s', { verdict: 'slower', look: 1 } as const]]));
+  expect(kept.rows.map((r) => r.verdict)).toEqual(['slower', 'cannot judge', 'unchanged']);
+  expect(kept.rows[0].note).toMatch(/^slower at look 1, which ended its pairs/);
+  expect(compareOutcome(kept, 1).code).toBe(1);
+});
+
 test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothing can, else 0', () => {
   const entry = (status: ResultEntry['status']) => ({ status }) as ResultEntry;
   const row = (verdict: Verdict, status: ResultEntry['status'] = 'ok') =>
@@ -258,8 +281,19 @@ test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothin
   expect(code(of(skipped), 0.1)).toBe(3);
   // --max-unjudged 100: entries that cannot be judged never make it exit 3 by themselves
   expect(code(of(row('cannot judge'), row('cannot judge')), parsePercent('100', '--max-unjudged', 0.1))).toBe(0);
-  for (const bad of ['100.5', '-1', 'x', ''])
+  // ... but with nothing measured on both sides there is no verdict, whatever it allows
+  expect(code(of(row('not comparable', 'failed'), { ...row('not comparable'), head: entry('timeout') }), 1)).toBe(3);
+  for (const bad of ['100.5', '-1', 'x', '', '0x10', '1e1', '-0', 'Infinity'])
     expect(() => parsePercent(bad, '--max-unjudged', 0.1)).toThrow(/between 0 and 100/);
+  for (const [good, fraction] of [
+    ['5%', 0.05],
+    ['5 %', 0.05],
+    ['.5', 0.005],
+    ['100', 1],
+    ['0', 0],
+  ] as const)
+    expect(parsePercent(good, '--max-unjudged', 0.1)).toBe(fraction);
+  expect(() => parsePercent('0', '--threshold', 0.05)).toThrow(/--threshold takes a percentage above 0/);
 });
 
 describe('whole-file A/A comparisons (family-wise: any faster/slower in the file counts)', () => {
