@@ -382,6 +382,13 @@ export interface CompareOutcome {
  */
 export function compareOutcome(comparison: Comparison, maxUnjudged: number): CompareOutcome {
   if (comparison.rows.some((r) => r.verdict === 'slower')) return { code: 1 };
+  // a case the change broke is worse than slower: within --max-unjudged it would have passed
+  const broken = comparison.rows.filter((r) => r.base.status === 'ok' && ['failed', 'timeout'].includes(r.head.status));
+  if (broken.length > 0)
+    return {
+      code: 1,
+      why: `${broken.map((r) => `${r.key} (head ${r.head.status})`).join(', ')}: measured in base, not in head (exit 1)`,
+    };
   const rows = comparison.rows.filter((r) => !(r.base.status === 'skipped' && r.head.status === 'skipped'));
   // whatever --max-unjudged allows: a gate that measured nothing has no verdict to give
   if (!rows.some((r) => r.base.status === 'ok' && r.head.status === 'ok'))

@@ -281,8 +281,18 @@ test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothin
   expect(code(of(skipped), 0.1)).toBe(3);
   // --max-unjudged 100: entries that cannot be judged never make it exit 3 by themselves
   expect(code(of(row('cannot judge'), row('cannot judge')), parsePercent('100', '--max-unjudged', 0.1))).toBe(0);
+  // a case measured in base that fails or times out in head is broken by the change: exit 1
+  const broken = (status: ResultEntry['status']) =>
+    ({ ...row('not comparable'), key: 'k', head: entry(status) }) as EntryComparison;
+  for (const status of ['failed', 'timeout'] as const)
+    expect(compareOutcome(of(...Array.from({ length: 10 }, () => row('unchanged')), broken(status)), 0.1)).toEqual({
+      code: 1,
+      why: `k (head ${status}): measured in base, not in head (exit 1)`,
+    });
   // ... but with nothing measured on both sides there is no verdict, whatever it allows
-  expect(code(of(row('not comparable', 'failed'), { ...row('not comparable'), head: entry('timeout') }), 1)).toBe(3);
+  expect(
+    code(of(row('not comparable', 'failed'), { ...row('not comparable', 'timeout'), head: entry('failed') }), 1),
+  ).toBe(3);
   for (const bad of ['100.5', '-1', 'x', '', '0x10', '1e1', '-0', 'Infinity'])
     expect(() => parsePercent(bad, '--max-unjudged', 0.1)).toThrow(/between 0 and 100/);
   for (const [good, fraction] of [
