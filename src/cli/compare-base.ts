@@ -55,7 +55,7 @@ import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import { parseFlags, UsageError } from './command.js';
-import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
+import { emitComparison, parseFormat, parsePercent, parseThreshold } from './compare-emit.js';
 import { describeJob, progressReporter } from './progress.js';
 import { budgetsOf, measureConfig } from './run.js';
 
@@ -289,7 +289,7 @@ export async function compareBase(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (!values.base) throw new UsageError('--base takes a git revision (a commit, branch or tag)');
   const root = fileURLToPath(PROJECT_ROOT);
-  const threshold = parsePercent(values.threshold, '--threshold', DEFAULT_COMPARE_OPTIONS.threshold);
+  const threshold = parseThreshold(values.threshold, DEFAULT_COMPARE_OPTIONS.threshold);
   const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
   const format = parseFormat(values.format);
   const budgetMs = parseDuration(values.budget, '--budget', DEFAULT_BUDGET_MS);
@@ -430,7 +430,6 @@ export async function compareBase(argv: string[]): Promise<number> {
     const judgeOptions = { ...DEFAULT_COMPARE_OPTIONS, threshold, alpha, looks };
     // entries found slower or faster at a look, which then get no more pairs: their verdicts stand
     const decided = new Map<string, DecidedAt>();
-    let looksTaken = 0;
     const session = runAbSession(runtime, {
       cells,
       roots: { base: base.root, head: head.root },
@@ -476,8 +475,7 @@ export async function compareBase(argv: string[]): Promise<number> {
           );
         },
       },
-      look(entries) {
-        looksTaken++;
+      look(entries, look) {
         const baseByKey = new Map(entries.base.map((e) => [e.key, e]));
         const matched = entries.head.flatMap((h) => {
           const b = baseByKey.get(h.key);
@@ -486,7 +484,7 @@ export async function compareBase(argv: string[]): Promise<number> {
         const rows = compareEntryPairs(matched, judgeOptions);
         for (const r of rows)
           if ((r.verdict === 'slower' || r.verdict === 'faster') && !decided.has(r.key))
-            decided.set(r.key, { verdict: r.verdict, look: looksTaken });
+            decided.set(r.key, { verdict: r.verdict, look });
         return rows.filter((r) => r.verdict === 'cannot judge').map((r) => r.key);
       },
     });

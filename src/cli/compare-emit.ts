@@ -6,6 +6,7 @@ import {
   type CompareFormat,
   type CompareSources,
 } from '../report/compare-output.js';
+import { errorCode } from '../result/errors.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { UsageError } from './command.js';
 
@@ -19,10 +20,15 @@ export function parsePercent<F extends number | undefined>(
   const text = value.trim().replace(/\s*%$/, '');
   const pct = /^(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
   if (!(pct >= 0 && pct <= 100)) throw new UsageError(`${flag} takes a percentage between 0 and 100, got '${value}'`);
-  // no interval lies within ±0: every entry short of a significant change could never be judged
-  if (flag === '--threshold' && pct === 0)
-    throw new UsageError(`--threshold takes a percentage above 0 (at 0 nothing can be 'unchanged'), got '${value}'`);
   return pct / 100;
+}
+
+/** --threshold: a percentage above 0, since no interval lies within ±0 (nothing could be 'unchanged'). */
+export function parseThreshold<F extends number | undefined>(value: string | undefined, fallback: F): number | F {
+  const threshold = parsePercent(value, '--threshold', fallback);
+  if (threshold === 0)
+    throw new UsageError(`--threshold takes a percentage above 0 (at 0 nothing can be 'unchanged'), got '${value}'`);
+  return threshold;
 }
 
 export function parseFormat(value: string | undefined): CompareFormat {
@@ -50,8 +56,9 @@ export async function emitComparison(
       runtime.appendFileSync(summary, `${COMPARE_RENDERERS.md(comparison, sources)}\n`);
     } catch (error) {
       // the summary is a copy for the CI page: the verdict and its exit code stand without it
-      const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      console.error(`asyncbench: warning: cannot append the table to GITHUB_STEP_SUMMARY (${summary}): ${why}`);
+      console.error(
+        `asyncbench: warning: cannot append the table to GITHUB_STEP_SUMMARY (${summary}): ${errorCode(error)}`,
+      );
     }
   const { code, why } = compareOutcome(comparison, maxUnjudged);
   if (why) console.error(`asyncbench: ${why}`);

@@ -4,7 +4,7 @@ import { versionViews } from '../report/runtime-views.js';
 import { readResultFile } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 import { BASE_HELP, compareBase, wantsBase } from './compare-base.js';
-import { emitComparison, parseFormat, parsePercent } from './compare-emit.js';
+import { emitComparison, parseFormat, parsePercent, parseThreshold } from './compare-emit.js';
 
 function files(positionals: string[]): CompareSources {
   if (positionals.length !== 2)
@@ -85,7 +85,7 @@ ${BASE_HELP}`,
       runtime: { type: 'string' },
       vs: { type: 'string' },
     });
-    const threshold = parsePercent(values.threshold, '--threshold', undefined);
+    const threshold = parseThreshold(values.threshold, undefined);
     const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
     const format = parseFormat(values.format);
     const oneRun = values.runtime !== undefined || values.vs !== undefined;

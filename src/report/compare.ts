@@ -15,8 +15,7 @@ import {
   welchRatio,
   YUEN_TEST,
 } from '../result/estimator.js';
-import { redactText } from '../result/redact.js';
-import type { ForkRecord, ResultEntry, ResultFile } from '../result/schema.js';
+import { entriesOnMachine, type ForkRecord, type ResultEntry, type ResultFile } from '../result/schema.js';
 import { median } from '../result/stats.js';
 import { describeMachine } from './format.js';
 
@@ -140,10 +139,8 @@ export function testEntries(
 }
 
 function notComparable(base: ResultEntry, head: ResultEntry, options: CompareOptions): string | undefined {
-  if (base.status !== 'ok' || !base.stats)
-    return `base ${base.status}${base.reason ? `: ${redactText(base.reason)}` : ''}`;
-  if (head.status !== 'ok' || !head.stats)
-    return `head ${head.status}${head.reason ? `: ${redactText(head.reason)}` : ''}`;
+  if (base.status !== 'ok' || !base.stats) return `base ${base.status}${base.reason ? `: ${base.reason}` : ''}`;
+  if (head.status !== 'ok' || !head.stats) return `head ${head.status}${head.reason ? `: ${head.reason}` : ''}`;
   const [was, is] = [base.metric, head.metric];
   if (was.name !== is.name || was.unit !== is.unit || was.better !== is.better)
     return `metric changed from ${was.name} in ${was.unit} (${was.better} is better) to ${is.name} in ${is.unit} (${is.better} is better)`;
@@ -346,12 +343,9 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
   const session = abSession(base, head);
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const opts: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...session.options, ...given };
-  // an entry of a file written before entries named their machine was measured on the file's
-  const onMachine = (file: ResultFile) => (e: ResultEntry) =>
-    e.machine !== undefined || file.machine.id === undefined ? e : { ...e, machine: file.machine.id };
-  const baseByKey = new Map(base.results.map(onMachine(base)).map((e) => [e.key, e]));
+  const baseByKey = new Map(entriesOnMachine(base).map((e) => [e.key, e]));
   const headKeys = new Set(head.results.map((e) => e.key));
-  const matched = head.results.map(onMachine(head)).flatMap((h) => {
+  const matched = entriesOnMachine(head).flatMap((h) => {
     const b = baseByKey.get(h.key);
     return b ? [{ base: b, head: h }] : [];
   });

@@ -5,7 +5,6 @@
  * Every name taken from a result file is escaped.
  */
 
-import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import type { Chart } from './charts/common.js';
 import { headlineCharts } from './charts/headline.js';
@@ -81,7 +80,7 @@ function cell(entry: ResultEntry | undefined, standings: TableStandings): string
   if (!entry) return '<td>—</td>';
   const facts = cellFacts(entry, standings);
   if (!facts)
-    return `<td class="${entry.status === 'skipped' ? 'skip' : 'bad'}" title="${h(redactText(entry.reason ?? ''))}">${h(entry.status)}</td>`;
+    return `<td class="${entry.status === 'skipped' ? 'skip' : 'bad'}" title="${h(entry.reason ?? '')}">${h(entry.status)}</td>`;
   const { figure, standing: s, cold } = facts;
   const rank = !s
     ? ''
@@ -125,7 +124,7 @@ function problemList(entries: ResultEntry[]): string {
   if (!bad.length) return '';
   const items = bad.map(
     (e) =>
-      `<li><b>${h(e.case)}</b> (${h(formatParams(e.params))}) on ${h(e.runtime)}: <span class="${e.status === 'skipped' ? 'skip' : 'bad'}">${h(e.status)}</span> — ${h(redactText(e.reason ?? 'no reason given'))}</li>`,
+      `<li><b>${h(e.case)}</b> (${h(formatParams(e.params))}) on ${h(e.runtime)}: <span class="${e.status === 'skipped' ? 'skip' : 'bad'}">${h(e.status)}</span> — ${h(e.reason ?? 'no reason given')}</li>`,
   );
   return `<h3>Failures and skips</h3><ul>${items.join('')}</ul>`;
 }

@@ -4,7 +4,6 @@
  * failures and skips with their reasons, and the machine and runtimes it ran on.
  */
 
-import { redactText, redactUrl } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import {
   forksPerCell,
@@ -111,7 +110,7 @@ function problems(result: ResultFile): string[] {
         md(formatParams(e.params)),
         md(e.runtime),
         e.status,
-        md(redactText(e.reason ?? '')),
+        md(e.reason ?? ''),
       ]),
     ),
     '',
@@ -131,7 +130,7 @@ function metadata(result: ResultFile): string[] {
     `- **Machine:** ${md(machineText(m))}`,
     `- **Commit:** ${git}`,
     `- **Run:** ${md(result.run.id)}, ${md(result.run.startedAt)} to ${md(result.run.finishedAt)}${result.run.complete ? '' : ' (**interrupted**)'}, asyncbench ${md(result.run.asyncbenchVersion)}`,
-    `- **Config:** engine ${md(c.engine)}, ${forksPerCell(result).text}, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${md(c.serverRuntime)}${c.database ? `, database ${md(redactUrl(c.database))}` : ''}`,
+    `- **Config:** engine ${md(c.engine)}, ${forksPerCell(result).text}, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${md(c.serverRuntime)}${c.database ? `, database ${md(c.database)}` : ''}`,
     ...(rounds ? [`- **Rounds:** ${md(rounds)}`] : []),
     '',
     ...table(

@@ -5,7 +5,7 @@
  * else is refused with a one-line reason.
  */
 import { UsageError } from '../result/errors.js';
-import type { ResultFile, RunConfig } from '../result/schema.js';
+import { entriesOnMachine, type ResultFile, type RunConfig } from '../result/schema.js';
 import { describeMachine } from './format.js';
 
 export interface Shard {
@@ -137,10 +137,8 @@ function mergeResults(shards: Shard[]): ResultFile['results'] {
       if (other) throw new UsageError(`entry ${e.key} is in both ${other} and ${s.path}: shards overlap`);
       owner.set(e.key, s.path);
     }
-  // each entry keeps the machine it ran on (files from before entries carried it: their shard's)
-  return shards.flatMap((s) =>
-    s.file.results.map((e) => (e.machine || !s.file.machine.id ? e : { ...e, machine: s.file.machine.id })),
-  );
+  // each entry keeps the machine it ran on
+  return shards.flatMap((s) => entriesOnMachine(s.file));
 }
 
 export function mergeShards(input: Shard[]): Merged {

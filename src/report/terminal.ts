@@ -5,7 +5,6 @@
  * first call against the steady state. The parts of a cell line up in sub-columns.
  */
 
-import { redactText } from '../result/redact.js';
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import {
   forksPerCell,
@@ -54,7 +53,7 @@ function standingPart(s: Standing | undefined, color: boolean): string {
 const CELL_REASON = 48;
 
 function oneLineReason(entry: ResultEntry): string {
-  return redactText(entry.reason ?? '').replace(/\s+/g, ' ');
+  return (entry.reason ?? '').replace(/\s+/g, ' ');
 }
 
 function clipped(reason: string): string {

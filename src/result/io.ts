@@ -23,15 +23,13 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from './errors.js';
+import { errorCode, UsageError } from './errors.js';
 import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
 import { redactText } from './redact.js';
 import { isEntryStatus, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
 
-/** A file system error as one word (ENOENT), for a one-line message. */
-const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 /** `.<run id>` (`newRunId`): `.2026-11-24T09-36-12-552Z-k3vd` */
 const RUN_ID_SUFFIX = new RegExp(`\\.${RUN_ID.source}$`);
 

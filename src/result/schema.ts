@@ -486,6 +486,15 @@ function validateConfig(c: Record<string, unknown>, where: string): void {
     fail(where, `config.forks is ${shown(c.forks)}, not a whole number >= 0`);
 }
 
+/**
+ * The file's entries, each naming the machine it was measured on: an entry of a file from before
+ * entries carried `machine` was measured on its file's.
+ */
+export function entriesOnMachine(file: ResultFile): ResultEntry[] {
+  const id = file.machine.id;
+  return file.results.map((e) => (e.machine || id === undefined ? e : { ...e, machine: id }));
+}
+
 /** Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. */
 export function validateResultFile(data: unknown, where = 'result file'): ResultFile {
   if (!isObject(data)) fail(where, 'not a JSON object, so not an asyncbench result file');

@@ -20,12 +20,21 @@ import { existsSync } from 'node:fs';
 import process from 'node:process';
 import { setInterval } from 'node:timers';
 
-/** util-linux's setpriv, where it exists: it sets a parent-death signal, which the exec keeps. */
-export const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+let setprivPath: string | null | undefined;
+
+/**
+ * util-linux's setpriv, where it exists: it sets a parent-death signal, which the exec keeps.
+ * Looked up on first use, not at import: every measuring child imports this module for its guard.
+ */
+export function setpriv(): string | undefined {
+  setprivPath ??= ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path)) ?? null;
+  return setprivPath ?? undefined;
+}
 
 /** The command prefix under which the kernel kills a process when its spawner dies; none without setpriv. */
 export function dieWithParent(): string[] {
-  return SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--'] : [];
+  const path = setpriv();
+  return path ? [path, '--pdeathsig', 'KILL', '--'] : [];
 }
 
 export const PARENT_PID_ENV = 'ASYNCBENCH_PARENT_PID';

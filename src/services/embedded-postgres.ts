@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ownTempPrefix, removeDebris } from '../runtimes/debris.js';
-import { SETPRIV } from '../runtimes/parent-guard.js';
+import { setpriv } from '../runtimes/parent-guard.js';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
@@ -162,10 +162,11 @@ function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
  */
 function spawnTiedToParent(command: string, args: string[], runAs: RunAs): ChildProcess {
   const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
-  if (!SETPRIV) return spawn(command, args, { ...runAs, stdio });
+  const setprivPath = setpriv();
+  if (!setprivPath) return spawn(command, args, { ...runAs, stdio });
   const user =
     runAs.uid === undefined ? [] : ['--reuid', String(runAs.uid), '--regid', String(runAs.gid), '--clear-groups'];
-  return spawn(SETPRIV, [...user, '--pdeathsig', 'INT', '--', command, ...args], { stdio });
+  return spawn(setprivPath, [...user, '--pdeathsig', 'INT', '--', command, ...args], { stdio });
 }
 
 function stopServer(child: ChildProcess): Promise<void> {

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
-import { SETPRIV } from '../../src/runtimes/parent-guard.js';
+import { setpriv } from '../../src/runtimes/parent-guard.js';
 import {
   FAULT_TEST_MS,
   FIXTURES,
@@ -190,7 +190,7 @@ describe('Ctrl-C twice, and once more while the result is written and services s
 
 describe('the harness killed with SIGKILL while its measuring child spins synchronously', () => {
   // the child's own guard is a timer on its event loop, which the spin blocks for good
-  it.skipIf(SETPRIV === undefined)(
+  it.skipIf(setpriv() === undefined)(
     'takes the child with it: the kernel kills it (setpriv --pdeathsig), on every runtime',
     async () => {
       for (const runtime of ['node', 'deno', 'bun']) {

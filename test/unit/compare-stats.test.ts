@@ -3,7 +3,7 @@
  * (between-fork spread larger than within-fork, PITFALLS 15). Seeded, so every rate is reproducible.
  */
 import { describe, expect, test } from 'vitest';
-import { parsePercent } from '../../src/cli/compare-emit.js';
+import { parsePercent, parseThreshold } from '../../src/cli/compare-emit.js';
 import {
   type Comparison,
   compareEntryPairs,
@@ -303,7 +303,7 @@ test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothin
     ['0', 0],
   ] as const)
     expect(parsePercent(good, '--max-unjudged', 0.1)).toBe(fraction);
-  expect(() => parsePercent('0', '--threshold', 0.05)).toThrow(/--threshold takes a percentage above 0/);
+  expect(() => parseThreshold('0', 0.05)).toThrow(/--threshold takes a percentage above 0/);
 });
 
 describe('whole-file A/A comparisons (family-wise: any faster/slower in the file counts)', () => {
