@@ -38,17 +38,11 @@ import {
 import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
 import { closestFirst } from '../harness/suggest.js';
 import { planSuite, type Suite } from '../harness/suite.js';
-import {
-  compareEntryPairs,
-  compareResults,
-  DEFAULT_COMPARE_OPTIONS,
-  type DecidedAt,
-  keepDecided,
-} from '../report/compare.js';
+import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
 import { COMPARE_RENDERERS } from '../report/compare-output.js';
 import { ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
-import { RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
+import { type AbDecision, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { scratchPath } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
@@ -429,7 +423,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     let roundIndex = 0;
     const judgeOptions = { ...DEFAULT_COMPARE_OPTIONS, threshold, alpha, looks };
     // entries found slower or faster at a look, which then get no more pairs: their verdicts stand
-    const decided = new Map<string, DecidedAt>();
+    const decided: AbDecision[] = [];
     const session = runAbSession(runtime, {
       cells,
       roots: { base: base.root, head: head.root },
@@ -483,8 +477,8 @@ export async function compareBase(argv: string[]): Promise<number> {
         });
         const rows = compareEntryPairs(matched, judgeOptions);
         for (const r of rows)
-          if ((r.verdict === 'slower' || r.verdict === 'faster') && !decided.has(r.key))
-            decided.set(r.key, { verdict: r.verdict, look });
+          if ((r.verdict === 'slower' || r.verdict === 'faster') && !decided.some((d) => d.key === r.key))
+            decided.push({ key: r.key, verdict: r.verdict, look });
         return rows.filter((r) => r.verdict === 'cannot judge').map((r) => r.key);
       },
     });
@@ -511,6 +505,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       budgetS: budgetMs / 1000,
       looksTaken: outcome.looks.length,
       stopped: outcome.stopped,
+      decided,
     };
     const meta = { id, startedAt, complete, machine, config: { ...config, ...services.describe() }, ab };
     const files = {
@@ -525,7 +520,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       say(`interrupted; the finished forks are kept in ${outDir}/base.json and head.json`);
       return 130;
     }
-    const comparison = keepDecided(compareResults(files.base, files.head), decided);
+    const comparison = compareResults(files.base, files.head);
     const sources = {
       base: { path: join(outDir, 'base.json'), file: files.base },
       head: { path: join(outDir, 'head.json'), file: files.head },

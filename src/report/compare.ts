@@ -15,7 +15,13 @@ import {
   welchRatio,
   YUEN_TEST,
 } from '../result/estimator.js';
-import { entriesOnMachine, type ForkRecord, type ResultEntry, type ResultFile } from '../result/schema.js';
+import {
+  type AbDecision,
+  entriesOnMachine,
+  type ForkRecord,
+  type ResultEntry,
+  type ResultFile,
+} from '../result/schema.js';
 import { median } from '../result/stats.js';
 import { describeMachine } from './format.js';
 
@@ -254,21 +260,16 @@ export function compareEntryPairs(
   });
 }
 
-/** The look of an A/B session at which an entry was found slower or faster. */
-export interface DecidedAt {
-  verdict: 'slower' | 'faster';
-  look: number;
-}
-
 /**
  * The session's verdicts: one a look reached stands. A rejection at any look is valid (the union
  * bound over looks, docs/ci.md), and a decided entry gets no more pairs, so its numbers at the end
  * are those it was decided on; judged again at the end, Holm's ranks, which other entries' new
  * p-values moved, could take a regression back ('cannot judge', and exit 3 instead of 1).
  */
-export function keepDecided(comparison: Comparison, decided: ReadonlyMap<string, DecidedAt>): Comparison {
-  const rows = comparison.rows.map((row) => {
-    const at = decided.get(row.key);
+function keepDecided(rows: EntryComparison[], decided: readonly AbDecision[]): EntryComparison[] {
+  const byKey = new Map(decided.map((d) => [d.key, d]));
+  return rows.map((row) => {
+    const at = byKey.get(row.key);
     if (!at || row.verdict === at.verdict) return row;
     return {
       ...row,
@@ -276,7 +277,11 @@ export function keepDecided(comparison: Comparison, decided: ReadonlyMap<string,
       note: joinNotes(`${at.verdict} at look ${at.look}, which ended its pairs`, row.note),
     };
   });
-  return { ...comparison, rows };
+}
+
+/** The session decided with the design it is judged with again (a --threshold of its own is another question). */
+function sameDesign(opts: CompareOptions, design: Partial<CompareOptions>): boolean {
+  return opts.looks === design.looks && opts.alpha === design.alpha && opts.threshold === design.threshold;
 }
 
 const COMPARED_CONFIG = ['engine', 'quick', 'durationS', 'serverRuntime'] as const;
@@ -323,7 +328,10 @@ function spreadWarning(base: ResultFile, head: ResultFile, oneSession: boolean):
 }
 
 /** Two files of one A/B session (compare --base): the design's looks, alpha and threshold, and a description. */
-function abSession(base: ResultFile, head: ResultFile): { options: Partial<CompareOptions>; design?: string } {
+function abSession(
+  base: ResultFile,
+  head: ResultFile,
+): { options: Partial<CompareOptions>; design?: string; decided?: readonly AbDecision[] } {
   const a = base.config.ab;
   const b = head.config.ab;
   // pair indices of two different sessions name pairs that never ran together
@@ -331,13 +339,15 @@ function abSession(base: ResultFile, head: ResultFile): { options: Partial<Compa
   const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')}%`;
   return {
     options: { looks: b.looks, alpha: b.alpha, threshold: b.threshold },
+    ...(b.decided ? { decided: b.decided } : {}),
     design: `A/B session ${b.session}, base and head interleaved pair by pair on one machine${b.pairs === 'duet' ? ' (micro cells: each pair in one process, batch by batch)' : ''}: ${b.n0} pairs per cell, then ${b.step} more at each look to the entries not judged yet, up to ${b.nMax}; ${b.looksTaken} of ${b.looks} looks taken (${b.stopped}); budget ${Math.round(b.budgetS)} s; threshold ${pct(b.threshold)}`,
   };
 }
 
 /**
  * `options` override what the files say; two files of one A/B session default to the session's
- * design (its looks, alpha and threshold), so comparing them again gives the session's verdicts.
+ * design (its looks, alpha and threshold) and keep the verdicts it reached at a look, so comparing
+ * them again gives the session's verdicts.
  */
 export function compareResults(base: ResultFile, head: ResultFile, options: Partial<CompareOptions> = {}): Comparison {
   const session = abSession(base, head);
@@ -349,8 +359,9 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
     const b = baseByKey.get(h.key);
     return b ? [{ base: b, head: h }] : [];
   });
+  const rows = compareEntryPairs(matched, opts);
   return {
-    rows: compareEntryPairs(matched, opts),
+    rows: session.decided && sameDesign(opts, session.options) ? keepDecided(rows, session.decided) : rows,
     added: head.results.filter((h) => !baseByKey.has(h.key)),
     removed: base.results.filter((e) => !headKeys.has(e.key)),
     warnings: [

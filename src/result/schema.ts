@@ -233,6 +233,18 @@ export interface AbConfig {
   /** looks taken, and why the session stopped adding pairs */
   looksTaken: number;
   stopped: string;
+  /**
+   * the entries found slower or faster at a look, and the look: a decided entry got no more pairs,
+   * and its verdict stands (`compare` on the two files applies it, as the session did)
+   */
+  decided?: AbDecision[];
+}
+
+/** An entry an A/B session decided at a look. */
+export interface AbDecision {
+  key: string;
+  verdict: 'slower' | 'faster';
+  look: number;
 }
 
 export interface RunConfig {
@@ -484,6 +496,29 @@ function validateConfig(c: Record<string, unknown>, where: string): void {
   // 0 is written by compare --base when no cell was measured
   if (c.forks !== undefined && !(isWhole(c.forks) && c.forks >= 0))
     fail(where, `config.forks is ${shown(c.forks)}, not a whole number >= 0`);
+  if (c.ab !== undefined) validateAb(c.ab, where);
+}
+
+/** What `compare` judges two files of one A/B session with: the session's design and its decisions. */
+function validateAb(ab: unknown, where: string): void {
+  if (!isObject(ab)) fail(where, `config.ab is ${shown(ab)}, not an object`);
+  if (typeof ab.session !== 'string') fail(where, `config.ab.session is ${shown(ab.session)}, not a string`);
+  if (!(isWhole(ab.looks) && ab.looks >= 1))
+    fail(where, `config.ab.looks is ${shown(ab.looks)}, not a whole number >= 1`);
+  if (!(finite(ab.alpha) && ab.alpha > 0 && ab.alpha < 1))
+    fail(where, `config.ab.alpha is ${shown(ab.alpha)}, not a level between 0 and 1`);
+  if (!(finite(ab.threshold) && ab.threshold >= 0))
+    fail(where, `config.ab.threshold is ${shown(ab.threshold)}, not a finite number >= 0`);
+  if (ab.decided === undefined) return;
+  if (!Array.isArray(ab.decided)) fail(where, `config.ab.decided is ${shown(ab.decided)}, not an array`);
+  for (const [i, d] of ab.decided.entries())
+    if (
+      !isObject(d) ||
+      typeof d.key !== 'string' ||
+      (d.verdict !== 'slower' && d.verdict !== 'faster') ||
+      !(isWhole(d.look) && d.look >= 1)
+    )
+      fail(where, `config.ab.decided[${i}] is ${shown(d)}, not {key, verdict: 'slower' | 'faster', look >= 1}`);
 }
 
 /**

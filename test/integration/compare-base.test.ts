@@ -144,6 +144,8 @@ describe('compare --base', () => {
       expect(fh?.wallMs).toBe(fb.wallMs);
     }
     expect(base.config.ab?.pairs).toBe('duet');
+    // the regression was found at a look, and the files say so
+    expect(head.config.ab?.decided).toContainEqual(expect.objectContaining({ key: h.key, verdict: 'slower' }));
     expect(new Set(b.forks.map((f) => f.seed)).size).toBe(b.forks.length);
     expect(head.results.some((e) => e.scenario === 'ab-new')).toBe(true);
     expect(base.results.some((e) => e.scenario === 'ab-new')).toBe(false);

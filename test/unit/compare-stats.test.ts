@@ -11,11 +11,10 @@ import {
   compareResults,
   DEFAULT_COMPARE_OPTIONS,
   type EntryComparison,
-  keepDecided,
   type Verdict,
 } from '../../src/report/compare.js';
 import { ROUND_TEST, WELCH_TEST } from '../../src/result/estimator.js';
-import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
+import { type AbDecision, type ResultEntry, type ResultFile, validateResultFile } from '../../src/result/schema.js';
 import { seededRandom } from '../../src/result/stats.js';
 import { type CellSpec, makeEntry, makeResult, type Noise, standardCells } from '../fixtures/make-result.js';
 
@@ -183,15 +182,24 @@ test('forks that ran as A/B pairs get the paired test', () => {
   expect(compareOne(base, { ...head, forks: head.forks.map(({ pair: _, ...f }) => f) }).test).toMatch(/Welch/);
 });
 
-test('pair indices pair forks only within one compare --base session', () => {
+/** One side of a compare --base session's result files, its forks paired by index. */
+function inSession(seed: number, session: string, role: 'base' | 'head', decided?: AbDecision[]): ResultFile {
   const noise: Noise = { betweenForkCv: 0.05, withinForkCv: 0.01, forks: 4, samplesPerFork: 10 };
-  const inSession = (seed: number, session: string, role: 'base' | 'head'): ResultFile => {
-    const result = makeResult({ seed, cells: standardCells(['node'], ['eager-tasks']), noise });
-    const ab = { session, role, ref: role, looks: 1, n0: 4, step: 0, nMax: 4, alpha: 0.05, threshold: 0.05 };
-    result.config.ab = { ...ab, orderSeed: 1, budgetS: 60, looksTaken: 1, stopped: 'decided' };
-    for (const e of result.results) e.forks = e.forks.map((f, pair) => ({ ...f, pair }));
-    return result;
+  const result = makeResult({ seed, cells: standardCells(['node'], ['eager-tasks']), noise });
+  const ab = { session, role, ref: role, looks: 1, n0: 4, step: 0, nMax: 4, alpha: 0.05, threshold: 0.05 };
+  result.config.ab = {
+    ...ab,
+    orderSeed: 1,
+    budgetS: 60,
+    looksTaken: 1,
+    stopped: 'decided',
+    ...(decided && { decided }),
   };
+  for (const e of result.results) e.forks = e.forks.map((f, pair) => ({ ...f, pair }));
+  return result;
+}
+
+test('pair indices pair forks only within one compare --base session', () => {
   const tests = (head: ResultFile) =>
     compareResults(inSession(1, 'x', 'base'), head).rows.flatMap((r) => (r.test ? [r.test] : []));
   const [same, other] = [tests(inSession(2, 'x', 'head')), tests(inSession(2, 'y', 'head'))];
@@ -249,14 +257,39 @@ test("a file from before entries named their machine is on its file's machine: n
     expect(r).toMatchObject({ verdict: 'not comparable', note: expect.stringMatching(/different machines/) });
 });
 
-test('a verdict a look of the session reached stands, though Holm at the end ranks it otherwise', () => {
-  const entry = { status: 'ok' } as ResultEntry;
-  const row = (key: string, verdict: Verdict) => ({ key, verdict, base: entry, head: entry }) as EntryComparison;
-  const final = { rows: [row('s', 'cannot judge'), row('x', 'cannot judge'), row('u', 'unchanged')] } as Comparison;
-  const kept = keepDecided(final, new Map([['s', { verdict: 'slower', look: 1 } as const]]));
-  expect(kept.rows.map((r) => r.verdict)).toEqual(['slower', 'cannot judge', 'unchanged']);
-  expect(kept.rows[0].note).toMatch(/^slower at look 1, which ended its pairs/);
+test('a verdict a look of the session reached stands, though the files judged at the end rank it otherwise', () => {
+  const base = inSession(1, 'x', 'base');
+  const plain = compareResults(base, inSession(2, 'x', 'head'));
+  const key = plain.rows[0].key;
+  expect(plain.rows[0].verdict).not.toBe('slower');
+  const decided: AbDecision[] = [{ key, verdict: 'slower', look: 1 }];
+  const kept = compareResults(base, inSession(2, 'x', 'head', decided));
+  expect(kept.rows[0]).toMatchObject({
+    key,
+    verdict: 'slower',
+    note: expect.stringMatching(/^slower at look 1, which ended its pairs/),
+  });
+  expect(kept.rows.slice(1).map((r) => r.verdict)).toEqual(plain.rows.slice(1).map((r) => r.verdict));
   expect(compareOutcome(kept, 1).code).toBe(1);
+  // judged with a threshold of its own, it is another question than the session's
+  const asked = compareResults(base, inSession(2, 'x', 'head', decided), { threshold: 0.2 });
+  expect(asked.rows[0].verdict).not.toBe('slower');
+  // another session's decisions are not this pair's
+  expect(compareResults(inSession(1, 'y', 'base'), inSession(2, 'x', 'head', decided)).rows[0].verdict).not.toBe(
+    'slower',
+  );
+});
+
+test("a session's decisions that are not {key, verdict, look} refuse the file", () => {
+  const file = inSession(2, 'x', 'head');
+  for (const decided of [{}, [{ key: 'k', verdict: 'worse', look: 1 }], [{ key: 'k', verdict: 'slower', look: 0 }]]) {
+    const hostile = JSON.parse(JSON.stringify(file));
+    hostile.config.ab.decided = decided;
+    expect(() => validateResultFile(hostile)).toThrow(/config\.ab\.decided/);
+  }
+  const looks = JSON.parse(JSON.stringify(file));
+  looks.config.ab.looks = -1;
+  expect(() => validateResultFile(looks)).toThrow(/config\.ab\.looks is -1/);
 });
 
 test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothing can, else 0', () => {
