@@ -38,7 +38,7 @@ Provisioned runtimes live in $ASYNCBENCH_RUNTIMES_DIR, else $XDG_CACHE_HOME/asyn
 else ~/.cache/asyncbench/runtimes (here: ${runtimesDir()}).
 
 Options:
-  --json      print the list as JSON
+  --json      print the list as JSON (the list only: not with add or remove)
   -h, --help  show this help
 
 Exit codes: 0 done; 2 a bad spec (no such runtime or release, no package for this platform, the
@@ -152,6 +152,9 @@ const runtimes: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } });
     const [verb, ...rest] = positionals;
+    // --json is the list's; add and remove print one line a version
+    if (verb !== undefined && values.json)
+      throw new UsageError(`--json prints the list; runtimes ${verb} does not take it`);
     if (verb === 'add') return add(rest);
     if (verb === 'remove') return remove(rest);
     if (verb !== undefined) throw new UsageError(`unknown runtimes command '${verb}'; valid: add, remove`);

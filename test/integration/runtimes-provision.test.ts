@@ -137,6 +137,11 @@ describe('bad specs: one line, exit 2, nothing left behind', () => {
     ['a minor that does not exist', ['bun@1.99'], /closest: 1\.\d+\.\d+/],
     ['an unknown runtime', ['nodejs@22'], /unknown runtime 'nodejs'/],
     ['a bare name', ['node'], /takes a version/],
+    [
+      "--json, which is the list's",
+      ['node@22', '--json'],
+      /^asyncbench: --json prints the list; runtimes add does not take it$/,
+    ],
   ])('%s', async (_, specs, message) => {
     const dir = fresh();
     const run = await runCli(['runtimes', 'add', ...specs], { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
