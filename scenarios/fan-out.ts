@@ -10,7 +10,9 @@
  * task fails the op aborts the siblings and returns only once none of them is still running, as
  * Python's TaskGroup does; a case that returned earlier would leave work running into the next op.
  * verify checks both halves: nothing runs after the op returned, and some sibling was really
- * cancelled (aborted, or never started), not merely waited for.
+ * cancelled (aborted, or never started), not merely waited for. It also checks that the tasks ran
+ * at once ('peak tasks at once', fanOutWidth): a fan-out that awaited each task in turn gets every
+ * other check right.
  */
 
 import { defineScenario, type RuntimeAdapter, TaskGroup, type VerifyContext } from 'asyncbench';
@@ -244,9 +246,53 @@ async function timeToCancel(ctx: VerifyContext<FanOutState>): Promise<number> {
   return spans[2] * 1e6;
 }
 
+/**
+ * How many tasks a case must have had running at once: all of them, as every case but p-map starts
+ * them all before any can end. p-map starts one task per turn of its own loop, a microtask or two
+ * apart, and a task here lasts 1-3 microtasks, so it never nears its limit (node: 3 at once with 10
+ * tasks, 8 with 1000): two at once still tells it from a loop that awaits each task in turn.
+ */
+export function fanOutWidth(caseName: string, tasks: number): number {
+  return Math.min(caseName === 'p-map' ? 2 : tasks, tasks);
+}
+
+/**
+ * Runs the op once noting the most tasks that ran at once, with FanOutRun's taskEnded instrumented
+ * for that run only (the measured op is not touched): `running` only grows between two ends, so its
+ * value as each task ends (before the decrement) reaches the peak.
+ */
+async function probePeak(op: () => unknown): Promise<{ outcome: FanOutOutcome; peak: number }> {
+  const taskEnded = Object.getOwnPropertyDescriptor(FanOutRun.prototype, 'taskEnded') as PropertyDescriptor;
+  let peak = 0;
+  FanOutRun.prototype.taskEnded = function (this: FanOutRun) {
+    if (this.running > peak) peak = this.running;
+    taskEnded.value.call(this);
+  };
+  try {
+    return { outcome: (await op()) as FanOutOutcome, peak };
+  } finally {
+    Object.defineProperty(FanOutRun.prototype, 'taskEnded', taskEnded);
+  }
+}
+
+/**
+ * A fan-out runs its tasks at once (fanOutWidth). One that ran them one after another (or a few at a
+ * time) still gathers the right results in order, and after a failure still "cancels" the ones it
+ * had not started yet: only this catches it.
+ */
+function checkWidth(caseName: string, tasks: number, peak: number): void {
+  const width = fanOutWidth(caseName, tasks);
+  if (peak < width)
+    throw new Error(
+      `at most ${peak} of ${tasks} tasks ran at once, expected ${width}: the fan-out did not start its tasks together`,
+    );
+}
+
 async function verify(ctx: VerifyContext<FanOutState>): Promise<void> {
   const { tasks, fails } = ctx.state;
-  const outcome = (await ctx.op()) as FanOutOutcome;
+  const { outcome, peak } = await probePeak(ctx.op);
+  ctx.record('peak tasks at once', peak, 'tasks');
+  checkWidth(ctx.caseName, tasks, peak);
   if (outcome.runningAtReturn !== 0)
     throw new Error(`${outcome.runningAtReturn} tasks were still running when the fan-out returned`);
   const steps = outcome.run.steps;

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import fanOut, { type FanOutOutcome, FanOutRun, failingTasks, TaskFailure, task } from '../../scenarios/fan-out.js';
+import { TaskGroup } from '../../src/patterns/task-group.js';
 import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
 
@@ -102,6 +103,59 @@ describe('fan-out scenario', () => {
           const { run } = (cell as { value: FanOutOutcome }).value;
           expect(run.aborted + (tasks - run.started), `${caseName} ${tasks} ${failAt}`).toBeGreaterThan(0);
         }
+  });
+
+  describe('verify fails a fan-out that runs its tasks one after another', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('a TaskGroup that starts each task only once the one before it ended', async () => {
+      // right results in input order; after a failure the tasks not yet started count as cancelled
+      const createTask = TaskGroup.prototype.createTask;
+      let previous: Promise<void> = Promise.resolve();
+      vi.spyOn(TaskGroup.prototype, 'createTask').mockImplementation(function (this: TaskGroup, body) {
+        const before = previous;
+        let ended!: () => void;
+        previous = new Promise<void>((resolve) => {
+          ended = resolve;
+        });
+        return createTask.call(this, async (signal: AbortSignal) => {
+          try {
+            await before;
+            signal.throwIfAborted();
+            return await body(signal);
+          } finally {
+            ended();
+          }
+        });
+      });
+      for (const failAt of ['none', 'middle', 'several'])
+        await expect(runCell(fanOut, 'TaskGroup', { tasks: 100, failAt })).rejects.toThrow(
+          /at most 1 of 100 tasks ran at once, expected 100: the fan-out did not start its tasks together/,
+        );
+    });
+
+    it('a loop that awaits each task in turn, in place of any case (p-map: two at once at least)', async () => {
+      const serial = brokenFanOut(async (run, indexes, signal) => {
+        const results: number[] = [];
+        for (const i of indexes) results.push(await task(run, i, signal));
+        return { run, results, errors: [], runningAtReturn: run.running };
+      });
+      for (const caseName of CASES)
+        await expect(runCell(fanOut, caseName, { tasks: 10, failAt: 'none' }, { breakOp: serial })).rejects.toThrow(
+          caseName === 'p-map' ? /at most 1 of 10 tasks ran at once, expected 2/ : /at most 1 of 10 .* expected 10/,
+        );
+    });
+  });
+
+  it('every case runs its tasks at once: all of them, p-map at least two', async () => {
+    for (const caseName of CASES)
+      for (const tasks of [10, 1000]) {
+        const cell = await runCell(fanOut, caseName, { tasks, failAt: 'none' });
+        if (cell.status !== 'ok') throw new Error('the cell did not run');
+        const peak = cell.records['peak tasks at once'].value;
+        if (caseName === 'p-map') expect(peak).toBeGreaterThanOrEqual(2);
+        else expect(peak, caseName).toBe(tasks);
+      }
   });
 
   it('verify fails results gathered out of input order', async () => {
