@@ -6,7 +6,8 @@
  * Cases: patterns' paginate() (an async generator) read with `for await`, a manual page loop with no
  * generator (the baseline), and the runtime's built-in consumers of an async iterable
  * (ReadableStream.from, Array.fromAsync) over the same paginate() generator. verify also reads with an early stop (break, cancel, a
- * throwing mapFn) and checks that the page source was closed each time.
+ * throwing mapFn) and checks that the page source was closed, once, each time, and that no page was
+ * fetched before it was needed (counted in verify's runs only).
  */
 import { defineScenario, type PageSource, paginate, type VerifyContext } from 'asyncbench';
 
@@ -120,24 +121,70 @@ function readerCase(read: Reader, feature?: Feature) {
   };
 }
 
-async function readOnce(ctx: VerifyContext<GeneratorState>, breakAfter: number): Promise<ReadLog> {
+/** What verify's read did to its page source: how many pages it fetched, how often it closed it. */
+interface SourceUse {
+  fetched: number;
+  closes: number;
+}
+
+/**
+ * Runs the op once, stopping after `breakAfter` items, with Pages' fetchPage and close counted for
+ * that run only (the measured op is not touched).
+ */
+async function readOnce(
+  ctx: VerifyContext<GeneratorState>,
+  breakAfter: number,
+): Promise<{ log: ReadLog; use: SourceUse }> {
+  const { fetchPage, close } = Pages.prototype;
+  const use: SourceUse = { fetched: 0, closes: 0 };
+  Pages.prototype.fetchPage = function (this: Pages, page: number) {
+    use.fetched++;
+    return fetchPage.call(this, page);
+  };
+  Pages.prototype.close = function (this: Pages) {
+    use.closes++;
+    close.call(this);
+  };
   ctx.state.breakAfter = breakAfter;
   try {
-    return (await ctx.op()) as ReadLog;
+    return { log: (await ctx.op()) as ReadLog, use };
   } finally {
     ctx.state.breakAfter = Number.POSITIVE_INFINITY;
+    Pages.prototype.fetchPage = fetchPage;
+    Pages.prototype.close = close;
   }
 }
 
-function checkRead(log: ReadLog, expected: number, how: string): void {
+/**
+ * Pages a read may fetch beyond those it needs. None, on node, for every case; one is allowed since a
+ * runtime's ReadableStream.from may pull one chunk ahead of its reader (the spec gives it a
+ * highWaterMark of 0; the runtimes without a test here are not checked against it).
+ */
+const READ_AHEAD_PAGES = 1;
+
+/**
+ * Checks a read of `expected` items: each once and in order; the source closed exactly once; and no
+ * page fetched long before it was needed (the pages that hold `expected` items, plus the empty page
+ * that ends a full read, plus READ_AHEAD_PAGES). A reader that fetched every page up front reads the
+ * same items in the same order and closes the source: only the page count tells it from a
+ * generator that pages on demand.
+ */
+function checkRead({ log, use }: { log: ReadLog; use: SourceUse }, expected: number, pageSize: number, how: string) {
   if (log.count !== expected) throw new Error(`${how}: ${log.count} items read, expected ${expected}`);
   if (log.outOfOrder > 0) throw new Error(`${how}: ${log.outOfOrder} items out of order or repeated`);
   if (!log.source.closed) throw new Error(`${how}: the page source was left open`);
+  if (use.closes !== 1) throw new Error(`${how}: the page source was closed ${use.closes} times, not once`);
+  const needed = Math.ceil(expected / pageSize) + (expected === ITEMS ? 1 : 0);
+  if (use.fetched > needed + READ_AHEAD_PAGES)
+    throw new Error(
+      `${how}: ${use.fetched} pages fetched for ${expected} items, ${needed} needed: pages were fetched before they were asked for`,
+    );
 }
 
 async function verify(ctx: VerifyContext<GeneratorState>): Promise<void> {
-  checkRead(await readOnce(ctx, Number.POSITIVE_INFINITY), ITEMS, 'full read');
-  checkRead(await readOnce(ctx, BREAK_AFTER), BREAK_AFTER, 'early stop');
+  const { pageSize } = ctx.state;
+  checkRead(await readOnce(ctx, Number.POSITIVE_INFINITY), ITEMS, pageSize, 'full read');
+  checkRead(await readOnce(ctx, BREAK_AFTER), BREAK_AFTER, pageSize, 'early stop');
 }
 
 export default defineScenario<GeneratorState>({

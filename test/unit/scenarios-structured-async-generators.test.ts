@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import asyncGenerators, { ITEMS, type ReadLog } from '../../scenarios/async-generators.js';
+import type { PageSource } from '../../src/patterns/paginate.js';
 import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
 
@@ -60,5 +61,44 @@ describe('async-generators scenario', () => {
     await expect(
       runCell(asyncGenerators, 'manual page loop', { pageSize: 10 }, { breakOp: repeating }),
     ).rejects.toThrow(/out of order or repeated/);
+  });
+
+  it('verify fails a reader that closes the page source twice', async () => {
+    const closingAgain = (op: Op) => async () => {
+      const log = (await op()) as ReadLog;
+      log.source.close();
+      return log;
+    };
+    await expect(
+      runCell(asyncGenerators, 'manual page loop', { pageSize: 10 }, { breakOp: closingAgain }),
+    ).rejects.toThrow(/full read: the page source was closed 2 times, not once/);
+  });
+
+  describe('verify fails a paginate() that fetches every page before it yields the first item', () => {
+    afterEach(() => {
+      vi.doUnmock('../../src/patterns/paginate.js');
+      vi.resetModules();
+    });
+
+    it('same items, same order, source closed: only the pages fetched on an early stop tell', async () => {
+      vi.resetModules();
+      vi.doMock('../../src/patterns/paginate.js', () => ({
+        async *paginate<T>(source: PageSource<T>) {
+          const pages: (readonly T[])[] = [];
+          try {
+            for (let n = 1, page = await source.fetchPage(n); page.length > 0; page = await source.fetchPage(++n))
+              pages.push(page);
+            for (const page of pages) yield* page;
+          } finally {
+            await source.close?.();
+          }
+        },
+      }));
+      const { default: prefetching } = await import('../../scenarios/async-generators.js');
+      for (const caseName of ['async generator', 'ReadableStream.from', 'Array.fromAsync'])
+        await expect(runCell(prefetching, caseName, { pageSize: 10 }), caseName).rejects.toThrow(
+          /early stop: 101 pages fetched for 5 items, 1 needed: pages were fetched before they were asked for/,
+        );
+    });
   });
 });
