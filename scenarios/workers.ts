@@ -16,9 +16,10 @@
  * verify checks every task's hash and, when workers > 1, that the tasks ran in parallel on all of
  * them: each answer names the worker thread or process that computed it and when it started and
  * finished (two clock reads in the worker), so verify requires that every worker answered and that
- * tasks overlapped in time ('peak tasks at once' >= 2). A pool that quietly ran everything on one
- * worker, or took its workers in turn one task at a time, would otherwise pass with a
- * plausible-looking figure.
+ * tasks overlapped in time: 'peak tasks at once' >= 2, and >= min(workers, cores), the parallelism
+ * the efficiency figure takes as ideal. A pool that quietly ran everything on one worker, took its
+ * workers in turn one task at a time, or kept some of them waiting (2 tasks at once on 4 workers
+ * and 4 cores, every worker used in turn) would otherwise pass with a plausible-looking figure.
  */
 import {
   type CaseContext,
@@ -248,6 +249,13 @@ export default defineScenario<State>({
     if (workers > 1 && checked > 1 && atOnce < 2)
       throw new Error(
         `${checked} tasks on ${workers} workers never ran two at once: the workers took turns, not in parallel`,
+      );
+    // as many at once as the ideal the efficiency figure is judged by (speedup / min(N, cores))
+    const parallel = Math.min(workers, ctx.runtime.cpus(), checked);
+    if (atOnce < parallel)
+      throw new Error(
+        `${checked} tasks on ${workers} workers (${ctx.runtime.cpus()} cores) never ran more than ${atOnce} at once, ` +
+          `not ${parallel}: the pool ran fewer tasks in parallel than it has workers`,
       );
   },
   teardown: (ctx) => ctx.state.close(),

@@ -12,7 +12,7 @@ const PARALLEL = [0, 3, 1, 4, 3, 6, 4, 7];
 const SERIAL = [0, 3, 3, 6, 6, 9, 9, 12];
 
 /** verify of the workers scenario on a hand-made state (the cases need built worker modules) */
-function verifyWith(workersParam: number | string, state: Partial<State>) {
+function verifyWith(workersParam: number | string, state: Partial<State>, cores = 2) {
   const records: Record<string, number> = {};
   const full: State = {
     expected: [hashChain(0, TASK_ROUNDS)],
@@ -25,7 +25,7 @@ function verifyWith(workersParam: number | string, state: Partial<State>) {
   };
   const ctx = {
     params: { workers: workersParam },
-    runtime: { cpus: () => 2 },
+    runtime: { cpus: () => cores },
     state: full,
     record: (name: string, value: number) => {
       records[name] = value;
@@ -61,6 +61,18 @@ describe('workers scenario verify', () => {
     await expect(verifyWith(2, { spans: SERIAL }).run()).rejects.toThrow(
       /10 tasks on 2 workers never ran two at once: the workers took turns/,
     );
+  });
+
+  it('fails a pool that ran fewer tasks at once than it has workers and cores: some kept waiting', async () => {
+    // 4 workers on 4 cores, every worker used, but only two tasks ever at once: a pool capped below its size
+    const fourWorkers = new Set(['a', 'b', 'c', 'd']);
+    await expect(verifyWith(4, { workersSeen: fourWorkers, spans: PARALLEL }, 4).run()).rejects.toThrow(
+      /10 tasks on 4 workers \(4 cores\) never ran more than 2 at once, not 4: the pool ran fewer tasks in parallel/,
+    );
+    // on 2 cores, two at once is all the parallelism there is
+    await verifyWith(4, { workersSeen: fourWorkers, spans: PARALLEL }, 2).run();
+    const fourAtOnce = [0, 3, 1, 4, 1, 4, 2, 5];
+    await verifyWith(4, { workersSeen: fourWorkers, spans: fourAtOnce }, 4).run();
   });
 
   it('counts the tasks running at once from their spans; touching spans do not overlap', () => {
