@@ -2,7 +2,7 @@ import { expect, test, vi } from 'vitest';
 import { headlineCharts } from '../../src/report/charts/headline.js';
 import { renderSvg } from '../../src/report/charts/render.js';
 import { scenarioCharts } from '../../src/report/charts/scenario.js';
-import { makeResult } from '../fixtures/make-result.js';
+import { makeResult, standardCells } from '../fixtures/make-result.js';
 
 test('every chart of a full result renders to SVG in Node without a warning', async () => {
   const warn = vi.spyOn(console, 'warn');
@@ -41,4 +41,34 @@ test('the worker scaling ideal is linear up to the cores and flat beyond; cores 
     [4, 2],
   ]);
   expect(rows.some((r) => r.series !== 'ideal' && r.workers === 2)).toBe(true);
+});
+
+test("the worker scaling ideal starts at each runtime's own smallest pool, the one its points are divided by", () => {
+  // bun's 1-worker cells failed: its points are speedups over 2 workers, so its ideal is too
+  const cells = standardCells(['node', 'bun'], ['workers']).map((c) =>
+    c.runtime === 'bun' && c.params.workers === 1 ? { ...c, status: 'failed' as const, reason: 'crashed' } : c,
+  );
+  const chart = headlineCharts(makeResult({ seed: 1, cells }).results, 8).find(
+    (c) => c.id === 'headline-worker-scaling',
+  );
+  type Row = { series: string; runtime: string; workers: number; speedup: number };
+  const rows = (chart?.spec?.data as { values: Row[] } | undefined)?.values ?? [];
+  const ideal = (runtime: string) =>
+    rows
+      .filter((r) => r.series === 'ideal' && r.runtime === runtime)
+      .map((r) => [r.workers, r.speedup])
+      .sort((a, b) => a[0] - b[0]);
+  expect(ideal('bun')).toEqual([
+    [2, 1],
+    [4, 2],
+  ]);
+  expect(ideal('node')).toEqual([
+    [1, 1],
+    [2, 2],
+    [4, 4],
+  ]);
+  // the reference point of each bun series is its 2-worker cell, at 1: on the ideal, not below it
+  expect(
+    rows.filter((r) => r.runtime === 'bun' && r.series !== 'ideal' && r.workers === 2).map((r) => r.speedup),
+  ).toEqual([1, 1]);
 });

@@ -106,11 +106,13 @@ export function workerScalingChart(entries: readonly ResultEntry[], cores: numbe
   const compared = measuredRows.flatMap((m) => (m.reference ? [{ ...m, reference: m.reference }] : []));
   for (const [i, label] of noiseLabels(compared).entries()) compared[i].row.noise = label;
   const rows: object[] = measuredRows.map((m) => m.row);
-  // ideal: linear up to the machine's cores, flat beyond (more workers than cores cannot run at once)
-  const smallest = Math.min(...[...ideal.values()].flatMap((ws) => [...ws]));
-  for (const [runtime, ws] of ideal)
+  // ideal: linear up to the machine's cores, flat beyond (more workers than cores cannot run at once),
+  // from the runtime's own smallest pool, the one its points are divided by (not another runtime's)
+  for (const [runtime, ws] of ideal) {
+    const smallest = Math.min(...ws);
     for (const w of ws)
       rows.push({ runtime, series: 'ideal', workers: w, speedup: Math.min(w, cores) / Math.min(smallest, cores) });
+  }
   const x = {
     field: 'workers',
     type: 'quantitative',
