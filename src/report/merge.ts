@@ -141,6 +141,11 @@ function mergeResults(shards: Shard[]): ResultFile['results'] {
   return shards.flatMap((s) => entriesOnMachine(s.file));
 }
 
+/** Times in the order of the instants they name, not of their text (a shard may write another UTC offset). */
+function byInstant(times: string[]): string[] {
+  return [...times].sort((a, b) => Date.parse(a) - Date.parse(b));
+}
+
 export function mergeShards(input: Shard[]): Merged {
   if (input.length === 0) throw new UsageError('merge needs at least one shard file');
   const shards = [...input].sort((a, b) => (a.file.config.shard?.index ?? 0) - (b.file.config.shard?.index ?? 0));
@@ -167,12 +172,8 @@ export function mergeShards(input: Shard[]): Merged {
     run: {
       // shards started with one --run-id keep it; otherwise the merged run is named after its parts
       id: ids.length === 1 ? ids[0] : ids.join('+'),
-      startedAt: shards.map((s) => s.file.run.startedAt).sort()[0],
-      finishedAt:
-        shards
-          .map((s) => s.file.run.finishedAt)
-          .sort()
-          .at(-1) ?? first.file.run.finishedAt,
+      startedAt: byInstant(shards.map((s) => s.file.run.startedAt))[0],
+      finishedAt: byInstant(shards.map((s) => s.file.run.finishedAt)).at(-1) ?? first.file.run.finishedAt,
       complete: shards.every((s) => s.file.run.complete),
       asyncbenchVersion: first.file.run.asyncbenchVersion,
     },

@@ -38,6 +38,22 @@ describe('merge', () => {
     expect(result.run.id).toBe('ci-42');
   });
 
+  test('the merged run starts at the earliest instant a shard started and ends at the latest one ended, whatever UTC offset each wrote', () => {
+    const { result } = mergeShards([
+      shard(1, 2, 'eager-tasks', (r) => {
+        // 05:00Z to 05:30Z: first to start, first to end, though its text sorts after shard 2's
+        r.run.startedAt = '2026-01-01T10:00:00+05:00';
+        r.run.finishedAt = '2026-01-01T10:30:00+05:00';
+      }),
+      shard(2, 2, 'workers', (r) => {
+        r.run.startedAt = '2026-01-01T06:00:00Z';
+        r.run.finishedAt = '2026-01-01T06:10:00Z';
+      }),
+    ]);
+    expect(result.run.startedAt).toBe('2026-01-01T10:00:00+05:00');
+    expect(result.run.finishedAt).toBe('2026-01-01T06:10:00Z');
+  });
+
   test('shards that started their own services, and lost different ones, are one run; every failure is kept', () => {
     const { result } = mergeShards([
       shard(1, 2, 'eager-tasks', (r) => {
