@@ -137,8 +137,25 @@ function mergeResults(shards: Shard[]): ResultFile['results'] {
       if (other) throw new UsageError(`entry ${e.key} is in both ${other} and ${s.path}: shards overlap`);
       owner.set(e.key, s.path);
     }
-  // each entry keeps the machine it ran on
-  return shards.flatMap((s) => entriesOnMachine(s.file));
+  // each entry keeps the machine it ran on; shard K of N ran the plan's cell groups K, K + N, K + 2N, ...
+  // (a group is a cell on every runtime, src/harness/plan.ts), so dealing the shards' groups out in
+  // turn gives back the run's order, and the tables list cases as an unsharded run does
+  const groups = shards.map((s) => groupRuns(entriesOnMachine(s.file)));
+  const most = Math.max(...groups.map((g) => g.length));
+  return Array.from({ length: most }, (_, i) => groups.flatMap((g) => g[i] ?? [])).flat();
+}
+
+/** A shard's entries cut where their group (scenario, case, params: the key less its runtime) changes. */
+function groupRuns(entries: ResultFile['results']): ResultFile['results'][] {
+  const runs: ResultFile['results'][] = [];
+  let last: string | undefined;
+  for (const e of entries) {
+    const group = e.key.slice(0, e.key.lastIndexOf('/'));
+    if (group === last) runs[runs.length - 1].push(e);
+    else runs.push([e]);
+    last = group;
+  }
+  return runs;
 }
 
 /** Times in the order of the instants they name, not of their text (a shard may write another UTC offset). */

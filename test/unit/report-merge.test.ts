@@ -1,4 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { shardCells } from '../../src/harness/plan.js';
+import { formatParams } from '../../src/report/format.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { mergeShards } from '../../src/report/merge.js';
 import { UsageError } from '../../src/result/errors.js';
 import type { ResultFile } from '../../src/result/schema.js';
@@ -36,6 +39,27 @@ describe('merge', () => {
       }),
     ]);
     expect(result.run.id).toBe('ci-42');
+  });
+
+  test("keeps the run's order of cells: the tables list cases as an unsharded run does", () => {
+    // the planned order (src/harness/plan.ts): scenario, params, case, then runtime
+    const cells = standardCells(['node', 'bun'], ['eager-tasks', 'workers']).sort(
+      (a, b) =>
+        a.scenario.localeCompare(b.scenario) ||
+        formatParams(a.params).localeCompare(formatParams(b.params)) ||
+        a.case.localeCompare(b.case),
+    );
+    const whole = makeResult({ seed: 1, cells, runId: 'r' });
+    const grouped = whole.results.map((e) => ({ e, group: e.key.slice(0, e.key.lastIndexOf('/')) }));
+    const shards = [1, 2, 3].map((index) => {
+      const file = structuredClone(whole);
+      file.results = shardCells(grouped, { index, count: 3 }).map((c) => c.e);
+      file.config.shard = { index, count: 3 };
+      return { path: `shard-${index}.json`, file };
+    });
+    const { result } = mergeShards(shards.reverse());
+    expect(result.results.map((e) => e.key)).toEqual(whole.results.map((e) => e.key));
+    expect(renderMarkdown([result])).toBe(renderMarkdown([whole]));
   });
 
   test('the merged run starts at the earliest instant a shard started and ends at the latest one ended, whatever UTC offset each wrote', () => {
