@@ -217,14 +217,17 @@ export function historyOf(runs: readonly RunCells[]): History {
 
 /**
  * Where a new run sits against the earlier runs of its code: the median over the cells they share
- * of its centre against theirs; undefined when they share none.
+ * of its centre against theirs, as times (a rate inverted, so a slower machine is above 1 in every
+ * cell); undefined when they share none.
  */
 export function ratioToEarlier(entries: readonly ResultEntry[], history: History): RunRatio | undefined {
   // a cell's centre is already the geometric mean of its fork medians (stats.median)
   const diffs = entries.flatMap((e) => {
     const before = history.centres.get(e.key);
     const centre = e.status === 'ok' ? e.stats?.median : undefined;
-    return before === undefined || centre === undefined || !(centre > 0) ? [] : [Math.log(centre) - before];
+    if (before === undefined || centre === undefined || !(centre > 0)) return [];
+    // a slow machine raises times and lowers rates: left as they are, the two cancel in the median
+    return [(Math.log(centre) - before) * (e.metric.better === 'higher' ? -1 : 1)];
   });
   return diffs.length === 0 ? undefined : { ratio: Math.exp(median(diffs)), cells: diffs.length };
 }

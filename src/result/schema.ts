@@ -35,7 +35,7 @@ export interface ConfidenceInterval {
 
 /** Where this run sits against earlier runs of its code. */
 export interface RunRatio {
-  /** median over the cells they share of this run's centre / the earlier runs' (geometric) centre */
+  /** median over the cells they share of this run's centre / the earlier runs' (geometric) centre, as times (a rate inverted) */
   ratio: number;
   cells: number;
 }

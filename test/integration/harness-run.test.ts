@@ -148,7 +148,9 @@ describe('run --sessions', () => {
       spread: { runs: 2, df: 1 },
       shift: { cells: result.results.length, beyond: expect.any(Boolean) },
     });
-    expect(run.stdout).toMatch(/This run's centres are [\d.]+x the earlier runs' \(median over \d+ cells\)/);
+    expect(run.stdout).toMatch(
+      /This run's times are [\d.]+x the earlier runs' \(median over \d+ cells; rates inverted\)/,
+    );
     const ci = result.results[0].stats?.ci;
     expect(ci?.sessions).toEqual(result.config.sessions?.spread);
     expect(ci?.method).toMatch(/plus the run-to-run spread of 2 earlier runs/);

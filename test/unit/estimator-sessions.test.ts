@@ -3,13 +3,16 @@ import { describe, expect, it } from 'vitest';
 import {
   estimateCentre,
   historyOf,
+  ratioToEarlier,
   runCells,
   runShift,
   sessionSpread,
   welchRatio,
 } from '../../src/result/estimator.js';
-import type { ResultFile, SessionSpread } from '../../src/result/schema.js';
+import type { ResultFile, ScenarioKind, SessionSpread } from '../../src/result/schema.js';
 import { mean, median, seededRandom } from '../../src/result/stats.js';
+import type { Metric } from '../../src/scenario.js';
+import { type CellSpec, makeResult } from '../fixtures/make-result.js';
 
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -34,11 +37,12 @@ function run(random: () => number, cells: number, forks: number): number[][][] {
   return Array.from({ length: cells }, () => Array.from({ length: forks }, () => fork(random, 100 * shift)));
 }
 
-/** Just what sessionSpread and runShift read of a result file: the forks, and the centre of each cell. */
+/** Just what sessionSpread and runShift read of a result file: the forks, and the centre and metric of each cell. */
 function asFile(cells: number[][][], status: 'ok' | 'failed' = 'ok'): ResultFile {
   const results = cells.map((forks, i) => ({
     key: `cell-${i}`,
     status,
+    metric: { name: 'time per op', unit: 'ns', better: 'lower' },
     forks: forks.map((samples) => ({ samples })),
     stats: { median: Math.exp(mean(forks.map((f) => Math.log(median(f))))) },
   }));
@@ -202,5 +206,34 @@ describe('the run-to-run spread', () => {
     const shift = runShift(slow.results, historyOf(earlier), sessionSpread([earlier]) ?? RUN_SPREAD);
     expect(shift).toMatchObject({ cells: 24, beyond: true });
     expect(shift?.ratio).toBeGreaterThan(1.3);
+  });
+
+  it('sees a slower machine in times and rates alike: a rate that fell counts as a time that rose', () => {
+    const metrics: [ScenarioKind, Metric, number][] = [
+      ['micro', { name: 'time per op', unit: 'ns', better: 'lower' }, 1000],
+      ['throughput', { name: 'throughput', unit: 'ops/s', better: 'higher' }, 5000],
+    ];
+    const cells = [1, 2, 3, 4].flatMap((i) =>
+      metrics.map(
+        ([kind, metric, value]): CellSpec => ({
+          scenario: kind,
+          kind,
+          case: `c${i}`,
+          params: {},
+          runtime: 'node',
+          metric,
+          value: value * i,
+        }),
+      ),
+    );
+    const earlier = [1, 2].map((seed) => runCells(makeResult({ seed, cells })));
+    // the machine 30% slower: every time 1.3x, every rate 1/1.3 (the two cancelled: 1.00x)
+    const slow = makeResult({ seed: 9, cells, change: (c) => (c.metric.better === 'lower' ? 1.3 : 1 / 1.3) });
+    const ratio = ratioToEarlier(slow.results, historyOf(earlier));
+    expect(ratio?.cells).toBe(8);
+    expect(ratio?.ratio).toBeGreaterThan(1.2);
+    expect(ratio?.ratio).toBeLessThan(1.4);
+    const shift = runShift(slow.results, historyOf(earlier), RUN_SPREAD);
+    expect(shift?.ratio).toBe(ratio?.ratio);
   });
 });

@@ -226,7 +226,7 @@ describe('where the run sat against earlier runs of its code', () => {
     const result = placed({ earlierRuns: { files: ['a.json'], ratio: 1.437, cells: 24 } });
     // (HTML escapes the apostrophe of "run's")
     const said =
-      /This run(?:'|&#39;)s centres are 1\.44x those of the one earlier run of this code beside it \(median over 24 cells\), with no run-to-run spread yet to judge that by\./;
+      /This run(?:'|&#39;)s times are 1\.44x those of the one earlier run of this code beside it \(median over 24 cells; rates inverted\), with no run-to-run spread yet to judge that by\./;
     expect(renderTerminal(result, { color: false })).toMatch(said);
     expect(renderMarkdown([result])).toMatch(said);
     expect((await renderSite([result])).html).toMatch(said);
@@ -238,7 +238,7 @@ describe('where the run sat against earlier runs of its code', () => {
     const spread = { variance: 0.0004, df: 4, runs: 5, cells: 24 };
     const beyond = placed({ sessions: { files: ['a.json'], spread, shift: { ratio: 1.5, cells: 24, beyond: true } } });
     expect(renderMarkdown([beyond])).toMatch(
-      /1\.50x the earlier runs' \(median over 24 cells\): beyond their run-to-run spread/,
+      /1\.50x the earlier runs' \(median over 24 cells; rates inverted\): beyond their run-to-run spread/,
     );
     expect(renderMarkdown([placed({})])).not.toMatch(/This run's centres/);
   });
