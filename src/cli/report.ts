@@ -1,6 +1,6 @@
 import { toBencher } from '../report/bencher.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
-import { combineDisjoint, inTimeOrder } from '../report/history.js';
+import { combineDisjoint, inTimeOrder, withoutCopies } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
@@ -39,7 +39,7 @@ Options:
       bencher: { type: 'string' },
     });
     if (positionals.length === 0) throw new UsageError('report needs at least one result file');
-    const loaded = inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) })));
+    const loaded = withoutCopies(inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) }))));
     const history = combineDisjoint(loaded.map((l) => l.file));
     const newest = history[history.length - 1];
     const written: string[] = [];

@@ -16,6 +16,22 @@ export function inTimeOrder(files: readonly Loaded[]): Loaded[] {
 }
 
 /**
+ * One run named twice (a path given twice, or results/baseline.json beside its copy in
+ * results/history/) is one run: kept twice, it is two rows of the history and two points of every
+ * trend. Files of one run id that share an entry are copies; a run's shards share its id but no
+ * entry, and all stay.
+ */
+export function withoutCopies(files: readonly Loaded[]): Loaded[] {
+  const kept: Loaded[] = [];
+  for (const loaded of files) {
+    const keys = new Set(loaded.file.results.map((e) => e.key));
+    const copy = kept.some((k) => k.file.run.id === loaded.file.run.id && k.file.results.some((e) => keys.has(e.key)));
+    if (!copy) kept.push(loaded);
+  }
+  return kept;
+}
+
+/**
  * Files that never share an entry key are parts of one picture (separate runs of different
  * scenarios, e.g. one per CI job): they are reported as one file, newest metadata first, so a
  * published site can show every scenario. Files that share keys are a history and stay apart.

@@ -1,8 +1,13 @@
-import { expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, vi } from 'vitest';
+import report from '../../src/cli/report.js';
 import { combineDisjoint, inTimeOrder } from '../../src/report/history.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { makeResult, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
+import { writeResult } from '../fixtures/result-files.js';
+import { tempDir } from '../support/temp.js';
 
 test('separate runs of different scenarios are reported as one file', () => {
   const full = makeResult({ seed: 1 });
@@ -68,4 +73,27 @@ test('files are ordered by the instant their runs started, whatever UTC offset e
   // 02:00Z written with +23:00 reads later as text than 07:53Z, and is earlier
   const order = inTimeOrder([at('a.json', '2026-12-06T07:53:00.000Z'), at('b.json', '2026-12-07T01:00:00+23:00')]);
   expect(order.map((l) => l.path)).toEqual(['b.json', 'a.json']);
+});
+
+test('one run named twice, by one path or by a copy, is reported as one run, not a history of two', async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  const dir = tempDir();
+  const run = makeResult({ seed: 1, cells: standardCells(['node'], ['eager-tasks']) });
+  const file = writeResult(dir, 'baseline.json', run);
+  const copy = writeResult(dir, 'history-0123.json', run);
+  const md = join(dir, 'r.md');
+  expect(await report.run([file, copy, file, '--md', md])).toBe(0);
+  expect(readFileSync(md, 'utf8')).not.toContain('## History');
+  // two runs of one history stay two, and the shards of one run (one id, no entry in common) one report
+  const later = writeResult(
+    dir,
+    'later.json',
+    makeResult({ seed: 2, cells: standardCells(['node'], ['eager-tasks']), startedAt: '2025-02-01T00:00:00Z' }),
+  );
+  expect(await report.run([file, copy, later, '--md', md])).toBe(0);
+  expect(readFileSync(md, 'utf8').match(/^\| run-\d \|/gm)).toEqual(['| run-1 |', '| run-2 |']);
+  const shard2 = writeResult(dir, 'shard-2.json', makeResult({ seed: 1, cells: standardCells(['node'], ['workers']) }));
+  expect(await report.run([file, shard2, '--md', md])).toBe(0);
+  expect(readFileSync(md, 'utf8')).toMatch(/## eager-tasks[\s\S]*## workers/);
+  vi.restoreAllMocks();
 });
