@@ -52,11 +52,15 @@ export interface Centre {
   metric: { unit: string };
 }
 
-/** The half-width of the centre's 95% interval relative to the centre: "±4.1%"; '' without an interval. */
+/**
+ * The half-width of the centre's 95% interval relative to the centre: "±4.1%"; '' without an
+ * interval. A centre of 0 has no relative width: the half-width is then in the unit ("±1.25 ops/s").
+ */
 export function formatCiPercent(figure: Centre): string {
   if (!figure.ci) return '';
-  const half = (figure.ci.high - figure.ci.low) / 2 / Math.abs(figure.centre || 1);
-  return `±${(half * 100).toFixed(1)}%`;
+  const half = (figure.ci.high - figure.ci.low) / 2;
+  if (figure.centre === 0) return `±${formatValue(half, figure.metric.unit)}`;
+  return `±${((half / Math.abs(figure.centre)) * 100).toFixed(1)}%`;
 }
 
 /** The centre with its interval: "1.23 µs ±4.1%". */

@@ -11,7 +11,7 @@ import { renderSite } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { coldOf, figureOf, rankTable } from '../../src/report/standing.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import { roundPairedRatio } from '../../src/result/estimator.js';
+import { roundPairedRatio, summarize } from '../../src/result/estimator.js';
 import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
 import type { Metric } from '../../src/scenario.js';
 import { type CellSpec, makeResult, type Noise, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
@@ -239,6 +239,30 @@ describe("a scenario's headline figure leads its table", () => {
     expect(row).not.toMatch(/µs ±/);
     expect(row).toMatch(/× \?/);
   });
+});
+
+test('a centre of 0 with an interval above it gives the half-width in its unit, not a percentage of 0', async () => {
+  // one throughput fork that stalled in most of its intervals: median 0, interval [0, 2.5] ops/s
+  const ops: Metric = { name: 'throughput', unit: 'ops/s', better: 'higher' };
+  const cell: CellSpec = {
+    scenario: 'stall',
+    kind: 'throughput',
+    case: 'op',
+    params: {},
+    runtime: 'node',
+    metric: ops,
+    value: 1,
+  };
+  const result = makeResult({ seed: 1, cells: [cell], noise: ONE_FORK });
+  const [entry] = result.results;
+  entry.forks[0].samples = [...new Array(25).fill(0), ...new Array(15).fill(2.5)];
+  entry.stats = summarize(entry.forks.map((f) => f.samples));
+  expect(entry.stats.ci).toMatchObject({ low: 0, high: 2.5 });
+  const shown = [terminal(result), renderMarkdown([result]), (await renderSite([result])).html];
+  for (const out of shown) {
+    expect(out).toContain('0.00 ops/s ±1.25 ops/s');
+    expect(out).not.toMatch(/ops\/s ±\d+\.\d%/);
+  }
 });
 
 describe('axes use a readable unit, params print as themselves', () => {
