@@ -2,7 +2,7 @@
  * A history is several result files of one benchmark over time (results/history/<commit>.json,
  * see results/README.md). Reports take them in the order the runs started.
  */
-import type { ResultFile, RuntimeInfo } from '../result/schema.js';
+import { entriesOnMachine, type ResultFile, type RuntimeInfo } from '../result/schema.js';
 
 export interface Loaded {
   path: string;
@@ -49,7 +49,9 @@ export function combineDisjoint(files: readonly ResultFile[]): ResultFile[] {
     withOtherVersions(r, files),
   );
   const scenarios = [...new Set(files.flatMap((f) => f.config.scenarios))];
-  return [{ ...newest, runtimes, config: { ...newest.config, scenarios }, results: files.flatMap((f) => f.results) }];
+  // each entry keeps the machine it ran on (one of a file from before entries named it: its file's)
+  const results = files.flatMap(entriesOnMachine);
+  return [{ ...newest, runtimes, config: { ...newest.config, scenarios }, results }];
 }
 
 /**

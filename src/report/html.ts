@@ -74,6 +74,7 @@ function figure(chart: RenderedChart): string {
 const NOISE_TITLE = {
   within: 'not beyond the noise',
   untested: 'untested: a side with one fork gives no between-process test',
+  elsewhere: 'untested: the two cells were measured on different machines',
 } as const;
 
 function cell(entry: ResultEntry | undefined, standings: TableStandings): string {

@@ -62,8 +62,12 @@ export function metricKey(metric: Metric): string {
   return `${metric.name}\u0000${metric.unit}\u0000${metric.better}`;
 }
 
-/** not beyond the noise ('within'), beyond it, or not testable (fewer than two forks a side) */
-export type Noise = 'beyond' | 'within' | 'untested';
+/**
+ * not beyond the noise ('within'), beyond it, not testable (fewer than two forks a side), or not
+ * tested because the two cells ran on different machines ('elsewhere': shards of a merged run, files
+ * reported as one), where the machine's difference is in theirs, as `compare` calls them not comparable
+ */
+export type Noise = 'beyond' | 'within' | 'untested' | 'elsewhere';
 
 export interface Standing {
   /** how many times worse than the best of its group (1 for the best) */
@@ -78,6 +82,8 @@ export interface TableStandings {
   of(entry: ResultEntry | undefined): Standing | undefined;
   comparisons: number;
   untested: number;
+  /** comparisons of cells measured on different machines, not tested */
+  elsewhere: number;
 }
 
 /**
@@ -92,6 +98,7 @@ export function rankTable(entries: readonly ResultEntry[]): TableStandings {
   const standings = new Map<ResultEntry, Standing>();
   const tests: { entry: ResultEntry; p: number }[] = [];
   let comparisons = 0;
+  let elsewhere = 0;
   const groups = groupBy(cells, (c) => `${formatParams(c.entry.params)}\u0000${metricKey(c.figure.metric)}`);
   for (const group of groups.values()) {
     // a ratio to or of a centre of 0 or less says nothing ("0 lost items" is not ∞ times better)
@@ -107,6 +114,11 @@ export function rankTable(entries: readonly ResultEntry[]): TableStandings {
       }
       comparisons++;
       const rel = lower ? figure.centre / best.figure.centre : best.figure.centre / figure.centre;
+      if (entry.machine !== best.entry.machine) {
+        standings.set(entry, { rel, best: false, noise: 'elsewhere' });
+        elsewhere++;
+        continue;
+      }
       standings.set(entry, { rel, best: false, noise: 'untested' });
       const test = roundPairedRatio(best.figure.forks, figure.forks) ?? welchRatio(best.figure.forks, figure.forks);
       if (test) tests.push({ entry, p: test.p });
@@ -123,7 +135,8 @@ export function rankTable(entries: readonly ResultEntry[]): TableStandings {
   return {
     of: (entry) => (entry ? standings.get(entry) : undefined),
     comparisons,
-    untested: comparisons - tests.length,
+    untested: comparisons - elsewhere - tests.length,
+    elsewhere,
   };
 }
 
@@ -135,7 +148,7 @@ export function formatTimes(x: number): string {
   return `${x.toFixed(2)}×`;
 }
 
-export const NOISE_MARK: Record<Noise, string> = { beyond: '', within: '≈', untested: '?' };
+export const NOISE_MARK: Record<Noise, string> = { beyond: '', within: '≈', untested: '?', elsewhere: '?' };
 
 /** "best", "2.10×", "1.04× ≈", "1.30× ?" */
 export function standingText(s: Standing): string {
@@ -218,10 +231,17 @@ export function describeMetrics(entries: readonly ResultEntry[]): string {
 
 /** The legend lines of a report of `entries`: what ×, ≈, ?, cold and ~ mean, the marks it uses. */
 export function legendLines(entries: readonly ResultEntry[]): string[] {
-  const anyUntested = [...groupBy(entries, (e) => e.scenario).values()].some((t) => rankTable(t).untested > 0);
+  const tables = [...groupBy(entries, (e) => e.scenario).values()].map((t) => rankTable(t));
   return [
     `× = times worse than the best cell of the same params and metric. ≈ = not beyond the noise (${ROUND_TEST} when both have as many forks, else ${WELCH_TEST}; Holm over the table's comparisons, family-wise ${FAMILY_ALPHA * 100}%).`,
-    ...(anyUntested ? ['? = untested: a side with one fork gives no between-process test.'] : []),
+    ...(tables.some((t) => t.untested > 0)
+      ? ['? = untested: a side with one fork gives no between-process test.']
+      : []),
+    ...(tables.some((t) => t.elsewhere > 0)
+      ? [
+          '? beside cells measured on different machines (the shards of a merged run, files reported as one): not tested, the machines differ as much as the cells (compare calls them not comparable).',
+        ]
+      : []),
     ...(entries.some((e) => coldOf(e))
       ? [
           'cold = the first, cold call against the steady state (micro and process: cold / median; throughput: the first op / the p50 latency).',

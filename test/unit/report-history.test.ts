@@ -43,6 +43,17 @@ test('a runtime label that ran another version in one part says which, in the ru
   expect(combined.runtimes.find((r) => r.label !== 'node')?.notes.join()).not.toContain('measured');
 });
 
+test('files reported as one keep the machine of each entry, so the tables do not test cells of two machines', () => {
+  const part = (seed: number, machine: string, startedAt: string) => {
+    const file = makeResult({ seed, cells: standardCells([seed === 1 ? 'node' : 'bun'], ['eager-tasks']), startedAt });
+    // a file from before entries named their machine: its entries are on the file's
+    return { ...file, machine: { ...file.machine, id: machine } };
+  };
+  const [combined] = combineDisjoint([part(1, 'ci-a', '2025-01-01'), part(2, 'ci-b', '2025-01-02')]);
+  expect(new Set(combined.results.map((e) => `${e.runtime} ${e.machine}`))).toEqual(new Set(['node ci-a', 'bun ci-b']));
+  expect(renderTerminal(combined, { color: false })).toContain('? beside cells measured on different machines');
+});
+
 test('runs that share entries stay a history', () => {
   const history = [makeResult({ seed: 1 }), makeResult({ seed: 2, startedAt: '2025-02-01T10:00:00.000Z' })];
   expect(combineDisjoint(history)).toHaveLength(2);

@@ -2,13 +2,14 @@
 // make-result.ts and reads what the terminal, Markdown and HTML outputs say.
 import { describe, expect, test } from 'vitest';
 import { axisUnit, type Chart, fileSafe, paramAxis, sharedAxisUnit } from '../../src/report/charts/common.js';
-import { headlineCharts, poolThroughputChart } from '../../src/report/charts/headline.js';
+import { eagerSpeedupChart, headlineCharts, poolThroughputChart } from '../../src/report/charts/headline.js';
 import { renderSvg } from '../../src/report/charts/render.js';
 import { medianBarsChart, scenarioCharts } from '../../src/report/charts/scenario.js';
 import { trendCharts } from '../../src/report/charts/trend.js';
 import { formatParams } from '../../src/report/format.js';
 import { renderSite } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { mergeShards } from '../../src/report/merge.js';
 import { coldOf, figureOf, rankTable } from '../../src/report/standing.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { roundPairedRatio, summarize } from '../../src/result/estimator.js';
@@ -94,6 +95,54 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
     expect(terminal(result)).toContain('? = untested: a side with one fork gives no between-process test.');
     const { html } = await renderSite([result]);
     expect(html).toMatch(/<span class="noise" title="untested: a side with one fork[^"]*">\?<\/span>/);
+  });
+
+  test('cells measured on different machines (the shards of a merged run) are not tested against each other', async () => {
+    // one op, two cases of one params: shard 1 ran 'a' on a fast machine, shard 2 ran 'b' on one 1.5x slower
+    const shard = (index: number, caseName: string, machine: string, slower: number) => {
+      const file = makeResult({
+        seed: index,
+        cells: micro('split', caseName, { node: 1000 }),
+        runId: 'r',
+        change: () => slower,
+      });
+      file.machine = { ...file.machine, id: machine, cpuModel: `${machine} CPU` };
+      file.results = file.results.map((e) => ({ ...e, machine }));
+      file.config.shard = { index, count: 2 };
+      return { path: `shard-${index}.json`, file };
+    };
+    const { result } = mergeShards([shard(1, 'a', 'fast', 1), shard(2, 'b', 'slow', 1.5)]);
+    const out = terminal(result);
+    // the ratio is the machines' as much as the cases': no claim that it is beyond the noise
+    expect(line(out, 'b ', 'size=10')).toMatch(/1\.\d\d× \?/);
+    expect(out).toContain('? beside cells measured on different machines');
+    expect(out).not.toContain('? = untested: a side with one fork');
+    expect(renderMarkdown([result])).toMatch(/\| b \| size=10 \| .*1\.\d\d× \? .*\|/);
+    const { html } = await renderSite([result]);
+    expect(html).toMatch(
+      /<span class="noise" title="untested: the two cells were measured on different machines">\?<\/span>/,
+    );
+    // one machine: tested as before
+    expect(
+      line(terminal(mergeShards([shard(1, 'a', 'fast', 1), shard(2, 'b', 'fast', 1.5)]).result), 'b ', 'size=10'),
+    ).toMatch(/1\.\d\d× cold/);
+  });
+
+  test('the "×" charts do not test a point against a reference measured on another machine', () => {
+    const cells = standardCells(['node'], ['eager-tasks']).filter((c) => c.params.hitRatio === 0);
+    const result = makeResult({ seed: 2, cells });
+    result.results = result.results.map((e) => ({ ...e, machine: e.case === 'eager' ? 'fast' : 'slow' }));
+    const chart = eagerSpeedupChart(result.results);
+    // eager against microtask and macrotask, each a point
+    expect(rowsOf<{ noise: string }>(chart).map((r) => r.noise)).toEqual([
+      '? untested (one fork, or two machines)',
+      '? untested (one fork, or two machines)',
+    ]);
+    result.results = result.results.map((e) => ({ ...e, machine: 'fast' }));
+    expect(rowsOf<{ noise: string }>(eagerSpeedupChart(result.results)).map((r) => r.noise)).toEqual([
+      'beyond the noise',
+      'beyond the noise',
+    ]);
   });
 
   test("Holm: a difference significant on its own is ≈ among the table's other comparisons", () => {
@@ -358,6 +407,6 @@ describe('axes use a readable unit, params print as themselves', () => {
     const single = headlineCharts(makeResult({ seed: 1, noise: ONE_FORK }).results, 2)[0];
     const rows = rowsOf<{ noise: string }>(single);
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((r) => r.noise === '? untested (one fork)')).toBe(true);
+    expect(rows.every((r) => r.noise === '? untested (one fork, or two machines)')).toBe(true);
   });
 });

@@ -167,18 +167,21 @@ export function paramAxis(
 export const NOISE_LEGEND = {
   beyond: 'beyond the noise',
   within: '≈ not beyond the noise',
-  untested: '? untested (one fork)',
+  untested: '? untested (one fork, or two machines)',
 } as const;
 
 /**
  * Tests each of a chart's comparisons (Welch's t on the log of fork medians, as `compare` does) and
- * corrects them together (Holm, family-wise 5%): one NOISE_LEGEND label per comparison.
+ * corrects them together (Holm, family-wise 5%): one NOISE_LEGEND label per comparison. Two cells
+ * measured on different machines (shards of a merged run) are not tested, as in the tables.
  */
 export function noiseLabels(
   comparisons: readonly { reference: ResultEntry; entry: ResultEntry }[],
 ): (typeof NOISE_LEGEND)[keyof typeof NOISE_LEGEND][] {
   const samples = (e: ResultEntry) => figureOf(e)?.forks ?? [];
-  const p = comparisons.map((c) => welchRatio(samples(c.reference), samples(c.entry))?.p);
+  const p = comparisons.map((c) =>
+    c.reference.machine === c.entry.machine ? welchRatio(samples(c.reference), samples(c.entry))?.p : undefined,
+  );
   const tested = p.flatMap((x, i) => (x === undefined ? [] : [i]));
   const rejected = holmRejects(
     tested.map((i) => p[i] as number),
