@@ -57,6 +57,23 @@ describe('charts across versions', () => {
     expect(html).toMatch(/<figure id="versions-worker-scaling" class="chart">[\s\S]*?<svg/);
   });
 
+  test('pool throughput across versions states the unit the headline chart scaled its values to', () => {
+    const result = versionsResult(undefined, ['db-pool']);
+    const chart = acrossVersionsCharts(result).find((c) => c.id === 'versions-db-pool-throughput');
+    type Spec = {
+      data: { values: { label: string; series: string; value: number }[] };
+      spec: { layer: { encoding: { y: { title: string } } }[] };
+    };
+    const spec = chart?.spec as Spec;
+    const entry = result.results.find(
+      (e) => e.runtime === 'bun@1.3.14' && e.case === 'postgres' && e.params.max === 20,
+    );
+    const point = spec.data.values.find((r) => r.label === 'bun@1.3.14' && r.series === 'postgres (size 20)');
+    // 89 328 ops/s is drawn as 89.3: the axis must say k ops/s
+    expect(point?.value).toBeCloseTo((entry?.stats?.median ?? 0) / 1000, 6);
+    expect(spec.spec.layer.at(-1)?.encoding.y.title).toBe('median throughput (k ops/s)');
+  });
+
   test('none when every runtime has one version', () => {
     expect(acrossVersionsCharts(makeResult({ seed: 1 }))).toEqual([]);
   });
