@@ -29,6 +29,7 @@ try {
     entryPoints: {
       cli: join(root, 'src/cli/main.ts'),
       child: join(root, 'src/harness/child.ts'),
+      'describe-child': join(root, 'src/harness/describe-child.ts'),
       api: join(root, 'src/api.ts'),
       ...entries('scenarios', 'scenarios'),
       ...entries('src/workers', 'workers'),

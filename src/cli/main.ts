@@ -2,6 +2,7 @@
 
 import { closestFirst } from '../harness/suggest.js';
 import { VERSION } from '../harness/version.js';
+import { Interrupted } from '../result/errors.js';
 import { redactText } from '../result/redact.js';
 import { ResultFileError } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
@@ -56,7 +57,10 @@ let code: number;
 try {
   code = await main(runtime.args());
 } catch (error) {
-  if (error instanceof UsageError || error instanceof ResultFileError) {
+  if (error instanceof Interrupted) {
+    console.error('asyncbench: interrupted');
+    code = error.signal === 'SIGINT' ? 130 : 143;
+  } else if (error instanceof UsageError || error instanceof ResultFileError) {
     console.error(`asyncbench: ${redactText(error.message)}`);
     code = 2;
   } else {

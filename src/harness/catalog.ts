@@ -8,142 +8,75 @@ import { basename, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildOptions } from '../build-options.js';
 import { TimeoutError, withTimeout } from '../patterns/timeout.js';
-import { UsageError } from '../result/errors.js';
+import { Interrupted, UsageError } from '../result/errors.js';
+import { errorLine } from '../runtimes/child-output.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { defaultMetric, isScenario, type Metric, type ParamMatrix, type Scenario } from '../scenario.js';
+import { dieWithParent, guardEnv } from '../runtimes/parent-guard.js';
+import { scriptArgs } from '../runtimes/spawn-script.js';
+import type { Signal } from '../runtimes/types.js';
+import { DESCRIBE_PREFIX, type DescribeReport, describeModule, type ScenarioInfo } from './scenario-info.js';
 import { closestFirst } from './suggest.js';
 
-export interface ScenarioInfo {
-  id: string;
-  title: string;
-  pattern: string;
-  kind: Scenario['kind'];
-  params: ParamMatrix;
-  defaults: ParamMatrix;
-  quick: ParamMatrix;
-  cases: string[];
-  requires: string[];
-  metric: Metric;
-  /** cases measured in a metric of their own (see ScenarioDefinition.caseMetrics) */
-  caseMetrics?: Record<string, Metric>;
-  /** the recorded figure reports lead with (see ScenarioDefinition.headline) */
-  headline?: Scenario['headline'];
-  /** file URL of the built module the child imports */
-  module: string;
-}
+export type { ScenarioInfo };
 
 /** dist/ (where this file was bundled to) and the project root above it */
 export const DIST_DIR = new URL('.', import.meta.url);
 export const PROJECT_ROOT = new URL('..', DIST_DIR);
 
-const KINDS = ['micro', 'throughput', 'process'];
-const REQUIREMENTS = ['postgres', 'http', 'workers'];
-
-function isParamValue(v: unknown): boolean {
-  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-}
-
-function matrixProblem(matrix: unknown, name: string): string | undefined {
-  if (matrix === undefined) return undefined;
-  if (typeof matrix !== 'object' || matrix === null || Array.isArray(matrix))
-    return `${name} is not an object of value lists`;
-  for (const [key, values] of Object.entries(matrix)) {
-    if (!Array.isArray(values) || values.length === 0) return `${name}.${key} is not a non-empty array`;
-    const bad = values.find((v) => !isParamValue(v));
-    if (bad !== undefined || values.includes(undefined))
-      return `${name}.${key} holds ${JSON.stringify(bad) ?? 'undefined'}: values are numbers, strings or booleans`;
-    if (new Set(values).size !== values.length) return `${name}.${key} lists a value twice`;
-  }
-  return undefined;
-}
-
-/** What is wrong with a module's default export as a scenario, or undefined. */
-function scenarioProblem(s: Scenario): string | undefined {
-  if (typeof s.id !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(s.id))
-    return `id ${JSON.stringify(s.id)} is not kebab-case`;
-  if (!KINDS.includes(s.kind)) return `kind ${JSON.stringify(s.kind)} is not ${KINDS.join('|')}`;
-  if (typeof s.cases !== 'object' || s.cases === null || Object.keys(s.cases).length === 0) return 'it has no cases';
-  const notFn = Object.entries(s.cases).find(([, fn]) => typeof fn !== 'function');
-  if (notFn) return `case '${notFn[0]}' is not a function`;
-  const problem =
-    matrixProblem(s.params, 'params') ?? matrixProblem(s.defaults, 'defaults') ?? matrixProblem(s.quick, 'quick');
-  if (problem) return problem;
-  for (const field of ['defaults', 'quick'] as const) {
-    const stray = Object.keys(s[field] ?? {}).find((k) => !(k in (s.params ?? {})));
-    if (stray) return `${field}.${stray} is not in params`;
-  }
-  if (!Array.isArray(s.requires ?? [])) return `requires is not a list (e.g. ['http'])`;
-  const unknown = (s.requires ?? []).find((r) => !REQUIREMENTS.includes(r));
-  if (unknown !== undefined) return `requires '${unknown}': known are ${REQUIREMENTS.join(', ')}`;
-  if (typeof s.title !== 'string' || typeof s.pattern !== 'string') return 'its title and pattern are not strings';
-  const metrics = [
-    ['metric', s.metric],
-    ...Object.entries(s.caseMetrics ?? {}).map(([c, m]) => [`caseMetrics.${c}`, m]),
-  ];
-  const bad = metrics.find(([, m]) => m !== undefined && !isMetric(m));
-  if (bad) return `${bad[0]} is not a metric ({ name, unit, better: 'lower' | 'higher' })`;
-  return undefined;
-}
-
-function isMetric(m: unknown): boolean {
-  const { name, unit, better } = (m ?? {}) as Record<string, unknown>;
-  return typeof name === 'string' && typeof unit === 'string' && (better === 'lower' || better === 'higher');
-}
-
-/** How long a user's scenario module may take to load in the harness (its top level, awaits included). */
+/** How long a user's scenario module may take to load (its top level, awaits included). */
 const USER_LOAD_MS = 30_000;
 
 /**
- * Imports a user's scenario module into the harness to read what it declares. Its top level is
- * the user's code: one that calls process.exit must not end the run as if it had passed (exit 0,
- * no result), and one that awaits what never settles must not hang it.
+ * Describes a user's scenario module in a process of its own (describe-child.ts), on the runtime
+ * the harness runs on: its top level is the user's code, and none of it runs in the harness. One
+ * that spins or awaits what never settles is killed at USER_LOAD_MS, one that exits the process
+ * ends only that one, and whatever it started dies with the child's process group.
  */
-async function importUserModule(moduleUrl: string, label: string): Promise<unknown> {
+async function describeInChild(moduleUrl: string, label: string): Promise<ScenarioInfo> {
   const runtime = await currentRuntime();
-  const unguard = runtime.guardExit(
-    `${label} exited the process while it was loading (process.exit at its top level?)`,
+  const script = fileURLToPath(new URL('describe-child.js', DIST_DIR));
+  // setpriv's parent-death signal: a spinning child cannot run its own guard (parent-guard.ts)
+  const [command, ...args] = [
+    ...dieWithParent(),
+    runtime.execPath(),
+    ...scriptArgs(runtime, script, [moduleUrl, label]),
+  ];
+  const child = runtime.spawn(command, args, { env: guardEnv(), stdout: 'pipe', stderr: 'pipe', group: true });
+  let interrupted: Signal | undefined;
+  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((signal) =>
+    runtime.onSignal(signal, () => {
+      interrupted = signal;
+      child.kill('SIGKILL');
+    }),
   );
   try {
-    return await withTimeout(import(moduleUrl), USER_LOAD_MS);
+    const line = await withTimeout(
+      child.waitForLine((l) => l.startsWith(DESCRIBE_PREFIX)),
+      USER_LOAD_MS,
+    );
+    const report = JSON.parse(line.slice(DESCRIBE_PREFIX.length)) as DescribeReport;
+    if ('problem' in report) throw new UsageError(report.problem);
+    return report.info;
   } catch (error) {
+    if (interrupted) throw new Interrupted(interrupted);
     if (error instanceof TimeoutError)
       throw new UsageError(
-        `${label} did not finish loading within ${USER_LOAD_MS / 1000} s (a top-level await that never settles?)`,
+        `${label} did not finish loading within ${USER_LOAD_MS / 1000} s (a top-level await that never settles, or a loop that never ends?)`,
       );
-    throw error;
-  } finally {
-    unguard();
-  }
-}
-
-async function describe(moduleUrl: string, label = moduleUrl, userModule = false): Promise<ScenarioInfo> {
-  let mod: { default?: unknown };
-  try {
-    mod = (await (userModule ? importUserModule(moduleUrl, label) : import(moduleUrl))) as { default?: unknown };
-  } catch (error) {
     if (error instanceof UsageError) throw error;
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new UsageError(`${label} throws at import: ${message.split('\n')[0]}`);
+    // it ended before its answer: the user's top level exited the process, or its code crashed it
+    // (a runtime that cannot start rejects `exited`: the harness's own runtime is broken, not the file)
+    const exit = await child.exited;
+    if (exit.signal) throw new UsageError(`${label} was killed by ${exit.signal} while it was loading`);
+    const stderr = child.stderr().trim();
+    throw new UsageError(
+      `${label} exited the process while it was loading (${stderr ? `exit code ${exit.code}: ${errorLine(stderr)}` : 'process.exit at its top level?'})`,
+    );
+  } finally {
+    for (const off of offSignals) off();
+    // the answer is in: what the user's top level left running (timers, servers, processes) goes
+    child.kill('SIGKILL');
   }
-  if (!isScenario(mod.default)) throw new UsageError(`${label} does not export default defineScenario({...})`);
-  const s = mod.default;
-  const problem = scenarioProblem(s);
-  if (problem) throw new UsageError(`${label}: not a valid scenario: ${problem}`);
-  return {
-    id: s.id,
-    title: s.title,
-    pattern: s.pattern,
-    kind: s.kind,
-    params: s.params ?? {},
-    defaults: s.defaults ?? {},
-    quick: s.quick ?? {},
-    cases: Object.keys(s.cases),
-    requires: [...(s.requires ?? [])],
-    metric: s.metric ?? defaultMetric(s.kind),
-    ...(s.caseMetrics ? { caseMetrics: s.caseMetrics } : {}),
-    ...(s.headline ? { headline: s.headline } : {}),
-    module: moduleUrl,
-  };
 }
 
 /** The built-in scenarios of the tree whose dist/ is `dist` (compare --base: each revision's own). */
@@ -153,7 +86,8 @@ export async function builtinScenarios(dist: URL = DIST_DIR): Promise<ScenarioIn
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.js'))
     .sort();
-  return Promise.all(files.map((f) => describe(new URL(f, dir).href)));
+  // ours, so imported here: a child for each would cost every run and list a runtime's start-up per scenario
+  return Promise.all(files.map((f) => describeModule(new URL(f, dir).href)));
 }
 
 /** Bundles a user's scenario file (.ts or .js) into `tmpDir` with the project's build options. */
@@ -185,7 +119,7 @@ export async function scenarioFile(
   dist: URL = DIST_DIR,
   label = path,
 ): Promise<ScenarioInfo> {
-  return describe(await bundleScenarioFile(path, tmpDir, dist), label, true);
+  return describeInChild(await bundleScenarioFile(path, tmpDir, dist), label);
 }
 
 export function looksLikeFile(arg: string): boolean {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultEntry } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
+import { errorLine } from '../runtimes/child-output.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
 import type { RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
 import { DIST_DIR, PROJECT_ROOT, type ScenarioInfo } from './catalog.js';
@@ -65,19 +66,6 @@ export function scenarioTooOld(
       return `${key} needs ${rt.name} ${need.version} or newer (probed: ${need.why}); this is ${rt.version}`;
   }
   return undefined;
-}
-
-/**
- * The line of a runtime's stderr that names the error: node prints the source line first and
- * "Node.js v16.20.2" last, deno a Rust backtrace after its "error: ..." line.
- */
-export function errorLine(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  const named = lines.find((l) => /^(error:|(Uncaught )?[A-Z]\w*Error\b)/.test(l));
-  return (named ?? lines.pop() ?? 'no output').slice(0, 300);
 }
 
 async function probeOne(

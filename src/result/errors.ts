@@ -3,3 +3,13 @@ export class UsageError extends Error {}
 
 /** A file system error as one word (ENOENT), for a one-line message; else the error's message. */
 export const errorCode = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM stopped what the harness was doing before a run began: the CLI says
+ * so in one line and exits 130 or 143, as a process that signal ended would.
+ */
+export class Interrupted extends Error {
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super('interrupted');
+  }
+}

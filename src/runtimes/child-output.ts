@@ -115,3 +115,16 @@ function waitForLine(sink: TextSink, exited: Promise<ChildExit>, match: (line: s
     );
   });
 }
+
+/**
+ * The line of a runtime's stderr that names the error: node prints the source line first and
+ * "Node.js v16.20.2" last, deno a Rust backtrace after its "error: ..." line.
+ */
+export function errorLine(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const named = lines.find((l) => /^(error:|(Uncaught )?[A-Z]\w*Error\b)/.test(l));
+  return (named ?? lines.pop() ?? 'no output').slice(0, 300);
+}

@@ -11,17 +11,7 @@ import type { RuntimeAdapter } from './types.js';
 
 export type NodeCompatMembers = Pick<
   RuntimeAdapter,
-  | 'memory'
-  | 'pageFaults'
-  | 'cpus'
-  | 'env'
-  | 'args'
-  | 'spawn'
-  | 'onSignal'
-  | 'guardExit'
-  | 'exit'
-  | 'appendFileSync'
-  | 'readFileSync'
+  'memory' | 'pageFaults' | 'cpus' | 'env' | 'args' | 'spawn' | 'onSignal' | 'exit' | 'appendFileSync' | 'readFileSync'
 >;
 
 export const nodeCompatMembers: NodeCompatMembers = {
@@ -40,17 +30,6 @@ export const nodeCompatMembers: NodeCompatMembers = {
     process.on(signal, listener);
     return () => {
       process.off(signal, listener);
-    };
-  },
-  guardExit(message) {
-    // 'exit' listeners run inside process.exit, which then exits with process.exitCode as they left it
-    const listener = () => {
-      process.stderr.write(`asyncbench: ${message}\n`);
-      process.exitCode = 2;
-    };
-    process.on('exit', listener);
-    return () => {
-      process.off('exit', listener);
     };
   },
   exit: (code) => process.exit(code),

@@ -1,9 +1,9 @@
 /**
- * A parent-death guard for the long-lived processes the harness starts (each measuring child, the
- * HTTP target server): if the process that started it dies, even by SIGKILL, which runs no
- * handler, the guarded process kills its own process group, and with it whatever it started
- * (a scenario's servers, load generators, worker processes). PostgreSQL has its own guard
- * (setpriv --pdeathsig, embedded-postgres.ts).
+ * A parent-death guard for the processes the harness starts (each measuring child, the HTTP target
+ * server, the process that loads a user's scenario file): if the process that started it dies,
+ * even by SIGKILL, which runs no handler, the guarded process kills its own process group, and with
+ * it whatever it started (a scenario's servers, load generators, worker processes). PostgreSQL has
+ * its own guard (setpriv --pdeathsig, embedded-postgres.ts).
  *
  * The spawner puts its pid in the child's environment (`guardEnv()`); the child compares its parent
  * pid with it twice a second (`exitWithParent()`): a re-parented process (to init or a subreaper)

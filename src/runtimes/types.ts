@@ -132,11 +132,6 @@ export interface RuntimeAdapter {
   spawnScript(script: string | URL, args?: readonly string[], options?: SpawnOptions): ChildHandle;
   /** returns a function that removes the listener */
   onSignal(signal: Signal, listener: () => void): () => void;
-  /**
-   * Until the returned function is called, an exit of the process by someone else's process.exit
-   * (a user's module at its top level) prints `asyncbench: <message>` and exits 2 instead
-   */
-  guardExit(message: string): () => void;
   exit(code: number): never;
   /** an HTTP server bound to 127.0.0.1 (port 0 = any free port) */
   serve(handler: HttpHandler, options?: { port?: number }): Promise<HttpServerHandle>;

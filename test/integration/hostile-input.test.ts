@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
+import { FIXTURES, leftAfter, startMarked } from '../faults/support.js';
 import { makeResult } from '../fixtures/make-result.js';
 import { runCli, tempDir } from '../support/cli.js';
 
@@ -209,6 +210,13 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
       await runCli(['run', path, '--quick', '--runtime', 'node']),
       /hangs\.ts did not finish loading within 30 s/,
     );
+  }, 120_000);
+
+  it('a scenario file whose top level spins synchronously is one line after 30 s, and no process is left', async () => {
+    // loaded in the harness's own process, it would block the harness's timers and signals for good
+    const run = startMarked(['run', join(FIXTURES, 'spins-at-load.ts'), '--quick', '--runtime', 'node']);
+    expectOneLine(await run.done, /spins-at-load\.ts did not finish loading within 30 s/);
+    expect(await leftAfter(run.marker)).toEqual([]);
   }, 120_000);
 
   it.each(FLAGS)('run eager-tasks --quick %j', async (flags, message) => {
