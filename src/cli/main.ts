@@ -59,7 +59,7 @@ try {
 } catch (error) {
   if (error instanceof Interrupted) {
     console.error('asyncbench: interrupted');
-    code = error.signal === 'SIGINT' ? 130 : 143;
+    code = 130;
   } else if (error instanceof UsageError || error instanceof ResultFileError) {
     console.error(`asyncbench: ${redactText(error.message)}`);
     code = 2;

@@ -13,7 +13,6 @@ import { errorLine } from '../runtimes/child-output.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { dieWithParent, guardEnv } from '../runtimes/parent-guard.js';
 import { scriptArgs } from '../runtimes/spawn-script.js';
-import type { Signal } from '../runtimes/types.js';
 import { DESCRIBE_PREFIX, type DescribeReport, describeModule, type ScenarioInfo } from './scenario-info.js';
 import { closestFirst } from './suggest.js';
 
@@ -42,10 +41,10 @@ async function describeInChild(moduleUrl: string, label: string): Promise<Scenar
     ...scriptArgs(runtime, script, [moduleUrl, label]),
   ];
   const child = runtime.spawn(command, args, { env: guardEnv(), stdout: 'pipe', stderr: 'pipe', group: true });
-  let interrupted: Signal | undefined;
+  let interrupted = false;
   const offSignals = (['SIGINT', 'SIGTERM'] as const).map((signal) =>
     runtime.onSignal(signal, () => {
-      interrupted = signal;
+      interrupted = true;
       child.kill('SIGKILL');
     }),
   );
@@ -58,7 +57,7 @@ async function describeInChild(moduleUrl: string, label: string): Promise<Scenar
     if ('problem' in report) throw new UsageError(report.problem);
     return report.info;
   } catch (error) {
-    if (interrupted) throw new Interrupted(interrupted);
+    if (interrupted) throw new Interrupted();
     if (error instanceof TimeoutError)
       throw new UsageError(
         `${label} did not finish loading within ${USER_LOAD_MS / 1000} s (a top-level await that never settles, or a loop that never ends?)`,

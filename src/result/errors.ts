@@ -6,10 +6,10 @@ export const errorCode = (error: unknown): string => (error as NodeJS.ErrnoExcep
 
 /**
  * Ctrl-C (SIGINT) or SIGTERM stopped what the harness was doing before a run began: the CLI says
- * so in one line and exits 130 or 143, as a process that signal ended would.
+ * so in one line and exits 130, as an interrupted run does.
  */
 export class Interrupted extends Error {
-  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+  constructor() {
     super('interrupted');
   }
 }
