@@ -1,4 +1,5 @@
 /** Number, name and text formatting shared by every report output. */
+import { CI_LEVEL } from '../result/estimator.js';
 import type { MachineInfo, ResultEntry, ResultFile } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
 import type { Params } from '../scenario.js';
@@ -48,19 +49,25 @@ export function formatParams(params: Params): string {
 /** A centre with its interval, in a unit: what a table cell prints (see Figure in standing.ts). */
 export interface Centre {
   centre: number;
-  ci?: { low: number; high: number };
+  ci?: { low: number; high: number; level?: number };
   metric: { unit: string };
 }
 
 /**
  * The half-width of the centre's 95% interval relative to the centre: "±4.1%"; '' without an
  * interval. A centre of 0 has no relative width: the half-width is then in the unit ("±1.25 ops/s").
+ * An interval that holds less than 95% (one fork of under 6 samples: min..max) says what it holds:
+ * "±3.0% (75%)".
  */
 export function formatCiPercent(figure: Centre): string {
   if (!figure.ci) return '';
   const half = (figure.ci.high - figure.ci.low) / 2;
-  if (figure.centre === 0) return `±${formatValue(half, figure.metric.unit)}`;
-  return `±${((half / Math.abs(figure.centre)) * 100).toFixed(1)}%`;
+  const width =
+    figure.centre === 0
+      ? formatValue(half, figure.metric.unit)
+      : `${((half / Math.abs(figure.centre)) * 100).toFixed(1)}%`;
+  const level = figure.ci.level;
+  return level !== undefined && level < CI_LEVEL ? `±${width} (${Math.round(level * 100)}%)` : `±${width}`;
 }
 
 /** The centre with its interval: "1.23 µs ±4.1%". */

@@ -27,7 +27,7 @@ export function toGithubActionBenchmark(result: ResultFile, direction: GabDirect
         unit: e.metric.unit,
         value: median,
         range: `± ${((ci.high - ci.low) / 2).toPrecision(3)}`,
-        extra: `95% CI [${ci.low.toPrecision(4)}, ${ci.high.toPrecision(4)}] (${ci.method}); ${forks} forks, ${n} samples${e.steady === false ? '; NOT steady' : ''}`,
+        extra: `${Math.round(ci.level * 100)}% CI [${ci.low.toPrecision(4)}, ${ci.high.toPrecision(4)}] (${ci.method}); ${forks} forks, ${n} samples${e.steady === false ? '; NOT steady' : ''}`,
       },
     ];
   });

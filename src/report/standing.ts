@@ -25,8 +25,8 @@ export const FAMILY_ALPHA = 0.05;
 export interface Figure {
   metric: Metric;
   centre: number;
-  /** the 95% interval; absent for a recorded figure from one fork */
-  ci?: { low: number; high: number };
+  /** the 95% interval (less where one fork of under 6 samples cannot hold that: `level`); absent for a recorded figure from one fork */
+  ci?: { low: number; high: number; level?: number };
   /** the figure's values in each fork: what the tests compare */
   forks: number[][];
 }
@@ -240,6 +240,11 @@ export function legendLines(entries: readonly ResultEntry[]): string[] {
     ...(tables.some((t) => t.elsewhere > 0)
       ? [
           '? beside cells measured on different machines (the shards of a merged run, files reported as one): not tested, the machines differ as much as the cells (compare calls them not comparable).',
+        ]
+      : []),
+    ...(entries.some((e) => e.status === 'ok' && e.stats && e.stats.ci.level < CI_LEVEL)
+      ? [
+          '±X (NN%) = an interval of one fork of under 6 samples: its min..max, which holds the median only NN% of the time (1 - 2^(1-n) for n samples), not 95%.',
         ]
       : []),
     ...(entries.some((e) => coldOf(e))

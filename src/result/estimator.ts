@@ -62,10 +62,11 @@ export interface CentreEstimate {
  */
 function withinProcess(samples: readonly number[], level: number): CentreEstimate {
   const sorted = [...samples].sort((a, b) => a - b);
-  const { lo, hi } = medianOrderBounds(sorted.length, level);
+  // under 6 samples min..max holds less than `level`: the interval carries what it holds
+  const bounds = medianOrderBounds(sorted.length, level);
   return {
     centre: median(sorted),
-    ci: { low: sorted[lo], high: sorted[hi], level, method: WITHIN_PROCESS_METHOD },
+    ci: { low: sorted[bounds.lo], high: sorted[bounds.hi], level: bounds.level, method: WITHIN_PROCESS_METHOD },
   };
 }
 

@@ -386,7 +386,7 @@ function checkLatency(latency: unknown, name: string, at: string): void {
   }
 }
 
-/** The summary of an entry: finite figures, an interval with low <= high and a level in (0, 1). */
+/** The summary of an entry: finite figures, an interval with low <= high and a level in [0, 1) (one sample holds 0). */
 function checkStats(s: unknown, ok: boolean, at: string): void {
   if (!isObject(s) || !isObject(s.ci)) fail(at, ok ? "status ok but no 'stats'" : "'stats' has no 'ci'");
   for (const field of ['median', 'min', 'max', 'mean'] as const)
@@ -398,8 +398,8 @@ function checkStats(s: unknown, ok: boolean, at: string): void {
   for (const bound of ['low', 'high'] as const)
     if (!finite(ci[bound])) fail(at, `stats.ci.${bound} is ${shown(ci[bound])}, not a finite number`);
   if ((ci.low as number) > (ci.high as number)) fail(at, `stats.ci.low ${ci.low} is above stats.ci.high ${ci.high}`);
-  if (!(finite(ci.level) && ci.level > 0 && ci.level < 1))
-    fail(at, `stats.ci.level is ${shown(ci.level)}, not a number between 0 and 1`);
+  if (!(finite(ci.level) && ci.level >= 0 && ci.level < 1))
+    fail(at, `stats.ci.level is ${shown(ci.level)}, not a number from 0 to under 1`);
   const spread = ci.sessions;
   if (spread !== undefined && (!isObject(spread) || !(Number(spread.variance) >= 0) || !(Number(spread.df) >= 1)))
     fail(at, 'stats.ci.sessions needs a variance >= 0 and df >= 1');

@@ -109,9 +109,10 @@ export function blockMedians(samples: readonly number[], blocks = 10): number[] 
  * median of n independent samples: the count of samples under the true median is Binomial(n, 1/2),
  * so [x(r), x(n+1-r)] misses it with probability 2 P(B <= r - 1); r is the largest that keeps this
  * at or under 1 - level. Exact, from the binomial's pmf summed in log space (2^-n underflows past
- * n = 1074). Under 6 samples even min..max holds less than 95% (1 - 2^(1-n)): then it is min..max.
+ * n = 1074). Under 6 samples even min..max holds less than 95% (1 - 2^(1-n)): then it is min..max,
+ * and `level` says what it holds (75% for 3 samples, none for 1); else `level` is the one asked for.
  */
-export function medianOrderBounds(n: number, level: number): { lo: number; hi: number } {
+export function medianOrderBounds(n: number, level: number): { lo: number; hi: number; level: number } {
   const tail = (1 - level) / 2;
   let logPmf = -n * Math.LN2;
   let cdf = 0;
@@ -123,7 +124,9 @@ export function medianOrderBounds(n: number, level: number): { lo: number; hi: n
     logPmf += Math.log(n - r) - Math.log(r + 1);
   }
   const lo = Math.max(r - 1, 0);
-  return { lo, hi: n - 1 - lo };
+  // r = 0: even x(1) alone is under the median more often than the tail allows
+  const held = r === 0 ? 1 - 2 * Math.exp(-n * Math.LN2) : level;
+  return { lo, hi: n - 1 - lo, level: held };
 }
 
 /** Continued fraction of the regularized incomplete beta function (Numerical Recipes, betacf). */

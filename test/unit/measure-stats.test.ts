@@ -71,6 +71,15 @@ describe('the cell estimator', () => {
     expect(estimateCentre([ranks(5)]).ci).toMatchObject({ low: 1, high: 5 });
     expect(estimateCentre([ranks(10)]).ci).toMatchObject({ low: 2, high: 9 });
   });
+  it('says what min..max holds under 6 samples (1 - 2^(1-n)), not 95%', () => {
+    const ranks = (n: number) => Array.from({ length: n }, (_, i) => n - i);
+    expect(estimateCentre([ranks(1)]).ci).toMatchObject({ low: 1, high: 1, level: 0 });
+    expect(estimateCentre([ranks(3)]).ci).toMatchObject({ low: 1, high: 3, level: 0.75 });
+    expect(estimateCentre([ranks(5)]).ci).toMatchObject({ low: 1, high: 5, level: 0.9375 });
+    // 6 samples: min..max holds 1 - 2/64 = 96.9%, at least the 95% asked for
+    expect(estimateCentre([ranks(6)]).ci).toMatchObject({ low: 1, high: 6, level: 0.95 });
+    expect(estimateCentre([ranks(100)]).ci.level).toBe(0.95);
+  });
   it('weighs forks the same whatever their sample count', () => {
     const few = [10, 10, 10];
     const many = Array.from({ length: 1000 }, () => 20);

@@ -97,6 +97,17 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
     expect(html).toMatch(/<span class="noise" title="untested: a side with one fork[^"]*">\?<\/span>/);
   });
 
+  test('an interval of one fork of under 6 samples says what it holds, in every report', async () => {
+    const result = makeResult({ seed: 4, cells, noise: { ...ONE_FORK, samplesPerFork: 3 } });
+    const out = terminal(result);
+    expect(line(out, 'op ', 'size=10')).toMatch(/±\d+\.\d% \(75%\)/);
+    expect(out).toContain('±X (NN%) = an interval of one fork of under 6 samples');
+    expect(renderMarkdown([result])).toMatch(/±\d+\.\d% \(75%\)/);
+    expect((await renderSite([result])).html).toMatch(/±\d+\.\d% \(75%\)/);
+    // 6 samples and more hold 95%: no mark
+    expect(terminal(makeResult({ seed: 4, cells, noise: { ...ONE_FORK, samplesPerFork: 6 } }))).not.toContain('(NN%)');
+  });
+
   test('cells measured on different machines (the shards of a merged run) are not tested against each other', async () => {
     // one op, two cases of one params: shard 1 ran 'a' on a fast machine, shard 2 ran 'b' on one 1.5x slower
     const shard = (index: number, caseName: string, machine: string, slower: number) => {

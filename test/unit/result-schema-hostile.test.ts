@@ -79,7 +79,7 @@ const cases: [string, (f: Json) => void, RegExp][] = [
     (f) => Object.assign(entryOf(f).stats.ci, { low: 100, high: 1 }),
     /stats\.ci\.low 100 is above stats\.ci\.high 1/,
   ],
-  ['ci level 95', (f) => (entryOf(f).stats.ci.level = 95), /stats\.ci\.level is 95, not a number between 0 and 1/],
+  ['ci level 95', (f) => (entryOf(f).stats.ci.level = 95), /stats\.ci\.level is 95, not a number from 0 to under 1/],
   ['ci level missing', (f) => delete entryOf(f).stats.ci.level, /stats\.ci\.level is undefined/],
   ['ci high null', (f) => (entryOf(f).stats.ci.high = null), /stats\.ci\.high is null, not a finite number/],
   ['median null', (f) => (entryOf(f).stats.median = null), /stats\.median is null, not a finite number/],
@@ -198,6 +198,10 @@ describe('validateResultFile: hostile files', () => {
       const f = makeResult({ seed: forks, noise: { ...REALISTIC_NOISE, forks }, cells: standardCells() });
       expect(() => validateResultFile(JSON.parse(JSON.stringify(f)))).not.toThrow();
     }
+    // one fork of one sample: its interval holds the median with probability 0, and says so
+    const single = makeResult({ seed: 1, noise: { ...REALISTIC_NOISE, forks: 1, samplesPerFork: 1 } });
+    expect(entryOf(single).stats.ci.level).toBe(0);
+    expect(() => validateResultFile(JSON.parse(JSON.stringify(single)))).not.toThrow();
   });
 });
 
