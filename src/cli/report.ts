@@ -1,6 +1,6 @@
 import { toBencher } from '../report/bencher.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
-import { combineDisjoint, inTimeOrder, withoutCopies } from '../report/history.js';
+import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
@@ -14,7 +14,8 @@ const report: Command = {
 
 Reads result files only. Given several files of one history (e.g. results/history/*.json), the
 newest (by start time) is reported in full and the HTML site adds trend charts over all of them.
-Files that share no entry (separate runs of different scenarios) are reported as one.
+Files that share no entry (separate runs of different scenarios) are reported as one; in a
+history, so are the files of one commit that share no entry (a file per CI job).
 With no output option the Markdown report is printed.
 
 Options:
@@ -40,7 +41,7 @@ Options:
     });
     if (positionals.length === 0) throw new UsageError('report needs at least one result file');
     const loaded = withoutCopies(inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) }))));
-    const history = combineDisjoint(loaded.map((l) => l.file));
+    const history = combineParts(loaded.map((l) => l.file));
     const newest = history[history.length - 1];
     const written: string[] = [];
     const anyOutput = Object.values(values).some((v) => typeof v === 'string');

@@ -165,7 +165,7 @@ export function runtimeTitle(result: ResultFile, label: string): string {
 export function intervalMethod(result: ResultFile): string {
   const measured = result.results.filter((e) => e.stats);
   if (measured.length === 0) return 'over forks';
-  // files of separate runs reported as one (combineDisjoint) may have computed them differently
+  // files of separate runs reported as one (combineParts) may have computed them differently
   const methods = [...new Set(measured.map((e) => e.stats?.ci.method))].join('; in other cells, ');
   if (!measured.some((e) => e.forks.length > 1 && !e.stats?.ci.sessions)) return methods;
   return `${methods}; this run's forks only, a shift of the whole run is not in it (2+ earlier runs of these cells and one revision of the code beside the result file, or run --sessions, add it)`;

@@ -2,7 +2,7 @@
  * A history is several result files of one benchmark over time (results/history/<commit>.json,
  * see results/README.md). Reports take them in the order the runs started.
  */
-import { entriesOnMachine, type ResultFile, type RuntimeInfo } from '../result/schema.js';
+import { codeOf, entriesOnMachine, type ResultFile, type RuntimeInfo } from '../result/schema.js';
 
 export interface Loaded {
   path: string;
@@ -33,17 +33,35 @@ export function withoutCopies(files: readonly Loaded[]): Loaded[] {
 
 /**
  * Files that never share an entry key are parts of one picture (separate runs of different
- * scenarios, e.g. one per CI job): they are reported as one file, newest metadata first, so a
- * published site can show every scenario. Files that share keys are a history and stay apart.
+ * scenarios or runtimes, e.g. one per CI job): they are reported as one file, newest metadata
+ * first, so a published site can show every scenario. Files that share keys are a history; in it,
+ * the parts of one commit's run (a file per CI job, each run of the workflow) are one point, so the
+ * newest point has every job's cells, not only the last job's.
  */
-export function combineDisjoint(files: readonly ResultFile[]): ResultFile[] {
-  if (files.length < 2) return [...files];
+export function combineParts(files: readonly ResultFile[]): ResultFile[] {
+  if (files.length < 2 || disjoint(files)) return files.length < 2 ? [...files] : [combine(files)];
+  const points: ResultFile[][] = [];
+  for (const file of files) {
+    // the latest point of this commit it adds cells to, not cells twice (a re-run is a point of its own)
+    const point = points.findLast((p) => codeOf(p[0].git) === codeOf(file.git) && disjoint([...p, file]));
+    if (point) point.push(file);
+    else points.push([file]);
+  }
+  return points.map((p) => (p.length === 1 ? p[0] : combine(p)));
+}
+
+function disjoint(files: readonly ResultFile[]): boolean {
   const keys = new Set<string>();
   for (const file of files)
     for (const entry of file.results) {
-      if (keys.has(entry.key)) return [...files];
+      if (keys.has(entry.key)) return false;
       keys.add(entry.key);
     }
+  return true;
+}
+
+/** One file of parts that share no entry, in time order: the newest's metadata, every part's cells. */
+function combine(files: readonly ResultFile[]): ResultFile {
   const newest = files[files.length - 1];
   const runtimes = [...new Map(files.flatMap((f) => f.runtimes).map((r) => [r.label, r])).values()].map((r) =>
     withOtherVersions(r, files),
@@ -51,7 +69,7 @@ export function combineDisjoint(files: readonly ResultFile[]): ResultFile[] {
   const scenarios = [...new Set(files.flatMap((f) => f.config.scenarios))];
   // each entry keeps the machine it ran on (one of a file from before entries named it: its file's)
   const results = files.flatMap(entriesOnMachine);
-  return [{ ...newest, runtimes, config: { ...newest.config, scenarios }, results }];
+  return { ...newest, runtimes, config: { ...newest.config, scenarios }, results };
 }
 
 /**

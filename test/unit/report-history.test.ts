@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, vi } from 'vitest';
 import report from '../../src/cli/report.js';
-import { combineDisjoint, inTimeOrder } from '../../src/report/history.js';
+import { combineParts, inTimeOrder } from '../../src/report/history.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { makeResult, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
@@ -17,7 +17,7 @@ test('separate runs of different scenarios are reported as one file', () => {
     config: { ...full.config, scenarios: [scenario] },
     results: full.results.filter((e) => e.scenario === scenario),
   });
-  const combined = combineDisjoint([part('eager-tasks', '2025-01-01'), part('workers', '2025-01-02')]);
+  const combined = combineParts([part('eager-tasks', '2025-01-01'), part('workers', '2025-01-02')]);
   expect(combined).toHaveLength(1);
   expect(new Set(combined[0].results.map((e) => e.scenario))).toEqual(new Set(['eager-tasks', 'workers']));
   expect(combined[0].config.scenarios).toEqual(['eager-tasks', 'workers']);
@@ -32,7 +32,7 @@ test('a runtime label that ran another version in one part says which, in the ru
     runtimes: full.runtimes.map((r) => (r.label === 'node' ? { ...r, version } : r)),
     results: full.results.filter((e) => e.scenario === scenario),
   });
-  const [combined] = combineDisjoint([
+  const [combined] = combineParts([
     part('eager-tasks', '2025-01-01', '24.1.0'),
     part('workers', '2025-01-02', '24.2.0'),
   ]);
@@ -49,14 +49,35 @@ test('files reported as one keep the machine of each entry, so the tables do not
     // a file from before entries named their machine: its entries are on the file's
     return { ...file, machine: { ...file.machine, id: machine } };
   };
-  const [combined] = combineDisjoint([part(1, 'ci-a', '2025-01-01'), part(2, 'ci-b', '2025-01-02')]);
+  const [combined] = combineParts([part(1, 'ci-a', '2025-01-01'), part(2, 'ci-b', '2025-01-02')]);
   expect(new Set(combined.results.map((e) => `${e.runtime} ${e.machine}`))).toEqual(new Set(['node ci-a', 'bun ci-b']));
   expect(renderTerminal(combined, { color: false })).toContain('? beside cells measured on different machines');
 });
 
 test('runs that share entries stay a history', () => {
   const history = [makeResult({ seed: 1 }), makeResult({ seed: 2, startedAt: '2025-02-01T10:00:00.000Z' })];
-  expect(combineDisjoint(history)).toHaveLength(2);
+  expect(combineParts(history)).toHaveLength(2);
+});
+
+test("in a history, the parts of one commit's run (a file per CI job) are one point: the newest has every job", () => {
+  const job = (runtime: string, commit: string, startedAt: string) => {
+    const file = makeResult({
+      seed: startedAt.length + runtime.length,
+      cells: standardCells([runtime], ['eager-tasks']),
+      startedAt,
+    });
+    return { ...file, git: { commit, branch: 'main', dirty: false } };
+  };
+  const points = combineParts([
+    job('node', 'aaa', '2025-01-01T10:00:00Z'),
+    job('bun', 'aaa', '2025-01-01T10:01:00Z'),
+    job('node', 'bbb', '2025-01-02T10:00:00Z'),
+    // a re-run of bbb's node job: a point of its own, not bbb's node cells twice
+    job('bun', 'bbb', '2025-01-02T10:01:00Z'),
+    job('node', 'bbb', '2025-01-02T11:00:00Z'),
+  ]);
+  const runtimesOf = (f: (typeof points)[number]) => [...new Set(f.results.map((e) => e.runtime))].sort();
+  expect(points.map(runtimesOf)).toEqual([['bun', 'node'], ['bun', 'node'], ['node']]);
 });
 
 test('files of runs with different --forks, reported as one, say so, and each interval how it was made', () => {
@@ -68,7 +89,7 @@ test('files of runs with different --forks, reported as one, say so, and each in
     startedAt: '2025-01-01T00:00:00Z',
   });
   const one = makeResult({ seed: 2, cells: cells('workers'), noise: { ...REALISTIC_NOISE, forks: 1 } });
-  const [combined] = combineDisjoint([three, one]);
+  const [combined] = combineParts([three, one]);
   const out = renderTerminal(combined, { color: false });
   expect(out).toMatch(
     /1 to 3 forks per cell \(files of runs with different --forks\); 95% CI: .*Student's t.*; in other cells, .*within-process only/,
