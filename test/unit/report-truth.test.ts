@@ -6,7 +6,7 @@ import { eagerSpeedupChart, headlineCharts, poolThroughputChart } from '../../sr
 import { renderSvg } from '../../src/report/charts/render.js';
 import { medianBarsChart, scenarioCharts } from '../../src/report/charts/scenario.js';
 import { trendCharts } from '../../src/report/charts/trend.js';
-import { formatParams } from '../../src/report/format.js';
+import { formatParams, formatValue } from '../../src/report/format.js';
 import { renderSite } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { mergeShards } from '../../src/report/merge.js';
@@ -95,6 +95,15 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
     expect(terminal(result)).toContain('? = untested: a side with one fork gives no between-process test.');
     const { html } = await renderSite([result]);
     expect(html).toMatch(/<span class="noise" title="untested: a side with one fork[^"]*">\?<\/span>/);
+  });
+
+  test('a value takes the unit it is printed in: 999.7 ns rounds to 1.00 µs, not "1000 ns"', () => {
+    expect(formatValue(999.7, 'ns')).toBe('1.00 µs');
+    expect(formatValue(999.4, 'ns')).toBe('999 ns');
+    expect(formatValue(999_960, 'µs')).toBe('1.00 s');
+    expect(formatValue(9999.7, 'ops/s')).toBe('10.0k ops/s');
+    expect(formatValue(999_999, 'ops/s')).toBe('1.00M ops/s');
+    expect(formatValue(-999.7, 'ns')).toBe('-1.00 µs');
   });
 
   test('an interval of one fork of under 6 samples says what it holds, in every report', async () => {
