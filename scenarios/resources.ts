@@ -56,9 +56,11 @@ export function acquire(id: number, log: DisposalLog): Promise<AsyncDisposable> 
   );
 }
 
+/** The trivial body: how many resources are held while it runs (all of them, `nesting`), which verify checks. */
 export function body(log: DisposalLog, fail: boolean): number {
   if (fail) throw new BodyFailure();
-  return log.acquired;
+  // acquired minus disposed: a nest that released a resource before running the body returns less
+  return log.acquired - log.disposed.length;
 }
 
 /** A nest: holds the resource of `depth` while it nests the next level; the innermost runs body. */
@@ -132,8 +134,9 @@ function checkLog(log: DisposalLog, nesting: number, fail: boolean): void {
     throw new Error(`${how}: disposed [${log.disposed}] instead of [${expected}] (reverse order of acquiring)`);
   if (fail && !(log.error instanceof BodyFailure))
     throw new Error(`${how}: the body's error was not surfaced (${String(log.error)})`);
-  if (!fail && (log.error !== undefined || log.result !== nesting))
-    throw new Error(`${how}: wrong outcome ${String(log.error ?? log.result)}`);
+  if (!fail && log.error !== undefined) throw new Error(`${how}: wrong outcome ${String(log.error)}`);
+  if (!fail && log.result !== nesting)
+    throw new Error(`${how}: the body ran with ${log.result} of the ${nesting} resources held, not all of them`);
 }
 
 /** A thenable that holds every await on it until its resolver, pushed to `held`, is called. */

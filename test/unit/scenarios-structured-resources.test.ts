@@ -76,6 +76,18 @@ describe('resources scenario', () => {
     ).toBe('ok');
   });
 
+  it('verify fails a nest that releases a resource before the body runs', async () => {
+    // acquires, releases, then runs the body: the order of releases and their stepping are right
+    const releaseFirst: Nest = async (log, depth, nesting, fail) => {
+      if (depth === nesting) return body(log, fail);
+      await (await acquire(depth, log))[Symbol.asyncDispose]();
+      return await releaseFirst(log, depth + 1, nesting, fail);
+    };
+    await expect(
+      runCell(resources, 'withResource', { nesting: 1 }, { breakOp: brokenCase(releaseFirst) }),
+    ).rejects.toThrow(/on success: the body ran with 0 of the 1 resources held, not all of them/);
+  });
+
   it('verify fails a nest that releases all its resources at once, in the right order', async () => {
     // every resource acquired, the body run, then all disposals started together (reverse order) and awaited
     const allAtOnce: Nest = async (log, _depth, nesting, fail) => {
