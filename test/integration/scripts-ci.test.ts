@@ -19,7 +19,7 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { buildOptions } from '../../src/build-options.js';
-import type { AbConfig, ResultFile } from '../../src/result/schema.js';
+import type { ResultFile } from '../../src/result/schema.js';
 import { type CellSpec, makeResult, standardCells } from '../fixtures/make-result.js';
 import { writeResult } from '../fixtures/result-files.js';
 import { ROOT, tempDir } from '../support/cli.js';
@@ -142,7 +142,8 @@ describe('scripts/refresh-baseline.js', () => {
       'one side of a compare --base session',
       result((x) => {
         // the script reads only that it is there, and its role
-        x.config.ab = { session: 's', role: 'head', ref: 'HEAD' } as AbConfig;
+        const design = { looks: 1, n0: 4, step: 0, nMax: 4, alpha: 0.05, threshold: 0.05, orderSeed: 1, budgetS: 60 };
+        x.config.ab = { session: 's', role: 'head', ref: 'HEAD', ...design, looksTaken: 1, stopped: 'decided' };
       }),
       /is the head side of a compare --base session/,
     ],
