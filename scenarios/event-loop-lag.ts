@@ -13,7 +13,10 @@
  * On a 2-core machine workers=cores leaves no core free for the main thread: its lag then comes
  * from the OS scheduler, not from the event loop. Every CPU task's hash is checked against the one
  * computed in setup, inline and in workers alike (as the workers scenario does): a load that did
- * less work than it claims would make its 'cpu tasks/s' and its lag a lie.
+ * less work than it claims would make its 'cpu tasks/s' and its lag a lie. And the probe must see a
+ * blocked loop: verify runs one more tick (after the figures are recorded) and holds the loop
+ * BLOCK_MS right after arming it; that tick must report, and record, a lag of about BLOCK_MS - TICK_MS.
+ * A probe that reads the clock at the wrong moment reports ~0 whatever the load does.
  */
 import {
   type CaseContext,
@@ -23,12 +26,17 @@ import {
   hashChain,
   nextTurn,
   TASK_ROUNDS,
+  type VerifyContext,
   WorkerPool,
 } from 'asyncbench';
 
 const TICK_MS = 5;
 /** distinct task inputs; their hashes are computed once in setup to check every task's result */
 const SEEDS = 8;
+/** verify's probe: how long it holds the loop after arming one tick */
+const BLOCK_MS = 50;
+/** how much of the hold the tick's lag may miss (the few µs between arming and the hold's start) */
+const BLOCK_SLACK_MS = 1;
 
 export interface State {
   lags: number[];
@@ -86,6 +94,28 @@ async function startWorkerLoad(ctx: CaseContext<State>, size: number): Promise<(
   };
 }
 
+/**
+ * One more tick with the loop held BLOCK_MS right after it is armed: its timer cannot fire before
+ * the hold ends, so its lag is at least BLOCK_MS - TICK_MS, and it is the lag recorded in the state.
+ */
+async function checkSeesBlockedLoop(ctx: VerifyContext<State>): Promise<void> {
+  const { runtime, state } = ctx;
+  const recorded = state.lags.length;
+  const tick = ctx.op() as Promise<number>;
+  for (const t0 = runtime.now(); runtime.now() - t0 < BLOCK_MS; ); // holds the event loop
+  const lag = await tick;
+  const min = BLOCK_MS - TICK_MS - BLOCK_SLACK_MS;
+  if (!(lag >= min))
+    throw new Error(
+      `the probe reported a lag of ${lag} ms for a tick after which verify held the event loop ${BLOCK_MS} ms (>= ${min} expected): it cannot see a blocked loop`,
+    );
+  const seen = state.lags.slice(recorded);
+  if (seen.length !== 1 || seen[0] !== lag)
+    throw new Error(
+      `the tick after which verify held the event loop recorded ${JSON.stringify(seen)}, not its lag ${lag}`,
+    );
+}
+
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
@@ -128,7 +158,7 @@ export default defineScenario<State>({
         });
     },
   },
-  verify: (ctx) => {
+  verify: async (ctx) => {
     const { lags, tasksDone, wrong, loadStartedAt } = ctx.state;
     if (lags.length === 0) throw new Error('no timer tick fired');
     if (tasksDone === 0) throw new Error('the CPU load completed no task');
@@ -139,6 +169,7 @@ export default defineScenario<State>({
     ctx.record('lag p99', percentile(sorted, 0.99), 'ms');
     ctx.record('lag max', sorted[sorted.length - 1], 'ms');
     ctx.record('cpu tasks/s', (tasksDone * 1000) / (ctx.runtime.now() - loadStartedAt), 'tasks/s');
+    await checkSeesBlockedLoop(ctx);
   },
   teardown: (ctx) => ctx.state.stopLoad(),
 });

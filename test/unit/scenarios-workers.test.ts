@@ -99,10 +99,21 @@ describe('event-loop-lag scenario verify', () => {
       stopLoad: async () => {},
       ...state,
     };
+    // the timer case's tick, as verify's blocked-loop probe runs it once more
+    const op: Op = () =>
+      new Promise<number>((resolve) => {
+        const due = performance.now() + 5;
+        setTimeout(() => {
+          const lag = Math.max(0, performance.now() - due);
+          full.lags.push(lag);
+          resolve(lag);
+        }, 5);
+      });
     const ctx = {
       state: full,
-      runtime: { now: () => 1000 },
+      runtime: { now: () => performance.now() },
       record: () => {},
+      op,
     } as unknown as VerifyContext<LagState>;
     return eventLoopLag.verify?.(ctx);
   }
