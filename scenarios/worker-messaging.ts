@@ -15,6 +15,11 @@
  * buffer the worker's checksum of the bytes equals the main thread's. For transfer it also checks
  * that the buffer really moved: the op returns the buffer that came back, which the next op sends,
  * so after one more op that buffer must be detached (byteLength 0); a copy would leave it whole.
+ * And the round trip must cross threads: an echo answered from the main thread's own event loop
+ * passes all of the above. So for clone-bytes, clone-object and transfer, verify hands the case's
+ * worker a shared buffer and blocks the main thread in Atomics.wait for its answer (at most
+ * THREAD_PROBE_MS): only a worker running on a thread of its own can answer then. (The shared
+ * case's op is that wait itself; startup's op spawns and terminates its worker, and is not probed.)
  */
 import {
   type CaseContext,
@@ -23,20 +28,50 @@ import {
   type EchoMessage,
   fillPattern,
   hasPattern,
+  nextTurn,
   patternBytes,
   payloadRecords,
   SHARED_HEADER_BYTES,
   SharedState,
   type VerifyContext,
+  type WorkerHandle,
 } from 'asyncbench';
 
 const ECHO_WORKER = new URL('../workers/echo-worker.js', import.meta.url);
 const STARTUP_PAYLOAD = 64;
+/** verify's thread probe: how long the main thread waits, blocked, for the worker's answer */
+const THREAD_PROBE_MS = 5000;
 
 interface State {
   /** how the case's last answer is checked */
   check?: (answer: unknown) => boolean;
   stop?: () => Promise<void>;
+  /** verify's probe of the case's worker: did it answer while the main thread was blocked? */
+  answersWhileBlocked?: () => Promise<boolean>;
+}
+
+/**
+ * Puts the echo worker in its shared-buffer handoff and pings it with the main thread blocked in
+ * Atomics.wait: a worker on a thread of its own answers; one on the main thread cannot run until
+ * the wait gives up. A worker that answered is sent back to echoing (it says 'stopped').
+ */
+async function answersWhileBlocked(worker: WorkerHandle, next: () => Promise<unknown>): Promise<boolean> {
+  const state = new Int32Array(new SharedArrayBuffer(SHARED_HEADER_BYTES), 0, 2);
+  worker.postMessage({ kind: 'shared', buffer: state.buffer as SharedArrayBuffer } satisfies EchoMessage);
+  await nextTurn(); // the message may need a turn of this loop to leave
+  Atomics.store(state, 0, SharedState.ping);
+  Atomics.notify(state, 0);
+  const deadline = performance.now() + THREAD_PROBE_MS;
+  for (let left = THREAD_PROBE_MS; Atomics.load(state, 0) !== SharedState.idle && left > 0; ) {
+    Atomics.wait(state, 0, SharedState.ping, left);
+    left = deadline - performance.now();
+  }
+  if (Atomics.load(state, 0) !== SharedState.idle) return false;
+  const stopped = next();
+  Atomics.store(state, 0, SharedState.stop);
+  Atomics.notify(state, 0);
+  await stopped;
+  return true;
 }
 
 /** A worker that has said it is ready, and a way to await its next message. */
@@ -60,6 +95,7 @@ async function startEchoWorker(ctx: CaseContext<State>) {
     });
   await next();
   ctx.state.stop = () => worker.terminate();
+  ctx.state.answersWhileBlocked = () => answersWhileBlocked(worker, next);
   return { worker, next };
 }
 
@@ -143,6 +179,7 @@ export default defineScenario<State>({
       const state = new Int32Array(buffer, 0, 2);
       const data = fillPattern(new Uint8Array(buffer, SHARED_HEADER_BYTES));
       worker.postMessage({ kind: 'shared', buffer } satisfies EchoMessage);
+      ctx.state.answersWhileBlocked = undefined; // the op's own round trip is an answer to a blocked thread
       const roundTrip = (command: number) => {
         Atomics.store(state, 0, command);
         Atomics.notify(state, 0);
@@ -168,6 +205,14 @@ export default defineScenario<State>({
     }
     if (!ctx.state.check?.(answer)) throw new Error(`${ctx.caseName}: the payload did not arrive intact`);
     if (ctx.caseName === 'transfer') await checkTransferred(ctx, answer);
+    if (ctx.caseName !== 'shared') {
+      const probe = ctx.state.answersWhileBlocked;
+      if (probe === undefined) throw new Error(`${ctx.caseName}: the case left verify no way to probe its worker`);
+      if (!(await probe()))
+        throw new Error(
+          `${ctx.caseName}: the worker did not answer within ${THREAD_PROBE_MS} ms while the main thread was blocked: it is not on a thread of its own`,
+        );
+    }
   },
   teardown: async (ctx) => {
     await ctx.state.stop?.();

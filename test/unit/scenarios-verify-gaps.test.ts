@@ -5,7 +5,11 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import eventLoopLag, { type State as LagState } from '../../scenarios/event-loop-lag.js';
+import workerMessaging from '../../scenarios/worker-messaging.js';
+import { currentRuntime } from '../../src/runtimes/current.js';
+import type { WorkerHandle } from '../../src/runtimes/types.js';
 import type { Op } from '../../src/scenario.js';
+import type { EchoMessage } from '../../src/workers/messaging-payload.js';
 import { runCell } from './scenarios-structured-context.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -33,4 +37,58 @@ describe('event-loop-lag verify sees a blocked loop', () => {
       /held the event loop/,
     );
   });
+});
+
+/**
+ * A "worker" that is no thread: the echo worker's answers (ready, echo, transfer) given from the
+ * main thread's own event loop, with structured clones and transfers as a real port makes them.
+ * It cannot serve the shared handoff: nothing runs while the main thread waits in Atomics.wait.
+ */
+function inThreadEchoWorker(): WorkerHandle {
+  let listener: ((message: unknown) => void) | undefined;
+  const reply = (message: unknown, transfer: Transferable[] = []) => {
+    const copy = structuredClone(message, { transfer });
+    setTimeout(() => listener?.(copy), 0);
+  };
+  reply('ready');
+  return {
+    postMessage(message, transfer = []) {
+      const m = structuredClone(message, { transfer }) as EchoMessage;
+      if (m.kind === 'echo') reply(m.data);
+      else if (m.kind === 'transfer') reply(m.data, [m.data]);
+    },
+    onMessage(l) {
+      listener = l;
+    },
+    onError() {},
+    terminate: async () => {
+      listener = undefined;
+    },
+  };
+}
+
+describe('worker-messaging verify: the round trip crosses threads', () => {
+  /** the real echo worker, built (scripts/build.js), in place of the path the source scenario names */
+  async function builtEchoWorker() {
+    const runtime = await currentRuntime();
+    const spawn = runtime.spawnWorker;
+    const built = new URL('../../dist/workers/echo-worker.js', import.meta.url);
+    vi.spyOn(runtime, 'spawnWorker').mockImplementation((_module, options) => spawn(built, options));
+  }
+
+  for (const caseName of ['clone-bytes', 'clone-object', 'transfer', 'shared'])
+    it(`${caseName}: passes the echo worker on its thread`, async () => {
+      await builtEchoWorker();
+      const result = await runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5 });
+      expect(result.status).toBe('ok');
+    });
+
+  for (const caseName of ['clone-bytes', 'clone-object', 'transfer'])
+    it(`${caseName}: fails a worker that answers from the main thread`, async () => {
+      const runtime = await currentRuntime();
+      vi.spyOn(runtime, 'spawnWorker').mockImplementation(inThreadEchoWorker);
+      await expect(runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5 })).rejects.toThrow(
+        /not on a thread of its own/,
+      );
+    });
 });
