@@ -29,8 +29,10 @@
  *   those still runs on the server, and that the pool still answers plain queries afterwards.
  * - pg-acquire-transaction (`async with pool.acquire() as conn: async with conn.transaction()`):
  *   a pg client checked out of the pool for a transaction that bumps a counter. verify checks that
- *   every statement of a transaction ran on the one connection held (same backend pid) and that the
- *   counters add up to the transactions committed.
+ *   the transaction's two pid selects saw one backend, and that the counters add up to the
+ *   transactions committed. Neither sees an update sent through pool.query (another connection, in
+ *   no transaction), so verify also runs one more transaction with every statement the pool's
+ *   clients send recorded with the backend it went to: begin, update and commit, all on one.
  */
 import {
   type CaseContext,
@@ -100,6 +102,8 @@ export interface DbState {
   committed: number;
   pidChanges: number;
   counterSum?: number;
+  /** transaction case: every statement the pool's clients sent during verify's own transaction */
+  txStatements?: { backend: number; text: string }[];
 }
 
 function sqlOf(query: QueryName, schema: string): string {
@@ -371,7 +375,46 @@ export function checkFeatures(caseName: string, state: DbState, max: number): vo
       throw new Error(`${state.pidChanges} transactions ran their statements on more than one connection`);
     if (state.counterSum !== state.committed)
       throw new Error(`the counters add up to ${state.counterSum}, but ${state.committed} transactions committed`);
+    checkTransactionStatements(state.txStatements);
   }
+}
+
+/** verify's own transaction: a begin, an update and a commit, every statement on one backend */
+export function checkTransactionStatements(statements: DbState['txStatements']): void {
+  if (statements === undefined) throw new Error('verify recorded no statement of its own transaction');
+  const kinds = new Set(statements.map((s) => s.text.trim().split(/\s+/)[0]?.toLowerCase()));
+  for (const kind of ['begin', 'update', 'commit'])
+    if (!kinds.has(kind)) throw new Error(`verify's own transaction sent no ${kind} on a connection of the pool`);
+  const backends = new Set(statements.map((s) => s.backend));
+  if (backends.size > 1)
+    throw new Error(
+      `verify's own transaction sent its statements on more than one connection (backends ${[...backends].join(', ')}): ${statements.map((s) => `${s.text.split(' ')[0]}@${s.backend}`).join(' ')}`,
+    );
+}
+
+/**
+ * Runs the op once more with every statement a client of the pool (its application_name) sends
+ * recorded with the backend it goes to. Nothing else runs meanwhile: they are all the op's.
+ */
+async function recordTransactionStatements(ctx: VerifyContext<DbState>): Promise<void> {
+  const { state } = ctx;
+  type Recorded = { processID?: number; connectionParameters?: { application_name?: string } };
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = proto.query;
+  const statements: NonNullable<DbState['txStatements']> = [];
+  proto.query = function (this: Recorded, ...args: unknown[]) {
+    if (this.connectionParameters?.application_name === state.appName) {
+      const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown })?.text);
+      statements.push({ backend: Number(this.processID), text });
+    }
+    return query.apply(this, args);
+  };
+  try {
+    await ctx.op();
+  } finally {
+    proto.query = query;
+  }
+  state.txStatements = statements;
 }
 
 /** the server-side facts checkFeatures needs, gathered after the measured run */
@@ -392,6 +435,7 @@ async function probeFeatures(ctx: VerifyContext<DbState>): Promise<void> {
     state.answeredAfter = { answered, sent: RECOVERY_QUERIES, error: failed && String(failed.reason) };
   }
   if (ctx.caseName === 'pg-acquire-transaction' && state.counters) {
+    await recordTransactionStatements(ctx);
     const rows = await probe<{ sum: number }>(
       state.url,
       `select coalesce(sum(n), 0)::int as sum from ${state.counters}`,

@@ -37,13 +37,43 @@ describe('db-pool feature checks', () => {
   });
 
   it('transaction: fails statements spread over connections and counters that do not add up', () => {
-    checkFeatures('pg-acquire-transaction', state({ committed: 40, counterSum: 40 }), 10);
+    const statements = (...backends: number[]) =>
+      [
+        'begin',
+        'select pg_backend_pid() as pid',
+        'update t set n = n + 1',
+        'select pg_backend_pid() as pid',
+        'commit',
+      ].map((text, i) => ({ text, backend: backends[i] ?? (backends[0] as number) }));
+    const txStatements = statements(7);
+    checkFeatures('pg-acquire-transaction', state({ committed: 40, counterSum: 40, txStatements }), 10);
     expect(() =>
-      checkFeatures('pg-acquire-transaction', state({ committed: 40, counterSum: 40, pidChanges: 1 }), 10),
-    ).toThrow(/more than one connection/);
-    expect(() => checkFeatures('pg-acquire-transaction', state({ committed: 40, counterSum: 39 }), 10)).toThrow(
-      /add up to 39, but 40/,
+      checkFeatures(
+        'pg-acquire-transaction',
+        state({ committed: 40, counterSum: 40, txStatements: statements(7, 7, 9) }),
+        10,
+      ),
+    ).toThrow(/more than one connection \(backends 7, 9\)/);
+    expect(() =>
+      checkFeatures(
+        'pg-acquire-transaction',
+        state({ committed: 40, counterSum: 40, txStatements: txStatements.slice(1) }),
+        10,
+      ),
+    ).toThrow(/sent no begin/);
+    expect(() => checkFeatures('pg-acquire-transaction', state({ committed: 40, counterSum: 40 }), 10)).toThrow(
+      /recorded no statement/,
     );
+    expect(() =>
+      checkFeatures(
+        'pg-acquire-transaction',
+        state({ committed: 40, counterSum: 40, pidChanges: 1, txStatements }),
+        10,
+      ),
+    ).toThrow(/more than one connection/);
+    expect(() =>
+      checkFeatures('pg-acquire-transaction', state({ committed: 40, counterSum: 39, txStatements }), 10),
+    ).toThrow(/add up to 39, but 40/);
     expect(() => checkFeatures('pg-acquire-transaction', state({}), 10)).toThrow(/no transaction/);
   });
 
