@@ -20,6 +20,7 @@ import {
   type ProbeJob,
   type ProbeOutcome,
 } from './job.js';
+import { reasonOf } from './reason.js';
 
 /**
  * Throughput intervals: short enough to see drift within a run, long enough to hold many ops; at
@@ -226,7 +227,7 @@ async function probe(runtime: RuntimeAdapter, job: ProbeJob): Promise<void> {
     try {
       await import(module);
     } catch (error) {
-      outcome.failures[module] = describeError(error);
+      outcome.failures[module] = reasonOf(error);
     }
   }
   runtime.appendFileSync(job.outcomePath, `${JSON.stringify(outcome)}\n`);
@@ -255,16 +256,11 @@ async function main(): Promise<void> {
     outcome =
       error instanceof SkipCase
         ? { status: 'skipped', reason: error.message, samples: [] }
-        : { status: 'failed', reason: describeError(error), samples: [] };
+        : { status: 'failed', reason: reasonOf(error), samples: [] };
   }
   runtime.appendFileSync(job.outcomePath, `${JSON.stringify(outcome)}\n`);
   // Exit at once: a pool or server a scenario forgot to close must not keep the process (and the run) alive.
   runtime.exit(0);
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof AggregateError) return `${error.message}: ${error.errors.map(describeError).join('; ')}`;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 await main();
