@@ -21,13 +21,22 @@ export interface TextSink {
   onData(listener: () => void): void;
 }
 
-export function textSink(): TextSink {
+/**
+ * What is kept of a child's stderr: its tail, which is all anyone reads of it (the reason a process
+ * died, an error line). Kept whole, a scenario that wrote half a GiB there made the string longer
+ * than a JavaScript string can be, and the orchestrator died of a RangeError with the run's result.
+ */
+export const STDERR_KEPT_CHARS = 1 << 20;
+
+/** `keepChars`: only the last this many characters are kept (at most twice as many for a moment). */
+export function textSink(keepChars = Number.POSITIVE_INFINITY): TextSink {
   const listeners: (() => void)[] = [];
   const sink: TextSink = {
     text: '',
     closed: Promise.resolve(),
     append(chunk) {
       sink.text += chunk;
+      if (sink.text.length > 2 * keepChars) sink.text = sink.text.slice(-keepChars);
       for (const listener of listeners) listener();
     },
     onData: (listener) => listeners.push(listener),

@@ -4,7 +4,7 @@
  * node:child_process rewrites the arguments of a spawned Deno.execPath() as if they were Node's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { afterDrain, childHandle, signalGroup, type TextSink, textSink } from './child-output.js';
+import { afterDrain, childHandle, STDERR_KEPT_CHARS, signalGroup, type TextSink, textSink } from './child-output.js';
 import type { ChildExit, ChildHandle, SpawnOptions } from './types.js';
 
 export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}): ChildHandle {
@@ -16,7 +16,7 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
     detached: options.group === true,
   });
   const stdout = collectText(child.stdout);
-  const stderr = collectText(child.stderr);
+  const stderr = collectText(child.stderr, STDERR_KEPT_CHARS);
   return childHandle({
     pid: child.pid ?? -1,
     exited: waitForExit(child, [stdout, stderr]),
@@ -30,8 +30,8 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
   });
 }
 
-function collectText(stream: NodeJS.ReadableStream | null): TextSink {
-  const sink = textSink();
+function collectText(stream: NodeJS.ReadableStream | null, keepChars?: number): TextSink {
+  const sink = textSink(keepChars);
   if (!stream) return sink;
   stream.setEncoding('utf8');
   sink.closed = new Promise((resolve) => {

@@ -39,4 +39,11 @@ describe('the measuring child', () => {
       reason: 'two failed: Error: one; a thrown object that has no text',
     });
   });
+
+  it('keeps the run and its result when a case floods stderr past what a string can hold', async () => {
+    const { code, result } = await run(ODD_OUTPUTS, '--case', 'floods-stderr', '--param', 'items=1');
+    expect(code).toBe(0);
+    expect(result.run.complete).toBe(true);
+    expect(cell(result, 'floods-stderr').status).toBe('ok');
+  });
 });
