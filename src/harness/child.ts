@@ -69,12 +69,24 @@ function microBudgetOf(job: ChildJob): MicroBudget {
   };
 }
 
+/**
+ * A process op's figure, the cold call's too: a number a result file can hold (JSON has no NaN, and
+ * a sample is >= 0). A cold call's `undefined` went into the file as `"cold": null`, and a file
+ * holding that, or a negative sample, is refused by every report.
+ */
+function processFigure(value: unknown): number {
+  const figure = Number(value);
+  if (!Number.isFinite(figure) || figure < 0)
+    throw new Error(`a process op must return a finite number >= 0, got ${String(value)}`);
+  return figure;
+}
+
 /** Times the first, cold call; micro in ns, the other kinds in ms (process: the figure the op returns). */
 async function coldCall(scenario: Scenario, op: Op, runtime: RuntimeAdapter): Promise<number> {
   const t0 = runtime.now();
   const value = await op();
   const ms = runtime.now() - t0;
-  if (scenario.kind === 'process') return Number(value);
+  if (scenario.kind === 'process') return processFigure(value);
   return scenario.kind === 'micro' ? ms * 1e6 : ms;
 }
 
@@ -98,11 +110,7 @@ async function measure(
     return { samples: t.samples, steady: t.steady, latency: t.latency };
   }
   const samples: number[] = [];
-  for (let i = 0; i < job.repetitions; i++) {
-    const value = Number(await op());
-    if (!Number.isFinite(value)) throw new Error(`a process op must return a number, got ${value}`);
-    samples.push(value);
-  }
+  for (let i = 0; i < job.repetitions; i++) samples.push(processFigure(await op()));
   return { samples, steady: isSteady(samples) };
 }
 
@@ -148,10 +156,13 @@ async function openCase(
   const scenario = mod.default as Scenario;
   const caseFn = scenario.cases[job.caseName];
   if (!caseFn) throw new Error(`scenario ${scenario.id} has no case ${job.caseName}`);
+  const items = scenario.kind === 'micro' ? (scenario.itemsPerOp?.(job.params) ?? 1) : 1;
+  // every sample is divided by it: 0 made them Infinity, written as null, and the file unreadable
+  if (!(typeof items === 'number' && Number.isFinite(items) && items > 0))
+    throw new Error(`itemsPerOp(${JSON.stringify(job.params)}) is ${String(items)}, not a number above 0`);
   const extra: NonNullable<ChildOutcome['extra']> = {};
   const base = makeContext(job, runtime, extra);
   const ctx = { ...base, state: scenario.setup ? await scenario.setup(base as CaseContext<undefined>) : undefined };
-  const items = scenario.kind === 'micro' ? (scenario.itemsPerOp?.(job.params) ?? 1) : 1;
   // torn down by the caller from here on, even when the case itself throws
   const open = { scenario, ctx, op: (() => undefined) as Op, extra, items };
   opened.push(open);

@@ -7,6 +7,7 @@ import type { ResultFile } from '../../src/result/schema.js';
 import { entry, ROOT, runCli, tempDir } from '../support/cli.js';
 
 const ODD_OUTPUTS = join(ROOT, 'test/fixtures/scenarios/odd-outputs.ts');
+const ODD_FIGURES = join(ROOT, 'test/fixtures/scenarios/odd-figures.ts');
 
 /** Runs FILE on node, one quick fork per cell, and reads its result file as the reports do. */
 async function run(file: string, ...args: string[]): Promise<{ code: number | null; result: ResultFile }> {
@@ -45,5 +46,26 @@ describe('the measuring child', () => {
     expect(code).toBe(0);
     expect(result.run.complete).toBe(true);
     expect(cell(result, 'floods-stderr').status).toBe('ok');
+  });
+
+  it('fails a cell whose figures a result file cannot hold, and the file stays readable', async () => {
+    const figures = await run(ODD_FIGURES);
+    expect(figures.code).toBe(1);
+    const of = (c: string) => entry(figures.result, (e) => e.case === c);
+    expect(of('fine').status).toBe('ok');
+    expect(of('cold-undefined')).toMatchObject({
+      status: 'failed',
+      reason: 'Error: a process op must return a finite number >= 0, got undefined',
+    });
+    expect(of('negative')).toMatchObject({
+      status: 'failed',
+      reason: 'Error: a process op must return a finite number >= 0, got -1',
+    });
+    const items = await run(ODD_OUTPUTS, '--case', 'fine');
+    expect(cell(items.result, 'fine', 1).status).toBe('ok');
+    expect(cell(items.result, 'fine', 0)).toMatchObject({
+      status: 'failed',
+      reason: 'Error: itemsPerOp({"items":0}) is 0, not a number above 0',
+    });
   });
 });
