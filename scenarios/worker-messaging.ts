@@ -19,7 +19,8 @@
  * passes all of the above. So for clone-bytes, clone-object and transfer, verify hands the case's
  * worker a shared buffer and blocks the main thread in Atomics.wait for its answer (at most
  * THREAD_PROBE_MS): only a worker running on a thread of its own can answer then. (The shared
- * case's op is that wait itself; startup's op spawns and terminates its worker, and is not probed.)
+ * case's op is that wait itself; startup's op spawns and terminates its worker, so verify probes it
+ * in one more run with spawnWorker wrapped, as the op terminates it.)
  */
 import {
   type CaseContext,
@@ -72,6 +73,36 @@ async function answersWhileBlocked(worker: WorkerHandle, next: () => Promise<unk
   Atomics.notify(state, 0);
   await stopped;
   return true;
+}
+
+/**
+ * startup's op spawns its worker and terminates it, so nothing is left to probe after it: one more
+ * run with the adapter's spawnWorker wrapped (for that run only) probes the worker the op started,
+ * as the op terminates it. The timed op is not touched.
+ */
+async function startupAnswersWhileBlocked(ctx: VerifyContext<State>): Promise<boolean> {
+  const runtime = ctx.runtime;
+  const spawnWorker = runtime.spawnWorker;
+  let probe: Promise<boolean> | undefined;
+  runtime.spawnWorker = (module, options) => {
+    const worker = spawnWorker.call(runtime, module, options);
+    const terminate = worker.terminate.bind(worker);
+    worker.terminate = async () => {
+      let waiting: ((message: unknown) => void) | undefined;
+      worker.onMessage((message) => waiting?.(message));
+      probe = answersWhileBlocked(worker, () => new Promise((resolve) => (waiting = resolve)));
+      await probe;
+      await terminate();
+    };
+    return worker;
+  };
+  try {
+    await ctx.op();
+  } finally {
+    runtime.spawnWorker = spawnWorker;
+  }
+  if (probe === undefined) throw new Error('startup: the op terminated no worker it started with spawnWorker');
+  return await probe;
 }
 
 /** A worker that has said it is ready, and a way to await its next message. */
@@ -201,6 +232,10 @@ export default defineScenario<State>({
     const answer = await ctx.op();
     if (ctx.caseName === 'startup') {
       if (answer !== 'ready') throw new Error(`the worker's first message was ${JSON.stringify(answer)}, not 'ready'`);
+      if (!(await startupAnswersWhileBlocked(ctx)))
+        throw new Error(
+          `startup: the worker did not answer within ${THREAD_PROBE_MS} ms while the main thread was blocked: it is not on a thread of its own`,
+        );
       return;
     }
     if (!ctx.state.check?.(answer)) throw new Error(`${ctx.caseName}: the payload did not arrive intact`);

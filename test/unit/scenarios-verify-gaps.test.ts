@@ -76,14 +76,14 @@ describe('worker-messaging verify: the round trip crosses threads', () => {
     vi.spyOn(runtime, 'spawnWorker').mockImplementation((_module, options) => spawn(built, options));
   }
 
-  for (const caseName of ['clone-bytes', 'clone-object', 'transfer', 'shared'])
+  for (const caseName of ['startup', 'clone-bytes', 'clone-object', 'transfer', 'shared'])
     it(`${caseName}: passes the echo worker on its thread`, async () => {
       await builtEchoWorker();
       const result = await runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5 });
       expect(result.status).toBe('ok');
     });
 
-  for (const caseName of ['clone-bytes', 'clone-object', 'transfer'])
+  for (const caseName of ['startup', 'clone-bytes', 'clone-object', 'transfer'])
     it(`${caseName}: fails a worker that answers from the main thread`, async () => {
       const runtime = await currentRuntime();
       vi.spyOn(runtime, 'spawnWorker').mockImplementation(inThreadEchoWorker);
