@@ -41,10 +41,11 @@ export class ResultJournal {
   readonly path: string;
   /** `attemptId`: this process's own run id (a resumed run's header keeps the interrupted run's) */
   constructor(resultPath: string, header: JournalHeader, attemptId = header.runId) {
-    // checked before anything is measured: the result file is written only at the end
+    // checked before anything is measured: the result file is written only at the end. The
+    // directory first: statSync of a path under a file (--out FILE) throws ENOTDIR, a stack trace
+    makeDirectory(dirname(resultPath));
     if (statSync(resultPath, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${resultPath} is a directory: the result needs a file name (--json FILE, or --out DIR)`);
-    makeDirectory(dirname(resultPath));
     const first = `${resultPath}${JOURNAL_SUFFIX}`;
     const fd = openExclusive(first) ?? openExclusive(`${resultPath}.${attemptId}${JOURNAL_SUFFIX}`);
     if (fd === undefined) throw new UsageError(`cannot create a journal beside ${resultPath}: both names are taken`);

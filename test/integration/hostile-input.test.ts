@@ -11,6 +11,10 @@ import { runCli, tempDir } from '../support/cli.js';
 const dir = tempDir('hostile');
 mkdirSync(join(dir, 's'));
 
+/** a plain file, where a directory is expected */
+const AFILE = join(dir, 'a-file');
+writeFileSync(AFILE, 'not a directory\n');
+
 const VALID = `{ id: 'x', title: 't', pattern: 'p', kind: 'micro', params: { n: [1] }, cases: { a: () => () => 1 } }`;
 
 /** a scenario file with this body; `asyncbench` resolves to the built API */
@@ -112,6 +116,9 @@ const FLAGS: [string[], RegExp][] = [
   [['--timeout', '99999999'], /--timeout takes at most 2147483 seconds/],
   [['--out', ''], /--out needs a path, got ''/],
   [['--json', ''], /--json needs a path, got ''/],
+  // a path under a file: statSync threw ENOTDIR, an internal error with a stack trace (exit 1)
+  [['--out', AFILE], /cannot create .*a-file: ENOTDIR \(.*a-file is not a directory\)/],
+  [['--json', join(AFILE, 'r.json')], /cannot create .*a-file: ENOTDIR/],
   [['--param', 'x='], /--param takes KEY=V1,V2/],
   [['--param', 'tasks='], /--param takes KEY=V1,V2/],
   [['--param', 'tasks=1,,2'], /--param tasks has an empty value/],

@@ -5,7 +5,7 @@
  * one Deno's node:child_process rewrites (see src/runtimes/deno-command.ts). Needs `npm run build`.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,24 @@ describe.each(HOSTS)('the CLI hosted by $host', (host) => {
     const result = validateResultFile(JSON.parse(readFileSync(json, 'utf8')));
     expect(result.run.complete).toBe(true);
     expect(result.results.map((entry) => [entry.runtime, entry.status])).toEqual([[host.host, 'ok']]);
+  });
+
+  it('exits 2 with one line for a result path under a file (--out FILE)', async () => {
+    // node 24's statSync answers a path under a file with undefined; deno's, bun's and node 20's
+    // throw ENOTDIR, which was an internal error with a stack trace (exit 1)
+    const file = join(outDir, `${host.host}-a-file`);
+    writeFileSync(file, 'not a directory\n');
+    const { code, stderr } = await runOn(host, [
+      'run',
+      'eager-tasks',
+      '--quick',
+      '--runtime',
+      host.host,
+      '--out',
+      file,
+    ]);
+    expect(code, stderr).toBe(2);
+    expect(stderr.trim()).toBe(`asyncbench: cannot create ${file}: ENOTDIR (${file} is not a directory)`);
   });
 
   it('exits 2 with one line for an unknown scenario', async () => {
