@@ -4,8 +4,8 @@
  * by pair with adaptive, sequential forks (src/harness/ab.ts), writes both result files and the
  * comparison, and exits as `compare` does.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -271,6 +271,19 @@ function sideFile(
   };
 }
 
+/**
+ * --out DIR before any build: a file there (or on the way to it) failed only when the first
+ * journal was written, after both revisions were built.
+ */
+function checkOutDir(out: string): void {
+  let d = resolve(out);
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  if (!statSync(d).isDirectory())
+    throw new UsageError(
+      `--out ${out}: ${d} is a file; compare --base writes base.json, head.json and compare.* into a directory`,
+    );
+}
+
 /** One line of progress on stderr. */
 function say(line: string): void {
   console.error(`asyncbench: ${line}`);
@@ -282,6 +295,11 @@ export async function compareBase(argv: string[]): Promise<number> {
   const startedAt = new Date();
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (!values.base) throw new UsageError('--base takes a git revision (a commit, branch or tag)');
+  // an empty --head read as none (the working tree); an empty --out as the current directory
+  if (values.head === '')
+    throw new UsageError("--head takes a git revision, got '' (leave it out to measure the working tree)");
+  if (values.out === '') throw new UsageError("--out needs a path, got ''");
+  if (values.out !== undefined) checkOutDir(values.out);
   const root = fileURLToPath(PROJECT_ROOT);
   const threshold = parseThreshold(values.threshold, DEFAULT_COMPARE_OPTIONS.threshold);
   const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);

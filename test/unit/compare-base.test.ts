@@ -235,6 +235,19 @@ describe('suites', () => {
     );
   });
 
+  it('--out and --head refuse an empty value, and --out a file, before any revision is built', async () => {
+    // a ref that names no commit is refused next: each of these came after it, or never (an empty
+    // --out wrote base.json, head.json and compare.* into the current directory; an empty --head
+    // measured the working tree; --out FILE failed with a stack trace after both builds)
+    const file = join(tempDir('out-file'), 'a-file');
+    writeFileSync(file, 'not a directory\n');
+    const refused = (...flags: string[]) => compare.run(['--base', 'no-such-ref', 'eager-tasks', ...flags]);
+    await expect(refused('--out', '')).rejects.toThrow(/^--out needs a path, got ''$/);
+    await expect(refused('--head', '')).rejects.toThrow(/^--head takes a git revision, got ''/);
+    await expect(refused('--out', file)).rejects.toThrow(/^--out .*a-file: .*a-file is a file; compare --base writes/);
+    await expect(refused('--out', join(file, 'sub'))).rejects.toThrow(/a-file is a file/);
+  });
+
   it('split by cell group when sharded', () => {
     const suite = parseSuite([{ scenario: 'demo' }], 's');
     const one = planSuite(suite, scenarios, RUNTIMES, { quick: false, shard: { index: 1, count: 2 } }).cells;
