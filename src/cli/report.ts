@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { toBencher } from '../report/bencher.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
 import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
@@ -5,6 +7,32 @@ import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
+
+const FILE_OUTPUTS = ['md', 'gab-smaller', 'gab-bigger', 'bencher'] as const;
+
+/**
+ * Before anything is read or written: an empty path wrote nothing and printed nothing (exit 0), and
+ * a file output naming one of the result files read replaced that result with the report.
+ */
+function checkOutputs(values: Record<string, string | boolean | undefined>, inputs: readonly string[]): void {
+  for (const [flag, value] of Object.entries(values))
+    if (value === '') throw new UsageError(`--${flag} needs a path, got ''`);
+  const read = new Set(inputs.map(canonical));
+  for (const flag of FILE_OUTPUTS) {
+    const path = values[flag];
+    if (typeof path === 'string' && read.has(canonical(path)))
+      throw new UsageError(`--${flag} ${path} is a result file this report reads: writing there would replace it`);
+  }
+}
+
+/** The path with its links resolved, where it exists. */
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
 
 const report: Command = {
   name: 'report',
@@ -40,6 +68,7 @@ Options:
       bencher: { type: 'string' },
     });
     if (positionals.length === 0) throw new UsageError('report needs at least one result file');
+    checkOutputs(values, positionals);
     const loaded = withoutCopies(inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) }))));
     const history = combineParts(loaded.map((l) => l.file));
     const newest = history[history.length - 1];

@@ -1,6 +1,6 @@
 // Hostile input to the CLI: broken scenario files, bad flag values, broken result files. Each is
 // one line on stderr naming the problem, exit 2, and no stack trace.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
@@ -260,6 +260,23 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
         await runCli(['report', goodPath, '--html', '/proc/no-such/site']),
         /cannot create \/proc\/no-such: ENOENT/,
       );
+  });
+
+  it('report outputs with an empty path, or the path of a result file it reads, which is kept', async () => {
+    // an empty path wrote nothing and printed nothing, exit 0
+    for (const flag of ['--md', '--html', '--svg', '--bencher'])
+      expectOneLine(
+        await runCli(['report', goodPath, flag, '']),
+        new RegExp(`^asyncbench: ${flag} needs a path, got ''$`),
+      );
+    // the report replaced the result file it was made from
+    const input = resultFile('input.json', good);
+    for (const flag of ['--md', '--gab-smaller', '--bencher'])
+      expectOneLine(
+        await runCli(['report', goodPath, input, flag, input]),
+        new RegExp(`^asyncbench: ${flag} .*input\\.json is a result file this report reads`),
+      );
+    expect(readFileSync(input, 'utf8')).toBe(good);
   });
 
   it("a GITHUB_STEP_SUMMARY that cannot be written is a warning: compare's verdict and exit code stand", async () => {
