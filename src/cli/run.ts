@@ -488,7 +488,8 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   } finally {
     await services.stop();
   }
-  console.log(renderTerminal(result, { color: tty && runtime.env('NO_COLOR') === undefined }));
+  // the table goes to stdout: coloured where stdout is a terminal, not where stderr is (`run > file`)
+  console.log(renderTerminal(result, { color: isatty(1) && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${written}`);
   if (result.run.timing) console.error(describeTiming(result.run.timing));
   if (outcome.interrupted || interrupted) {

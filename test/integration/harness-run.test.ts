@@ -315,3 +315,28 @@ export default defineScenario({ id: '${id}', title: '${id}', pattern: 'p', kind:
     ]);
   });
 });
+
+describe('colour', () => {
+  const hasScript = (() => {
+    try {
+      execSync('command -v script', { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  // `script` gives the run a terminal on stderr (the live progress line) while stdout goes to a file
+  it.skipIf(!hasScript)('the table redirected to a file has no colour codes though stderr is a terminal', () => {
+    const dir = tempDir('colour');
+    const table = join(dir, 'table.txt');
+    const cli = `'${process.execPath}' '${join(ROOT, 'bin/asyncbench.js')}'`;
+    const command = `${cli} run eager-tasks --quick --runtime node --case eager --json '${join(dir, 'r.json')}' > '${table}'`;
+    const env = { ...process.env };
+    delete env.NO_COLOR;
+    execSync(`script -qfc "${command}" /dev/null`, { cwd: ROOT, env, stdio: 'ignore' });
+    const text = readFileSync(table, 'utf8');
+    expect(text).toMatch(/^eager-tasks /);
+    expect(text).not.toContain('\u001b[');
+  });
+});
