@@ -1,6 +1,6 @@
 /** Renders a Comparison as text (terminal), Markdown (pull-request comment, step summary) or JSON. */
 import type { ResultEntry, ResultFile } from '../result/schema.js';
-import type { Comparison, EntryComparison, Verdict } from './compare.js';
+import { type Comparison, type EntryComparison, givenPercent, type Verdict } from './compare.js';
 import { entryLabel, escapeMarkdown, formatPercent, formatValue } from './format.js';
 
 export type CompareFormat = 'text' | 'md' | 'json';
@@ -66,7 +66,7 @@ function method(comparison: Comparison): string {
     looks > 1
       ? `sequential: up to ${looks} looks, alpha ${pct(alpha)} split evenly over looks (Bonferroni), Holm over entries`
       : `family-wise level ${pct(alpha)}`;
-  return `Test: ${comparison.test}; ${level}; change = head / base - 1 of the geometric mean of fork medians; n = pairs (or forks a side); detectable = smallest change the test would catch with 80% power. Threshold ${pct(threshold)}: slower/faster need a significant change of at least the threshold; cannot judge (±X) = the 95% interval (half-width X) still reaches past it.`;
+  return `Test: ${comparison.test}; ${level}; change = head / base - 1 of the geometric mean of fork medians; n = pairs (or forks a side); detectable = smallest change the test would catch with 80% power. Threshold ${givenPercent(threshold)}: slower/faster need a significant change of at least the threshold; cannot judge (±X) = the 95% interval (half-width X) still reaches past it.`;
 }
 
 function detectable(row: EntryComparison): string {

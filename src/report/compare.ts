@@ -159,6 +159,11 @@ function percent(x: number): string {
   return `${(x * 100).toFixed(Math.abs(x) < 0.1 ? 1 : 0)}%`;
 }
 
+/** A percentage the user gave (--threshold): as given, to 3 significant digits; 0.05% is not '0.1%'. */
+export function givenPercent(x: number): string {
+  return `${Number((x * 100).toPrecision(3))}%`;
+}
+
 /**
  * Verdict rules, for an entry whose test exists:
  * - slower/faster: significant after the correction over entries (Holm), and the change is at
@@ -181,7 +186,7 @@ function judge(
   }
   if (test.low > -threshold && test.high < threshold)
     return significant || test.low > 0 || test.high < 0
-      ? { verdict: 'unchanged', note: `a change below the ${percent(threshold)} threshold` }
+      ? { verdict: 'unchanged', note: `a change below the ${givenPercent(threshold)} threshold` }
       : { verdict: 'unchanged' };
   // the far end of the interval on the worse side, as a loss: -low where higher is better
   const worst = better === 'higher' ? -test.low : test.high;

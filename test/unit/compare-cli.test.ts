@@ -75,6 +75,19 @@ describe('asyncbench compare', () => {
     expect(await compare.run([base, slowed, '--threshold', '30'])).toBe(0);
   });
 
+  test('the legend states the threshold given: 0.05 (percent) is not printed as 0.1%', async () => {
+    for (const [given, shown] of [
+      ['0.05', '0.05%'],
+      ['5%', '5%'],
+      ['12.5', '12.5%'],
+    ]) {
+      const out = capture();
+      await compare.run([base, base, '--threshold', given]);
+      expect(out()).toContain(`Threshold ${shown}: `);
+      vi.restoreAllMocks();
+    }
+  });
+
   test('appends the Markdown table to GITHUB_STEP_SUMMARY', async () => {
     capture();
     const summary = join(dir, 'summary.md');
