@@ -311,8 +311,9 @@ async function pinCpuOf(raw: string | undefined): Promise<{ pinCpu?: number }> {
     const cpu = await defaultPinCpu(runtime);
     return cpu === undefined ? {} : { pinCpu: cpu };
   }
-  const cpu = Number(raw);
-  if (!Number.isInteger(cpu) || cpu < 0) throw new UsageError(`--pin-cpu takes a CPU number or off, got '${raw}'`);
+  // digits only: Number() reads '' and ' ' as CPU 0, and '0x1' as 1
+  const cpu = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(cpu)) throw new UsageError(`--pin-cpu takes a CPU number or off, got '${raw}'`);
   if (!(await canPin(runtime, cpu)))
     throw new UsageError(`--pin-cpu ${raw}: taskset cannot pin a process to CPU ${raw} here`);
   return { pinCpu: cpu };

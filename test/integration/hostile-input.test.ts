@@ -130,6 +130,9 @@ const FLAGS: [string[], RegExp][] = [
   [['--shard', '0/2'], /--shard takes K\/N/],
   [['--shard', 'x'], /--shard takes K\/N/],
   [['--engine', 'bogus'], /--engine takes mitata or tinybench/],
+  // Number('') is 0: an empty --pin-cpu pinned every micro cell to CPU 0
+  [['--pin-cpu', ''], /--pin-cpu takes a CPU number or off, got ''/],
+  [['--pin-cpu', '0x1'], /--pin-cpu takes a CPU number or off, got '0x1'/],
   [['--runtime', 'nod'], /unknown runtime 'nod'/],
   [['--runtime', 'node', '--runtime', 'bun'], /--runtime is given twice: give it once/],
   [['--bogus'], /Unknown option '--bogus'/],
