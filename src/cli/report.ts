@@ -1,11 +1,9 @@
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { toBencher } from '../report/bencher.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
 import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
+import { canonicalPath, readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const FILE_OUTPUTS = ['md', 'gab-smaller', 'gab-bigger', 'bencher'] as const;
@@ -17,20 +15,11 @@ const FILE_OUTPUTS = ['md', 'gab-smaller', 'gab-bigger', 'bencher'] as const;
 function checkOutputs(values: Record<string, string | boolean | undefined>, inputs: readonly string[]): void {
   for (const [flag, value] of Object.entries(values))
     if (value === '') throw new UsageError(`--${flag} needs a path, got ''`);
-  const read = new Set(inputs.map(canonical));
+  const read = new Set(inputs.map(canonicalPath));
   for (const flag of FILE_OUTPUTS) {
     const path = values[flag];
-    if (typeof path === 'string' && read.has(canonical(path)))
+    if (typeof path === 'string' && read.has(canonicalPath(path)))
       throw new UsageError(`--${flag} ${path} is a result file this report reads: writing there would replace it`);
-  }
-}
-
-/** The path with its links resolved, where it exists. */
-function canonical(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
   }
 }
 

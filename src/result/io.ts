@@ -16,6 +16,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -168,6 +169,15 @@ export function readJournal(path: string): JournalContents {
     return line;
   });
   return { header, lines, torn: tail.trim() === '' ? 0 : 1 };
+}
+
+/** The path with its links resolved, where it exists: two names of one file compare equal. */
+export function canonicalPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 /** When the file at `path` was last modified; undefined when there is none. */

@@ -1,4 +1,7 @@
-import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, expect, test, vi } from 'vitest';
+import merge from '../../src/cli/merge.js';
 import { shardCells } from '../../src/harness/plan.js';
 import { formatParams } from '../../src/report/format.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -7,6 +10,8 @@ import { UsageError } from '../../src/result/errors.js';
 import type { ResultFile } from '../../src/result/schema.js';
 import { validateResultFile } from '../../src/result/schema.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
+import { writeResult } from '../fixtures/result-files.js';
+import { tempDir } from '../support/temp.js';
 
 function shard(
   index: number,
@@ -212,4 +217,26 @@ describe('merge', () => {
       expect(() => mergeShards(shards())).toThrow(UsageError);
       expect(() => mergeShards(shards())).toThrow(message);
     });
+});
+
+describe('asyncbench merge', () => {
+  test('refuses an --out that is one of the shards: the shard is kept, and the merged file would replace it', async () => {
+    const dir = tempDir('merge-out');
+    const [one, two] = [shard(1, 2, 'eager-tasks'), shard(2, 2, 'workers')].map((s) =>
+      writeResult(dir, s.path, s.file),
+    );
+    const text = readFileSync(one, 'utf8');
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      // another name of the same file too
+      for (const out of [one, join(dir, '..', basename(dir), 'shard-1.json')])
+        await expect(merge.run([one, two, '--out', out])).rejects.toThrow(
+          /^--out .*shard-1\.json is one of the shards to join: writing there would replace it$/,
+        );
+      expect(readFileSync(one, 'utf8')).toBe(text);
+      expect(await merge.run([one, two, '--out', join(dir, 'merged.json')])).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
 });
