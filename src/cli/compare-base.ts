@@ -4,8 +4,8 @@
  * by pair with adaptive, sequential forks (src/harness/ab.ts), writes both result files and the
  * comparison, and exits as `compare` does.
  */
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -40,7 +40,7 @@ import { closestFirst } from '../harness/suggest.js';
 import { planSuite, type Suite } from '../harness/suite.js';
 import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
 import { COMPARE_RENDERERS } from '../report/compare-output.js';
-import { ResultJournal, writeResultFile } from '../result/io.js';
+import { checkMakeDirectory, ResultJournal, writeResultFile } from '../result/io.js';
 import { JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type AbDecision, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
@@ -271,19 +271,6 @@ function sideFile(
   };
 }
 
-/**
- * --out DIR before any build: a file there (or on the way to it) failed only when the first
- * journal was written, after both revisions were built.
- */
-function checkOutDir(out: string): void {
-  let d = resolve(out);
-  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
-  if (!statSync(d).isDirectory())
-    throw new UsageError(
-      `--out ${out}: ${d} is a file; compare --base writes base.json, head.json and compare.* into a directory`,
-    );
-}
-
 /** One line of progress on stderr. */
 function say(line: string): void {
   console.error(`asyncbench: ${line}`);
@@ -299,7 +286,9 @@ export async function compareBase(argv: string[]): Promise<number> {
   if (values.head === '')
     throw new UsageError("--head takes a git revision, got '' (leave it out to measure the working tree)");
   if (values.out === '') throw new UsageError("--out needs a path, got ''");
-  if (values.out !== undefined) checkOutDir(values.out);
+  // before any build: a file there (or on the way to it) failed only when the first journal was
+  // written, after both revisions were built
+  if (values.out !== undefined) checkMakeDirectory(values.out);
   const root = fileURLToPath(PROJECT_ROOT);
   const threshold = parseThreshold(values.threshold, DEFAULT_COMPARE_OPTIONS.threshold);
   const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);

@@ -1,16 +1,21 @@
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { toBencher } from '../report/bencher.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
 import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { canonicalPath, readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
+import { canonicalPath, checkMakeDirectory, readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const FILE_OUTPUTS = ['md', 'gab-smaller', 'gab-bigger', 'bencher'] as const;
+const DIR_OUTPUTS = ['html', 'svg'] as const;
 
 /**
- * Before anything is read or written: an empty path wrote nothing and printed nothing (exit 0), and
- * a file output naming one of the result files read replaced that result with the report.
+ * Before anything is read or written: an empty path wrote nothing and printed nothing (exit 0), a
+ * file output naming one of the result files read replaced that result with the report, and an
+ * output that cannot be written failed only after the ones before it were written (exit 2 with
+ * --md FILE written, or replaced).
  */
 function checkOutputs(values: Record<string, string | boolean | undefined>, inputs: readonly string[]): void {
   for (const [flag, value] of Object.entries(values))
@@ -18,8 +23,15 @@ function checkOutputs(values: Record<string, string | boolean | undefined>, inpu
   const read = new Set(inputs.map(canonicalPath));
   for (const flag of FILE_OUTPUTS) {
     const path = values[flag];
-    if (typeof path === 'string' && read.has(canonicalPath(path)))
+    if (typeof path !== 'string') continue;
+    if (read.has(canonicalPath(path)))
       throw new UsageError(`--${flag} ${path} is a result file this report reads: writing there would replace it`);
+    checkMakeDirectory(dirname(path));
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${path}: EISDIR`);
+  }
+  for (const flag of DIR_OUTPUTS) {
+    const path = values[flag];
+    if (typeof path === 'string') checkMakeDirectory(path);
   }
 }
 

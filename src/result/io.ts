@@ -71,6 +71,17 @@ export class ResultJournal {
 }
 
 /**
+ * Throws the one line makeDirectory would where `dir` cannot be made (a file on the way to it),
+ * without making anything: a command checks every place it writes to before it writes any.
+ */
+export function checkMakeDirectory(dir: string): void {
+  let d = resolve(dir);
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  if (!statSync(d, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(`cannot create ${resolve(dir)}: ENOTDIR (${d} is not a directory)`);
+}
+
+/**
  * `dir` and its missing parents, created one level at a time; a failure is one line (exit 2), not a
  * stack trace. Not mkdirSync's `recursive`: under /proc or /sys, where mkdir answers ENOENT for a
  * parent that exists, node 20 and 24 retry it for ever at 100% CPU.

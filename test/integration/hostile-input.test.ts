@@ -282,6 +282,21 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expect(readFileSync(input, 'utf8')).toBe(good);
   });
 
+  it('report writes no output when a later one cannot be written: an earlier --md is neither written nor replaced', async () => {
+    const md = join(dir, 'kept.md');
+    for (const bad of [
+      ['--html', AFILE],
+      ['--svg', join(AFILE, 'charts')],
+      ['--bencher', dir],
+    ]) {
+      expectOneLine(await runCli(['report', goodPath, '--md', md, ...bad]), /cannot (create|write) /);
+      expect(existsSync(md), bad.join(' ')).toBe(false);
+    }
+    writeFileSync(md, 'an earlier report\n');
+    expectOneLine(await runCli(['report', goodPath, '--md', md, '--html', AFILE]), /ENOTDIR/);
+    expect(readFileSync(md, 'utf8')).toBe('an earlier report\n');
+  });
+
   it("a GITHUB_STEP_SUMMARY that cannot be written is a warning: compare's verdict and exit code stand", async () => {
     const run = await runCli(['compare', goodPath, goodPath], {
       env: { GITHUB_STEP_SUMMARY: join(dir, 'no', 'such', 'x.md') },

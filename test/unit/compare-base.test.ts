@@ -244,8 +244,10 @@ describe('suites', () => {
     const refused = (...flags: string[]) => compare.run(['--base', 'no-such-ref', 'eager-tasks', ...flags]);
     await expect(refused('--out', '')).rejects.toThrow(/^--out needs a path, got ''$/);
     await expect(refused('--head', '')).rejects.toThrow(/^--head takes a git revision, got ''/);
-    await expect(refused('--out', file)).rejects.toThrow(/^--out .*a-file: .*a-file is a file; compare --base writes/);
-    await expect(refused('--out', join(file, 'sub'))).rejects.toThrow(/a-file is a file/);
+    await expect(refused('--out', file)).rejects.toThrow(
+      /^cannot create .*a-file: ENOTDIR \(.*a-file is not a directory\)$/,
+    );
+    await expect(refused('--out', join(file, 'sub'))).rejects.toThrow(/ENOTDIR \(.*a-file is not a directory\)$/);
   });
 
   it('split by cell group when sharded', () => {
