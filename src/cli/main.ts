@@ -27,6 +27,8 @@ Run 'asyncbench <command> --help' for a command's options; 'asyncbench --version
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // `help run` is `run --help`: the top-level help ignored the command it was asked about
+  if (name === 'help' && rest.length > 0) return main([...rest.slice(0, 1), '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(HELP);
     // bad usage still says so in one line on stderr, as every other kind does

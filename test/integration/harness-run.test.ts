@@ -193,11 +193,21 @@ describe('bad usage', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
     // the command list goes to stdout, the one line of bad usage to stderr
     [[], /^asyncbench: no command given; the commands are listed above$/m],
+    [['help', 'frobnicate'], /unknown command 'frobnicate'/],
   ])('%j exits 2 with one line and no stack', async (args, message) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(message);
+  });
+
+  it("'help COMMAND' prints that command's help, as 'COMMAND --help' does (it printed the command list)", async () => {
+    for (const name of ['run', 'compare', 'merge']) {
+      const [help, asked] = await Promise.all([runCli(['help', name]), runCli([name, '--help'])]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: asyncbench ${name} `));
+      expect(help.stdout).toBe(asked.stdout);
+    }
   });
 });
 
