@@ -341,11 +341,10 @@ function abSession(
   const b = head.config.ab;
   // pair indices of two different sessions name pairs that never ran together
   if (!a || !b || a.session !== b.session) return { options: { abPairs: false } };
-  const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')}%`;
   return {
     options: { looks: b.looks, alpha: b.alpha, threshold: b.threshold },
     ...(b.decided ? { decided: b.decided } : {}),
-    design: `A/B session ${b.session}, base and head interleaved pair by pair on one machine${b.pairs === 'duet' ? ' (micro cells: each pair in one process, batch by batch)' : ''}: ${b.n0} pairs per cell, then ${b.step} more at each look to the entries not judged yet, up to ${b.nMax}; ${b.looksTaken} of ${b.looks} looks taken (${b.stopped}); budget ${Math.round(b.budgetS)} s; threshold ${pct(b.threshold)}`,
+    design: `A/B session ${b.session}, base and head interleaved pair by pair on one machine${b.pairs === 'duet' ? ' (micro cells: each pair in one process, batch by batch)' : ''}: ${b.n0} pairs per cell, then ${b.step} more at each look to the entries not judged yet, up to ${b.nMax}; ${b.looksTaken} of ${b.looks} looks taken (${b.stopped}); budget ${Math.round(b.budgetS)} s; threshold ${givenPercent(b.threshold)}`,
   };
 }
 

@@ -280,6 +280,12 @@ test('a verdict a look of the session reached stands, though the files judged at
   );
 });
 
+test("a session's design states its threshold as given: 0.05% is not '0.1%'", () => {
+  const [base, head] = [inSession(1, 'x', 'base'), inSession(2, 'x', 'head')];
+  for (const f of [base, head]) if (f.config.ab) f.config.ab.threshold = 0.0005;
+  expect(compareResults(base, head).design).toMatch(/threshold 0\.05%$/);
+});
+
 test("a session's decisions that are not {key, verdict, look} refuse the file", () => {
   const file = inSession(2, 'x', 'head');
   for (const decided of [{}, [{ key: 'k', verdict: 'worse', look: 1 }], [{ key: 'k', verdict: 'slower', look: 0 }]]) {
