@@ -386,6 +386,22 @@ function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEn
   };
 }
 
+/**
+ * No cell to run: bad usage, unless this is a shard of a matrix with fewer cell groups than shards.
+ * That shard writes a result file with no entry, so that `merge` finds shards 1..N, as a CI matrix
+ * with a fixed N expects.
+ */
+async function refuseEmpty(settings: RunSettings, tmpDir: string): Promise<void> {
+  const shard = settings.config.shard;
+  const whole = shard && (await planRun({ ...settings, config: { ...settings.config, shard: undefined } }, tmpDir));
+  if (!whole || whole.cells.length === 0)
+    throw new UsageError('nothing to run: the filters leave no cell of the matrix');
+  const groups = new Set(whole.cells.map((c) => c.group)).size;
+  console.error(
+    `asyncbench: shard ${shard.index}/${shard.count} has no cell: the matrix has ${groups} cell group${groups === 1 ? '' : 's'} for ${shard.count} shards; writing a result with no entry, for merge`,
+  );
+}
+
 async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const runtime = await currentRuntime();
   const { config, runtimes, resultPath, root } = settings;
@@ -394,7 +410,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const t0 = Date.now();
   const { scenarios, cells } = await planRun(settings, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
-  if (cells.length === 0) throw new UsageError('nothing to run: the filters leave no cell of the matrix');
+  if (cells.length === 0) await refuseEmpty(settings, tmpDir);
   makeDirectory(tmpDir);
   const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir);
   for (const cell of cells) cell.skip = skipReason(cell);

@@ -279,6 +279,23 @@ describe('what is named twice is run once, and files of one name stay apart', ()
     ]);
   });
 
+  it('a shard with no cell (fewer cell groups than shards) writes a result with no entry, so the shards merge', async () => {
+    const dir = tempDir('empty-shard');
+    const args = ['eager-tasks', '--case', 'eager', '--param', 'tasks=100', '--param', 'hitRatio=1', ...ONE_NODE_FORK];
+    for (const k of [1, 2]) {
+      const run = await runCli(['run', ...args, '--shard', `${k}/2`, '--json', join(dir, `s${k}.json`)]);
+      expect(run.code, run.stderr).toBe(0);
+      if (k === 2) expect(run.stderr).toMatch(/shard 2\/2 has no cell: the matrix has 1 cell group for 2 shards/);
+    }
+    expect(readResult(join(dir, 's2.json')).results).toEqual([]);
+    const merged = await runCli(['merge', join(dir, 's1.json'), join(dir, 's2.json'), '--out', join(dir, 'm.json')]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(readResult(join(dir, 'm.json')).results).toHaveLength(1);
+    // a filter that leaves nothing at all is still bad usage
+    const none = await runCli(['run', ...args, '--case', 'nope', '--shard', '1/2']);
+    expect(none.code).toBe(2);
+  });
+
   it('a result file another run writes meanwhile is not overwritten: this run writes beside it', async () => {
     const dir = tempDir('two-writers');
     const path = join(dir, 'other.ts');
