@@ -417,6 +417,25 @@ describe('docs/github-workflow.yml is a workflow GitHub can load', () => {
       }
     }
   });
+
+  it('runs a job below one that runs after a failure (history after a failed shard) with a status function and its needs checked', () => {
+    // GitHub: "If a run contains a series of jobs that need each other, a failure or skip applies to
+    // all jobs in the dependency chain": a job whose `if` has no status function gets success(),
+    // which is false when any job up its chain failed, though the job it needs ran and succeeded
+    const jobs = (doc.toJS() as { jobs: Record<string, Job & { if?: string }> }).jobs;
+    const needs = (name: string) => [jobs[name].needs ?? []].flat();
+    const statusFunction = (name: string) => /\b(always|cancelled|failure|success)\(\)/.test(jobs[name].if ?? '');
+    const afterFailure = (name: string): boolean => needs(name).some((n) => statusFunction(n) || afterFailure(n));
+    const below = Object.keys(jobs).filter(afterFailure);
+    expect(below).toContain('publish');
+    for (const name of below) {
+      expect(statusFunction(name), `${name}: if: ${jobs[name].if}`).toBe(true);
+      for (const needed of needs(name))
+        expect(jobs[name].if, `${name} runs only when ${needed} succeeded`).toContain(
+          `needs.${needed}.result == 'success'`,
+        );
+    }
+  });
 });
 
 /** the shell script of the workflow's step whose name starts with `name`, as GitHub runs it */
