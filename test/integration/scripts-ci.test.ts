@@ -418,6 +418,12 @@ describe('docs/github-workflow.yml is a workflow GitHub can load', () => {
     }
   });
 
+  it("fails the gate on the verdict, not on a refused comment (a fork's pull request has a read-only token)", () => {
+    const jobs = (doc.toJS() as { jobs: Record<string, { steps: (Step & { 'continue-on-error'?: boolean })[] }> }).jobs;
+    const comment = jobs.gate.steps.find((s) => s.uses?.startsWith('actions/github-script'));
+    expect(comment?.['continue-on-error'], String(comment?.name)).toBe(true);
+  });
+
   it('runs a job below one that runs after a failure (history after a failed shard) with a status function and its needs checked', () => {
     // GitHub: "If a run contains a series of jobs that need each other, a failure or skip applies to
     // all jobs in the dependency chain": a job whose `if` has no status function gets success(),
