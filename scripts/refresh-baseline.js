@@ -11,7 +11,7 @@
  * --allow-dirty) and a run with no ok entry. Failed and timed-out entries are filed with a warning:
  * the workflow (docs/github-workflow.yml) merges and files shards with failed cells on purpose.
  */
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT, runScript } from './project-modules.js';
 
@@ -24,12 +24,32 @@ const RESULTS = join(ROOT, 'results');
 /** a full commit id: SHA-1 (40 hex digits) or SHA-256 (64) */
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
-function copyAtomic(from, to) {
-  mkdirSync(dirname(to), { recursive: true });
-  const tmp = `${to}.${process.pid}.tmp`;
-  copyFileSync(from, tmp);
-  renameSync(tmp, to);
-  console.log(`wrote ${to}`);
+/**
+ * Copies `from` to every target, each atomically, and all staged before any is replaced: a target
+ * that cannot be written (a directory in its place, a file where its directory should be) is one
+ * line, with nothing written and no temporary file left.
+ */
+function copyAllAtomic(from, targets, UsageError) {
+  const staged = [];
+  let target;
+  try {
+    for (target of targets)
+      if (existsSync(target) && !statSync(target).isFile()) throw new UsageError(`cannot write ${target}: not a file`);
+    for (target of targets) {
+      mkdirSync(dirname(target), { recursive: true });
+      staged.push(`${target}.${process.pid}.tmp`);
+      copyFileSync(from, staged.at(-1));
+    }
+    targets.forEach((to, i) => {
+      target = to;
+      renameSync(staged[i], to);
+      console.log(`wrote ${to}`);
+    });
+  } catch (error) {
+    for (const tmp of staged) rmSync(tmp, { force: true });
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot write ${target}: ${error.code ?? error.message}`);
+  }
 }
 
 await runScript('refresh-baseline', ({ parseFlags, readResultFile, UsageError }) => {
@@ -71,7 +91,8 @@ await runScript('refresh-baseline', ({ parseFlags, readResultFile, UsageError })
     );
   }
 
-  copyAtomic(file, join(RESULTS, 'history', `${git.commit}.json`));
-  if (!values['history-only']) copyAtomic(file, join(RESULTS, 'baseline.json'));
+  const targets = [join(RESULTS, 'history', `${git.commit}.json`)];
+  if (!values['history-only']) targets.push(join(RESULTS, 'baseline.json'));
+  copyAllAtomic(file, targets, UsageError);
   return 0;
 });

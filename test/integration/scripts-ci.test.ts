@@ -94,6 +94,22 @@ describe('scripts/refresh-baseline.js', () => {
     expect(existsSync(join(only, 'results', 'baseline.json'))).toBe(false);
   });
 
+  it('refuses a place it cannot write in one line, writing neither file and leaving no temporary file', () => {
+    const file = write('valid-unwritable.json', result());
+    const dir = checkout();
+    mkdirSync(join(dir, 'results', 'baseline.json'), { recursive: true });
+    expectRefused(refresh(dir, file), 'refresh-baseline', /cannot write .*baseline\.json: not a file/);
+    expect(existsSync(join(dir, 'results', 'history'))).toBe(false);
+    const blocked = checkout();
+    mkdirSync(join(blocked, 'results'));
+    writeFileSync(join(blocked, 'results', 'history'), '');
+    expectRefused(refresh(blocked, file), 'refresh-baseline', /cannot write .*history.*: E/);
+    for (const d of [dir, blocked])
+      expect(readdirSync(join(d, 'results'), { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual(
+        [],
+      );
+  });
+
   it('accepts a SHA-256 commit id', () => {
     const commit = 'ab'.repeat(32);
     const dir = checkout();
