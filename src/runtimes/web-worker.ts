@@ -76,7 +76,15 @@ export function spawnWebWorker(module: string | URL, options: { workerData?: unk
   };
 }
 
+/** one port per worker, as node:worker_threads has one parentPort: a second handshake would never complete */
+let port: WorkerPort | undefined;
+
 export function webWorkerPort(): WorkerPort {
+  port ??= openWebWorkerPort();
+  return port;
+}
+
+function openWebWorkerPort(): WorkerPort {
   const scope = globalThis as unknown as WorkerScope;
   if (typeof scope.postMessage !== 'function' || !('onmessage' in scope)) {
     throw new Error('workerPort() called outside a worker');
