@@ -16,7 +16,11 @@ export function spawnThreadWorker(module: string | URL, options: { workerData?: 
     failed = true;
     for (const listener of errorListeners) listener(error);
   };
-  worker.on('error', fail);
+  // a worker may throw any value: it arrives as thrown (a string stays a string), and onError promises an
+  // Error (a Web Worker's error event gives one whatever was thrown)
+  worker.on('error', (error: unknown) =>
+    fail(error instanceof Error ? error : new Error(`worker threw ${String(error)}`)),
+  );
   // a worker that ends on its own, even with code 0, leaves what it was asked unanswered: without
   // this report a task waiting on it would hang (an error is reported first, by 'error')
   worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
