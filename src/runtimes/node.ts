@@ -7,6 +7,7 @@ import { importUndiciBare } from './undici.js';
 import { spawnThreadWorker, threadWorkerPort } from './worker-threads.js';
 
 export function createNodeAdapter(): RuntimeAdapter {
+  blockingPipes();
   return withSpawnScript({
     ...nodeCompatMembers,
     name: 'node',
@@ -21,4 +22,18 @@ export function createNodeAdapter(): RuntimeAdapter {
     serve: serveNodeHttp,
     importUndici: importUndiciBare,
   });
+}
+
+/**
+ * Node writes to a pipe asynchronously: what does not fit the pipe's buffer at once is queued, and
+ * exit() (process.exit) drops the queue, so a child that printed more than 64 KiB lost its tail
+ * where deno and bun, which write to a pipe synchronously, lose nothing. A blocking stdout and
+ * stderr make node's writes synchronous too (files and terminals already are; a worker's stdio is
+ * no pipe).
+ */
+function blockingPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const pipe = stream as unknown as { _type?: string; _handle?: { setBlocking?(blocking: boolean): void } };
+    if (pipe._type === 'pipe') pipe._handle?.setBlocking?.(true);
+  }
 }
