@@ -53,8 +53,16 @@ export function createDenoAdapter(): RuntimeAdapter {
     spawnWorker: spawnWebWorker,
     workerPort: webWorkerPort,
     onSignal(signal, listener) {
-      Deno.addSignalListener(signal, listener);
-      return () => Deno.removeSignalListener(signal, listener);
+      // Deno keeps a signal's listeners in a set: the same function added twice would be one
+      // listener, called once and removed by either registration's off (the signal then kills
+      // the process); a closure of its own makes each registration a listener, as on node and bun
+      const own = () => listener();
+      Deno.addSignalListener(signal, own);
+      let listening = true;
+      return () => {
+        if (listening) Deno.removeSignalListener(signal, own);
+        listening = false;
+      };
     },
     exit: (code) => Deno.exit(code),
     serve: denoServe,

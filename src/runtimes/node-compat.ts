@@ -28,8 +28,11 @@ export const nodeCompatMembers: NodeCompatMembers = {
   spawn: spawnChild,
   onSignal(signal, listener) {
     process.on(signal, listener);
+    let listening = true;
+    // once: a second call would remove another registration of the same function
     return () => {
-      process.off(signal, listener);
+      if (listening) process.off(signal, listener);
+      listening = false;
     };
   },
   exit: (code) => process.exit(code),
