@@ -24,18 +24,23 @@ export async function serveNodeHttp(handler: HttpHandler, options: { port?: numb
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  // one close for every caller: node's server.close() of a closed server fails (ERR_SERVER_NOT_RUNNING),
+  // where Deno's shutdown() and Bun's stop() resolve again
+  let closed: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      closed ??= new Promise<void>((resolve, reject) => {
         // close() waits for open connections: idle keep-alive ones are closed now; a busy one would
         // stay open after its response until the client drops it, so that response says
         // `Connection: close` (see respond)
         closing = true;
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
-      }),
+      });
+      return closed;
+    },
   };
 }
 
