@@ -162,9 +162,14 @@ describe('PostgreSQL killed mid-run', () => {
         { ASYNCBENCH_FAULTS_DIR: dir },
       );
       await waitFor('the case that loses the database to start', () => existsSync(join(dir, 'loses-db.started')));
-      // the postmaster, not a backend it just forked (which shows its parent's command line at first)
+      // the postmaster, not a backend it just forked (which shows its parent's command line at first),
+      // nor one that was gone by the time its parent was read (a liveness probe's backend exits at
+      // once: parentPid 0, which counted it as a second postmaster)
       const servers = markedProcesses(run.marker).filter((p) => /\/postgres -D /.test(p.command));
-      const postmaster = servers.filter((p) => !servers.some((q) => q.pid === parentPid(p.pid)));
+      const postmaster = servers.filter((p) => {
+        const parent = parentPid(p.pid);
+        return parent !== 0 && !servers.some((q) => q.pid === parent);
+      });
       expect(postmaster).toHaveLength(1);
       process.kill(postmaster[0].pid, 'SIGKILL');
       const { code, stderr } = await run.done;
