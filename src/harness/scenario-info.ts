@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../result/errors.js';
 import { defaultMetric, isScenario, type Metric, type ParamMatrix, type Scenario } from '../scenario.js';
+import { reasonOf } from './reason.js';
 
 export interface ScenarioInfo {
   id: string;
@@ -89,8 +90,7 @@ export async function describeModule(moduleUrl: string, label = moduleUrl): Prom
   try {
     mod = (await import(moduleUrl)) as { default?: unknown };
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new UsageError(`${label} throws at import: ${message.split('\n')[0]}`);
+    throw new UsageError(`${label} throws at import: ${reasonOf(error)}`);
   }
   if (!isScenario(mod.default)) throw new UsageError(`${label} does not export default defineScenario({...})`);
   const s = mod.default;

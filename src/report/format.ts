@@ -12,9 +12,12 @@ export const TIME_UNITS: [string, number][] = [
 ];
 export const NS_PER: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 
+/** |x| as printed, to 3 significant digits: what a unit and a number of decimals are chosen by. */
+const printedSize = (x: number) => Math.abs(Number(x.toPrecision(3)));
+
 /** Three significant digits or more: 1.23, 12.3, 123, 1234 (9.9997 is 10.0, not 10.00). */
 function significant(x: number): string {
-  const abs = Math.abs(Number(x.toPrecision(3)));
+  const abs = printedSize(x);
   if (abs >= 100) return x.toFixed(0);
   if (abs >= 10) return x.toFixed(1);
   return x.toFixed(2);
@@ -24,15 +27,14 @@ function significant(x: number): string {
 export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return '—';
   const scale = NS_PER[unit];
-  // the unit is chosen by the value as printed (3 significant digits): 999.7 ns is 1.00 µs, not "1000 ns"
-  const shown = (x: number) => Math.abs(Number(x.toPrecision(3)));
+  // the unit is chosen by the value as printed: 999.7 ns is 1.00 µs, not "1000 ns"
   if (scale !== undefined) {
     const ns = value * scale;
-    const [name, size] = TIME_UNITS.find(([, s]) => shown(ns) >= s) ?? TIME_UNITS[TIME_UNITS.length - 1];
+    const [name, size] = TIME_UNITS.find(([, s]) => printedSize(ns) >= s) ?? TIME_UNITS[TIME_UNITS.length - 1];
     return `${significant(ns / size)} ${name}`;
   }
-  if (shown(value) >= 1e6) return `${significant(value / 1e6)}M ${unit}`;
-  if (shown(value) >= 1e4) return `${significant(value / 1e3)}k ${unit}`;
+  if (printedSize(value) >= 1e6) return `${significant(value / 1e6)}M ${unit}`;
+  if (printedSize(value) >= 1e4) return `${significant(value / 1e3)}k ${unit}`;
   return `${significant(value)} ${unit}`;
 }
 
