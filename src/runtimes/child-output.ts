@@ -18,26 +18,30 @@ export interface TextSink {
   /** resolves when the stream has ended (at once for a stream that is not piped) */
   closed: Promise<void>;
   append(chunk: string): void;
-  onData(listener: () => void): void;
+  /** `listener` sees every chunk as it arrives, before the sink drops an old head */
+  onData(listener: (chunk: string) => void): void;
 }
 
 /**
- * What is kept of a child's stderr: its tail, which is all anyone reads of it (the reason a process
- * died, an error line). Kept whole, a scenario that wrote half a GiB there made the string longer
- * than a JavaScript string can be, and the orchestrator died of a RangeError with the run's result.
+ * What is kept of a child's output, its tail, bounded because a scenario's child may write without
+ * end. Kept whole, a scenario that wrote half a GiB to stderr made the string longer than a
+ * JavaScript string can be, and the orchestrator died of a RangeError with the run's result; a
+ * user's scenario file whose top level printed 150 MB held a GiB in the orchestrator while it was
+ * described. stderr's tail is all anyone reads of it (the reason a process died, an error line);
+ * stdout keeps far more than any reader of it takes (a version, git's answer, a runner job's lines).
  */
-export const STDERR_KEPT_CHARS = 1 << 20;
+export const KEPT_CHARS = { stdout: 1 << 24, stderr: 1 << 20 } as const;
 
 /** `keepChars`: only the last this many characters are kept (at most twice as many for a moment). */
-export function textSink(keepChars = Number.POSITIVE_INFINITY): TextSink {
-  const listeners: (() => void)[] = [];
+export function textSink(keepChars: number): TextSink {
+  const listeners: ((chunk: string) => void)[] = [];
   const sink: TextSink = {
     text: '',
     closed: Promise.resolve(),
     append(chunk) {
       sink.text += chunk;
       if (sink.text.length > 2 * keepChars) sink.text = sink.text.slice(-keepChars);
-      for (const listener of listeners) listener();
+      for (const listener of listeners) listener(chunk);
     },
     onData: (listener) => listeners.push(listener),
   };
@@ -91,30 +95,36 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Scans each chunk as it arrives, carrying only the unfinished line: the sink's text may have lost
+ * its head, and searching it again on every chunk flattened a string of hundreds of MB each time.
+ */
 function waitForLine(sink: TextSink, exited: Promise<ChildExit>, match: (line: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
-    let scanned = 0;
+    let partial = '';
     let settled = false;
-    const settle = (line: string) => {
-      settled = true;
-      resolve(line);
-    };
-    const scan = () => {
-      for (let end = sink.text.indexOf('\n', scanned); !settled && end !== -1; end = sink.text.indexOf('\n', scanned)) {
-        const line = sink.text.slice(scanned, end).replace(/\r$/, '');
-        scanned = end + 1;
-        if (match(line)) settle(line);
+    const scan = (chunk: string) => {
+      if (settled) return;
+      const text = partial + chunk;
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        const line = text.slice(start, end).replace(/\r$/, '');
+        start = end + 1;
+        if (match(line)) {
+          settled = true;
+          resolve(line);
+          return;
+        }
       }
+      partial = text.slice(start);
     };
     sink.onData(scan);
-    scan();
+    scan(sink.text);
     exited.then(
       (exit) => {
-        scan();
         // the output is final now: its unterminated last line counts too
-        const last = sink.text.slice(scanned);
-        if (!settled && last !== '' && match(last)) settle(last);
-        if (!settled) reject(new Error(`process exited (${exit.signal ?? exit.code}) before the awaited line`));
+        if (!settled && partial !== '' && match(partial)) resolve(partial);
+        else if (!settled) reject(new Error(`process exited (${exit.signal ?? exit.code}) before the awaited line`));
         settled = true;
       },
       (error) => {

@@ -4,7 +4,7 @@
  * node:child_process rewrites the arguments of a spawned Deno.execPath() as if they were Node's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { afterDrain, childHandle, STDERR_KEPT_CHARS, signalGroup, type TextSink, textSink } from './child-output.js';
+import { afterDrain, childHandle, KEPT_CHARS, signalGroup, type TextSink, textSink } from './child-output.js';
 import type { ChildExit, ChildHandle, SpawnOptions } from './types.js';
 
 export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}): ChildHandle {
@@ -15,8 +15,8 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
     stdio: ['ignore', options.stdout ?? 'ignore', options.stderr ?? 'ignore'],
     detached: options.group === true,
   });
-  const stdout = collectText(child.stdout);
-  const stderr = collectText(child.stderr, STDERR_KEPT_CHARS);
+  const stdout = collectText(child.stdout, KEPT_CHARS.stdout);
+  const stderr = collectText(child.stderr, KEPT_CHARS.stderr);
   return childHandle({
     pid: child.pid ?? -1,
     exited: waitForExit(child, [stdout, stderr]),
@@ -30,7 +30,7 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
   });
 }
 
-function collectText(stream: NodeJS.ReadableStream | null, keepChars?: number): TextSink {
+function collectText(stream: NodeJS.ReadableStream | null, keepChars: number): TextSink {
   const sink = textSink(keepChars);
   if (!stream) return sink;
   stream.setEncoding('utf8');

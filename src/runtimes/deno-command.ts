@@ -5,7 +5,7 @@
  * a flag set meant for deno is silently widened to -A. Deno.Command passes argv as given.
  * `detached` starts the child in a new session (setsid), so it leads its own process group.
  */
-import { afterDrain, childHandle, STDERR_KEPT_CHARS, signalGroup, type TextSink, textSink } from './child-output.js';
+import { afterDrain, childHandle, KEPT_CHARS, signalGroup, type TextSink, textSink } from './child-output.js';
 import type { ChildExit, ChildHandle, SpawnOptions } from './types.js';
 
 type Stdio = 'piped' | 'inherit' | 'null';
@@ -37,8 +37,8 @@ interface DenoChild {
 const STDIO: Record<NonNullable<SpawnOptions['stdout']>, Stdio> = { pipe: 'piped', inherit: 'inherit', ignore: 'null' };
 
 export function spawnDenoCommand(command: string, args: readonly string[], options: SpawnOptions = {}): ChildHandle {
-  const stdout = textSink();
-  const stderr = textSink(STDERR_KEPT_CHARS);
+  const stdout = textSink(KEPT_CHARS.stdout);
+  const stderr = textSink(KEPT_CHARS.stderr);
   const stdoutPiped = options.stdout === 'pipe';
   const { Command } = (globalThis as unknown as { Deno: DenoCommandApi }).Deno;
   let child: DenoChild;

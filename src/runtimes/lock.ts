@@ -33,13 +33,21 @@ function readLock(path: string): string | 'gone' {
   }
 }
 
-/** The holder a lock file's text names; undefined when it is not one (corrupt). */
+/**
+ * The holder a lock file's text names; undefined when it is not one (corrupt, or JSON of another
+ * shape: a lock without a parseable `since` could never age, and its contenders would wait 30 minutes)
+ */
 function holderOf(text: string): LockHolder | undefined {
+  let holder: Partial<LockHolder> | null;
   try {
-    return JSON.parse(text) as LockHolder;
+    holder = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (typeof holder !== 'object' || holder === null) return undefined;
+  const { pid, host, since } = holder;
+  if (!Number.isInteger(pid) || typeof host !== 'string' || typeof since !== 'string') return undefined;
+  return Number.isNaN(Date.parse(since)) ? undefined : (holder as LockHolder);
 }
 
 function isStale(holder: LockHolder | undefined, now: number): boolean {

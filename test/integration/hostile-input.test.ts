@@ -307,3 +307,16 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     );
   });
 });
+
+it('a scenario file whose top level prints 150 MB loads and runs: its output is not kept whole or searched again per chunk', async () => {
+  // describing it once took more than the 30 s a file gets to load, holding a GiB in the orchestrator
+  const path = scenario(
+    'floods',
+    `import process from 'node:process';\nconst line = 'x'.repeat((1 << 19) - 1) + '\\n';\nfor (let i = 0; i < 300; i++) process.stdout.write(line);\nexport default defineScenario(${VALID});`,
+  );
+  const json = join(dir, 'floods.json');
+  const run = await runCli(['run', path, '--quick', '--runtime', 'node', '--forks', '1', '--json', json]);
+  expect(run.code, run.stderr).toBe(0);
+  const result = JSON.parse(readFileSync(json, 'utf8')) as ResultFile;
+  expect(result.results.map((entry) => entry.status)).toEqual(['ok']);
+}, 120_000);

@@ -66,3 +66,8 @@ it('a lock left by a dead holder is taken over by one contender only', async () 
   for (let trial = 0; trial < 6; trial++)
     await race(4, 1, (lock) => writeFileSync(lock, JSON.stringify({ pid, host: hostname(), since })));
 }, 120_000);
+
+it('a lock file that is JSON but names no holder is taken over, not waited on for 30 minutes', async () => {
+  for (const text of ['{}', 'null', '[]', '{"pid":1,"host":"h","since":"yesterday"}'])
+    await race(2, 1, (lock) => writeFileSync(lock, text));
+}, 60_000);

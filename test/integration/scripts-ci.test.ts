@@ -440,6 +440,12 @@ describe('docs/github-workflow.yml is a workflow GitHub can load', () => {
     expect(comment?.['continue-on-error'], String(comment?.name)).toBe(true);
   });
 
+  it("cancels a run in progress for a pull request's newer push, never a history run on main", () => {
+    const { concurrency } = doc.toJS() as { concurrency: { group: string; 'cancel-in-progress': unknown } };
+    expect(concurrency.group).toContain('github.ref');
+    expect(concurrency['cancel-in-progress']).toBe(`\${{ github.event_name == 'pull_request' }}`);
+  });
+
   it('runs a job below one that runs after a failure (history after a failed shard) with a status function and its needs checked', () => {
     // GitHub: "If a run contains a series of jobs that need each other, a failure or skip applies to
     // all jobs in the dependency chain": a job whose `if` has no status function gets success(),
