@@ -19,6 +19,11 @@ export interface Chart {
   caption: string;
   /** absent when the data for the chart is not in the result files; `caption` then says why */
   spec?: ChartSpec;
+  /**
+   * The unit its y values are drawn in, for a chart that scales them (the pool chart draws 72 for
+   * 72 k ops/s): a chart built from another one's values states it without reading the spec.
+   */
+  yUnit?: string;
 }
 
 export function measured(entries: readonly ResultEntry[], scenario?: string): ResultEntry[] {

@@ -180,6 +180,7 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
   return {
     id,
     title,
+    yUnit: axis.unit,
     caption: `Median throughput by ${sizeParam}; dashed lines are the reference tool's figure on the same server${description ? `; ${description}` : ''}.`,
     spec: facetByRuntime(rows, [
       {

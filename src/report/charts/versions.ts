@@ -17,13 +17,6 @@ function rowsOf(chart: Chart): Row[] {
   return data?.values ?? [];
 }
 
-/** The unit a headline chart's y values are in, its y axis title: the pool chart scales them (72 = 72 k ops/s). */
-function yUnitOf(chart: Chart): string | undefined {
-  const spec = chart.spec?.spec as { layer?: { encoding?: { y?: { title?: unknown } } }[] } | undefined;
-  const title = spec?.layer?.[0]?.encoding?.y?.title;
-  return typeof title === 'string' ? title : undefined;
-}
-
 /** Keeps, per runtime label and series, the row where `size` is largest (the most loaded setting). */
 function atLargest(rows: Row[], size: string): Row[] {
   const best = new Map<string, Row>();
@@ -50,7 +43,6 @@ function figures(result: ResultFile): [Chart, Figure][] {
   const entries = result.results;
   const pool = (scenario: string): [Chart, Figure] => {
     const chart = poolThroughputChart(entries, scenario);
-    const unit = yUnitOf(chart);
     return [
       chart,
       {
@@ -61,7 +53,8 @@ function figures(result: ResultFile): [Chart, Figure][] {
             rows.filter((r) => !String(r.series).endsWith('(reference)')),
             'size',
           ).map((r) => ({ runtime: r.runtime, series: `${r.series} (size ${r.size})`, value: Number(r.value) })),
-        axis: unit ? `median throughput (${unit})` : 'median throughput',
+        // the headline chart's own unit: it scaled the values this chart redraws
+        axis: chart.yUnit ? `median throughput (${chart.yUnit})` : 'median throughput',
         caption: 'Median throughput at the largest pool size measured, by runtime version',
       },
     ];
