@@ -9,7 +9,7 @@
  * throwing mapFn) and checks that the page source was closed, once, each time, and that no page was
  * fetched before it was needed (counted in verify's runs only).
  */
-import { defineScenario, type PageSource, paginate, type VerifyContext } from 'asyncbench';
+import { defineScenario, type PageSource, paginate, type VerifyContext, withMethodReplaced } from 'asyncbench';
 
 /** items read by one op */
 export const ITEMS = 1000;
@@ -135,24 +135,27 @@ async function readOnce(
   ctx: VerifyContext<GeneratorState>,
   breakAfter: number,
 ): Promise<{ log: ReadLog; use: SourceUse }> {
-  const { fetchPage, close } = Pages.prototype;
   const use: SourceUse = { fetched: 0, closes: 0 };
-  Pages.prototype.fetchPage = function (this: Pages, page: number) {
-    use.fetched++;
-    return fetchPage.call(this, page);
-  };
-  Pages.prototype.close = function (this: Pages) {
-    use.closes++;
-    close.call(this);
-  };
-  ctx.state.breakAfter = breakAfter;
-  try {
-    return { log: (await ctx.op()) as ReadLog, use };
-  } finally {
-    ctx.state.breakAfter = Number.POSITIVE_INFINITY;
-    Pages.prototype.fetchPage = fetchPage;
-    Pages.prototype.close = close;
-  }
+  const countFetches = (fetchPage: Pages['fetchPage']) =>
+    function (this: Pages, page: number) {
+      use.fetched++;
+      return fetchPage.call(this, page);
+    };
+  const countCloses = (close: Pages['close']) =>
+    function (this: Pages) {
+      use.closes++;
+      close.call(this);
+    };
+  return withMethodReplaced(Pages.prototype, 'fetchPage', countFetches, () =>
+    withMethodReplaced(Pages.prototype, 'close', countCloses, async () => {
+      ctx.state.breakAfter = breakAfter;
+      try {
+        return { log: (await ctx.op()) as ReadLog, use };
+      } finally {
+        ctx.state.breakAfter = Number.POSITIVE_INFINITY;
+      }
+    }),
+  );
 }
 
 /**

@@ -42,6 +42,7 @@ import {
   referenceRecords,
   TimeoutError,
   type VerifyContext,
+  withMethodReplaced,
   withTimeout,
 } from 'asyncbench';
 import pg, { type PoolConfig } from 'pg';
@@ -400,20 +401,16 @@ async function recordTransactionStatements(ctx: VerifyContext<DbState>): Promise
   const { state } = ctx;
   type Recorded = { processID?: number; connectionParameters?: { application_name?: string } };
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const query = proto.query;
   const statements: NonNullable<DbState['txStatements']> = [];
-  proto.query = function (this: Recorded, ...args: unknown[]) {
-    if (this.connectionParameters?.application_name === state.appName) {
-      const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown })?.text);
-      statements.push({ backend: Number(this.processID), text });
-    }
-    return query.apply(this, args);
-  };
-  try {
-    await ctx.op();
-  } finally {
-    proto.query = query;
-  }
+  const recordStatements = (query: (...args: unknown[]) => unknown) =>
+    function (this: Recorded, ...args: unknown[]) {
+      if (this.connectionParameters?.application_name === state.appName) {
+        const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown })?.text);
+        statements.push({ backend: Number(this.processID), text });
+      }
+      return query.apply(this, args);
+    };
+  await withMethodReplaced(proto, 'query', recordStatements, () => ctx.op());
   state.txStatements = statements;
 }
 

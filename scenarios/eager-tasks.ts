@@ -40,6 +40,7 @@ import {
   type Task,
   type TaskBody,
   TaskGroup,
+  withMethodReplaced,
 } from 'asyncbench';
 
 export interface EagerTasksState {
@@ -123,36 +124,41 @@ type CreateTask = (this: TaskGroup, body: TaskBody<unknown>) => Task<unknown>;
  * each runs after the start it checks. async-tree uses it too.
  */
 export async function probeStarts(op: Op): Promise<{ value: unknown; tasks: ProbedTask[] }> {
-  const proto = TaskGroup.prototype as unknown as { createTask: CreateTask };
-  const createTask = proto.createTask;
   const tasks: ProbedTask[] = [];
-  proto.createTask = function probedCreateTask(this: TaskGroup, body: TaskBody<unknown>): Task<unknown> {
-    const probe: ProbedTask = { settles: 'later', plain: false };
-    tasks.push(probe);
-    const task = createTask.call(this, (signal: AbortSignal) => {
-      const result = body(signal);
-      probe.plain = typeof (result as { then?: unknown } | null | undefined)?.then !== 'function';
-      return result;
-    });
-    if (task.done) probe.settles = 'at createTask';
-    else {
-      void RESOLVED.then(() => {
-        if (task.done) probe.settles = 'after a microtask';
-      });
-      onNextTurn(() => {
-        if (task.done && probe.settles === 'later') probe.settles = 'after a loop turn';
-      });
-    }
-    return task;
-  };
-  let value: unknown;
-  try {
-    value = await op();
-  } finally {
-    proto.createTask = createTask;
-  }
+  const proto = TaskGroup.prototype as unknown as { createTask: CreateTask };
+  const value = await withMethodReplaced(
+    proto,
+    'createTask',
+    (createTask) =>
+      function probedCreateTask(this: TaskGroup, body: TaskBody<unknown>): Task<unknown> {
+        const probe: ProbedTask = { settles: 'later', plain: false };
+        tasks.push(probe);
+        const task = createTask.call(this, (signal: AbortSignal) => {
+          const result = body(signal);
+          probe.plain = typeof (result as { then?: unknown } | null | undefined)?.then !== 'function';
+          return result;
+        });
+        checkWhenSettled(task, probe);
+        return task;
+      },
+    op,
+  );
   await nextTurn(); // after the last turn check
   return { value, tasks };
+}
+
+/** Notes in `probe` when `task` is settled: when createTask returns, after a microtask, or after a loop turn. */
+function checkWhenSettled(task: Task<unknown>, probe: ProbedTask): void {
+  if (task.done) {
+    probe.settles = 'at createTask';
+    return;
+  }
+  void RESOLVED.then(() => {
+    if (task.done) probe.settles = 'after a microtask';
+  });
+  onNextTurn(() => {
+    if (task.done && probe.settles === 'later') probe.settles = 'after a loop turn';
+  });
 }
 
 /** Every cache-hit task of one run of `op` (over `state`) must be settled when `group` says. */

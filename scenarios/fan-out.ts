@@ -15,7 +15,7 @@
  * other check right.
  */
 
-import { defineScenario, type RuntimeAdapter, TaskGroup, type VerifyContext } from 'asyncbench';
+import { defineScenario, type RuntimeAdapter, TaskGroup, type VerifyContext, withMethodReplaced } from 'asyncbench';
 import pMap from 'p-map';
 
 /** p-map's concurrency limit: the "limit" a user caps a fan-out at. */
@@ -262,17 +262,14 @@ export function fanOutWidth(caseName: string, tasks: number): number {
  * value as each task ends (before the decrement) reaches the peak.
  */
 async function probePeak(op: () => unknown): Promise<{ outcome: FanOutOutcome; peak: number }> {
-  const taskEnded = Object.getOwnPropertyDescriptor(FanOutRun.prototype, 'taskEnded') as PropertyDescriptor;
   let peak = 0;
-  FanOutRun.prototype.taskEnded = function (this: FanOutRun) {
-    if (this.running > peak) peak = this.running;
-    taskEnded.value.call(this);
-  };
-  try {
-    return { outcome: (await op()) as FanOutOutcome, peak };
-  } finally {
-    Object.defineProperty(FanOutRun.prototype, 'taskEnded', taskEnded);
-  }
+  const notePeak = (taskEnded: FanOutRun['taskEnded']) =>
+    function (this: FanOutRun) {
+      if (this.running > peak) peak = this.running;
+      taskEnded.call(this);
+    };
+  const outcome = await withMethodReplaced(FanOutRun.prototype, 'taskEnded', notePeak, op);
+  return { outcome: outcome as FanOutOutcome, peak };
 }
 
 /**

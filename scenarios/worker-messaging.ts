@@ -36,6 +36,7 @@ import {
   SharedState,
   type VerifyContext,
   type WorkerHandle,
+  withMethodReplaced,
 } from 'asyncbench';
 
 const ECHO_WORKER = new URL('../workers/echo-worker.js', import.meta.url);
@@ -82,25 +83,22 @@ async function answersWhileBlocked(worker: WorkerHandle, next: () => Promise<unk
  */
 async function startupAnswersWhileBlocked(ctx: VerifyContext<State>): Promise<boolean> {
   const runtime = ctx.runtime;
-  const spawnWorker = runtime.spawnWorker;
   let probe: Promise<boolean> | undefined;
-  runtime.spawnWorker = (module, options) => {
-    const worker = spawnWorker.call(runtime, module, options);
-    const terminate = worker.terminate.bind(worker);
-    worker.terminate = async () => {
-      let waiting: ((message: unknown) => void) | undefined;
-      worker.onMessage((message) => waiting?.(message));
-      probe = answersWhileBlocked(worker, () => new Promise((resolve) => (waiting = resolve)));
-      await probe;
-      await terminate();
+  const probeAtTerminate =
+    (spawnWorker: typeof runtime.spawnWorker): typeof runtime.spawnWorker =>
+    (module, options) => {
+      const worker = spawnWorker.call(runtime, module, options);
+      const terminate = worker.terminate.bind(worker);
+      worker.terminate = async () => {
+        let waiting: ((message: unknown) => void) | undefined;
+        worker.onMessage((message) => waiting?.(message));
+        probe = answersWhileBlocked(worker, () => new Promise((resolve) => (waiting = resolve)));
+        await probe;
+        await terminate();
+      };
+      return worker;
     };
-    return worker;
-  };
-  try {
-    await ctx.op();
-  } finally {
-    runtime.spawnWorker = spawnWorker;
-  }
+  await withMethodReplaced(runtime, 'spawnWorker', probeAtTerminate, () => ctx.op());
   if (probe === undefined) throw new Error('startup: the op terminated no worker it started with spawnWorker');
   return await probe;
 }

@@ -125,6 +125,29 @@ export class SkipCase extends Error {
   }
 }
 
+/**
+ * Runs `run` with `target[name]` replaced by `replace(original)`, then puts the property back as it
+ * was, whether `run` returned or threw: how a verify instruments one extra run of the op (a method's
+ * calls counted or probed) while the measured op keeps the code it was timed with. The replacement
+ * calls the original itself (`original.call(this, ...)`). Restored to the very descriptor it had, so
+ * a class method stays non-enumerable, and removed again where it was inherited, not own.
+ */
+export async function withMethodReplaced<T extends object, K extends keyof T, R>(
+  target: T,
+  name: K,
+  replace: (original: T[K]) => T[K],
+  run: () => R | Promise<R>,
+): Promise<R> {
+  const own = Object.getOwnPropertyDescriptor(target, name);
+  target[name] = replace(target[name]);
+  try {
+    return await run();
+  } finally {
+    if (own) Object.defineProperty(target, name, own);
+    else Reflect.deleteProperty(target, name);
+  }
+}
+
 export function defaultMetric(kind: ScenarioKind): Metric {
   if (kind === 'micro') return { name: 'time per op', unit: 'ns', better: 'lower' };
   if (kind === 'throughput') return { name: 'throughput', unit: 'ops/s', better: 'higher' };
