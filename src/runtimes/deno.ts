@@ -15,6 +15,7 @@ import { spawnWebWorker, webWorkerPort } from './web-worker.js';
 interface DenoGlobal {
   version: { deno: string; v8: string };
   args: string[];
+  env: { get(name: string): string | undefined };
   execPath(): string;
   exit(code: number): never;
   memoryUsage(): { rss: number; heapUsed: number };
@@ -72,7 +73,8 @@ export function createDenoAdapter(): RuntimeAdapter {
 
 /**
  * Deno does not expose its command line flags (process.execArgv is empty), so they are rebuilt from
- * what is observable: the granted permissions and whether V8 exposes gc.
+ * what is observable: the granted permissions, the V8 flags of DENO_V8_FLAGS (how the orchestrator
+ * hands a fork its V8 seed, see withSeed in discover.ts) and whether V8 exposes gc.
  */
 function startupFlags(): string[] {
   const granted = PERMISSIONS.filter((name) => {
@@ -83,8 +85,19 @@ function startupFlags(): string[] {
       return false;
     }
   });
-  const gcFlag = typeof (globalThis as { gc?: unknown }).gc === 'function' ? ['--v8-flags=--expose-gc'] : [];
-  return [...gcFlag, ...granted.map((name) => `--allow-${name}`)];
+  const gcFlag = typeof (globalThis as { gc?: unknown }).gc === 'function' ? ['--expose-gc'] : [];
+  const v8 = [...new Set([...environmentV8Flags(), ...gcFlag])];
+  return [...(v8.length > 0 ? [`--v8-flags=${v8.join(',')}`] : []), ...granted.map((name) => `--allow-${name}`)];
+}
+
+/** DENO_V8_FLAGS as a list; empty where this process may not read the environment (no --allow-env) */
+function environmentV8Flags(): string[] {
+  try {
+    return (deno().env.get('DENO_V8_FLAGS') ?? '').split(',').filter((flag) => flag !== '');
+  } catch {
+    // the variable still reached V8 and still reaches a child through the environment
+    return [];
+  }
 }
 
 async function denoServe(handler: HttpHandler, options: { port?: number } = {}): Promise<HttpServerHandle> {

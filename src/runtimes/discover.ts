@@ -104,20 +104,25 @@ export function runtimeCommand(
   args: readonly string[] = [],
   seed?: number,
 ): { command: string; args: string[]; env: Record<string, string> } {
-  const flags = seed === undefined ? rt.flags : withSeed(rt, seed);
-  return { command: rt.executable, args: [...flags, script, ...args], env: { ...rt.env } };
+  const seeded = seed === undefined ? { flags: rt.flags, env: {} } : withSeed(rt, seed);
+  return { command: rt.executable, args: [...seeded.flags, script, ...args], env: { ...rt.env, ...seeded.env } };
 }
 
 /**
  * Pins V8's per-process randomness (PITFALLS 16): --random-seed drives the JIT's and the heap's
- * random choices, --hash-seed the layout of hash tables. Deno takes V8 flags in one --v8-flags list.
- * JavaScriptCore has no such seed, so bun's flags stay as they are.
+ * random choices, --hash-seed the layout of hash tables. JavaScriptCore has no such seed, so bun's
+ * flags stay as they are.
+ * Deno gets them in DENO_V8_FLAGS rather than its --v8-flags list: a child runtime that a scenario
+ * starts with spawnScript must run under the same seed, and where node's adapter reads its flags
+ * back from process.execArgv, deno shows a script none of its command line. The environment is
+ * what the deno adapter can read (see startupFlags in deno.ts), and deno applies the variable in
+ * every deno process started below, as node's spawnScript passes execArgv on.
  */
-function withSeed(rt: RuntimeExecutable, seed: number): string[] {
+function withSeed(rt: RuntimeExecutable, seed: number): { flags: string[]; env: Record<string, string> } {
   const v8 = [`--random-seed=${seed}`, `--hash-seed=${seed}`];
-  if (rt.name === 'node') return [...rt.flags, ...v8];
-  if (rt.name === 'deno') return rt.flags.map((f) => (f.startsWith('--v8-flags=') ? `${f},${v8.join(',')}` : f));
-  return rt.flags;
+  if (rt.name === 'node') return { flags: [...rt.flags, ...v8], env: {} };
+  if (rt.name === 'deno') return { flags: rt.flags, env: { DENO_V8_FLAGS: v8.join(',') } };
+  return { flags: rt.flags, env: {} };
 }
 
 /** The host's node is listed only when it is another version than the pinned one. */

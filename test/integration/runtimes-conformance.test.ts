@@ -23,15 +23,17 @@ async function buildFixture(): Promise<void> {
   outdir = await buildFixtures('runtimes-conformance', [
     'test/fixtures/runtimes/conformance-check.ts',
     'test/fixtures/runtimes/conformance-worker.ts',
+    'test/fixtures/runtimes/seed-probe.ts',
   ]);
 }
 
-function runCheck(rt: RuntimeExecutable): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { command, args, env } = scriptCommand(rt, join(outdir, 'conformance-check.js'), [
-    rt.name,
-    outdir,
-    rt.executable,
-  ]);
+type Outcome = { code: number | null; stdout: string; stderr: string };
+
+function runCheck(rt: RuntimeExecutable): Promise<Outcome> {
+  return run(scriptCommand(rt, join(outdir, 'conformance-check.js'), [rt.name, outdir, rt.executable]));
+}
+
+function run({ command, args, env }: ReturnType<typeof scriptCommand>): Promise<Outcome> {
   return new Promise((resolve) => {
     execFile(
       command,
@@ -79,5 +81,28 @@ describe('runtime adapters conform inside each runtime', () => {
     expect(report?.runtime).toBe(rt.name);
     expect(report?.checks.length).toBeGreaterThanOrEqual(9);
     expect(code, stderr).toBe(EXPECTED_EXIT);
+  });
+});
+
+/** the V8 seed runtimeCommand() gives an A/B fork; any fixed one will do */
+const SEED = 4242;
+
+/**
+ * A scenario's own child runtime (runner's jobs, graceful-shutdown's server) is started with
+ * spawnScript and must run under the V8 seed of the fork that started it. JavaScriptCore has no
+ * seed, so bun is not asked.
+ */
+describe('spawnScript hands the V8 seed on', () => {
+  beforeAll(buildFixture);
+
+  const v8Runtimes = runtimes.filter((rt) => rt.default && rt.engine.name === 'v8');
+  it.each(v8Runtimes.map((rt) => [rt.label, rt] as const))('%s', async (_label, rt) => {
+    const { code, stdout, stderr } = await run(scriptCommand(rt, join(outdir, 'seed-probe.js'), [], SEED));
+    const line = stdout.split('\n').find((l) => l.startsWith('ASYNCBENCH_SEED_PROBE '));
+    expect(line, `no report; exit ${code}; stderr:\n${stderr}`).toBeDefined();
+    const { parent, child } = JSON.parse(line?.slice('ASYNCBENCH_SEED_PROBE '.length) ?? '{}');
+    expect(child.random, 'Math.random() of parent and child under one seed').toEqual(parent.random);
+    expect(parent.flags.join(' ')).toContain(`--random-seed=${SEED}`);
+    expect(child.flags).toEqual(parent.flags);
   });
 });

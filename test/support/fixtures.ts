@@ -33,12 +33,16 @@ export async function pinnedRuntimes(): Promise<RuntimeExecutable[]> {
   return (await discoverRuntimes(ROOT)).filter((rt) => rt.default);
 }
 
-/** How the harness starts `script` on `rt`, with this process's environment beneath the runtime's. */
+/**
+ * How the harness starts `script` on `rt` (with a V8 seed: as it starts an A/B fork), with this
+ * process's environment beneath the runtime's.
+ */
 export function scriptCommand(
   rt: RuntimeExecutable,
   script: string,
   args: readonly string[] = [],
+  seed?: number,
 ): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
-  const command = runtimeCommand(rt, script, args);
+  const command = runtimeCommand(rt, script, args, seed);
   return { ...command, env: { ...process.env, ...command.env } };
 }
