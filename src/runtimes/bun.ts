@@ -10,6 +10,7 @@
  */
 import { execArgv } from 'node:process';
 import { nodeCompatMembers } from './node-compat.js';
+import { handlerFailed } from './serve-error.js';
 import { withSpawnScript } from './spawn-script.js';
 import type { EngineInfo, HttpHandler, HttpServerHandle, RuntimeAdapter } from './types.js';
 import { importUndiciByPath } from './undici.js';
@@ -28,6 +29,7 @@ interface BunGlobal {
       request: Request,
       server: { requestIP(request: Request): { port: number } | null },
     ) => ReturnType<HttpHandler>;
+    error: (error: unknown) => Response;
   }): {
     port: number;
     stop(closeActiveConnections?: boolean): Promise<void> | undefined;
@@ -73,6 +75,7 @@ async function bunServe(handler: HttpHandler, options: { port?: number } = {}): 
     hostname: '127.0.0.1',
     port: options.port ?? 0,
     fetch: (request, self) => handler(request, { remotePort: self.requestIP(request)?.port ?? 0 }),
+    error: handlerFailed,
   });
   return {
     url: `http://127.0.0.1:${server.port}`,

@@ -6,6 +6,7 @@
  */
 import { spawnDenoCommand } from './deno-command.js';
 import { nodeCompatMembers, v8Gc } from './node-compat.js';
+import { handlerFailed } from './serve-error.js';
 import { withSpawnScript } from './spawn-script.js';
 import type { HttpHandler, HttpServerHandle, RuntimeAdapter, Signal } from './types.js';
 import { importUndiciBare } from './undici.js';
@@ -23,7 +24,12 @@ interface DenoGlobal {
   removeSignalListener(signal: Signal, listener: () => void): void;
   permissions: { querySync(descriptor: { name: string }): { state: 'granted' | 'denied' | 'prompt' } };
   serve(
-    options: { hostname: string; port: number; onListen: (addr: { port: number }) => void },
+    options: {
+      hostname: string;
+      port: number;
+      onListen: (addr: { port: number }) => void;
+      onError: (error: unknown) => Response;
+    },
     handler: (request: Request, info: { remoteAddr: { port: number } }) => Response | Promise<Response>,
   ): { shutdown(): Promise<void> };
 }
@@ -106,7 +112,12 @@ async function denoServe(handler: HttpHandler, options: { port?: number } = {}):
     listening = resolve;
   });
   const server = deno().serve(
-    { hostname: '127.0.0.1', port: options.port ?? 0, onListen: (addr) => listening(addr.port) },
+    {
+      hostname: '127.0.0.1',
+      port: options.port ?? 0,
+      onListen: (addr) => listening(addr.port),
+      onError: handlerFailed,
+    },
     (request, info) => handler(request, { remotePort: info.remoteAddr.port }),
   );
   const bound = await port;

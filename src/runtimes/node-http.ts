@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handlerFailed } from './serve-error.js';
 import type { HttpHandler, HttpServerHandle } from './types.js';
 
 export async function serveNodeHttp(handler: HttpHandler, options: { port?: number } = {}): Promise<HttpServerHandle> {
@@ -15,8 +16,10 @@ export async function serveNodeHttp(handler: HttpHandler, options: { port?: numb
   let closing = false;
   const server = createServer((req, res) => {
     respond(handler, req, res, () => closing).catch((error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(res.headersSent ? undefined : String(error));
+      // handlerFailed's answer has no body: its status and an explicit length say it all
+      const failed = handlerFailed(error);
+      if (!res.headersSent) res.writeHead(failed.status, { 'content-length': '0' });
+      res.end();
     });
   });
   await new Promise<void>((resolve, reject) => {

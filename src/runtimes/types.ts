@@ -133,7 +133,10 @@ export interface RuntimeAdapter {
   /** returns a function that removes the listener */
   onSignal(signal: Signal, listener: () => void): () => void;
   exit(code: number): never;
-  /** an HTTP server bound to 127.0.0.1 (port 0 = any free port) */
+  /**
+   * an HTTP server bound to 127.0.0.1 (port 0 = any free port). A handler that throws or rejects is
+   * answered 500 with an empty body, and the server goes on serving (see serve-error.ts).
+   */
   serve(handler: HttpHandler, options?: { port?: number }): Promise<HttpServerHandle>;
   importUndici(): Promise<UndiciModule>;
   /** synchronous file append, used for the child's result channel */
