@@ -61,7 +61,8 @@ async function respond(
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 1) headers['set-cookie'] = cookies;
-  res.writeHead(response.status, response.statusText || undefined, headers);
+  // no response.statusText: Deno.serve and Bun.serve cannot send one, so neither does node (types.ts)
+  res.writeHead(response.status, headers);
   if (!response.body) {
     res.end();
     return;

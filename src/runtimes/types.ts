@@ -136,6 +136,10 @@ export interface RuntimeAdapter {
   /**
    * an HTTP server bound to 127.0.0.1 (port 0 = any free port). A handler that throws or rejects is
    * answered 500 with an empty body, and the server goes on serving (see serve-error.ts).
+   * The Response's statusText is not sent: Deno.serve and Bun.serve have no way to send a reason
+   * phrase of the handler's, they send the standard one of the status (`200 OK`, `404 Not Found`),
+   * and node's serve does the same. For a status without a standard phrase the runtimes still
+   * differ, in the runtime itself: node sends `unknown`, deno nothing, bun 1.4.5 `HM` (for 299).
    */
   serve(handler: HttpHandler, options?: { port?: number }): Promise<HttpServerHandle>;
   importUndici(): Promise<UndiciModule>;
