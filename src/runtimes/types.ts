@@ -140,6 +140,10 @@ export interface RuntimeAdapter {
    * phrase of the handler's, they send the standard one of the status (`200 OK`, `404 Not Found`),
    * and node's serve does the same. For a status without a standard phrase the runtimes still
    * differ, in the runtime itself: node sends `unknown`, deno nothing, bun 1.4.5 `HM` (for 299).
+   * A HEAD request gets the status and headers that GET would, Content-Length included where the
+   * body is all there at once (a string, bytes), and no body. One difference stays, in Bun itself: a
+   * Content-Type implied by the body (`text/plain;charset=utf-8` for a string) is left out of Bun's
+   * Response headers and so of its HEAD answer; a handler that sets Content-Type gets it everywhere.
    */
   serve(handler: HttpHandler, options?: { port?: number }): Promise<HttpServerHandle>;
   importUndici(): Promise<UndiciModule>;
