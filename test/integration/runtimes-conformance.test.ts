@@ -62,12 +62,13 @@ function isExpectedOnHostNode(rt: RuntimeExecutable, check: Report['checks'][num
 
 const runtimes = await discoverRuntimes(ROOT);
 
-describe('runtime adapters conform inside each runtime', () => {
-  beforeAll(buildFixture);
-  afterAll(() => {
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
-  });
+// one build for both suites below
+beforeAll(buildFixture);
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
 
+describe('runtime adapters conform inside each runtime', () => {
   it('finds the pinned node, deno and bun', () => {
     expect(runtimes.filter((rt) => rt.default).map((rt) => rt.name)).toEqual(['node', 'deno', 'bun']);
   });
@@ -93,8 +94,6 @@ const SEED = 4242;
  * seed, so bun is not asked.
  */
 describe('spawnScript hands the V8 seed on', () => {
-  beforeAll(buildFixture);
-
   const v8Runtimes = runtimes.filter((rt) => rt.default && rt.engine.name === 'v8');
   it.each(v8Runtimes.map((rt) => [rt.label, rt] as const))('%s', async (_label, rt) => {
     const { code, stdout, stderr } = await run(scriptCommand(rt, join(outdir, 'seed-probe.js'), [], SEED));
