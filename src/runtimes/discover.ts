@@ -121,7 +121,12 @@ export function runtimeCommand(
 function withSeed(rt: RuntimeExecutable, seed: number): { flags: string[]; env: Record<string, string> } {
   const v8 = [`--random-seed=${seed}`, `--hash-seed=${seed}`];
   if (rt.name === 'node') return { flags: [...rt.flags, ...v8], env: {} };
-  if (rt.name === 'deno') return { flags: rt.flags, env: { DENO_V8_FLAGS: v8.join(',') } };
+  if (rt.name === 'deno') {
+    // after the user's own DENO_V8_FLAGS (the runtime's, else this process's), never instead of them
+    const inherited = rt.env.DENO_V8_FLAGS ?? process.env.DENO_V8_FLAGS ?? '';
+    const flags = [...inherited.split(',').filter((flag) => flag !== ''), ...v8];
+    return { flags: rt.flags, env: { DENO_V8_FLAGS: flags.join(',') } };
+  }
   return { flags: rt.flags, env: {} };
 }
 
