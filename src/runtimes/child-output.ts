@@ -105,9 +105,15 @@ function waitForLine(sink: TextSink, exited: Promise<ChildExit>, match: (line: s
     let settled = false;
     const scan = (chunk: string) => {
       if (settled) return;
+      // a line with no end yet is searched again only where the new chunk begins
+      const newline = chunk.indexOf('\n');
+      if (newline === -1) {
+        partial += chunk;
+        return;
+      }
       const text = partial + chunk;
       let start = 0;
-      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      for (let end = partial.length + newline; end !== -1; end = text.indexOf('\n', start)) {
         const line = text.slice(start, end).replace(/\r$/, '');
         start = end + 1;
         if (match(line)) {
