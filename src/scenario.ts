@@ -139,7 +139,8 @@ export async function withMethodReplaced<T extends object, K extends keyof T, R>
   run: () => R | Promise<R>,
 ): Promise<R> {
   const own = Object.getOwnPropertyDescriptor(target, name);
-  target[name] = replace(target[name]);
+  // defined, not assigned: an assignment would run a setter the target inherits, and leave it run
+  Object.defineProperty(target, name, { value: replace(target[name]), writable: true, configurable: true });
   try {
     return await run();
   } finally {

@@ -63,4 +63,27 @@ describe('withMethodReplaced', () => {
     expect(Object.hasOwn(counter, 'add')).toBe(false);
     expect(counter.add).toBe(Counter.prototype.add);
   });
+
+  test('a method an object inherits as an accessor with a setter is replaced on the object, the setter never run', async () => {
+    const set: unknown[] = [];
+    const base = {
+      get add() {
+        return (n: number) => n;
+      },
+      set add(value: unknown) {
+        set.push(value);
+      },
+    };
+    const target = Object.create(base) as { add: (n: number) => number };
+    const value = await withMethodReplaced(
+      target,
+      'add',
+      (add) => (n) => add(n) * 10,
+      () => target.add(2),
+    );
+    expect(value).toBe(20);
+    expect(set).toEqual([]);
+    expect(Object.hasOwn(target, 'add')).toBe(false);
+    expect(target.add(2)).toBe(2);
+  });
 });
