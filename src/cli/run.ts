@@ -39,7 +39,8 @@ Options:
                          registry on first use (see asyncbench runtimes --help)
   --case LIST            only these cases, comma-separated
   --param KEY=V1,V2      only these param values (repeatable); numbers beyond the declared ones are
-                         accepted, a word only where the scenario declares it
+                         accepted (whole and from 1 or 0 up where the declared ones are), a word
+                         only where the scenario declares it
   --quick                smaller matrix, one fork, shorter measuring (CIs are then within-process only)
   --full                 every value of every param (the whole grid: hours); by default a run uses
                          each scenario's representative matrix (asyncbench list shows both)

@@ -62,6 +62,8 @@ function coerce(raw: string, declared: readonly ParamValue[], key: string, scena
       if (declared.includes(raw)) return raw;
       throw new UsageError(`--param ${key}=${raw}: ${scenario} takes numbers for ${key}`);
     }
+    const range = numberRange(declared);
+    if (!range.admits(n)) throw new UsageError(`--param ${key}=${raw}: ${scenario} takes ${range.name} for ${key}`);
     return n;
   }
   if (kind === 'boolean') {
@@ -76,6 +78,23 @@ function coerce(raw: string, declared: readonly ParamValue[], key: string, scena
       `--param ${key}=${raw}: not a value of ${scenario}'s ${key}; valid: ${closestFirst(raw, declared.map(String)).join(', ')}`,
     );
   return raw;
+}
+
+/**
+ * The numbers a number param takes beyond its declared ones: whole numbers where every declared one
+ * is whole, and none below 0 (or 1) where none declared is. A count of -5 tasks or 2.5 workers would
+ * otherwise reach the scenario's setup and fail its cell, where it is a mistake on the command line.
+ */
+function numberRange(declared: readonly ParamValue[]): { name: string; admits: (n: number) => boolean } {
+  const numbers = declared.filter((v): v is number => typeof v === 'number');
+  const whole = numbers.every(Number.isInteger);
+  const least = Math.min(...numbers);
+  const floor = least >= 1 && whole ? 1 : least >= 0 ? 0 : -Infinity;
+  const kind = whole ? 'whole numbers' : 'numbers';
+  return {
+    name: floor === -Infinity ? kind : `${kind} from ${floor} up`,
+    admits: (n) => (!whole || Number.isInteger(n)) && n >= floor,
+  };
 }
 
 /** Values once each: a value given twice (tasks=100,1e2) would plan its cell twice and double its forks. */

@@ -238,6 +238,11 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expectOneLine(run, /--param consumer=Slow: not a value of producer-consumer's consumer; valid: slow, fast/);
   });
 
+  it('a count below 1 (it would fail its cell in setup, where it is a mistake on the command line)', async () => {
+    const run = await runCli(['run', 'eager-tasks', '--quick', '--param', 'tasks=-5']);
+    expectOneLine(run, /--param tasks=-5: eager-tasks takes whole numbers from 1 up for tasks/);
+  });
+
   const goodPath = resultFile('good.json', good);
   it.each([
     ['a path that is not there', join(dir, 'nowhere'), /--sessions .*nowhere: no such file or directory/],

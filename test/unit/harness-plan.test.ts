@@ -82,6 +82,15 @@ describe('planCells', () => {
       /mode=B: not a value of demo's mode; valid: a, b/,
     );
   });
+  it('takes whole numbers, and none below the least declared floor, where the declared values are counts', () => {
+    const plan = (params: Record<string, string[]>) => () => planCells([scenario], RUNTIMES, { ...base, params });
+    expect(plan({ tasks: ['-5'] })).toThrow(/--param tasks=-5: demo takes whole numbers from 1 up for tasks/);
+    expect(plan({ tasks: ['0'] })).toThrow(/whole numbers from 1 up/);
+    expect(plan({ tasks: ['2.5'] })).toThrow(/whole numbers from 1 up/);
+    expect(plan({ hitRatio: ['-0.5'] })).toThrow(/--param hitRatio=-0.5: demo takes numbers from 0 up for hitRatio/);
+    // beyond the declared ones, a value of the same kind is taken
+    expect(plan({ tasks: ['1', '123456'], hitRatio: ['0.25', '0'] })).not.toThrow();
+  });
   it('splits the matrix into disjoint shards that cover it', () => {
     const all = planCells([scenario], RUNTIMES, base).map((c) => c.key);
     const shards = [1, 2, 3].map((index) =>
