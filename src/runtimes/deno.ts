@@ -42,39 +42,43 @@ function deno(): DenoGlobal {
 
 export function createDenoAdapter(): RuntimeAdapter {
   const Deno = deno();
-  return withSpawnScript({
-    ...nodeCompatMembers,
-    name: 'deno',
-    version: Deno.version.deno,
-    engine: { name: 'v8', version: Deno.version.v8 },
-    now: () => performance.now(),
-    gc: v8Gc,
-    memory() {
-      const { rss, heapUsed } = Deno.memoryUsage();
-      return { rss, heapUsed };
+  const flags = startupFlags();
+  return withSpawnScript(
+    {
+      ...nodeCompatMembers,
+      name: 'deno',
+      version: Deno.version.deno,
+      engine: { name: 'v8', version: Deno.version.v8 },
+      now: () => performance.now(),
+      gc: v8Gc,
+      memory() {
+        const { rss, heapUsed } = Deno.memoryUsage();
+        return { rss, heapUsed };
+      },
+      execPath: () => Deno.execPath(),
+      args: () => [...Deno.args],
+      flags: flags.recorded,
+      spawn: spawnDenoCommand,
+      spawnWorker: spawnWebWorker,
+      workerPort: webWorkerPort,
+      onSignal(signal, listener) {
+        // Deno keeps a signal's listeners in a set: the same function added twice would be one
+        // listener, called once and removed by either registration's off (the signal then kills
+        // the process); a closure of its own makes each registration a listener, as on node and bun
+        const own = () => listener();
+        Deno.addSignalListener(signal, own);
+        let listening = true;
+        return () => {
+          if (listening) Deno.removeSignalListener(signal, own);
+          listening = false;
+        };
+      },
+      exit: (code) => Deno.exit(code),
+      serve: denoServe,
+      importUndici: importUndiciBare,
     },
-    execPath: () => Deno.execPath(),
-    args: () => [...Deno.args],
-    flags: startupFlags(),
-    spawn: spawnDenoCommand,
-    spawnWorker: spawnWebWorker,
-    workerPort: webWorkerPort,
-    onSignal(signal, listener) {
-      // Deno keeps a signal's listeners in a set: the same function added twice would be one
-      // listener, called once and removed by either registration's off (the signal then kills
-      // the process); a closure of its own makes each registration a listener, as on node and bun
-      const own = () => listener();
-      Deno.addSignalListener(signal, own);
-      let listening = true;
-      return () => {
-        if (listening) Deno.removeSignalListener(signal, own);
-        listening = false;
-      };
-    },
-    exit: (code) => Deno.exit(code),
-    serve: denoServe,
-    importUndici: importUndiciBare,
-  });
+    flags.launch,
+  );
 }
 
 /**
@@ -82,7 +86,7 @@ export function createDenoAdapter(): RuntimeAdapter {
  * what is observable: the granted permissions, the V8 flags of DENO_V8_FLAGS (how the orchestrator
  * hands a fork its V8 seed, see withSeed in discover.ts) and whether V8 exposes gc.
  */
-function startupFlags(): string[] {
+function startupFlags(): DenoFlags {
   const granted = PERMISSIONS.filter((name) => {
     try {
       return deno().permissions.querySync({ name }).state === 'granted';
@@ -91,9 +95,24 @@ function startupFlags(): string[] {
       return false;
     }
   });
-  const gcFlag = typeof (globalThis as { gc?: unknown }).gc === 'function' ? ['--expose-gc'] : [];
-  const v8 = [...new Set([...environmentV8Flags(), ...gcFlag])];
-  return [...(v8.length > 0 ? [`--v8-flags=${v8.join(',')}`] : []), ...granted.map((name) => `--allow-${name}`)];
+  return denoFlags(environmentV8Flags(), typeof (globalThis as { gc?: unknown }).gc === 'function', granted);
+}
+
+export interface DenoFlags {
+  /** every flag this process runs with: what the result file records */
+  recorded: string[];
+  /**
+   * what spawnScript gives a child: the same less the V8 flags of DENO_V8_FLAGS, which reach the
+   * child through the environment it inherits and would otherwise be given twice
+   */
+  launch: string[];
+}
+
+export function denoFlags(inheritedV8: readonly string[], gcExposed: boolean, granted: readonly string[]): DenoFlags {
+  const gcFlag = gcExposed && !inheritedV8.includes('--expose-gc') ? ['--expose-gc'] : [];
+  const permissions = granted.map((name) => `--allow-${name}`);
+  const line = (v8: readonly string[]) => [...(v8.length > 0 ? [`--v8-flags=${v8.join(',')}`] : []), ...permissions];
+  return { recorded: line([...new Set([...inheritedV8, ...gcFlag])]), launch: line(gcFlag) };
 }
 
 /** DENO_V8_FLAGS as a list; empty where this process may not read the environment (no --allow-env) */

@@ -20,11 +20,18 @@ export function scriptArgs(
   return [...(runtime.name === 'deno' ? ['run'] : []), ...runtime.flags, path, ...args];
 }
 
-/** Completes an adapter with its spawnScript, built on the adapter's own spawn, execPath and flags. */
-export function withSpawnScript(adapter: Omit<RuntimeAdapter, 'spawnScript'>): RuntimeAdapter {
+/**
+ * Completes an adapter with its spawnScript, built on the adapter's own spawn, execPath and flags
+ * (`launchFlags`, where a child gets some of them another way: deno's V8 flags of the environment).
+ */
+export function withSpawnScript(
+  adapter: Omit<RuntimeAdapter, 'spawnScript'>,
+  launchFlags: readonly string[] = adapter.flags,
+): RuntimeAdapter {
+  const launcher = { name: adapter.name, flags: launchFlags };
   return {
     ...adapter,
     spawnScript: (script, args = [], options = {}) =>
-      adapter.spawn(adapter.execPath(), scriptArgs(adapter, script, args), options),
+      adapter.spawn(adapter.execPath(), scriptArgs(launcher, script, args), options),
   };
 }

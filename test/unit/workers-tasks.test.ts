@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { denoFlags } from '../../src/runtimes/deno.js';
 import { scriptArgs } from '../../src/runtimes/spawn-script.js';
 import { hashChain } from '../../src/workers/cpu-kernel.js';
 import { checksum, hasPattern, patternBytes, payloadRecords } from '../../src/workers/messaging-payload.js';
@@ -75,5 +76,20 @@ describe('scriptArgs', () => {
       '--allow-net',
       '/x/a b.js',
     ]);
+  });
+});
+
+describe('denoFlags', () => {
+  it('records the V8 flags of DENO_V8_FLAGS but does not give them again to a child, which inherits them', () => {
+    const seeded = denoFlags(['--random-seed=7', '--hash-seed=7'], true, ['net', 'read']);
+    expect(seeded.recorded).toEqual([
+      '--v8-flags=--random-seed=7,--hash-seed=7,--expose-gc',
+      '--allow-net',
+      '--allow-read',
+    ]);
+    expect(seeded.launch).toEqual(['--v8-flags=--expose-gc', '--allow-net', '--allow-read']);
+    // --expose-gc in the environment already: no --v8-flags at all for the child
+    const inherited = denoFlags(['--expose-gc', '--expose-gc'], true, []);
+    expect(inherited).toEqual({ recorded: ['--v8-flags=--expose-gc'], launch: [] });
   });
 });
