@@ -1,6 +1,6 @@
 /**
  * The seed's point about to_thread: CPU work on the event loop delays everything else on it; moved
- * to workers, I/O keeps flowing. While CPU tasks (the workers scenario's ~3 ms hash chain) run
+ * to workers, I/O keeps flowing. While CPU tasks (the workers scenario's ~1 ms hash chain) run
  * without pause - inline on the main thread (workers=0, yielding one event-loop turn between
  * tasks, as well-behaved inline work does), or in 1 or `cores` pool workers kept busy - the main
  * thread runs a 5 ms timer and measures how late each tick fires.

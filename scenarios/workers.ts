@@ -1,8 +1,10 @@
 /**
  * Worker parallelism (the seed's "Free-Threaded Python 3.13": CPU-bound work only speeds up where
- * threads really run in parallel). A fixed CPU task (cpu-kernel.ts: a ~3 ms hash chain with a checked
+ * threads really run in parallel). A fixed CPU task (cpu-kernel.ts: a ~1 ms hash chain with a checked
  * result) is spread over `workers` workers by four executors: the adapter's WorkerPool, piscina,
- * tinypool, and a pool of child runtime processes that take tasks over local HTTP.
+ * tinypool, and a pool of child runtime processes that take tasks over local HTTP (a fetch to a
+ * child's runtime.serve(); that round trip costs node 4-6x what it costs deno or Bun:
+ * docs/measurements/2026-12-06-child-processes-http.md).
  *
  * One op = one completed task, so the throughput driver's ops/s is tasks/s. To keep every worker fed
  * the op itself holds a window of 2 x workers tasks in flight: it tops the window up, then awaits the
