@@ -496,12 +496,45 @@ describe("docs/github-workflow.yml: the gate's revisions cache keeps the base's 
     const output = join(home, 'github-output');
     writeFileSync(output, '');
     writeFileSync(join(home, 'step.sh'), stepScript("keep the base's tree alone"));
+    const env = revisionsEnv(home);
     const r = run('/bin/bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(home, 'step.sh')], {
       cwd: home,
-      env: { HOME: home, BASE: base, GITHUB_OUTPUT: output },
+      env: { HOME: home, BASE: base, GITHUB_OUTPUT: output, ...env },
     });
     return { ...r, left: readdirSync(cache).sort(), output: readFileSync(output, 'utf8') };
   }
+
+  /** runs the step that names the directory, on a runner that sets XDG_CACHE_HOME; returns what it set */
+  function revisionsEnv(home: string): Record<string, string> {
+    const githubEnv = join(home, 'github-env');
+    writeFileSync(githubEnv, '');
+    writeFileSync(join(home, 'dir-step.sh'), stepScript('where compare --base keeps built revisions'));
+    const r = run('/bin/bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(home, 'dir-step.sh')], {
+      cwd: home,
+      env: { HOME: home, GITHUB_ENV: githubEnv, XDG_CACHE_HOME: join(home, 'xdg') },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    return Object.fromEntries(
+      readFileSync(githubEnv, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split('=', 2) as [string, string]),
+    );
+  }
+
+  it('names one directory for asyncbench and both cache steps, whatever XDG_CACHE_HOME says', () => {
+    const home = tempDir('workflow-home');
+    expect(revisionsEnv(home)).toEqual({ ASYNCBENCH_REVISIONS_DIR: join(home, '.cache', 'asyncbench', 'revisions') });
+    const gate = (
+      parseDocument(readFileSync(join(ROOT, 'docs', 'github-workflow.yml'), 'utf8')).toJS() as {
+        jobs: { gate: { steps: { uses?: string; with?: { path?: string } }[] } };
+      }
+    ).jobs.gate;
+    const cachePaths = gate.steps
+      .filter((step) => step.uses?.startsWith('actions/cache/'))
+      .map((step) => step.with?.path);
+    expect(cachePaths).toEqual([`\${{ env.ASYNCBENCH_REVISIONS_DIR }}`, `\${{ env.ASYNCBENCH_REVISIONS_DIR }}`]);
+  });
 
   it("removes the head's tree, other commits and the logs, and says the base is worth saving", () => {
     const r = keep({ [base]: true, ['h'.repeat(40)]: true, ['c'.repeat(40)]: false });
