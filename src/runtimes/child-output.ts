@@ -15,6 +15,8 @@ const PIPE_DRAIN_GRACE_MS = 100;
 /** Text collected from one output stream of a child. */
 export interface TextSink {
   text: string;
+  /** characters dropped from the head of `text` so far: its first line may be the tail of a cut one */
+  dropped: number;
   /** resolves when the stream has ended (at once for a stream that is not piped) */
   closed: Promise<void>;
   append(chunk: string): void;
@@ -37,10 +39,14 @@ export function textSink(keepChars: number): TextSink {
   const listeners: ((chunk: string) => void)[] = [];
   const sink: TextSink = {
     text: '',
+    dropped: 0,
     closed: Promise.resolve(),
     append(chunk) {
       sink.text += chunk;
-      if (sink.text.length > 2 * keepChars) sink.text = sink.text.slice(-keepChars);
+      if (sink.text.length > 2 * keepChars) {
+        sink.dropped += sink.text.length - keepChars;
+        sink.text = sink.text.slice(-keepChars);
+      }
       for (const listener of listeners) listener(chunk);
     },
     onData: (listener) => listeners.push(listener),
@@ -95,20 +101,30 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** A line longer than this is nobody's awaited line: its head is let go, and the line is never matched. */
+const LONGEST_LINE = KEPT_CHARS.stdout;
+
 /**
  * Scans each chunk as it arrives, carrying only the unfinished line: the sink's text may have lost
  * its head, and searching it again on every chunk flattened a string of hundreds of MB each time.
+ * A line whose head is gone (`cut`: the sink dropped it before the scan began, or it outgrew
+ * LONGEST_LINE) is skipped, so the tail of a line can never pass for a line.
  */
 function waitForLine(sink: TextSink, exited: Promise<ChildExit>, match: (line: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     let partial = '';
+    let cut = sink.dropped > 0;
     let settled = false;
+    const carry = (rest: string) => {
+      partial = rest.length > LONGEST_LINE ? '' : rest;
+      cut ||= partial !== rest;
+    };
     const scan = (chunk: string) => {
       if (settled) return;
       // a line with no end yet is searched again only where the new chunk begins
       const newline = chunk.indexOf('\n');
       if (newline === -1) {
-        partial += chunk;
+        carry(partial + chunk);
         return;
       }
       const text = partial + chunk;
@@ -116,20 +132,21 @@ function waitForLine(sink: TextSink, exited: Promise<ChildExit>, match: (line: s
       for (let end = partial.length + newline; end !== -1; end = text.indexOf('\n', start)) {
         const line = text.slice(start, end).replace(/\r$/, '');
         start = end + 1;
-        if (match(line)) {
+        if (cut) cut = false;
+        else if (match(line)) {
           settled = true;
           resolve(line);
           return;
         }
       }
-      partial = text.slice(start);
+      carry(text.slice(start));
     };
     sink.onData(scan);
     scan(sink.text);
     exited.then(
       (exit) => {
         // the output is final now: its unterminated last line counts too
-        if (!settled && partial !== '' && match(partial)) resolve(partial);
+        if (!settled && !cut && partial !== '' && match(partial)) resolve(partial);
         else if (!settled) reject(new Error(`process exited (${exit.signal ?? exit.code}) before the awaited line`));
         settled = true;
       },

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { childHandle, KEPT_CHARS, textSink } from '../../src/runtimes/child-output.js';
+import type { ChildExit } from '../../src/runtimes/types.js';
+
+/** a handle over a stdout sink keeping `keepChars`, and the means to end its process */
+function handleOver(keepChars: number) {
+  const stdout = textSink(keepChars);
+  let exit: (value: ChildExit) => void = () => {};
+  const exited = new Promise<ChildExit>((resolve) => {
+    exit = resolve;
+  });
+  const handle = childHandle({ pid: 1, exited, stdout, stderr: textSink(16), stdoutPiped: true, kill: () => {} });
+  return { handle, stdout, exit: () => exit({ code: 0, signal: null }) };
+}
+
+const isReady = (line: string) => line.startsWith('ready ');
+
+describe('waitForLine', () => {
+  it('finds a line split over chunks, with or without \\r', async () => {
+    const { handle, stdout } = handleOver(1 << 10);
+    const line = handle.waitForLine(isReady);
+    for (const chunk of ['boot\nrea', 'dy http://127.0', '.0.1:80\r\nmore\n']) stdout.append(chunk);
+    await expect(line).resolves.toBe('ready http://127.0.0.1:80');
+  });
+
+  it('never takes the tail of a line whose head the sink dropped for a line', async () => {
+    const { handle, stdout, exit } = handleOver(16);
+    // the sink keeps the last 16 characters: 'ready 123456789\n', the tail of a line that is no ready line
+    stdout.append(`${'x'.repeat(40)}ready 123456789\n`);
+    expect(stdout.text).toBe('ready 123456789\n');
+    stdout.append('ready ok\n');
+    await expect(handle.waitForLine(isReady)).resolves.toBe('ready ok');
+    exit();
+  });
+
+  it('skips a line longer than stdout keeps (KEPT_CHARS), and finds the next', async () => {
+    const { handle, stdout, exit } = handleOver(1 << 10);
+    const line = handle.waitForLine((l) => l.endsWith('ready x'));
+    const long = 'y'.repeat(1 << 20);
+    for (let n = 0; n <= KEPT_CHARS.stdout / long.length; n++) stdout.append(long);
+    stdout.append('ready x\nzz ready x\n');
+    await expect(line).resolves.toBe('zz ready x');
+    exit();
+  });
+
+  it('takes the unterminated last line once the process has exited, unless its head is gone', async () => {
+    const whole = handleOver(1 << 10);
+    const found = whole.handle.waitForLine(isReady);
+    whole.stdout.append('ready now');
+    whole.exit();
+    await expect(found).resolves.toBe('ready now');
+
+    const cut = handleOver(1 << 10);
+    const missed = cut.handle.waitForLine((l) => l.endsWith('ready now'));
+    for (let n = 0; n <= KEPT_CHARS.stdout / (1 << 20); n++) cut.stdout.append('y'.repeat(1 << 20));
+    cut.stdout.append('ready now');
+    cut.exit();
+    await expect(missed).rejects.toThrow(/exited \(0\) before the awaited line/);
+  });
+});
