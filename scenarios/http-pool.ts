@@ -32,7 +32,7 @@ import {
   withTimeout,
 } from 'asyncbench';
 
-/** the timeout case: a share of requests is answered after SLOW_MS, the client gives up at TIMEOUT_MS */
+/** the timeout case: a share of requests is answered after SLOW.ms, the client gives up at TIMEOUT_MS */
 const SLOW = { mode: 'slow', p: 0.05, ms: 400 } as const;
 const TIMEOUT_MS = 100;
 /** verify's burst after the measured run: rounds of `concurrency` requests at once */
