@@ -1,7 +1,7 @@
 /** What a runner job computes, shared by the job script and the scenario that checks its output. */
 import { hashChain } from './cpu-kernel.js';
 
-/** ~0.1 ms of CPU: small beside a runtime's startup, as the jobs of a CLI tool usually are */
+/** ~35 µs of CPU: small beside a runtime's startup, as the jobs of a CLI tool usually are */
 const RUNNER_JOB_ROUNDS = 10_000;
 
 export function runnerJobResult(index: number): number {
