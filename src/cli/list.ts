@@ -6,8 +6,9 @@ const list: Command = {
   summary: 'list the scenarios, their cases and params',
   help: `Usage: asyncbench list [--json]
 
-Lists the built-in scenarios with their kind, cases, params (the full matrix) and the narrower
-matrix --quick uses.
+Lists the built-in scenarios with their kind, cases and params: every value (the full matrix,
+--full), then where a param is narrowed, the values a default run uses ('run:') and those --quick
+uses ('--quick:').
 
 Options:
   --json      print the list as JSON
