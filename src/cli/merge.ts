@@ -9,9 +9,9 @@ const merge: Command = {
 
 Joins the result files of 'asyncbench run --shard K/N' into one result file, written atomically.
 The shards must be of one run: the same schema, git commit and config (apart from the shard, the
-services each started and the earlier runs beside its result file), and together exactly the shards
-1..N of one N, with no entry in two shards. Anything else is refused with a one-line reason that
-names the first differing config field (exit 2).
+services each started or could not start and the earlier runs beside its result file), and
+together exactly the shards 1..N of one N, with no entry in two shards. Anything else is refused
+with a one-line reason that names the first differing config field (exit 2).
 
 Options:
   -o, --out FILE  where to write the merged result file (required)
