@@ -82,7 +82,7 @@ Options (besides the run options --runtime --case --param --quick --suite --engi
                           processes back to back (throughput and process cells always do)
   --format FORMAT         what to print: text (default), md or json
   --out DIR               where base.json, head.json and compare.{txt,md,json} go
-                          (default results/compare-<id>/)
+                          (default results/compare-<id>/ at the top of the git repository)
 
 Exit codes: 0 no regression; 1 some entry is slower beyond the threshold, or failed in head where base measured it; 2 bad usage, a REF that
 does not exist, a revision that fails to build (the line names its log), a scenario in neither
