@@ -89,10 +89,11 @@ export interface DbState {
   close?: () => Promise<void>;
   /** pg-min: connections the server held for the pool before its first query */
   warmBeforeFirstQuery?: number;
-  /** command-timeout: queries given up at the timeout, and those still running on the server after */
+  /** command-timeout: queries given up at the timeout */
   timeouts: number;
   /** command-timeout: queries hit by the cancel of an earlier query that had just finished */
   strayCancels: number;
+  /** command-timeout: the pool's slow queries (pg_sleep) still active on the server after the run */
   stillRunning?: number;
   /** command-timeout: plain queries answered after the run's timeouts (within RECOVERY_MS), out of those sent */
   answeredAfter?: { answered: number; sent: number; error?: string };
