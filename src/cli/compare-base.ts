@@ -303,7 +303,7 @@ export async function compareBase(argv: string[]): Promise<number> {
   const { config, suite } = await measureConfig(values, positionals, root, () => design.n0);
 
   // the revisions: every ref is checked before anything is built
-  const cwd = process.cwd();
+  const cwd = runtime.cwd();
   const repo = await repositoryOf(runtime, cwd);
   await resolveCommit(runtime, repo, values.base);
   if (values.head) await resolveCommit(runtime, repo, values.head);

@@ -34,7 +34,7 @@ const compare: Command = {
   name: 'compare',
   summary: 'compare two result files entry by entry; exit 1 on a significant regression',
   help: `Usage: asyncbench compare BASE HEAD [--threshold PCT] [--max-unjudged PCT] [--format text|md|json]
-       asyncbench compare FILE --runtime A --vs B [--threshold PCT] [--format text|md|json]
+       asyncbench compare FILE --runtime A --vs B [--threshold PCT] [--max-unjudged PCT] [--format text|md|json]
        asyncbench compare --base REF [--head REF] [SCENARIO|FILE ...] [run options] [--budget DURATION]
 
 Matches the entries of two result files by scenario, case, params and runtime and, for each pair,

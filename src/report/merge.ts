@@ -187,7 +187,8 @@ export function mergeShards(input: Shard[]): Merged {
   const result: ResultFile = {
     schema: first.file.schema,
     run: {
-      // shards started with one --run-id keep it; otherwise the merged run is named after its parts
+      // shards that share an id keep it; asyncbench gives every run its own, so the shards of
+      // separate runs name the merged run after their parts
       id: ids.length === 1 ? ids[0] : ids.join('+'),
       startedAt: byInstant(shards.map((s) => s.file.run.startedAt))[0],
       finishedAt: byInstant(shards.map((s) => s.file.run.finishedAt)).at(-1) ?? first.file.run.finishedAt,

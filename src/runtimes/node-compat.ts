@@ -11,7 +11,17 @@ import type { RuntimeAdapter } from './types.js';
 
 export type NodeCompatMembers = Pick<
   RuntimeAdapter,
-  'memory' | 'pageFaults' | 'cpus' | 'env' | 'args' | 'spawn' | 'onSignal' | 'exit' | 'appendFileSync' | 'readFileSync'
+  | 'memory'
+  | 'pageFaults'
+  | 'cpus'
+  | 'env'
+  | 'cwd'
+  | 'args'
+  | 'spawn'
+  | 'onSignal'
+  | 'exit'
+  | 'appendFileSync'
+  | 'readFileSync'
 >;
 
 export const nodeCompatMembers: NodeCompatMembers = {
@@ -24,6 +34,7 @@ export const nodeCompatMembers: NodeCompatMembers = {
   // availableParallelism honours CPU affinity and, unlike os.cpus(), needs no --allow-sys on deno
   cpus: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
   env: (name) => process.env[name],
+  cwd: () => process.cwd(),
   args: () => process.argv.slice(2),
   spawn: spawnChild,
   onSignal(signal, listener) {

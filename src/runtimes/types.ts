@@ -117,6 +117,8 @@ export interface RuntimeAdapter {
   /** runtime flags this process must be given to behave as measured (e.g. --expose-gc) */
   readonly flags: readonly string[];
   env(name: string): string | undefined;
+  /** the current working directory */
+  cwd(): string;
   /** the command-line arguments after the script path */
   args(): string[];
   /** spawns a module worker from a file path or file: URL */
