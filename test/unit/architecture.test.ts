@@ -1,0 +1,93 @@
+/**
+ * The layering docs/architecture.md promises, checked on the sources: runtime globals only in
+ * src/runtimes/, and imports that point one way (cli -> harness -> {runtimes, measure, services}
+ * -> patterns, with the result file's module at the bottom and the reports reading files only).
+ * A type-only import crosses layers freely: it leaves nothing in the built code.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** the code of a source with its comments and the text of its strings and templates blanked (lines kept) */
+function codeOf(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`/g, (m) => {
+    const newlines = m.replace(/[^\n]/g, '');
+    return m.startsWith('/') ? ` ${newlines}` : `${m[0]}${newlines}${m[0]}`;
+  });
+}
+
+/** the layer of a file under src/: its first directory, or 'api' for the files at the top */
+function layerOf(path: string): string {
+  const parts = relative('src', path).split('/');
+  return parts.length === 1 ? 'api' : (parts[0] as string);
+}
+
+/** the layers a file's value imports (not `import type`) reach */
+function importedLayers(path: string): { layer: string; line: string }[] {
+  const text = readFileSync(join(ROOT, path), 'utf8');
+  const statements = text.match(/^(?:import|export)\b[^;]*?from '(\.{1,2}\/[^']+)';/gms) ?? [];
+  return statements
+    .filter((statement) => !/^(?:import|export) type\b/.test(statement))
+    .map((statement) => {
+      const target = /from '([^']+)'/.exec(statement)?.[1] as string;
+      return { layer: layerOf(join(dirname(path), target)), line: statement.split('\n')[0] as string };
+    });
+}
+
+/** what each layer may import besides itself; a layer not named here may import any */
+const MAY_IMPORT: Record<string, string[]> = {
+  result: [],
+  patterns: [],
+  report: ['result'],
+  runtimes: ['result'],
+  measure: ['result', 'runtimes', 'patterns', 'api'],
+  services: ['result', 'runtimes', 'patterns', 'api'],
+  workers: ['runtimes', 'patterns', 'api'],
+  harness: ['result', 'runtimes', 'measure', 'services', 'patterns', 'api'],
+};
+
+describe('the architecture', () => {
+  it('has Deno.*, Bun.* and process.* only in src/runtimes/ (scenarios reach them through the adapter)', () => {
+    const offenders = [...sources('src'), ...sources('scenarios')]
+      .filter((path) => !path.startsWith('src/runtimes/'))
+      .flatMap((path) =>
+        codeOf(readFileSync(join(ROOT, path), 'utf8'))
+          .split('\n')
+          .flatMap((line, i) =>
+            /(?<![\w.$])(?:process|Deno|Bun)\.\w/.test(line) ? [`${path}:${i + 1}: ${line.trim()}`] : [],
+          ),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it('points its imports one way: the result file at the bottom, the reports reading files only', () => {
+    const offenders = sources('src').flatMap((path) => {
+      const from = layerOf(path);
+      const allowed = MAY_IMPORT[from];
+      return importedLayers(path)
+        .filter(
+          ({ layer }) => layer !== from && (layer === 'cli' || (allowed !== undefined && !allowed.includes(layer))),
+        )
+        .map(({ layer, line }) => `${path} (${from}) imports ${layer}: ${line}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('sees the imports it judges (a check that finds none would pass anything)', () => {
+    expect(importedLayers('src/harness/orchestrator.ts').map((i) => i.layer)).toEqual(
+      expect.arrayContaining(['result', 'runtimes']),
+    );
+    expect(codeOf("const a = 'process.exit'; // process.exit\n/* a\nb */ `\n`; process.exit(1);")).toBe(
+      "const a = '';  \n \n `\n`; process.exit(1);",
+    );
+  });
+});
