@@ -11,6 +11,9 @@ import { type Command, parseFlags, UsageError } from './command.js';
 const FILE_OUTPUTS = ['md', 'gab-smaller', 'gab-bigger', 'bencher'] as const;
 const DIR_OUTPUTS = ['html', 'svg'] as const;
 
+/** `--html report.html` names the page itself (the site is that one file); any other path, its directory */
+const namesPage = (path: string) => path.toLowerCase().endsWith('.html');
+
 /**
  * Before anything is read or written: an empty path wrote nothing and printed nothing (exit 0), a
  * file output naming one of the result files read replaced that result with the report, and an
@@ -21,7 +24,9 @@ function checkOutputs(values: Record<string, string | boolean | undefined>, inpu
   for (const [flag, value] of Object.entries(values))
     if (value === '') throw new UsageError(`--${flag} needs a path, got ''`);
   const read = new Set(inputs.map(canonicalPath));
-  for (const flag of FILE_OUTPUTS) {
+  const files: string[] = [...FILE_OUTPUTS];
+  if (typeof values.html === 'string' && namesPage(values.html)) files.push('html');
+  for (const flag of files) {
     const path = values[flag];
     if (typeof path !== 'string') continue;
     if (read.has(canonicalPath(path)))
@@ -31,14 +36,14 @@ function checkOutputs(values: Record<string, string | boolean | undefined>, inpu
   }
   for (const flag of DIR_OUTPUTS) {
     const path = values[flag];
-    if (typeof path === 'string') checkMakeDirectory(path);
+    if (typeof path === 'string' && !files.includes(flag)) checkMakeDirectory(path);
   }
 }
 
 const report: Command = {
   name: 'report',
   summary: 'Markdown, HTML site, SVG charts and CI exports from result files',
-  help: `Usage: asyncbench report RESULT... [--md FILE] [--html DIR] [--svg DIR]
+  help: `Usage: asyncbench report RESULT... [--md FILE] [--html DIR|FILE.html] [--svg DIR]
                          [--gab-smaller FILE] [--gab-bigger FILE] [--bencher FILE]
 
 Reads result files only. Given several files of one history (e.g. results/history/*.json), the
@@ -50,8 +55,9 @@ With no output option the Markdown report is printed.
 Options:
   --md FILE            Markdown: per-scenario tables (cases x runtimes, median ± 95% CI, standing
                        against the best), latency, failures and skips, machine and runtimes
-  --html DIR           a static, self-contained site (DIR/index.html: inline CSS and SVG, no
-                       script, no CDN): headline charts, trends, one section per scenario
+  --html DIR|FILE.html  a static, self-contained site (DIR/index.html, or the FILE.html named:
+                       inline CSS and SVG, no script, no CDN): headline charts, trends, one
+                       section per scenario
   --svg DIR            every chart as a standalone SVG file
   --gab-smaller FILE   github-action-benchmark JSON of the lower-is-better entries
                        (tool: customSmallerIsBetter)
@@ -82,7 +88,10 @@ Options:
     if (!anyOutput) console.log(renderMarkdown(history));
     if (values.html || values.svg) {
       const site = await renderSite(history);
-      if (values.html) written.push(...writeFilesInto(values.html, { 'index.html': site.html }));
+      if (values.html && namesPage(values.html)) {
+        writeFileAtomic(values.html, site.html);
+        written.push(values.html);
+      } else if (values.html) written.push(...writeFilesInto(values.html, { 'index.html': site.html }));
       if (values.svg)
         written.push(
           ...writeFilesInto(values.svg, Object.fromEntries(site.charts.map((c) => [`${c.id}.svg`, c.svg ?? '']))),

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import report from '../../src/cli/report.js';
@@ -271,5 +271,18 @@ test('report CLI writes every output', async () => {
   expect(svgs).toContain('headline-eager-speedup.svg');
   expect(readFileSync(join(out('svg'), svgs[0]), 'utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   expect(JSON.parse(readFileSync(out('bmf.json'), 'utf8'))).toBeTypeOf('object');
+  vi.restoreAllMocks();
+});
+
+test('report --html FILE.html writes the page itself, the same page as DIR/index.html', async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  const dir = tempDir();
+  const file = writeResult(dir, 'r.json', makeResult({ seed: 1 }));
+  expect(await report.run([file, '--html', join(dir, 'site')])).toBe(0);
+  expect(await report.run([file, '--html', join(dir, 'out', 'Report.HTML')])).toBe(0);
+  expect(statSync(join(dir, 'out', 'Report.HTML')).isFile()).toBe(true);
+  expect(readFileSync(join(dir, 'out', 'Report.HTML'), 'utf8')).toBe(
+    readFileSync(join(dir, 'site', 'index.html'), 'utf8'),
+  );
   vi.restoreAllMocks();
 });
