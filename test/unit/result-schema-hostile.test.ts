@@ -49,13 +49,13 @@ const cases: [string, (f: Json) => void, RegExp][] = [
   ],
   [
     'entry extra value not finite',
-    (f) => (entryOf(f, throughput).extra.pgbench.value = null),
-    /results\[\d+\]: extra\["pgbench"\]\.value is null, not a finite number/,
+    (f) => (entryOf(f, throughput).extra['reference pgbench'].value = null),
+    /results\[\d+\]: extra\["reference pgbench"\]\.value is null, not a finite number/,
   ],
   [
     'entry extra unit not a string',
-    (f) => (entryOf(f, throughput).extra.pgbench.unit = 7),
-    /extra\["pgbench"\]\.unit is 7, not a string/,
+    (f) => (entryOf(f, throughput).extra['reference pgbench'].unit = 7),
+    /extra\["reference pgbench"\]\.unit is 7, not a string/,
   ],
   ['entry extra not an object', (f) => (entryOf(f, throughput).extra = [1, 2]), /extra is \[1,2\], not an object/],
   // 4. config.shard
@@ -181,7 +181,7 @@ describe('validateResultFile: hostile files', () => {
     f.config.forks = 0;
     f.config.pinCpu = 1;
     // recorded figures may be negative (a timer firing early); a fork's reason may be absent
-    entryOf(f, throughput).extra.pgbench.value = -0.5;
+    entryOf(f, throughput).extra['reference pgbench'].value = -0.5;
     delete entryOf(f, failed).forks[0].reason;
     // params of every declared type, a machine without the page-fault probe
     Object.assign(e.params, { flag: true, name: 'x', ratio: 0.5 });

@@ -82,7 +82,8 @@ export const CONFIG = {
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
   header: { labelFontSize: 12, titleFontSize: 12 },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  // the SVG renderer measures text by estimate, wider than a browser draws it: 260 cut the labels
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 400 },
 };
 
 export function facetByRuntime(rows: object[], layer: ChartSpec[], extra: ChartSpec = {}): ChartSpec {

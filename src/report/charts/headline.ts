@@ -166,7 +166,8 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
         if (!references.has(`${e.runtime}\u0000${name}\u0000${size}`))
           references.set(`${e.runtime}\u0000${name}\u0000${size}`, {
             runtime: e.runtime,
-            series: `${name} (reference)`,
+            // 'reference pgbench' (referenceRecords' name) is drawn as 'pgbench (reference)'
+            series: `${name.replace(/^reference /, '')} (reference)`,
             size,
             value: figure.value,
           });
@@ -181,7 +182,7 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
     id,
     title,
     yUnit: axis.unit,
-    caption: `Median throughput by ${sizeParam}; dashed lines are the reference tool's figure on the same server${description ? `; ${description}` : ''}.`,
+    caption: `Median throughput by ${sizeParam}; a series marked (reference) is the reference tool's figure on the same server (dashed where it spans several sizes)${description ? `; ${description}` : ''}.`,
     spec: facetByRuntime(rows, [
       {
         mark: { type: 'line', point: true },
