@@ -80,9 +80,10 @@ export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export const CONFIG = {
   font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif',
   view: { stroke: '#ddd' },
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
+  // the SVG renderer measures text by estimate, wider than a browser draws it: the default limits
+  // (axis 180, legend 160 px; 260 set here before) cut labels such as node-http-keepalive-cap
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee', labelLimit: 300 },
   header: { labelFontSize: 12, titleFontSize: 12 },
-  // the SVG renderer measures text by estimate, wider than a browser draws it: 260 cut the labels
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 400 },
 };
 

@@ -90,7 +90,8 @@ export function latencyChart(entries: readonly ResultEntry[], scenario: string):
   const rows = withLatency.flatMap((e) =>
     PERCENTILES.map(([key, label]) => ({
       params: formatParams(e.params),
-      series: `${e.case} · ${e.runtime}`,
+      case: e.case,
+      runtime: e.runtime,
       percentile: label,
       latency: (e.latency?.[key] ?? Number.NaN) * axis.factor,
     })),
@@ -105,7 +106,11 @@ export function latencyChart(entries: readonly ResultEntry[], scenario: string):
         encoding: {
           x: { field: 'percentile', type: 'ordinal', sort: PERCENTILES.map(([, l]) => l), title: null },
           y: { field: 'latency', type: 'quantitative', scale: { type: 'log' }, title: axis.unit },
-          color: { field: 'series', type: 'nominal', title: 'case · runtime' },
+          // a colour per case and a dash per runtime: one colour per case x runtime ran out of the
+          // palette's ten and drew two series alike
+          color: { field: 'case', type: 'nominal', title: 'case' },
+          strokeDash: { field: 'runtime', type: 'nominal', title: 'runtime' },
+          shape: { field: 'runtime', type: 'nominal', title: 'runtime' },
         },
       },
     ]),
