@@ -58,7 +58,17 @@ describe('the cell estimator', () => {
     ]);
     expect(s).toMatchObject({ n: 6, forks: 2, min: 1, max: 4 });
     expect(s.median).toBeCloseTo(Math.sqrt(2 * 4));
+    // all six: mean 3, squared deviations 8 over n - 1 = 5; p75 at rank 3.75 of 0..5 is 4
+    expect(s.mean).toBe(3);
+    expect(s.p75).toBe(4);
+    expect(s.p99).toBe(4);
+    expect(s.stddev).toBeCloseTo(Math.sqrt(8 / 5), 12);
+    expect(s.cv).toBeCloseTo(Math.sqrt(8 / 5) / 3, 12);
+    // between forks: the CV of the fork medians 2 and 4 (sd sqrt 2, mean 3), not of all samples
     expect(s.betweenForkCv).toBeGreaterThan(0);
+    expect(s.betweenForkCv).toBeCloseTo(Math.SQRT2 / 3, 12);
+    // within: the median of the forks' own CVs, 1/2 and 0
+    expect(s.withinForkCv).toBeCloseTo(0.25, 12);
     expect(s.ci.method).toMatch(/Student's t/);
     expect(summarize([[5, 5, 5]]).ci.method).toMatch(/within-process only/);
   });
