@@ -44,6 +44,13 @@ describe('basic statistics', () => {
     expect(studentQuantile(0.05, 2)).toBeCloseTo(4.303, 2);
     expect(studentQuantile(0.05, 1000)).toBeCloseTo(1.962, 2);
     expect(studentQuantile(0.001, 4)).toBeCloseTo(8.61, 1);
+    // the tables round to 3 digits; scipy 1.17.1 (2 * stats.t.sf(t, df), stats.t.isf(p / 2, df)) holds
+    // them to 1e-10: a t quantile from a bisection stopped early, or the normal's 1.95996, is off
+    expect(studentTwoSidedP(2.306, 8)).toBeCloseTo(0.050000322761284174, 12);
+    expect(studentTwoSidedP(4.303, 2)).toBeCloseTo(0.0499925249852145, 12);
+    expect(studentQuantile(0.05, 2)).toBeCloseTo(4.302652729749464, 9);
+    expect(studentQuantile(0.05, 1000)).toBeCloseTo(1.9623390808264085, 9);
+    expect(studentQuantile(0.001, 4)).toBeCloseTo(8.610301581379275, 9);
   });
   it('takes block medians of a series in time order', () => {
     expect(blockMedians([1, 1, 5, 5, 9, 9], 3)).toEqual([1, 5, 9]);
