@@ -98,6 +98,12 @@ describe('planCells', () => {
     );
     expect(shards.flat().sort()).toEqual([...all].sort());
     expect(new Set(shards.flat()).size).toBe(all.length);
+    // cut by cell group, not by cell: a group's runtimes share a shard, group i on shard (i mod 3) + 1
+    const group = (key: string) => key.slice(0, key.lastIndexOf('/'));
+    const groups = [...new Set(all.map(group))];
+    expect(groups).toHaveLength(12);
+    for (const [k, shard] of shards.entries())
+      expect(shard).toEqual(all.filter((key) => groups.indexOf(group(key)) % 3 === k));
   });
 });
 
