@@ -72,6 +72,15 @@ describe('aggregate: what the reports rank and lead with', () => {
     ]);
     expect(entry.headline).toEqual({ figure: 'lag p99', name: 'p99 loop lag', unit: 'ms', better: 'lower' });
     expect(entry.extra?.['lag p99']).toEqual({ value: 4, unit: 'ms' });
+    // the median of the forks' figures, not their mean (two forks cannot tell them apart; a fork
+    // not recording the figure is left out, not counted as 0)
+    const three = aggregate(cell(lag, 'timer'), [
+      fork([190], { 'lag p99': { value: 3, unit: 'ms' } }),
+      fork([191], { 'lag p99': { value: 100, unit: 'ms' } }),
+      fork([192]),
+      fork([193], { 'lag p99': { value: 5, unit: 'ms' } }),
+    ]);
+    expect(three.extra?.['lag p99']).toEqual({ value: 5, unit: 'ms' });
     // no fork recorded it: no headline, the table keeps the measured metric
     expect(aggregate(cell(lag, 'timer'), [fork([190])]).headline).toBeUndefined();
   });
