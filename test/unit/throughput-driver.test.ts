@@ -64,6 +64,15 @@ describe('runThroughput', () => {
     // the intervals differ by where the ops fall in them; whole ops gave 20 or 30
     expect(Math.abs(median - 25)).toBeLessThan(25 * 0.03);
     expect(series.ops).toBe(27);
+    // an op across an interval's edge counts in each by its share of its own run time: 0-100 holds
+    // 2 + 20/30 ops, 100-200 10/30 + 2 + 10/50; the last, 1000-1100, 40/50 + 1 + 30/50, the op
+    // running past the window's end counted by its part inside over its whole length
+    const cycle = [80 / 3, 76 / 3, 24, 24];
+    const expected = [...cycle, ...cycle, ...cycle.slice(0, 3)];
+    expect(series.samples).toHaveLength(11);
+    for (const [i, s] of series.samples.entries()) expect(s, `interval ${i}`).toBeCloseTo(expected[i], 9);
+    // latency: each of the 28 ops started in the window, the one ending after it too
+    expect(series.latency).toMatchObject({ count: 28, max: 50 });
   });
 
   it('records latency percentiles in ms from a histogram, in order', async () => {
