@@ -32,6 +32,10 @@ describe.each(Object.values(ENGINES))('the $name engine', (engine) => {
     const samples = await engine.measure(() => void calls++, plan({ batch: 8 }), clock);
     expect(samples.length).toBeGreaterThanOrEqual(5);
     expect(calls).toBeGreaterThanOrEqual(8 * samples.length);
+    // the fake clock: each sample reads 1 ms, so a 10 ms budget is 10 samples of exactly 8 calls
+    // (a batch of 9 divided by 8 would read every op 12% dearer)
+    expect(samples.length).toBe(10);
+    expect(calls).toBe(8 * samples.length);
     for (let i = 1; i < samples.length; i++) expect(samples[i].start).toBeGreaterThan(samples[i - 1].start);
     expect(samples.every((s) => s.ms > 0)).toBe(true);
     expect(clock.gcs.length).toBeGreaterThanOrEqual(1);
@@ -55,6 +59,8 @@ describe.each(Object.values(ENGINES))('the $name engine', (engine) => {
   test('keeps at most maxSamples', async () => {
     const samples = await engine.measure(() => 1, plan({ budgetMs: 100, minSamples: 3, maxSamples: 7 }), fakeClock());
     expect(samples.length).toBeLessThanOrEqual(7);
+    // 100 ms of budget holds far more than 7 samples of 1 ms: maxSamples is what stops it
+    expect(samples.length).toBe(7);
   });
 });
 
