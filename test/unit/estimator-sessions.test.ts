@@ -9,7 +9,7 @@ import {
   sessionSpread,
   welchRatio,
 } from '../../src/result/estimator.js';
-import type { ResultFile, ScenarioKind, SessionSpread } from '../../src/result/schema.js';
+import type { ResultEntry, ResultFile, ScenarioKind, SessionSpread } from '../../src/result/schema.js';
 import { mean, median, seededRandom } from '../../src/result/stats.js';
 import type { Metric } from '../../src/scenario.js';
 import { type CellSpec, makeResult } from '../fixtures/make-result.js';
@@ -233,6 +233,16 @@ describe('the run-to-run spread', () => {
     expect(ratio?.cells).toBe(8);
     expect(ratio?.ratio).toBeGreaterThan(1.2);
     expect(ratio?.ratio).toBeLessThan(1.4);
+    // exactly: the median over cells of the log centre against the earlier runs' mean log centre, a
+    // rate's sign turned (a cell's centre, stats.median, is the geometric mean of its fork medians)
+    const files = [1, 2].map((seed) => makeResult({ seed, cells }));
+    const logCentre = (e: ResultEntry) => Math.log(e.stats?.median ?? Number.NaN);
+    const diffs = slow.results.map((e) => {
+      const before = files.map((f) => logCentre(f.results.find((x) => x.key === e.key) as ResultEntry));
+      return (logCentre(e) - (before[0] + before[1]) / 2) * (e.metric.better === 'higher' ? -1 : 1);
+    });
+    expect(diffs).toHaveLength(8);
+    expect(ratio?.ratio).toBeCloseTo(Math.exp(median(diffs)), 12);
     const shift = runShift(slow.results, historyOf(earlier), RUN_SPREAD);
     expect(shift?.ratio).toBe(ratio?.ratio);
   });
