@@ -124,13 +124,27 @@ describe('async-tree', () => {
     }
   });
 
-  it('memoization: about 90% of leaves return at once once the cache is warm', () => {
+  it('memoization: about 90% of leaves return at once once the cache is warm', async () => {
     const { leaf } = makeLeaf('memoization');
     for (let i = 0; i < LEAVES; i++) leaf(i); // warms the cache, like pyperformance's first run
     let immediate = 0;
     for (let i = 0; i < LEAVES; i++) if (typeof leaf(i) === 'number') immediate++;
     expect(immediate / LEAVES).toBeGreaterThan(0.88);
     expect(immediate / LEAVES).toBeLessThan(0.92);
+    // exactly the leaves drawn 1..90 return at once, and those drawn 91..100 wait for their turn
+    const now: number[] = [];
+    const later: Promise<number>[] = [];
+    for (let i = 0; i < LEAVES; i++) {
+      const r = leaf(i);
+      if (typeof r === 'number') now.push(r);
+      else later.push(r);
+    }
+    expect(now).toHaveLength(immediate);
+    expect(now.every((v) => v >= 1 && v <= 90)).toBe(true);
+    expect(new Set(now).size).toBe(90);
+    const waited = await Promise.all(later);
+    expect(waited.every((v) => v >= 91 && v <= 100)).toBe(true);
+    expect(new Set(waited).size).toBe(10);
   });
 
   it('rejects an unknown leaf kind', () => {
