@@ -8,7 +8,7 @@ import { renderSite, type Site } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import { readResultFile } from '../../src/result/io.js';
-import type { ResultFile } from '../../src/result/schema.js';
+import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 import { writeResult } from '../fixtures/result-files.js';
 import { tempDir } from '../support/temp.js';
@@ -151,14 +151,28 @@ describe('exporters', () => {
       range: expect.stringMatching(/^± /),
     });
     expect(smaller.length + bigger.length).toBe(result.results.filter((e) => e.status === 'ok').length);
+    // the centre the reports show, and the half-width of its interval
+    const stats = result.results.find((e) => e.key === 'eager-tasks/eager/hitRatio=0,tasks=1000/node')?.stats;
+    if (!stats) throw new Error('no eager-tasks/eager entry');
+    expect(smaller[0].value).toBe(stats.median);
+    expect(smaller[0].range).toBe(`± ${((stats.ci.high - stats.ci.low) / 2).toPrecision(3)}`);
   });
   test('bencher metric format: latency and throughput measures with bounds', () => {
     const bmf = toBencher(result);
     const eager = bmf['eager-tasks/eager (hitRatio=0, tasks=1000) [node]'];
     expect(eager.latency.lower_value).toBeLessThanOrEqual(eager.latency.value);
     expect(eager.latency.upper_value).toBeGreaterThanOrEqual(eager.latency.value);
+    const entry = (key: string) => result.results.find((e) => e.key === key) as ResultEntry;
+    const { stats } = entry('eager-tasks/eager/hitRatio=0,tasks=1000/node');
+    expect(eager.latency).toEqual({ value: stats?.median, lower_value: stats?.ci.low, upper_value: stats?.ci.high });
     const pool = bmf['db-pool/pg (concurrency=64, max=5) [bun]'];
     expect(Object.keys(pool)).toEqual(['throughput', 'latency-p50', 'latency-p99']);
+    const { stats: poolStats, latency } = entry('db-pool/pg/concurrency=64,max=5/bun');
+    expect(pool).toEqual({
+      throughput: { value: poolStats?.median, lower_value: poolStats?.ci.low, upper_value: poolStats?.ci.high },
+      'latency-p50': { value: latency?.p50 },
+      'latency-p99': { value: latency?.p99 },
+    });
   });
 });
 
