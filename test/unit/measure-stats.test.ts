@@ -162,6 +162,15 @@ describe('ratio tests', () => {
     expect(t.centre).toBeCloseTo(0.0175, 12);
     expect(t.se).toBeCloseTo(Math.sqrt(0.002675 / 3 / 4), 12); // s^2 = sum of squared deviations / (n - 1)
   });
+  it('paired: from 5 pairs, 20% trimmed from each end for the centre and winsorized for the spread (Yuen)', () => {
+    // n = 8, g = 1: sorted -0.5, -0.02, 0.01, 0.02, 0.03, 0.04, 0.05, 0.9; the centre is the mean of
+    // the middle six (0.13 / 6); the spread is of -0.02, -0.02, 0.01 ... 0.05, 0.05 (mean 0.02,
+    // squared deviations 0.0056, s^2 = 0.0008), se^2 = (n - 1) s^2 / (h (h - 1)) with h = 6
+    const t = trimmedMean([0.05, -0.02, 0.01, 0.03, -0.5, 0.02, 0.04, 0.9]);
+    expect(t.df).toBe(5);
+    expect(t.centre).toBeCloseTo(0.13 / 6, 12);
+    expect(t.se).toBeCloseTo(Math.sqrt((7 * 0.0008) / (6 * 5)), 12);
+  });
   it('paired: false alarms stay at the level under heavy-tailed noise, and it finds more than Student', () => {
     const random = seededRandom(23);
     // a pair's log ratio: 3% noise, and one pair in ten with a mode switch of +-50% either way
