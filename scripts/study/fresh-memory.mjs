@@ -5,8 +5,9 @@
 //   node scripts/study/fresh-memory.mjs touch [MiB]
 //      writes one byte of every page of a new buffer, then again: ms and µs per page, four rounds
 //   taskset -c 1 node_modules/.bin/node scripts/study/fresh-memory.mjs ops SCENARIO CASE [k=v ...] [--windows N]
-//      calls the built case in a plain loop; per 100 ms window: ops, the median op in ms and the
-//      median page faults per op, then the slowest and the fastest tenth of all ops with theirs
+//      calls the built case in a plain loop; per 100 ms window: ops, the median op in ms, the
+//      median page faults per op and the resident memory at its end, then the slowest and the
+//      fastest tenth of all ops with theirs
 //      (e.g. `ops fan-out TaskGroup failAt=middle tasks=1000`, `ops pipeline "patterns pipeline"`)
 import { medianOf as median } from './common.js';
 
@@ -61,7 +62,10 @@ async function ops(scenarioId, caseName, rest) {
     }
     all.push(...taken);
     const ms = median(taken.map((x) => x.ms)).toFixed(3);
-    console.log(`window ${w + 1}: ${taken.length} ops, median ${ms} ms, ${median(taken.map((x) => x.faults))} faults`);
+    const rss = (process.memoryUsage().rss / 2 ** 20).toFixed(0);
+    console.log(
+      `window ${w + 1}: ${taken.length} ops, median ${ms} ms, ${median(taken.map((x) => x.faults))} faults, rss ${rss} MiB`,
+    );
   }
   all.sort((a, b) => a.ms - b.ms);
   const tenth = Math.max(1, Math.floor(all.length / 10));
