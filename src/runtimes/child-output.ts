@@ -15,8 +15,8 @@ const PIPE_DRAIN_GRACE_MS = 100;
 /** Text collected from one output stream of a child. */
 export interface TextSink {
   text: string;
-  /** characters dropped from the head of `text` so far: its first line may be the tail of a cut one */
-  dropped: number;
+  /** the sink dropped the head of `text` in the middle of a line: its first line is the tail of one */
+  startsMidLine: boolean;
   /** resolves when the stream has ended (at once for a stream that is not piped) */
   closed: Promise<void>;
   append(chunk: string): void;
@@ -39,13 +39,14 @@ export function textSink(keepChars: number): TextSink {
   const listeners: ((chunk: string) => void)[] = [];
   const sink: TextSink = {
     text: '',
-    dropped: 0,
+    startsMidLine: false,
     closed: Promise.resolve(),
     append(chunk) {
       sink.text += chunk;
       if (sink.text.length > 2 * keepChars) {
-        sink.dropped += sink.text.length - keepChars;
-        sink.text = sink.text.slice(-keepChars);
+        const keptFrom = sink.text.length - keepChars;
+        sink.startsMidLine = sink.text[keptFrom - 1] !== '\n';
+        sink.text = sink.text.slice(keptFrom);
       }
       for (const listener of listeners) listener(chunk);
     },
@@ -113,7 +114,7 @@ const LONGEST_LINE = KEPT_CHARS.stdout;
 function waitForLine(sink: TextSink, exited: Promise<ChildExit>, match: (line: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     let partial = '';
-    let cut = sink.dropped > 0;
+    let cut = sink.startsMidLine;
     let settled = false;
     const carry = (rest: string) => {
       partial = rest.length > LONGEST_LINE ? '' : rest;

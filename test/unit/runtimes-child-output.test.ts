@@ -33,6 +33,16 @@ describe('waitForLine', () => {
     exit();
   });
 
+  it('takes the first kept line where the sink dropped whole lines only', async () => {
+    const { handle, stdout, exit } = handleOver(16);
+    // a line of 24 characters, then one of 16: the sink keeps the second whole
+    stdout.append(`${'x'.repeat(23)}\n`);
+    stdout.append('ready 123456789\n');
+    expect(stdout.text).toBe('ready 123456789\n');
+    await expect(handle.waitForLine(isReady)).resolves.toBe('ready 123456789');
+    exit();
+  });
+
   it('skips a line longer than stdout keeps (KEPT_CHARS), and finds the next', async () => {
     const { handle, stdout, exit } = handleOver(1 << 10);
     const line = handle.waitForLine((l) => l.endsWith('ready x'));
