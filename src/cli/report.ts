@@ -11,8 +11,17 @@ import { type Command, parseFlags, UsageError } from './command.js';
 const FILE_OUTPUTS = ['md', 'gab-smaller', 'gab-bigger', 'bencher'] as const;
 const DIR_OUTPUTS = ['html', 'svg'] as const;
 
-/** `--html report.html` names the page itself (the site is that one file); any other path, its directory */
-const namesPage = (path: string) => path.toLowerCase().endsWith('.html');
+/**
+ * `--html report.html` names the page itself (the site is that one file), unless a directory of that
+ * name is there already (the site an earlier version wrote there); any other path is the site's directory
+ */
+function namesPage(path: string | boolean | undefined): path is string {
+  return (
+    typeof path === 'string' &&
+    path.toLowerCase().endsWith('.html') &&
+    statSync(path, { throwIfNoEntry: false })?.isDirectory() !== true
+  );
+}
 
 /**
  * Before anything is read or written: an empty path wrote nothing and printed nothing (exit 0), a
@@ -20,12 +29,16 @@ const namesPage = (path: string) => path.toLowerCase().endsWith('.html');
  * output that cannot be written failed only after the ones before it were written (exit 2 with
  * --md FILE written, or replaced).
  */
-function checkOutputs(values: Record<string, string | boolean | undefined>, inputs: readonly string[]): void {
+function checkOutputs(
+  values: Record<string, string | boolean | undefined>,
+  inputs: readonly string[],
+  htmlPage: boolean,
+): void {
   for (const [flag, value] of Object.entries(values))
     if (value === '') throw new UsageError(`--${flag} needs a path, got ''`);
   const read = new Set(inputs.map(canonicalPath));
   const files: string[] = [...FILE_OUTPUTS];
-  if (typeof values.html === 'string' && namesPage(values.html)) files.push('html');
+  if (htmlPage) files.push('html');
   for (const flag of files) {
     const path = values[flag];
     if (typeof path !== 'string') continue;
@@ -75,7 +88,8 @@ Options:
       bencher: { type: 'string' },
     });
     if (positionals.length === 0) throw new UsageError('report needs at least one result file');
-    checkOutputs(values, positionals);
+    const htmlPage = namesPage(values.html);
+    checkOutputs(values, positionals, htmlPage);
     const loaded = withoutCopies(inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) }))));
     const history = combineParts(loaded.map((l) => l.file));
     const newest = history[history.length - 1];
@@ -88,7 +102,7 @@ Options:
     if (!anyOutput) console.log(renderMarkdown(history));
     if (values.html || values.svg) {
       const site = await renderSite(history);
-      if (values.html && namesPage(values.html)) {
+      if (values.html && htmlPage) {
         writeFileAtomic(values.html, site.html);
         written.push(values.html);
       } else if (values.html) written.push(...writeFilesInto(values.html, { 'index.html': site.html }));

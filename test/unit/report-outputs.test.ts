@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import report from '../../src/cli/report.js';
@@ -296,6 +296,12 @@ test('report --html FILE.html writes the page itself, the same page as DIR/index
   expect(await report.run([file, '--html', join(dir, 'out', 'Report.HTML')])).toBe(0);
   expect(statSync(join(dir, 'out', 'Report.HTML')).isFile()).toBe(true);
   expect(readFileSync(join(dir, 'out', 'Report.HTML'), 'utf8')).toBe(
+    readFileSync(join(dir, 'site', 'index.html'), 'utf8'),
+  );
+  // a directory of that name (where an earlier version put the site) stays the site's directory
+  mkdirSync(join(dir, 'old.html'));
+  expect(await report.run([file, '--html', join(dir, 'old.html')])).toBe(0);
+  expect(readFileSync(join(dir, 'old.html', 'index.html'), 'utf8')).toBe(
     readFileSync(join(dir, 'site', 'index.html'), 'utf8'),
   );
   vi.restoreAllMocks();
