@@ -293,9 +293,12 @@ export class TaskGroup implements AsyncDisposable {
 
   /**
    * run()'s body threw: a task's error it rethrew (await task) is reported already, and the abort of
-   * a task it awaited is a cancellation, as in taskFailed
+   * a task it awaited is a cancellation, as in taskFailed. A parent that aborted while the group did
+   * not listen (no task yet: the body waited on the parent's signal) aborts it first, so the reason
+   * the body passes on is that cancellation, not a failure wrapped in an AggregateError
    */
   private bodyFailed(error: unknown): void {
+    this.parentAborted();
     if (!this.errors?.includes(error) && !this.isCancellation(error)) this.fail(error);
   }
 

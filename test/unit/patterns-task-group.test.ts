@@ -425,6 +425,21 @@ describe('TaskGroup.run and tasks as promises', () => {
     expect(awaitedCancelled).toEqual(['b failed']);
   });
 
+  it("run: a parent's abort the body passes on before any task exists is the cancellation, not a failure", async () => {
+    // the group does not listen to its parent with no task pending: the body waits on the parent itself
+    const parent = new AbortController();
+    const reason = new Error('deadline');
+    const body = TaskGroup.run(
+      async (group) => {
+        await never(parent.signal);
+        group.createTask(() => 1);
+      },
+      { signal: parent.signal },
+    );
+    parent.abort(reason);
+    await expect(body).rejects.toBe(reason);
+  });
+
   it('a task is awaitable; a failed task not awaited raises no unhandled rejection', async () => {
     const group = new TaskGroup();
     const ok = group.createTask(async () => 'v');
