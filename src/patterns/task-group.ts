@@ -120,6 +120,8 @@ export class TaskGroup implements AsyncDisposable {
   private startQueue: Deque<Task<unknown> | TaskBody<unknown>> | undefined = undefined;
   private flushScheduled = false;
   private flushBound: (() => void) | undefined = undefined;
+  /** what createTask threw at a group shutting down: a body (run()'s or a task's) passing it on was cancelled */
+  private refusal: Error | undefined = undefined;
 
   constructor(options: TaskGroupOptions = {}) {
     this.start = options.start ?? 'eager';
@@ -190,11 +192,9 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   private refuse(): never {
-    throw new Error(
-      this.closed
-        ? 'the TaskGroup is finished: join() has completed'
-        : 'the TaskGroup is shutting down: it was aborted',
-    );
+    if (this.closed) throw new Error('the TaskGroup is finished: join() has completed');
+    this.refusal = new Error('the TaskGroup is shutting down: it was aborted');
+    throw this.refusal;
   }
 
   /** a parent that aborted while the group was not listening (no task pending) aborts it now */
@@ -302,9 +302,14 @@ export class TaskGroup implements AsyncDisposable {
     if (!this.errors?.includes(error) && !this.isCancellation(error)) this.fail(error);
   }
 
-  /** an error that only says the group aborted: the abort reason, or an AbortError after an abort */
+  /**
+   * an error that only says the group aborted: the abort reason, an AbortError after an abort, or
+   * createTask's refusal passed on by a body (run()'s or a task's) that went on after the abort, where
+   * asyncio would have cancelled it at its next await
+   */
   private isCancellation(error: unknown): boolean {
-    return this.aborted && (error === this.abortReason || (error as { name?: unknown })?.name === 'AbortError');
+    if (!this.aborted) return false;
+    return error === this.abortReason || error === this.refusal || (error as { name?: unknown })?.name === 'AbortError';
   }
 
   private fail(error: unknown): void {

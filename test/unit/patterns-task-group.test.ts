@@ -440,6 +440,48 @@ describe('TaskGroup.run and tasks as promises', () => {
     await expect(body).rejects.toBe(reason);
   });
 
+  it("createTask's refusal once the group shuts down, passed on by run()'s body or a task, is a cancellation", async () => {
+    // the body goes on creating tasks after a task failed: only that task's error is reported
+    const failed = (await TaskGroup.run(async (group) => {
+      group.createTask(() => {
+        throw new Error('task failed');
+      });
+      group.createTask(() => 2);
+    }).catch((e: unknown) => e)) as AggregateError;
+    expect(failed.errors.map((e: Error) => e.message)).toEqual(['task failed']);
+    // the parent aborted: run rejects with its reason, as it does while the body awaits
+    const parent = new AbortController();
+    const reason = new Error('shutdown');
+    const aborted = TaskGroup.run(
+      async (group) => {
+        group.createTask((signal) => never(signal));
+        await nextTurn();
+        group.createTask(() => 2);
+      },
+      { signal: parent.signal },
+    );
+    parent.abort(reason);
+    await expect(aborted).rejects.toBe(reason);
+    // a group used after join() completed is the body's own mistake, and reported
+    const late = (await TaskGroup.run(async (group) => {
+      await group.join();
+      group.createTask(() => 3);
+    }).catch((e: unknown) => e)) as AggregateError;
+    expect(late.errors.map((e: Error) => e.message)).toEqual(['the TaskGroup is finished: join() has completed']);
+    // a task that spawns siblings after its await (a crawler) is cancelled, not failed, once refused
+    const crawl = new TaskGroup();
+    const crawler = crawl.createTask(async () => {
+      await nextTurn();
+      crawl.createTask(() => 'next page');
+    });
+    crawl.createTask(() => {
+      throw new Error('page failed');
+    });
+    const crawled = (await crawl.join().catch((e: unknown) => e)) as AggregateError;
+    expect(crawled.errors.map((e: Error) => e.message)).toEqual(['page failed']);
+    expect(crawler.status).toBe('cancelled');
+  });
+
   it('a task is awaitable; a failed task not awaited raises no unhandled rejection', async () => {
     const group = new TaskGroup();
     const ok = group.createTask(async () => 'v');
