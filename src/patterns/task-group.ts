@@ -120,7 +120,7 @@ export class TaskGroup implements AsyncDisposable {
   private startQueue: Deque<Task<unknown> | TaskBody<unknown>> | undefined = undefined;
   private flushScheduled = false;
   private flushBound: (() => void) | undefined = undefined;
-  /** what createTask threw at a group shutting down: a body (run()'s or a task's) passing it on was cancelled */
+  /** what createTask throws at a group shutting down: a body (run()'s or a task's) passing it on was cancelled */
   private refusal: Error | undefined = undefined;
 
   constructor(options: TaskGroupOptions = {}) {
@@ -193,7 +193,8 @@ export class TaskGroup implements AsyncDisposable {
 
   private refuse(): never {
     if (this.closed) throw new Error('the TaskGroup is finished: join() has completed');
-    this.refusal = new Error('the TaskGroup is shutting down: it was aborted');
+    // one error for every refusal, so each body passing one on is recognised, not only the last
+    this.refusal ??= new Error('the TaskGroup is shutting down: it was aborted');
     throw this.refusal;
   }
 
