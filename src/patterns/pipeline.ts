@@ -65,8 +65,6 @@ export function pipeline(
   return new PipelineIterator(source, stages);
 }
 
-/** the reason the stages are stopped with when the consumer leaves early */
-const CONSUMER_LEFT = Symbol('the pipeline consumer left');
 const NO_ERROR = Symbol('no error');
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
@@ -137,6 +135,8 @@ class Buffer {
 class Run {
   stopped = false;
   error: unknown = NO_ERROR;
+  /** the consumer left early (return()): the stop's reason is no error to report */
+  consumerLeft = false;
   readonly group = new TaskGroup();
   readonly buffers: Buffer[] = [];
   /** the async source's iterator while feed awaits its next() */
@@ -280,7 +280,7 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
     this.ended = true;
     await this.run.group.join().catch(() => undefined);
     const error = this.run.error;
-    if (error !== NO_ERROR && error !== CONSUMER_LEFT) throw error;
+    if (error !== NO_ERROR && !this.run.consumerLeft) throw error;
     return DONE;
   }
 
@@ -294,7 +294,10 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
     }
     if (!this.ended) {
       this.ended = true;
-      this.run.stop(CONSUMER_LEFT);
+      // an AbortError, as fetch's and AbortSignal.abort()'s: a stage may rethrow, print or test it
+      // (signal.throwIfAborted(), `${error}`, error.name === 'AbortError'); made only when one leaves
+      this.run.consumerLeft = true;
+      this.run.stop(new DOMException('the pipeline consumer left', 'AbortError'));
       await this.run.group.join().catch(() => undefined);
     }
     return DONE;

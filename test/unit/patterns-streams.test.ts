@@ -163,6 +163,28 @@ describe('pipeline', () => {
     expect(counting.stopped()).toBe(true);
   });
 
+  it("the stages' signal, when the consumer leaves, aborts with an AbortError, not a bare value", async () => {
+    let reason: unknown;
+    let thrown: unknown;
+    for await (const n of pipeline(endless().source, async (x: number, signal: AbortSignal) => {
+      await nextTurn();
+      try {
+        signal.throwIfAborted();
+      } catch (error) {
+        thrown = error;
+        reason = signal.reason;
+        throw error;
+      }
+      return x;
+    })) {
+      if (n === 2) break;
+    }
+    expect(thrown).toBe(reason);
+    expect(reason).toBeInstanceOf(DOMException);
+    expect((reason as DOMException).name).toBe('AbortError');
+    expect(`${reason}`).toContain('AbortError');
+  });
+
   it('a full pipeline behind a slow consumer refills in batches, not one item per wake-up', async () => {
     let consumed = 0;
     const pullsAt: number[] = []; // the consumer's count at each pull of the source
