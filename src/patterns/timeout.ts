@@ -181,7 +181,15 @@ async function runWithTimeout<T>(
 
 /** a scope's deadline (long and infinite ones included) raced against the promise */
 async function raceTimeout<T>(promise: PromiseLike<T>, ms: number, what?: string): Promise<T> {
-  const scope = new TimeoutScope(ms, { what });
+  let scope: TimeoutScope;
+  try {
+    scope = new TimeoutScope(ms, { what });
+  } catch (error) {
+    // an invalid ms: nothing will race the promise, so its later rejection would be unhandled.
+    // Handle it here, as the race would have (its outcome is lost, as after a deadline)
+    Promise.resolve(promise).catch(() => {});
+    throw error;
+  }
   const signal = scope.signal;
   const expired = new Promise<never>((_, reject) => {
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });

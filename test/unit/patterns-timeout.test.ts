@@ -147,6 +147,24 @@ describe('deadlines out of setTimeout range, and invalid ones', () => {
     }
   });
 
+  it("withTimeout(promise, invalid ms) rejects, and the promise's later rejection is not unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let reject!: (error: Error) => void;
+      const work = new Promise<string>((_, r) => {
+        reject = r;
+      });
+      await expect(withTimeout(work, -1)).rejects.toThrow(RangeError);
+      reject(new Error('late failure'));
+      await sleep(10);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('an invalid ms throws before the scope touches its parent or its deadline; the deadline stays after expiry', async () => {
     const parent = new AbortController();
     const count = listenerCount(parent.signal);
