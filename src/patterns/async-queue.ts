@@ -39,9 +39,9 @@ export class QueueEmptyError extends Error {
   }
 }
 
-/** a waiting consumer: get() wants the item, an iterator wants an IteratorResult */
+/** a waiting consumer: get() (no iterator) wants the item, an iterator's next() wants an IteratorResult */
 class Getter<T> extends Waiter<T | IteratorResult<T, undefined>> {
-  constructor(readonly forIterator: boolean) {
+  constructor(readonly iterator: QueueIterator<T> | undefined) {
     super();
   }
 }
@@ -94,7 +94,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       // a consumer waits, so the queue is empty: hand the item over directly
       this.unfinished++;
       const getter = this.getters.shift() as Getter<T>;
-      getter.resolve(getter.forIterator ? { value: item, done: false } : item);
+      getter.resolve(getter.iterator !== undefined ? { value: item, done: false } : item);
       return true;
     }
     if (this.maxsize > 0 && this.items.length >= this.maxsize) return false;
@@ -137,7 +137,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     if (signal?.aborted) return abortedWait(signal);
     if (this.items.length > 0) return Promise.resolve(this.take());
     if (this.isClosed) return Promise.reject(new QueueClosedError());
-    const getter = new Getter<T>(false);
+    const getter = new Getter<T>(undefined);
     this.getters.push(getter, signal);
     return getter.promise as Promise<T>;
   }
@@ -168,14 +168,15 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     while (this.putters.length > 0) (this.putters.shift() as Putter<T>).reject(new QueueClosedError());
     while (this.getters.length > 0) {
       const getter = this.getters.shift() as Getter<T>;
-      if (getter.forIterator) getter.resolve(DONE);
+      if (getter.iterator !== undefined) getter.resolve(DONE);
       else getter.reject(new QueueClosedError());
     }
   }
 
   /**
    * `for await (const item of queue)`: takes items until the queue is closed and drained; break leaves
-   * the queue open, and return() while a next() waits ends that next() without taking an item
+   * the queue open; return() ends every next() still waiting without taking an item, and later
+   * next() calls take nothing
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return new QueueIterator(this);
@@ -185,17 +186,29 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   nextResult(iterator: QueueIterator<T>): Promise<IteratorResult<T, undefined>> {
     if (this.items.length > 0) return Promise.resolve({ value: this.take(), done: false });
     if (this.isClosed) return Promise.resolve(DONE);
-    const getter = new Getter<T>(true);
+    const getter = new Getter<T>(iterator);
     this.getters.push(getter);
     iterator.waiting = getter;
     return getter.promise as Promise<IteratorResult<T, undefined>>;
   }
 
-  /** @internal an iterator's return(): its next() still waiting leaves the line and ends, having taken nothing */
-  withdraw(getter: Getter<T>): void {
-    if (getter.list !== this.getters) return; // served already: the item is that next()'s
-    this.getters.remove(getter);
-    getter.resolve(DONE);
+  /**
+   * @internal an iterator's return(), given its last next() that had to wait: every next() of that
+   * iterator still waiting leaves the line and ends, having taken nothing. Getters are served in
+   * FIFO order, so when the last one was served (its item is that next()'s) so were the earlier
+   * ones; otherwise they are before it in the line: walk back from it (only here, not per item).
+   */
+  withdraw(last: Getter<T>): void {
+    if (last.list !== this.getters) return;
+    let getter: Getter<T> | undefined = last;
+    while (getter !== undefined) {
+      const before = getter.prev as Getter<T> | undefined;
+      if (getter.iterator === last.iterator) {
+        this.getters.remove(getter);
+        getter.resolve(DONE);
+      }
+      getter = before;
+    }
   }
 
   private take(): T {
@@ -211,6 +224,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 }
 
+/** a returned QueueIterator's next() */
+function returnedNext(): Promise<IteratorReturnResult<undefined>> {
+  return Promise.resolve(DONE);
+}
+
 class QueueIterator<T> implements AsyncIterableIterator<T> {
   /** @internal the getter of the last next() that had to wait (it may have been served since) */
   waiting: Getter<T> | undefined = undefined;
@@ -222,10 +240,14 @@ class QueueIterator<T> implements AsyncIterableIterator<T> {
   }
 
   /**
-   * Leaves the queue open. A next() still waiting ends ({ done: true }) and takes no item, so whoever
-   * stops iterating while the queue is empty (pipeline, a consumer racing a shutdown) loses nothing.
+   * Leaves the queue open. Every next() still waiting ends ({ done: true }) and takes no item, so
+   * whoever stops iterating while the queue is empty (pipeline, a consumer racing a shutdown) loses
+   * nothing; a later next() is done at once and takes nothing either.
    */
   return(): Promise<IteratorResult<T, undefined>> {
+    // an own next() shadows the prototype's: the returned iterator is done, and next()'s hot path
+    // checks no flag per item
+    this.next = returnedNext;
     const waiting = this.waiting;
     if (waiting !== undefined) {
       this.waiting = undefined;

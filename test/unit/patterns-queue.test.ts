@@ -154,6 +154,36 @@ describe('AsyncQueue', () => {
     expect(await first).toEqual({ value: 'handed', done: false });
   });
 
+  it('next() after return() is done and leaves a queued item for another consumer', async () => {
+    const queue = new AsyncQueue<string>();
+    queue.putNowait('kept');
+    const iterator = queue[Symbol.asyncIterator]();
+    await iterator.return?.();
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    expect(queue.getNowait()).toBe('kept');
+  });
+
+  it("the iterator's return() withdraws every next() of it that waits, and a later next() takes nothing", async () => {
+    const queue = new AsyncQueue<string>();
+    const other = queue.get(); // another consumer, waiting before and after the iterator's next() calls
+    const iterator = queue[Symbol.asyncIterator]();
+    const first = iterator.next();
+    const second = iterator.next();
+    const another = queue.get();
+    await iterator.return?.();
+    queue.putNowait('a');
+    queue.putNowait('b');
+    queue.putNowait('c');
+    expect(await first).toEqual({ value: undefined, done: true });
+    expect(await second).toEqual({ value: undefined, done: true });
+    // no item went to the returned iterator: the other consumers get theirs, and 'c' stays queued
+    expect(await other).toBe('a');
+    expect(await another).toBe('b');
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    expect(queue.size).toBe(1);
+    expect(queue.getNowait()).toBe('c');
+  });
+
   it('several consumers receive every item exactly once', async () => {
     const queue = new AsyncQueue<number>(3);
     const seen: number[] = [];
