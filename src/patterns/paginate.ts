@@ -1,12 +1,15 @@
 /**
  * paginate(): the seed's async generator over a paged API. Pages are fetched one at a time, on
- * demand; an empty page ends the sequence. However iteration ends (exhausted, early `break`, an
- * error from the source or from the consumer's loop body) the page source is closed exactly once.
+ * demand; an empty page ends the sequence. Once iteration has begun (the first next()), however it
+ * ends (exhausted, early `break`, an error from the source or from the consumer's loop body) the
+ * page source is closed exactly once. Before that it is not touched: a generator returned (or
+ * thrown into) before its first next() never runs its finally, so it neither fetches nor closes, and
+ * the source stays the caller's to close (docs/patterns.md).
  */
 export interface PageSource<T> {
   /** the items of one page; an empty page means there are no more */
   fetchPage(page: number): Promise<readonly T[]> | readonly T[];
-  /** releases the source (connection, cursor); called once when iteration ends for any reason */
+  /** releases the source (connection, cursor); called once when iteration, once begun, ends for any reason */
   close?(): void | Promise<void>;
 }
 

@@ -38,6 +38,17 @@ describe('paginate', () => {
     expect(source.closed).toBe(1);
   });
 
+  it("return() or throw() before the first next() neither fetches nor closes: the source is still the caller's", async () => {
+    const source = pageSource([[1], []]);
+    const returned = paginate(source);
+    expect(await returned.return()).toEqual({ value: undefined, done: true });
+    const thrown = paginate(source);
+    await expect(thrown.throw(new Error('before start'))).rejects.toThrow('before start');
+    expect(await returned.next()).toEqual({ value: undefined, done: true });
+    expect(source.fetched).toEqual([]);
+    expect(source.closed).toBe(0);
+  });
+
   it('an error from the source or the loop body closes the source and propagates', async () => {
     const failing = pageSource([[1], [2]], 2);
     await expect(Array.fromAsync(paginate(failing))).rejects.toThrow('page 2 failed');
