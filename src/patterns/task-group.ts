@@ -169,9 +169,13 @@ export class TaskGroup implements AsyncDisposable {
     return task;
   }
 
-  /** cancels every task: aborts the signal; join() rejects with the reason unless tasks failed */
+  /**
+   * cancels every task: aborts the signal; join() rejects with the reason unless tasks failed. Once
+   * join() has completed the group is finished and abort() does nothing (as cancelling a finished
+   * asyncio TaskGroup): a later join() reports the outcome it had
+   */
   abort(reason?: unknown): void {
-    if (this.aborted) return;
+    if (this.aborted || this.closed) return;
     this.abortedFromOutside = true;
     this.abortWith(reason);
   }

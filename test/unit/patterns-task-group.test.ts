@@ -486,6 +486,28 @@ describe('TaskGroup.run and tasks as promises', () => {
     expect(crawlers.map((crawler) => crawler.status)).toEqual(['cancelled', 'cancelled']);
   });
 
+  it("a finished group ignores abort() and its parent's abort: a later join() settles as the first did", async () => {
+    const group = new TaskGroup();
+    group.createTask(async () => 'done');
+    await group.join();
+    group.abort(new Error('too late'));
+    await expect(group.join()).resolves.toBeUndefined();
+    expect(group.signal.aborted).toBe(false);
+    const parent = new AbortController();
+    const child = new TaskGroup({ signal: parent.signal });
+    child.createTask(async () => 'done');
+    await child.join();
+    parent.abort(new Error('parent too late'));
+    await expect(child.join()).resolves.toBeUndefined();
+    const failed = new TaskGroup();
+    failed.createTask(() => {
+      throw new Error('task failed');
+    });
+    const first = await failed.join().catch((e: unknown) => e);
+    failed.abort(new Error('too late'));
+    expect(await failed.join().catch((e: unknown) => e)).toEqual(first);
+  });
+
   it('a task is awaitable; a failed task not awaited raises no unhandled rejection', async () => {
     const group = new TaskGroup();
     const ok = group.createTask(async () => 'v');
