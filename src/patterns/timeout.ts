@@ -52,8 +52,12 @@ export class TimeoutScope implements Disposable {
     checkMs(ms);
     const parent = options.signal;
     this.parent = parent;
-    if (parent?.aborted) this.controller.abort(parent.reason);
-    else if (parent !== undefined) {
+    if (parent?.aborted) {
+      // aborted at once, as if the parent aborted just after: the deadline is the one asked for (kept,
+      // as after any abort; reschedule below does nothing now) and no timer runs
+      this.deadlineAt = performance.now() + (ms ?? Number.POSITIVE_INFINITY);
+      this.controller.abort(parent.reason);
+    } else if (parent !== undefined) {
       this.onParentAbort = () => this.abort(parent.reason);
       parent.addEventListener('abort', this.onParentAbort, { once: true });
     }

@@ -147,6 +147,27 @@ describe('deadlines out of setTimeout range, and invalid ones', () => {
     }
   });
 
+  it('a scope whose parent is already aborted is aborted at once, and its deadline is the one asked for', async () => {
+    const reason = new Error('parent gone');
+    const before = performance.now();
+    const scope = timeout(100, { signal: AbortSignal.abort(reason) });
+    const after = performance.now();
+    expect(scope.signal.aborted).toBe(true);
+    expect(scope.signal.reason).toBe(reason);
+    expect(scope.expired).toBe(false);
+    expect(scope.deadline).toBeGreaterThanOrEqual(before + 100);
+    expect(scope.deadline).toBeLessThanOrEqual(after + 100);
+    // as when the parent aborts after the scope was made
+    const parent = new AbortController();
+    const later = timeout(100, { signal: parent.signal });
+    const deadline = later.deadline;
+    parent.abort(reason);
+    expect(later.deadline).toBe(deadline);
+    expect(timeout(null, { signal: AbortSignal.abort() }).deadline).toBe(Number.POSITIVE_INFINITY);
+    await sleep(120);
+    expect(scope.expired).toBe(false); // no timer ran
+  });
+
   it("withTimeout(promise, invalid ms) rejects, and the promise's later rejection is not unhandled", async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
