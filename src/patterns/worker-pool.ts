@@ -3,10 +3,12 @@
  * work. Tasks wait in a FIFO queue and go to the least busy worker; each task has its own promise, so
  * `map` returns results in submission order whatever order they finish in.
  *
- * A worker holds up to `tasksPerWorker` tasks at once (default 2): while it runs one, the next waits
- * in its own message queue, so it starts the moment the first ends instead of after a message round
- * trip to the pool and back (with one task per worker, every task paid that round trip as idle
- * time). Tasks are spread first: every worker gets one before any gets a second.
+ * A worker holds up to `tasksPerWorker` tasks at once (default 2), so the next task is there when
+ * one ends instead of after a message round trip to the pool and back (with one task per worker,
+ * every task paid that round trip as idle time). serveTasks starts each task as its message
+ * arrives: a synchronous handler runs them one at a time (the next waits in the worker's message
+ * queue), an async handler's interleave (each starts while the one before awaits). Tasks are spread
+ * first: every worker gets one before any gets a second.
  *
  * A worker that throws an uncaught error or dies is replaced, and the tasks it held are rejected
  * with a WorkerTaskError (the pool never retries: a task may have had side effects).
