@@ -6,6 +6,8 @@ export type { ResultEntry, ResultFile } from './result/schema.js';
 export { seededRandom } from './result/stats.js';
 // Bun's own PostgreSQL client, behind the runtimes/ door (db-pool)
 export { type BunSqlClient, createBunSql } from './runtimes/bun-sql.js';
+// the adapter of the runtime this runs on: a WorkerPool and its worker modules need one
+export { currentRuntime } from './runtimes/current.js';
 export type * from './runtimes/types.js';
 export type * from './scenario.js';
 // defining a scenario, and instrumenting a method for one extra run of its op in verify
