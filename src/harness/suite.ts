@@ -14,7 +14,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UsageError } from '../result/errors.js';
+import { errorCode, UsageError } from '../result/errors.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import type { ParamValue } from '../scenario.js';
 import type { ScenarioInfo } from './catalog.js';
@@ -105,11 +105,19 @@ export function loadSuite(spec: string, root: string): Suite {
     const names = suiteNames(root);
     throw new UsageError(`unknown suite '${spec}'; valid: ${closestFirst(spec, names).join(', ') || '(none)'}`);
   }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    // a directory (suites/ci.json/) is not a suite file that is not JSON: say what failed
+    throw new UsageError(`cannot read suite ${spec}: ${errorCode(error)}`);
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`suite ${spec} is not valid JSON: ${(error as Error).message}`);
+    // JSON.parse quotes the text it stopped in, newlines and all: the message is one line
+    throw new UsageError(`suite ${spec} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
   }
   return parseSuite(data, spec);
 }

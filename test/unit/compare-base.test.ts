@@ -217,6 +217,11 @@ describe('suites', () => {
     expect(() => loadSuite('cj', root)).toThrow(/unknown suite 'cj'; valid: ci/);
     writeFileSync(join(root, 'suites', 'broken.json'), '{');
     expect(() => loadSuite('broken', root)).toThrow(/not valid JSON/);
+    // JSON.parse quotes the text up to its newline: the message stays one line
+    writeFileSync(join(root, 'suites', 'text.json'), 'not json\nat all\n');
+    expect(() => loadSuite('text', root)).toThrow(/^suite text is not valid JSON: [^\n]*$/);
+    mkdirSync(join(root, 'suites', 'dir.json'));
+    expect(() => loadSuite('dir', root)).toThrow(/^cannot read suite dir: EISDIR$/);
   });
 
   it('select their own cells: run and compare --base refuse scenarios, --case or --param beside --suite', async () => {
