@@ -51,6 +51,25 @@ function checkOutputs(
     const path = values[flag];
     if (typeof path === 'string' && !files.includes(flag)) checkMakeDirectory(path);
   }
+  refuseSharedPaths(values, files);
+}
+
+/**
+ * Two outputs at one path: the later replaced the earlier (`--md r --bencher r` left the Bencher
+ * JSON, saying 'wrote r, r'), or a file stood where a directory was written next (`--html p.html
+ * --svg p.html`: exit 2 after the page was written). --html DIR and --svg DIR may share a directory.
+ */
+function refuseSharedPaths(values: Record<string, string | boolean | undefined>, files: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const flag of [...FILE_OUTPUTS, ...DIR_OUTPUTS]) {
+    const path = values[flag];
+    if (typeof path !== 'string') continue;
+    const at = canonicalPath(path);
+    const other = seen.get(at);
+    if (other !== undefined && (files.includes(flag) || files.includes(other)))
+      throw new UsageError(`--${other} and --${flag} both name ${path}: give each output a path of its own`);
+    seen.set(at, flag);
+  }
 }
 
 const report: Command = {

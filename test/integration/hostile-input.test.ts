@@ -302,6 +302,25 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expect(readFileSync(md, 'utf8')).toBe('an earlier report\n');
   });
 
+  it('report refuses two outputs at one path, before writing either; --html DIR and --svg DIR may share one', async () => {
+    // the later replaced the earlier ('wrote r, r', exit 0), or a page stood where --svg made its directory
+    for (const [a, b, path] of [
+      ['--md', '--bencher', join(dir, 'same.txt')],
+      ['--gab-smaller', '--gab-bigger', join(dir, 'gab.json')],
+      ['--html', '--svg', join(dir, 'page.html')],
+    ]) {
+      expectOneLine(
+        await runCli(['report', goodPath, a, path, b, path]),
+        new RegExp(`^asyncbench: ${a} and ${b} both name .*: give each output a path of its own$`),
+      );
+      expect(existsSync(path), `${a} ${b}`).toBe(false);
+    }
+    const site = join(dir, 'site');
+    const both = await runCli(['report', goodPath, '--html', site, '--svg', site]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(existsSync(join(site, 'index.html'))).toBe(true);
+  });
+
   it("a GITHUB_STEP_SUMMARY that cannot be written is a warning: compare's verdict and exit code stand", async () => {
     const run = await runCli(['compare', goodPath, goodPath], {
       env: { GITHUB_STEP_SUMMARY: join(dir, 'no', 'such', 'x.md') },
