@@ -1,5 +1,5 @@
 import { mergeShards } from '../report/merge.js';
-import { canonicalPath, readResultFile, writeResultFile } from '../result/io.js';
+import { canonicalPath, checkFileName, readResultFile, writeResultFile } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const merge: Command = {
@@ -20,6 +20,7 @@ Options:
     const { values, positionals } = parseFlags(argv, { out: { type: 'string', short: 'o' } });
     if (!values.out) throw new UsageError('merge needs --out FILE');
     if (positionals.length === 0) throw new UsageError('merge needs the shard files to join');
+    checkFileName(values.out, '--out');
     // the merged file replaced that shard, and the shards could not be merged again
     if (positionals.some((path) => canonicalPath(path) === canonicalPath(values.out as string)))
       throw new UsageError(`--out ${values.out} is one of the shards to join: writing there would replace it`);

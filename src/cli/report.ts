@@ -5,7 +5,14 @@ import { type GabDirection, toGithubActionBenchmark } from '../report/github-act
 import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { canonicalPath, checkMakeDirectory, readResultFile, writeFileAtomic, writeFilesInto } from '../result/io.js';
+import {
+  canonicalPath,
+  checkFileName,
+  checkMakeDirectory,
+  readResultFile,
+  writeFileAtomic,
+  writeFilesInto,
+} from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const FILE_OUTPUTS = ['md', 'gab-smaller', 'gab-bigger', 'bencher'] as const;
@@ -42,6 +49,7 @@ function checkOutputs(
   for (const flag of files) {
     const path = values[flag];
     if (typeof path !== 'string') continue;
+    checkFileName(path, `--${flag}`);
     if (read.has(canonicalPath(path)))
       throw new UsageError(`--${flag} ${path} is a result file this report reads: writing there would replace it`);
     checkMakeDirectory(dirname(path));

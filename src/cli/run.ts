@@ -15,7 +15,7 @@ import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
-import { makeDirectory, modifiedAt, ResultJournal, writeResultFile } from '../result/io.js';
+import { checkFileName, makeDirectory, modifiedAt, ResultJournal, writeResultFile } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
@@ -211,6 +211,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   // an empty path resolves to the current directory, which is no result file nor the folder asked for
   for (const flag of ['json', 'out', 'resume'] as const)
     if (values[flag] === '') throw new UsageError(`--${flag} needs a path, got ''`);
+  if (values.json !== undefined) checkFileName(values.json, '--json');
   const resultPath = resolve(
     values.json ??
       (values.resume !== undefined && values.out === undefined

@@ -23,7 +23,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { errorCode, UsageError } from './errors.js';
 import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
 import { redactText } from './redact.js';
@@ -68,6 +68,15 @@ export class ResultJournal {
   remove(): void {
     rmSync(this.path, { force: true });
   }
+}
+
+/**
+ * Throws where a path given for a file ends in a separator: resolve() drops it, so `--json out/`
+ * wrote a file named out where the user meant a directory, and a write to `out/` failed with ENOENT.
+ */
+export function checkFileName(path: string, flag: string): void {
+  if (path.endsWith('/') || path.endsWith(sep))
+    throw new UsageError(`${flag} ${path} names a directory (it ends in ${sep}): ${flag} takes a file's path`);
 }
 
 /**

@@ -302,6 +302,21 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expect(readFileSync(md, 'utf8')).toBe('an earlier report\n');
   });
 
+  it('a file output that ends in / is refused before anything is written: run --json, report --md etc., merge --out', async () => {
+    // resolve() dropped the '/': run --json out/ wrote a file named out; report wrote its --md,
+    // then failed on --bencher out/ with ENOENT
+    const md = join(dir, 'before.md');
+    const slash = join(dir, 'meant-a-dir/');
+    expectOneLine(
+      await runCli(['run', 'eager-tasks', '--quick', '--runtime', 'node', '--case', 'eager', '--json', slash]),
+      /^asyncbench: --json .*meant-a-dir\/ names a directory \(it ends in \/\): --json takes a file's path$/,
+    );
+    expectOneLine(await runCli(['report', goodPath, '--md', md, '--bencher', slash]), /--bencher .* names a directory/);
+    expectOneLine(await runCli(['merge', goodPath, '--out', slash]), /--out .* names a directory/);
+    expect(existsSync(md)).toBe(false);
+    expect(existsSync(slash.slice(0, -1))).toBe(false);
+  });
+
   it('report refuses two outputs at one path, before writing either; --html DIR and --svg DIR may share one', async () => {
     // the later replaced the earlier ('wrote r, r', exit 0), or a page stood where --svg made its directory
     for (const [a, b, path] of [
