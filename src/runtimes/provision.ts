@@ -30,7 +30,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import { makeDirectory } from '../result/io.js';
 import type { EngineInfo } from '../result/schema.js';
@@ -70,10 +70,14 @@ export interface Provisioned extends RuntimeManifest {
   dir: string;
 }
 
-/** Where provisioned runtimes live: ASYNCBENCH_RUNTIMES_DIR, else $XDG_CACHE_HOME/asyncbench/runtimes, else ~/.cache/... */
+/**
+ * Where provisioned runtimes live: ASYNCBENCH_RUNTIMES_DIR, else $XDG_CACHE_HOME/asyncbench/runtimes,
+ * else ~/.cache/... Absolute: a runtime's executable is found under it, and a relative one did not
+ * start in a measuring process's own working directory (spawn ENOENT: every cell 'skipped').
+ */
 export function runtimesDir(env: Record<string, string | undefined> = process.env): string {
-  if (env.ASYNCBENCH_RUNTIMES_DIR) return env.ASYNCBENCH_RUNTIMES_DIR;
-  const cache = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  if (env.ASYNCBENCH_RUNTIMES_DIR) return resolve(env.ASYNCBENCH_RUNTIMES_DIR);
+  const cache = env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), '.cache');
   return join(cache, 'asyncbench', 'runtimes');
 }
 

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { missingFeature, scenarioTooOld, skipMissingFeatures, tooOld } from '../../src/harness/compat.js';
 import { newestLocal } from '../../src/harness/select-runtimes.js';
@@ -93,6 +93,9 @@ describe('where runtimes come from', () => {
     expect(runtimesDir({ ASYNCBENCH_RUNTIMES_DIR: '/r', XDG_CACHE_HOME: '/c' })).toBe('/r');
     expect(runtimesDir({ XDG_CACHE_HOME: '/c' })).toBe('/c/asyncbench/runtimes');
     expect(runtimesDir({})).toMatch(/\.cache\/asyncbench\/runtimes$/);
+    // relative, a provisioned executable did not start in a measuring process's working directory
+    expect(runtimesDir({ ASYNCBENCH_RUNTIMES_DIR: 'rt' })).toBe(resolve('rt'));
+    expect(runtimesDir({ XDG_CACHE_HOME: 'c' })).toBe(resolve('c/asyncbench/runtimes'));
   });
 
   test('the per-platform package of each runtime', () => {
