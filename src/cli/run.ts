@@ -43,7 +43,8 @@ Options:
                          only where the scenario declares it
   --quick                smaller matrix, one fork, shorter measuring (CIs are then within-process only)
   --full                 every value of every param (the whole grid: hours); by default a run uses
-                         each scenario's representative matrix (asyncbench list shows both)
+                         each scenario's representative matrix (asyncbench list shows both); with
+                         --quick, the whole grid still, measured as --quick measures
   --suite NAME|FILE      the cells of a suite: suites/NAME.json or a suite file (docs/ci.md)
   --forks N              fresh processes per cell (default 3; 1 with --quick)
   --duration SECONDS     measuring time of throughput cases (default 1; 0.3 with --quick)
