@@ -27,15 +27,18 @@ Run 'asyncbench <command> --help' for a command's options; 'asyncbench --version
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  // `help run` is `run --help`: the top-level help ignored the command it was asked about
-  if (name === 'help' && rest.length > 0) return main([...rest.slice(0, 1), '--help']);
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  // `help run` (and `--help run`, `-h run`) is `run --help`: the top-level help ignored the command asked about
+  const asksHelp = name === 'help' || name === '--help' || name === '-h';
+  if (asksHelp && rest.length > 0) return main([...rest.slice(0, 1), '--help']);
+  if (name === undefined || asksHelp) {
     console.log(HELP);
     // bad usage still says so in one line on stderr, as every other kind does
     if (name === undefined) throw new UsageError('no command given; the commands are listed above');
     return 0;
   }
   if (name === '--version') {
+    // `--version x` printed the version and exit 0, as if x had been understood
+    if (rest.length > 0) throw new UsageError(`--version takes nothing after it, got '${rest[0]}'`);
     console.log(VERSION);
     return 0;
   }

@@ -194,6 +194,9 @@ describe('bad usage', () => {
     // the command list goes to stdout, the one line of bad usage to stderr
     [[], /^asyncbench: no command given; the commands are listed above$/m],
     [['help', 'frobnicate'], /unknown command 'frobnicate'/],
+    [['--help', 'frobnicate'], /unknown command 'frobnicate'/],
+    // it printed the version, exit 0
+    [['--version', 'x'], /^asyncbench: --version takes nothing after it, got 'x'$/m],
   ])('%j exits 2 with one line and no stack', async (args, message) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);
@@ -206,6 +209,12 @@ describe('bad usage', () => {
       const [help, asked] = await Promise.all([runCli(['help', name]), runCli([name, '--help'])]);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: asyncbench ${name} `));
+      expect(help.stdout).toBe(asked.stdout);
+    }
+    // `--help run` and `-h run` as well
+    for (const flag of ['--help', '-h']) {
+      const [help, asked] = await Promise.all([runCli([flag, 'report']), runCli(['report', '--help'])]);
+      expect(help.code).toBe(0);
       expect(help.stdout).toBe(asked.stdout);
     }
   });
