@@ -47,7 +47,7 @@ Options:
                          --quick, the whole grid still, measured as --quick measures
   --suite NAME|FILE      the cells of a suite: suites/NAME.json or a suite file (docs/ci.md)
   --forks N              fresh processes per cell (default 3; 1 with --quick)
-  --duration SECONDS     measuring time of throughput cases (default 1; 0.3 with --quick)
+  --duration SECONDS     measuring time of throughput cases (default 1; 0.3 with --quick), below --timeout
   --timeout SECONDS      per measured process; past it the process is killed and the cell is 'timeout'
                          (default 120)
   --engine NAME          micro engine: mitata (default) or tinybench
@@ -194,6 +194,11 @@ export async function measureConfig(
     serverRuntime: values['server-runtime'] ?? 'node',
     ...(suite ? { suite: suite.name } : {}),
   };
+  // a throughput fork measures that long after its warm-up: each was killed unfinished, 'timeout'
+  if (config.durationS >= config.timeoutS)
+    throw new UsageError(
+      `the measuring time, ${config.durationS} s (--duration${suite?.duration ? ", else the suite's" : ''}), is not below --timeout ${config.timeoutS} s: every throughput fork would be killed before it finished`,
+    );
   return { config, suite };
 }
 

@@ -234,6 +234,17 @@ describe('suites', () => {
     await expect(run.run(['--suite', 'no-such-suite'])).rejects.toThrow(/^unknown suite 'no-such-suite'/);
   });
 
+  it('run and compare --base refuse a --duration not below --timeout (every throughput fork timed out)', async () => {
+    // a scenario and a ref that are not there: without the check, nothing is measured or built either
+    for (const argv of [
+      ['no-such-scenario', '--duration', '3', '--timeout', '2'],
+      ['--base', 'no-such-ref', '--duration', '3', '--timeout', '2'],
+    ])
+      await expect((argv[0] === '--base' ? compare : run).run(argv)).rejects.toThrow(
+        /^the measuring time, 3 s \(--duration\), is not below --timeout 2 s/,
+      );
+  });
+
   it('--pairs takes duet or process only', async () => {
     await expect(compare.run(['--base', 'HEAD', '--pairs', 'both'])).rejects.toThrow(
       /^--pairs takes duet or process, got 'both'$/,
