@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { errorCode, UsageError } from '../result/errors.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
+import { parseSpec } from '../runtimes/spec.js';
 import type { ParamValue } from '../scenario.js';
 import type { ScenarioInfo } from './catalog.js';
 import { type Cell, type PlanOptions, planCells, shardCells } from './plan.js';
@@ -43,13 +44,31 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const isParamValue = (v: unknown): v is ParamValue => ['number', 'string', 'boolean'].includes(typeof v);
 
+/**
+ * A key the suite does not know was ignored: `"case": [...]` for "cases" ran every case, and a
+ * misspelt "duration" measured for the default time.
+ */
+function refuseUnknownKeys(raw: Record<string, unknown>, known: readonly string[], at: string): void {
+  const unknown = Object.keys(raw).find((key) => !known.includes(key));
+  if (unknown !== undefined)
+    throw new UsageError(`${at}: unknown key "${unknown}"; valid: ${closestFirst(unknown, known).join(', ')}`);
+}
+
 function parseSelection(raw: unknown, at: string): SuiteSelection {
   if (!isObject(raw) || typeof raw.scenario !== 'string') throw new UsageError(`${at}: needs a "scenario" name`);
+  refuseUnknownKeys(raw, ['scenario', 'cases', 'params', 'runtimes'], at);
   const isNames = (v: unknown) => Array.isArray(v) && v.every((c) => typeof c === 'string');
   const { cases, runtimes } = raw;
   if (cases !== undefined && !isNames(cases)) throw new UsageError(`${at}: "cases" must be a list of case names`);
   if (runtimes !== undefined && !isNames(runtimes))
     throw new UsageError(`${at}: "runtimes" must be a list of runtime names`);
+  // a name that is no runtime matched none: the selection ran nowhere ("nothing to run", or silently)
+  for (const name of (runtimes ?? []) as string[])
+    try {
+      parseSpec(name);
+    } catch (error) {
+      throw new UsageError(`${at}: ${(error as Error).message}`);
+    }
   const params: Record<string, ParamValue[]> = {};
   if (raw.params !== undefined) {
     if (!isObject(raw.params)) throw new UsageError(`${at}: "params" must be an object of param values`);
@@ -73,6 +92,7 @@ export function parseSuite(data: unknown, name: string): Suite {
   const doc = Array.isArray(data) ? { selections: data } : data;
   if (!isObject(doc) || !Array.isArray(doc.selections) || doc.selections.length === 0)
     throw new UsageError(`suite ${name}: expected {"selections": [{"scenario": ...}, ...]}`);
+  if (!Array.isArray(data)) refuseUnknownKeys(doc, ['description', 'duration', 'selections'], `suite ${name}`);
   if (doc.description !== undefined && typeof doc.description !== 'string')
     throw new UsageError(`suite ${name}: "description" must be a string`);
   if (doc.duration !== undefined && !(typeof doc.duration === 'number' && doc.duration > 0))

@@ -204,6 +204,17 @@ describe('suites', () => {
     for (const bad of [{}, { selections: [] }, { selections: [{ cases: ['x'] }] }, [{ scenario: 'a', cases: 'x' }]])
       expect(() => parseSuite(bad, 'bad')).toThrow(UsageError);
     expect(() => parseSuite([{ scenario: 'a', params: { n: [] } }], 'bad')).toThrow(/param "n"/);
+    // ignored, a misspelt key ran every case (or the default duration), an unknown runtime nowhere
+    expect(() => parseSuite([{ scenario: 'a', case: ['x'] }], 's')).toThrow(
+      /^suite s: selections\[0\]: unknown key "case"; valid: cases, /,
+    );
+    expect(() => parseSuite({ selections: [{ scenario: 'a' }], durations: 1 }, 's')).toThrow(
+      /^suite s: unknown key "durations"; valid: duration, /,
+    );
+    expect(() => parseSuite([{ scenario: 'a', runtimes: ['nope'] }], 's')).toThrow(
+      /^suite s: selections\[0\]: unknown runtime 'nope'/,
+    );
+    expect(parseSuite([{ scenario: 'a', runtimes: ['node', 'node@22.1.0'] }], 's').selections).toHaveLength(1);
     const wrongCase = parseSuite([{ scenario: 'demo', cases: ['nope'] }], 'w');
     expect(() => planSuite(wrongCase, scenarios, RUNTIMES, { quick: false })).toThrow(/suite w, demo: unknown case/);
   });
