@@ -91,7 +91,10 @@ async function probeOne(
     (error: Error) => error.message,
   );
   clearTimeout(timer);
-  if (spawnError) return { runtime: `cannot start ${rt.name} ${rt.version}: ${spawnError}`, scenarios: new Map() };
+  // a binary that cannot start (gone, not executable) is broken, not too old: no verdict, so each
+  // cell fails in the orchestrator with 'cannot start' (exit 1), as on a pinned build; as a skip
+  // the run measured nothing and exited 0
+  if (spawnError) return { scenarios: new Map() };
   child.kill('SIGKILL');
   let outcome: ProbeOutcome;
   try {

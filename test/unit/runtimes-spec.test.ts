@@ -1,11 +1,19 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { missingFeature, scenarioTooOld, skipMissingFeatures, tooOld } from '../../src/harness/compat.js';
+import {
+  missingFeature,
+  probeCompatibility,
+  scenarioTooOld,
+  skipMissingFeatures,
+  tooOld,
+} from '../../src/harness/compat.js';
+import type { Cell } from '../../src/harness/plan.js';
 import { newestLocal } from '../../src/harness/select-runtimes.js';
 import { UsageError } from '../../src/result/errors.js';
 import type { ResultEntry } from '../../src/result/schema.js';
 import { compareVersions } from '../../src/result/versions.js';
+import { currentRuntime } from '../../src/runtimes/current.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { withLock } from '../../src/runtimes/lock.js';
 import {
@@ -181,6 +189,16 @@ describe('the provisioning lock', () => {
 });
 
 describe('failures that say the runtime is too old', () => {
+  test('a binary that cannot start is no skip: the probe leaves its cells to fail (README: a failed cell)', async () => {
+    const rt: RuntimeExecutable = {
+      ...{ label: 'node@22.0.0', name: 'node', executable: join(tempDir(), 'no-such-node'), version: '22.0.0' },
+      ...{ engine: { name: 'v8', version: '12' }, flags: [], notes: [], env: {}, default: false },
+      source: 'provisioned',
+    };
+    const skip = await probeCompatibility(await currentRuntime(), [rt], [], tempDir());
+    expect(skip({ runtime: rt, scenario: { id: 'x' }, caseName: 'a' } as unknown as Cell)).toBeUndefined();
+  });
+
   test('a global, a builtin or a package engines the runtime lacks', () => {
     expect(missingFeature('ReferenceError: setImmediate is not defined')).toBe('has no global setImmediate');
     expect(missingFeature('x exited before reporting: ReferenceError: DOMException is not defined | at y')).toBe(
