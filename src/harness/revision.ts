@@ -29,6 +29,7 @@ import {
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
+import { makeDirectory } from '../result/io.js';
 import type { ResultFile } from '../result/schema.js';
 import { leftByDeadProcess, ownSuffix } from '../runtimes/debris.js';
 import { withLock } from '../runtimes/lock.js';
@@ -154,7 +155,8 @@ export async function checkoutRevision(role: string, ref: string, options: Build
     touch(join(tree, READY_MARKER));
     return found;
   }
-  mkdirSync(cache, { recursive: true });
+  // one line, not mkdirSync's EEXIST stack trace, where ASYNCBENCH_REVISIONS_DIR names a file
+  makeDirectory(cache);
   return withLock(`${tree}${BUILD_LOCK}`, `building ${what}`, progress, async () => {
     const built = ready(); // another call may have built it while this one waited
     if (built) {
@@ -283,7 +285,7 @@ export async function workingTree(
   const { runtime, repo, cache, progress } = options;
   const revision: Revision = { ref: 'working tree', git: options.gitInfo, tree: repo, root };
   if (resolve(root) !== resolve(repo)) return revision;
-  mkdirSync(cache, { recursive: true });
+  makeDirectory(cache);
   const log = join(cache, 'working-tree.log');
   progress(`head (working tree): npm run build (log ${log})`);
   const ran = await runCommand(runtime, 'npm', ['run', 'build'], root, options.track);

@@ -336,6 +336,14 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expect(existsSync(join(site, 'index.html'))).toBe(true);
   });
 
+  it('compare --base with ASYNCBENCH_REVISIONS_DIR naming a file: one line, exit 2, before any build', async () => {
+    // mkdirSync's EEXIST was an internal error with a stack trace (exit 1)
+    const run = await runCli(['compare', '--base', 'HEAD', 'eager-tasks', '--quick', '--runtime', 'node'], {
+      env: { ASYNCBENCH_REVISIONS_DIR: AFILE },
+    });
+    expectOneLine(run, /^asyncbench: cannot create .*a-file: ENOTDIR \(.*a-file is not a directory\)$/);
+  });
+
   it("a GITHUB_STEP_SUMMARY that cannot be written is a warning: compare's verdict and exit code stand", async () => {
     const run = await runCli(['compare', goodPath, goodPath], {
       env: { GITHUB_STEP_SUMMARY: join(dir, 'no', 'such', 'x.md') },
