@@ -344,6 +344,16 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expectOneLine(run, /^asyncbench: cannot create .*a-file: ENOTDIR \(.*a-file is not a directory\)$/);
   });
 
+  it('compare --base checks --server-runtime before any build, as run does', async () => {
+    // it went unchecked to the services after both builds (a spec such as node@22 was 'not found'
+    // there); the revisions directory under a file makes a missed check fail at once, not build
+    const run = await runCli(
+      ['compare', '--base', 'HEAD', 'eager-tasks', '--quick', '--runtime', 'node', '--server-runtime', 'nope'],
+      { env: { ASYNCBENCH_REVISIONS_DIR: AFILE } },
+    );
+    expectOneLine(run, /^asyncbench: unknown runtime 'nope'/);
+  });
+
   it("a GITHUB_STEP_SUMMARY that cannot be written is a warning: compare's verdict and exit code stand", async () => {
     const run = await runCli(['compare', goodPath, goodPath], {
       env: { GITHUB_STEP_SUMMARY: join(dir, 'no', 'such', 'x.md') },
