@@ -23,6 +23,7 @@ import { scratchPath } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
+import { checkDatabaseUrl } from '../services/postgres.js';
 import type { ServicesDescription } from '../services/services.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
@@ -187,7 +188,8 @@ export async function measureConfig(
     durationS: seconds(values.duration, '--duration', suite?.duration ?? defaultDurationS(quick)),
     timeoutS: seconds(values.timeout, '--timeout', 120),
     scenarios: [],
-    cases: (values.case ?? []).flatMap((c) => c.split(',')),
+    // ' microtask' of `--case 'eager, microtask'` is the case microtask, as for --runtime
+    cases: (values.case ?? []).flatMap((c) => c.split(',').map((name) => name.trim())),
     params: parseParams(values.param),
     ...(shard ? { shard } : {}),
     ...(await pinCpuOf(values['pin-cpu'])),
@@ -419,6 +421,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const { scenarios, cells } = await planRun(settings, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) await refuseEmpty(settings, tmpDir);
+  if (scenarios.some((s) => s.requires.includes('postgres'))) checkDatabaseUrl(runtime.env('DATABASE_URL'));
   makeDirectory(tmpDir);
   const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir);
   for (const cell of cells) cell.skip = skipReason(cell);

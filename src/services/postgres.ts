@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg, { type Client } from 'pg';
-import { redactUrl, registerUrlSecrets } from '../result/redact.js';
+import { UsageError } from '../result/errors.js';
+import { parseConnectionUrl, redactUrl, registerUrlSecrets } from '../result/redact.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export const USERS_ROWS = 10_000;
@@ -136,6 +137,20 @@ async function startEmbedded(): Promise<PostgresService> {
     await server.stop();
     throw error;
   }
+}
+
+/**
+ * Refuses a DATABASE_URL that no driver of the run can connect with, before anything is measured:
+ * every db cell failed with 'Invalid URL' or a lookup of a host named by half a word (exit 1). The
+ * message never quotes the value, which may hold a password.
+ */
+export function checkDatabaseUrl(databaseUrl: string | undefined): void {
+  if (!databaseUrl) return;
+  const protocol = parseConnectionUrl(databaseUrl)?.protocol;
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+    throw new UsageError(
+      `DATABASE_URL is not a PostgreSQL URL (${protocol ? `its scheme is ${protocol}` : 'it is no URL'}): give postgres://user:password@host:port/database, or unset it for an embedded server`,
+    );
 }
 
 /** With a DATABASE_URL, that server (in a schema of its own); otherwise an embedded one for this run. */

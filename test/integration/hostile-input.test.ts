@@ -126,6 +126,8 @@ const FLAGS: [string[], RegExp][] = [
   [['--param', 'tasks=many'], /tasks=many: eager-tasks takes numbers/],
   [['--param', 'nope=1'], /unknown param 'nope'/],
   [['--case', 'nope'], /unknown case 'nope'/],
+  // names after a comma and a space are trimmed, as --runtime's are: ' nope', not ' microtask', is unknown
+  [['--case', 'microtask, nope'], /unknown case 'nope'/],
   [['--shard', '3/2'], /--shard takes K\/N with 1 <= K <= N/],
   [['--shard', '0/2'], /--shard takes K\/N/],
   [['--shard', 'x'], /--shard takes K\/N/],
@@ -237,6 +239,22 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     const run = await runCli(['run', 'producer-consumer', '--quick', '--param', 'consumer=slow,Slow']);
     expectOneLine(run, /--param consumer=Slow: not a value of producer-consumer's consumer; valid: slow, fast/);
   });
+
+  it.each([
+    [
+      'of another scheme',
+      'mysql://app:hunter2@db.example/app',
+      /DATABASE_URL is not a PostgreSQL URL \(its scheme is mysql:\)/,
+    ],
+    ['that is no URL', 'host=db password=hunter2', /DATABASE_URL is not a PostgreSQL URL \(it is no URL\)/],
+  ])(
+    'a DATABASE_URL %s, for a scenario that needs PostgreSQL (every db cell failed with Invalid URL)',
+    async (_, url, message) => {
+      const run = await runCli(['run', 'db-pool', '--quick', '--runtime', 'node'], { env: { DATABASE_URL: url } });
+      expectOneLine(run, message);
+      expect(run.stderr + run.stdout).not.toContain('hunter2');
+    },
+  );
 
   it('a count below 1 (it would fail its cell in setup, where it is a mistake on the command line)', async () => {
     const run = await runCli(['run', 'eager-tasks', '--quick', '--param', 'tasks=-5']);
