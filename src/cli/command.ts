@@ -71,9 +71,14 @@ function oneLine(message: string, argv: string[]): string {
 }
 
 /** Parses a whole number flag value, or throws a UsageError naming the flag. */
-export function intFlag(value: string | undefined, flag: string, fallback: number, min = 1): number {
+/**
+ * A whole number written in digits, from `min` to `max`: Number() also took 0x3 and 1e1, and
+ * `--forks 100000000` planned a job per fork for minutes before the first one ran.
+ */
+export function intFlag(value: string | undefined, flag: string, fallback: number, min = 1, max = 10_000): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number >= ${min}, got '${value}'`);
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min)) throw new UsageError(`${flag} takes a whole number >= ${min}, got '${value}'`);
+  if (n > max) throw new UsageError(`${flag} takes at most ${max}, got '${value}'`);
   return n;
 }

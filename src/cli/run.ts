@@ -47,7 +47,7 @@ Options:
                          each scenario's representative matrix (asyncbench list shows both); with
                          --quick, the whole grid still, measured as --quick measures
   --suite NAME|FILE      the cells of a suite: suites/NAME.json or a suite file (docs/ci.md)
-  --forks N              fresh processes per cell (default 3; 1 with --quick)
+  --forks N              fresh processes per cell, 1 to 10000 (default 3; 1 with --quick)
   --duration SECONDS     measuring time of throughput cases (default 1; 0.3 with --quick), below --timeout
   --timeout SECONDS      per measured process; past it the process is killed and the cell is 'timeout'
                          (default 120)

@@ -110,6 +110,10 @@ const FLAGS: [string[], RegExp][] = [
   [['--duration=-1'], /--duration takes a positive number/],
   [['--forks', '0'], /--forks takes a whole number >= 1/],
   [['--forks', '1.5'], /--forks takes a whole number/],
+  [['--forks', '0x3'], /--forks takes a whole number/],
+  [['--forks', '1e1'], /--forks takes a whole number/],
+  // a job per fork was planned for minutes before the first one ran
+  [['--forks', '100000000'], /--forks takes at most 10000, got '100000000'/],
   [['--timeout', '-1'], /--timeout is followed by '-1', which reads as an option: .* --timeout=-1$/],
   [['--duration', '-1'], /--duration is followed by '-1', which reads as an option/],
   [['--timeout', '0'], /--timeout takes a positive number/],
