@@ -107,6 +107,12 @@ export async function runThroughput(op: Op, options: ThroughputOptions): Promise
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (failure !== null) throw (failure as { error: unknown }).error;
+  // a window no op ended in holds at most slivers of ops: its figure (0 req/s at --duration 1e-6)
+  // would be recorded as a measurement where none was made
+  if (ops === 0)
+    throw new Error(
+      `no op ended inside the ${durationMs} ms measuring window, so it measured nothing: a longer window (--duration) holds whole ops`,
+    );
 
   const samples = opsByInterval.map((n) => (n * 1000) / layout.lengthMs);
   return {

@@ -88,8 +88,19 @@ describe('runThroughput', () => {
 
   it('has at least one interval when the window is shorter than an interval', async () => {
     const { op } = trackedOp(1);
-    const series = await runThroughput(op, options({ durationMs: 30, intervalMs: 100 }));
+    const series = await runThroughput(op, options({ durationMs: 300, intervalMs: 1000 }));
     expect(series.samples).toHaveLength(1);
+  });
+
+  it('refuses a window no op ended in: a figure of slivers of ops is no measurement', async () => {
+    // a clock the op moves: every op takes 50 ms, the window 1 ms
+    let now = 0;
+    const fake = { now: () => now, gc: () => false };
+    const op = () => {
+      now += 50;
+    };
+    const window = { concurrency: 1, warmupMs: 10, durationMs: 1, intervalMs: 100, clock: fake };
+    await expect(runThroughput(op, window)).rejects.toThrow(/no op ended inside the 1 ms measuring window/);
   });
 
   it('rejects with the error an op throws, after the ops in flight have settled', async () => {
