@@ -22,9 +22,13 @@ export interface OwnRuns {
   files: string[];
 }
 
-/** A directory stands for the result files in it (not journals or temporary files). */
+/** A directory stands for the result files in it (not journals or temporary files); it must hold one. */
 function expand(path: string): string[] {
-  return isDirectory(path) ? resultFilesIn(path) : [path];
+  if (!isDirectory(path)) return [path];
+  const files = resultFilesIn(path);
+  // said as '0 result file(s) with no cell measured with 2 or more forks', a count of nothing
+  if (files.length === 0) throw new UsageError(`--sessions ${path}: a directory with no result file (*.json) in it`);
+  return files;
 }
 
 function isDirectory(path: string): boolean {

@@ -266,8 +266,14 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
   });
 
   const goodPath = resultFile('good.json', good);
+  const emptyDir = () => {
+    const empty = join(dir, 'no-results');
+    mkdirSync(empty, { recursive: true });
+    return empty;
+  };
   it.each([
     ['a path that is not there', join(dir, 'nowhere'), /--sessions .*nowhere: no such file or directory/],
+    ['a directory with no result file', emptyDir(), /--sessions .*no-results: a directory with no result file/],
     ['a file cut short', join(dir, 'truncated.json'), /not valid JSON \(truncated\?\)/],
     ['a file of another machine', goodPath, /good\.json: measured on another machine \(Test CPU/],
   ])('run --sessions with %s', async (_what, path, message) => {
