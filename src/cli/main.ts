@@ -25,11 +25,15 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
 Run 'asyncbench <command> --help' for a command's options; 'asyncbench --version' prints the version.`;
 
+const HELP_WORDS = ['help', '--help', '-h'];
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   // `help run` (and `--help run`, `-h run`) is `run --help`: the top-level help ignored the command asked about
-  const asksHelp = name === 'help' || name === '--help' || name === '-h';
-  if (asksHelp && rest.length > 0) return main([...rest.slice(0, 1), '--help']);
+  const asksHelp = HELP_WORDS.includes(name as string);
+  // `help --help`, `-h -h`: asking help about help is the command list (it recursed until the stack overflowed)
+  if (asksHelp && rest.length > 0 && !HELP_WORDS.includes(rest[0] as string))
+    return main([rest[0] as string, '--help']);
   if (name === undefined || asksHelp) {
     console.log(HELP);
     // bad usage still says so in one line on stderr, as every other kind does

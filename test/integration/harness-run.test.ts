@@ -218,6 +218,21 @@ describe('bad usage', () => {
       expect(help.stdout).toBe(asked.stdout);
     }
   });
+
+  it('help asked about help prints the command list (it recursed until the stack overflowed)', async () => {
+    const list = await runCli(['--help']);
+    for (const args of [
+      ['help', '--help'],
+      ['--help', '--help'],
+      ['help', 'help'],
+      ['-h', '-h'],
+    ]) {
+      const help = await runCli(args);
+      expect(help.code).toBe(0);
+      expect(help.stderr).toBe('');
+      expect(help.stdout).toBe(list.stdout);
+    }
+  });
 });
 
 /** alive and not a zombie (killed processes can wait a while for the reaper) */
