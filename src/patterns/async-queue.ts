@@ -224,16 +224,22 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 }
 
-/** a returned QueueIterator's next() */
-function returnedNext(): Promise<IteratorReturnResult<undefined>> {
-  return Promise.resolve(DONE);
-}
+/** what a returned QueueIterator's next() asks in place of its queue: the end, taking nothing */
+const RETURNED = {
+  nextResult(_iterator: unknown): Promise<IteratorReturnResult<undefined>> {
+    return Promise.resolve(DONE);
+  },
+};
 
 class QueueIterator<T> implements AsyncIterableIterator<T> {
   /** @internal the getter of the last next() that had to wait (it may have been served since) */
   waiting: Getter<T> | undefined = undefined;
+  /** the queue; RETURNED once return() was called */
+  private queue: AsyncQueue<T> | typeof RETURNED;
 
-  constructor(private readonly queue: AsyncQueue<T>) {}
+  constructor(queue: AsyncQueue<T>) {
+    this.queue = queue;
+  }
 
   next(): Promise<IteratorResult<T, undefined>> {
     return this.queue.nextResult(this);
@@ -245,13 +251,15 @@ class QueueIterator<T> implements AsyncIterableIterator<T> {
    * nothing; a later next() is done at once and takes nothing either.
    */
   return(): Promise<IteratorResult<T, undefined>> {
-    // an own next() shadows the prototype's: the returned iterator is done, and next()'s hot path
-    // checks no flag per item
-    this.next = returnedNext;
+    const queue = this.queue;
+    // next() asks RETURNED from now on: the returned iterator is done, next()'s hot path checks no
+    // flag per item, and a next method read before return() (for await and yield* hold the one they
+    // read at the start) is done too, which an own next() shadowing the prototype's was not
+    this.queue = RETURNED;
     const waiting = this.waiting;
-    if (waiting !== undefined) {
+    if (waiting !== undefined && queue instanceof AsyncQueue) {
       this.waiting = undefined;
-      this.queue.withdraw(waiting);
+      queue.withdraw(waiting);
     }
     return Promise.resolve(DONE);
   }

@@ -184,6 +184,21 @@ describe('AsyncQueue', () => {
     expect(queue.getNowait()).toBe('c');
   });
 
+  it('a for await whose iterator another party returns takes nothing after it (it holds the next() it read)', async () => {
+    const queue = new AsyncQueue<string>();
+    queue.putNowait('a');
+    queue.putNowait('b');
+    const iterator = queue[Symbol.asyncIterator]();
+    const taken: string[] = [];
+    for await (const item of iterator) {
+      taken.push(item);
+      if (item !== 'a') break; // without the fix it took 'b', then waited for more
+      await iterator.return?.(); // a shutdown ends this consumer while it handles 'a'
+    }
+    expect(taken).toEqual(['a']);
+    expect(queue.getNowait()).toBe('b');
+  });
+
   it('several consumers receive every item exactly once', async () => {
     const queue = new AsyncQueue<number>(3);
     const seen: number[] = [];
