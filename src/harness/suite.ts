@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { errorCode, UsageError } from '../result/errors.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
-import { parseSpec } from '../runtimes/spec.js';
+import { parseSpec, specMatches } from '../runtimes/spec.js';
 import type { ParamValue } from '../scenario.js';
 import type { ScenarioInfo } from './catalog.js';
 import { type Cell, type PlanOptions, planCells, shardCells } from './plan.js';
@@ -143,6 +143,17 @@ export function loadSuite(spec: string, root: string): Suite {
 }
 
 /**
+ * A selection's runtime names `rt`: its name, its label, or a version spec its version matches.
+ * parseSuite takes node@22, but a run's runtimes are labelled with exact versions (--runtime node@22
+ * is node@22.23.3), so matched by label alone such a selection ran nowhere, silently.
+ */
+function namesRuntime(text: string, rt: RuntimeExecutable): boolean {
+  if (text === rt.label || text === rt.name) return true;
+  const spec = parseSpec(text); // parseSuite took it
+  return spec.name === rt.name && specMatches(spec, rt.version);
+}
+
+/**
  * The cells of a suite among `scenarios`, in the suite's order, each once; then the shard. A
  * selection whose scenario is not among them is returned in `missing` (compare --base: a scenario
  * on one side only).
@@ -165,7 +176,7 @@ export function planSuite(
       Object.entries(selection.params ?? {}).map(([key, values]) => [key, values.map(String)]),
     );
     const named = selection.runtimes;
-    const on = named ? runtimes.filter((rt) => named.includes(rt.label) || named.includes(rt.name)) : runtimes;
+    const on = named ? runtimes.filter((rt) => named.some((text) => namesRuntime(text, rt))) : runtimes;
     try {
       for (const cell of planCells([scenario], on, {
         cases: selection.cases ?? [],

@@ -215,6 +215,17 @@ describe('suites', () => {
       /^suite s: selections\[0\]: unknown runtime 'nope'/,
     );
     expect(parseSuite([{ scenario: 'a', runtimes: ['node', 'node@22.1.0'] }], 's').selections).toHaveLength(1);
+    // a version spec takes the run's runtimes of that version (labelled with exact versions): it ran nowhere
+    const node22 = { ...runtime('node'), label: 'node@22.1.0', version: '22.1.0', default: false };
+    const node20 = { ...node22, label: 'node@20.2.0', version: '20.2.0' };
+    const bySpec = parseSuite(
+      [{ scenario: 'demo', cases: ['eager'], params: { tasks: [100] }, runtimes: ['node@22'] }],
+      's',
+    );
+    expect(planSuite(bySpec, scenarios, [node20, node22], { quick: true }).cells.map((c) => c.runtime.label)).toEqual([
+      'node@22.1.0',
+      'node@22.1.0',
+    ]);
     const wrongCase = parseSuite([{ scenario: 'demo', cases: ['nope'] }], 'w');
     expect(() => planSuite(wrongCase, scenarios, RUNTIMES, { quick: false })).toThrow(/suite w, demo: unknown case/);
   });
