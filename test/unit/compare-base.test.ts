@@ -215,6 +215,9 @@ describe('suites', () => {
       /^suite s: selections\[0\]: unknown runtime 'nope'/,
     );
     expect(parseSuite([{ scenario: 'a', runtimes: ['node', 'node@22.1.0'] }], 's').selections).toHaveLength(1);
+    // the key or the name, any string, is quoted on the one line: a newline in it made two
+    for (const bad of [[{ scenario: 'a', 'ca\nse': [] }], [{ scenario: 'a', runtimes: ['no\r\npe'] }]])
+      expect(() => parseSuite(bad, 's')).toThrow(/^[^\r\n]*(ca\\nse|no\\r\\npe)[^\r\n]*$/);
     // a version spec takes the run's runtimes of that version (labelled with exact versions): it ran nowhere
     const node22 = { ...runtime('node'), label: 'node@22.1.0', version: '22.1.0', default: false };
     const node20 = { ...node22, label: 'node@20.2.0', version: '20.2.0' };
