@@ -13,7 +13,7 @@
  *   node_modules/.bin/node .tmp/cpu-ratios.mjs [all|taskgroup|pipeline|handles] [rounds]   (deno run -A, bun alike)
  *
  * `handles` is not in `all`: what the eager case's handles cost with no group (docs/patterns.md).
- * rounds: a whole number >= 1 (default 9). Anything else (an unknown mode or flag) is one line, exit 2.
+ * rounds: a whole number from 1 to 10000 (default 9). Anything else (an unknown mode or flag) is one line, exit 2.
  */
 import eagerTasks, { GROUP_CASES, makeState } from '../scenarios/eager-tasks.js';
 import fanOut, { FanOutRun, task } from '../scenarios/fan-out.js';
@@ -27,7 +27,8 @@ const g = globalThis as {
 };
 const exit = (code: number) => (g.Deno ? g.Deno.exit(code) : g.process?.exit(code));
 
-const USAGE = 'usage: cpu-ratios [all|taskgroup|pipeline|handles] [rounds]   (rounds: a whole number >= 1, default 9)';
+const USAGE =
+  'usage: cpu-ratios [all|taskgroup|pipeline|handles] [rounds]   (rounds: a whole number from 1 to 10000, default 9)';
 const MODES = ['all', 'taskgroup', 'pipeline', 'handles'];
 
 /** the mode and the rounds; bad arguments are one line and exit 2, as in the CLI */

@@ -15,7 +15,7 @@ import { ROOT, runScript } from './project-modules.js';
 const USAGE = `Usage: node scripts/publish-site.js [--out DIR] [--history DIR] [--last N]
   --out DIR       where to write the site (default: site)
   --history DIR   where the result files are (default: results/history)
-  --last N        only the N newest runs feed the trend charts (a whole number >= 1; default: 30)`;
+  --last N        only the N newest runs feed the trend charts (a whole number from 1 to 10000; default: 30)`;
 
 await runScript('publish-site', ({ parseFlags, intFlag, readResultFile, UsageError }) => {
   const { values } = parseFlags(

@@ -2,8 +2,9 @@
  * Runs the examples of docs/patterns.md: every ```ts block that imports from 'asyncbench' is
  * written to a module of its own and imported (vitest resolves 'asyncbench' to src/api.ts), so an
  * example that throws or no longer compiles fails here; one that says it is "not run by the
- * documentation test" (WorkerPool's, which needs worker modules on disk) is left to the test it names. Each `// x` comment after a console.log is
- * the output the page promises; it is compared with what the example printed.
+ * documentation test" (WorkerPool's, which needs worker modules on disk) is left to the test it
+ * names. Each `// x` comment after a console.log is the output the page promises; it is compared
+ * with what the example printed.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
