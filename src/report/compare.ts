@@ -16,6 +16,7 @@ import {
   YUEN_TEST,
 } from '../result/estimator.js';
 import {
+  type AbConfig,
   type AbDecision,
   entriesOnMachine,
   type ForkRecord,
@@ -332,6 +333,15 @@ function spreadWarning(base: ResultFile, head: ResultFile, oneSession: boolean):
   ];
 }
 
+/**
+ * The session's base file as base and its head file as head. Both files carry the session's
+ * decisions, made head against base: a file compared with itself (A/A), or head against base, is
+ * not what they were decided on ('slower' there is 'unchanged' or 'faster' here).
+ */
+function asRan(base: AbConfig, head: AbConfig): boolean {
+  return base.role === 'base' && head.role === 'head';
+}
+
 /** Two files of one A/B session (compare --base): the design's looks, alpha and threshold, and a description. */
 function abSession(
   base: ResultFile,
@@ -343,7 +353,7 @@ function abSession(
   if (!a || !b || a.session !== b.session) return { options: { abPairs: false } };
   return {
     options: { looks: b.looks, alpha: b.alpha, threshold: b.threshold },
-    ...(b.decided ? { decided: b.decided } : {}),
+    ...(b.decided && asRan(a, b) ? { decided: b.decided } : {}),
     design: `A/B session ${b.session}, base and head interleaved pair by pair on one machine${b.pairs === 'duet' ? ' (micro cells: each pair in one process, batch by batch)' : ''}: ${b.n0} pairs per cell, then ${b.step} more at each look to the entries not judged yet, up to ${b.nMax}; ${b.looksTaken} of ${b.looks} looks taken (${b.stopped}); budget ${Math.round(b.budgetS)} s; threshold ${givenPercent(b.threshold)}`,
   };
 }

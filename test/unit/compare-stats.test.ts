@@ -280,6 +280,23 @@ test('a verdict a look of the session reached stands, though the files judged at
   );
 });
 
+test("a session's decisions stand for its base against its head only: not a file against itself, nor head against base", () => {
+  const base = inSession(1, 'x', 'base');
+  const key = base.results[0].key;
+  const decided: AbDecision[] = [{ key, verdict: 'slower', look: 1 }];
+  const head = inSession(2, 'x', 'head', decided);
+  for (const f of [base, head]) f.config.ab = { ...f.config.ab, decided } as NonNullable<ResultFile['config']['ab']>;
+  for (const file of [base, head]) {
+    const aa = compareResults(file, file);
+    expect(aa.rows[0]).toMatchObject({ key, verdict: 'unchanged', note: 'identical samples' });
+    expect(compareOutcome(aa, 0.1).code).toBe(0);
+  }
+  const swapped = compareResults(head, base).rows[0];
+  expect(swapped.key).toBe(key);
+  expect(swapped.verdict).not.toBe('slower');
+  expect(swapped.note ?? '').not.toMatch(/at look/);
+});
+
 test("a session's design states its threshold as given: 0.05% is not '0.1%'", () => {
   const [base, head] = [inSession(1, 'x', 'base'), inSession(2, 'x', 'head')];
   for (const f of [base, head]) if (f.config.ab) f.config.ab.threshold = 0.0005;
