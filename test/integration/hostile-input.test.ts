@@ -197,6 +197,8 @@ const RESULT_FILES: [string, string, RegExp][] = [
     /'git' needs a commit, or is null/,
   ],
   ['missing', join(dir, 'missing.json'), /cannot read .*ENOENT/],
+  // the path is quoted in the message: its line break is written as \n, so the message stays one line
+  ['missing, named with a line break', join(dir, 'no\nsuch.json'), /cannot read .*no\\nsuch\.json: ENOENT$/],
 ];
 
 function expectOneLine(run: { code: number | null; stderr: string }, message: RegExp): void {
