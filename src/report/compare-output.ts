@@ -73,18 +73,28 @@ function detectable(row: EntryComparison): string {
   return row.detectable === undefined ? '—' : plusMinus(row.detectable);
 }
 
+/**
+ * A name or note from a result file on one line of the text table: a case, a param value or a
+ * reason may hold a line break, which split its row in two and the columns after it.
+ */
+function oneLine(text: string): string {
+  return text.replace(/\r\n?|\n/g, ' ');
+}
+
 export function renderCompareText(comparison: Comparison, sources: CompareSources): string {
-  const rows = sorted(comparison.rows).map((r) => [
-    verdictLabel(r),
-    entryLabel(r.head),
-    median(r.base),
-    median(r.head),
-    r.change === undefined ? '—' : formatPercent(r.change),
-    interval(r),
-    detectable(r),
-    r.n === undefined ? '—' : String(r.n),
-    r.note ?? '',
-  ]);
+  const rows = sorted(comparison.rows).map((r) =>
+    [
+      verdictLabel(r),
+      entryLabel(r.head),
+      median(r.base),
+      median(r.head),
+      r.change === undefined ? '—' : formatPercent(r.change),
+      interval(r),
+      detectable(r),
+      r.n === undefined ? '—' : String(r.n),
+      r.note ?? '',
+    ].map(oneLine),
+  );
   const header = ['verdict', 'entry', 'base', 'head', 'change', '95% CI', 'detectable', 'n', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
@@ -96,8 +106,8 @@ export function renderCompareText(comparison: Comparison, sources: CompareSource
   out.push(...comparison.warnings.map((w) => `warning: ${w}`));
   if (comparison.warnings.length) out.push('');
   out.push(line(header), ...rows.map(line), '');
-  for (const e of comparison.added) out.push(`added:   ${entryLabel(e)}`);
-  for (const e of comparison.removed) out.push(`removed: ${entryLabel(e)}`);
+  for (const e of comparison.added) out.push(`added:   ${oneLine(entryLabel(e))}`);
+  for (const e of comparison.removed) out.push(`removed: ${oneLine(entryLabel(e))}`);
   out.push(counts(comparison));
   if (comparison.design) out.push(comparison.design);
   out.push(method(comparison));

@@ -51,6 +51,23 @@ describe('asyncbench compare', () => {
     expect(out()).toMatch(/^## asyncbench compare/);
   });
 
+  test('a name or a reason with a line break keeps its row of the text table on one line', async () => {
+    const odd = [
+      { ...cells[0], case: 'ca\nse', params: { mode: 'a\nb' } },
+      { ...cells[1], status: 'failed' as const, reason: 'Error: boom\n    at x' },
+    ];
+    const [a, b] = [1, 2].map((seed) => writeResult(dir, `odd-${seed}.json`, makeResult({ seed, cells: odd, noise })));
+    const out = capture();
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    await compare.run([a, b]);
+    const rows = out()
+      .split('\n')
+      .filter((line) => /^(unchanged|not slower|cannot judge|not comparable|slower|faster)\b/.test(line));
+    expect(rows).toHaveLength(2);
+    expect(rows.join('\n')).toMatch(/eager-tasks\/ca se \(mode=a b\) \[node\] /);
+    expect(rows.join('\n')).toMatch(/base failed: Error: boom {5}at x$/m);
+  });
+
   test('too many entries that cannot be judged exit 3, not 0', async () => {
     const noisy = makeResult({ seed: 5, cells, noise: { ...noise, betweenForkCv: 0.3, forks: 3 } });
     capture();
