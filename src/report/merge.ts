@@ -195,7 +195,8 @@ export function mergeShards(input: Shard[]): Merged {
       complete: shards.every((s) => s.file.run.complete),
       asyncbenchVersion: first.file.run.asyncbenchVersion,
     },
-    git: first.file.git,
+    // one shard from a changed working tree makes the run's code uncommitted: compare warns of it
+    git: first.file.git && { ...first.file.git, dirty: shards.some((s) => s.file.git?.dirty === true) },
     machine: first.file.machine,
     runtimes: mergeRuntimes(shards),
     config,

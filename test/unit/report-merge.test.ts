@@ -34,6 +34,21 @@ describe('merge', () => {
     expect(result.run.id).toBe('r1+r2');
   });
 
+  test('a run one of whose shards was made from a changed working tree is dirty, whichever shard is first', () => {
+    const dirtyAt = (index: number) => (r: ResultFile) => {
+      if (r.git) r.git.dirty = r.config.shard?.index === index;
+    };
+    for (const index of [1, 2]) {
+      const { result } = mergeShards([
+        shard(1, 2, 'eager-tasks', dirtyAt(index)),
+        shard(2, 2, 'workers', dirtyAt(index)),
+      ]);
+      expect(result.git?.dirty, `shard ${index} dirty`).toBe(true);
+    }
+    const { result } = mergeShards([shard(1, 2, 'eager-tasks'), shard(2, 2, 'workers')]);
+    expect(result.git?.dirty).toBe(false);
+  });
+
   test('keeps a shared run id', () => {
     const { result } = mergeShards([
       shard(1, 2, 'eager-tasks', (r) => {
