@@ -290,7 +290,9 @@ function sameDesign(opts: CompareOptions, design: Partial<CompareOptions>): bool
   return opts.looks === design.looks && opts.alpha === design.alpha && opts.threshold === design.threshold;
 }
 
-const COMPARED_CONFIG = ['engine', 'quick', 'durationS', 'serverRuntime'] as const;
+// pinCpu moves single-threaded micro cells to one CPU. Not `database`: an embedded server's
+// address has a port of its own in every run
+const COMPARED_CONFIG = ['engine', 'quick', 'durationS', 'serverRuntime', 'pinCpu'] as const;
 
 /** Differences that make a comparison measure the machine or the setup as much as the code. */
 export function comparisonWarnings(base: ResultFile, head: ResultFile): string[] {
@@ -309,7 +311,9 @@ export function comparisonWarnings(base: ResultFile, head: ResultFile): string[]
   }
   for (const key of COMPARED_CONFIG)
     if (base.config[key] !== head.config[key])
-      warnings.push(`config '${key}' differs: base ${String(base.config[key])}, head ${String(head.config[key])}`);
+      warnings.push(
+        `config '${key}' differs: base ${String(base.config[key] ?? 'none')}, head ${String(head.config[key] ?? 'none')}`,
+      );
   for (const [side, file] of [
     ['base', base],
     ['head', head],

@@ -123,6 +123,16 @@ describe('asyncbench compare', () => {
     expect(out()).toMatch(/removed: db-pool/);
   });
 
+  test('a config that moves the figures is warned about: a pinned CPU, another engine', async () => {
+    const head = makeResult({ seed: 2, cells, noise });
+    head.config.pinCpu = 1;
+    head.config.engine = 'tinybench';
+    const out = capture();
+    await compare.run([base, writeResult(dir, 'other-config.json', head)]);
+    expect(out()).toMatch(/warning: config 'pinCpu' differs: base none, head 1/);
+    expect(out()).toMatch(/warning: config 'engine' differs: base mitata, head tinybench/);
+  });
+
   test('two separate runs without a run-to-run spread are warned about; with one, not', async () => {
     let out = capture();
     await compare.run([base, same]);
