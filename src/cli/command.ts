@@ -17,6 +17,12 @@ export { UsageError };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/**
+ * An error no command expected, a bug of asyncbench: exit 4, never 1, which says 'regression' or
+ * 'a case failed' to a CI job reading the code.
+ */
+export const INTERNAL_ERROR_EXIT = 4;
+
 /** node:util parseArgs (portable to deno and bun) with errors turned into one-line UsageErrors. */
 export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = true) {
   const parse = () => {

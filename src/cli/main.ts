@@ -6,7 +6,7 @@ import { Interrupted } from '../result/errors.js';
 import { redactText } from '../result/redact.js';
 import { ResultFileError } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { type Command, UsageError } from './command.js';
+import { type Command, INTERNAL_ERROR_EXIT, UsageError } from './command.js';
 import compare from './compare.js';
 import list from './list.js';
 import merge from './merge.js';
@@ -83,7 +83,7 @@ try {
   } else {
     // a bug, not bad input: the stack helps, but secrets never reach the terminal
     console.error(`asyncbench: internal error: ${redactText((error as Error)?.stack ?? String(error))}`);
-    code = 1;
+    code = INTERNAL_ERROR_EXIT;
   }
 }
 runtime.exit(code);

@@ -72,7 +72,8 @@ Options:
                          (the result goes to FILE unless --json or --out says otherwise)
   -h, --help             show this help
 
-Exit codes: 0 every cell ok or skipped; 1 a cell failed or timed out; 2 bad usage; 130 interrupted.
+Exit codes: 0 every cell ok or skipped; 1 a cell failed or timed out; 2 bad usage; 4 an internal
+error (a bug of asyncbench); 130 interrupted.
 Environment: DATABASE_URL points db scenarios at an existing PostgreSQL instead of an embedded one.`;
 
 const FLAGS = {

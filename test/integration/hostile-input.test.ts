@@ -407,3 +407,12 @@ it('a scenario file whose top level prints 150 MB loads and runs: its output is 
   const result = JSON.parse(readFileSync(json, 'utf8')) as ResultFile;
   expect(result.results.map((entry) => entry.status)).toEqual(['ok']);
 }, 120_000);
+
+it('an internal error (a bug, not bad input) exits 4 with its stack, never 1, which a CI job reads as a regression', async () => {
+  // a planted bug: console.log throws, so `list` fails as no command expects
+  const planted = join(dir, 'planted-bug.mjs');
+  writeFileSync(planted, "console.log = () => { throw new TypeError('planted bug'); };\n");
+  const run = await runCli(['list'], { env: { NODE_OPTIONS: `--import=${planted}` } });
+  expect(run.code, run.stderr).toBe(4);
+  expect(run.stderr).toMatch(/^asyncbench: internal error: TypeError: planted bug\n\s+at /);
+});
