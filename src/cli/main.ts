@@ -61,14 +61,6 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-/**
- * Bad usage is one line whatever it quotes: a path or a flag value may hold a line break
- * (`compare $'a\nb.json' …`), which the message quoted as it was, over two lines.
- */
-function oneLine(message: string): string {
-  return message.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
-}
-
 const runtime = await currentRuntime();
 let code: number;
 try {
@@ -78,7 +70,7 @@ try {
     console.error('asyncbench: interrupted');
     code = 130;
   } else if (error instanceof UsageError || error instanceof ResultFileError) {
-    console.error(`asyncbench: ${oneLine(redactText(error.message))}`);
+    console.error(`asyncbench: ${redactText(error.message)}`);
     code = 2;
   } else {
     // a bug, not bad input: the stack helps, but secrets never reach the terminal

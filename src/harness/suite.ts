@@ -51,10 +51,7 @@ const isParamValue = (v: unknown): v is ParamValue => ['number', 'string', 'bool
 function refuseUnknownKeys(raw: Record<string, unknown>, known: readonly string[], at: string): void {
   const unknown = Object.keys(raw).find((key) => !known.includes(key));
   if (unknown !== undefined)
-    // quoted as JSON: a key is any string, a newline included, and the message is one line
-    throw new UsageError(
-      `${at}: unknown key ${JSON.stringify(unknown)}; valid: ${closestFirst(unknown, known).join(', ')}`,
-    );
+    throw new UsageError(`${at}: unknown key "${unknown}"; valid: ${closestFirst(unknown, known).join(', ')}`);
 }
 
 function parseSelection(raw: unknown, at: string): SuiteSelection {
@@ -70,10 +67,7 @@ function parseSelection(raw: unknown, at: string): SuiteSelection {
     try {
       parseSpec(name);
     } catch (error) {
-      // parseSpec quotes the name as it is: a newline in it would break the one line
-      throw new UsageError(
-        `${at}: ${(error as Error).message.replace(/[\r\n]/g, (c) => JSON.stringify(c).slice(1, -1))}`,
-      );
+      throw new UsageError(`${at}: ${(error as Error).message}`);
     }
   const params: Record<string, ParamValue[]> = {};
   if (raw.params !== undefined) {

@@ -1,7 +1,7 @@
 /** Renders a Comparison as text (terminal), Markdown (pull-request comment, step summary) or JSON. */
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import { type Comparison, type EntryComparison, givenPercent, type Verdict } from './compare.js';
-import { entryLabel, escapeMarkdown, formatPercent, formatValue } from './format.js';
+import { entryLabel, escapeMarkdown, formatPercent, formatValue, onOneLine } from './format.js';
 
 export type CompareFormat = 'text' | 'md' | 'json';
 export const COMPARE_FORMATS: readonly CompareFormat[] = ['text', 'md', 'json'];
@@ -73,14 +73,6 @@ function detectable(row: EntryComparison): string {
   return row.detectable === undefined ? '—' : plusMinus(row.detectable);
 }
 
-/**
- * A name or note from a result file on one line of the text table: a case, a param value or a
- * reason may hold a line break, which split its row in two and the columns after it.
- */
-function oneLine(text: string): string {
-  return text.replace(/\r\n?|\n/g, ' ');
-}
-
 export function renderCompareText(comparison: Comparison, sources: CompareSources): string {
   const rows = sorted(comparison.rows).map((r) =>
     [
@@ -93,7 +85,7 @@ export function renderCompareText(comparison: Comparison, sources: CompareSource
       detectable(r),
       r.n === undefined ? '—' : String(r.n),
       r.note ?? '',
-    ].map(oneLine),
+    ].map(onOneLine),
   );
   const header = ['verdict', 'entry', 'base', 'head', 'change', '95% CI', 'detectable', 'n', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -106,8 +98,8 @@ export function renderCompareText(comparison: Comparison, sources: CompareSource
   out.push(...comparison.warnings.map((w) => `warning: ${w}`));
   if (comparison.warnings.length) out.push('');
   out.push(line(header), ...rows.map(line), '');
-  for (const e of comparison.added) out.push(`added:   ${oneLine(entryLabel(e))}`);
-  for (const e of comparison.removed) out.push(`removed: ${oneLine(entryLabel(e))}`);
+  for (const e of comparison.added) out.push(`added:   ${onOneLine(entryLabel(e))}`);
+  for (const e of comparison.removed) out.push(`removed: ${onOneLine(entryLabel(e))}`);
   out.push(counts(comparison));
   if (comparison.design) out.push(comparison.design);
   out.push(method(comparison));

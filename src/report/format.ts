@@ -93,14 +93,17 @@ export function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
+/**
+ * Text from a result file (a case, a param value, a reason) on one line of a table: a line break,
+ * \n, \r\n or a lone \r (progress bars leave the last; CommonMark ends a line at each), is a space.
+ */
+export function onOneLine(text: string): string {
+  return text.replace(/\r\n?|\n/g, ' ');
+}
+
 /** Makes text safe inside a Markdown table cell: no pipes, no line breaks, no inline HTML. */
 export function escapeMarkdown(text: unknown): string {
-  return (
-    String(text)
-      .replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`)
-      // CommonMark ends a line at \n, \r\n and a lone \r alike (progress bars leave the last)
-      .replace(/\r\n?|\n/g, ' ')
-  );
+  return onOneLine(String(text).replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`));
 }
 
 /** Groups items by a key, keeping the order in which keys first appear. */

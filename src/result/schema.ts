@@ -3,6 +3,8 @@
  * docs/result-schema.md documents every field; `validateResultFile` enforces it on read.
  */
 
+import { escapeLineBreaks } from './errors.js';
+
 export type ScenarioKind = 'micro' | 'throughput' | 'process';
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
@@ -321,7 +323,12 @@ export function codeOf(git: ResultFile['git']): string {
   return `${git?.commit ?? 'unknown'}${git?.dirty ? '+dirty' : ''}`;
 }
 
-export class ResultFileError extends Error {}
+/** A result file that cannot be read as one: bad input, one line as a UsageError is. */
+export class ResultFileError extends Error {
+  constructor(message: string) {
+    super(escapeLineBreaks(message));
+  }
+}
 
 const STATUSES = new Set<EntryStatus>(['ok', 'failed', 'skipped', 'timeout']);
 
