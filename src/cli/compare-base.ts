@@ -48,6 +48,7 @@ import { scratchPath } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
+import { checkDatabaseUrl } from '../services/postgres.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent, parseThreshold } from './compare-emit.js';
 import { describeJob, progressReporter } from './progress.js';
@@ -408,6 +409,8 @@ export async function compareBase(argv: string[]): Promise<number> {
 
     // services once for both sides, from head's tree
     const requires = new Set(sides.flatMap((s) => s.scenarios.flatMap((sc) => sc.requires)));
+    // as run does: a DATABASE_URL no driver can use failed every db cell of both sides
+    if (requires.has('postgres')) checkDatabaseUrl(runtime.env('DATABASE_URL'));
     const services = await startServicesEach(requires, {
       serverRuntime: config.serverRuntime,
       runtimes: headSide.discovered,

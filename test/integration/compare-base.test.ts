@@ -210,6 +210,19 @@ describe('compare --base', () => {
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(/base old-child is too old .* protocol none/);
   }, 120_000);
 
+  it('refuses a DATABASE_URL that is no PostgreSQL URL before measuring either side, as run does', async () => {
+    cached('ab-base');
+    const run = await runCli(['compare', '--base', 'ab-base', 'db-pool', '--runtime', 'node'], {
+      root: repo,
+      env: { ...env, DATABASE_URL: 'mysql://app:hunter2@db.example/app' },
+    });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(
+      /DATABASE_URL is not a PostgreSQL URL \(its scheme is mysql:\)/,
+    );
+    expect(run.stderr + run.stdout).not.toContain('hunter2');
+  }, 120_000);
+
   it('names the log of a base that fails to build (exit 2)', async () => {
     git('checkout', '-q', '-b', 'broken');
     writeFileSync(join(repo, 'package.json'), '{ not json');
