@@ -26,13 +26,13 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../result/errors.js';
 import { makeDirectory } from '../result/io.js';
 import type { ResultFile } from '../result/schema.js';
 import { leftByDeadProcess, ownSuffix } from '../runtimes/debris.js';
 import { withLock } from '../runtimes/lock.js';
+import { cacheDir } from '../runtimes/provision.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
 export const READY_MARKER = '.asyncbench-ready';
@@ -54,10 +54,7 @@ export interface Revision {
 
 /** Where built revisions are kept (see the module comment). */
 export function revisionsDir(env: (name: string) => string | undefined): string {
-  const own = env('ASYNCBENCH_REVISIONS_DIR');
-  if (own) return resolve(own);
-  const xdg = env('XDG_CACHE_HOME');
-  return join(xdg ? resolve(xdg) : join(homedir(), '.cache'), 'asyncbench', 'revisions');
+  return cacheDir('revisions', env('ASYNCBENCH_REVISIONS_DIR'), env('XDG_CACHE_HOME'));
 }
 
 interface Ran {

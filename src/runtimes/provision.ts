@@ -71,14 +71,18 @@ export interface Provisioned extends RuntimeManifest {
 }
 
 /**
- * Where provisioned runtimes live: ASYNCBENCH_RUNTIMES_DIR, else $XDG_CACHE_HOME/asyncbench/runtimes,
- * else ~/.cache/... Absolute: a runtime's executable is found under it, and a relative one did not
- * start in a measuring process's own working directory (spawn ENOENT: every cell 'skipped').
+ * A cache of asyncbench's: `own` (its ASYNCBENCH_*_DIR), else $XDG_CACHE_HOME/asyncbench/<name>,
+ * else ~/.cache/asyncbench/<name>. Absolute: what is found under it is started from other working
+ * directories (a relative runtimes directory: spawn ENOENT, every cell 'skipped').
  */
+export function cacheDir(name: string, own: string | undefined, xdgCacheHome: string | undefined): string {
+  if (own) return resolve(own);
+  return join(xdgCacheHome ? resolve(xdgCacheHome) : join(homedir(), '.cache'), 'asyncbench', name);
+}
+
+/** Where provisioned runtimes live: ASYNCBENCH_RUNTIMES_DIR, else the cache's runtimes/. */
 export function runtimesDir(env: Record<string, string | undefined> = process.env): string {
-  if (env.ASYNCBENCH_RUNTIMES_DIR) return resolve(env.ASYNCBENCH_RUNTIMES_DIR);
-  const cache = env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), '.cache');
-  return join(cache, 'asyncbench', 'runtimes');
+  return cacheDir('runtimes', env.ASYNCBENCH_RUNTIMES_DIR, env.XDG_CACHE_HOME);
 }
 
 // ---------------------------------------------------------------------------------------------
