@@ -509,13 +509,24 @@ function validateConfig(c: Record<string, unknown>, where: string): void {
 /** What `compare` judges two files of one A/B session with: the session's design and its decisions. */
 function validateAb(ab: unknown, where: string): void {
   if (!isObject(ab)) fail(where, `config.ab is ${shown(ab)}, not an object`);
-  if (typeof ab.session !== 'string') fail(where, `config.ab.session is ${shown(ab.session)}, not a string`);
-  if (!(isWhole(ab.looks) && ab.looks >= 1))
-    fail(where, `config.ab.looks is ${shown(ab.looks)}, not a whole number >= 1`);
+  for (const field of ['session', 'ref', 'stopped'] as const)
+    if (typeof ab[field] !== 'string') fail(where, `config.ab.${field} is ${shown(ab[field])}, not a string`);
+  if (ab.role !== 'base' && ab.role !== 'head')
+    fail(where, `config.ab.role is ${shown(ab.role)}, not 'base' or 'head'`);
+  if (ab.pairs !== undefined && ab.pairs !== 'duet' && ab.pairs !== 'process')
+    fail(where, `config.ab.pairs is ${shown(ab.pairs)}, not 'duet' or 'process'`);
+  // the design compare states: pairs a cell starts with, adds at each look, and ends with at most
+  for (const field of ['looks', 'n0', 'nMax'] as const)
+    if (!(isWhole(ab[field]) && ab[field] >= 1))
+      fail(where, `config.ab.${field} is ${shown(ab[field])}, not a whole number >= 1`);
+  for (const field of ['step', 'looksTaken', 'orderSeed'] as const)
+    if (!(isWhole(ab[field]) && ab[field] >= 0))
+      fail(where, `config.ab.${field} is ${shown(ab[field])}, not a whole number >= 0`);
   if (!(finite(ab.alpha) && ab.alpha > 0 && ab.alpha < 1))
     fail(where, `config.ab.alpha is ${shown(ab.alpha)}, not a level between 0 and 1`);
-  if (!(finite(ab.threshold) && ab.threshold >= 0))
-    fail(where, `config.ab.threshold is ${shown(ab.threshold)}, not a finite number >= 0`);
+  for (const field of ['threshold', 'budgetS'] as const)
+    if (!(finite(ab[field]) && ab[field] >= 0))
+      fail(where, `config.ab.${field} is ${shown(ab[field])}, not a finite number >= 0`);
   if (ab.decided === undefined) return;
   if (!Array.isArray(ab.decided)) fail(where, `config.ab.decided is ${shown(ab.decided)}, not an array`);
   for (const [i, d] of ab.decided.entries())

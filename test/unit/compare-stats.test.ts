@@ -315,6 +315,26 @@ test("a session's decisions that are not {key, verdict, look} refuse the file", 
   expect(() => validateResultFile(looks)).toThrow(/config\.ab\.looks is -1/);
 });
 
+test("a session's design that is not whole refuses the file: compare states it", () => {
+  const file = inSession(2, 'x', 'head');
+  expect(() => validateResultFile(JSON.parse(JSON.stringify(file)))).not.toThrow();
+  const hostile: [string, unknown, RegExp][] = [
+    ['role', 'other', /config\.ab\.role is "other", not 'base' or 'head'/],
+    ['pairs', 'both', /config\.ab\.pairs is "both"/],
+    ['n0', 0, /config\.ab\.n0 is 0, not a whole number >= 1/],
+    ['nMax', undefined, /config\.ab\.nMax is undefined/],
+    ['step', 1.5, /config\.ab\.step is 1\.5/],
+    ['looksTaken', -1, /config\.ab\.looksTaken is -1/],
+    ['stopped', 3, /config\.ab\.stopped is 3, not a string/],
+    ['budgetS', 'long', /config\.ab\.budgetS is "long"/],
+  ];
+  for (const [field, value, message] of hostile) {
+    const copy = JSON.parse(JSON.stringify(file));
+    copy.config.ab[field] = value;
+    expect(() => validateResultFile(copy), field).toThrow(message);
+  }
+});
+
 test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothing can, else 0', () => {
   const entry = (status: ResultEntry['status']) => ({ status }) as ResultEntry;
   const row = (verdict: Verdict, status: ResultEntry['status'] = 'ok') =>
