@@ -16,6 +16,14 @@ export interface GabEntry {
 
 export type GabDirection = 'smaller' | 'bigger';
 
+/**
+ * `digits` significant digits as toPrecision writes them, never in exponent form: a sub-ns
+ * interval's half-width (1.70e-11) or a rate of millions (1.234e+6) is read by people on the
+ * action's page.
+ */
+const plain = (x: number, digits: number) =>
+  x.toLocaleString('en-US', { minimumSignificantDigits: digits, maximumSignificantDigits: digits, useGrouping: false });
+
 export function toGithubActionBenchmark(result: ResultFile, direction: GabDirection): GabEntry[] {
   const better = direction === 'smaller' ? 'lower' : 'higher';
   return result.results.flatMap((e) => {
@@ -26,8 +34,8 @@ export function toGithubActionBenchmark(result: ResultFile, direction: GabDirect
         name: entryLabel(e),
         unit: e.metric.unit,
         value: median,
-        range: `± ${((ci.high - ci.low) / 2).toPrecision(3)}`,
-        extra: `${Math.round(ci.level * 100)}% CI [${ci.low.toPrecision(4)}, ${ci.high.toPrecision(4)}] (${ci.method}); ${forks} forks, ${n} samples${e.steady === false ? '; NOT steady' : ''}`,
+        range: `± ${plain((ci.high - ci.low) / 2, 3)}`,
+        extra: `${Math.round(ci.level * 100)}% CI [${plain(ci.low, 4)}, ${plain(ci.high, 4)}] (${ci.method}); ${forks} forks, ${n} samples${e.steady === false ? '; NOT steady' : ''}`,
       },
     ];
   });

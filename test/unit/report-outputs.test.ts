@@ -155,7 +155,26 @@ describe('exporters', () => {
     const stats = result.results.find((e) => e.key === 'eager-tasks/eager/hitRatio=0,tasks=1000/node')?.stats;
     if (!stats) throw new Error('no eager-tasks/eager entry');
     expect(smaller[0].value).toBe(stats.median);
-    expect(smaller[0].range).toBe(`± ${((stats.ci.high - stats.ci.low) / 2).toPrecision(3)}`);
+    // three significant digits of it, written out (toPrecision alone wrote 3.42e+4)
+    expect(smaller[0].range).toBe('± 34200');
+    expect(Number(smaller[0].range.slice(2))).toBe(Number(((stats.ci.high - stats.ci.low) / 2).toPrecision(3)));
+  });
+  test('github-action-benchmark: no number in exponent form, however small or large', () => {
+    const odd = makeResult({ seed: 1 });
+    const [time, rate] = ['eager-tasks/eager/hitRatio=0,tasks=1000/node', 'workers/piscina/workers=4/node'].map(
+      (key) => odd.results.find((e) => e.key === key)?.stats,
+    );
+    if (!time || !rate) throw new Error('no entries');
+    // a sub-ns op whose interval is as narrow as a double tells apart, and a rate of millions
+    Object.assign(time, { median: 0.2207, ci: { ...time.ci, low: 0.2207, high: 0.2207 + 3.4e-11 } });
+    Object.assign(rate, { median: 2.5e9, ci: { ...rate.ci, low: 2.4e9, high: 2.6e9 } });
+    const [smaller, bigger] = [toGithubActionBenchmark(odd, 'smaller'), toGithubActionBenchmark(odd, 'bigger')];
+    const texts = [...smaller, ...bigger].flatMap((e) => [e.range, e.extra]);
+    expect(texts.filter((t) => /\de[-+]?\d/.test(t))).toEqual([]);
+    expect(smaller[0].range).toBe('± 0.0000000000170');
+    expect(bigger.find((e) => e.name === 'workers/piscina (workers=4) [node]')?.extra).toMatch(
+      /^95% CI \[2400000000, 2600000000\]/,
+    );
   });
   test('bencher metric format: latency and throughput measures with bounds', () => {
     const bmf = toBencher(result);
