@@ -12,6 +12,7 @@ import {
   formatParams,
   intervalMethod,
   machineLines,
+  onOneLine,
   runtimesWithEntries,
   runtimeTitle,
   scenarioGrid,
@@ -67,8 +68,8 @@ function fullReasonLines(entries: readonly ResultEntry[]): string[] {
   return [
     'Reasons cut short above, whole:',
     ...cut.map((e) => {
-      const params = formatParams(e.params);
-      return `  ${e.scenario}/${e.case}${params ? ` ${params}` : ''} [${e.runtime}] ${e.status}: ${oneLineReason(e)}`;
+      const label = onOneLine(`${e.scenario}/${e.case} ${formatParams(e.params)}`);
+      return `  ${label} [${e.runtime}] ${e.status}: ${oneLineReason(e)}`;
     }),
   ];
 }
@@ -118,7 +119,12 @@ function scenarioTable(
   standings: TableStandings,
   color: boolean,
 ): string {
-  const grid = scenarioGrid(entries, runtimes);
+  // a case or param value with a line break would split its row: the table keeps it on one line
+  const grid = scenarioGrid(entries, runtimes).map((r) => ({
+    ...r,
+    caseName: onOneLine(r.caseName),
+    params: onOneLine(r.params),
+  }));
   const cells = grid.map((r) => r.cells.map((e) => cellOf(e, standings, color)));
   const layouts = titles.map((title, i) =>
     columnLayout(

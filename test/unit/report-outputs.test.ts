@@ -84,6 +84,16 @@ describe('terminal', () => {
     );
   });
 
+  test('keeps a case or param value with a line break on its row, and in the reasons below', () => {
+    const result = withEvilNames();
+    const failed = result.results.find((e) => e.status === 'failed') as (typeof result.results)[number];
+    Object.assign(failed, { case: 'two\nlines', params: { sep: 'a\r\nb' }, reason: 'x'.repeat(60) });
+    const out = renderTerminal(result, { color: false });
+    expect(out).toMatch(/^two lines +sep=a b +failed: x+…/m);
+    expect(out).toMatch(/^ {2}evil.*\/two lines sep=a b \[node\] failed: x{60}$/m);
+    expect(out).not.toMatch(/\r|^lines|^b /m);
+  });
+
   test('a reason that fits is shown whole, and not listed again below', () => {
     const out = renderTerminal(withEvilNames(), { color: false });
     expect(out).toContain(`failed: threw ${EVIL}`);
