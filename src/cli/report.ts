@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { toBencher } from '../report/bencher.js';
+import { groupBy } from '../report/format.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
 import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
 import { renderSite } from '../report/html.js';
@@ -13,6 +14,7 @@ import {
   writeFileAtomic,
   writeFilesInto,
 } from '../result/io.js';
+import type { ResultFile } from '../result/schema.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const FILE_OUTPUTS = ['md', 'gab-smaller', 'gab-bigger', 'bencher'] as const;
@@ -78,6 +80,18 @@ function refuseSharedPaths(values: Record<string, string | boolean | undefined>,
       throw new UsageError(`--${other} and --${flag} both name ${path}: give each output a path of its own`);
     seen.set(at, flag);
   }
+}
+
+/**
+ * The exports hold figures only: a cell that failed, timed out or was skipped has none and is left
+ * out, which a dashboard fed by them shows as nothing at all. Said on stderr so it is not silent.
+ */
+function exportsNote(result: ResultFile, flags: readonly string[]): string | undefined {
+  const left = result.results.filter((e) => e.status !== 'ok' || !e.stats);
+  if (flags.length === 0 || left.length === 0) return undefined;
+  const counts = [...groupBy(left, (e) => e.status)].map(([status, es]) => `${es.length} ${status}`).join(', ');
+  const cells = left.length === 1 ? '1 cell' : `${left.length} cells`;
+  return `note: ${cells} with no figure (${counts}) left out of ${flags.join(', ')}: those formats hold figures only; the Markdown and HTML reports list them`;
 }
 
 const report: Command = {
@@ -151,6 +165,11 @@ Options:
       writeFileAtomic(values.bencher, `${JSON.stringify(toBencher(newest), null, 2)}\n`);
       written.push(values.bencher);
     }
+    const exported = (['gab-smaller', 'gab-bigger', 'bencher'] as const)
+      .filter((flag) => values[flag])
+      .map((flag) => `--${flag}`);
+    const note = exportsNote(newest, exported);
+    if (note) console.error(`asyncbench: ${note}`);
     if (written.length) console.log(`wrote ${written.join(', ')}`);
     return 0;
   },

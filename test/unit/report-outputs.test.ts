@@ -317,6 +317,22 @@ test('report CLI writes every output', async () => {
   vi.restoreAllMocks();
 });
 
+test('report says which cells the exports leave out, having no figure, and says nothing without exports', async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const dir = tempDir();
+  const file = writeResult(dir, 'r.json', makeResult({ seed: 1 }));
+  expect(await report.run([file, '--gab-bigger', join(dir, 'b.json'), '--bencher', join(dir, 'bmf.json')])).toBe(0);
+  // the fixture's bun-sql failed on bun and was skipped on node and deno; tinypool was skipped on bun
+  expect(errors.mock.calls.map((c) => c.join(' '))).toEqual([
+    'asyncbench: note: 4 cells with no figure (3 skipped, 1 failed) left out of --gab-bigger, --bencher: those formats hold figures only; the Markdown and HTML reports list them',
+  ]);
+  errors.mockClear();
+  expect(await report.run([file, '--md', join(dir, 'r.md')])).toBe(0);
+  expect(errors).not.toHaveBeenCalled();
+  vi.restoreAllMocks();
+});
+
 test('report --html FILE.html writes the page itself, the same page as DIR/index.html', async () => {
   vi.spyOn(console, 'log').mockImplementation(() => {});
   const dir = tempDir();
