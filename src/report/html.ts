@@ -35,6 +35,7 @@ import {
   legendLines,
   NOISE_MARK,
   rankTable,
+  recordedFigures,
   roundsLine,
   type TableStandings,
 } from './standing.js';
@@ -109,15 +110,21 @@ function resultsTable(entries: ResultEntry[], runtimes: string[], titles: string
   return table(['case', 'params', ...titles], rows);
 }
 
+/** As the Markdown report's: where a headline leads the table, the measured metric is only here. */
 function latencyTable(entries: ResultEntry[]): string {
-  const withLatency = entries.filter((e) => e.latency);
+  const withLatency = entries.filter((e) => e.latency || e.extra);
   if (!withLatency.length) return '';
   const ms = (x: number | undefined) => `<td class="num">${x === undefined ? '—' : h(formatValue(x, 'ms'))}</td>`;
+  const recorded = (e: ResultEntry) =>
+    recordedFigures(e)
+      .map((f) => `${h(f.name)} ${h(f.value)}`)
+      .join(', ');
   const rows = withLatency.map(
     (e) =>
-      `<tr><td>${h(e.case)}</td><td>${h(formatParams(e.params))}</td><td>${h(e.runtime)}</td>${ms(e.latency?.p50)}${ms(e.latency?.p90)}${ms(e.latency?.p99)}${ms(e.latency?.p999)}</tr>`,
+      `<tr><td>${h(e.case)}</td><td>${h(formatParams(e.params))}</td><td>${h(e.runtime)}</td>${ms(e.latency?.p50)}${ms(e.latency?.p90)}${ms(e.latency?.p99)}${ms(e.latency?.p999)}<td>${recorded(e)}</td></tr>`,
   );
-  return `<h3>Latency percentiles</h3>${table(['case', 'params', 'runtime', 'p50', 'p90', 'p99', 'p99.9'], rows)}`;
+  const header = ['case', 'params', 'runtime', 'p50', 'p90', 'p99', 'p99.9', 'also recorded'];
+  return `<h3>Latency percentiles and recorded figures</h3>${table(header, rows)}`;
 }
 
 function problemList(entries: ResultEntry[]): string {

@@ -26,6 +26,7 @@ import {
   describeMetrics,
   legendLines,
   rankTable,
+  recordedFigures,
   roundsLine,
   standingText,
   type TableStandings,
@@ -69,11 +70,8 @@ function scenarioTables(
   if (withLatency.length) {
     // a table that leads with a recorded figure lists the measured metric here
     const extraText = (e: ResultEntry) =>
-      [
-        ...(e.headline && e.stats ? [[e.metric.name, { value: e.stats.median, unit: e.metric.unit }] as const] : []),
-        ...Object.entries(e.extra ?? {}),
-      ]
-        .map(([name, v]) => `${md(name)} ${md(formatValue(v.value, v.unit))}`)
+      recordedFigures(e)
+        .map((f) => `${md(f.name)} ${md(f.value)}`)
         .join(', ');
     const ms = (x: number | undefined) => (x === undefined ? '—' : md(formatValue(x, 'ms')));
     out.push(

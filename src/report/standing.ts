@@ -190,6 +190,19 @@ export function coldText(cold: Cold, long: boolean): string {
     : `cold ${coldFactor(cold.factor)}`;
 }
 
+/**
+ * What a cell recorded besides its table's figure, as the reports list it: the measured metric where
+ * a headline leads the table (the figure compare judges and the exports carry), then its `extra`.
+ */
+export function recordedFigures(e: ResultEntry): { name: string; value: string }[] {
+  const measured =
+    e.headline && e.stats ? [[e.metric.name, { value: e.stats.median, unit: e.metric.unit }] as const] : [];
+  return [...measured, ...Object.entries(e.extra ?? {})].map(([name, v]) => ({
+    name,
+    value: formatValue(v.value, v.unit),
+  }));
+}
+
 /** What a table cell says about a measured entry: its figure, its standing, its cold call. */
 export interface CellFacts {
   figure: Figure;

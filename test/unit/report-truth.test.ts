@@ -287,6 +287,15 @@ describe("a scenario's headline figure leads its table", () => {
     expect(html).toMatch(/<td class="num">1[12]\.\d ms ±\d+\.\d%/);
   });
 
+  test('the HTML lists the measured metric and the recorded figures, as the Markdown does', async () => {
+    const { html } = await renderSite([result]);
+    // ticks/s is what compare judges and the exports carry: the page showed it nowhere
+    const row =
+      /<tr><td>timer<\/td><td>workers=0<\/td><td>node<\/td>(?:<td class="num">[^<]+<\/td>){4}<td>([^<]*)<\/td><\/tr>/;
+    expect(html.match(row)?.[1]).toMatch(/^timer ticks 1\d\d ticks\/s, lag p99 1[12]\.\d ms$/);
+    expect(html).toContain('<th>also recorded</th>');
+  });
+
   test('a cell that timed out does not put the measured metric beside the headline in the heading', () => {
     const timedOut = makeResult({ seed: 7, cells });
     // as a real run writes it: no fork finished, so nothing recorded the headline figure
