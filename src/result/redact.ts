@@ -15,8 +15,12 @@ const MASK = '***';
 /** Names whose value is a secret: password, sslpassword, PGPASSWORD, db_passwd, client_secret, auth_token, api-key, ... */
 const SECRET_NAME = '[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key)|pwd';
 
-/** scheme://user:password@ -> scheme://user@ (the password cannot hold '/', '@' or white space unencoded) */
-const URL_USER_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@'"]*):[^\s/@'"]*@/gi;
+/**
+ * scheme://user:password@ -> scheme://user@, the password running to the authority's last '@' (as
+ * the URL parser reads it): a password with an unencoded '@' or '#' (`p@ss#w0rd`) lost only its
+ * part before the first '@' and printed the rest. It cannot hold '/' or white space unencoded.
+ */
+const URL_USER_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@'"]*):[^\s/'"]*@/gi;
 
 /** name=value, name: value, "name": "value", name='value' -> the value masked */
 const NAMED_SECRET = new RegExp(
@@ -88,7 +92,8 @@ export function redactText(text: string): string {
  */
 export function redactUrl(url: string): string {
   try {
-    const u = new URL(url);
+    // the text pass first: the URL parser ends the authority at a '#' the password may hold
+    const u = new URL(redactText(url));
     u.password = '';
     for (const name of [...u.searchParams.keys()]) if (IS_SECRET_NAME.test(name)) u.searchParams.set(name, MASK);
     return maskKnown(u.toString().replaceAll(encodeURIComponent(MASK), MASK));

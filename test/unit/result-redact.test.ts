@@ -16,6 +16,9 @@ describe('redactText', () => {
     ["password: 'quoted words'", "password: '***'"],
     ['client_secret=abc&api_key=def token: ghi', 'client_secret=***&api_key=*** token: ***'],
     ['TypeError: cannot fetch http://user:pa55@h/x', 'TypeError: cannot fetch http://user@h/x'],
+    // a password with an unencoded '@' or '#': the part after its first '@' was printed
+    ['connect to postgresql://bench:s3cr3t@x@db:5432/app failed', 'connect to postgresql://bench@db:5432/app failed'],
+    ['postgres://bench:p@ss#w0rd@127.0.0.1:5432/db', 'postgres://bench@127.0.0.1:5432/db'],
   ])('%s', (text, expected) => {
     expect(redactText(text)).toBe(expected);
   });
@@ -47,5 +50,7 @@ describe('redactUrl', () => {
       'postgres://u@h:1/db?sslpassword=***&application_name=a',
     );
     expect(redactUrl('not a url password=x')).toBe('not a url password=***');
+    // the URL parser reads '#' as the start of a fragment, its host as 'ss': 'ss#w0rd' was kept
+    expect(redactUrl('postgres://bench:p@ss#w0rd@127.0.0.1:5432/db')).toBe('postgres://bench@127.0.0.1:5432/db');
   });
 });
