@@ -15,12 +15,23 @@ export const NS_PER: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e
 /** |x| as printed, to 3 significant digits: what a unit and a number of decimals are chosen by. */
 const printedSize = (x: number) => Math.abs(Number(x.toPrecision(3)));
 
-/** Three significant digits or more: 1.23, 12.3, 123, 1234 (9.9997 is 10.0, not 10.00). */
+/**
+ * `digits` significant digits as toPrecision writes them, never in exponent form: a sub-ns
+ * interval's half-width (1.70e-11) or a rate of millions (1.234e+6) is read by people.
+ */
+export const plainDigits = (x: number, digits: number): string =>
+  x.toLocaleString('en-US', { minimumSignificantDigits: digits, maximumSignificantDigits: digits, useGrouping: false });
+
+/**
+ * Three significant digits or more: 0.00412, 1.23, 12.3, 123, 1234 (9.9997 is 10.0, not 10.00);
+ * below 1 the digits run on, so a rate of 0.004 ops/s is not printed as 0.00 (0 is 0.00)
+ */
 function significant(x: number): string {
   const abs = printedSize(x);
   if (abs >= 100) return x.toFixed(0);
   if (abs >= 10) return x.toFixed(1);
-  return x.toFixed(2);
+  if (abs >= 1 || abs === 0) return x.toFixed(2);
+  return plainDigits(x, 3);
 }
 
 /** A value in its unit, times scaled to the most readable unit (1234 ns -> 1.23 µs). */

@@ -4,7 +4,7 @@
  * direction per file, so the entries are split by their metric's direction.
  */
 import type { ResultFile } from '../result/schema.js';
-import { entryLabel } from './format.js';
+import { entryLabel, plainDigits as plain } from './format.js';
 
 export interface GabEntry {
   name: string;
@@ -15,14 +15,6 @@ export interface GabEntry {
 }
 
 export type GabDirection = 'smaller' | 'bigger';
-
-/**
- * `digits` significant digits as toPrecision writes them, never in exponent form: a sub-ns
- * interval's half-width (1.70e-11) or a rate of millions (1.234e+6) is read by people on the
- * action's page.
- */
-const plain = (x: number, digits: number) =>
-  x.toLocaleString('en-US', { minimumSignificantDigits: digits, maximumSignificantDigits: digits, useGrouping: false });
 
 export function toGithubActionBenchmark(result: ResultFile, direction: GabDirection): GabEntry[] {
   const better = direction === 'smaller' ? 'lower' : 'higher';

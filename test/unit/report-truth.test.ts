@@ -106,6 +106,14 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
     expect(formatValue(-999.7, 'ns')).toBe('-1.00 µs');
   });
 
+  test('a value under 1 keeps three significant digits, never rounded to zero nor in exponent form', () => {
+    expect(formatValue(0.004123, 'ops/s')).toBe('0.00412 ops/s');
+    expect(formatValue(0.18, 'ns')).toBe('0.180 ns');
+    expect(formatValue(0.9996, 'ns')).toBe('1.00 ns');
+    expect(formatValue(1.7e-11, 'ns')).toBe('0.0000000000170 ns');
+    expect(formatValue(0, 'ops/s')).toBe('0.00 ops/s');
+  });
+
   test('an interval of one fork of under 6 samples says what it holds, in every report', async () => {
     const result = makeResult({ seed: 4, cells, noise: { ...ONE_FORK, samplesPerFork: 3 } });
     const out = terminal(result);
