@@ -5,7 +5,7 @@
 import { writeSync } from 'node:fs';
 import type { JobEvents } from '../harness/orchestrator.js';
 import type { Job } from '../harness/plan.js';
-import { formatParams, formatValue } from '../report/format.js';
+import { formatParams, formatValue, onOneLine } from '../report/format.js';
 import type { ForkRecord } from '../result/schema.js';
 import { median } from '../result/stats.js';
 
@@ -15,7 +15,8 @@ const STDERR = 2;
 export function describeJob(job: Job, forks: number, what?: string): string {
   const c = job.cell;
   const fork = what ? ` ${what}` : forks > 1 ? ` fork ${job.fork + 1}/${forks}` : '';
-  return `${c.scenario.id}/${c.caseName} ${formatParams(c.params)} on ${c.runtime.label}${fork}`;
+  // one line however a scenario names its cases and values: progress is read line by line
+  return onOneLine(`${c.scenario.id}/${c.caseName} ${formatParams(c.params)} on ${c.runtime.label}${fork}`);
 }
 
 function formatEta(ms: number): string {
