@@ -13,7 +13,6 @@ import { scenarioCharts } from './charts/scenario.js';
 import { trendCharts } from './charts/trend.js';
 import { acrossVersionsCharts } from './charts/versions.js';
 import {
-  forksPerCell,
   formatCentre,
   formatParams,
   formatValue,
@@ -21,7 +20,6 @@ import {
   escapeHtml as h,
   intervalMethod,
   machineLines,
-  machineText,
   runtimesWithEntries,
   runtimeTitle,
   scenarioGrid,
@@ -34,9 +32,11 @@ import {
   formatTimes,
   legendLines,
   NOISE_MARK,
+  RUNTIME_COLUMNS,
   rankTable,
   recordedFigures,
-  roundsLine,
+  runFacts,
+  runtimeFacts,
   type TableStandings,
 } from './standing.js';
 
@@ -138,22 +138,13 @@ function problemList(entries: ResultEntry[]): string {
 }
 
 function metadata(result: ResultFile): string {
-  const m = result.machine;
-  const c = result.config;
-  const git = result.git
-    ? `${result.git.commit.slice(0, 12)} on ${result.git.branch}${result.git.dirty ? ' (uncommitted changes)' : ''}`
-    : 'not a git checkout';
-  const rounds = roundsLine(result.results);
-  const runtimeRows = result.runtimes.map(
-    (r) =>
-      `<tr><td>${h(r.label)}</td><td>${h(r.version)}</td><td>${h(`${r.engine.name} ${r.engine.version}`)}</td><td>${h(r.executable)}</td><td>${h(r.flags.join(' '))}</td><td>${h(r.notes.join('; '))}</td></tr>`,
+  const facts = runFacts(result).map(
+    (f) => `<li>${f.label}: ${h(f.text)}${f.warning ? ` <b class="bad">(${h(f.warning)})</b>` : ''}</li>`,
   );
+  const rows = runtimeFacts(result).map((r) => `<tr>${r.map((cell) => `<td>${h(cell)}</td>`).join('')}</tr>`);
   return `<h2 id="metadata">Machine and runtimes</h2><ul>
-<li>Machine: ${h(machineText(m))}</li>
-<li>Commit: ${h(git)}</li>
-<li>Run: ${h(result.run.id)}, ${h(result.run.startedAt)} to ${h(result.run.finishedAt)}${result.run.complete ? '' : ' <b class="bad">(interrupted)</b>'}</li>
-<li>Config: engine ${h(c.engine)}, ${h(forksPerCell(result).text)}, ${h(c.durationS)} s per throughput series${c.quick ? ', --quick' : ''}</li>${rounds ? `<li>Rounds: ${h(rounds)}</li>` : ''}</ul>
-${table(['runtime', 'version', 'engine', 'executable', 'flags', 'notes'], runtimeRows)}`;
+${facts.join('\n')}</ul>
+${table(RUNTIME_COLUMNS, rows)}`;
 }
 
 async function scenarioSection(

@@ -6,14 +6,12 @@
 
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import {
-  forksPerCell,
   formatCentre,
   formatParams,
   formatValue,
   groupBy,
   intervalMethod,
   machineLines,
-  machineText,
   escapeMarkdown as md,
   runtimesWithEntries,
   runtimeTitle,
@@ -25,9 +23,11 @@ import {
   coldText,
   describeMetrics,
   legendLines,
+  RUNTIME_COLUMNS,
   rankTable,
   recordedFigures,
-  roundsLine,
+  runFacts,
+  runtimeFacts,
   standingText,
   type TableStandings,
 } from './standing.js';
@@ -116,31 +116,14 @@ function problems(result: ResultFile): string[] {
 }
 
 function metadata(result: ResultFile): string[] {
-  const m = result.machine;
-  const git = result.git
-    ? `${md(result.git.commit.slice(0, 12))} on ${md(result.git.branch)}${result.git.dirty ? ' (uncommitted changes)' : ''}`
-    : 'not a git checkout';
-  const c = result.config;
-  const rounds = roundsLine(result.results);
   return [
     '## Machine and runtimes',
     '',
-    `- **Machine:** ${md(machineText(m))}`,
-    `- **Commit:** ${git}`,
-    `- **Run:** ${md(result.run.id)}, ${md(result.run.startedAt)} to ${md(result.run.finishedAt)}${result.run.complete ? '' : ' (**interrupted**)'}, asyncbench ${md(result.run.asyncbenchVersion)}`,
-    `- **Config:** engine ${md(c.engine)}, ${forksPerCell(result).text}, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${md(c.serverRuntime)}${c.database ? `, database ${md(c.database)}` : ''}`,
-    ...(rounds ? [`- **Rounds:** ${md(rounds)}`] : []),
+    ...runFacts(result).map((f) => `- **${f.label}:** ${md(f.text)}${f.warning ? ` (**${md(f.warning)}**)` : ''}`),
     '',
     ...table(
-      ['runtime', 'version', 'engine', 'executable', 'flags', 'notes'],
-      result.runtimes.map((r) => [
-        md(r.label),
-        md(r.version),
-        md(`${r.engine.name} ${r.engine.version}`),
-        md(r.executable),
-        md(r.flags.join(' ')),
-        md(r.notes.join('; ')),
-      ]),
+      RUNTIME_COLUMNS,
+      runtimeFacts(result).map((r) => r.map(md)),
     ),
     '',
   ];

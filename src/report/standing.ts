@@ -15,8 +15,8 @@ import {
   WELCH_TEST,
   welchRatio,
 } from '../result/estimator.js';
-import type { Metric, ResultEntry } from '../result/schema.js';
-import { formatParams, formatValue, groupBy } from './format.js';
+import type { Metric, ResultEntry, ResultFile } from '../result/schema.js';
+import { forksPerCell, formatParams, formatValue, groupBy, machineText } from './format.js';
 
 /** The family-wise error rate of a table's "≈" marks. */
 export const FAMILY_ALPHA = 0.05;
@@ -283,4 +283,48 @@ export function roundsLine(entries: readonly ResultEntry[]): string | undefined 
   return effects.p < FAMILY_ALPHA
     ? `the machine's speed changed during the run (${measured}). The intervals carry that spread; the × marks, paired by round, cancel it.`
     : `no round ran faster or slower than chance allows (${measured}).`;
+}
+
+/** One line of a report's metadata: plain text, escaped and styled by each output; `warning` is marked. */
+export interface RunFact {
+  label: string;
+  text: string;
+  warning?: string;
+}
+
+/** What the Markdown and HTML say of the run beside its figures, so they say the same. */
+export function runFacts(result: ResultFile): RunFact[] {
+  const { git, run, config: c } = result;
+  const commit = git
+    ? `${git.commit.slice(0, 12)} on ${git.branch}${git.dirty ? ' (uncommitted changes)' : ''}`
+    : 'not a git checkout';
+  const rounds = roundsLine(result.results);
+  return [
+    { label: 'Machine', text: machineText(result.machine) },
+    { label: 'Commit', text: commit },
+    {
+      label: 'Run',
+      text: `${run.id}, ${run.startedAt} to ${run.finishedAt}, asyncbench ${run.asyncbenchVersion}`,
+      ...(run.complete ? {} : { warning: 'interrupted' }),
+    },
+    {
+      label: 'Config',
+      text: `engine ${c.engine}, ${forksPerCell(result).text}, ${c.durationS} s per throughput series${c.quick ? ', --quick' : ''}, servers on ${c.serverRuntime}${c.database ? `, database ${c.database}` : ''}`,
+    },
+    ...(rounds ? [{ label: 'Rounds', text: rounds }] : []),
+  ];
+}
+
+export const RUNTIME_COLUMNS = ['runtime', 'version', 'engine', 'executable', 'flags', 'notes'];
+
+/** The runtimes table's rows, in RUNTIME_COLUMNS' order, as plain text. */
+export function runtimeFacts(result: ResultFile): string[][] {
+  return result.runtimes.map((r) => [
+    r.label,
+    r.version,
+    `${r.engine.name} ${r.engine.version}`,
+    r.executable,
+    r.flags.join(' '),
+    r.notes.join('; '),
+  ]);
 }

@@ -141,6 +141,19 @@ describe('html site', () => {
     expect(trended.html).toMatch(/<section id="trends"><h2>Trends over 3 runs/);
     expect(trended.charts.map((c) => c.id)).toContain('trend-eager-tasks');
   });
+  test('says of the run what the Markdown says: version, servers, database, interruption', async () => {
+    const result = makeResult({ seed: 1 });
+    Object.assign(result.config, { serverRuntime: 'deno', database: 'postgres://bench@127.0.0.1:5432/bench' });
+    Object.assign(result.run, { asyncbenchVersion: '9.8.7', complete: false });
+    const { html } = await renderSite([result]);
+    const md = renderMarkdown([result]);
+    for (const said of ['asyncbench 9.8.7', 'servers on deno', 'database postgres://bench@127.0.0.1:5432/bench']) {
+      expect(md).toContain(said);
+      expect(html).toContain(said);
+    }
+    expect(md).toMatch(/- \*\*Run:\*\* .* \(\*\*interrupted\*\*\)$/m);
+    expect(html).toMatch(/<li>Run: [^<]* <b class="bad">\(interrupted\)<\/b><\/li>/);
+  });
   test('escapes every name from the result file, in the page and in the SVG', () => {
     expect(evil.html).not.toMatch(/<img|<script/);
     expect(evil.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
