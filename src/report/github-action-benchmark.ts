@@ -27,7 +27,7 @@ export function toGithubActionBenchmark(result: ResultFile, direction: GabDirect
         unit: e.metric.unit,
         value: median,
         range: `± ${plain((ci.high - ci.low) / 2, 3)}`,
-        extra: `${Math.round(ci.level * 100)}% CI [${plain(ci.low, 4)}, ${plain(ci.high, 4)}] (${ci.method}); ${forks} forks, ${n} samples${e.steady === false ? '; NOT steady' : ''}`,
+        extra: `${Math.round(ci.level * 100)}% CI [${plain(ci.low, 4)}, ${plain(ci.high, 4)}] (${ci.method}); ${forks} fork${forks === 1 ? '' : 's'}, ${n} sample${n === 1 ? '' : 's'}${e.steady === false ? '; NOT steady' : ''}`,
       },
     ];
   });

@@ -199,6 +199,13 @@ describe('exporters', () => {
       /^95% CI \[2400000000, 2600000000\]/,
     );
   });
+  test("github-action-benchmark: one fork is 'fork', not 'forks'", () => {
+    const one = makeResult({
+      seed: 1,
+      noise: { betweenForkCv: 0.05, withinForkCv: 0.01, forks: 1, samplesPerFork: 10 },
+    });
+    expect(toGithubActionBenchmark(one, 'smaller')[0].extra).toMatch(/; 1 fork, 10 samples/);
+  });
   test('bencher metric format: latency and throughput measures with bounds', () => {
     const bmf = toBencher(result);
     const eager = bmf['eager-tasks/eager (hitRatio=0, tasks=1000) [node]'];
