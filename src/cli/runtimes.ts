@@ -104,12 +104,11 @@ async function add(args: string[]): Promise<number> {
       'label' in release ? release : here.find((r) => r.name === release.name && r.version === release.version);
     if (existing) console.log(alreadyHere(existing));
     else if (!('label' in release)) {
-      const started = Date.now();
+      // another process may have provisioned it while this one waited for the lock: a time test
+      // (provisionedAt after this call began) took its install, finished meanwhile, for this one's
       const p = await provision(release, { log });
-      // another process may have provisioned it while this one waited for the lock
-      const fresh = Date.parse(p.provisionedAt) >= started;
       console.log(
-        fresh
+        p.installed
           ? `${p.name}@${p.version}  provisioned  ${(p.installMs / 1000).toFixed(1)} s  ${megabytes(p.bytes)}  ${p.dir}`
           : `${p.name}@${p.version}  already provisioned  ${p.dir}`,
       );

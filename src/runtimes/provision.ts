@@ -70,6 +70,11 @@ export interface Provisioned extends RuntimeManifest {
   dir: string;
 }
 
+/** What provision() returns: `installed` is false when the version was here, or another process installed it. */
+export interface ProvisionOutcome extends Provisioned {
+  installed: boolean;
+}
+
 /**
  * A cache of asyncbench's: `own` (its ASYNCBENCH_*_DIR), else $XDG_CACHE_HOME/asyncbench/<name>,
  * else ~/.cache/asyncbench/<name>. Absolute: what is found under it is started from other working
@@ -427,18 +432,18 @@ function lastLine(text: string): string {
 }
 
 /** Installs `release` into its own directory (or finds it there), verified against the registry's integrity. */
-export async function provision(release: RegistryRelease, options: ProvisionOptions): Promise<Provisioned> {
+export async function provision(release: RegistryRelease, options: ProvisionOptions): Promise<ProvisionOutcome> {
   const root = options.root ?? runtimesDir();
   const label = `${release.name}@${release.version}`;
   const final = versionDir(root, release.name, release.version);
   const done = readProvisioned(final);
-  if (done) return done;
+  if (done) return { ...done, installed: false };
   // one line, not mkdirSync's EEXIST stack trace, where ASYNCBENCH_RUNTIMES_DIR names a file
   makeDirectory(root);
   const lock = join(root, '.locks', `${release.name}-${release.version}.lock`);
   return withLock(lock, `provisioning ${label}`, options.log, async () => {
     const meanwhile = readProvisioned(final);
-    if (meanwhile) return meanwhile;
+    if (meanwhile) return { ...meanwhile, installed: false };
     // a version directory that is not a complete install (its manifest or executable gone) is
     // replaced: the rename below would fail on it, and `remove` cannot see it to delete it
     if (existsSync(final)) {
@@ -458,13 +463,14 @@ export async function provision(release: RegistryRelease, options: ProvisionOpti
         // another process (whose lock we took for stale) finished first: its directory is as good
         const other = readProvisioned(final);
         if (!other) throw error;
+        return { ...other, installed: false };
       }
       const provisioned = readProvisioned(final);
       if (!provisioned) throw new Error(`${final} is incomplete after the rename`);
       options.log(
         `provisioned ${label} in ${(manifest.installMs / 1000).toFixed(1)} s, ${(manifest.bytes / 1e6).toFixed(0)} MB: ${final}`,
       );
-      return provisioned;
+      return { ...provisioned, installed: true };
     } finally {
       undo();
       rmSync(tmp, { recursive: true, force: true });

@@ -76,6 +76,9 @@ describe('provisioning', () => {
     const runs = await Promise.all([1, 2].map(() => runCli(['runtimes', 'add', `node@${NODE}`], { env })));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     expect(runs.filter((r) => r.stderr.includes(`provisioning node@${NODE} from`))).toHaveLength(1);
+    // the one that waited says so, not that it provisioned (the other's install, in its time)
+    const said = runs.map((r) => r.stdout.trim().split(/\s{2,}/)[1]).sort();
+    expect(said).toEqual(['already provisioned', 'provisioned']);
     expect(versionDirs(dir)).toEqual([`node-${NODE}`]);
     expect(leftovers(dir)).toEqual([]);
     expect(readdirSync(join(dir, '.locks'))).toEqual([]);
