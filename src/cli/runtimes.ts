@@ -138,10 +138,22 @@ async function remove(args: string[]): Promise<number> {
   return 0;
 }
 
-function describeLine(rt: RuntimeExecutable): string {
-  const source = sourceOf(rt);
-  const where = source === 'host' ? '  (the host node: not run by default)' : '';
-  return `${rt.label.padEnd(14)} ${rt.version.padEnd(9)} ${rt.engine.name} ${rt.engine.version.padEnd(18)} ${source.padEnd(11)} ${rt.executable}${where}`;
+/**
+ * The list as a table, each column as wide as its widest cell: fixed widths let an engine version
+ * longer than its column (v8's 13.6.233.17-node.53) or jsc's three letters shift the rest of a line.
+ */
+function describeLines(found: readonly RuntimeExecutable[]): string[] {
+  const rows = found.map((rt) => {
+    const where = sourceOf(rt) === 'host' ? '  (the host node: not run by default)' : '';
+    return [rt.label, rt.version, `${rt.engine.name} ${rt.engine.version}`, sourceOf(rt), `${rt.executable}${where}`];
+  });
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 const runtimes: Command = {
@@ -162,7 +174,7 @@ const runtimes: Command = {
       console.log(JSON.stringify(found, null, 2));
       return 0;
     }
-    for (const rt of found) console.log(describeLine(rt));
+    for (const line of describeLines(found)) console.log(line);
     return 0;
   },
 };
