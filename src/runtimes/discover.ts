@@ -233,7 +233,8 @@ export async function identify(name: RuntimeName, executable: string): Promise<I
     case 'bun': {
       const script =
         'JSON.stringify({ version: Bun.version, revision: Bun.revision, webkit: process.versions.webkit })';
-      const info = await run(executable, ['-p', script]).then(JSON.parse, () => bunRevision(executable));
+      // --print, not -p: bun 1.1.45's -p is --port, and the fallback below knows no engine
+      const info = await run(executable, ['--print', script]).then(JSON.parse, () => bunRevision(executable));
       return {
         version: info.version,
         engine: jscEngine(info.webkit),
@@ -243,7 +244,7 @@ export async function identify(name: RuntimeName, executable: string): Promise<I
   }
 }
 
-/** Bun before 1.0.x has no `-p`: `--revision` says "1.0.0+822a00c4d...", its engine stays unknown. */
+/** A bun that answers no `--print` (1.0.0): `--revision` says "1.0.0+822a00c4d...", its engine stays unknown. */
 async function bunRevision(executable: string): Promise<{ version: string; revision: string; webkit?: string }> {
   const [version, revision] = (await run(executable, ['--revision'])).split('+');
   if (!/^\d+\.\d+\.\d+/.test(version)) throw new Error(`unexpected bun --revision output: ${version}`);

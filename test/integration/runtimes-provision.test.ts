@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hostTag } from '../../src/runtimes/debris.js';
-import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
+import { identify, type RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { MANIFEST, type RuntimeManifest } from '../../src/runtimes/provision.js';
 import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
 
@@ -182,6 +182,28 @@ describe('bad specs: one line, exit 2, nothing left behind', () => {
     ]);
     expect(versionDirs(dir)).toEqual([]);
     expect(leftovers(dir)).toEqual([]);
+  });
+});
+
+describe('identifying a provisioned version', () => {
+  it("knows the engine of a bun whose -p is --port (1.1.45's): asked with --print", async () => {
+    // a stand-in for bun 1.1.45 (no download), which answers as the real one does
+    const bun = join(tempDir('rt-bun11'), 'bun');
+    const info = '{"version":"1.1.45","revision":"196621f2","webkit":"9e3b60e4a6438d20ee6f8aa5bec6b71d2b7d213f"}';
+    writeFileSync(
+      bun,
+      [
+        '#!/bin/sh',
+        `if [ "$1" = --print ]; then echo '${info}'; exit 0; fi`,
+        'if [ "$1" = --revision ]; then echo 1.1.45+196621f2; exit 0; fi',
+        `echo 'error: The value of "--port" is out of range.' >&2; exit 1`,
+        '',
+      ].join('\n'),
+    );
+    chmodSync(bun, 0o755);
+    const identity = await identify('bun', bun);
+    expect(identity.version).toBe('1.1.45');
+    expect(identity.engine).toEqual({ name: 'jsc', version: 'webkit-9e3b60e4a643' });
   });
 });
 
