@@ -85,6 +85,15 @@ export async function resolveRuntime(
   return rt;
 }
 
+/** Throws the UsageError of the first name that is neither a label here nor a version spec; asks no registry. */
+export function checkRuntimeNames(names: readonly string[], available: readonly RuntimeExecutable[]): void {
+  for (const name of names)
+    if (!available.some((r) => r.label === name)) {
+      if (!looksLikeSpec(name)) throw unknownRuntime(name, available);
+      parseSpec(name);
+    }
+}
+
 /** `--runtime a,b,c` (the pinned runtimes when absent), in the order given, without repeats. */
 export async function selectRuntimes(
   raw: string | undefined,
@@ -98,11 +107,7 @@ export async function selectRuntimes(
   }
   const names = raw.split(',').map((n) => n.trim());
   // every name is checked before anything is provisioned, so a typo fails fast
-  for (const name of names)
-    if (!available.some((r) => r.label === name)) {
-      if (!looksLikeSpec(name)) throw unknownRuntime(name, available);
-      parseSpec(name);
-    }
+  checkRuntimeNames(names, available);
   const chosen: RuntimeExecutable[] = [];
   for (const name of names) {
     const rt = await resolveRuntime(name, available, sources);

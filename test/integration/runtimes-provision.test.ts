@@ -172,6 +172,16 @@ describe('bad specs: one line, exit 2, nothing left behind', () => {
     expect(versionDirs(dir)).toEqual([]);
   });
 
+  it('a --server-runtime typo fails before --runtime asks the registry or provisions anything', async () => {
+    const dir = fresh();
+    const env = { ASYNCBENCH_RUNTIMES_DIR: dir, ...OFFLINE };
+    const args = ['run', 'eager-tasks', '--quick', '--runtime', 'node@21', '--server-runtime', 'nodejs'];
+    const run = await runCli(args, { env });
+    expect(run.code).toBe(2);
+    expect(oneLine(run.stderr)).toEqual([expect.stringMatching(/^asyncbench: unknown runtime 'nodejs'; valid: /)]);
+    expect(versionDirs(dir)).toEqual([]);
+  });
+
   it('offline, and the version in neither the runtimes directory nor npm cache', async () => {
     const dir = fresh();
     const env = { ASYNCBENCH_RUNTIMES_DIR: dir, ...OFFLINE };
