@@ -167,13 +167,14 @@ export function runtimesWithEntries(result: ResultFile): string[] {
 
 /**
  * A column title: the label, and for a label without its version (the pinned `node`) beside other
- * versions of the same runtime, the version too: `node (24.21.0)`.
+ * labels of the same runtime, the version too: `node (24.21.0)`. Beside its own version named as
+ * such (`--runtime node,node@24`: the same build twice) too, or `node` looked like another build.
  */
 export function runtimeTitle(result: ResultFile, label: string): string {
   const rt = result.runtimes.find((r) => r.label === label);
   if (!rt || label.includes('@')) return label;
-  const versions = new Set(result.runtimes.filter((r) => r.name === rt.name).map((r) => r.version));
-  return versions.size > 1 ? `${label} (${rt.version})` : label;
+  const others = result.runtimes.filter((r) => r.name === rt.name && r.label !== label);
+  return others.length > 0 ? `${label} (${rt.version})` : label;
 }
 
 /**

@@ -34,6 +34,14 @@ describe('reports group the versions of a runtime side by side', () => {
     expect(html).toContain(`<th>case</th><th>params</th>${GROUPED.map((t) => `<th>${t}</th>`).join('')}`);
   });
 
+  test('the pinned build beside itself named by its version (--runtime node,node@24) shows its version', () => {
+    const same = versionsResult([
+      { label: 'node', name: 'node', version: '24.21.0', factor: 1 },
+      { label: 'node@24.21.0', name: 'node', version: '24.21.0', factor: 1 },
+    ]);
+    expect(renderMarkdown([same])).toContain('| case | params | node (24.21.0) | node@24.21.0 |');
+  });
+
   test('one version per runtime keeps the plain labels', () => {
     const md = renderMarkdown([makeResult({ seed: 1, cells: standardCells(['node', 'bun'], ['eager-tasks']) })]);
     expect(md).toContain('| case | params | node | bun |');
