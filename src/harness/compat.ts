@@ -100,6 +100,9 @@ async function probeOne(
   try {
     outcome = JSON.parse(readFileSync(outcomePath, 'utf8').trim().split('\n')[0]) as ProbeOutcome;
   } catch {
+    // nor is one that says nothing: an empty executable (run by the shell, exit 0) or a truncated
+    // one (SIGSEGV), as a cache restored in part leaves them; a release too old for the build says why
+    if (child.stderr().trim() === '') return { scenarios: new Map() };
     return {
       runtime: `cannot load the harness (its ES2022 build): ${errorLine(child.stderr())}`,
       scenarios: new Map(),

