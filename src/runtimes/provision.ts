@@ -17,7 +17,7 @@
  *   keeps them from corrupting it.
  */
 
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -169,9 +169,16 @@ function npmEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * npm processes running now. A signal that ends asyncbench kills them first: npm is no child of
+ * the signal (a SIGTERM to asyncbench's pid alone: `timeout`, `kill`), and one left running went on
+ * writing into the version's temporary directory after it was removed.
+ */
+const npmChildren = new Set<ChildProcess>();
+
 function runNpm(args: string[], cwd?: string): Promise<NpmRun> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'npm',
       args,
       { cwd, env: npmEnv(), maxBuffer: 64 * 2 ** 20, timeout: 20 * 60_000 },
@@ -184,6 +191,8 @@ function runNpm(args: string[], cwd?: string): Promise<NpmRun> {
         else resolve({ code: error ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr });
       },
     );
+    npmChildren.add(child);
+    child.once('close', () => npmChildren.delete(child));
   });
 }
 
@@ -410,6 +419,7 @@ export interface ProvisionOptions {
 /** Removes `dir` if the process is interrupted meanwhile (Ctrl-C during a download); returns the undo. */
 function cleanupOnSignal(dir: string): () => void {
   const handler = (signal: NodeJS.Signals) => {
+    for (const child of npmChildren) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };

@@ -84,6 +84,31 @@ describe('provisioning', () => {
     expect(readdirSync(join(dir, '.locks'))).toEqual([]);
   });
 
+  it('a SIGTERM to asyncbench alone during the install ends npm too: nothing is written afterwards', async () => {
+    // a stand-in npm (no download) whose install writes into its directory 1.5 s after it began
+    const bin = tempDir('rt-sigterm-npm');
+    const npm = [
+      '#!/bin/sh',
+      'case "$1" in',
+      `  view) if [ "$3" = dist ]; then echo '{"integrity":"sha512-x","tarball":""}'; else echo '["22.99.0"]'; fi ;;`,
+      `  install) dir="$PWD"; touch '${join(bin, 'installing')}'; sleep 1.5; mkdir -p "$dir/node_modules/late" ;;`,
+      '  *) echo 10.0.0 ;;',
+      'esac',
+      '',
+    ].join('\n');
+    writeFileSync(join(bin, 'npm'), npm);
+    chmodSync(join(bin, 'npm'), 0o755);
+    const dir = join(tempDir('rt-sigterm'), 'runtimes');
+    const env = { ASYNCBENCH_RUNTIMES_DIR: dir, PATH: `${bin}:${process.env.PATH}` };
+    let pid = 0;
+    const add = runCli(['runtimes', 'add', 'node@22.99.0'], { env, onSpawn: (p) => (pid = p) });
+    while (!existsSync(join(bin, 'installing'))) await new Promise((r) => setTimeout(r, 50));
+    process.kill(pid, 'SIGTERM');
+    expect((await add).code).toBe(143);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(leftovers(dir)).toEqual([]);
+  });
+
   it("removes this host's debris of a dead provisioning, never another host's in a shared directory", async () => {
     const dir = join(tempDir('rt-debris'), 'runtimes');
     const gone = 2 ** 22 + 1; // above any pid (pid_max is at most 2^22)
