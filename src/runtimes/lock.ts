@@ -142,7 +142,15 @@ export async function withLock<T>(
   try {
     return await fn();
   } finally {
-    const text = readLock(path);
-    if (text !== 'gone' && holderOf(text)?.pid === me.pid) rmSync(path, { force: true });
+    releaseLock(path);
   }
+}
+
+/**
+ * Removes the lock at `path` if this process holds it: withLock's end, and a signal handler's that
+ * exits inside it (a lock left behind is taken over only once its holder's pid is gone).
+ */
+export function releaseLock(path: string): void {
+  const text = readLock(path);
+  if (text !== 'gone' && holderOf(text)?.pid === process.pid) rmSync(path, { force: true });
 }

@@ -37,7 +37,7 @@ import type { EngineInfo } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
 import { ownSuffix, scratchPath } from './debris.js';
 import { identify, type RuntimeExecutable, runtimeExecutable } from './discover.js';
-import { withLock } from './lock.js';
+import { releaseLock, withLock } from './lock.js';
 import { closestVersions, newestMatching, parseSpec, type RuntimeSpec, specMatches } from './spec.js';
 import type { RuntimeName } from './types.js';
 
@@ -416,11 +416,15 @@ export interface ProvisionOptions {
   log: (line: string) => void;
 }
 
-/** Removes `dir` if the process is interrupted meanwhile (Ctrl-C during a download); returns the undo. */
-function cleanupOnSignal(dir: string): () => void {
+/**
+ * Removes `dir` and releases `lock` if the process is interrupted meanwhile (Ctrl-C during a
+ * download): process.exit skips withLock's release; returns the undo.
+ */
+function cleanupOnSignal(dir: string, lock: string): () => void {
   const handler = (signal: NodeJS.Signals) => {
     for (const child of npmChildren) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+    releaseLock(lock);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', handler);
@@ -462,7 +466,7 @@ export async function provision(release: RegistryRelease, options: ProvisionOpti
     }
     const tmp = scratchPath(join(root, '.tmp'), '', `${release.name}-${release.version}`);
     mkdirSync(tmp, { recursive: true });
-    const undo = cleanupOnSignal(tmp);
+    const undo = cleanupOnSignal(tmp, lock);
     try {
       options.log(`provisioning ${label} from the npm registry (${release.package}@${release.version})...`);
       const manifest = await install(release, tmp);

@@ -109,6 +109,30 @@ describe('provisioning', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
+  it('a SIGTERM during the install releases the version lock', async () => {
+    const bin = tempDir('rt-sigterm-lock-npm');
+    const npm = [
+      '#!/bin/sh',
+      'case "$1" in',
+      `  view) if [ "$3" = dist ]; then echo '{"integrity":"sha512-x","tarball":""}'; else echo '["22.99.0"]'; fi ;;`,
+      `  install) touch '${join(bin, 'installing')}'; sleep 5 ;;`,
+      '  *) echo 10.0.0 ;;',
+      'esac',
+      '',
+    ].join('\n');
+    writeFileSync(join(bin, 'npm'), npm);
+    chmodSync(join(bin, 'npm'), 0o755);
+    const dir = join(tempDir('rt-sigterm-lock'), 'runtimes');
+    const env = { ASYNCBENCH_RUNTIMES_DIR: dir, PATH: `${bin}:${process.env.PATH}` };
+    let pid = 0;
+    const add = runCli(['runtimes', 'add', 'node@22.99.0'], { env, onSpawn: (p) => (pid = p) });
+    while (!existsSync(join(bin, 'installing'))) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(join(dir, '.locks'))).toEqual(['node-22.99.0.lock']);
+    process.kill(pid, 'SIGTERM');
+    expect((await add).code).toBe(143);
+    expect(readdirSync(join(dir, '.locks'))).toEqual([]);
+  });
+
   it("removes this host's debris of a dead provisioning, never another host's in a shared directory", async () => {
     const dir = join(tempDir('rt-debris'), 'runtimes');
     const gone = 2 ** 22 + 1; // above any pid (pid_max is at most 2^22)
