@@ -8,7 +8,13 @@
 import { UsageError } from '../result/errors.js';
 import { compareVersions } from '../result/versions.js';
 import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
-import { listProvisioned, provision, provisionedExecutable, resolveOnRegistry } from '../runtimes/provision.js';
+import {
+  listProvisioned,
+  provision,
+  provisionedExecutable,
+  type RegistryRelease,
+  resolveOnRegistry,
+} from '../runtimes/provision.js';
 import { looksLikeSpec, parseSpec, type RuntimeSpec, specMatches } from '../runtimes/spec.js';
 import { closestFirst } from './suggest.js';
 
@@ -62,12 +68,12 @@ function unknownRuntime(text: string, available: readonly RuntimeExecutable[]): 
   );
 }
 
-/** One name or spec -> a runtime, provisioning it from the registry when nothing here matches. */
-export async function resolveRuntime(
+/** One name or spec -> a runtime here, or else the registry's release to provision (not installed yet). */
+async function choose(
   text: string,
-  available: RuntimeExecutable[],
+  available: readonly RuntimeExecutable[],
   sources: RuntimeSources,
-): Promise<RuntimeExecutable> {
+): Promise<RuntimeExecutable | RegistryRelease> {
   const byLabel = available.find((r) => r.label === text);
   if (byLabel) return byLabel;
   if (!looksLikeSpec(text)) throw unknownRuntime(text, available);
@@ -79,10 +85,31 @@ export async function resolveRuntime(
   }
   const local = newestLocal(spec, available);
   if (local) return versioned(local);
-  const release = await resolveOnRegistry(spec, sources.log);
-  const rt = provisionedExecutable(await provision(release, { root: sources.runtimesRoot, log: sources.log }));
+  return resolveOnRegistry(spec, sources.log);
+}
+
+/** A runtime chosen, provisioned first if it is a registry release; `available` then holds it. */
+async function ready(
+  choice: RuntimeExecutable | RegistryRelease,
+  available: RuntimeExecutable[],
+  sources: RuntimeSources,
+): Promise<RuntimeExecutable> {
+  if ('label' in choice) return choice;
+  // two specs of one release (node@22.23, node@22.23.3): the second finds the first's
+  const here = available.find((r) => r.label === `${choice.name}@${choice.version}`);
+  if (here) return here;
+  const rt = provisionedExecutable(await provision(choice, { root: sources.runtimesRoot, log: sources.log }));
   available.push(rt);
   return rt;
+}
+
+/** One name or spec -> a runtime, provisioning it from the registry when nothing here matches. */
+export async function resolveRuntime(
+  text: string,
+  available: RuntimeExecutable[],
+  sources: RuntimeSources,
+): Promise<RuntimeExecutable> {
+  return ready(await choose(text, available, sources), available, sources);
 }
 
 /** Throws the UsageError of the first name that is neither a label here nor a version spec; asks no registry. */
@@ -108,9 +135,13 @@ export async function selectRuntimes(
   const names = raw.split(',').map((n) => n.trim());
   // every name is checked before anything is provisioned, so a typo fails fast
   checkRuntimeNames(names, available);
+  // every spec is resolved before anything is provisioned: node@99 in the list failed only after
+  // the versions before it were downloaded, where `runtimes add` refused the list up front
+  const choices: (RuntimeExecutable | RegistryRelease)[] = [];
+  for (const name of names) choices.push(await choose(name, available, sources));
   const chosen: RuntimeExecutable[] = [];
-  for (const name of names) {
-    const rt = await resolveRuntime(name, available, sources);
+  for (const choice of choices) {
+    const rt = await ready(choice, available, sources);
     if (!chosen.some((c) => c.label === rt.label)) chosen.push(rt);
   }
   return chosen;
