@@ -42,7 +42,8 @@ Options:
   -h, --help  show this help
 
 Exit codes: 0 done; 2 a bad spec (no such runtime or release, no package for this platform, the
-registry unreachable and the version not in npm's cache), always one line on stderr.`;
+registry unreachable and the version not in npm's cache): the error is one line on stderr, after
+any progress line (e.g. that the registry is unreachable and npm's cache is tried).`;
 
 const log = (line: string) => console.error(`asyncbench: ${line}`);
 
