@@ -35,7 +35,7 @@ import {
   revisionsDir,
   workingTree,
 } from '../harness/revision.js';
-import { availableRuntimes, checkRuntimeNames, resolveRuntime, selectRuntimes } from '../harness/select-runtimes.js';
+import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
 import { closestFirst } from '../harness/suggest.js';
 import { planSuite, type Suite } from '../harness/suite.js';
 import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
@@ -311,12 +311,10 @@ export async function compareBase(argv: string[]): Promise<number> {
   else checkOwnWorkingTree(root, repo);
   // names and version specs too (node@22, provisioned now, once for both sides) fail before any build
   const ownRuntimes = await availableRuntimes(root);
-  if (values['server-runtime'] !== undefined) checkRuntimeNames([values['server-runtime']], ownRuntimes);
-  await selectRuntimes(values.runtime, ownRuntimes, { log: say });
   // as run does: the services look the server up by label, so a spec (node@22) was 'not found', and
   // a name that is no runtime failed the HTTP cells only after both builds
-  if (values['server-runtime'] !== undefined)
-    config.serverRuntime = (await resolveRuntime(values['server-runtime'], ownRuntimes, { log: say })).label;
+  const { server } = await selectRuntimes(values.runtime, ownRuntimes, { log: say }, values['server-runtime']);
+  if (server) config.serverRuntime = server.label;
   let building: ChildHandle | null = null;
   let interrupted = false;
   let stop = () => {
@@ -369,7 +367,7 @@ export async function compareBase(argv: string[]): Promise<number> {
         role,
         revision,
         dist: pathToFileURL(join(revision.root, 'dist/')),
-        runtimes: await selectRuntimes(values.runtime, discovered, { log: say }),
+        runtimes: (await selectRuntimes(values.runtime, discovered, { log: say })).runtimes,
         discovered,
         version: packageVersion(revision.root),
         tmpDir,

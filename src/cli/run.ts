@@ -9,7 +9,7 @@ import { type Budgets, type Execution, executeJobs } from '../harness/orchestrat
 import { canPin, defaultPinCpu } from '../harness/pin.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { loadResume, resumeTarget } from '../harness/resume.js';
-import { availableRuntimes, checkRuntimeNames, resolveRuntime, selectRuntimes } from '../harness/select-runtimes.js';
+import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
 import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
@@ -213,11 +213,8 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   if (values.full) config.full = true;
   const discovered = await availableRuntimes(root);
   const sources = { log: (line: string) => console.error(`asyncbench: ${line}`) };
-  // a typo here failed only after --runtime's versions were provisioned (a download each)
-  if (values['server-runtime'] !== undefined) checkRuntimeNames([values['server-runtime']], discovered);
-  const runtimes = await selectRuntimes(values.runtime, discovered, sources);
-  if (values['server-runtime'] !== undefined)
-    config.serverRuntime = (await resolveRuntime(values['server-runtime'], discovered, sources)).label;
+  const { runtimes, server } = await selectRuntimes(values.runtime, discovered, sources, values['server-runtime']);
+  if (server) config.serverRuntime = server.label;
   const runId = newRunId(new Date());
   // an empty path resolves to the current directory, which is no result file nor the folder asked for
   for (const flag of ['json', 'out', 'resume'] as const)

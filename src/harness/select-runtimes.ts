@@ -103,17 +103,8 @@ async function ready(
   return rt;
 }
 
-/** One name or spec -> a runtime, provisioning it from the registry when nothing here matches. */
-export async function resolveRuntime(
-  text: string,
-  available: RuntimeExecutable[],
-  sources: RuntimeSources,
-): Promise<RuntimeExecutable> {
-  return ready(await choose(text, available, sources), available, sources);
-}
-
 /** Throws the UsageError of the first name that is neither a label here nor a version spec; asks no registry. */
-export function checkRuntimeNames(names: readonly string[], available: readonly RuntimeExecutable[]): void {
+function checkRuntimeNames(names: readonly string[], available: readonly RuntimeExecutable[]): void {
   for (const name of names)
     if (!available.some((r) => r.label === name)) {
       if (!looksLikeSpec(name)) throw unknownRuntime(name, available);
@@ -121,28 +112,37 @@ export function checkRuntimeNames(names: readonly string[], available: readonly 
     }
 }
 
-/** `--runtime a,b,c` (the pinned runtimes when absent), in the order given, without repeats. */
+/** The runtimes to measure on, and the HTTP target server's runtime when one was asked for. */
+export interface SelectedRuntimes {
+  runtimes: RuntimeExecutable[];
+  server: RuntimeExecutable | undefined;
+}
+
+/**
+ * `--runtime a,b,c` (the pinned runtimes when absent), in the order given, without repeats, and
+ * `--server-runtime` (a name or a spec, like them). Every name is checked, then every spec resolved
+ * on the registry, before anything is provisioned: a typo or a release that does not exist, in either
+ * flag, fails before a download (node@99 once failed after the versions ahead of it were installed)
+ */
 export async function selectRuntimes(
   raw: string | undefined,
   available: RuntimeExecutable[],
   sources: RuntimeSources,
-): Promise<RuntimeExecutable[]> {
-  if (raw === undefined) {
-    const defaults = available.filter((r) => r.default);
-    if (defaults.length === 0) throw new UsageError('no runtime found in node_modules/.bin: run `npm install`');
-    return defaults;
-  }
-  const names = raw.split(',').map((n) => n.trim());
-  // every name is checked before anything is provisioned, so a typo fails fast
-  checkRuntimeNames(names, available);
-  // every spec is resolved before anything is provisioned: node@99 in the list failed only after
-  // the versions before it were downloaded, where `runtimes add` refused the list up front
+  server?: string,
+): Promise<SelectedRuntimes> {
+  const defaults = available.filter((r) => r.default);
+  if (raw === undefined && defaults.length === 0)
+    throw new UsageError('no runtime found in node_modules/.bin: run `npm install`');
+  const names = raw === undefined ? [] : raw.split(',').map((n) => n.trim());
+  const asked = server === undefined ? names : [...names, server];
+  checkRuntimeNames(asked, available);
   const choices: (RuntimeExecutable | RegistryRelease)[] = [];
-  for (const name of names) choices.push(await choose(name, available, sources));
+  for (const name of asked) choices.push(await choose(name, available, sources));
   const chosen: RuntimeExecutable[] = [];
-  for (const choice of choices) {
-    const rt = await ready(choice, available, sources);
-    if (!chosen.some((c) => c.label === rt.label)) chosen.push(rt);
-  }
-  return chosen;
+  for (const choice of choices) chosen.push(await ready(choice, available, sources));
+  const measured = raw === undefined ? defaults : chosen.slice(0, names.length);
+  return {
+    runtimes: measured.filter((rt, i) => measured.findIndex((r) => r.label === rt.label) === i),
+    server: server === undefined ? undefined : chosen[chosen.length - 1],
+  };
 }

@@ -230,6 +230,15 @@ describe('bad specs: one line, exit 2, nothing left behind', () => {
     expect(versionDirs(dir)).toEqual([]);
   });
 
+  it('a --server-runtime release that does not exist fails before --runtime provisions anything', async () => {
+    const dir = fresh();
+    const args = ['run', 'eager-tasks', '--quick', '--runtime', `node@${NODE}`, '--server-runtime', 'node@99'];
+    const run = await runCli(args, { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
+    expect(run.code).toBe(2);
+    expect(oneLine(run.stderr)).toEqual([expect.stringMatching(/^asyncbench: node@99: no such node release/)]);
+    expect(versionDirs(dir)).toEqual([]);
+  });
+
   it('a --server-runtime typo fails before --runtime asks the registry or provisions anything', async () => {
     const dir = fresh();
     const env = { ASYNCBENCH_RUNTIMES_DIR: dir, ...OFFLINE };
