@@ -27,6 +27,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
@@ -56,6 +57,12 @@ export interface RuntimeManifest {
   tarball: string;
   /** relative to the version's directory */
   executable: string;
+  /**
+   * the executable's size at install: one of another size (a cache restored in part leaves it empty
+   * or cut) makes the version no complete install, replaced by the next `add` or run that asks for it.
+   * Absent in manifests written before 2026-12-06
+   */
+  executableBytes?: number;
   engine: EngineInfo;
   notes: string[];
   /** size on disk */
@@ -358,7 +365,9 @@ export function versionDir(root: string, name: RuntimeName, version: string): st
 export function readProvisioned(dir: string): Provisioned | undefined {
   try {
     const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as RuntimeManifest;
-    if (manifest.schema !== MANIFEST_SCHEMA || !existsSync(join(dir, manifest.executable))) return undefined;
+    const size = statSync(join(dir, manifest.executable), { throwIfNoEntry: false })?.size;
+    if (manifest.schema !== MANIFEST_SCHEMA || size === undefined) return undefined;
+    if (manifest.executableBytes !== undefined && size !== manifest.executableBytes) return undefined;
     return { ...manifest, dir };
   } catch {
     return undefined;
@@ -560,6 +569,7 @@ async function install(release: RegistryRelease, tmp: string): Promise<RuntimeMa
     integrity: release.integrity,
     tarball: release.tarball,
     executable,
+    executableBytes: statSync(join(tmp, executable)).size,
     engine: identity.engine,
     notes: identity.notes,
     bytes: sizeOf(tmp),

@@ -6,7 +6,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hostTag } from '../../src/runtimes/debris.js';
@@ -68,6 +78,18 @@ describe('provisioning', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('already provisioned');
     expect(again.stderr).not.toContain('provisioning');
+
+    // a cut executable (a cache restored in part) is no install: the next add replaces it
+    const executable = join(dir, name, manifest.executable);
+    expect(manifest.executableBytes).toBe(statSync(executable).size);
+    truncateSync(executable, 4096);
+    const repaired = await runCli(['runtimes', 'add', `node@${manifest.version}`], {
+      env: { ASYNCBENCH_RUNTIMES_DIR: dir },
+    });
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(repaired.stderr).toContain(`replacing ${join(dir, name)}: not a complete install`);
+    expect(repaired.stdout).not.toContain('already provisioned');
+    expect(execFileSync(executable, ['--version'], { encoding: 'utf8' }).trim()).toBe(`v${manifest.version}`);
   });
 
   it('two provisionings of one version at once: one installs, the other waits; one directory', async () => {
