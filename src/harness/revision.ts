@@ -32,6 +32,7 @@ import { makeDirectory } from '../result/io.js';
 import type { ResultFile } from '../result/schema.js';
 import { leftByDeadProcess, ownSuffix } from '../runtimes/debris.js';
 import { withLock } from '../runtimes/lock.js';
+import { dieWithParent } from '../runtimes/parent-guard.js';
 import { cacheDir } from '../runtimes/provision.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 
@@ -71,8 +72,12 @@ async function runCommand(
   track: (child: ChildHandle | null) => void = () => {},
 ): Promise<Ran> {
   let child: ChildHandle;
+  // A harness killed by SIGKILL runs no handler: npm ci went on writing into a tree whose build lock
+  // had lapsed with the harness, the tree the next session rebuilds. TERM, not KILL: npm passes it
+  // on to the install scripts it runs.
+  const [program, ...rest] = [...dieWithParent('TERM'), command, ...args];
   try {
-    child = runtime.spawn(command, args, { cwd, stdout: 'pipe', stderr: 'pipe', group: true });
+    child = runtime.spawn(program, rest, { cwd, stdout: 'pipe', stderr: 'pipe', group: true });
   } catch (error) {
     return { code: null, output: `cannot start ${command}: ${(error as Error).message}` };
   }

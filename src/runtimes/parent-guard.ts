@@ -31,10 +31,10 @@ export function setpriv(): string | undefined {
   return setprivPath ?? undefined;
 }
 
-/** The command prefix under which the kernel kills a process when its spawner dies; none without setpriv. */
-export function dieWithParent(): string[] {
+/** The command prefix under which the kernel signals a process when its spawner dies; none without setpriv. */
+export function dieWithParent(signal: 'KILL' | 'TERM' = 'KILL'): string[] {
   const path = setpriv();
-  return path ? [path, '--pdeathsig', 'KILL', '--'] : [];
+  return path ? [path, '--pdeathsig', signal, '--'] : [];
 }
 
 export const PARENT_PID_ENV = 'ASYNCBENCH_PARENT_PID';

@@ -40,11 +40,11 @@ export interface MarkedRun {
   done: Promise<CliRun>;
 }
 
-/** Starts `asyncbench ARGS` with a unique marker in its environment. */
-export function startMarked(args: string[], env: Record<string, string> = {}): MarkedRun {
+/** Starts `asyncbench ARGS` with a unique marker in its environment (in `cwd`, default the project). */
+export function startMarked(args: string[], env: Record<string, string> = {}, cwd?: string): MarkedRun {
   const marker = randomUUID();
   let pid = -1;
-  const done = runCli(args, { env: { ASYNCBENCH_FAULT_MARK: marker, ...env }, onSpawn: (p) => (pid = p) });
+  const done = runCli(args, { env: { ASYNCBENCH_FAULT_MARK: marker, ...env }, onSpawn: (p) => (pid = p), cwd });
   return { pid, marker, done };
 }
 

@@ -1,0 +1,53 @@
+// Faults of `compare --base` while it builds a revision: the harness killed by SIGKILL (no handler
+// runs) in the middle of `npm ci`. A fake npm on PATH stands for a long install, so the test needs
+// neither the registry nor minutes of a real one.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { setpriv } from '../../src/runtimes/parent-guard.js';
+import { FAULT_TEST_MS, leftAfter, startMarked, tempDir, waitFor } from './support.js';
+
+/** A git repository of one commit, for `--base HEAD` to name. */
+function oneCommitRepo(dir: string): string {
+  const repo = join(dir, 'repo');
+  mkdirSync(repo);
+  writeFileSync(join(repo, 'package.json'), '{"name":"probe","private":true}\n');
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=a@b.c', '-c', 'user.name=test', ...args], { cwd: repo });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'probe');
+  return repo;
+}
+
+/** An `npm` that writes its pid to `pidFile`, then runs for ten minutes, as a slow install would. */
+function slowNpm(dir: string, pidFile: string): string {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'npm'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 600\n`);
+  chmodSync(join(bin, 'npm'), 0o755);
+  return bin;
+}
+
+describe('compare --base: the harness killed with SIGKILL while npm ci builds the base', () => {
+  // without setpriv (not Linux) nothing but the harness could stop a build it started
+  it.skipIf(setpriv() === undefined)(
+    'takes the build with it: no npm goes on writing into a tree whose lock has lapsed',
+    async () => {
+      const dir = tempDir('fault-build');
+      const pidFile = join(dir, 'npm.pid');
+      const env = {
+        PATH: `${slowNpm(dir, pidFile)}:${process.env.PATH}`,
+        ASYNCBENCH_REVISIONS_DIR: join(dir, 'cache'),
+      };
+      const args = ['compare', '--base', 'HEAD', '--head', 'HEAD', 'eager-tasks', '--runtime', 'node'];
+      const run = startMarked(args, env, oneCommitRepo(dir));
+      await waitFor('npm ci to start', () => existsSync(pidFile));
+      process.kill(run.pid, 'SIGKILL');
+      await run.done;
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
