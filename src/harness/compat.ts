@@ -13,6 +13,7 @@ import type { ResultEntry } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
 import { errorLine } from '../runtimes/child-output.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
+import { dieWithParent, execFailure, guardEnv } from '../runtimes/parent-guard.js';
 import type { RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
 import { DIST_DIR, PROJECT_ROOT, type ScenarioInfo } from './catalog.js';
 import { PROBE_ENV, type ProbeJob, type ProbeOutcome } from './job.js';
@@ -77,24 +78,28 @@ async function probeOne(
   const old = tooOld(rt);
   if (old) return { runtime: old, scenarios: new Map() };
   const job: ProbeJob = { modules: scenarios.map((s) => s.module), outcomePath };
-  const { command, args, env } = runtimeCommand(rt, fileURLToPath(new URL('child.js', DIST_DIR)));
+  const direct = runtimeCommand(rt, fileURLToPath(new URL('child.js', DIST_DIR)));
+  // The probe imports the user's scenario files, and it runs before the harness handles signals:
+  // one whose top level spins on this runtime only outlived a Ctrl-C of the harness, at 100% CPU.
+  // As a measuring child: the kernel's parent-death signal, else the loop's guard.
+  const [command, ...args] = [...dieWithParent(), direct.command, ...direct.args];
   const child = runtime.spawn(command, args, {
-    env: { ...env, [PROBE_ENV]: JSON.stringify(job) },
+    env: { ...direct.env, ...guardEnv(), [PROBE_ENV]: JSON.stringify(job) },
     cwd: fileURLToPath(PROJECT_ROOT),
     stdout: 'ignore',
     stderr: 'pipe',
     group: true,
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
-  const spawnError = await child.exited.then(
-    () => undefined,
-    (error: Error) => error.message,
+  const cannotStart = await child.exited.then(
+    (exit) => execFailure(exit.code, child.stderr()) !== undefined,
+    () => true,
   );
   clearTimeout(timer);
   // a binary that cannot start (gone, not executable) is broken, not too old: no verdict, so each
   // cell fails in the orchestrator with 'cannot start' (exit 1), as on a pinned build; as a skip
   // the run measured nothing and exited 0
-  if (spawnError) return { scenarios: new Map() };
+  if (cannotStart) return { scenarios: new Map() };
   child.kill('SIGKILL');
   let outcome: ProbeOutcome;
   try {

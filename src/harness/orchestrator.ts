@@ -12,7 +12,7 @@ import { forkId } from '../result/journal.js';
 import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
-import { dieWithParent, guardEnv } from '../runtimes/parent-guard.js';
+import { dieWithParent, execFailure, guardEnv } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
@@ -116,9 +116,8 @@ async function runJob(
       ...(job.seed === undefined ? {} : { seed: job.seed }),
       ...(cpu === undefined ? {} : { cpu }),
     };
-  // exec'd by setpriv or taskset, a binary the runtime cannot run is their exit 126/127, not a spawn error
-  const execFailed = /(?:setpriv|taskset): failed to execute .*/.exec(child.stderr());
-  if ((exit.code === 126 || exit.code === 127) && execFailed) return cannotStart(new Error(execFailed[0]));
+  const execFailed = execFailure(exit.code, child.stderr());
+  if (execFailed) return cannotStart(new Error(execFailed));
   // node ends a process whose top-level await nothing is left to settle (no timer, socket or
   // message pending) with exit 13; its stderr names only the line of that await in child.js
   if (exit.code === UNSETTLED_AWAIT && job.cell.runtime.name === 'node')

@@ -37,6 +37,15 @@ export function dieWithParent(signal: 'KILL' | 'TERM' = 'KILL'): string[] {
   return path ? [path, '--pdeathsig', signal, '--'] : [];
 }
 
+/**
+ * Under setpriv (or taskset), a binary the runtime cannot run (gone, not executable) is their exit
+ * 126/127 and a line on stderr, not a spawn error: that line, if so.
+ */
+export function execFailure(code: number | null, stderr: string): string | undefined {
+  if (code !== 126 && code !== 127) return undefined;
+  return /(?:setpriv|taskset): failed to execute .*/.exec(stderr)?.[0];
+}
+
 export const PARENT_PID_ENV = 'ASYNCBENCH_PARENT_PID';
 const CHECK_MS = 500;
 

@@ -1,8 +1,8 @@
 // Faults of the measuring processes and of the harness's own signals, on real processes: a child
 // killed by SIGKILL while it measures, a runtime binary that is gone when the job starts, a double
-// Ctrl-C, and the harness killed by SIGKILL while its child spins. After each: what had finished is
-// in the result file, and no process is left.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Ctrl-C, the harness killed by SIGKILL while its child spins, and Ctrl-C while a runtime's
+// compatibility probe spins. After each: what had finished is in the result file, and no process is left.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
@@ -203,6 +203,39 @@ describe('the harness killed with SIGKILL while its measuring child spins synchr
         await run.done;
         expect(await leftAfter(run.marker), runtime).toEqual([]);
       }
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+/** A `node` of another version on PATH, as a host's own node is: its cells are probed before the run. */
+function otherNode(dir: string): string {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const versions = "JSON.stringify({ ...process.versions, node: '22.99.0' })";
+  writeFileSync(
+    join(bin, 'node'),
+    `#!/bin/sh\nif [ "$1" = -p ]; then exec '${process.execPath}' -p "${versions}"; fi\nexec '${process.execPath}' "$@"\n`,
+  );
+  chmodSync(join(bin, 'node'), 0o755);
+  return bin;
+}
+
+describe('Ctrl-C while the compatibility probe of a runtime spins in a scenario file', () => {
+  // the probe runs before the harness handles signals: Ctrl-C ends it by the default action
+  it.skipIf(setpriv() === undefined)(
+    'takes the probe with it: the kernel kills it (setpriv --pdeathsig)',
+    async () => {
+      const dir = tempDir('fault-probe');
+      const args = ['run', join(FIXTURES, 'spins-in-probe.ts'), '--quick', '--runtime', 'node@22.99.0'];
+      const run = startMarked([...args, '--json', join(dir, 'r.json')], {
+        ASYNCBENCH_FAULTS_DIR: dir,
+        PATH: `${otherNode(dir)}:${process.env.PATH}`,
+      });
+      await waitFor('the probe to start spinning', () => existsSync(join(dir, 'probe.pid')));
+      process.kill(run.pid, 'SIGINT');
+      await run.done;
+      expect(await leftAfter(run.marker)).toEqual([]);
     },
     FAULT_TEST_MS,
   );
