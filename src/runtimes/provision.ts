@@ -39,6 +39,7 @@ import { compareVersions } from '../result/versions.js';
 import { ownSuffix, scratchPath } from './debris.js';
 import { identify, type RuntimeExecutable, runtimeExecutable } from './discover.js';
 import { releaseLock, withLock } from './lock.js';
+import { dieWithParent, execFailure } from './parent-guard.js';
 import { closestVersions, newestMatching, parseSpec, type RuntimeSpec, specMatches } from './spec.js';
 import type { RuntimeName } from './types.js';
 
@@ -184,14 +185,17 @@ function npmEnv(): Record<string, string> {
 const npmChildren = new Set<ChildProcess>();
 
 function runNpm(args: string[], cwd?: string): Promise<NpmRun> {
+  // a harness killed by SIGKILL runs no handler: npm went on installing without it; TERM, not KILL,
+  // so npm stops what it started too
+  const [command, ...rest] = [...dieWithParent('TERM'), 'npm', ...args];
   return new Promise((resolve, reject) => {
     const child = execFile(
-      'npm',
-      args,
+      command,
+      rest,
       { cwd, env: npmEnv(), maxBuffer: 64 * 2 ** 20, timeout: 20 * 60_000 },
       (error, stdout, stderr) => {
         const code = (error as { code?: unknown } | null)?.code;
-        if (code === 'ENOENT')
+        if (code === 'ENOENT' || execFailure(typeof code === 'number' ? code : null, stderr))
           reject(
             new UsageError('npm is not on PATH: asyncbench provisions runtimes with npm, the client of the registry'),
           );

@@ -1,6 +1,6 @@
-// Faults of `compare --base` while it builds a revision: the harness killed by SIGKILL (no handler
-// runs) in the middle of `npm ci`. A fake npm on PATH stands for a long install, so the test needs
-// neither the registry nor minutes of a real one.
+// Faults of the harness while npm works for it: killed by SIGKILL (no handler runs) in the middle of
+// `compare --base`'s `npm ci`, or of provisioning a runtime (`runtimes add`). A fake npm on PATH
+// stands for a long install, so the test needs neither the registry nor minutes of a real one.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +44,26 @@ describe('compare --base: the harness killed with SIGKILL while npm ci builds th
       const args = ['compare', '--base', 'HEAD', '--head', 'HEAD', 'eager-tasks', '--runtime', 'node'];
       const run = startMarked(args, env, oneCommitRepo(dir));
       await waitFor('npm ci to start', () => existsSync(pidFile));
+      process.kill(run.pid, 'SIGKILL');
+      await run.done;
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('runtimes add: the harness killed with SIGKILL while npm fetches the version', () => {
+  it.skipIf(setpriv() === undefined)(
+    'takes npm with it',
+    async () => {
+      const dir = tempDir('fault-provision');
+      const pidFile = join(dir, 'npm.pid');
+      const env = {
+        PATH: `${slowNpm(dir, pidFile)}:${process.env.PATH}`,
+        ASYNCBENCH_RUNTIMES_DIR: join(dir, 'runtimes'),
+      };
+      const run = startMarked(['runtimes', 'add', 'node@22'], env);
+      await waitFor('npm to start', () => existsSync(pidFile));
       process.kill(run.pid, 'SIGKILL');
       await run.done;
       expect(await leftAfter(run.marker)).toEqual([]);
