@@ -14,7 +14,7 @@ import { compareVersions } from '../result/versions.js';
 import { errorLine } from '../runtimes/child-output.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
 import { dieWithParent, execFailure, guardEnv } from '../runtimes/parent-guard.js';
-import type { RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
+import type { ChildHandle, RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
 import { DIST_DIR, PROJECT_ROOT, type ScenarioInfo } from './catalog.js';
 import { PROBE_ENV, type ProbeJob, type ProbeOutcome } from './job.js';
 import type { Cell } from './plan.js';
@@ -69,6 +69,23 @@ export function scenarioTooOld(
   return undefined;
 }
 
+/**
+ * Starts the probe of `rt`. It imports the user's scenario files, and it runs before the harness
+ * handles signals: one whose top level spins on this runtime only outlived a Ctrl-C of the harness,
+ * at 100% CPU. As a measuring child: the kernel's parent-death signal, else the loop's guard.
+ */
+function spawnProbe(runtime: RuntimeAdapter, rt: RuntimeExecutable, job: ProbeJob): ChildHandle {
+  const direct = runtimeCommand(rt, fileURLToPath(new URL('child.js', DIST_DIR)));
+  const [command, ...args] = [...dieWithParent(), direct.command, ...direct.args];
+  return runtime.spawn(command, args, {
+    env: { ...direct.env, ...guardEnv(), [PROBE_ENV]: JSON.stringify(job) },
+    cwd: fileURLToPath(PROJECT_ROOT),
+    stdout: 'ignore',
+    stderr: 'pipe',
+    group: true,
+  });
+}
+
 async function probeOne(
   runtime: RuntimeAdapter,
   rt: RuntimeExecutable,
@@ -77,20 +94,12 @@ async function probeOne(
 ): Promise<{ runtime?: string; scenarios: Map<string, string> }> {
   const old = tooOld(rt);
   if (old) return { runtime: old, scenarios: new Map() };
-  const job: ProbeJob = { modules: scenarios.map((s) => s.module), outcomePath };
-  const direct = runtimeCommand(rt, fileURLToPath(new URL('child.js', DIST_DIR)));
-  // The probe imports the user's scenario files, and it runs before the harness handles signals:
-  // one whose top level spins on this runtime only outlived a Ctrl-C of the harness, at 100% CPU.
-  // As a measuring child: the kernel's parent-death signal, else the loop's guard.
-  const [command, ...args] = [...dieWithParent(), direct.command, ...direct.args];
-  const child = runtime.spawn(command, args, {
-    env: { ...direct.env, ...guardEnv(), [PROBE_ENV]: JSON.stringify(job) },
-    cwd: fileURLToPath(PROJECT_ROOT),
-    stdout: 'ignore',
-    stderr: 'pipe',
-    group: true,
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
+  const child = spawnProbe(runtime, rt, { modules: scenarios.map((s) => s.module), outcomePath });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, PROBE_TIMEOUT_MS);
   const cannotStart = await child.exited.then(
     (exit) => execFailure(exit.code, child.stderr()) !== undefined,
     () => true,
@@ -98,8 +107,10 @@ async function probeOne(
   clearTimeout(timer);
   // a binary that cannot start (gone, not executable) is broken, not too old: no verdict, so each
   // cell fails in the orchestrator with 'cannot start' (exit 1), as on a pinned build; as a skip
-  // the run measured nothing and exited 0
-  if (cannotStart) return { scenarios: new Map() };
+  // the run measured nothing and exited 0. Nor is a probe that never finished: a scenario file whose
+  // top level hangs on this runtime only had every cell of the runtime skipped as 'cannot load the
+  // harness', exit 0; measured, a cell that hangs times out and is recorded so.
+  if (cannotStart || timedOut) return { scenarios: new Map() };
   child.kill('SIGKILL');
   let outcome: ProbeOutcome;
   try {

@@ -1,7 +1,8 @@
 // Faults of the measuring processes and of the harness's own signals, on real processes: a child
 // killed by SIGKILL while it measures, a runtime binary that is gone when the job starts, a double
-// Ctrl-C, the harness killed by SIGKILL while its child spins, and Ctrl-C while a runtime's
-// compatibility probe spins. After each: what had finished is in the result file, and no process is left.
+// Ctrl-C, the harness killed by SIGKILL while its child spins, and a runtime's compatibility probe
+// that spins (Ctrl-C meanwhile, or its timeout). After each: what had finished is in the result
+// file, and no process is left.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -235,6 +236,28 @@ describe('Ctrl-C while the compatibility probe of a runtime spins in a scenario 
       await waitFor('the probe to start spinning', () => existsSync(join(dir, 'probe.pid')));
       process.kill(run.pid, 'SIGINT');
       await run.done;
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('a compatibility probe that never finishes', () => {
+  it(
+    'gives no verdict: the cells are measured, not skipped as a runtime that cannot load the harness',
+    async () => {
+      const dir = tempDir('fault-probe-hang');
+      const out = join(dir, 'r.json');
+      const args = ['run', join(FIXTURES, 'spins-in-probe.ts'), '--quick', '--runtime', 'node@22.99.0'];
+      const run = startMarked([...args, '--json', out], {
+        ASYNCBENCH_FAULTS_DIR: dir,
+        PATH: `${otherNode(dir)}:${process.env.PATH}`,
+      });
+      // the probe is killed after 60 s (PROBE_TIMEOUT_MS); only the probe spins in this fixture, so
+      // the measured cell is ok, where a real hang would time out there and be recorded as such
+      const { code, stderr } = await run.done;
+      expect(code, stderr).toBe(0);
+      expect(byCase(read(out), 'fine', 'node@22.99.0')?.status).toBe('ok');
       expect(await leftAfter(run.marker)).toEqual([]);
     },
     FAULT_TEST_MS,
