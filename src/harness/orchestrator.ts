@@ -4,7 +4,7 @@
  * its children and services and keeps every finished result.
  */
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultJournal } from '../result/io.js';
@@ -164,9 +164,15 @@ function downService(job: Job, services: JobServices): string | undefined {
   return name && `${name} unavailable: ${services.unavailable[name]}`;
 }
 
+/**
+ * The child's outcome. The file goes as soon as it is read: its reason is the case's own, not yet
+ * redacted (a DATABASE_URL password), and a harness killed by SIGKILL left it in its build
+ * directory until the next run.
+ */
 function readOutcome(path: string): ChildOutcome | null {
   if (!existsSync(path)) return null;
   const line = readFileSync(path, 'utf8').trim().split('\n')[0];
+  rmSync(path, { force: true });
   try {
     return JSON.parse(line) as ChildOutcome;
   } catch {

@@ -1,12 +1,13 @@
 // Secrets on real failing connections: the database password reaches a result, a report or the
 // terminal through a crash that prints the connection string, an error that quotes it (with a
-// secret query parameter), and a refused login. None of them may show it.
-import { readFileSync } from 'node:fs';
+// secret query parameter), and a refused login. None of them may show it, nor may what a harness
+// killed by SIGKILL leaves on disk.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/services/embedded-postgres.js';
 import { runCli } from '../support/cli.js';
-import { FAULT_TEST_MS, FIXTURES, leftAfter, startMarked, tempDir } from './support.js';
+import { FAULT_TEST_MS, FIXTURES, leftAfter, ROOT, startMarked, tempDir, waitFor } from './support.js';
 
 const LEAKS = join(FIXTURES, 'leaks.ts');
 let server: EmbeddedPostgres;
@@ -73,6 +74,37 @@ describe('secrets in failures', () => {
         reason: expect.stringMatching(/^postgres unavailable/),
       });
       for (const shown of [text, stdout, stderr]) expect(shown).not.toContain('Wr0ngPassw0rd');
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('secrets left on disk by a harness killed with SIGKILL', () => {
+  it(
+    'its build directory, which the next run removes, holds no password',
+    async () => {
+      const password = decodeURIComponent(new URL(server.url).password);
+      const dir = tempDir('secrets-killed');
+      // a case that quotes the password fails and is reported; then the harness dies while one stalls
+      const args = ['run', LEAKS, join(FIXTURES, 'faults.ts'), '--case', 'throws-url,stalls', '--quick'];
+      const run = startMarked([...args, '--runtime', 'node', '--json', join(dir, 'r.json')], {
+        DATABASE_URL: server.url,
+        ASYNCBENCH_FAULTS_DIR: dir,
+      });
+      await waitFor('the stalling case to start', () => existsSync(join(dir, 'stalls.pid')));
+      process.kill(run.pid, 'SIGKILL');
+      await run.done;
+      expect(await leftAfter(run.marker)).toEqual([]);
+      // .tmp/run-<id>.<host>.<pid>.<random>: this run's, by its pid
+      const left = readdirSync(join(ROOT, '.tmp')).filter((name) => name.split('.').at(-2) === String(run.pid));
+      expect(left).toHaveLength(1);
+      const buildDir = join(ROOT, '.tmp', left[0] as string);
+      try {
+        for (const name of readdirSync(buildDir))
+          expect(readFileSync(join(buildDir, name), 'utf8'), name).not.toContain(password);
+      } finally {
+        rmSync(buildDir, { recursive: true, force: true });
+      }
     },
     FAULT_TEST_MS,
   );
