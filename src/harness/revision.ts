@@ -260,6 +260,8 @@ export function prune(cache: string, keep: number, current: string): string[] {
   for (const n of removed) {
     rmSync(join(cache, n), { recursive: true, force: true });
     rmSync(join(cache, `${n}.log`), { force: true });
+    // a build killed outright (no `finally`) left its archive beside the tree
+    rmSync(join(cache, `${n}.tar`), { force: true });
   }
   return removed;
 }

@@ -338,6 +338,16 @@ describe('revisions', () => {
     expect(readdirSync(cache).sort()).toEqual([sha(2), sha(3)]);
   });
 
+  it('take the archive an interrupted build left beside its tree with it (a harness killed during npm ci runs no finally)', () => {
+    const cache = tempDir('cache');
+    const sha = (i: number) => String(i).repeat(40);
+    mkdirSync(join(cache, sha(1))); // extracted, never marked ready
+    writeFileSync(join(cache, `${sha(1)}.tar`), '');
+    writeFileSync(join(cache, `${sha(1)}.log`), '');
+    expect(prune(cache, 1, sha(2))).toEqual([sha(1)]);
+    expect(readdirSync(cache)).toEqual([]);
+  });
+
   it('leave a commit being built (its build lock held) alone, unmarked as it is', () => {
     const cache = tempDir('cache');
     const sha = (i: number) => String(i).repeat(40);
