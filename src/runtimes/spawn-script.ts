@@ -4,6 +4,7 @@
  * child processes, runner's jobs, graceful-shutdown's server and its sidecar) runs under the same
  * settings as the measured process that started it.
  */
+import { guardEnv } from './parent-guard.js';
 import type { RuntimeAdapter } from './types.js';
 
 /**
@@ -31,7 +32,12 @@ export function withSpawnScript(
   const launcher = { name: adapter.name, flags: launchFlags };
   return {
     ...adapter,
+    // the script learns who started it (guardEnv): a measuring child is killed by the kernel when
+    // the harness dies (setpriv --pdeathsig KILL), so only the script's own guard can end it then
     spawnScript: (script, args = [], options = {}) =>
-      adapter.spawn(adapter.execPath(), scriptArgs(launcher, script, args), options),
+      adapter.spawn(adapter.execPath(), scriptArgs(launcher, script, args), {
+        ...options,
+        env: { ...guardEnv(), ...options.env },
+      }),
   };
 }

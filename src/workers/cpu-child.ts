@@ -4,8 +4,11 @@
  * it listens. It stops on SIGTERM or SIGINT.
  */
 import { currentRuntime } from '../runtimes/current.js';
+import { exitWithParent } from '../runtimes/parent-guard.js';
 import runCpuTask, { type CpuTask } from './cpu-kernel.js';
 
+// a harness killed by SIGKILL takes the measuring child with it, not this process: it ends itself
+exitWithParent();
 const runtime = await currentRuntime();
 const server = await runtime.serve(async (request) => {
   const task = (await request.json()) as CpuTask;

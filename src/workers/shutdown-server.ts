@@ -11,6 +11,7 @@
  */
 import { AsyncEvent } from '../patterns/event.js';
 import { currentRuntime } from '../runtimes/current.js';
+import { exitWithParent } from '../runtimes/parent-guard.js';
 import { hashChain } from './cpu-kernel.js';
 
 const WORK_AFTER_STOP_MS = 20;
@@ -19,6 +20,8 @@ const BACKGROUND_PERIOD_MS = 10;
 /** a request never waits longer than this for the stop event */
 const MAX_HOLD_MS = 30_000;
 
+// a harness killed by SIGKILL takes the measuring child with it, not this process: it ends itself
+exitWithParent();
 const runtime = await currentRuntime();
 const target = Number(runtime.args()[0] ?? 0);
 const stop = new AsyncEvent();

@@ -1,7 +1,7 @@
 // Faults of the measuring processes and of the harness's own signals, on real processes: a child
 // killed by SIGKILL while it measures, a runtime binary that is gone when the job starts, a double
-// Ctrl-C, the harness killed by SIGKILL while its child spins, and a runtime's compatibility probe
-// that spins (Ctrl-C meanwhile, or its timeout). After each: what had finished is in the result
+// Ctrl-C, the harness killed by SIGKILL while its child spins or while a scenario's own processes
+// run, and a runtime's compatibility probe that spins (Ctrl-C meanwhile, or its timeout). After each: what had finished is in the result
 // file, and no process is left.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -258,6 +258,23 @@ describe('a compatibility probe that never finishes', () => {
       const { code, stderr } = await run.done;
       expect(code, stderr).toBe(0);
       expect(byCase(read(out), 'fine', 'node@22.99.0')?.status).toBe('ok');
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('the harness killed with SIGKILL while a scenario runs processes of its own', () => {
+  it(
+    "takes them with it: graceful-shutdown's server and its sidecar",
+    async () => {
+      const out = join(tempDir('fault-own-processes'), 'r.json');
+      const run = startMarked(['run', 'graceful-shutdown', '--quick', '--runtime', 'node', '--json', out]);
+      await waitFor("the sidecar of the scenario's server", () =>
+        markedProcesses(run.marker).some((p) => p.command.includes('shutdown-sidecar')),
+      );
+      process.kill(run.pid, 'SIGKILL');
+      await run.done;
       expect(await leftAfter(run.marker)).toEqual([]);
     },
     FAULT_TEST_MS,
