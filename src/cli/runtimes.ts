@@ -42,8 +42,9 @@ Options:
   -h, --help  show this help
 
 Exit codes: 0 done; 2 a bad spec (no such runtime or release, no package for this platform, the
-registry unreachable and the version not in npm's cache): the error is one line on stderr, after
-any progress line (e.g. that the registry is unreachable and npm's cache is tried).`;
+registry unreachable and the version not in npm's cache; for remove, no provisioned version
+matches): the error is one line on stderr, after any progress line (e.g. that the registry is
+unreachable and npm's cache is tried).`;
 
 const log = (line: string) => console.error(`asyncbench: ${line}`);
 
