@@ -1,7 +1,8 @@
 /**
  * The commands the docs show a user exist as written: every `--flag` after `asyncbench <command>`
- * in README.md, docs/*.md and results/README.md is one that command's `--help` lists (compare
- * --base also takes the run options). A flag renamed or removed in the CLI and left in the docs
+ * in README.md, docs/*.md, results/README.md and the example workflow a user copies
+ * (docs/github-workflow.yml, every line) is one that command's `--help` lists (compare --base also
+ * takes the run options). A flag renamed or removed in the CLI and left in the docs
  * fails here, not in a reader's terminal.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,11 +14,12 @@ const COMMANDS = ['run', 'compare', 'report', 'merge', 'list', 'runtimes'];
 
 function docFiles(): string[] {
   const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
-  return ['README.md', 'results/README.md', ...docs.map((f) => `docs/${f}`)];
+  return ['README.md', 'results/README.md', 'docs/github-workflow.yml', ...docs.map((f) => `docs/${f}`)];
 }
 
-/** the command lines a file shows: inline code spans and lines of code blocks */
-function codeLines(text: string): string[] {
+/** the command lines a file shows: inline code spans and lines of code blocks; a workflow is all commands */
+function codeLines(file: string, text: string): string[] {
+  if (file.endsWith('.yml')) return text.split('\n');
   const spans = [...text.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]);
   const blocks = [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n'));
   return [...spans, ...blocks];
@@ -28,7 +30,7 @@ function documentedFlags(): [string, string, string, string][] {
   const found: [string, string, string, string][] = [];
   const command = new RegExp(`asyncbench (${COMMANDS.join('|')})\\b([^#|;&]*)`, 'g');
   for (const file of docFiles())
-    for (const line of codeLines(readFileSync(join(ROOT, file), 'utf8')))
+    for (const line of codeLines(file, readFileSync(join(ROOT, file), 'utf8')))
       for (const [, name, rest] of line.matchAll(command))
         for (const [, flag] of rest.matchAll(/(?:^|\s)(--[a-z][a-z0-9-]*)/g)) found.push([file, name, flag, line]);
   return found;
