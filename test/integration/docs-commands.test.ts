@@ -3,12 +3,13 @@
  * in README.md, docs/*.md, results/README.md and the example workflow a user copies
  * (docs/github-workflow.yml, every line) is one that command's `--help` lists (compare --base also
  * takes the run options). A flag renamed or removed in the CLI and left in the docs
- * fails here, not in a reader's terminal.
+ * fails here, not in a reader's terminal. The README's own-scenario example (my-scenario.ts) is
+ * run as a user runs it, from a directory outside the project, with its command's --quick.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../support/cli.js';
+import { ROOT, readResult, runCli, tempDir } from '../support/cli.js';
 
 const COMMANDS = ['run', 'compare', 'report', 'merge', 'list', 'runtimes'];
 
@@ -53,5 +54,27 @@ describe('the docs', () => {
       .filter(([, name, flag]) => !known(name, flag))
       .map(([f, n, flag, l]) => `${f}: ${n} ${flag} in ${l}`);
     expect(unknown).toEqual([]);
+  });
+
+  // the README's own-scenario example is run by no other test: a user copies it first
+  it("run the README's own scenario example as written", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const example = /```ts\n(\/\/ my-scenario\.ts\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, 'the README has a ```ts block that starts // my-scenario.ts').toBeDefined();
+    const dir = tempDir('readme-scenario');
+    writeFileSync(join(dir, 'my-scenario.ts'), example as string);
+    const out = join(dir, 'r.json');
+    const run = await runCli(
+      ['run', './my-scenario.ts', '--quick', '--runtime', 'node', '--json', out, '--sessions', 'none'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const result = readResult(out);
+    expect(result.results.map((e) => [e.scenario, e.case, e.status])).toEqual([
+      ['json-roundtrip', 'stringify', 'ok'],
+      ['json-roundtrip', 'structuredClone', 'ok'],
+    ]);
   });
 });
