@@ -234,9 +234,9 @@ export function ratioToEarlier(entries: readonly ResultEntry[], history: History
 }
 
 /**
- * The shift, judged: beyond the spread (two-sided 95%: a run's shift has the spread's variance, the
- * earlier runs' mean that over their number) says the machine was not as it was in those runs, so
- * the run's intervals do not hold its shift.
+ * The shift, judged: beyond the spread (two-sided 95%: a run's shift has the spread's variance and
+ * its forks' share, the earlier runs' mean those over their number) says the machine was not as it
+ * was in those runs, so the run's intervals do not hold its shift.
  */
 export function runShift(
   entries: readonly ResultEntry[],
@@ -245,7 +245,13 @@ export function runShift(
 ): RunShift | undefined {
   const ratio = ratioToEarlier(entries, history);
   if (ratio === undefined) return undefined;
-  const limit = studentQuantile(1 - CI_LEVEL, spread.df) * Math.sqrt(spread.variance * (1 + 1 / history.runs));
+  // the forks move a run's centres too: with a spread of 0 (runs that did not move beyond their
+  // forks) a shift well inside the forks' noise was called beyond it. The median of c cells has
+  // about π/2 · σ²/c of a cell's fork variance σ² (s²/n of its log fork medians).
+  const own = [...runCells({ results: entries as ResultEntry[] })].filter(([key]) => history.centres.has(key));
+  const forks = own.length === 0 ? 0 : ((Math.PI / 2) * mean(own.map(([, cell]) => cell.forkVariance))) / ratio.cells;
+  const variance = (spread.variance + forks) * (1 + 1 / history.runs);
+  const limit = studentQuantile(1 - CI_LEVEL, spread.df) * Math.sqrt(variance);
   return { ...ratio, beyond: Math.abs(Math.log(ratio.ratio)) > limit };
 }
 

@@ -208,6 +208,23 @@ describe('the run-to-run spread', () => {
     expect(shift?.ratio).toBeGreaterThan(1.3);
   });
 
+  it("calls a shift within the forks' noise no shift, where the runs did not move beyond their forks", () => {
+    const random = seededRandom(15);
+    const still = () => runCells(asFile(Array.from({ length: 24 }, () => [1, 2, 3].map(() => fork(random, 100)))));
+    const noSpread: SessionSpread = { variance: 0, df: 4, runs: 5, cells: 24 };
+    let beyond = 0;
+    for (let t = 0; t < 1000; t++) {
+      const earlier = Array.from({ length: 5 }, still);
+      const now = asFile(Array.from({ length: 24 }, () => [1, 2, 3].map(() => fork(random, 100)))).results;
+      if (runShift(now, historyOf(earlier), noSpread)?.beyond) beyond++;
+    }
+    // a limit of 0 called every one of them beyond; with the forks' share it is 0.6% (under 5%: the
+    // spread's 4 df widen the forks' part too)
+    expect(beyond / 1000).toBeLessThan(0.09);
+    const slow = asFile(Array.from({ length: 24 }, () => [1, 2, 3].map(() => fork(random, 120)))).results;
+    expect(runShift(slow, historyOf(Array.from({ length: 5 }, still)), noSpread)?.beyond).toBe(true);
+  });
+
   it('sees a slower machine in times and rates alike: a rate that fell counts as a time that rose', () => {
     const metrics: [ScenarioKind, Metric, number][] = [
       ['micro', { name: 'time per op', unit: 'ns', better: 'lower' }, 1000],
