@@ -210,7 +210,7 @@ export function shiftLines(result: ResultFile): string[] {
   const { sessions, earlierRuns } = result.config;
   const shift = sessions?.shift;
   if (shift) {
-    const where = `This run's times are ${shift.ratio.toFixed(2)}x the earlier runs' (median over ${shift.cells} cells; rates inverted)`;
+    const where = `This run's times are ${shift.ratio.toFixed(2)}x the earlier runs' (median over ${shift.cells} cell${shift.cells === 1 ? '' : 's'}; rates inverted)`;
     return [
       shift.beyond
         ? `${where}: beyond their run-to-run spread, so the machine was not as it was in them, and the intervals do not hold a shift that size.`
@@ -221,7 +221,7 @@ export function shiftLines(result: ResultFile): string[] {
   const { ratio, cells, files } = earlierRuns;
   const runs = files.length === 1 ? 'the one earlier run' : `the ${files.length} earlier runs`;
   return [
-    `This run's times are ${ratio.toFixed(2)}x those of ${runs} of this code beside it (median over ${cells} cells; rates inverted), with no run-to-run spread yet to judge that by.`,
+    `This run's times are ${ratio.toFixed(2)}x those of ${runs} of this code beside it (median over ${cells} cell${cells === 1 ? '' : 's'}; rates inverted), with no run-to-run spread yet to judge that by.`,
   ];
 }
 

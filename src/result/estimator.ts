@@ -108,7 +108,7 @@ export function estimateCentre(
 }
 
 const sessionsMethod = (s: SessionSpread) =>
-  `plus the run-to-run spread of ${s.runs} earlier runs${s.revisions ? ` of ${s.revisions} revisions of the code, pooled within each` : ''} (${s.cells} cells; Satterthwaite df)`;
+  `plus the run-to-run spread of ${s.runs} earlier runs${s.revisions ? ` of ${s.revisions} revisions of the code, pooled within each` : ''} (${s.cells} cell${s.cells === 1 ? '' : 's'}; Satterthwaite df)`;
 
 /** Summary statistics of a cell from the raw samples of each fork. */
 export function summarize(forks: readonly (readonly number[])[]): Stats {

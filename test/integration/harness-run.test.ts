@@ -149,7 +149,7 @@ describe('run --sessions', () => {
       shift: { cells: result.results.length, beyond: expect.any(Boolean) },
     });
     expect(run.stdout).toMatch(
-      /This run's times are [\d.]+x the earlier runs' \(median over \d+ cells; rates inverted\)/,
+      /This run's times are [\d.]+x the earlier runs' \(median over \d+ cells?; rates inverted\)/,
     );
     const ci = result.results[0].stats?.ci;
     expect(ci?.sessions).toEqual(result.config.sessions?.spread);

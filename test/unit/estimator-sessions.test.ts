@@ -117,6 +117,8 @@ describe('the run-to-run spread', () => {
     // as one group the change would count as noise: log(1.5)² / 4 is 4 times the run variance
     expect(sessionSpread([[...before, ...after]])?.variance).toBeGreaterThan(RUN_SD ** 2 * 3);
     expect(estimateCentre([[1], [2]], 0.95, pooled).ci.method).toMatch(/30 earlier runs of 2 revisions of the code/);
+    const lone = { variance: 0.01, df: 1, runs: 2, cells: 1 };
+    expect(estimateCentre([[1], [2]], 0.95, lone).ci.method).toMatch(/\(1 cell; Satterthwaite df\)$/);
     // a revision with one run has no spread of its own to lend
     expect(sessionSpread([before.slice(0, 1), after.slice(0, 1)])).toBeUndefined();
   });

@@ -295,6 +295,8 @@ describe('where the run sat against earlier runs of its code', () => {
     expect((await renderSite([result])).html).toMatch(said);
     const two = placed({ earlierRuns: { files: ['a.json', 'b.json'], ratio: 0.9, cells: 3 } });
     expect(renderMarkdown([two])).toMatch(/0\.90x those of the 2 earlier runs of this code/);
+    const one = placed({ earlierRuns: { files: ['a.json'], ratio: 0.9, cells: 1 } });
+    expect(renderMarkdown([one])).toMatch(/\(median over 1 cell; rates inverted\)/);
   });
 
   test('a judged shift is said with its verdict, and a run with neither says nothing', () => {
@@ -303,6 +305,8 @@ describe('where the run sat against earlier runs of its code', () => {
     expect(renderMarkdown([beyond])).toMatch(
       /1\.50x the earlier runs' \(median over 24 cells; rates inverted\): beyond their run-to-run spread/,
     );
+    const lone = placed({ sessions: { files: ['a.json'], spread, shift: { ratio: 1.5, cells: 1, beyond: false } } });
+    expect(renderMarkdown([lone])).toMatch(/\(median over 1 cell; rates inverted\): within their run-to-run spread/);
     expect(renderMarkdown([placed({})])).not.toMatch(/This run's centres/);
   });
 });
