@@ -166,11 +166,12 @@ async function readOnce(
 const READ_AHEAD_PAGES = 1;
 
 /**
- * Checks a read of `expected` items: each once and in order; the source closed exactly once; and no
- * page fetched long before it was needed (the pages that hold `expected` items, plus the empty page
+ * Checks a read of `expected` items: each once and in order; the source closed exactly once; every
+ * page that holds them fetched; and no page fetched long before it was needed (the pages that hold `expected` items, plus the empty page
  * that ends a full read, plus READ_AHEAD_PAGES). A reader that fetched every page up front reads the
  * same items in the same order and closes the source: only the page count tells it from a
- * generator that pages on demand.
+ * generator that pages on demand. A reader that fetched nothing (the items held ready, the source
+ * only closed) gets every other check right: only the lower bound catches it.
  */
 function checkRead({ log, use }: { log: ReadLog; use: SourceUse }, expected: number, pageSize: number, how: string) {
   if (log.count !== expected) throw new Error(`${how}: ${log.count} items read, expected ${expected}`);
@@ -178,6 +179,11 @@ function checkRead({ log, use }: { log: ReadLog; use: SourceUse }, expected: num
   if (!log.source.closed) throw new Error(`${how}: the page source was left open`);
   if (use.closes !== 1) throw new Error(`${how}: the page source was closed ${use.closes} times, not once`);
   const needed = Math.ceil(expected / pageSize) + (expected === ITEMS ? 1 : 0);
+  // fewer: items came from somewhere else than their pages (a reader that holds them ready)
+  if (use.fetched < needed)
+    throw new Error(
+      `${how}: ${use.fetched} pages fetched for ${expected} items, ${needed} needed: items were read without fetching their pages`,
+    );
   if (use.fetched > needed + READ_AHEAD_PAGES)
     throw new Error(
       `${how}: ${use.fetched} pages fetched for ${expected} items, ${needed} needed: pages were fetched before they were asked for`,

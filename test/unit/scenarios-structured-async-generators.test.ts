@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import asyncGenerators, { ITEMS, type ReadLog } from '../../scenarios/async-generators.js';
+import asyncGenerators, { ITEMS, Pages, ReadLog } from '../../scenarios/async-generators.js';
 import type { PageSource } from '../../src/patterns/paginate.js';
 import type { Op } from '../../src/scenario.js';
 import { runCell } from './scenarios-structured-context.js';
@@ -61,6 +61,20 @@ describe('async-generators scenario', () => {
     await expect(
       runCell(asyncGenerators, 'manual page loop', { pageSize: 10 }, { breakOp: repeating }),
     ).rejects.toThrow(/out of order or repeated/);
+  });
+
+  it('verify fails a reader that reads the items without fetching their pages', async () => {
+    // the items held ready, in order, the source closed once: only the pages fetched tell
+    const noFetch = (_op: Op, state: unknown) => async () => {
+      const { pageSize, breakAfter } = state as { pageSize: number; breakAfter: number };
+      const log = new ReadLog(new Pages(pageSize), breakAfter);
+      for (let item = 0; item < ITEMS && !log.accept(item); item++);
+      log.source.close();
+      return log;
+    };
+    await expect(runCell(asyncGenerators, 'async generator', { pageSize: 10 }, { breakOp: noFetch })).rejects.toThrow(
+      /full read: 0 pages fetched for 1000 items, 101 needed: items were read without fetching their pages/,
+    );
   });
 
   it('verify fails a reader that closes the page source twice', async () => {
