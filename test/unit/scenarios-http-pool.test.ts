@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import httpPool, { type HttpState, POOLING } from '../../scenarios/http-pool.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
 import type { HttpServerHandle } from '../../src/runtimes/types.js';
-import type { CaseFn, Scenario } from '../../src/scenario.js';
+import type { CaseFn, Op, Scenario } from '../../src/scenario.js';
 import { createTarget, webHandler } from '../../src/services/http-target-handler.js';
 import { runCell } from './scenarios-structured-context.js';
 
@@ -64,6 +64,26 @@ describe('http-pool scenario', () => {
       cell(posing('node-http-no-keepalive', 'node-http-keepalive'), 'node-http-no-keepalive'),
     ).rejects.toThrow(/keep-alive is not off/);
   });
+
+  for (const caseName of ['undici-pool', 'node-http-keepalive-cap', 'node-http-no-keepalive'])
+    it(`verify fails a ${caseName} op that answers from a response it kept, without a request`, async () => {
+      // one real request, then the same answer again: no connection opened, none too many
+      const kept = (op: Op) => {
+        let answer: Promise<unknown> | undefined;
+        return () => {
+          answer ??= Promise.resolve(op());
+          return answer;
+        };
+      };
+      await expect(
+        runCell(httpPool, caseName, params, {
+          services: { http: { url: server.url } },
+          calls: 64,
+          concurrency: 8,
+          breakOp: kept,
+        }),
+      ).rejects.toThrow(/the server saw 0 of the 24 requests verify's burst made/);
+    });
 
   it('verify fails a timeout case in which no request timed out', async () => {
     await expect(cell(posing('undici-pool-timeout', 'undici-pool'), 'undici-pool-timeout')).rejects.toThrow(
