@@ -8,8 +8,8 @@
  * One op is one call that retries until success or until attempts run out; running out is counted,
  * not thrown (a throw would fail the cell). Recorded: success rate, attempts per success (the
  * extra load the policy puts on the server), p99 time to success, and the server's own request count.
- * Invariants: no call made more than MAX_ATTEMPTS attempts; a call that gave up surfaced the error
- * of its last attempt; every delay a policy asked for is the one it is defined to ask for (fixed:
+ * Invariants: no call made more than MAX_ATTEMPTS attempts, and none gave up with fewer (a quicker
+ * call, so a higher figure); a call that gave up surfaced the error of its last attempt; every delay a policy asked for is the one it is defined to ask for (fixed:
  * BASE_MS; exponential: BASE_MS * 2^(n-1) capped; the jittered ones within their range; p-retry
  * reports its own in onFailedAttempt), and the time between a failed attempt and the next one is
  * that delay, within a tolerance (see checkGaps), so a retry loop that lost its sleep fails.
@@ -58,12 +58,12 @@ export const BACKOFFS: Record<string, Backoff> = {
 const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The seed's retry loop with a pluggable backoff: the last attempt's error goes up unchanged. */
-async function retry(attempt: Attempt, delay: (attempt: number) => number, wait: Sleep): Promise<void> {
+async function retry(attempt: Attempt, delay: (attempt: number) => number, wait: Sleep, limit: number): Promise<void> {
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (error) {
-      if (n >= MAX_ATTEMPTS) throw error;
+      if (n >= limit) throw error;
       await wait(delay(n));
     }
   }
@@ -147,6 +147,8 @@ export interface RetryState {
   maxAttemptsPerCall: number;
   /** calls that gave up with an error other than their last attempt's */
   wrongErrors: number;
+  /** calls that gave up before their MAX_ATTEMPTS-th attempt */
+  gaveUpEarly: number;
   /** ms of every successful call */
   successMs: number[];
   /** every wait between two attempts (the first GAPS_KEPT) */
@@ -193,6 +195,8 @@ function callOp(
       state.successMs.push(runtime.now() - t0);
     } catch (error) {
       if (!(error instanceof AttemptError) || error.attempt !== made) state.wrongErrors++;
+      // giving up with attempts left makes a call quicker and its failure rate higher
+      else if (made < MAX_ATTEMPTS) state.gaveUpEarly++;
     } finally {
       state.maxAttemptsPerCall = Math.max(state.maxAttemptsPerCall, made);
     }
@@ -217,8 +221,11 @@ async function attemptGet(ctx: {
   };
 }
 
-/** A case of the seed's retry loop with this backoff (and this sleep: tests take it out on purpose). */
-export function backoffCase(backoff: Backoff, wait: Sleep = sleep) {
+/**
+ * A case of the seed's retry loop with this backoff (and this sleep and attempt limit: tests take
+ * them out on purpose).
+ */
+export function backoffCase(backoff: Backoff, wait: Sleep = sleep, limit = MAX_ATTEMPTS) {
   return async (ctx: Parameters<typeof attemptGet>[0] & { caseName: string }) =>
     callOp(ctx, await attemptGet(ctx), (attempt, ask) => {
       const delay = backoff();
@@ -230,6 +237,7 @@ export function backoffCase(backoff: Backoff, wait: Sleep = sleep) {
           return ms;
         },
         wait,
+        limit,
       );
     });
 }
@@ -260,6 +268,7 @@ export default defineScenario<RetryState>({
       attempts: 0,
       maxAttemptsPerCall: 0,
       wrongErrors: 0,
+      gaveUpEarly: 0,
       successMs: [],
       gaps: [],
       asks: [],
@@ -301,6 +310,8 @@ export default defineScenario<RetryState>({
       throw new Error(`a call made ${state.maxAttemptsPerCall} attempts, more than the limit ${MAX_ATTEMPTS}`);
     if (state.wrongErrors > 0)
       throw new Error(`${state.wrongErrors} calls gave up with an error other than their last attempt's`);
+    if (state.gaveUpEarly > 0)
+      throw new Error(`${state.gaveUpEarly} calls gave up before their ${MAX_ATTEMPTS}th attempt`);
     if (server.requests < state.attempts)
       throw new Error(`the server saw ${server.requests} requests, the client made ${state.attempts} attempts`);
     if (state.successes === 0) throw new Error('no call succeeded');

@@ -45,6 +45,13 @@ describe('retry scenario', () => {
     await expect(cell(noSleep, 'exponential')).rejects.toThrow(/shorter than asked.*did not sleep/);
   });
 
+  it('verify fails a retry loop that gives up with attempts left', async () => {
+    // two attempts, not five: at a 30% failure rate about 9 calls in 100 give up, with their last error
+    const quitter = { ...retryScenario, cases: { exponential: backoffCase(BACKOFFS.exponential, undefined, 2) } };
+    const result = runCell(quitter, 'exponential', params, { services: { http: { url: server.url } }, calls: 200 });
+    await expect(result).rejects.toThrow(/calls gave up before their 5th attempt/);
+  });
+
   it('verify fails a policy that asks for other delays than it is defined to', async () => {
     const doubled = { ...retryScenario, cases: { exponential: backoffCase(() => (n) => 2 * 2 * 2 ** (n - 1)) } };
     await expect(cell(doubled, 'exponential')).rejects.toThrow(/not what the policy defines/);
