@@ -15,7 +15,9 @@
  * Speedup (tasks/s at N workers over tasks/s at 1) and efficiency (speedup / min(N, cores)) need
  * two cells: scripts/worker-scaling.js and the report compute them from the result file.
  *
- * verify checks every task's hash and, when workers > 1, that the tasks ran in parallel on all of
+ * verify checks every task's hash; that a task took about as long in its worker as on the main
+ * thread (the median span, checkTaskTime: a worker that kept the 16 seeds' hashes answers right
+ * from a cache); and, when workers > 1, that the tasks ran in parallel on all of
  * them: each answer names the worker thread or process that computed it and when it started and
  * finished (two clock reads in the worker), so verify requires that every worker answered and that
  * tasks overlapped in time: 'peak tasks at once' >= 2, and >= min(workers, cores), the parallelism
@@ -45,6 +47,8 @@ type RunTask = (task: CpuTask) => Promise<CpuResult>;
 
 export interface State {
   expected: number[];
+  /** ms of the fastest of those main-thread hashes: what one task costs on this machine and runtime */
+  taskMs: number;
   checked: number;
   wrong: number;
   /** the ids of the workers that answered */
@@ -90,6 +94,40 @@ function windowedOp(run: RunTask, depth: number, state: State) {
     await inflight.shift();
   };
   return { op, drain };
+}
+
+/**
+ * The hashes of the SEEDS inputs, and the fastest of the main thread's runs of the task (ms): the
+ * first run warms the kernel up, so the fastest is the optimised code's time.
+ */
+function expectedHashes(runtime: Pick<RuntimeAdapter, 'now'>): Pick<State, 'expected' | 'taskMs'> {
+  let taskMs = Number.POSITIVE_INFINITY;
+  const expected = Array.from({ length: SEEDS }, (_, seed) => {
+    const t0 = runtime.now();
+    const hash = hashChain(seed, TASK_ROUNDS);
+    taskMs = Math.min(taskMs, runtime.now() - t0);
+    return hash;
+  });
+  return { expected, taskMs };
+}
+
+/**
+ * How much shorter than the main thread's fastest run a task's median span may be. A worker runs the
+ * same engine's code on the same machine, so it cannot do the work many times faster: a faster core
+ * or a turbo clock gives well under 2x, and load only makes the worker's spans longer. Only the main
+ * thread's runs can be slowed against them (a loaded machine during setup): 20x leaves room for that.
+ * A worker that answers a seed it already hashed from a cache takes microseconds, not ~1 ms: still
+ * 50x below the bound. Measured (workers=2, --quick): median spans 1.03-1.10x the main thread's
+ * fastest on node, deno and bun alike.
+ */
+const FASTER_THAN_MAIN = 20;
+
+/** The median of the tasks' spans (end - start, ms). */
+function medianSpan(spans: readonly number[]): number {
+  const lengths: number[] = [];
+  for (let i = 0; i + 1 < spans.length; i += 2) lengths.push((spans[i + 1] as number) - (spans[i] as number));
+  lengths.sort((a, b) => a - b);
+  return lengths[Math.floor(lengths.length / 2)] ?? 0;
 }
 
 /** The most tasks that ran at the same moment, from their [start, end] spans (touching is not overlapping). */
@@ -196,6 +234,19 @@ async function childProcessCase(ctx: CaseContext<State>) {
   return caseWith(ctx, run, close);
 }
 
+/**
+ * A task takes about as long in a worker as on the main thread. The hash alone does not show the
+ * work was done: 16 seeds, so a worker that kept the hashes it computed answers right from a cache.
+ */
+function checkTaskTime({ spans, taskMs }: State): void {
+  const median = medianSpan(spans);
+  if (median < taskMs / FASTER_THAN_MAIN)
+    throw new Error(
+      `a task took ${median.toFixed(3)} ms in its worker (median), the main thread's fastest ${taskMs.toFixed(3)} ms: ` +
+        `the workers did not do the work (more than ${FASTER_THAN_MAIN}x faster)`,
+    );
+}
+
 export default defineScenario<State>({
   id: 'workers',
   title: 'CPU-bound tasks over N workers',
@@ -206,8 +257,8 @@ export default defineScenario<State>({
   quick: { workers: [2] },
   metric: { name: 'tasks', unit: 'tasks/s', better: 'higher' },
   requires: ['workers'],
-  setup: () => ({
-    expected: Array.from({ length: SEEDS }, (_, seed) => hashChain(seed, TASK_ROUNDS)),
+  setup: ({ runtime }) => ({
+    ...expectedHashes(runtime),
     checked: 0,
     wrong: 0,
     workersSeen: new Set(),
@@ -246,6 +297,7 @@ export default defineScenario<State>({
     ctx.record('peak tasks at once', atOnce, 'tasks');
     if (checked === 0) throw new Error('no task completed');
     if (wrong > 0) throw new Error(`${wrong} of ${checked} tasks returned a wrong hash`);
+    checkTaskTime(ctx.state);
     if (workersSeen.size < Math.min(workers, checked))
       throw new Error(`${checked} tasks ran on ${workersSeen.size} of the ${workers} workers: not spread over all`);
     if (workers > 1 && checked > 1 && atOnce < 2)

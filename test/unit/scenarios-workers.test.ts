@@ -16,6 +16,7 @@ function verifyWith(workersParam: number | string, state: Partial<State>, cores 
   const records: Record<string, number> = {};
   const full: State = {
     expected: [hashChain(0, TASK_ROUNDS)],
+    taskMs: 1,
     checked: 10,
     wrong: 0,
     workersSeen: new Set(['a', 'b']),
@@ -73,6 +74,17 @@ describe('workers scenario verify', () => {
     await verifyWith(4, { workersSeen: fourWorkers, spans: PARALLEL }, 2).run();
     const fourAtOnce = [0, 3, 1, 4, 1, 4, 2, 5];
     await verifyWith(4, { workersSeen: fourWorkers, spans: fourAtOnce }, 4).run();
+  });
+
+  it('fails workers that answer from a cache of the hashes they computed: right hashes, in microseconds', async () => {
+    // the first round computed (3 ms, two at once, as PARALLEL), the rest answered at once
+    const cached = [...PARALLEL, ...[7, 7.002, 7.01, 7.012, 7.02, 7.022, 7.03, 7.032, 7.04, 7.042, 7.05, 7.052]];
+    await expect(verifyWith(2, { spans: cached }).run()).rejects.toThrow(
+      /a task took 0.002 ms in its worker \(median\), the main thread's fastest 1.000 ms: the workers did not do the work/,
+    );
+    // as long as the main thread's fastest run, or slower (a loaded machine): the work was done
+    await verifyWith(2, { spans: PARALLEL, taskMs: 3 }).run();
+    await verifyWith(2, { spans: PARALLEL, taskMs: 20 }).run();
   });
 
   it('counts the tasks running at once from their spans; touching spans do not overlap', () => {
