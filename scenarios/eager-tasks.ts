@@ -13,7 +13,8 @@
  * - promise-all: the same bodies gathered with a bare Promise.all (no group, no cancellation);
  * - async-fn: Promise.all over the `async function` get_user: a cache hit still costs a promise and a
  *   microtask.
- * The op returns the sum of all tasks' results, which verify checks. The group cases are built from
+ * The op returns the sum of all tasks' results, which verify checks, with every task's cache lookup
+ * counted (countLookups: a sum kept from an earlier call is right too). The group cases are built from
  * one table (GROUP_CASES: policy, body, and when a cache hit's task must be settled), and verify
  * re-runs the measured op once with TaskGroup's createTask instrumented (probeStarts): every
  * cache-hit task of the op, not a stand-in, must be settled when the table says, so a policy that
@@ -246,6 +247,22 @@ export async function checkCancellation(start: StartPolicy): Promise<void> {
     throw new Error(`${start}: the siblings of a failed task were not cancelled`);
 }
 
+/**
+ * Runs `op` once counting its cache lookups (one per task's body), with the state's cache instrumented
+ * for that run only. The sum alone does not show the tasks ran: an op that kept the sum of an earlier
+ * call returns it right, and the bare Promise.all cases have no TaskGroup for probeStarts to watch.
+ */
+async function countLookups(op: Op, state: EagerTasksState): Promise<{ sum: unknown; lookups: number }> {
+  let lookups = 0;
+  const counted = (get: Map<number, number>['get']) =>
+    function (this: Map<number, number>, id: number) {
+      lookups++;
+      return get.call(this, id);
+    };
+  const sum = await withMethodReplaced(state.cache, 'get', counted, op);
+  return { sum, lookups };
+}
+
 const cases: Record<string, CaseFn<EagerTasksState>> = {
   ...Object.fromEntries(Object.entries(GROUP_CASES).map(([name, group]) => [name, groupCase(group)])),
   'promise-all': promiseAllCase(getUser),
@@ -265,9 +282,11 @@ export default defineScenario<EagerTasksState>({
   setup: (ctx) => makeState(Number(ctx.params.tasks), Number(ctx.params.hitRatio)),
   cases,
   async verify(ctx) {
-    const sum = await ctx.op();
+    const { sum, lookups } = await countLookups(ctx.op, ctx.state);
     if (sum !== ctx.state.expectedSum)
       throw new Error(`the tasks' results sum to ${sum}, expected ${ctx.state.expectedSum}`);
+    if (lookups !== ctx.state.tasks)
+      throw new Error(`the op looked ${lookups} of its ${ctx.state.tasks} tasks up in the cache: tasks did not run`);
     const name = ctx.caseName;
     if (!Object.hasOwn(GROUP_CASES, name)) return;
     const group: GroupCase = GROUP_CASES[name as keyof typeof GROUP_CASES];

@@ -94,6 +94,25 @@ describe('eager-tasks: verify checks the start policy of the measured op', () =>
   });
 });
 
+describe('eager-tasks: verify sees the tasks run', () => {
+  /** the op's first sum, kept and returned again: right, with no task run */
+  const keepingTheSum = (op: Op) => {
+    let sum: Promise<unknown> | undefined;
+    return () => {
+      sum ??= Promise.resolve(op());
+      return sum;
+    };
+  };
+
+  for (const caseName of Object.keys(eagerTasks.cases))
+    it(`fails a ${caseName} op that returns the sum of an earlier call`, async () => {
+      const cell = runCell(eagerTasks, caseName, { hitRatio: 0.5, tasks: 100 }, { breakOp: keepingTheSum });
+      await expect(cell).rejects.toThrow(
+        /looked 0 of its 100 tasks up in the cache: tasks did not run|created 0 tasks/,
+      );
+    });
+});
+
 describe('async-tree: verify checks the start policy with the same probe', () => {
   it('passes every group case over memoization leaves', async () => {
     for (const caseName of ['eager', 'microtask', 'macrotask'])
