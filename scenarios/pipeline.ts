@@ -11,7 +11,8 @@
  * (stages + 1) x (STAGE_BOUND + 1) packets ahead of the sink (one packet in hand per buffer as
  * slack): verify runs the op once more with the source noting its lead over the sink ('source
  * lead', packets) and fails a pipeline that buffers beyond it, e.g. one that runs each stage over
- * the whole batch instead of streaming.
+ * the whole batch instead of streaming. The source also counts the packets it made in that run: all
+ * of them, or the sink came from elsewhere (one kept from an earlier call shows no lead at all).
  */
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
@@ -45,6 +46,8 @@ export interface PipelineState {
 /** How far the source ran ahead of the sink: packets made but not yet received, at most. */
 export interface Lead {
   peak: number;
+  /** packets the source made in the run: all of them, or the sink's packets came from elsewhere */
+  made: number;
 }
 
 /** What reached the sink: how many packets, and how many were out of order or not fully processed. */
@@ -82,6 +85,7 @@ function* allPackets(state: PipelineState): Generator<Packet> {
 function* packetsAhead(state: PipelineState, sink: Sink, lead: Lead): Generator<Packet> {
   for (let id = 0; id < ITEMS; id++) {
     lead.peak = Math.max(lead.peak, id - sink.received);
+    lead.made++;
     yield makePacket(state, id);
   }
 }
@@ -162,7 +166,7 @@ function checkSink(sink: Sink): void {
 
 async function verify(ctx: VerifyContext<PipelineState>): Promise<void> {
   checkSink((await ctx.op()) as Sink);
-  const lead: Lead = { peak: 0 };
+  const lead: Lead = { peak: 0, made: 0 };
   ctx.state.lead = lead;
   try {
     checkSink((await ctx.op()) as Sink);
@@ -170,6 +174,9 @@ async function verify(ctx: VerifyContext<PipelineState>): Promise<void> {
     ctx.state.lead = undefined;
   }
   ctx.record('source lead', lead.peak, 'packets');
+  // a sink kept from an earlier call is right too, and its source never ran behind: no lead at all
+  if (lead.made !== ITEMS)
+    throw new Error(`the source made ${lead.made} of ${ITEMS} packets in verify's run: the sink's came from elsewhere`);
   if (lead.peak > leadLimit(ctx.state.stages))
     throw new Error(
       `the source ran ${lead.peak} packets ahead of the sink, more than ${leadLimit(ctx.state.stages)} ` +

@@ -91,6 +91,21 @@ describe('pipeline scenario', () => {
     ).rejects.toThrow(/the source ran 999 packets ahead of the sink, more than 68 .*the stages do not stream/);
   });
 
+  for (const caseName of CASES)
+    it(`verify fails a ${caseName} op that returns the sink of an earlier call`, async () => {
+      // every packet there, in order, through every stage: and no source ran, so no lead either
+      const keptSink = (op: Op) => {
+        let sink: Promise<unknown> | undefined;
+        return () => {
+          sink ??= Promise.resolve(op());
+          return sink;
+        };
+      };
+      await expect(
+        runCell(pipelineScenario, caseName, { stages: 3, itemSize: 'small' }, { breakOp: keptSink }),
+      ).rejects.toThrow(/the source made 0 of 1000 packets in verify's run: the sink's came from elsewhere/);
+    });
+
   it('verify fails a pipeline whose stages buffer past STAGE_BOUND', async () => {
     const unbounded = (_op: Op, state: unknown) => async () => {
       const s = state as PipelineState;
