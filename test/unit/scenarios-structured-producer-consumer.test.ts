@@ -101,6 +101,21 @@ describe('producer-consumer scenario', () => {
     expect((await runCell(producerConsumer, 'Web Streams', big)).status).toBe('ok');
   });
 
+  for (const caseName of Object.keys(producerConsumer.cases))
+    it(`verify fails a ${caseName} op that returns the tally of an earlier call`, async () => {
+      // every item once, the queue filled to its bound and never past it: all of an earlier call
+      const keptTally = (op: Op) => {
+        let tally: Promise<unknown> | undefined;
+        return () => {
+          tally ??= Promise.resolve(op());
+          return tally;
+        };
+      };
+      await expect(runCell(producerConsumer, caseName, slowCell, { breakOp: keptTally })).rejects.toThrow(
+        /verify's run consumed 0 of 1000 items: the op moved none of its own/,
+      );
+    });
+
   const breakages: [string, (tally: Tally) => void, RegExp][] = [
     ['an item consumed twice', (tally) => tally.seen[7]++, /item 7 was consumed 2 times/],
     ['an item never consumed', (tally) => (tally.seen[7] = 0), /out of 1000|item 7 was consumed 0 times/],
