@@ -18,7 +18,7 @@
  *   about under 1.4 s of arithmetic per tree: we use factorial(FACTORIAL_N = 25), about 1 µs.
  *
  * Every leaf returns a number and every node the sum of its children, so verify can check the
- * tree's sum. Cases: a TaskGroup per inner node (pyperformance's task-group variant) under each
+ * tree's sum, with the leaves of its run counted (an op that kept an earlier sum is right too). Cases: a TaskGroup per inner node (pyperformance's task-group variant) under each
  * start policy (GROUP_CASES), and promise-all: async functions gathered with Promise.all
  * (pyperformance's gather variant; JS async functions already start eagerly).
  *
@@ -32,9 +32,11 @@ import {
   type CaseFn,
   defineScenario,
   nextTurn,
+  type Op,
   type StartPolicy,
   seededRandom,
   TaskGroup,
+  withMethodReplaced,
 } from 'asyncbench';
 import { probeStarts, type Settles } from './eager-tasks.js';
 
@@ -121,11 +123,26 @@ async function gatherNode(level: number, index: number, leaf: Leaf): Promise<num
   return sum;
 }
 
+/** The cases read the state's leaf at every op (not once when built), so verify can count a run's leaves. */
 function groupCase(start: StartPolicy) {
-  return (ctx: CaseContext<AsyncTreeState>) => {
-    const { leaf } = ctx.state;
-    return () => groupNode(LEVELS, 0, start, leaf);
-  };
+  return (ctx: CaseContext<AsyncTreeState>) => () => groupNode(LEVELS, 0, start, ctx.state.leaf);
+}
+
+/**
+ * Runs `op` once counting the leaves it ran, with the state's leaf wrapped for that run only. The
+ * sum alone does not show the tree ran: an op that kept the sum of an earlier call returns it right,
+ * and promise-all has no TaskGroup for probeStarts to watch.
+ */
+async function countLeaves(op: Op, state: AsyncTreeState): Promise<{ sum: unknown; leaves: number }> {
+  let leaves = 0;
+  const counted =
+    (leaf: Leaf): Leaf =>
+    (index) => {
+      leaves++;
+      return leaf(index);
+    };
+  const sum = await withMethodReplaced(state, 'leaf', counted, op);
+  return { sum, leaves };
 }
 
 /** the group cases: their start policy, and when a leaf task whose body returned at once is settled */
@@ -137,10 +154,7 @@ export const GROUP_CASES = {
 
 const cases: Record<string, CaseFn<AsyncTreeState>> = {
   ...Object.fromEntries(Object.entries(GROUP_CASES).map(([name, { start }]) => [name, groupCase(start)])),
-  'promise-all': (ctx) => {
-    const { leaf } = ctx.state;
-    return () => gatherNode(LEVELS, 0, leaf);
-  },
+  'promise-all': (ctx) => () => gatherNode(LEVELS, 0, ctx.state.leaf),
 };
 
 export default defineScenario<AsyncTreeState>({
@@ -154,8 +168,9 @@ export default defineScenario<AsyncTreeState>({
   setup: (ctx) => makeLeaf(String(ctx.params.leaf) as LeafKind),
   cases,
   async verify(ctx) {
-    const sum = await ctx.op();
+    const { sum, leaves: ran } = await countLeaves(ctx.op, ctx.state);
     if (sum !== ctx.state.expectedSum) throw new Error(`the tree sums to ${sum}, expected ${ctx.state.expectedSum}`);
+    if (ran !== LEAVES) throw new Error(`the op ran ${ran} of the tree's ${LEAVES} leaves: the tree did not run`);
     const name = ctx.caseName;
     if (!Object.hasOwn(GROUP_CASES, name)) return;
     const expected: Settles = GROUP_CASES[name as keyof typeof GROUP_CASES].leafSettles;

@@ -94,16 +94,16 @@ describe('eager-tasks: verify checks the start policy of the measured op', () =>
   });
 });
 
-describe('eager-tasks: verify sees the tasks run', () => {
-  /** the op's first sum, kept and returned again: right, with no task run */
-  const keepingTheSum = (op: Op) => {
-    let sum: Promise<unknown> | undefined;
-    return () => {
-      sum ??= Promise.resolve(op());
-      return sum;
-    };
+/** the op's first sum, kept and returned again: right, with no task run */
+const keepingTheSum = (op: Op) => {
+  let sum: Promise<unknown> | undefined;
+  return () => {
+    sum ??= Promise.resolve(op());
+    return sum;
   };
+};
 
+describe('eager-tasks: verify sees the tasks run', () => {
   for (const caseName of Object.keys(eagerTasks.cases))
     it(`fails a ${caseName} op that returns the sum of an earlier call`, async () => {
       const cell = runCell(eagerTasks, caseName, { hitRatio: 0.5, tasks: 100 }, { breakOp: keepingTheSum });
@@ -134,6 +134,13 @@ describe('async-tree: verify checks the start policy with the same probe', () =>
       await expect(cell).rejects.toThrow(message);
     });
   }
+
+  for (const caseName of Object.keys(asyncTree.cases))
+    it(`fails a ${caseName} op that returns the sum of an earlier call`, async () => {
+      // a group case's probe sees no leaf task then, and used to fall back to a fresh case over a none tree
+      const cell = runCell(asyncTree, caseName, { leaf: 'io' }, { calls: 1, breakOp: keepingTheSum });
+      await expect(cell).rejects.toThrow(/the op ran 0 of the tree's 46656 leaves: the tree did not run/);
+    });
 
   it('with io leaves (none returns at once) probes the same case over a none tree', async () => {
     onlyFirstTaskUnder('eager', 'microtask');
