@@ -5,7 +5,9 @@
  * The first two share one undici Pool with a connection per caller, so the limiter is what limits.
  * Requests go to the target's delay mode, so they overlap at the server and a broken limit shows.
  *
- * Invariant: the server never saw more than `maxConcurrent` requests at once (its own count).
+ * Invariant: the server never saw more than `maxConcurrent` requests at once (its own count). And
+ * verify's own burst of `concurrency` calls at once all reached it: a client that answered without
+ * a request would pass the limit, however fast.
  */
 import {
   defineScenario,
@@ -59,6 +61,18 @@ async function pooledGet(
   };
 }
 
+/** `concurrency` calls at once (a limit to respect), each of which must reach the server. */
+async function burst(ctx: VerifyContext<LimitState>): Promise<void> {
+  const calls = Number(ctx.params.concurrency);
+  const before = (await targetStats(ctx.state.base)).requests;
+  await Promise.all(Array.from({ length: calls }, () => ctx.op()));
+  const seen = (await targetStats(ctx.state.base)).requests - before;
+  if (seen < calls)
+    throw new Error(
+      `the server saw ${seen} of the ${calls} requests verify's burst made: responses came from elsewhere`,
+    );
+}
+
 export default defineScenario<LimitState>({
   id: 'rate-limit',
   title: 'Rate-limited HTTP client',
@@ -91,6 +105,7 @@ export default defineScenario<LimitState>({
   },
   async verify(ctx) {
     const max = Number(ctx.params.maxConcurrent);
+    await burst(ctx);
     const stats = await targetStats(ctx.state.base);
     ctx.record('server max in flight', stats.maxInFlight, 'requests');
     if (stats.failures > 0) throw new Error(`the server failed ${stats.failures} requests`);
