@@ -14,7 +14,8 @@
  * that still opened a new connection once half of its queries had finished (after warm-up): a
  * "pool" that connects per query, or keeps replacing its connections, holds no more than `max` at
  * once and would pass the peak check. Nothing of this is in the timed op: the server is asked, from
- * the sampler's own connection.
+ * the sampler's own connection. verify's own query must also start one on a connection of the pool
+ * (pg_stat_activity's query_start): a `select 1` answered from an earlier answer passes all the rest.
  *
  * Reference: the cells of the `postgres` case also run pgbench (where it is on PATH) against the
  * same server with the same query and min(max, concurrency) clients, and record its figure as
@@ -415,6 +416,29 @@ async function recordTransactionStatements(ctx: VerifyContext<DbState>): Promise
   state.txStatements = statements;
 }
 
+/** when the newest query of the pool's connections started (server clock, epoch seconds; 0 without one) */
+async function lastQueryStart(state: DbState): Promise<number> {
+  const rows = await probe<{ t: number }>(
+    state.url,
+    `select coalesce(extract(epoch from max(query_start)), 0)::float8 as t from pg_stat_activity where application_name = $1`,
+    [state.appName],
+  );
+  return Number(rows[0]?.t ?? 0);
+}
+
+/**
+ * One op, which must start a query on a connection of the pool: its query_start is then newer than
+ * any before it. A `select 1` answer kept from an earlier query is right, and its pool holds its
+ * connections as a real one does: only the server tells it never asked.
+ */
+async function opReachesServer(ctx: VerifyContext<DbState>): Promise<void> {
+  const before = await lastQueryStart(ctx.state);
+  await ctx.op();
+  const after = await lastQueryStart(ctx.state);
+  if (!(after > before))
+    throw new Error(`verify's query started no query on a connection of the pool: its answer came from elsewhere`);
+}
+
 /** the server-side facts checkFeatures needs, gathered after the measured run */
 async function probeFeatures(ctx: VerifyContext<DbState>): Promise<void> {
   const { state } = ctx;
@@ -494,7 +518,7 @@ export default defineScenario<DbState>({
     const { state, params } = ctx;
     // the measured run's connections, before verify's own queries (the feature probes send their own burst)
     const run = { connections: new Map(state.connections), finished: state.finished, peak: state.peak };
-    await ctx.op(); // one more checked query after the measured run
+    await opReachesServer(ctx); // one more checked query after the measured run
     await probeFeatures(ctx);
     await state.stopSampling();
     const max = Number(params.max);
