@@ -15,7 +15,8 @@
  * buffer the worker's checksum of the bytes equals the main thread's. For transfer it also checks
  * that the buffer really moved: the op returns the buffer that came back, which the next op sends,
  * so after one more op that buffer must be detached (byteLength 0); a copy would leave it whole.
- * And the round trip must cross threads: an echo answered from the main thread's own event loop
+ * verify's run counts what the op sends its worker (an answer kept from an earlier round trip is
+ * intact too). And the round trip must cross threads: an echo answered from the main thread's own event loop
  * passes all of the above. So for clone-bytes, clone-object and transfer, verify hands the case's
  * worker a shared buffer and blocks the main thread in Atomics.wait for its answer (at most
  * THREAD_PROBE_MS): only a worker running on a thread of its own can answer then. (The shared
@@ -50,6 +51,8 @@ interface State {
   stop?: () => Promise<void>;
   /** verify's probe of the case's worker: did it answer while the main thread was blocked? */
   answersWhileBlocked?: () => Promise<boolean>;
+  /** the case's echo worker, for verify to count what the op sends it */
+  worker?: WorkerHandle;
 }
 
 /**
@@ -123,6 +126,7 @@ async function startEchoWorker(ctx: CaseContext<State>) {
       else waiter = { resolve, reject };
     });
   await next();
+  ctx.state.worker = worker;
   ctx.state.stop = () => worker.terminate();
   ctx.state.answersWhileBlocked = () => answersWhileBlocked(worker, next);
   return { worker, next };
@@ -132,6 +136,30 @@ const size = (ctx: CaseContext<State>) => Number(ctx.params.payload);
 
 function sameRecords(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Runs the op once counting what it sends its worker: messages posted, or for shared the notifies
+ * that wake it. An answer kept from an earlier round trip is intact too: only this tells it made one.
+ */
+async function countSends(ctx: VerifyContext<State>): Promise<{ answer: unknown; sent: number }> {
+  let sent = 0;
+  const { worker } = ctx.state;
+  if (ctx.caseName === 'shared') {
+    const countNotify = (notify: typeof Atomics.notify) =>
+      ((array: Int32Array, index: number, count?: number) => {
+        sent++;
+        return notify(array, index, count);
+      }) as typeof Atomics.notify;
+    return { answer: await withMethodReplaced(Atomics, 'notify', countNotify, ctx.op), sent };
+  }
+  if (worker === undefined) throw new Error(`${ctx.caseName}: the case left verify no worker to watch`);
+  const countPost = (post: WorkerHandle['postMessage']): WorkerHandle['postMessage'] =>
+    function (this: WorkerHandle, ...args) {
+      sent++;
+      return post.apply(this, args);
+    };
+  return { answer: await withMethodReplaced(worker, 'postMessage', countPost, ctx.op), sent };
 }
 
 /** `next` is what the transfer op returned: the buffer its next call sends, in the transfer list. */
@@ -227,8 +255,8 @@ export default defineScenario<State>({
     },
   },
   verify: async (ctx) => {
-    const answer = await ctx.op();
     if (ctx.caseName === 'startup') {
+      const answer = await ctx.op();
       if (answer !== 'ready') throw new Error(`the worker's first message was ${JSON.stringify(answer)}, not 'ready'`);
       if (!(await startupAnswersWhileBlocked(ctx)))
         throw new Error(
@@ -236,7 +264,9 @@ export default defineScenario<State>({
         );
       return;
     }
+    const { answer, sent } = await countSends(ctx);
     if (!ctx.state.check?.(answer)) throw new Error(`${ctx.caseName}: the payload did not arrive intact`);
+    if (sent === 0) throw new Error(`${ctx.caseName}: the op sent its worker nothing: its answer did not come from it`);
     if (ctx.caseName === 'transfer') await checkTransferred(ctx, answer);
     if (ctx.caseName !== 'shared') {
       const probe = ctx.state.answersWhileBlocked;

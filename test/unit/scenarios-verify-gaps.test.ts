@@ -1,7 +1,7 @@
 /**
  * Faults the verifies of event-loop-lag, worker-messaging and db-pool once let through, each broken
  * on purpose here: a lag probe blind to a blocked loop, a "worker" that echoes on the main thread,
- * and a transaction whose statement ran on another connection than the one it held.
+ * a round trip answered from an earlier one, and a transaction whose statement ran on another connection than the one it held.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import eventLoopLag, { type State as LagState } from '../../scenarios/event-loop-lag.js';
@@ -81,6 +81,22 @@ describe('worker-messaging verify: the round trip crosses threads', () => {
       await builtEchoWorker();
       const result = await runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5 });
       expect(result.status).toBe('ok');
+    });
+
+  for (const caseName of ['clone-bytes', 'clone-object', 'shared'])
+    it(`${caseName}: fails an op that returns the answer of an earlier round trip`, async () => {
+      // intact, and the worker is on its thread: only what the op sent it tells
+      const keptAnswer = (op: Op) => {
+        let answer: Promise<unknown> | undefined;
+        return () => {
+          answer ??= Promise.resolve(op());
+          return answer;
+        };
+      };
+      await builtEchoWorker();
+      await expect(
+        runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5, breakOp: keptAnswer }),
+      ).rejects.toThrow(new RegExp(`${caseName}: the op sent its worker nothing: its answer did not come from it`));
     });
 
   for (const caseName of ['startup', 'clone-bytes', 'clone-object', 'transfer'])

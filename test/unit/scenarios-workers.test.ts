@@ -150,8 +150,10 @@ describe('worker-messaging scenario verify: transfer', () => {
     let answered: ((buffer: ArrayBuffer) => void) | undefined;
     port1.onmessage = (event) => answered?.(event.data);
     let buffer = patternBytes(64).buffer as ArrayBuffer;
+    // the case's worker handle, through which verify counts what the op sends
+    const worker = { postMessage: (message: unknown, list: Transferable[]) => port1.postMessage(message, list) };
     const op: Op = async () => {
-      port1.postMessage({ kind: 'transfer', data: buffer }, transfer ? [buffer] : []);
+      worker.postMessage({ kind: 'transfer', data: buffer }, transfer ? [buffer] : []);
       buffer = await new Promise<ArrayBuffer>((resolve) => {
         answered = resolve;
       });
@@ -164,6 +166,7 @@ describe('worker-messaging scenario verify: transfer', () => {
         check: (answer: unknown) => answer instanceof ArrayBuffer && hasPattern(new Uint8Array(answer), 64),
         // the channel's far end is on this thread: the thread probe is tested in scenarios-verify-gaps.test.ts
         answersWhileBlocked: async () => true,
+        worker,
       },
       op,
     } as unknown as VerifyContext<unknown>;
