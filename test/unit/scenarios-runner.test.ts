@@ -3,11 +3,18 @@ import runner, { type State } from '../../scenarios/runner.js';
 import type { VerifyContext } from '../../src/scenario.js';
 import { checkRunnerOutput, runnerJobResult } from '../../src/workers/runner-job-result.js';
 
-/** verify of the runner scenario on the checks of hand-made job output (the cases spawn built scripts) */
-const verifyOutputs = async (outputs: string[][], jobs: number) =>
-  runner.verify?.({
-    state: { problems: outputs.map((lines) => checkRunnerOutput(lines, jobs)) },
-  } as unknown as VerifyContext<State>);
+/**
+ * verify of the runner scenario on the checks of hand-made job output (the cases spawn built
+ * scripts); verify's own op checks the first output once more, or runs nothing (`runs: false`)
+ */
+const verifyOutputs = async (outputs: string[][], jobs: number, runs = true) => {
+  const state: State = { problems: outputs.map((lines) => checkRunnerOutput(lines, jobs)) };
+  const op = async () => {
+    if (runs) state.problems.push(checkRunnerOutput(outputs[0] ?? [], jobs));
+    return 1;
+  };
+  return runner.verify?.({ state, op } as unknown as VerifyContext<State>);
+};
 
 const job = (i: number, context: number) => `result ${i} ${runnerJobResult(i)} ${context}`;
 
@@ -19,6 +26,12 @@ describe('runner scenario verify', () => {
 
   it('fails a "reused" run whose jobs did not share a context (a process per job in disguise)', async () => {
     await expect(verifyOutputs([[job(0, 0), job(1, 0), job(2, 0)]], 3)).rejects.toThrow(/not preserved/);
+  });
+
+  it('fails an op that returns a time kept from an earlier run, running no job', async () => {
+    await expect(verifyOutputs([[job(0, 0)]], 1, false)).rejects.toThrow(
+      /verify's own run ran no job: the op's time came from elsewhere/,
+    );
   });
 
   it('fails a wrong hash and an empty run', async () => {
