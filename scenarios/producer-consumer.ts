@@ -41,6 +41,8 @@ export class Tally {
   consumed = 0;
   maxQueued = 0;
   peakHeap = 0;
+  /** the consumer loops that took at least one item */
+  consumersUsed = 0;
 
   constructor(private readonly heap: RuntimeAdapter | undefined) {}
 
@@ -83,10 +85,12 @@ type Next = () => Promise<{ done?: boolean; value?: Item }>;
 /** Runs `consumers` loops that share one `next` (a reader's read, an iterator's next) until it is done. */
 async function consumeAll(state: PcState, tally: Tally, next: Next): Promise<void> {
   const loop = async () => {
-    for (let result = await next(); !result.done; result = await next()) {
+    let taken = 0;
+    for (let result = await next(); !result.done; result = await next(), taken++) {
       tally.consume(result.value as Item);
       if (state.slow) await nextTurn();
     }
+    if (taken > 0) tally.consumersUsed++;
   };
   await Promise.all(Array.from({ length: state.consumers }, loop));
 }
@@ -212,6 +216,10 @@ async function verify(ctx: VerifyContext<PcState>): Promise<void> {
   if (consumed !== ITEMS)
     throw new Error(`verify's run consumed ${consumed} of ${ITEMS} items: the op moved none of its own`);
   checkTally(tally, ctx.state.maxsize, ctx.state.slow);
+  // every consumer takes part (each is waiting when the first items come): a case that ran one
+  // consumer loop whatever `consumers` says moves every item once, and measures another cell
+  if (tally.consumersUsed !== ctx.state.consumers)
+    throw new Error(`${tally.consumersUsed} of the ${ctx.state.consumers} consumers took an item`);
   ctx.record('peak queue length', tally.maxQueued, 'items');
   const heap = await peakHeap(ctx);
   if (heap !== undefined) ctx.record('peak heap', heap, 'B');

@@ -116,6 +116,24 @@ describe('producer-consumer scenario', () => {
       );
     });
 
+  it('verify fails a case that runs one consumer, whatever `consumers` says', async () => {
+    // every item once, the bound kept: only the consumers that took part tell
+    const oneConsumer = (op: Op, state: unknown) => async () => {
+      const pc = state as { consumers: number };
+      const consumers = pc.consumers;
+      pc.consumers = 1;
+      try {
+        return await op();
+      } finally {
+        pc.consumers = consumers;
+      }
+    };
+    for (const consumer of ['fast', 'slow'])
+      await expect(
+        runCell(producerConsumer, 'Web Streams', { maxsize: 10, consumers: 8, consumer }, { breakOp: oneConsumer }),
+      ).rejects.toThrow(/1 of the 8 consumers took an item/);
+  });
+
   const breakages: [string, (tally: Tally) => void, RegExp][] = [
     ['an item consumed twice', (tally) => tally.seen[7]++, /item 7 was consumed 2 times/],
     ['an item never consumed', (tally) => (tally.seen[7] = 0), /out of 1000|item 7 was consumed 0 times/],
