@@ -20,6 +20,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import {
   type CaseContext,
   defineScenario,
+  expectRequests,
   httpReference,
   referenceRecords,
   resetTarget,
@@ -234,14 +235,10 @@ async function recordHttpReference(ctx: VerifyContext<HttpState>): Promise<void>
  */
 async function burst(ctx: VerifyContext<HttpState>): Promise<void> {
   const concurrency = Number(ctx.params.concurrency);
-  const before = (await targetStats(ctx.state.base)).requests;
-  for (let round = 0; round < BURST_ROUNDS; round++)
-    await Promise.all(Array.from({ length: concurrency }, () => ctx.op()));
-  const seen = (await targetStats(ctx.state.base)).requests - before;
-  if (seen < concurrency * BURST_ROUNDS)
-    throw new Error(
-      `the server saw ${seen} of the ${concurrency * BURST_ROUNDS} requests verify's burst made: responses came from elsewhere`,
-    );
+  await expectRequests(ctx.state.base, concurrency * BURST_ROUNDS, "verify's burst", async () => {
+    for (let round = 0; round < BURST_ROUNDS; round++)
+      await Promise.all(Array.from({ length: concurrency }, () => ctx.op()));
+  });
 }
 
 /** Checks, from the server's counts, the pooling the case claims (POOLING). */

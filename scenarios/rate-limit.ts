@@ -11,6 +11,7 @@
  */
 import {
   defineScenario,
+  expectRequests,
   resetTarget,
   Semaphore,
   TARGET_BODY,
@@ -64,13 +65,9 @@ async function pooledGet(
 /** `concurrency` calls at once (a limit to respect), each of which must reach the server. */
 async function burst(ctx: VerifyContext<LimitState>): Promise<void> {
   const calls = Number(ctx.params.concurrency);
-  const before = (await targetStats(ctx.state.base)).requests;
-  await Promise.all(Array.from({ length: calls }, () => ctx.op()));
-  const seen = (await targetStats(ctx.state.base)).requests - before;
-  if (seen < calls)
-    throw new Error(
-      `the server saw ${seen} of the ${calls} requests verify's burst made: responses came from elsewhere`,
-    );
+  await expectRequests(ctx.state.base, calls, "verify's burst", () =>
+    Promise.all(Array.from({ length: calls }, () => ctx.op())),
+  );
 }
 
 export default defineScenario<LimitState>({

@@ -51,6 +51,19 @@ export async function targetStats(base: string): Promise<TargetStats> {
   return (await response.json()) as TargetStats;
 }
 
+/**
+ * Runs `calls` and fails unless the server at `base` saw `expected` more requests meanwhile: a client
+ * that answers from a response it kept passes every check of its answers and connections, and only
+ * the server's count tells. `what` names the calls in the error.
+ */
+export async function expectRequests(base: string, expected: number, what: string, calls: () => Promise<unknown>) {
+  const before = (await targetStats(base)).requests;
+  await calls();
+  const seen = (await targetStats(base)).requests - before;
+  if (seen < expected)
+    throw new Error(`the server saw ${seen} of the ${expected} requests ${what} made: responses came from elsewhere`);
+}
+
 /** Zeroes the counters; each measured cell calls it in setup, as one server serves the whole run. */
 export async function resetTarget(base: string): Promise<void> {
   const response = await fetch(`${base}/__reset`, { method: 'POST' });
