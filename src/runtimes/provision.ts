@@ -180,7 +180,8 @@ function npmEnv(): Record<string, string> {
 /**
  * npm processes running now. A signal that ends asyncbench kills them first: npm is no child of
  * the signal (a SIGTERM to asyncbench's pid alone: `timeout`, `kill`), and one left running went on
- * writing into the version's temporary directory after it was removed.
+ * writing into the version's temporary directory after it was removed. Where setpriv exists the
+ * kernel's parent-death signal (runNpm) ends it as well; this is what ends it where it does not.
  */
 const npmChildren = new Set<ChildProcess>();
 

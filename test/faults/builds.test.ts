@@ -2,10 +2,11 @@
 // `compare --base`'s `npm ci`, or of provisioning a runtime (`runtimes add`). A fake npm on PATH
 // stands for a long install, so the test needs neither the registry nor minutes of a real one.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setpriv } from '../../src/runtimes/parent-guard.js';
+import { standIn } from '../support/temp.js';
 import { FAULT_TEST_MS, leftAfter, startMarked, tempDir, waitFor } from './support.js';
 
 /** A git repository of one commit, for `--base HEAD` to name. */
@@ -23,11 +24,7 @@ function oneCommitRepo(dir: string): string {
 
 /** An `npm` that writes its pid to `pidFile`, then runs for ten minutes, as a slow install would. */
 function slowNpm(dir: string, pidFile: string): string {
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  writeFileSync(join(bin, 'npm'), `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep 600\n`);
-  chmodSync(join(bin, 'npm'), 0o755);
-  return bin;
+  return standIn(join(dir, 'bin'), 'npm', `echo $$ > '${pidFile}'`, 'exec sleep 600');
 }
 
 describe('compare --base: the harness killed with SIGKILL while npm ci builds the base', () => {

@@ -3,11 +3,12 @@
 // Ctrl-C, the harness killed by SIGKILL while its child spins or while a scenario's own processes
 // run, and a runtime's compatibility probe that spins (Ctrl-C meanwhile, or its timeout). After each: what had finished is in the result
 // file, and no process is left.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
 import { setpriv } from '../../src/runtimes/parent-guard.js';
+import { standIn } from '../support/temp.js';
 import {
   FAULT_TEST_MS,
   FIXTURES,
@@ -126,13 +127,12 @@ describe('a runtime binary that is gone when its job starts', () => {
       // a "node" that answers the harness's version probe, passes its compatibility probe with the
       // real node, then is gone: the spawn of the measuring process meets ENOENT (the child
       // process 'error' event)
-      const fake = join(dir, 'node');
-      writeFileSync(
-        fake,
-        `#!/bin/sh\nif [ -n "$ASYNCBENCH_PROBE" ]; then rm -f "$0"; exec '${process.execPath}' "$@"; fi\n` +
-          `echo '{"node":"99.0.0","v8":"99.0.0.0"}'\n`,
+      standIn(
+        dir,
+        'node',
+        `if [ -n "$ASYNCBENCH_PROBE" ]; then rm -f "$0"; exec '${process.execPath}' "$@"; fi`,
+        `echo '{"node":"99.0.0","v8":"99.0.0.0"}'`,
       );
-      chmodSync(fake, 0o755);
       const run = startMarked(
         ['run', FAULTS, '--quick', '--case', 'quick,after', '--runtime', 'node,node@99.0.0', '--json', out],
         { PATH: `${dir}:${process.env.PATH}` },
@@ -211,15 +211,13 @@ describe('the harness killed with SIGKILL while its measuring child spins synchr
 
 /** A `node` of another version on PATH, as a host's own node is: its cells are probed before the run. */
 function otherNode(dir: string): string {
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
   const versions = "JSON.stringify({ ...process.versions, node: '22.99.0' })";
-  writeFileSync(
-    join(bin, 'node'),
-    `#!/bin/sh\nif [ "$1" = -p ]; then exec '${process.execPath}' -p "${versions}"; fi\nexec '${process.execPath}' "$@"\n`,
+  return standIn(
+    join(dir, 'bin'),
+    'node',
+    `if [ "$1" = -p ]; then exec '${process.execPath}' -p "${versions}"; fi`,
+    `exec '${process.execPath}' "$@"`,
   );
-  chmodSync(join(bin, 'node'), 0o755);
-  return bin;
 }
 
 describe('Ctrl-C while the compatibility probe of a runtime spins in a scenario file', () => {

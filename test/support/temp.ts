@@ -4,7 +4,7 @@
  * its own copy of its modules, so the hook below belongs to that file: it runs after all of the
  * file's tests and its own afterAll hooks, including for directories made at module top level.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
@@ -19,5 +19,16 @@ afterAll(() => {
 export function tempDir(prefix = 'test'): string {
   const dir = mkdtempSync(join(tmpdir(), `asyncbench-${prefix}-`));
   made.push(dir);
+  return dir;
+}
+
+/**
+ * `name` in `dir` (made if need be) as an executable shell script of `lines`: a stand-in for a real
+ * command (npm, node, bun) put first on PATH. Returns `dir`.
+ */
+export function standIn(dir: string, name: string, ...lines: string[]): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, name), ['#!/bin/sh', ...lines, ''].join('\n'));
+  chmodSync(join(dir, name), 0o755);
   return dir;
 }
