@@ -3,11 +3,11 @@
  * page of `pageSize` items per asynchronous fetch. One op reads every item; the harness divides its
  * time by ITEMS (itemsPerOp), so the figure is the time per item.
  *
- * Cases: patterns' paginate() (an async generator) read with `for await`, a manual page loop with no
- * generator (the baseline), and the runtime's built-in consumers of an async iterable
- * (ReadableStream.from, Array.fromAsync) over the same paginate() generator. verify also reads with an early stop (break, cancel, a
- * throwing mapFn) and checks that the page source was closed, once, each time, and that no page was
- * fetched before it was needed (counted in verify's runs only).
+ * Cases: patterns' paginate() (an async generator) read with `for await`, a manual page loop with
+ * no generator (the baseline), and the runtime's built-in consumers of an async iterable
+ * (ReadableStream.from, Array.fromAsync) over the same paginate() generator. verify also reads with
+ * an early stop (break, cancel, a throwing mapFn) and checks that the page source was closed, once,
+ * each time, and that no page was fetched before it was needed (counted in verify's runs only).
  */
 import { defineScenario, type PageSource, paginate, type VerifyContext, withMethodReplaced } from 'asyncbench';
 
@@ -167,11 +167,12 @@ const READ_AHEAD_PAGES = 1;
 
 /**
  * Checks a read of `expected` items: each once and in order; the source closed exactly once; every
- * page that holds them fetched; and no page fetched long before it was needed (the pages that hold `expected` items, plus the empty page
- * that ends a full read, plus READ_AHEAD_PAGES). A reader that fetched every page up front reads the
- * same items in the same order and closes the source: only the page count tells it from a
- * generator that pages on demand. A reader that fetched nothing (the items held ready, the source
- * only closed) gets every other check right: only the lower bound catches it.
+ * page that holds them fetched; and no page fetched long before it was needed (the pages that hold
+ * `expected` items, plus the empty page that ends a full read, plus READ_AHEAD_PAGES). A reader
+ * that fetched every page up front reads the same items in the same order and closes the source:
+ * only the page count tells it from a generator that pages on demand. A reader that fetched nothing
+ * (the items held ready, the source only closed) gets every other check right: only the lower bound
+ * catches it.
  */
 function checkRead({ log, use }: { log: ReadLog; use: SourceUse }, expected: number, pageSize: number, how: string) {
   if (log.count !== expected) throw new Error(`${how}: ${log.count} items read, expected ${expected}`);

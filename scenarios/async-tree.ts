@@ -18,9 +18,10 @@
  *   about under 1.4 s of arithmetic per tree: we use factorial(FACTORIAL_N = 25), about 1 µs.
  *
  * Every leaf returns a number and every node the sum of its children, so verify can check the
- * tree's sum, with the leaves of its run counted (an op that kept an earlier sum is right too). Cases: a TaskGroup per inner node (pyperformance's task-group variant) under each
- * start policy (GROUP_CASES), and promise-all: async functions gathered with Promise.all
- * (pyperformance's gather variant; JS async functions already start eagerly).
+ * tree's sum, with the leaves of its run counted (an op that kept an earlier sum is right too).
+ * Cases: a TaskGroup per inner node (pyperformance's task-group variant) under each start policy
+ * (GROUP_CASES), and promise-all: async functions gathered with Promise.all (pyperformance's gather
+ * variant; JS async functions already start eagerly).
  *
  * The start policy is what the scenario compares, so verify also checks it, with eager-tasks' probe
  * (probeStarts) over one more run of the measured op: every leaf task whose body returned at once

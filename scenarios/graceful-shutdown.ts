@@ -7,9 +7,9 @@
  * comes (see shutdown-server.ts), so with requests in flight the floor is ~20 ms.
  *
  * verify runs one more shutdown of its own (the op must start a server), and fails if any accepted
- * request went unanswered, if the server's exit code was not 0 (or it
- * had to be killed), or if its child process outlived it. The child check reads /proc/<pid>/stat; on a
- * system without /proc it is recorded as unchecked ('orphan check' = 0) instead.
+ * request went unanswered, if the server's exit code was not 0 (or it had to be killed), or if its
+ * child process outlived it. The child check reads /proc/<pid>/stat; on a system without /proc it
+ * is recorded as unchecked ('orphan check' = 0) instead.
  */
 import { type CaseContext, defineScenario, type RuntimeAdapter, withTimeout } from 'asyncbench';
 

@@ -6,13 +6,14 @@
  * at most MAX_ATTEMPTS attempts per call.
  *
  * One op is one call that retries until success or until attempts run out; running out is counted,
- * not thrown (a throw would fail the cell). Recorded: success rate, attempts per success (the
- * extra load the policy puts on the server), p99 time to success, and the server's own request count.
+ * not thrown (a throw would fail the cell). Recorded: success rate, attempts per success (the extra
+ * load the policy puts on the server), p99 time to success, and the server's own request count.
  * Invariants: no call made more than MAX_ATTEMPTS attempts, and none gave up with fewer (a quicker
- * call, so a higher figure); a call that gave up surfaced the error of its last attempt; every delay a policy asked for is the one it is defined to ask for (fixed:
- * BASE_MS; exponential: BASE_MS * 2^(n-1) capped; the jittered ones within their range; p-retry
- * reports its own in onFailedAttempt), and the time between a failed attempt and the next one is
- * that delay, within a tolerance (see checkGaps), so a retry loop that lost its sleep fails.
+ * call, so a higher figure); a call that gave up surfaced the error of its last attempt; every
+ * delay a policy asked for is the one it is defined to ask for (fixed: BASE_MS; exponential:
+ * BASE_MS * 2^(n-1) capped; the jittered ones within their range; p-retry reports its own in
+ * onFailedAttempt), and the time between a failed attempt and the next one is that delay, within a
+ * tolerance (see checkGaps), so a retry loop that lost its sleep fails.
  */
 import { defineScenario, resetTarget, TARGET_BODY, targetStats, targetUrl, type VerifyContext } from 'asyncbench';
 import pRetry from 'p-retry';
@@ -102,9 +103,10 @@ export function policyAllows(policy: string, attempt: number, asked: number, pre
 /**
  * How early a real wait can end: setTimeout(ms) drops the fraction of `ms` and counts whole
  * milliseconds of a clock it reads at millisecond granularity, so a timer can fire up to about 1 ms
- * before `floor(ms)` has passed (measured here: 1.84 ms asked, 0.75 ms waited, on node). A wait shorter
- * than floor(asked) - 1.25 ms did not happen: the policy did not sleep. (A wait asked below 2 ms
- * cannot be told from no wait this way; the fixed and exponential policies ask for 2 ms and more.)
+ * before `floor(ms)` has passed (measured here: 1.84 ms asked, 0.75 ms waited, on node). A wait
+ * shorter than floor(asked) - 1.25 ms did not happen: the policy did not sleep. (A wait asked below
+ * 2 ms cannot be told from no wait this way; the fixed and exponential policies ask for 2 ms and
+ * more.)
  *
  * Late is normal on a busy machine: on this 2-core host shared with 3-4 other benchmark and test
  * runs (load average 3-14), a due timer waits for a CPU slice (Linux CFS hands out a few ms per

@@ -7,9 +7,10 @@
  *   (src/workers/runner-job.ts) loads nothing of the harness, so this is the runtime's own start.
  * - reused: one process runs K jobs; the op returns (spawn -> exit) / K, ms per job.
  * - fresh: K processes one after another, one job each; the op returns the total / K, ms per job.
- * verify runs the op once more itself (it must run a job) and checks every job's printed result against the hash computed here, and the seed's point of
- * the Runner, "context preserved": in a reused process job i finds the i jobs before it in the
- * process's context (module state), in a fresh one none.
+ * verify runs the op once more itself (it must run a job) and checks every job's printed result
+ * against the hash computed here, and the seed's point of the Runner, "context preserved": in a
+ * reused process job i finds the i jobs before it in the process's context (module state), in a
+ * fresh one none.
  */
 import { type CaseContext, checkRunnerOutput, defineScenario } from 'asyncbench';
 

@@ -16,8 +16,8 @@
  * that the buffer really moved: the op returns the buffer that came back, which the next op sends,
  * so after one more op that buffer must be detached (byteLength 0); a copy would leave it whole.
  * verify's run counts what the op sends its worker (an answer kept from an earlier round trip is
- * intact too). And the round trip must cross threads: an echo answered from the main thread's own event loop
- * passes all of the above. So for clone-bytes, clone-object and transfer, verify hands the case's
+ * intact too). And the round trip must cross threads: an echo answered from the main thread's own
+ * event loop passes all of the above. So for clone-bytes, clone-object and transfer, verify hands the case's
  * worker a shared buffer and blocks the main thread in Atomics.wait for its answer (at most
  * THREAD_PROBE_MS): only a worker running on a thread of its own can answer then. (The shared
  * case's op is that wait itself; startup's op spawns and terminates its worker, so verify probes it

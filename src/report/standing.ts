@@ -2,8 +2,10 @@
  * What a report says about a cell beyond its own number: the figure it leads with, how it stands
  * against the best cell it is compared with ("best", "2.10×"), whether that difference is beyond the
  * noise (Yuen's paired t on the log ratio of fork medians, fork k against fork k, when both have as
- * many forks, else Welch's t as `compare` uses; Holm over the comparisons the table makes), and how its first, cold call compares with its steady state. Terminal, Markdown
- * and HTML all say it from here, so they say the same.
+ * many forks, else Welch's t as `compare` uses; Holm over the comparisons the table makes), and how
+ * its first, cold call compares with its steady state; and what the Markdown and HTML say of the run
+ * beside its figures (runFacts). Terminal, Markdown and HTML all say it from here, so they say the
+ * same.
  */
 import {
   CI_LEVEL,
