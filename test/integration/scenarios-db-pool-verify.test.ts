@@ -6,9 +6,8 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import dbPool from '../../scenarios/db-pool.js';
-import type { Op } from '../../src/scenario.js';
 import { type PostgresService, startPostgres } from '../../src/services/postgres.js';
-import { runCell } from '../unit/scenarios-structured-context.js';
+import { keptFirstResult, runCell } from '../unit/scenarios-structured-context.js';
 
 let service: PostgresService | undefined;
 beforeAll(async () => {
@@ -57,19 +56,12 @@ describe('db-pool verify: pg-acquire-transaction', () => {
 describe('db-pool verify: the op asks the server', () => {
   it('fails a pool whose queries answer `select 1` from the answer of an earlier one', async () => {
     // right rows, connections held and reused as a real pool's: only pg_stat_activity tells
-    const keptAnswer = (op: Op) => {
-      let rows: Promise<unknown> | undefined;
-      return () => {
-        rows ??= Promise.resolve(op());
-        return rows;
-      };
-    };
     const { url, schema } = service as PostgresService;
     const kept = runCell(
       dbPool,
       'pg',
       { max: 5, concurrency: 2, query: 'select1' },
-      { services: { postgres: { url, schema } }, calls: 20, concurrency: 2, breakOp: keptAnswer },
+      { services: { postgres: { url, schema } }, calls: 20, concurrency: 2, breakOp: keptFirstResult },
     );
     await expect(kept).rejects.toThrow(/verify's query started no query on a connection of the pool/);
   });

@@ -5,7 +5,7 @@ import asyncTree from '../../scenarios/async-tree.js';
 import eagerTasks, { type EagerTasksState, makeState, probeStarts } from '../../scenarios/eager-tasks.js';
 import { TaskGroup } from '../../src/patterns/task-group.js';
 import type { CaseContext, Op } from '../../src/scenario.js';
-import { runCell } from './scenarios-structured-context.js';
+import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
 /** the op of another case over the cell's own state: a case wired to the wrong policy */
 function wiredAs<S>(scenario: { cases: Record<string, (ctx: CaseContext<S>) => unknown> }, other: string) {
@@ -94,19 +94,10 @@ describe('eager-tasks: verify checks the start policy of the measured op', () =>
   });
 });
 
-/** the op's first sum, kept and returned again: right, with no task run */
-const keepingTheSum = (op: Op) => {
-  let sum: Promise<unknown> | undefined;
-  return () => {
-    sum ??= Promise.resolve(op());
-    return sum;
-  };
-};
-
 describe('eager-tasks: verify sees the tasks run', () => {
   for (const caseName of Object.keys(eagerTasks.cases))
     it(`fails a ${caseName} op that returns the sum of an earlier call`, async () => {
-      const cell = runCell(eagerTasks, caseName, { hitRatio: 0.5, tasks: 100 }, { breakOp: keepingTheSum });
+      const cell = runCell(eagerTasks, caseName, { hitRatio: 0.5, tasks: 100 }, { breakOp: keptFirstResult });
       await expect(cell).rejects.toThrow(
         /looked 0 of its 100 tasks up in the cache: tasks did not run|created 0 tasks/,
       );
@@ -138,7 +129,7 @@ describe('async-tree: verify checks the start policy with the same probe', () =>
   for (const caseName of Object.keys(asyncTree.cases))
     it(`fails a ${caseName} op that returns the sum of an earlier call`, async () => {
       // a group case's probe sees no leaf task then, and used to fall back to a fresh case over a none tree
-      const cell = runCell(asyncTree, caseName, { leaf: 'io' }, { calls: 1, breakOp: keepingTheSum });
+      const cell = runCell(asyncTree, caseName, { leaf: 'io' }, { calls: 1, breakOp: keptFirstResult });
       await expect(cell).rejects.toThrow(/the op ran 0 of the tree's 46656 leaves: the tree did not run/);
     });
 

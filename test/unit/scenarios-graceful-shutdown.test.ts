@@ -6,8 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import gracefulShutdown from '../../scenarios/graceful-shutdown.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
-import type { Op } from '../../src/scenario.js';
-import { runCell } from './scenarios-structured-context.js';
+import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -27,16 +26,9 @@ describe('graceful-shutdown verify', () => {
 
   it('fails an op that returns the time of an earlier shutdown, starting no server', async () => {
     // every shutdown it did run was clean: only verify's own run tells
-    const keptTime = (op: Op) => {
-      let ms: Promise<unknown> | undefined;
-      return () => {
-        ms ??= Promise.resolve(op());
-        return ms;
-      };
-    };
     await builtServer();
     await expect(
-      runCell(gracefulShutdown, 'sigterm', { inFlight: 10 }, { calls: 2, breakOp: keptTime }),
+      runCell(gracefulShutdown, 'sigterm', { inFlight: 10 }, { calls: 2, breakOp: keptFirstResult }),
     ).rejects.toThrow(/verify's own shutdown started no server: the op's time came from elsewhere/);
   });
 });

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import httpPool, { type HttpState, POOLING } from '../../scenarios/http-pool.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
 import type { HttpServerHandle } from '../../src/runtimes/types.js';
-import type { CaseFn, Op, Scenario } from '../../src/scenario.js';
+import type { CaseFn, Scenario } from '../../src/scenario.js';
 import { createTarget, webHandler } from '../../src/services/http-target-handler.js';
-import { runCell } from './scenarios-structured-context.js';
+import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
 let server: HttpServerHandle;
 const params = { connections: 4, concurrency: 8 };
@@ -68,19 +68,12 @@ describe('http-pool scenario', () => {
   for (const caseName of ['undici-pool', 'node-http-keepalive-cap', 'node-http-no-keepalive'])
     it(`verify fails a ${caseName} op that answers from a response it kept, without a request`, async () => {
       // one real request, then the same answer again: no connection opened, none too many
-      const kept = (op: Op) => {
-        let answer: Promise<unknown> | undefined;
-        return () => {
-          answer ??= Promise.resolve(op());
-          return answer;
-        };
-      };
       await expect(
         runCell(httpPool, caseName, params, {
           services: { http: { url: server.url } },
           calls: 64,
           concurrency: 8,
-          breakOp: kept,
+          breakOp: keptFirstResult,
         }),
       ).rejects.toThrow(/the server saw 0 of the 24 requests verify's burst made/);
     });

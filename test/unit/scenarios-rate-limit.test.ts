@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import rateLimit from '../../scenarios/rate-limit.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
 import type { HttpServerHandle } from '../../src/runtimes/types.js';
-import type { CaseFn, Op, Scenario } from '../../src/scenario.js';
+import type { CaseFn, Scenario } from '../../src/scenario.js';
 import { createTarget, webHandler } from '../../src/services/http-target-handler.js';
-import { type CellOptions, runCell } from './scenarios-structured-context.js';
+import { type CellOptions, keptFirstResult, runCell } from './scenarios-structured-context.js';
 
 let server: HttpServerHandle;
 const params = { maxConcurrent: 2, concurrency: 8 };
@@ -52,14 +52,7 @@ describe('rate-limit scenario', () => {
 
   it('verify fails a client whose calls answer without a request once one succeeded', async () => {
     // never more than the limit at the server: only the requests it saw tell
-    const answeredOnce = (op: Op) => {
-      let answer: Promise<unknown> | undefined;
-      return () => {
-        answer ??= Promise.resolve(op());
-        return answer;
-      };
-    };
-    await expect(cell('p-limit', { breakOp: answeredOnce })).rejects.toThrow(
+    await expect(cell('p-limit', { breakOp: keptFirstResult })).rejects.toThrow(
       /the server saw 0 of the 8 requests verify's burst made: responses came from elsewhere/,
     );
   });

@@ -21,6 +21,18 @@ export interface CellOptions {
   services?: CaseContext['services'];
 }
 
+/**
+ * A breakOp: the op's first result, kept and returned by every later call. It is right, so only a
+ * verify that sees the op do its work in its own run (a count, the server's word) can fail it.
+ */
+export function keptFirstResult(op: Op): Op {
+  let first: Promise<unknown> | undefined;
+  return () => {
+    first ??= Promise.resolve(op());
+    return first;
+  };
+}
+
 export async function runCell<S>(
   scenario: Scenario<S>,
   caseName: string,

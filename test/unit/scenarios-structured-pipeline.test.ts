@@ -11,7 +11,7 @@ import pipelineScenario, {
 } from '../../scenarios/pipeline.js';
 import { pipeline, type Stage } from '../../src/patterns/pipeline.js';
 import type { Op } from '../../src/scenario.js';
-import { runCell } from './scenarios-structured-context.js';
+import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
 const CASES = Object.keys(pipelineScenario.cases);
 
@@ -94,15 +94,8 @@ describe('pipeline scenario', () => {
   for (const caseName of CASES)
     it(`verify fails a ${caseName} op that returns the sink of an earlier call`, async () => {
       // every packet there, in order, through every stage: and no source ran, so no lead either
-      const keptSink = (op: Op) => {
-        let sink: Promise<unknown> | undefined;
-        return () => {
-          sink ??= Promise.resolve(op());
-          return sink;
-        };
-      };
       await expect(
-        runCell(pipelineScenario, caseName, { stages: 3, itemSize: 'small' }, { breakOp: keptSink }),
+        runCell(pipelineScenario, caseName, { stages: 3, itemSize: 'small' }, { breakOp: keptFirstResult }),
       ).rejects.toThrow(/the source made 0 of 1000 packets in verify's run: the sink's came from elsewhere/);
     });
 

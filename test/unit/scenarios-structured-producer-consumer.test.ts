@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import producerConsumer, { ITEMS, type Tally } from '../../scenarios/producer-consumer.js';
 import type { Op } from '../../src/scenario.js';
-import { runCell } from './scenarios-structured-context.js';
+import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
 const CASES = Object.keys(producerConsumer.cases);
 
@@ -104,14 +104,7 @@ describe('producer-consumer scenario', () => {
   for (const caseName of Object.keys(producerConsumer.cases))
     it(`verify fails a ${caseName} op that returns the tally of an earlier call`, async () => {
       // every item once, the queue filled to its bound and never past it: all of an earlier call
-      const keptTally = (op: Op) => {
-        let tally: Promise<unknown> | undefined;
-        return () => {
-          tally ??= Promise.resolve(op());
-          return tally;
-        };
-      };
-      await expect(runCell(producerConsumer, caseName, slowCell, { breakOp: keptTally })).rejects.toThrow(
+      await expect(runCell(producerConsumer, caseName, slowCell, { breakOp: keptFirstResult })).rejects.toThrow(
         /verify's run consumed 0 of 1000 items: the op moved none of its own/,
       );
     });

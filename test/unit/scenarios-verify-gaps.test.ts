@@ -10,7 +10,7 @@ import { currentRuntime } from '../../src/runtimes/current.js';
 import type { WorkerHandle } from '../../src/runtimes/types.js';
 import type { Op } from '../../src/scenario.js';
 import type { EchoMessage } from '../../src/workers/messaging-payload.js';
-import { runCell } from './scenarios-structured-context.js';
+import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -86,16 +86,9 @@ describe('worker-messaging verify: the round trip crosses threads', () => {
   for (const caseName of ['clone-bytes', 'clone-object', 'shared'])
     it(`${caseName}: fails an op that returns the answer of an earlier round trip`, async () => {
       // intact, and the worker is on its thread: only what the op sent it tells
-      const keptAnswer = (op: Op) => {
-        let answer: Promise<unknown> | undefined;
-        return () => {
-          answer ??= Promise.resolve(op());
-          return answer;
-        };
-      };
       await builtEchoWorker();
       await expect(
-        runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5, breakOp: keptAnswer }),
+        runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5, breakOp: keptFirstResult }),
       ).rejects.toThrow(new RegExp(`${caseName}: the op sent its worker nothing: its answer did not come from it`));
     });
 
