@@ -33,11 +33,10 @@ import {
   type CaseFn,
   defineScenario,
   nextTurn,
-  type Op,
   type StartPolicy,
   seededRandom,
   TaskGroup,
-  withMethodReplaced,
+  withCallsCounted,
 } from 'asyncbench';
 import { probeStarts, type Settles } from './eager-tasks.js';
 
@@ -129,23 +128,6 @@ function groupCase(start: StartPolicy) {
   return (ctx: CaseContext<AsyncTreeState>) => () => groupNode(LEVELS, 0, start, ctx.state.leaf);
 }
 
-/**
- * Runs `op` once counting the leaves it ran, with the state's leaf wrapped for that run only. The
- * sum alone does not show the tree ran: an op that kept the sum of an earlier call returns it right,
- * and promise-all has no TaskGroup for probeStarts to watch.
- */
-async function countLeaves(op: Op, state: AsyncTreeState): Promise<{ sum: unknown; leaves: number }> {
-  let leaves = 0;
-  const counted =
-    (leaf: Leaf): Leaf =>
-    (index) => {
-      leaves++;
-      return leaf(index);
-    };
-  const sum = await withMethodReplaced(state, 'leaf', counted, op);
-  return { sum, leaves };
-}
-
 /** the group cases: their start policy, and when a leaf task whose body returned at once is settled */
 export const GROUP_CASES = {
   eager: { start: 'eager', leafSettles: 'at createTask' },
@@ -169,7 +151,9 @@ export default defineScenario<AsyncTreeState>({
   setup: (ctx) => makeLeaf(String(ctx.params.leaf) as LeafKind),
   cases,
   async verify(ctx) {
-    const { sum, leaves: ran } = await countLeaves(ctx.op, ctx.state);
+    // the sum alone does not show the tree ran (an op that kept an earlier sum returns it right), and
+    // promise-all has no TaskGroup for probeStarts to watch: the leaves of verify's run are counted
+    const { value: sum, calls: ran } = await withCallsCounted(ctx.state, 'leaf', ctx.op);
     if (sum !== ctx.state.expectedSum) throw new Error(`the tree sums to ${sum}, expected ${ctx.state.expectedSum}`);
     if (ran !== LEAVES) throw new Error(`the op ran ${ran} of the tree's ${LEAVES} leaves: the tree did not run`);
     const name = ctx.caseName;

@@ -14,7 +14,7 @@
  * - async-fn: Promise.all over the `async function` get_user: a cache hit still costs a promise and a
  *   microtask.
  * The op returns the sum of all tasks' results, which verify checks, with every task's cache lookup
- * counted (countLookups: a sum kept from an earlier call is right too). The group cases are built from
+ * counted (withCallsCounted: a sum kept from an earlier call is right too). The group cases are built from
  * one table (GROUP_CASES: policy, body, and when a cache hit's task must be settled), and verify
  * re-runs the measured op once with TaskGroup's createTask instrumented (probeStarts): every
  * cache-hit task of the op, not a stand-in, must be settled when the table says, so a policy that
@@ -41,6 +41,7 @@ import {
   type Task,
   type TaskBody,
   TaskGroup,
+  withCallsCounted,
   withMethodReplaced,
 } from 'asyncbench';
 
@@ -247,22 +248,6 @@ export async function checkCancellation(start: StartPolicy): Promise<void> {
     throw new Error(`${start}: the siblings of a failed task were not cancelled`);
 }
 
-/**
- * Runs `op` once counting its cache lookups (one per task's body), with the state's cache instrumented
- * for that run only. The sum alone does not show the tasks ran: an op that kept the sum of an earlier
- * call returns it right, and the bare Promise.all cases have no TaskGroup for probeStarts to watch.
- */
-async function countLookups(op: Op, state: EagerTasksState): Promise<{ sum: unknown; lookups: number }> {
-  let lookups = 0;
-  const counted = (get: Map<number, number>['get']) =>
-    function (this: Map<number, number>, id: number) {
-      lookups++;
-      return get.call(this, id);
-    };
-  const sum = await withMethodReplaced(state.cache, 'get', counted, op);
-  return { sum, lookups };
-}
-
 const cases: Record<string, CaseFn<EagerTasksState>> = {
   ...Object.fromEntries(Object.entries(GROUP_CASES).map(([name, group]) => [name, groupCase(group)])),
   'promise-all': promiseAllCase(getUser),
@@ -282,7 +267,8 @@ export default defineScenario<EagerTasksState>({
   setup: (ctx) => makeState(Number(ctx.params.tasks), Number(ctx.params.hitRatio)),
   cases,
   async verify(ctx) {
-    const { sum, lookups } = await countLookups(ctx.op, ctx.state);
+    // every task's body looks its id up once: a sum kept from an earlier call is right too
+    const { value: sum, calls: lookups } = await withCallsCounted(ctx.state.cache, 'get', ctx.op);
     if (sum !== ctx.state.expectedSum)
       throw new Error(`the tasks' results sum to ${sum}, expected ${ctx.state.expectedSum}`);
     if (lookups !== ctx.state.tasks)

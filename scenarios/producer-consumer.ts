@@ -19,7 +19,7 @@
  * therefore measure both consumers.
  */
 import { Readable } from 'node:stream';
-import { AsyncQueue, defineScenario, type RuntimeAdapter, type VerifyContext, withMethodReplaced } from 'asyncbench';
+import { AsyncQueue, defineScenario, type RuntimeAdapter, type VerifyContext, withCallsCounted } from 'asyncbench';
 
 /** items moved by one op */
 export const ITEMS = 1000;
@@ -196,23 +196,10 @@ async function peakHeap(ctx: VerifyContext<PcState>): Promise<number | undefined
   }
 }
 
-/**
- * Runs the op once counting the items consumed, with Tally's consume instrumented for that run only.
- * A tally kept from an earlier call is right in every count it holds: only this tells it ran.
- */
-async function countConsumed(op: () => unknown): Promise<{ tally: Tally; consumed: number }> {
-  let consumed = 0;
-  const counted = (consume: Tally['consume']) =>
-    function (this: Tally, item: Item) {
-      consumed++;
-      consume.call(this, item);
-    };
-  const tally = (await withMethodReplaced(Tally.prototype, 'consume', counted, op)) as Tally;
-  return { tally, consumed };
-}
-
 async function verify(ctx: VerifyContext<PcState>): Promise<void> {
-  const { tally, consumed } = await countConsumed(ctx.op);
+  // a tally kept from an earlier call is right in every count it holds: only this tells it ran
+  const { value, calls: consumed } = await withCallsCounted(Tally.prototype, 'consume', ctx.op);
+  const tally = value as Tally;
   if (consumed !== ITEMS)
     throw new Error(`verify's run consumed ${consumed} of ${ITEMS} items: the op moved none of its own`);
   checkTally(tally, ctx.state.maxsize, ctx.state.slow);

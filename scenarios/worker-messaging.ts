@@ -37,6 +37,7 @@ import {
   SharedState,
   type VerifyContext,
   type WorkerHandle,
+  withCallsCounted,
   withMethodReplaced,
 } from 'asyncbench';
 
@@ -142,24 +143,11 @@ function sameRecords(a: unknown, b: unknown): boolean {
  * Runs the op once counting what it sends its worker: messages posted, or for shared the notifies
  * that wake it. An answer kept from an earlier round trip is intact too: only this tells it made one.
  */
-async function countSends(ctx: VerifyContext<State>): Promise<{ answer: unknown; sent: number }> {
-  let sent = 0;
+async function countSends(ctx: VerifyContext<State>): Promise<{ value: unknown; calls: number }> {
+  if (ctx.caseName === 'shared') return withCallsCounted(Atomics, 'notify', ctx.op);
   const { worker } = ctx.state;
-  if (ctx.caseName === 'shared') {
-    const countNotify = (notify: typeof Atomics.notify) =>
-      ((array: Int32Array, index: number, count?: number) => {
-        sent++;
-        return notify(array, index, count);
-      }) as typeof Atomics.notify;
-    return { answer: await withMethodReplaced(Atomics, 'notify', countNotify, ctx.op), sent };
-  }
   if (worker === undefined) throw new Error(`${ctx.caseName}: the case left verify no worker to watch`);
-  const countPost = (post: WorkerHandle['postMessage']): WorkerHandle['postMessage'] =>
-    function (this: WorkerHandle, ...args) {
-      sent++;
-      return post.apply(this, args);
-    };
-  return { answer: await withMethodReplaced(worker, 'postMessage', countPost, ctx.op), sent };
+  return withCallsCounted(worker, 'postMessage', ctx.op);
 }
 
 /** `next` is what the transfer op returned: the buffer its next call sends, in the transfer list. */
@@ -264,7 +252,7 @@ export default defineScenario<State>({
         );
       return;
     }
-    const { answer, sent } = await countSends(ctx);
+    const { value: answer, calls: sent } = await countSends(ctx);
     if (!ctx.state.check?.(answer)) throw new Error(`${ctx.caseName}: the payload did not arrive intact`);
     if (sent === 0) throw new Error(`${ctx.caseName}: the op sent its worker nothing: its answer did not come from it`);
     if (ctx.caseName === 'transfer') await checkTransferred(ctx, answer);

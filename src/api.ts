@@ -11,7 +11,7 @@ export { currentRuntime } from './runtimes/current.js';
 export type * from './runtimes/types.js';
 export type * from './scenario.js';
 // defining a scenario, and instrumenting a method for one extra run of its op in verify
-export { defineScenario, SkipCase, withMethodReplaced } from './scenario.js';
+export { defineScenario, SkipCase, withCallsCounted, withMethodReplaced } from './scenario.js';
 // the real services' client side: the HTTP target's modes and counters, reference load generators
 export * from './services/http-target-client.js';
 export { httpReference, pgbenchReference, type ReferenceFigure, referenceRecords } from './services/reference.js';

@@ -149,6 +149,26 @@ export async function withMethodReplaced<T extends object, K extends keyof T, R>
   }
 }
 
+/**
+ * Runs `run` counting the calls of the method `target[name]` meanwhile (withMethodReplaced): what a
+ * verify checks where the op's answer alone cannot show it did the work (a result kept from an
+ * earlier call is right too).
+ */
+export async function withCallsCounted<T extends object, K extends keyof T, R>(
+  target: T,
+  name: K,
+  run: () => R | Promise<R>,
+): Promise<{ value: R; calls: number }> {
+  let calls = 0;
+  const counted = (original: T[K]) =>
+    function (this: unknown, ...args: unknown[]) {
+      calls++;
+      return (original as (...args: unknown[]) => unknown).apply(this, args);
+    } as T[K];
+  const value = await withMethodReplaced(target, name, counted, run);
+  return { value, calls };
+}
+
 export function defaultMetric(kind: ScenarioKind): Metric {
   if (kind === 'micro') return { name: 'time per op', unit: 'ns', better: 'lower' };
   if (kind === 'throughput') return { name: 'throughput', unit: 'ops/s', better: 'higher' };

@@ -1,5 +1,5 @@
 /** withMethodReplaced: the one way a verify instruments a method for one run of the op. */
-import { withMethodReplaced } from 'asyncbench';
+import { withCallsCounted, withMethodReplaced } from 'asyncbench';
 import { describe, expect, test } from 'vitest';
 
 class Counter {
@@ -85,5 +85,20 @@ describe('withMethodReplaced', () => {
     expect(set).toEqual([]);
     expect(Object.hasOwn(target, 'add')).toBe(false);
     expect(target.add(2)).toBe(2);
+  });
+});
+
+describe('withCallsCounted', () => {
+  test("counts the method's calls in the run, on its own receiver, and restores it", async () => {
+    const before = Object.getOwnPropertyDescriptor(Counter.prototype, 'add');
+    const counter = new Counter();
+    const { value, calls } = await withCallsCounted(Counter.prototype, 'add', async () => {
+      await Promise.resolve();
+      return counter.add(2) + counter.add(3);
+    });
+    expect({ value, calls, count: counter.count }).toEqual({ value: 7, calls: 2, count: 5 });
+    expect(Object.getOwnPropertyDescriptor(Counter.prototype, 'add')).toEqual(before);
+    counter.add(1);
+    expect((await withCallsCounted(Counter.prototype, 'add', () => 0)).calls).toBe(0);
   });
 });
