@@ -12,6 +12,7 @@ import { forkId } from '../result/journal.js';
 import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
+import { reapOnDeath } from '../runtimes/group-reaper.js';
 import { dieWithParent, execFailure, guardEnv } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
@@ -88,6 +89,7 @@ async function runJob(
     return cannotStart(error);
   }
   track(child);
+  const unlist = reapOnDeath(runtime, child.pid);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -98,6 +100,7 @@ async function runJob(
     exit = await child.exited;
   } catch (error) {
     // the 'error' event: the runtime binary is missing or not executable; nothing was started
+    unlist();
     return cannotStart(error);
   } finally {
     clearTimeout(timer);
@@ -105,6 +108,7 @@ async function runJob(
   }
   // whatever the child started (servers, workers' processes) dies with its group
   child.kill('SIGKILL');
+  unlist();
   const wallMs = runtime.now() - t0;
   if (timedOut)
     return { status: 'timeout', reason: `no result within ${timeoutMs / 1000} s; process killed`, samples: [], wallMs };

@@ -278,3 +278,22 @@ describe('the harness killed with SIGKILL while a scenario runs processes of its
     FAULT_TEST_MS,
   );
 });
+
+describe("the harness killed with SIGKILL while a user's scenario runs a process of its own", () => {
+  // the measuring child dies by the kernel's hand (it spins), so its own guard cannot kill its group
+  it.skipIf(setpriv() === undefined)(
+    "takes that process with it: the harness's reaper kills the child's group",
+    async () => {
+      const dir = tempDir('fault-user-process');
+      const args = ['run', join(FIXTURES, 'spins-beside-own-process.ts'), '--runtime', 'node', '--forks', '1'];
+      const run = startMarked([...args, '--timeout', '600', '--json', join(dir, 'r.json')], {
+        ASYNCBENCH_FAULTS_DIR: dir,
+      });
+      await waitFor("the scenario's own process to start", () => existsSync(join(dir, 'own.pid')));
+      process.kill(run.pid, 'SIGKILL');
+      await run.done;
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});

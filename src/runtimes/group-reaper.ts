@@ -1,0 +1,74 @@
+/**
+ * The reaper of the process groups a harness killed outright leaves behind. A measuring child dies
+ * with the harness under `setpriv --pdeathsig KILL` (parent-guard.ts), which no handler survives,
+ * so the processes a user's scenario started in its group (`ctx.runtime.spawn`) were left running.
+ *
+ * The reaper is one `sh` per harness, started under `setpriv --pdeathsig TERM` in a session of its
+ * own (a terminal's Ctrl-C, sent to the harness's group, does not reach it). It sleeps in `wait`,
+ * costing nothing while the harness measures; when the harness dies, however it dies, the kernel
+ * sends it SIGTERM and its trap SIGKILLs every group listed in its file, then removes the file.
+ * The harness lists each measuring child's group from its spawn until it has killed that group
+ * itself, so a harness that ends normally leaves the reaper nothing to do.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ownSuffix, removeDebris } from './debris.js';
+import { setpriv } from './parent-guard.js';
+import type { RuntimeAdapter } from './types.js';
+
+const FILE_PREFIX = 'asyncbench-reap.';
+
+// $1 is the file of group ids. Only a number over 1 is signalled: `kill -KILL -1` would reach every
+// process the user may signal. dash's kill takes no `--`. `wait` returns at once when a trapped
+// signal arrives, where a foreground `sleep` would hold the trap back until it ended.
+const REAPER_SCRIPT = [
+  'reap() {',
+  '  for g in $(cat "$1" 2>/dev/null); do',
+  '    case $g in *[!0-9]* | "" | 0 | 1) ;; *) kill -KILL "-$g" 2>/dev/null ;; esac',
+  '  done',
+  '  rm -f "$1"; kill $! 2>/dev/null; exit 0',
+  '}',
+  `trap 'reap "$1"' TERM`,
+  'while :; do sleep 86400 & wait $!; done',
+].join('\n');
+
+interface Reaper {
+  file: string;
+  /** where the next list is written before it is renamed over `file` */
+  next: string;
+  groups: Set<number>;
+}
+
+let reaper: Reaper | null | undefined;
+
+function startReaper(runtime: RuntimeAdapter): Reaper | null {
+  const guard = setpriv();
+  if (guard === undefined) return null; // no parent-death signal: nothing would wake the reaper
+  removeDebris(tmpdir(), FILE_PREFIX);
+  const file = join(tmpdir(), `${FILE_PREFIX}${ownSuffix()}`);
+  writeFileSync(file, '');
+  runtime.spawn(guard, ['--pdeathsig', 'TERM', '--', 'sh', '-c', REAPER_SCRIPT, 'sh', file], { group: true });
+  return { file, next: join(tmpdir(), `${FILE_PREFIX}next.${ownSuffix()}`), groups: new Set() };
+}
+
+/** Rewritten whole and renamed into place, so the trap never reads half a list. */
+function writeGroups(state: Reaper): void {
+  writeFileSync(state.next, [...state.groups].join(' '));
+  renameSync(state.next, state.file);
+}
+
+/**
+ * Has the group led by `pid` killed if this process dies before calling the returned function
+ * (which it calls once it has killed the group itself). A no-op where setpriv is missing.
+ */
+export function reapOnDeath(runtime: RuntimeAdapter, pid: number): () => void {
+  if (reaper === undefined) reaper = startReaper(runtime);
+  const state = reaper;
+  if (state === null || pid <= 1) return () => {};
+  state.groups.add(pid);
+  writeGroups(state);
+  return () => {
+    if (state.groups.delete(pid)) writeGroups(state);
+  };
+}
