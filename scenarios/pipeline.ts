@@ -2,7 +2,12 @@
  * Pipeline stages: ITEMS packets flow from a source through `stages` transform stages into a sink.
  * One op moves the whole batch; the harness divides its time by ITEMS (itemsPerOp): time per item.
  *
- * Every stage makes a new packet (hops + 1) and passes the body on by reference: no stage copies.
+ * Every stage makes a new packet and passes the body on by reference: no stage copies. Stage s marks
+ * the packet as through it (hops = s + 1) only if it came through stages 0..s-1 in order, else off
+ * route: the sink takes a packet with hops !== stages as bad, so a pipeline that skips a stage fails
+ * verify even if another stage runs twice. One compare per item per stage, the same in every case.
+ * A pipeline that fuses all stages into one still passes: its packets are those of the
+ * async-generator chain, which also hands each packet through every stage before the next.
  * `itemSize` is the body the source allocates per packet, a number ('small') or a 4 KiB
  * Uint8Array ('4KiB', a typical I/O chunk), so it changes the allocation and GC load the pipeline
  * carries. Every buffered case holds at most STAGE_BOUND packets per buffer, and has at most one
@@ -68,9 +73,16 @@ function makePacket(state: PipelineState, id: number): Packet {
   return { id, hops: 0, body: state.bodyBytes === 0 ? id : new Uint8Array(state.bodyBytes) };
 }
 
-/** the work of one stage */
-export function advance(packet: Packet): Packet {
-  return { id: packet.id, hops: packet.hops + 1, body: packet.body };
+/** a packet's `hops` once it skipped a stage or took one out of order: it never reaches `stages` */
+export const OFF_ROUTE = -1;
+
+/**
+ * The work of stage `stage` (0-based): a new packet marked as through it. The mark counts only if
+ * the packet came through every stage before it, in order (hops === stage), so a pipeline that
+ * skips a stage, or makes up the count by running another twice, sends OFF_ROUTE to the sink.
+ */
+export function advance(packet: Packet, stage: number): Packet {
+  return { id: packet.id, hops: packet.hops === stage ? stage + 1 : OFF_ROUTE, body: packet.body };
 }
 
 /** the source: ITEMS packets; in verify's run it also notes its lead over the sink */
@@ -91,8 +103,10 @@ function* packetsAhead(state: PipelineState, sink: Sink, lead: Lead): Generator<
 }
 
 async function viaPatternsPipeline(state: PipelineState, sink: Sink): Promise<void> {
-  const stage = { fn: advance, bound: STAGE_BOUND } as Stage<unknown, unknown>;
-  const stages = Array.from({ length: state.stages }, () => stage);
+  const stages = Array.from(
+    { length: state.stages },
+    (_, s) => ({ fn: (packet: Packet) => advance(packet, s), bound: STAGE_BOUND }) as Stage<unknown, unknown>,
+  );
   for await (const packet of pipeline(packets(state, sink), ...stages)) sink.accept(packet as Packet);
 }
 
@@ -111,7 +125,7 @@ async function viaWebStreams(state: PipelineState, sink: Sink): Promise<void> {
   );
   for (let s = 0; s < state.stages; s++) {
     const stage = new TransformStream<Packet, Packet>(
-      { transform: (packet, controller) => controller.enqueue(advance(packet)) },
+      { transform: (packet, controller) => controller.enqueue(advance(packet, s)) },
       strategy,
       strategy,
     );
@@ -124,13 +138,13 @@ async function* generatorSource(state: PipelineState, sink: Sink): AsyncGenerato
   yield* packets(state, sink);
 }
 
-async function* generatorStage(input: AsyncIterable<Packet>): AsyncGenerator<Packet> {
-  for await (const packet of input) yield advance(packet);
+async function* generatorStage(input: AsyncIterable<Packet>, stage: number): AsyncGenerator<Packet> {
+  for await (const packet of input) yield advance(packet, stage);
 }
 
 async function viaGeneratorChain(state: PipelineState, sink: Sink): Promise<void> {
   let chain: AsyncIterable<Packet> = generatorSource(state, sink);
-  for (let s = 0; s < state.stages; s++) chain = generatorStage(chain);
+  for (let s = 0; s < state.stages; s++) chain = generatorStage(chain, s);
   for await (const packet of chain) sink.accept(packet);
 }
 
@@ -138,7 +152,7 @@ async function viaNodeStreams(state: PipelineState, sink: Sink): Promise<void> {
   const options = { objectMode: true, highWaterMark: STAGE_BOUND };
   const transforms = Array.from(
     { length: state.stages },
-    () => new Transform({ ...options, transform: (packet, _encoding, done) => done(null, advance(packet)) }),
+    (_, s) => new Transform({ ...options, transform: (packet, _encoding, done) => done(null, advance(packet, s)) }),
   );
   const writable = new Writable({
     ...options,

@@ -15,6 +15,11 @@ import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
 const CASES = Object.keys(pipelineScenario.cases);
 
+/** stage `index` of a patterns pipeline, buffering `bound` packets */
+function stageAt(index: number, bound = STAGE_BOUND): Stage<unknown, unknown> {
+  return { fn: (packet: Packet) => advance(packet, index), bound } as Stage<unknown, unknown>;
+}
+
 describe('pipeline scenario', () => {
   it('has the cases and params of its SCENARIOS.md row', () => {
     expect(CASES).toEqual([
@@ -82,13 +87,27 @@ describe('pipeline scenario', () => {
       const s = state as PipelineState;
       const sink = new Sink(s);
       let all = [...packets(s, sink)];
-      for (let stage = 0; stage < s.stages; stage++) all = await Promise.all(all.map(async (p) => advance(p)));
+      for (let stage = 0; stage < s.stages; stage++) all = await Promise.all(all.map(async (p) => advance(p, stage)));
       for (const packet of all) sink.accept(packet);
       return sink;
     };
     await expect(
       runCell(pipelineScenario, 'patterns pipeline', { stages: 3, itemSize: '4KiB' }, { breakOp: batch }),
     ).rejects.toThrow(/the source ran 999 packets ahead of the sink, more than 68 .*the stages do not stream/);
+  });
+
+  it('verify fails a pipeline that skips a stage, even one that runs another twice to make up the count', async () => {
+    // stage 1 never runs; stage 2 runs twice, so every packet still arrives with hops === stages
+    const skipping = (_op: Op, state: unknown) => async () => {
+      const s = state as PipelineState;
+      const sink = new Sink(s);
+      for await (const packet of pipeline(packets(s, sink), stageAt(0), stageAt(2), stageAt(2)))
+        sink.accept(packet as Packet);
+      return sink;
+    };
+    await expect(
+      runCell(pipelineScenario, 'patterns pipeline', { stages: 3, itemSize: 'small' }, { breakOp: skipping }),
+    ).rejects.toThrow(/1000 packets arrived out of order or not through every stage/);
   });
 
   for (const caseName of CASES)
@@ -103,8 +122,7 @@ describe('pipeline scenario', () => {
     const unbounded = (_op: Op, state: unknown) => async () => {
       const s = state as PipelineState;
       const sink = new Sink(s);
-      const stage = { fn: advance, bound: ITEMS } as Stage<unknown, unknown>;
-      const stages = Array.from({ length: s.stages }, () => stage);
+      const stages = Array.from({ length: s.stages }, (_, i) => stageAt(i, ITEMS));
       for await (const packet of pipeline(packets(s, sink), ...stages)) sink.accept(packet as Packet);
       return sink;
     };
