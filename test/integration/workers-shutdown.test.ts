@@ -60,7 +60,7 @@ describe.each(runtimes.map((rt) => [rt.name, rt] as const))('shutdown-server on 
     const bodies = Array.from({ length: IN_FLIGHT }, (_, i) => fetch(`${url}/${i}`).then((r) => r.text()));
     await inflight;
     child.kill(signal);
-    expect(await Promise.all(bodies)).toEqual(Array(IN_FLIGHT).fill('done'));
+    expect(await Promise.all(bodies)).toEqual(Array.from({ length: IN_FLIGHT }, (_, i) => `done ${i}`));
     expect(await drained).toBe(`drained accepted=${IN_FLIGHT} answered=${IN_FLIGHT}`);
     expect(await exited).toEqual([0, null]);
     expect(alive(Number(sidecarPid))).toBe(false);

@@ -1,14 +1,32 @@
 /**
  * The graceful-shutdown scenario with its built server (dist/workers/shutdown-server.js, in place of
  * the path the source scenario names): both signals pass, and an op that returns a time kept from
- * an earlier shutdown fails.
+ * an earlier shutdown fails; so do servers that shut down wrong (test/fixtures/shutdown-faulty-server.ts).
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import gracefulShutdown from '../../scenarios/graceful-shutdown.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
+import { buildFixtures } from '../support/fixtures.js';
 import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
+let faultyDir: string;
+beforeAll(async () => {
+  faultyDir = await buildFixtures('graceful-shutdown-unit', ['test/fixtures/shutdown-faulty-server.ts']);
+});
+afterAll(() => rmSync(faultyDir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
+
+/** the faulty server (its FAULT argument before the scenario's own) in place of the real one */
+async function faultyServer(fault: 'cut' | 'drop' | 'late') {
+  const runtime = await currentRuntime();
+  const spawn = runtime.spawnScript;
+  const faulty = join(faultyDir, 'shutdown-faulty-server.js');
+  vi.spyOn(runtime, 'spawnScript').mockImplementation((_script, args = [], options) =>
+    spawn(faulty, [fault, ...args], options),
+  );
+}
 
 async function builtServer() {
   const runtime = await currentRuntime();
@@ -30,5 +48,28 @@ describe('graceful-shutdown verify', () => {
     await expect(
       runCell(gracefulShutdown, 'sigterm', { inFlight: 10 }, { calls: 2, breakOp: keptFirstResult }),
     ).rejects.toThrow(/verify's own shutdown started no server: the op's time came from elsewhere/);
+  });
+
+  it('fails a server that answers its held requests at once on the signal, cutting their work short', async () => {
+    // every request answered `done <i>`, exit 0, the server's count right: only the answers' timing tells
+    await faultyServer('cut');
+    await expect(runCell(gracefulShutdown, 'sigterm', { inFlight: 10 }, { calls: 1 })).rejects.toThrow(
+      /the first held request was answered [\d.]+ ms after the signal, before its 20 ms of work/,
+    );
+  });
+
+  it('fails a server that exits on the signal, dropping its held requests', async () => {
+    await faultyServer('drop');
+    await expect(runCell(gracefulShutdown, 'sigint', { inFlight: 10 }, { calls: 1 })).rejects.toThrow(
+      /10 of 10 accepted requests went unanswered or wrongly answered/,
+    );
+  });
+
+  it('fails a server that still accepts requests after it said it was stopping', async () => {
+    // its held requests are all answered in full: only verify's late request tells
+    await faultyServer('late');
+    await expect(runCell(gracefulShutdown, 'sigterm', { inFlight: 10 }, { calls: 1 })).rejects.toThrow(
+      /the server answered a request sent after it said it was stopping/,
+    );
   });
 });
