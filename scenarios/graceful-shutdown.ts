@@ -15,6 +15,7 @@
  * (none accepted after shutdown began). The child check reads /proc/<pid>/stat; on a system
  * without /proc it is recorded as unchecked ('orphan check' = 0) instead.
  */
+import { request as httpRequest } from 'node:http';
 import { type CaseContext, type ChildHandle, defineScenario, type RuntimeAdapter, withTimeout } from 'asyncbench';
 
 const SERVER = new URL('../workers/shutdown-server.js', import.meta.url);
@@ -106,15 +107,24 @@ function drainedProblem(stdout: string, inFlight: number): string | undefined {
   return drained === expected ? undefined : `the server said "${drained}", not "${expected}"`;
 }
 
-/** a request sent once the server says it is stopping must be refused: what went wrong if not */
+/**
+ * A request sent once the server says it is stopping must be refused: what went wrong if not. It
+ * goes on a connection of its own (`agent: false`): fetch could reuse a kept-alive connection of a
+ * held request answered meanwhile, and what a server does with a request on a connection it already
+ * had is not what "accepts no new ones" means.
+ */
 async function lateRequestProblem(server: ChildHandle, url: string): Promise<string | undefined> {
   const stopping = server.waitForLine((line) => line === 'stopping').then(() => true);
   const saidAtExit = server.exited.then(() => server.stdout().split('\n').includes('stopping'));
   if (!(await Promise.race([stopping, saidAtExit]))) return 'the server never said it was stopping';
-  const answered = await fetch(`${url}/request/late`).then(
-    (response) => response.ok,
-    () => false,
-  );
+  const answered = await new Promise<boolean>((resolve) => {
+    const request = httpRequest(`${url}/request/late`, { agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+    request.end();
+  });
   return answered ? 'the server answered a request sent after it said it was stopping' : undefined;
 }
 
