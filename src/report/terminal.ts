@@ -154,7 +154,17 @@ function scenarioTable(
   ].join('\n');
 }
 
+/**
+ * A result with no entry (a shard whose slice of the matrix is empty) has no table: the legend and
+ * the forks line would explain figures that are not there.
+ */
+function nothingMeasured(result: ResultFile): string {
+  const shard = result.config.shard;
+  return shard ? `shard ${shard.index}/${shard.count} has no cells: nothing measured` : 'no cell was measured';
+}
+
 export function renderTerminal(result: ResultFile, options: TerminalOptions): string {
+  if (result.results.length === 0) return nothingMeasured(result);
   const runtimes = runtimesWithEntries(result);
   const titles = runtimes.map((l) => runtimeTitle(result, l));
   const out: string[] = [];

@@ -94,6 +94,13 @@ describe('terminal', () => {
     expect(out).not.toMatch(/\r|^lines|^b /m);
   });
 
+  test('a shard with no cells prints one line saying so, and no legend', () => {
+    const result = makeResult({ seed: 1 });
+    result.results = [];
+    result.config.shard = { index: 3, count: 4 };
+    expect(renderTerminal(result, { color: false })).toBe('shard 3/4 has no cells: nothing measured');
+  });
+
   test('a reason that fits is shown whole, and not listed again below', () => {
     const out = renderTerminal(withEvilNames(), { color: false });
     expect(out).toContain(`failed: threw ${EVIL}`);
