@@ -81,7 +81,7 @@ Options (besides the run options --runtime --case --param --quick --suite --engi
                           one process, batch by batch in ABBA order, so the process and the
                           machine's moment cancel in their ratio; process runs them as two fresh
                           processes back to back (throughput and process cells always do)
-  --format FORMAT         what to print: text (default), md or json
+  --format FORMAT         what to print: text (default), md or json (docs/result-schema.md)
   --out DIR               where base.json, head.json and compare.{txt,md,json} go
                           (default results/compare-<id>/ at the top of the git repository)
 

@@ -64,6 +64,7 @@ Options:
   --max-unjudged PCT       exit 3 when more than this share of entries cannot be judged (default 10)
   --allow-cross-machine    judge entries measured on different machines
   --format FORMAT          text (default), md (a table for a pull-request comment) or json
+                           (asyncbench/compare@1, field by field in docs/result-schema.md)
   --runtime A              with --vs: the base runtime within FILE
   --vs B                   with --runtime: the head runtime within FILE
   -h, --help               show this help

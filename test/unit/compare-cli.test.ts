@@ -32,6 +32,21 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+/**
+ * The fields of the compare@1 section's tables in docs/result-schema.md, each with whether its row
+ * says it may be absent: the first cell's code spans name them (`base.path`, `rows[].key`).
+ */
+function documentedCompareFields(): Map<string, boolean> {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'result-schema.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## `compare --format json`'));
+  const fields = new Map<string, boolean>();
+  for (const line of section.split('\n').filter((l) => l.startsWith('|'))) {
+    const [, first, ...rest] = line.split('|');
+    for (const [, name] of first.matchAll(/`([^`]+)`/g)) fields.set(name, /\babsent\b/.test(rest.join('|')));
+  }
+  return fields;
+}
+
 function capture(): () => string {
   const lines: string[] = [];
   vi.spyOn(console, 'log').mockImplementation((...args) => void lines.push(args.join(' ')));
@@ -85,6 +100,23 @@ describe('asyncbench compare', () => {
       .map((r: { key: string }) => r.key);
     expect(slower.length).toBeGreaterThan(0);
     expect(slower.every((k: string) => k.includes('/macrotask/') && k.endsWith('/node'))).toBe(true);
+  });
+
+  test('--format json emits the fields docs/result-schema.md documents, and only those', async () => {
+    const out = capture();
+    await compare.run([base, slowed, '--format', 'json']);
+    const json = JSON.parse(out());
+    const emitted = new Set<string>();
+    for (const [key, value] of Object.entries(json)) {
+      if (key === 'base' || key === 'head') for (const k of Object.keys(value as object)) emitted.add(`${key}.${k}`);
+      else if (key === 'rows')
+        for (const row of value as object[]) for (const k of Object.keys(row)) emitted.add(`rows[].${k}`);
+      else emitted.add(key);
+    }
+    const documented = documentedCompareFields();
+    expect([...emitted].filter((f) => !documented.has(f))).toEqual([]);
+    const always = [...documented].filter(([f, optional]) => !optional && !f.endsWith('[]')).map(([f]) => f);
+    expect(always.filter((f) => !emitted.has(f))).toEqual([]);
   });
 
   test('a threshold above the slowdown lets it pass', async () => {
