@@ -12,7 +12,10 @@ uses ('--quick:').
 
 Options:
   --json      print the list as JSON
-  -h, --help  show this help`,
+  -h, --help  show this help
+
+Exit codes: 0 listed; 2 bad usage (an unknown flag, or a word after list); 4 an internal error
+(a bug of asyncbench).`,
   async run(argv) {
     const { values } = parseFlags(argv, { json: { type: 'boolean' } }, false);
     const scenarios = await builtinScenarios();

@@ -15,7 +15,11 @@ with a one-line reason that names the first differing config field (exit 2).
 
 Options:
   -o, --out FILE  where to write the merged result file (required)
-  -h, --help      show this help`,
+  -h, --help      show this help
+
+Exit codes: 0 merged; 2 bad usage (no --out, no shard, --out naming a shard), a shard that cannot
+be read or is no valid result file, shards that are not of one run (above), or --out that cannot
+be written; 4 an internal error (a bug of asyncbench).`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { out: { type: 'string', short: 'o' } });
     if (!values.out) throw new UsageError('merge needs --out FILE');

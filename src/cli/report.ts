@@ -118,7 +118,12 @@ Options:
   --gab-bigger FILE    github-action-benchmark JSON of the higher-is-better entries
                        (tool: customBiggerIsBetter)
   --bencher FILE       Bencher Metric Format (bencher run --adapter json --file FILE)
-  -h, --help           show this help`,
+  -h, --help           show this help
+
+Exit codes: 0 written (or printed); 2 bad usage (no result file, an empty path, two outputs at
+one path, an output naming a result file read), a result file that cannot be read or is no valid
+result file, or an output that cannot be written; 4 an internal error (a bug of asyncbench).
+Cells with no figure left out of the exports are a note on stderr, not an error.`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, {
       md: { type: 'string' },

@@ -44,7 +44,8 @@ Options:
 Exit codes: 0 done; 2 a bad spec (no such runtime or release, no package for this platform, the
 registry unreachable and the version not in npm's cache; for remove, no provisioned version
 matches): the error is one line on stderr, after any progress line (e.g. that the registry is
-unreachable and npm's cache is tried).`;
+unreachable and npm's cache is tried); 4 an internal error (a bug of asyncbench); 130 (SIGINT) or
+143 (SIGTERM) interrupted while a version is installed (the half-installed version is removed).`;
 
 const log = (line: string) => console.error(`asyncbench: ${line}`);
 

@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { parseFlags } from '../../src/cli/command.js';
+import { INTERNAL_ERROR_EXIT, parseFlags } from '../../src/cli/command.js';
+import compare from '../../src/cli/compare.js';
+import list from '../../src/cli/list.js';
+import merge from '../../src/cli/merge.js';
+import report from '../../src/cli/report.js';
+import run from '../../src/cli/run.js';
+import runtimes from '../../src/cli/runtimes.js';
 import { UsageError } from '../../src/result/errors.js';
 
 const options = { out: { type: 'string', short: 'o' }, verbose: { type: 'boolean', short: 'v' } } as const;
@@ -30,5 +36,24 @@ describe('parseFlags errors are one line', () => {
 
   test('an unknown option drops the hint about positionals', () => {
     expect(usageMessage(['--bogus'])).toBe("Unknown option '--bogus'");
+  });
+});
+
+describe("every command's --help lists its exit codes", () => {
+  // main.ts turns a UsageError or a refused result file into 2 and anything else into 4, whatever the command
+  test.each([run, list, runtimes, compare, report, merge])('$name', (command) => {
+    const at = command.help.indexOf('\nExit codes: ');
+    const exits =
+      at < 0
+        ? ''
+        : command.help
+            .slice(at + 13)
+            .split('\n\n')[0]
+            .replace(/\s+/g, ' ');
+    expect(exits).toMatch(/^0 /);
+    expect(exits).toMatch(/; 2 /);
+    expect(exits).toContain(`; ${INTERNAL_ERROR_EXIT} an internal error (a bug of asyncbench`);
+    // the commands that catch an interruption and return 130 say so
+    if (command === run || command === compare) expect(command.help).toMatch(/; 130 interrupted/);
   });
 });
