@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,14 @@ import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
 import { ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
-import { checkFileName, makeDirectory, modifiedAt, ResultJournal, writeResultFile } from '../result/io.js';
+import {
+  canonicalPath,
+  checkFileName,
+  makeDirectory,
+  modifiedAt,
+  ResultJournal,
+  writeResultFile,
+} from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
@@ -59,7 +66,9 @@ Options:
                          (scenario, case, params): all runtimes of a cell run on one shard (join with merge)
   --server-runtime NAME  runtime of the HTTP target server (default node; a version spec works too)
   --out DIR              directory of the result file (default results/ in the current directory)
-  --json FILE            the result file's path (overrides --out)
+  --json FILE            the result file's path (overrides --out); an existing file there is
+                         refused (exit 2) unless --overwrite is given
+  --overwrite            replace an existing --json FILE (a resumed run replaces its own FILE anyway)
   --sessions PATH|none   earlier result files of these cells on this machine (files or a directory;
                          repeatable): every 95% CI then includes how much whole runs move, not only
                          this run's forks (docs/architecture.md, "Run-to-run spread"). Default: the
@@ -92,6 +101,7 @@ const FLAGS = {
   'server-runtime': { type: 'string' },
   out: { type: 'string' },
   json: { type: 'string' },
+  overwrite: { type: 'boolean' },
   resume: { type: 'string' },
   sessions: { type: 'string', multiple: true },
 } as const;
@@ -211,10 +221,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     intFlag(values.forks, '--forks', quick ? 1 : 3),
   );
   if (values.full) config.full = true;
-  const discovered = await availableRuntimes(root);
-  const sources = { log: (line: string) => console.error(`asyncbench: ${line}`) };
-  const { runtimes, server } = await selectRuntimes(values.runtime, discovered, sources, values['server-runtime']);
-  if (server) config.serverRuntime = server.label;
+  // before the runtimes are probed: a refused path costs nothing
   const runId = newRunId(new Date());
   // an empty path resolves to the current directory, which is no result file nor the folder asked for
   for (const flag of ['json', 'out', 'resume'] as const)
@@ -226,6 +233,11 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
         ? resumeTarget(values.resume)
         : join(values.out ?? 'results', `${runId}.json`)),
   );
+  refuseOverwrite(resultPath, values);
+  const discovered = await availableRuntimes(root);
+  const sources = { log: (line: string) => console.error(`asyncbench: ${line}`) };
+  const { runtimes, server } = await selectRuntimes(values.runtime, discovered, sources, values['server-runtime']);
+  if (server) config.serverRuntime = server.label;
   const runtime = await currentRuntime();
   const git = await gitInfo(runtime, root);
   const earlier = earlierRunsOf(values.sessions, resultPath, {
@@ -249,6 +261,19 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     ownRuns: earlier?.own,
     git,
   };
+}
+
+/**
+ * A result file holds raw samples no later run reproduces: `--json FILE` of an earlier run replaced
+ * it silently. --overwrite says that is meant; a resumed run writes over its own partial file.
+ */
+function refuseOverwrite(resultPath: string, values: { overwrite?: boolean; resume?: string }): void {
+  // existsSync first: statSync throws ENOTDIR for a path under a file, which is refused later, in one line
+  if (values.overwrite || !existsSync(resultPath) || !statSync(resultPath).isFile()) return;
+  if (values.resume !== undefined && canonicalPath(resumeTarget(values.resume)) === canonicalPath(resultPath)) return;
+  throw new UsageError(
+    `${resultPath} exists (an earlier run's result): give --json another path, or add --overwrite to replace it`,
+  );
 }
 
 /**

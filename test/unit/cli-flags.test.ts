@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { INTERNAL_ERROR_EXIT, parseFlags } from '../../src/cli/command.js';
 import compare from '../../src/cli/compare.js';
@@ -7,6 +9,7 @@ import report from '../../src/cli/report.js';
 import run from '../../src/cli/run.js';
 import runtimes from '../../src/cli/runtimes.js';
 import { UsageError } from '../../src/result/errors.js';
+import { tempDir } from '../support/temp.js';
 
 const options = { out: { type: 'string', short: 'o' }, verbose: { type: 'boolean', short: 'v' } } as const;
 
@@ -55,5 +58,31 @@ describe("every command's --help lists its exit codes", () => {
     expect(exits).toContain(`; ${INTERNAL_ERROR_EXIT} an internal error (a bug of asyncbench`);
     // the commands that catch an interruption and return 130 say so
     if (command === run || command === compare) expect(command.help).toMatch(/; 130 interrupted/);
+  });
+});
+
+describe('run --json FILE where FILE exists', () => {
+  // an unknown case (or, from the source, no pinned runtime) fails before anything is measured
+  const runInto = (path: string, ...more: string[]) =>
+    run.run(['eager-tasks', '--case', 'no-such-case', '--runtime', 'node', '--json', path, ...more]);
+  const earlier = () => {
+    const path = join(tempDir('json-exists'), 'r.json');
+    writeFileSync(path, 'an earlier run');
+    return path;
+  };
+
+  test('is refused with one line saying how to proceed, and left as it was', async () => {
+    const path = earlier();
+    await expect(runInto(path)).rejects.toThrow(
+      `${path} exists (an earlier run's result): give --json another path, or add --overwrite to replace it`,
+    );
+    expect(readFileSync(path, 'utf8')).toBe('an earlier run');
+  });
+
+  test('is replaced with --overwrite, and by the run that resumes it', async () => {
+    const path = earlier();
+    // it fails later, for another reason (an unknown case; from the source, no pinned runtime)
+    for (const more of [['--overwrite'], ['--resume', path]])
+      await expect(runInto(path, ...more)).rejects.toThrow(/^(?!.* exists \(an earlier run's result\)|Unknown option)/);
   });
 });
