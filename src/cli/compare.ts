@@ -49,7 +49,9 @@ smallest change it could detect, and a verdict:
                     forks would tell), or a side has one fork only
   not comparable    a side failed or was skipped, the metric changed, or the entries ran on
                     different machines (unless --allow-cross-machine)
-Entries on one side only are listed as added or removed. Warns when the files come from
+A runtime labelled differently on each side but of one name and version (--runtime node in
+one, node@24 in the other) is matched, with a warning. Entries on one side only are listed as
+added or removed. Warns when the files come from
 different machines, runtime versions or configs: a comparison across machines is not a verdict.
 
 With --runtime A --vs B, one file is compared with itself: the entries of runtime A are the base,

@@ -19,9 +19,11 @@ import {
   type AbConfig,
   type AbDecision,
   entriesOnMachine,
+  entryKey,
   type ForkRecord,
   type ResultEntry,
   type ResultFile,
+  type RuntimeInfo,
 } from '../result/schema.js';
 import { median } from '../result/stats.js';
 import { describeMachine } from './format.js';
@@ -362,15 +364,64 @@ function abSession(
   };
 }
 
+/** A runtime of base and one of head that are one build under two labels (`node` and `node@24.21.0`). */
+interface SameBuild {
+  base: RuntimeInfo;
+  head: RuntimeInfo;
+}
+
+const buildOf = (r: RuntimeInfo) => `${r.name} ${r.version}`;
+
+/**
+ * Labels carry what was asked (`--runtime node` or `node@24`), not what ran: a runtime whose label
+ * is on one side only is paired with the one runtime on the other side of the same name and version
+ * whose label is on that side only. Two of one build on a side are ambiguous and stay unpaired, as
+ * do different versions (comparing those is `compare FILE --runtime A --vs B`'s question).
+ */
+function sameBuilds(base: ResultFile, head: ResultFile): SameBuild[] {
+  const only = (file: ResultFile, other: ResultFile) =>
+    file.runtimes.filter((r) => !other.runtimes.some((o) => o.label === r.label));
+  const [b, h] = [only(base, head), only(head, base)];
+  const of = (side: RuntimeInfo[], r: RuntimeInfo) => side.filter((x) => buildOf(x) === buildOf(r));
+  return h.flatMap((hr) => {
+    const [found, twins] = [of(b, hr), of(h, hr)];
+    return found.length === 1 && twins.length === 1 ? [{ base: found[0], head: hr }] : [];
+  });
+}
+
+/** Base with the paired runtimes under head's labels, entries and keys too, so they match by key. */
+function asHeadLabels(base: ResultFile, builds: readonly SameBuild[]): ResultFile {
+  if (builds.length === 0) return base;
+  const labels = new Map(builds.map((s) => [s.base.label, s.head.label]));
+  const label = (l: string) => labels.get(l) ?? l;
+  return {
+    ...base,
+    runtimes: base.runtimes.map((r) => ({ ...r, label: label(r.label) })),
+    results: base.results.map((e) =>
+      labels.has(e.runtime)
+        ? { ...e, runtime: label(e.runtime), key: entryKey(e.scenario, e.case, e.params, label(e.runtime)) }
+        : e,
+    ),
+  };
+}
+
+function sameBuildNotes(builds: readonly SameBuild[]): string[] {
+  return builds.map(
+    (s) => `runtime '${s.base.label}' in base matched '${s.head.label}' in head: same ${buildOf(s.head)}`,
+  );
+}
+
 /**
  * `options` override what the files say; two files of one A/B session default to the session's
  * design (its looks, alpha and threshold) and keep the verdicts it reached at a look, so comparing
  * them again gives the session's verdicts.
  */
-export function compareResults(base: ResultFile, head: ResultFile, options: Partial<CompareOptions> = {}): Comparison {
+export function compareResults(given: ResultFile, head: ResultFile, options: Partial<CompareOptions> = {}): Comparison {
+  const builds = sameBuilds(given, head);
+  const base = asHeadLabels(given, builds);
   const session = abSession(base, head);
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const opts: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...session.options, ...given };
+  const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const opts: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...session.options, ...set };
   const baseByKey = new Map(entriesOnMachine(base).map((e) => [e.key, e]));
   const headKeys = new Set(head.results.map((e) => e.key));
   const matched = entriesOnMachine(head).flatMap((h) => {
@@ -381,8 +432,10 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Part
   return {
     rows: session.decided && sameDesign(opts, session.options) ? keepDecided(rows, session.decided) : rows,
     added: head.results.filter((h) => !baseByKey.has(h.key)),
-    removed: base.results.filter((e) => !headKeys.has(e.key)),
+    // under the labels base gave them
+    removed: given.results.filter((_, i) => !headKeys.has(base.results[i].key)),
     warnings: [
+      ...sameBuildNotes(builds),
       ...comparisonWarnings(base, head),
       ...spreadWarning(base, head, session.design !== undefined || opts.oneRun),
     ],

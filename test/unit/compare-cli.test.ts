@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import compare from '../../src/cli/compare.js';
 import { UsageError } from '../../src/result/errors.js';
+import { entryKey, type ResultFile } from '../../src/result/schema.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 import { writeResult } from '../fixtures/result-files.js';
 import { tempDir } from '../support/temp.js';
@@ -45,6 +46,20 @@ function documentedCompareFields(): Map<string, boolean> {
     for (const [, name] of first.matchAll(/`([^`]+)`/g)) fields.set(name, /\babsent\b/.test(rest.join('|')));
   }
   return fields;
+}
+
+/** The file's node as another `--runtime` spec labels it: `label`, at `version`. */
+function nodeAs(file: ResultFile, label: string, version: string): ResultFile {
+  const relabel = (l: string) => (l === 'node' ? label : l);
+  return {
+    ...file,
+    runtimes: file.runtimes.map((r) => (r.label === 'node' ? { ...r, label, version } : r)),
+    results: file.results.map((e) => ({
+      ...e,
+      runtime: relabel(e.runtime),
+      key: entryKey(e.scenario, e.case, e.params, relabel(e.runtime)),
+    })),
+  };
 }
 
 function capture(): () => string {
@@ -176,6 +191,24 @@ describe('asyncbench compare', () => {
     out = capture();
     await compare.run([base, writeResult(dir, 'with-spread.json', head)]);
     expect(out()).not.toMatch(/neither with a run-to-run spread/);
+  });
+
+  test('one build under two labels (--runtime node, then node@24) is matched, and said so', async () => {
+    const head = nodeAs(JSON.parse(readFileSync(slowed, 'utf8')), 'node@24.1.0', '24.1.0');
+    const out = capture();
+    expect(await compare.run([base, writeResult(dir, 'node-by-spec.json', head)])).toBe(1);
+    expect(out()).toMatch(/warning: runtime 'node' in base matched 'node@24.1.0' in head: same node 24.1.0/);
+    expect(out()).toMatch(/slower .*eager-tasks\/macrotask .*\[node@24\.1\.0\]/);
+    expect(out()).not.toMatch(/added:|removed:/);
+  });
+
+  test('another version under another label stays unmatched: added and removed, no note', async () => {
+    const head = nodeAs(makeResult({ seed: 2, cells, noise }), 'node@22.23.3', '22.23.3');
+    const out = capture();
+    await compare.run([base, writeResult(dir, 'node-22.json', head)]);
+    expect(out()).not.toMatch(/matched/);
+    expect(out()).toMatch(/added: {3}eager-tasks\/eager \(hitRatio=0, tasks=1000\) \[node@22\.23\.3\]/);
+    expect(out()).toMatch(/removed: eager-tasks\/eager \(hitRatio=0, tasks=1000\) \[node\]/);
   });
 
   test('bad input is a one-line UsageError (exit 2)', async () => {
