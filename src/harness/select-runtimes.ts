@@ -112,6 +112,24 @@ function checkRuntimeNames(names: readonly string[], available: readonly Runtime
     }
 }
 
+/**
+ * `node,node@24` names the pinned 24.x twice (as `node` and as `node@24.21.0`); a label says what
+ * was asked, so the build (name and version: one real executable has one) is what repeats. Each is
+ * measured once, the first name kept, and a repeat under another name is said: measuring one
+ * binary twice costs a runtime's time and shows as a difference what is only noise.
+ */
+function measuredOnce(runtimes: RuntimeExecutable[], asked: readonly string[], log: RuntimeSources['log']) {
+  const build = (rt: RuntimeExecutable) => `${rt.name} ${rt.version}`;
+  return runtimes.filter((rt, i) => {
+    const first = runtimes.findIndex((r) => build(r) === build(rt));
+    if (first === i) return true;
+    const what = runtimes[first].executable === rt.executable ? 'executable' : 'release';
+    if (asked[i] !== asked[first])
+      log(`${asked[i]} is the same ${what} as ${asked[first]} (${rt.version}): measured once`);
+    return false;
+  });
+}
+
 /** The runtimes to measure on, and the HTTP target server's runtime when one was asked for. */
 export interface SelectedRuntimes {
   runtimes: RuntimeExecutable[];
@@ -119,7 +137,7 @@ export interface SelectedRuntimes {
 }
 
 /**
- * `--runtime a,b,c` (the pinned runtimes when absent), in the order given, without repeats, and
+ * `--runtime a,b,c` (the pinned runtimes when absent), in the order given, each build once, and
  * `--server-runtime` (a name or a spec, like them). Every name is checked, then every spec resolved
  * on the registry, before anything is provisioned: a typo or a release that does not exist, in either
  * flag, fails before a download (node@99 once failed after the versions ahead of it were installed)
@@ -141,8 +159,9 @@ export async function selectRuntimes(
   const chosen: RuntimeExecutable[] = [];
   for (const choice of choices) chosen.push(await ready(choice, available, sources));
   const measured = raw === undefined ? defaults : chosen.slice(0, names.length);
+  const asNamed = raw === undefined ? defaults.map((r) => r.label) : names;
   return {
-    runtimes: measured.filter((rt, i) => measured.findIndex((r) => r.label === rt.label) === i),
+    runtimes: measuredOnce(measured, asNamed, sources.log),
     server: server === undefined ? undefined : chosen[chosen.length - 1],
   };
 }

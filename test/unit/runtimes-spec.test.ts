@@ -9,7 +9,7 @@ import {
   tooOld,
 } from '../../src/harness/compat.js';
 import type { Cell } from '../../src/harness/plan.js';
-import { newestLocal } from '../../src/harness/select-runtimes.js';
+import { newestLocal, selectRuntimes } from '../../src/harness/select-runtimes.js';
 import { UsageError } from '../../src/result/errors.js';
 import type { ResultEntry } from '../../src/result/schema.js';
 import { compareVersions } from '../../src/result/versions.js';
@@ -93,6 +93,24 @@ describe('choosing among the runtimes already here', () => {
   test('at equal versions a provisioned build is preferred to the host node', () => {
     const both = [...here, rt('node@20.20.2', '20.20.2', 'provisioned')];
     expect(newestLocal(parseSpec('node@20'), both)?.source).toBe('provisioned');
+  });
+
+  test('two names of one build (node, node@24) measure it once, and say so once', async () => {
+    const lines: string[] = [];
+    const select = async (raw: string) =>
+      (await selectRuntimes(raw, [...here], { log: (l) => lines.push(l) })).runtimes.map((r) => r.label);
+    expect(await select('node,node@24,node@22')).toEqual(['node', 'node@22.23.3']);
+    expect(await select('node@24,node')).toEqual(['node@24.21.0']);
+    expect(lines).toEqual([
+      'node@24 is the same executable as node (24.21.0): measured once',
+      'node is the same executable as node@24 (24.21.0): measured once',
+    ]);
+    // a host node of the pinned version is another binary of the same release
+    lines.length = 0;
+    const host = { ...rt('node@24.21.0', '24.21.0', 'host'), default: false };
+    const found = await selectRuntimes('node,node@24.21.0,node', [...here, host], { log: (l) => lines.push(l) });
+    expect(found.runtimes.map((r) => r.label)).toEqual(['node']);
+    expect(lines).toEqual(['node@24.21.0 is the same release as node (24.21.0): measured once']);
   });
 });
 
