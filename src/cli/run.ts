@@ -474,7 +474,9 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   // signals are caught from here on, so an interruption while PostgreSQL starts still stops it, and
   // until the process exits: a second one while the result is written or services stop changes nothing
   let interrupted = false;
-  let stop = () => {};
+  // a service still starting (a silent DATABASE_URL, a hung PostgreSQL) is not waited out
+  const starting = new AbortController();
+  let stop = () => starting.abort(new Error('interrupted while it started'));
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     runtime.onSignal(sig, () => {
       interrupted = true;
@@ -485,6 +487,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     serverRuntime: config.serverRuntime,
     runtimes: settings.discovered,
     projectRoot: root,
+    signal: starting.signal,
   });
   const servicesMs = runtime.now() - servicesAt;
   // whatever fails from here on, the services stop: a schema on a DATABASE_URL server and an

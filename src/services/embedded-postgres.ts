@@ -17,6 +17,7 @@ import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ownTempPrefix, removeDebris } from '../runtimes/debris.js';
 import { setpriv } from '../runtimes/parent-guard.js';
+import { abortable } from './abortable.js';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
@@ -100,7 +101,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): Promise<void> {
+function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs, signal?: AbortSignal): Promise<void> {
   const args = [
     `--pgdata=${dataDir}`,
     '--auth=scram-sha-256',
@@ -111,8 +112,8 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): P
     '--no-sync',
     '--no-instructions',
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin.initdb, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin.initdb, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
+  const done = new Promise<void>((resolve, reject) => {
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
       stderr += chunk;
@@ -122,15 +123,23 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): P
       code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}): ${stderr.trim().slice(-400)}`)),
     );
   });
+  return abortable(done, signal, () => child.kill('SIGKILL'));
 }
 
-/** Starts postgres and resolves once it accepts connections; its log keeps being drained so it never blocks on a full pipe. */
-function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs): Promise<ChildProcess> {
+/**
+ * Starts postgres and resolves once it accepts connections; its log keeps being drained so it
+ * never blocks on a full pipe. An abort of `signal` kills it and rejects.
+ */
+function startServer(
+  bin: Binaries,
+  dataDir: string,
+  { port, runAs, signal }: { port: number; runAs: RunAs; signal?: AbortSignal },
+): Promise<ChildProcess> {
   const settings = SERVER_SETTINGS.flatMap((s) => ['-c', s]);
   // the Unix socket goes into the data directory: /var/run/postgresql may not exist or be writable
   const args = ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, ...settings];
   const child = spawnTiedToParent(bin.postgres, args, runAs);
-  return new Promise((resolve, reject) => {
+  const ready = new Promise<ChildProcess>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(
       () => fail(new Error(`postgres did not start within ${START_TIMEOUT_MS / 1000} s: ${log.slice(-400)}`)),
@@ -153,6 +162,8 @@ function startServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
       fail(new Error(`postgres exited during start (${signal ?? `code ${code}`}): ${log.trim().slice(-400)}`)),
     );
   });
+  // the server may have come up meanwhile: stop() of the caller only knows a server that resolved
+  return abortable(ready, signal, () => child.kill('SIGKILL'));
 }
 
 /**
@@ -186,7 +197,8 @@ async function serverVersion(bin: Binaries): Promise<string> {
   return (await run(bin.postgres, ['--version'])).trim().replace(/^postgres \(PostgreSQL\)\s*/, '');
 }
 
-export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
+/** An abort of `signal` stops whatever was started (initdb, the server) and removes its directory. */
+export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<EmbeddedPostgres> {
   // a run killed outright could not remove its server's directory: the next one does
   removeDebris(tmpdir(), 'asyncbench-pg-');
   const bin = await binaries();
@@ -197,7 +209,8 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   const stop = () => {
     stopping ??= (async () => {
       if (server) await stopServer(server);
-      rmSync(root, { recursive: true, force: true });
+      // retried: an initdb killed by an interrupt may leave its backend writing there for a moment
+      rmSync(root, { recursive: true, force: true, maxRetries: 5 });
     })();
     return stopping;
   };
@@ -213,12 +226,12 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
       chownSync(pwFile, runAs.uid, runAs.gid ?? runAs.uid);
     }
     let t0 = performance.now();
-    await initdb(bin, dataDir, pwFile, runAs);
+    await initdb(bin, dataDir, pwFile, runAs, signal);
     rmSync(pwFile);
     const initdbMs = performance.now() - t0;
     t0 = performance.now();
     const port = await freePort();
-    server = await startServer(bin, dataDir, port, runAs);
+    server = await startServer(bin, dataDir, { port, runAs, signal });
     const startMs = performance.now() - t0;
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
     const running = server;

@@ -4,6 +4,7 @@
 import { withTimeout } from '../patterns/timeout.js';
 import { guardEnv } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
+import { abortable } from './abortable.js';
 
 export interface HttpTargetService {
   /** e.g. http://127.0.0.1:40123 */
@@ -32,7 +33,12 @@ async function stopChild(child: ChildHandle): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startHttpTarget(host: RuntimeAdapter, server: ServerCommand): Promise<HttpTargetService> {
+/** An abort of `signal` stops the server before it has printed its port, and rejects. */
+export async function startHttpTarget(
+  host: RuntimeAdapter,
+  server: ServerCommand,
+  signal?: AbortSignal,
+): Promise<HttpTargetService> {
   // its own process group, so a kill reaches anything it started
   const child = host.spawn(server.command, server.args, {
     // the server dies with the harness, even one killed by SIGKILL (parent-guard.ts)
@@ -47,10 +53,13 @@ export async function startHttpTarget(host: RuntimeAdapter, server: ServerComman
     return stopping;
   };
   try {
-    const line = await withTimeout(
-      child.waitForLine((l) => l.trim() !== ''),
-      START_TIMEOUT_MS,
-      'the HTTP target server printing its port',
+    const line = await abortable(
+      withTimeout(
+        child.waitForLine((l) => l.trim() !== ''),
+        START_TIMEOUT_MS,
+        'the HTTP target server printing its port',
+      ),
+      signal,
     );
     const port = Number(line.trim());
     if (!Number.isInteger(port) || port <= 0)

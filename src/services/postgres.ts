@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pg, { type Client } from 'pg';
 import { UsageError } from '../result/errors.js';
 import { parseConnectionUrl, redactUrl, registerUrlSecrets } from '../result/redact.js';
+import { abortable } from './abortable.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export const USERS_ROWS = 10_000;
@@ -46,20 +47,22 @@ function ident(name: string): string {
 const SETUP_CONNECT_MS = 10_000;
 const SETUP_STATEMENT_MS = 60_000;
 
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+/** `signal` (Ctrl-C) ends the connection at once, whether it is connecting or running a statement. */
+async function withClient<T>(url: string, fn: (client: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const client = new pg.Client({
     connectionString: url,
     application_name: 'asyncbench-setup',
     connectionTimeoutMillis: SETUP_CONNECT_MS,
     query_timeout: SETUP_STATEMENT_MS,
   });
-  await client.connect().catch((error: Error) => {
+  const end = () => void client.end().catch(() => {});
+  await abortable(client.connect(), signal, end).catch((error: Error) => {
     // pg says only "timeout expired"
-    if (!/timeout/i.test(error.message)) throw error;
+    if (signal?.aborted || !/timeout/i.test(error.message)) throw error;
     throw new Error(`no answer from ${redactUrl(url)} within ${SETUP_CONNECT_MS / 1000} s (${error.message})`);
   });
   try {
-    return await fn(client);
+    return await abortable(fn(client), signal, end);
   } finally {
     await client.end();
   }
@@ -85,18 +88,22 @@ async function serverVersion(client: Client): Promise<string> {
   return rows[0].server_version;
 }
 
-async function useExisting(databaseUrl: string): Promise<PostgresService> {
+async function useExisting(databaseUrl: string, signal?: AbortSignal): Promise<PostgresService> {
   const schema = `asyncbench_${randomBytes(4).toString('hex')}`;
   const t0 = performance.now();
-  const version = await withClient(databaseUrl, async (client) => {
-    try {
-      await seed(client, schema);
-    } catch (error) {
-      await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`).catch(() => {});
-      throw error;
-    }
-    return serverVersion(client);
-  });
+  const version = await withClient(
+    databaseUrl,
+    async (client) => {
+      try {
+        await seed(client, schema);
+      } catch (error) {
+        await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`).catch(() => {});
+        throw error;
+      }
+      return serverVersion(client);
+    },
+    signal,
+  );
   const seedMs = performance.now() - t0;
   let stopping: Promise<void> | undefined;
   return {
@@ -112,13 +119,13 @@ async function useExisting(databaseUrl: string): Promise<PostgresService> {
   };
 }
 
-async function startEmbedded(): Promise<PostgresService> {
-  const server = await startEmbeddedPostgres();
+async function startEmbedded(signal?: AbortSignal): Promise<PostgresService> {
+  const server = await startEmbeddedPostgres(signal);
   registerUrlSecrets(server.url);
   const schema = 'asyncbench';
   try {
     const t0 = performance.now();
-    await withClient(server.url, (client) => seed(client, schema));
+    await withClient(server.url, (client) => seed(client, schema), signal);
     const seedMs = performance.now() - t0;
     return {
       url: server.url,
@@ -153,9 +160,12 @@ export function checkDatabaseUrl(databaseUrl: string | undefined): void {
     );
 }
 
-/** With a DATABASE_URL, that server (in a schema of its own); otherwise an embedded one for this run. */
-export function startPostgres(databaseUrl?: string): Promise<PostgresService> {
+/**
+ * With a DATABASE_URL, that server (in a schema of its own); otherwise an embedded one for this run.
+ * An abort of `signal` rejects at once, with nothing left running.
+ */
+export function startPostgres(databaseUrl?: string, signal?: AbortSignal): Promise<PostgresService> {
   // its password is masked wherever it shows up: in a driver's error, a child's stderr, a reason
   registerUrlSecrets(databaseUrl);
-  return databaseUrl ? useExisting(databaseUrl) : startEmbedded();
+  return databaseUrl ? useExisting(databaseUrl, signal) : startEmbedded(signal);
 }

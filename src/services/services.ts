@@ -17,6 +17,8 @@ export interface ServiceOptions {
   runtimes: readonly RuntimeExecutable[];
   /** the project root: the server is dist/services/http-target-server.js under it */
   projectRoot: string;
+  /** aborted on Ctrl-C: a start still waiting rejects at once, with what it started stopped */
+  signal?: AbortSignal;
 }
 
 /** Safe to show and to store: no password. Meant for the result file's config. */
@@ -51,7 +53,7 @@ async function startTarget(options: ServiceOptions): Promise<HttpTargetService> 
       `server runtime '${options.serverRuntime}' not found (have: ${options.runtimes.map((r) => r.label).join(', ')})`,
     );
   const script = join(options.projectRoot, 'dist', 'services', 'http-target-server.js');
-  return startHttpTarget(await currentRuntime(), runtimeCommand(rt, script));
+  return startHttpTarget(await currentRuntime(), runtimeCommand(rt, script), options.signal);
 }
 
 /**
@@ -63,7 +65,7 @@ export async function startServices(requires: ReadonlySet<string>, options: Serv
   const databaseUrl = (await currentRuntime()).env('DATABASE_URL') || undefined;
   // both start at once; if one fails, the other is stopped before the error goes up
   const [pg, http] = await Promise.allSettled([
-    requires.has('postgres') ? startPostgres(databaseUrl) : undefined,
+    requires.has('postgres') ? startPostgres(databaseUrl, options.signal) : undefined,
     requires.has('http') ? timed(() => startTarget(options)) : undefined,
   ]);
   const postgres: PostgresService | undefined = pg.status === 'fulfilled' ? pg.value : undefined;

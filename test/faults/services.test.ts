@@ -222,3 +222,75 @@ describe('a DATABASE_URL server that accepts the connection and never answers', 
     FAULT_TEST_MS,
   );
 });
+
+/** A 127.0.0.1 server that accepts connections and never answers; `connected` settles at the first. */
+async function silentServer() {
+  let connected = () => {};
+  const first = new Promise<void>((resolve) => (connected = resolve));
+  const server = createServer((socket) => {
+    connected();
+    socket.on('data', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, connected: first };
+}
+
+describe('Ctrl-C while a DATABASE_URL server that never answers is being set up', () => {
+  it(
+    'ends the run at once (not after the 10 s setup timeout): exit 130, the interrupted line, no process left',
+    async () => {
+      const silent = await silentServer();
+      try {
+        const out = join(tempDir('fault-silent-db-sigint'), 'r.json');
+        const run = startMarked(['run', SERVICES, '--case', 'before', '--quick', '--runtime', 'node', '--json', out], {
+          DATABASE_URL: `postgres://bench:hunter2@127.0.0.1:${silent.port}/db`,
+        });
+        // the setup's connection is open and waiting for an answer that never comes
+        await silent.connected;
+        const signalled = Date.now();
+        process.kill(run.pid, 'SIGINT');
+        const { code, stderr } = await run.done;
+        // the setup's own timeout is 10 s: a run that waited it out took that long after the signal
+        expect(Date.now() - signalled, stderr).toBeLessThan(8_000);
+        expect(code, stderr).toBe(130);
+        expect(stderr).toContain('asyncbench: interrupted; finished results kept in the result file');
+        const result = read(out);
+        expect(result.run.complete).toBe(false);
+        expect(result.config.unavailable?.postgres).toMatch(/interrupted/);
+        expect(await leftAfter(run.marker)).toEqual([]);
+      } finally {
+        silent.server.close();
+      }
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
+  it(
+    'stops initdb and starts no server: exit 130, the interrupted line, its directory removed, no process left',
+    async () => {
+      const out = join(tempDir('fault-pg-start-sigint'), 'r.json');
+      const run = startMarked(['run', SERVICES, '--case', 'before', '--quick', '--runtime', 'node', '--json', out]);
+      const initdb = await waitFor('initdb of the embedded PostgreSQL', () =>
+        markedProcesses(run.marker).find((p) => /\binitdb\b/.test(p.command)),
+      );
+      const pgDir = /--pgdata=(\S+)\/data\b/.exec(initdb.command)?.[1];
+      expect(pgDir).toBeDefined();
+      process.kill(run.pid, 'SIGINT');
+      // a start that went on after the signal brings up the server and seeds it, then stops it
+      const servers = new Set<number>();
+      const watch = setInterval(() => {
+        for (const p of markedProcesses(run.marker)) if (/\/postgres -D /.test(p.command)) servers.add(p.pid);
+      }, 20);
+      const { code, stderr } = await run.done.finally(() => clearInterval(watch));
+      expect(code, stderr).toBe(130);
+      expect(stderr).toContain('asyncbench: interrupted; finished results kept in the result file');
+      expect(read(out).config.unavailable?.postgres).toMatch(/interrupted/);
+      expect([...servers]).toEqual([]);
+      expect(await leftAfter(run.marker)).toEqual([]);
+      expect(existsSync(pgDir as string)).toBe(false);
+    },
+    FAULT_TEST_MS,
+  );
+});

@@ -1,10 +1,12 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRuntime } from '../../src/runtimes/current.js';
 import { runtimeCommand } from '../../src/runtimes/discover.js';
 import { type HttpTargetService, startHttpTarget } from '../../src/services/http-target.js';
 import { resetTarget, TARGET_BODY, targetStats, targetUrl } from '../../src/services/http-target-client.js';
 import { pinnedRuntimes } from '../support/fixtures.js';
+import { tempDir } from '../support/temp.js';
 import { alive, buildServer } from './services-fixtures.js';
 
 let script: string;
@@ -64,3 +66,34 @@ describe.each(runtimes.map((rt) => [rt.label, rt] as const))('HTTP target server
     expect(alive(pid)).toBe(false);
   });
 });
+
+describe('an HTTP target server that never prints its port', () => {
+  it('is stopped as soon as the start is aborted (Ctrl-C), not after the 20 s start timeout', async () => {
+    const pidFile = join(tempDir('http-target-abort'), 'pid');
+    const silent = `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    const aborting = new AbortController();
+    const started = Date.now();
+    const start = startHttpTarget(
+      await currentRuntime(),
+      { command: process.execPath, args: ['-e', silent] },
+      aborting.signal,
+    );
+    await waitForFile(pidFile);
+    aborting.abort(new Error('interrupted while it started'));
+    await expect(start).rejects.toThrow(/^interrupted while it started/);
+    // the server's SIGTERM ends it at once; far below the start timeout either way
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+});
+
+async function waitForFile(path: string): Promise<void> {
+  for (;;) {
+    try {
+      if (readFileSync(path, 'utf8')) return;
+    } catch {
+      // not yet written
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
