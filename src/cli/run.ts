@@ -14,6 +14,7 @@ import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
+import { Interrupted } from '../result/errors.js';
 import { ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
 import {
   canonicalPath,
@@ -437,18 +438,45 @@ async function refuseEmpty(settings: RunSettings, tmpDir: string): Promise<void>
   );
 }
 
+/**
+ * Ctrl-C and SIGTERM, caught from the start of execute() until the process exits: a second one
+ * while the result is written or services stop changes nothing. They abort `signal`, so the
+ * compatibility probe and a service still starting (a silent DATABASE_URL, a hung PostgreSQL) are
+ * not waited out, and call `stopJobs` once the jobs run. Before, the default action ended the
+ * harness while it bundled or probed: no line, and its scratch directory left to the next run.
+ */
+function catchInterrupts(runtime: RuntimeAdapter) {
+  const aborting = new AbortController();
+  const caught = {
+    signal: aborting.signal,
+    stopJobs: () => {},
+    get interrupted() {
+      return aborting.signal.aborted;
+    },
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    runtime.onSignal(sig, () => {
+      aborting.abort(new Error('interrupted while it started'));
+      caught.stopJobs();
+    });
+  return caught;
+}
+
 async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const runtime = await currentRuntime();
   const { config, runtimes, resultPath, root } = settings;
   let { runId } = settings;
   let startedAt = new Date();
   const t0 = Date.now();
+  const interrupts = catchInterrupts(runtime);
   const { scenarios, cells } = await planRun(settings, tmpDir);
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) await refuseEmpty(settings, tmpDir);
   if (scenarios.some((s) => s.requires.includes('postgres'))) checkDatabaseUrl(runtime.env('DATABASE_URL'));
   makeDirectory(tmpDir);
-  const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir);
+  const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir, interrupts.signal);
+  // nothing was measured yet and no plan written: one line, exit 130, and run() removes the scratch
+  if (interrupts.interrupted) throw new Interrupted();
   for (const cell of cells) cell.skip = skipReason(cell);
   const jobs = scheduleJobs(cells, config.forks, seedPolicy(runtime.env('ASYNCBENCH_SEED')));
   const plan = planOf(
@@ -471,23 +499,12 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   // the result file as this run found it: another run that writes it meanwhile is not overwritten
   const foundResult = modifiedAt(resultPath);
   const tty = isatty(2);
-  // signals are caught from here on, so an interruption while PostgreSQL starts still stops it, and
-  // until the process exits: a second one while the result is written or services stop changes nothing
-  let interrupted = false;
-  // a service still starting (a silent DATABASE_URL, a hung PostgreSQL) is not waited out
-  const starting = new AbortController();
-  let stop = () => starting.abort(new Error('interrupted while it started'));
-  for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    runtime.onSignal(sig, () => {
-      interrupted = true;
-      stop();
-    });
   const servicesAt = runtime.now();
   const services = await startServicesEach(new Set(scenarios.flatMap((s) => s.requires)), {
     serverRuntime: config.serverRuntime,
     runtimes: settings.discovered,
     projectRoot: root,
-    signal: starting.signal,
+    signal: interrupts.signal,
   });
   const servicesMs = runtime.now() - servicesAt;
   // whatever fails from here on, the services stop: a schema on a DATABASE_URL server and an
@@ -501,7 +518,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     const kept = resumed?.kept;
     const execution = executeJobs(
       runtime,
-      interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
+      interrupts.interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
       budgetsOf(config, runtime),
       services,
       journal,
@@ -509,7 +526,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       tmpDir,
       kept,
     );
-    stop = execution.stop;
+    interrupts.stopJobs = execution.stop;
     try {
       outcome = await execution.done;
     } finally {
@@ -517,7 +534,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     }
     result = resultFileOf(settings, runtime, {
       outcome,
-      interrupted,
+      interrupted: interrupts.interrupted,
       kept,
       runId,
       startedAt,
@@ -548,7 +565,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   console.log(renderTerminal(result, { color: isatty(1) && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${written}`);
   if (result.run.timing) console.error(describeTiming(result.run.timing));
-  if (outcome.interrupted || interrupted) {
+  if (outcome.interrupted || interrupts.interrupted) {
     console.error('asyncbench: interrupted; finished results kept in the result file');
     return 130;
   }

@@ -70,9 +70,10 @@ export function scenarioTooOld(
 }
 
 /**
- * Starts the probe of `rt`. It imports the user's scenario files, and it runs before the harness
- * handles signals: one whose top level spins on this runtime only outlived a Ctrl-C of the harness,
- * at 100% CPU. As a measuring child: the kernel's parent-death signal, else the loop's guard.
+ * Starts the probe of `rt`. It imports the user's scenario files: one whose top level spins on
+ * this runtime outlived a Ctrl-C of the harness, at 100% CPU, when the harness did not handle
+ * signals yet. Ctrl-C now kills it (probeOne's `signal`); a SIGKILL of the harness cannot, so as a
+ * measuring child: the kernel's parent-death signal, else the loop's guard.
  */
 function spawnProbe(runtime: RuntimeAdapter, rt: RuntimeExecutable, job: ProbeJob): ChildHandle {
   const direct = runtimeCommand(rt, fileURLToPath(new URL('child.js', DIST_DIR)));
@@ -91,6 +92,7 @@ async function probeOne(
   rt: RuntimeExecutable,
   scenarios: readonly ScenarioInfo[],
   outcomePath: string,
+  signal?: AbortSignal,
 ): Promise<{ runtime?: string; scenarios: Map<string, string> }> {
   const old = tooOld(rt);
   if (old) return { runtime: old, scenarios: new Map() };
@@ -100,11 +102,16 @@ async function probeOne(
     timedOut = true;
     child.kill('SIGKILL');
   }, PROBE_TIMEOUT_MS);
+  // Ctrl-C: the run ends without a verdict, so the probe need not finish
+  const interrupt = () => child.kill('SIGKILL');
+  if (signal?.aborted) interrupt();
+  signal?.addEventListener('abort', interrupt, { once: true });
   const cannotStart = await child.exited.then(
     (exit) => execFailure(exit.code, child.stderr()) !== undefined,
     () => true,
   );
   clearTimeout(timer);
+  signal?.removeEventListener('abort', interrupt);
   // a binary that cannot start (gone, not executable) is broken, not too old: no verdict, so each
   // cell fails in the orchestrator with 'cannot start' (exit 1), as on a pinned build; as a skip
   // the run measured nothing and exited 0. Nor is a probe that never finished: a scenario file whose
@@ -134,20 +141,22 @@ async function probeOne(
 
 /**
  * Probes every runtime that is not a pinned build (those are tested with the project) and returns
- * the skip reason of a cell, if any.
+ * the skip reason of a cell, if any. An abort of `signal` (Ctrl-C) kills the probes: their
+ * verdicts are then meaningless, and the caller ends the run.
  */
 export async function probeCompatibility(
   runtime: RuntimeAdapter,
   runtimes: readonly RuntimeExecutable[],
   scenarios: readonly ScenarioInfo[],
   tmpDir: string,
+  signal?: AbortSignal,
 ): Promise<(cell: Cell) => string | undefined> {
+  const probe = (rt: RuntimeExecutable, i: number) =>
+    probeOne(runtime, rt, scenarios, join(tmpDir, `probe-${i}.json`), signal);
   const probed = await Promise.all(
     runtimes
       .filter((rt) => !rt.default && rt.source !== 'pinned')
-      .map(
-        async (rt, i) => [rt.label, await probeOne(runtime, rt, scenarios, join(tmpDir, `probe-${i}.json`))] as const,
-      ),
+      .map(async (rt, i) => [rt.label, await probe(rt, i)] as const),
   );
   const verdicts = new Map(probed);
   return (cell) => {

@@ -3,7 +3,7 @@
 // Ctrl-C, the harness killed by SIGKILL while its child spins or while a scenario's own processes
 // run, and a runtime's compatibility probe that spins (Ctrl-C meanwhile, or its timeout). After each: what had finished is in the result
 // file, and no process is left.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
@@ -16,6 +16,7 @@ import {
   hasExited,
   leftAfter,
   markedProcesses,
+  ROOT,
   startMarked,
   tempDir,
   waitFor,
@@ -220,19 +221,53 @@ function otherNode(dir: string): string {
   );
 }
 
+/** A run whose compatibility probe of a stand-in node@22.99.0 spins for ever; results go to DIR/r.json. */
+function spinningProbeRun(dir: string) {
+  const args = ['run', join(FIXTURES, 'spins-in-probe.ts'), '--quick', '--runtime', 'node@22.99.0'];
+  return startMarked([...args, '--json', join(dir, 'r.json')], {
+    ASYNCBENCH_FAULTS_DIR: dir,
+    PATH: `${otherNode(dir)}:${process.env.PATH}`,
+  });
+}
+
+/** That run, once its probe spins. */
+async function startSpinningProbe(dir: string) {
+  const run = spinningProbeRun(dir);
+  await waitFor('the probe to start spinning', () => existsSync(join(dir, 'probe.pid')));
+  return run;
+}
+
 describe('Ctrl-C while the compatibility probe of a runtime spins in a scenario file', () => {
-  // the probe runs before the harness handles signals: Ctrl-C ends it by the default action
+  // the harness handles signals from before it bundles and probes (it used to die by the default
+  // action there: no line, its scratch directory left to the next run)
+  it(
+    'kills the probe, says interrupted, exits 130 and removes its scratch directory',
+    async () => {
+      const run = await startSpinningProbe(tempDir('fault-probe'));
+      // the run's scratch directory ends in the harness's pid (src/runtimes/debris.ts)
+      const scratch = () =>
+        readdirSync(join(ROOT, '.tmp')).filter((n) => new RegExp(`^run-.*\\.${run.pid}\\.`).test(n));
+      expect(scratch()).toHaveLength(1);
+      const signalled = Date.now();
+      process.kill(run.pid, 'SIGINT');
+      const { code, stderr } = await run.done;
+      // a probe left to spin is killed only at its 60 s timeout, and the run waits for it
+      expect(Date.now() - signalled, stderr).toBeLessThan(30_000);
+      expect(code, stderr).toBe(130);
+      expect(stderr.trim().split('\n').at(-1)).toBe('asyncbench: interrupted');
+      expect(scratch()).toEqual([]);
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('the harness killed with SIGKILL while the compatibility probe of a runtime spins', () => {
   it.skipIf(setpriv() === undefined)(
     'takes the probe with it: the kernel kills it (setpriv --pdeathsig)',
     async () => {
-      const dir = tempDir('fault-probe');
-      const args = ['run', join(FIXTURES, 'spins-in-probe.ts'), '--quick', '--runtime', 'node@22.99.0'];
-      const run = startMarked([...args, '--json', join(dir, 'r.json')], {
-        ASYNCBENCH_FAULTS_DIR: dir,
-        PATH: `${otherNode(dir)}:${process.env.PATH}`,
-      });
-      await waitFor('the probe to start spinning', () => existsSync(join(dir, 'probe.pid')));
-      process.kill(run.pid, 'SIGINT');
+      const run = await startSpinningProbe(tempDir('fault-probe-kill'));
+      process.kill(run.pid, 'SIGKILL');
       await run.done;
       expect(await leftAfter(run.marker)).toEqual([]);
     },
@@ -246,11 +281,7 @@ describe('a compatibility probe that never finishes', () => {
     async () => {
       const dir = tempDir('fault-probe-hang');
       const out = join(dir, 'r.json');
-      const args = ['run', join(FIXTURES, 'spins-in-probe.ts'), '--quick', '--runtime', 'node@22.99.0'];
-      const run = startMarked([...args, '--json', out], {
-        ASYNCBENCH_FAULTS_DIR: dir,
-        PATH: `${otherNode(dir)}:${process.env.PATH}`,
-      });
+      const run = spinningProbeRun(dir);
       // the probe is killed after 60 s (PROBE_TIMEOUT_MS); only the probe spins in this fixture, so
       // the measured cell is ok, where a real hang would time out there and be recorded as such
       const { code, stderr } = await run.done;
