@@ -247,15 +247,13 @@ describe('Ctrl-C while a DATABASE_URL server that never answers is being set up'
         });
         // the setup's connection is open and waiting for an answer that never comes
         await silent.connected;
-        const signalled = Date.now();
         process.kill(run.pid, 'SIGINT');
         const { code, stderr } = await run.done;
-        // the setup's own timeout is 10 s: a run that waited it out took that long after the signal
-        expect(Date.now() - signalled, stderr).toBeLessThan(8_000);
         expect(code, stderr).toBe(130);
         expect(stderr).toContain('asyncbench: interrupted; finished results kept in the result file');
         const result = read(out);
         expect(result.run.complete).toBe(false);
+        // a run that waited out the setup's own 10 s timeout records that timeout here, not the interrupt
         expect(result.config.unavailable?.postgres).toMatch(/interrupted/);
         expect(await leftAfter(run.marker)).toEqual([]);
       } finally {

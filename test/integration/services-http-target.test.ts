@@ -72,7 +72,6 @@ describe('an HTTP target server that never prints its port', () => {
     const pidFile = join(tempDir('http-target-abort'), 'pid');
     const silent = `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
     const aborting = new AbortController();
-    const started = Date.now();
     const start = startHttpTarget(
       await currentRuntime(),
       { command: process.execPath, args: ['-e', silent] },
@@ -80,9 +79,8 @@ describe('an HTTP target server that never prints its port', () => {
     );
     await waitForFile(pidFile);
     aborting.abort(new Error('interrupted while it started'));
+    // a start that ignored the abort would reject with its own 20 s timeout, not the abort's reason
     await expect(start).rejects.toThrow(/^interrupted while it started/);
-    // the server's SIGTERM ends it at once; far below the start timeout either way
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
 });
