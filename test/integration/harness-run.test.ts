@@ -244,6 +244,14 @@ function isAlive(pid: string): boolean {
   }
 }
 
+function isMeasuringChild(pid: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('child.js');
+  } catch {
+    return false;
+  }
+}
+
 describe('Ctrl-C', () => {
   it('keeps finished results, marks the run incomplete and leaves no process behind', async () => {
     const dir = tempDir('sigint');
@@ -261,13 +269,14 @@ describe('Ctrl-C', () => {
     // the measuring children of this run (other runs may be going on on the machine); between two
     // forks the orchestrator has none for a moment, so look again every 20 ms (up to 10 s) until
     // the next fork is spawned, and interrupt it then
+    // (the orchestrator's other child, its group reaper, waits for it all run long)
     let children: string[] = [];
     for (let i = 0; i < 500; i++) {
       children = execSync(`pgrep -P ${pid} || true`).toString().split('\n').filter(Boolean);
-      if (children.length > 0) break;
+      if (children.some(isMeasuringChild)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(children.length).toBeGreaterThan(0);
+    expect(children.filter(isMeasuringChild).length).toBeGreaterThan(0);
     process.kill(pid, 'SIGINT');
     const run = await running;
     expect(run.code).toBe(130);
@@ -275,6 +284,8 @@ describe('Ctrl-C', () => {
     expect(result.run.complete).toBe(false);
     expect(result.results.length).toBeGreaterThan(0);
     expect(existsSync(journal)).toBe(false);
+    // the reaper ends on the parent-death signal the harness's exit sends it: a moment after, not at once
+    for (let i = 0; i < 100 && children.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
     expect(children.filter(isAlive)).toEqual([]);
     expect(readdirSync(join(ROOT, '.tmp')).filter((name) => name.startsWith(`run-${result.run.id}.`))).toEqual([]);
   });
