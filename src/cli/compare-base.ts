@@ -51,6 +51,7 @@ import { startServicesEach } from '../services/each.js';
 import { checkDatabaseUrl } from '../services/postgres.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent, parseThreshold } from './compare-emit.js';
+import { catchInterrupts } from './interrupts.js';
 import { describeJob, progressReporter } from './progress.js';
 import { budgetsOf, measureConfig } from './run.js';
 
@@ -316,16 +317,8 @@ export async function compareBase(argv: string[]): Promise<number> {
   const { server } = await selectRuntimes(values.runtime, ownRuntimes, { log: say }, values['server-runtime']);
   if (server) config.serverRuntime = server.label;
   let building: ChildHandle | null = null;
-  let interrupted = false;
-  let stop = () => {
-    (building as ChildHandle | null)?.kill('SIGKILL');
-  };
-  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((sig) =>
-    runtime.onSignal(sig, () => {
-      interrupted = true;
-      stop();
-    }),
-  );
+  const interrupts = catchInterrupts(runtime);
+  interrupts.stop = () => (building as ChildHandle | null)?.kill('SIGKILL');
   const id = newRunId(startedAt);
   const outDir = resolve(values.out ?? join(repo, 'results', `compare-${id}`));
   const tmpDirs: string[] = [];
@@ -342,7 +335,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     };
     const base = await checkoutRevision('base', values.base, build);
     revisions.push(base);
-    if (interrupted) return 130;
+    if (interrupts.interrupted) return 130;
     const tree = (await gitInfo(runtime, repo)) ?? { commit: 'unknown', branch: 'unknown', dirty: true };
     if (values.head && tree.dirty)
       say(
@@ -352,7 +345,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       ? await checkoutRevision('head', values.head, build)
       : await workingTree(root, { ...build, gitInfo: tree });
     revisions.push(head);
-    if (interrupted) return 130;
+    if (interrupts.interrupted) return 130;
 
     const sides: SideSetup[] = [];
     for (const [role, revision] of [
@@ -414,6 +407,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       serverRuntime: config.serverRuntime,
       runtimes: headSide.discovered,
       projectRoot: head.root,
+      signal: interrupts.signal,
     });
     const machine = machineInfo(runtime);
     const orderSeed = Math.floor(Math.random() * 2 ** 31);
@@ -495,8 +489,8 @@ export async function compareBase(argv: string[]): Promise<number> {
         return rows.filter((r) => r.verdict === 'cannot judge').map((r) => r.key);
       },
     });
-    stop = session.stop;
-    if (interrupted) session.stop();
+    interrupts.stop = session.stop;
+    if (interrupts.interrupted) session.stop();
     let outcome: Awaited<typeof session.done>;
     try {
       outcome = await session.done;
@@ -504,7 +498,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       round.finish();
       await services.stop();
     }
-    const complete = !(outcome.interrupted || interrupted);
+    const complete = !(outcome.interrupted || interrupts.interrupted);
     const ab = {
       session: id,
       role: 'base' as Side,
@@ -550,11 +544,11 @@ export async function compareBase(argv: string[]): Promise<number> {
     return await emitComparison(comparison, sources, format, maxUnjudged);
   } catch (error) {
     // a build killed by Ctrl-C fails as a build would: it is an interruption
-    if (!interrupted) throw error;
+    if (!interrupts.interrupted) throw error;
     say('interrupted');
     return 130;
   } finally {
-    for (const off of offSignals) off();
+    interrupts.off();
     for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
     for (const revision of revisions) revision.release?.();
   }

@@ -34,6 +34,7 @@ import { startServicesEach } from '../services/each.js';
 import { checkDatabaseUrl } from '../services/postgres.js';
 import type { ServicesDescription } from '../services/services.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
+import { catchInterrupts } from './interrupts.js';
 import { progressReporter } from './progress.js';
 import { loadSessions, type OwnRuns, RECENT_RUNS, recentSessions, type ThisRun } from './sessions.js';
 
@@ -438,30 +439,6 @@ async function refuseEmpty(settings: RunSettings, tmpDir: string): Promise<void>
   );
 }
 
-/**
- * Ctrl-C and SIGTERM, caught from the start of execute() until the process exits: a second one
- * while the result is written or services stop changes nothing. They abort `signal`, so the
- * compatibility probe and a service still starting (a silent DATABASE_URL, a hung PostgreSQL) are
- * not waited out, and call `stopJobs` once the jobs run. Before, the default action ended the
- * harness while it bundled or probed: no line, and its scratch directory left to the next run.
- */
-function catchInterrupts(runtime: RuntimeAdapter) {
-  const aborting = new AbortController();
-  const caught = {
-    signal: aborting.signal,
-    stopJobs: () => {},
-    get interrupted() {
-      return aborting.signal.aborted;
-    },
-  };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    runtime.onSignal(sig, () => {
-      aborting.abort(new Error('interrupted while it started'));
-      caught.stopJobs();
-    });
-  return caught;
-}
-
 async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const runtime = await currentRuntime();
   const { config, runtimes, resultPath, root } = settings;
@@ -526,7 +503,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
       tmpDir,
       kept,
     );
-    interrupts.stopJobs = execution.stop;
+    interrupts.stop = execution.stop;
     try {
       outcome = await execution.done;
     } finally {

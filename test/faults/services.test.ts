@@ -3,11 +3,11 @@
 // fork and measures only the rest; a corrupt journal or another plan is refused in one line), and
 // PostgreSQL killed mid-run (only the cells that need it fail, with that reason).
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/result/estimator.js';
 import type { ResultFile } from '../../src/result/schema.js';
+import { silentServer } from '../support/silent-server.js';
 import {
   FAULT_TEST_MS,
   FIXTURES,
@@ -194,9 +194,7 @@ describe('a DATABASE_URL server that accepts the connection and never answers', 
   it(
     'fails the cells that need it after the setup timeout, with the reason and no password; the run goes on',
     async () => {
-      const silent = createServer((socket) => socket.on('data', () => {}));
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const { port } = silent.address() as AddressInfo;
+      const { server: silent, port } = await silentServer();
       try {
         const out = join(tempDir('fault-silent-db'), 'r.json');
         const args = ['run', SERVICES, KNOWN_COST, '--case', 'before,empty', '--param', 'us=0', '--quick'];
@@ -222,18 +220,6 @@ describe('a DATABASE_URL server that accepts the connection and never answers', 
     FAULT_TEST_MS,
   );
 });
-
-/** A 127.0.0.1 server that accepts connections and never answers; `connected` settles at the first. */
-async function silentServer() {
-  let connected = () => {};
-  const first = new Promise<void>((resolve) => (connected = resolve));
-  const server = createServer((socket) => {
-    connected();
-    socket.on('data', () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port, connected: first };
-}
 
 describe('Ctrl-C while a DATABASE_URL server that never answers is being set up', () => {
   it(

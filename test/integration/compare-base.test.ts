@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { READY_MARKER } from '../../src/harness/revision.js';
 import { validateResultFile } from '../../src/result/schema.js';
 import { ROOT, readResult, runCli, tempDir } from '../support/cli.js';
+import { silentServer } from '../support/silent-server.js';
 
 const repo = join(tempDir('ab-repo'), 'project');
 const cache = tempDir('ab-cache');
@@ -221,6 +222,32 @@ describe('compare --base', () => {
       /DATABASE_URL is not a PostgreSQL URL \(its scheme is mysql:\)/,
     );
     expect(run.stderr + run.stdout).not.toContain('hunter2');
+  }, 120_000);
+
+  it('ends at once on Ctrl-C while a DATABASE_URL that never answers is set up: exit 130, both sides written incomplete', async () => {
+    cached('ab-base');
+    const silent = await silentServer();
+    try {
+      const out = tempDir('ab-sigint-services');
+      let pid = 0;
+      const running = runCli(['compare', '--base', 'ab-base', 'db-pool', '--runtime', 'node', '--out', out], {
+        root: repo,
+        env: { ...env, DATABASE_URL: `postgres://bench:hunter2@127.0.0.1:${silent.port}/db` },
+        onSpawn: (p) => (pid = p),
+      });
+      await silent.connected;
+      process.kill(pid, 'SIGINT');
+      const run = await running;
+      expect(run.code, run.stderr).toBe(130);
+      for (const side of ['base', 'head']) {
+        const file = readResult(join(out, `${side}.json`));
+        expect(file.run.complete).toBe(false);
+        // a start that waited out its own 10 s setup timeout records that timeout here, not the interrupt
+        expect(file.config.unavailable?.postgres).toMatch(/interrupted/);
+      }
+    } finally {
+      silent.server.close();
+    }
   }, 120_000);
 
   it('names the log of a base that fails to build (exit 2)', async () => {

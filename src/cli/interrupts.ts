@@ -1,0 +1,42 @@
+import type { RuntimeAdapter } from '../runtimes/types.js';
+
+/** What Ctrl-C and SIGTERM have done so far, and what they do next. */
+export interface Interrupts {
+  /** aborted by the first one: a compatibility probe or a service still starting is not waited out */
+  readonly signal: AbortSignal;
+  readonly interrupted: boolean;
+  /** called on each one: stops what runs now (a build, the jobs); set as the command goes on */
+  stop: () => void;
+  /** removes the handlers */
+  off(): void;
+}
+
+/**
+ * Ctrl-C and SIGTERM, caught from the moment a command starts work: a second one while the result
+ * is written or services stop changes nothing. They abort `signal`, so a compatibility probe and a
+ * service still starting (a silent DATABASE_URL, a hung PostgreSQL) are not waited out, and call
+ * `stop`. Left to the default action, they ended the harness mid-way: no line, and its scratch
+ * directory left to the next run.
+ */
+export function catchInterrupts(runtime: RuntimeAdapter): Interrupts {
+  const aborting = new AbortController();
+  const offs: (() => void)[] = [];
+  const caught: Interrupts = {
+    signal: aborting.signal,
+    get interrupted() {
+      return aborting.signal.aborted;
+    },
+    stop: () => {},
+    off: () => {
+      for (const off of offs.splice(0)) off();
+    },
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    offs.push(
+      runtime.onSignal(sig, () => {
+        aborting.abort(new Error('interrupted while it started'));
+        caught.stop();
+      }),
+    );
+  return caught;
+}
