@@ -19,19 +19,25 @@ import type { RuntimeAdapter } from './types.js';
 
 const FILE_PREFIX = 'asyncbench-reap.';
 
-// $1 is the file of group ids. Only a number over 1 is signalled: `kill -KILL -1` would reach every
-// process the user may signal. dash's kill takes no `--`. `wait` returns at once when a trapped
-// signal arrives, where a foreground `sleep` would hold the trap back until it ended.
-const REAPER_SCRIPT = [
-  'reap() {',
-  '  for g in $(cat "$1" 2>/dev/null); do',
-  '    case $g in *[!0-9]* | "" | 0 | 1) ;; *) kill -KILL "-$g" 2>/dev/null ;; esac',
-  '  done',
-  '  rm -f "$1"; kill $! 2>/dev/null; exit 0',
-  '}',
-  `trap 'reap "$1"' TERM`,
-  'while :; do sleep 86400 & wait $!; done',
-].join('\n');
+/**
+ * The reaper's script; $1 is the file of group ids. Only a number over 1 with no leading zero is
+ * signalled: `kill -KILL -1` (or dash's `-01`) would reach every process the user may signal.
+ * dash's kill takes no `--`. `wait` returns at once when a trapped signal arrives, where a
+ * foreground `sleep` would hold the trap back until it ended. `signalGroup` is the command given
+ * `-<group>`: a test passes `echo` to see what would be signalled.
+ */
+export function reaperScript(signalGroup = 'kill -KILL'): string {
+  return [
+    'reap() {',
+    '  for g in $(cat "$1" 2>/dev/null); do',
+    `    case $g in *[!0-9]* | "" | 0* | 1) ;; *) ${signalGroup} "-$g" 2>/dev/null ;; esac`,
+    '  done',
+    '  rm -f "$1"; kill $! 2>/dev/null; exit 0',
+    '}',
+    `trap 'reap "$1"' TERM`,
+    'while :; do sleep 86400 & wait $!; done',
+  ].join('\n');
+}
 
 interface Reaper {
   file: string;
@@ -48,7 +54,7 @@ function startReaper(runtime: RuntimeAdapter): Reaper | null {
   removeDebris(tmpdir(), FILE_PREFIX);
   const file = join(tmpdir(), `${FILE_PREFIX}${ownSuffix()}`);
   writeFileSync(file, '');
-  runtime.spawn(guard, ['--pdeathsig', 'TERM', '--', 'sh', '-c', REAPER_SCRIPT, 'sh', file], { group: true });
+  runtime.spawn(guard, ['--pdeathsig', 'TERM', '--', 'sh', '-c', reaperScript(), 'sh', file], { group: true });
   return { file, next: join(tmpdir(), `${FILE_PREFIX}next.${ownSuffix()}`), groups: new Set() };
 }
 
