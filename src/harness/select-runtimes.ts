@@ -5,6 +5,7 @@
  * already here that it matches (pinned, provisioned or the host's), and only when none does asks
  * the npm registry and provisions the newest release it matches.
  */
+import { realpathSync } from 'node:fs';
 import { UsageError } from '../result/errors.js';
 import { compareVersions } from '../result/versions.js';
 import { discoverRuntimes, type RuntimeExecutable } from '../runtimes/discover.js';
@@ -114,20 +115,29 @@ function checkRuntimeNames(names: readonly string[], available: readonly Runtime
 
 /**
  * `node,node@24` names the pinned 24.x twice (as `node` and as `node@24.21.0`); a label says what
- * was asked, so the build (name and version: one real executable has one) is what repeats. Each is
- * measured once, the first name kept, and a repeat under another name is said: measuring one
- * binary twice costs a runtime's time and shows as a difference what is only noise.
+ * was asked, so the executable (its real path) is what repeats. Each is measured once, the first
+ * name kept, and a repeat under another name is said: measuring one binary twice costs a runtime's
+ * time and shows as a difference what is only noise. Another binary of the same release (a host
+ * node of the pinned version, a distro build) is another build and is measured. A label met twice
+ * is dropped too: the result keys cells by label.
  */
 function measuredOnce(runtimes: RuntimeExecutable[], asked: readonly string[], log: RuntimeSources['log']) {
-  const build = (rt: RuntimeExecutable) => `${rt.name} ${rt.version}`;
+  const paths = runtimes.map((rt) => realPath(rt.executable));
   return runtimes.filter((rt, i) => {
-    const first = runtimes.findIndex((r) => build(r) === build(rt));
+    const first = runtimes.findIndex((r, j) => r.label === rt.label || paths[j] === paths[i]);
     if (first === i) return true;
-    const what = runtimes[first].executable === rt.executable ? 'executable' : 'release';
-    if (asked[i] !== asked[first])
-      log(`${asked[i]} is the same ${what} as ${asked[first]} (${rt.version}): measured once`);
+    if (asked[i] !== asked[first] && paths[first] === paths[i])
+      log(`${asked[i]} is the same executable as ${asked[first]} (${rt.version}): measured once`);
     return false;
   });
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path; // gone: the run reports it as it reports any binary that cannot start
+  }
 }
 
 /** The runtimes to measure on, and the HTTP target server's runtime when one was asked for. */

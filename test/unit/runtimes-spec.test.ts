@@ -109,12 +109,12 @@ describe('choosing among the runtimes already here', () => {
       'node@24 is the same executable as node (24.21.0): measured once',
       'node is the same executable as node@24 (24.21.0): measured once',
     ]);
-    // a host node of the pinned version is another binary of the same release
+    // a host node of the pinned version is another binary of the same release: another build, measured
     lines.length = 0;
-    const host = { ...rt('node@24.21.0', '24.21.0', 'host'), default: false };
+    const host = { ...rt('node@24.21.0', '24.21.0', 'host'), executable: '/x/host/node', default: false };
     const found = await selectRuntimes('node,node@24.21.0,node', [...here, host], { log: (l) => lines.push(l) });
-    expect(found.runtimes.map((r) => r.label)).toEqual(['node']);
-    expect(lines).toEqual(['node@24.21.0 is the same release as node (24.21.0): measured once']);
+    expect(found.runtimes.map((r) => r.label)).toEqual(['node', 'node@24.21.0']);
+    expect(lines).toEqual([]);
   });
 });
 
