@@ -447,12 +447,13 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const t0 = Date.now();
   const interrupts = catchInterrupts(runtime);
   const { scenarios, cells } = await planRun(settings, tmpDir);
+  // nothing was measured yet and no plan written: one line, exit 130, and run() removes the scratch
+  if (interrupts.interrupted) throw new Interrupted();
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) await refuseEmpty(settings, tmpDir);
   if (scenarios.some((s) => s.requires.includes('postgres'))) checkDatabaseUrl(runtime.env('DATABASE_URL'));
   makeDirectory(tmpDir);
   const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir, interrupts.signal);
-  // nothing was measured yet and no plan written: one line, exit 130, and run() removes the scratch
   if (interrupts.interrupted) throw new Interrupted();
   for (const cell of cells) cell.skip = skipReason(cell);
   const jobs = scheduleJobs(cells, config.forks, seedPolicy(runtime.env('ASYNCBENCH_SEED')));
