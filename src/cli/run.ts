@@ -269,7 +269,9 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
  * A result file holds raw samples no later run reproduces: `--json FILE` of an earlier run replaced
  * it silently. --overwrite says that is meant; a resumed run writes over its own partial file.
  */
-function refuseOverwrite(resultPath: string, values: { overwrite?: boolean; resume?: string }): void {
+function refuseOverwrite(resultPath: string, values: { overwrite?: boolean; resume?: string; json?: string }): void {
+  // a fresh result path (results/<run id>.json) never exists: the flag would say nothing
+  if (values.overwrite && values.json === undefined) throw new UsageError('--overwrite needs --json FILE');
   // existsSync first: statSync throws ENOTDIR for a path under a file, which is refused later, in one line
   if (values.overwrite || !existsSync(resultPath) || !statSync(resultPath).isFile()) return;
   if (values.resume !== undefined && canonicalPath(resumeTarget(values.resume)) === canonicalPath(resultPath)) return;

@@ -79,6 +79,10 @@ describe('run --json FILE where FILE exists', () => {
     expect(readFileSync(path, 'utf8')).toBe('an earlier run');
   });
 
+  test('--overwrite without --json FILE is refused: there is nothing it could replace', async () => {
+    await expect(run.run(['eager-tasks', '--overwrite'])).rejects.toThrow('--overwrite needs --json FILE');
+  });
+
   test('is replaced with --overwrite, and by the run that resumes it', async () => {
     const path = earlier();
     // it fails later, for another reason (an unknown case; from the source, no pinned runtime)
