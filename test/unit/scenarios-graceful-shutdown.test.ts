@@ -12,6 +12,7 @@ import type { CaseContext } from '../../src/scenario.js';
 import { buildFixtures } from '../support/fixtures.js';
 import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
+const BUILT = new URL('../../dist/workers/shutdown-server.js', import.meta.url);
 let faultyDir: string;
 beforeAll(async () => {
   faultyDir = await buildFixtures('graceful-shutdown-unit', ['test/fixtures/shutdown-faulty-server.ts']);
@@ -19,21 +20,24 @@ beforeAll(async () => {
 afterAll(() => rmSync(faultyDir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-/** the faulty server (its FAULT argument before the scenario's own) in place of the real one */
-async function faultyServer(fault: 'cut' | 'drop' | 'late') {
+/**
+ * The faulty server (its FAULT argument before the scenario's own) in place of the real one; with
+ * `from` n, only from the n-th server started on, the built server before it.
+ */
+async function faultyServer(fault: 'cut' | 'drop' | 'late', from = 1) {
   const runtime = await currentRuntime();
   const spawn = runtime.spawnScript;
   const faulty = join(faultyDir, 'shutdown-faulty-server.js');
+  let started = 0;
   vi.spyOn(runtime, 'spawnScript').mockImplementation((_script, args = [], options) =>
-    spawn(faulty, [fault, ...args], options),
+    ++started < from ? spawn(BUILT, args, options) : spawn(faulty, [fault, ...args], options),
   );
 }
 
 async function builtServer() {
   const runtime = await currentRuntime();
   const spawn = runtime.spawnScript;
-  const built = new URL('../../dist/workers/shutdown-server.js', import.meta.url);
-  vi.spyOn(runtime, 'spawnScript').mockImplementation((_script, args, options) => spawn(built, args, options));
+  vi.spyOn(runtime, 'spawnScript').mockImplementation((_script, args, options) => spawn(BUILT, args, options));
 }
 
 describe('graceful-shutdown verify', () => {
@@ -77,8 +81,10 @@ describe('graceful-shutdown verify', () => {
   });
 
   it('fails a server that still accepts requests after it said it was stopping', async () => {
-    // its held requests are all answered in full: only verify's late request tells
-    await faultyServer('late');
+    // its held requests are all answered in full: only verify's late request tells. The late server
+    // waits for that request, so it runs only verify's own shutdown (the second server started,
+    // after the one measured call's): a measured shutdown sends none, and would wait out its exit deadline
+    await faultyServer('late', 2);
     await expect(runCell(gracefulShutdown, 'sigterm', { inFlight: 10 }, { calls: 1 })).rejects.toThrow(
       /the server answered a request sent after it said it was stopping/,
     );
