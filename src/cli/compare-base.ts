@@ -22,6 +22,7 @@ import {
   type Side,
 } from '../harness/ab.js';
 import { builtinScenarios, looksLikeFile, PROJECT_ROOT, type ScenarioInfo, scenarioFile } from '../harness/catalog.js';
+import { catchInterrupts } from '../harness/interrupts.js';
 import { CHILD_PROTOCOL } from '../harness/job.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { childProtocol } from '../harness/orchestrator.js';
@@ -51,7 +52,6 @@ import { startServicesEach } from '../services/each.js';
 import { checkDatabaseUrl } from '../services/postgres.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent, parseThreshold } from './compare-emit.js';
-import { catchInterrupts } from './interrupts.js';
 import { describeJob, progressReporter } from './progress.js';
 import { budgetsOf, measureConfig } from './run.js';
 

@@ -4,6 +4,7 @@ import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
 import { probeCompatibility, skipMissingFeatures } from '../harness/compat.js';
+import { catchInterrupts } from '../harness/interrupts.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Budgets, type Execution, executeJobs } from '../harness/orchestrator.js';
 import { canPin, defaultPinCpu } from '../harness/pin.js';
@@ -34,7 +35,6 @@ import { startServicesEach } from '../services/each.js';
 import { checkDatabaseUrl } from '../services/postgres.js';
 import type { ServicesDescription } from '../services/services.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
-import { catchInterrupts } from './interrupts.js';
 import { progressReporter } from './progress.js';
 import { loadSessions, type OwnRuns, RECENT_RUNS, recentSessions, type ThisRun } from './sessions.js';
 

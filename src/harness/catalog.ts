@@ -13,6 +13,7 @@ import { errorLine } from '../runtimes/child-output.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { dieWithParent, guardEnv } from '../runtimes/parent-guard.js';
 import { scriptArgs } from '../runtimes/spawn-script.js';
+import { catchInterrupts } from './interrupts.js';
 import { DESCRIBE_PREFIX, type DescribeReport, describeModule, type ScenarioInfo } from './scenario-info.js';
 import { closestFirst } from './suggest.js';
 
@@ -41,13 +42,8 @@ async function describeInChild(moduleUrl: string, label: string): Promise<Scenar
     ...scriptArgs(runtime, script, [moduleUrl, label]),
   ];
   const child = runtime.spawn(command, args, { env: guardEnv(), stdout: 'pipe', stderr: 'pipe', group: true });
-  let interrupted = false;
-  const offSignals = (['SIGINT', 'SIGTERM'] as const).map((signal) =>
-    runtime.onSignal(signal, () => {
-      interrupted = true;
-      child.kill('SIGKILL');
-    }),
-  );
+  const interrupts = catchInterrupts(runtime);
+  interrupts.stop = () => child.kill('SIGKILL');
   try {
     const line = await withTimeout(
       child.waitForLine((l) => l.startsWith(DESCRIBE_PREFIX)),
@@ -57,7 +53,7 @@ async function describeInChild(moduleUrl: string, label: string): Promise<Scenar
     if ('problem' in report) throw new UsageError(report.problem);
     return report.info;
   } catch (error) {
-    if (interrupted) throw new Interrupted();
+    if (interrupts.interrupted) throw new Interrupted();
     if (error instanceof TimeoutError)
       throw new UsageError(
         `${label} did not finish loading within ${USER_LOAD_MS / 1000} s (a top-level await that never settles, or a loop that never ends?)`,
@@ -72,7 +68,7 @@ async function describeInChild(moduleUrl: string, label: string): Promise<Scenar
       `${label} exited the process while it was loading (${stderr ? `exit code ${exit.code}: ${errorLine(stderr)}` : 'process.exit at its top level?'})`,
     );
   } finally {
-    for (const off of offSignals) off();
+    interrupts.off();
     // the answer is in: what the user's top level left running (timers, servers, processes) goes
     child.kill('SIGKILL');
   }

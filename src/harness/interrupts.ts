@@ -12,8 +12,9 @@ export interface Interrupts {
 }
 
 /**
- * Ctrl-C and SIGTERM, caught from the moment a command starts work: a second one while the result
- * is written or services stop changes nothing. They abort `signal`, so a compatibility probe and a
+ * Ctrl-C and SIGTERM, caught from the moment a command (run, compare --base) or a step of it (the
+ * loading of a scenario file) starts work, until `off()`: a second one while the result is written
+ * or services stop changes nothing. They abort `signal`, so a compatibility probe and a
  * service still starting (a silent DATABASE_URL, a hung PostgreSQL) are not waited out, and call
  * `stop`. Left to the default action, they ended the harness mid-way: no line, and its scratch
  * directory left to the next run.
