@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg, { type QueryResultRow } from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg, { type Client, type QueryResultRow } from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PostgresService, startPostgres, USERS_ROWS } from '../../src/services/postgres.js';
 import { alive } from './services-fixtures.js';
 
@@ -48,6 +48,33 @@ describe('embedded PostgreSQL', () => {
     await Promise.all([service.stop(), service.stop()]); // idempotent, also when called twice at once
     expect(alive(pid)).toBe(false);
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('Ctrl-C while the schema of a DATABASE_URL server is seeded', () => {
+  // an embedded server stands for the user's
+  let server: PostgresService | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(() => server?.stop());
+  afterEach(() => vi.restoreAllMocks());
+
+  it('leaves no schema behind on the server', async () => {
+    const url = (server as PostgresService).url;
+    const controller = new AbortController();
+    const send = pg.Client.prototype.query;
+    // the abort comes as CREATE TABLE is sent: CREATE SCHEMA has been answered by then, so a
+    // seed committed statement by statement has left the schema on the server
+    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const sent = (send as (...a: unknown[]) => unknown).apply(this, args);
+      if (typeof args[0] === 'string' && args[0].startsWith('CREATE TABLE')) controller.abort(new Error('interrupted'));
+      return sent;
+    } as typeof send);
+    await expect(startPostgres(url, controller.signal)).rejects.toThrow('interrupted');
+    vi.restoreAllMocks();
+    const left = await query(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'asyncbench\\_%'");
+    expect(left).toEqual([]);
   });
 });
 
