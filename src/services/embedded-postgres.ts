@@ -112,7 +112,8 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs, si
     '--no-sync',
     '--no-instructions',
   ];
-  const child = spawn(bin.initdb, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'] });
+  // a group of its own: initdb runs its work in a postgres backend of its own, which must go with it
+  const child = spawn(bin.initdb, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const done = new Promise<void>((resolve, reject) => {
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
@@ -123,7 +124,21 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs, si
       code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}): ${stderr.trim().slice(-400)}`)),
     );
   });
-  return abortable(done, signal, () => child.kill('SIGKILL'));
+  return abortable(done, signal, () => killGroup(child));
+}
+
+/**
+ * SIGKILL to the group `child` leads (spawned detached). Killing initdb alone left its backend
+ * running, and writing into the directory being removed, until it read EOF.
+ */
+function killGroup(child: ChildProcess): void {
+  // a pid of 0 or 1 would make the negative pid this process's group, or every process
+  if (child.pid === undefined || child.pid <= 1) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
 }
 
 /**
@@ -209,7 +224,7 @@ export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<Embed
   const stop = () => {
     stopping ??= (async () => {
       if (server) await stopServer(server);
-      // retried: an initdb killed by an interrupt may leave its backend writing there for a moment
+      // retried: the processes of a group just killed may take a moment to die
       rmSync(root, { recursive: true, force: true, maxRetries: 5 });
     })();
     return stopping;
@@ -241,7 +256,9 @@ export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<Embed
       });
     return { url, version: await serverVersion(bin), timings: { initdbMs, startMs }, stop, onExit };
   } catch (error) {
-    await stop();
+    // the reason the start failed (an interrupt, a timeout) is what the run reports, not a failed
+    // removal: a directory left behind is removed by the next run (removeDebris above)
+    await stop().catch(() => {});
     throw error;
   }
 }

@@ -252,7 +252,7 @@ describe('Ctrl-C while a DATABASE_URL server that never answers is being set up'
 
 describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
   it(
-    'stops initdb and starts no server: exit 130, the interrupted line, its directory removed, no process left',
+    'stops initdb and its backend and starts no server: exit 130, the interrupted line, its directory removed, no process left',
     async () => {
       const out = join(tempDir('fault-pg-start-sigint'), 'r.json');
       const run = startMarked(['run', SERVICES, '--case', 'before', '--quick', '--runtime', 'node', '--json', out]);
@@ -261,6 +261,10 @@ describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
       );
       const pgDir = /--pgdata=(\S+)\/data\b/.exec(initdb.command)?.[1];
       expect(pgDir).toBeDefined();
+      // initdb's own postgres backend (bootstrap, then single-user mode) is at work
+      await waitFor("initdb's postgres backend", () =>
+        markedProcesses(run.marker).some((p) => /\/postgres"? --(boot|single)\b/.test(p.command)),
+      );
       process.kill(run.pid, 'SIGINT');
       // a start that went on after the signal brings up the server and seeds it, then stops it
       const servers = new Set<number>();
@@ -268,10 +272,13 @@ describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
         for (const p of markedProcesses(run.marker)) if (/\/postgres -D /.test(p.command)) servers.add(p.pid);
       }, 20);
       const { code, stderr } = await run.done.finally(() => clearInterval(watch));
+      // killed with initdb's process group, not left to end when it reads EOF
+      const atExit = markedProcesses(run.marker).filter((p) => /\bpostgres\b/.test(p.command));
       expect(code, stderr).toBe(130);
       expect(stderr).toContain('asyncbench: interrupted; finished results kept in the result file');
       expect(read(out).config.unavailable?.postgres).toMatch(/interrupted/);
       expect([...servers]).toEqual([]);
+      expect(atExit).toEqual([]);
       expect(await leftAfter(run.marker)).toEqual([]);
       expect(existsSync(pgDir as string)).toBe(false);
     },
