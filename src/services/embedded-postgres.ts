@@ -141,20 +141,22 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-/**
- * Starts postgres and resolves once it accepts connections; its log keeps being drained so it
- * never blocks on a full pipe. An abort of `signal` kills it and rejects.
- */
-function startServer(
-  bin: Binaries,
-  dataDir: string,
-  { port, runAs, signal }: { port: number; runAs: RunAs; signal?: AbortSignal },
-): Promise<ChildProcess> {
+/** postgres on `port` of 127.0.0.1, its log on a pipe (drained by serverReady). */
+function spawnServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs): ChildProcess {
   const settings = SERVER_SETTINGS.flatMap((s) => ['-c', s]);
   // the Unix socket goes into the data directory: /var/run/postgresql may not exist or be writable
   const args = ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, ...settings];
-  const child = spawnTiedToParent(bin.postgres, args, runAs);
-  const ready = new Promise<ChildProcess>((resolve, reject) => {
+  return spawnTiedToParent(bin.postgres, args, runAs);
+}
+
+/**
+ * Resolves once `child` accepts connections; its log keeps being drained so it never blocks on a
+ * full pipe. A timeout, an exit or an abort of `signal` rejects and leaves the server to the
+ * caller's stop(), a shutdown: a postmaster killed with SIGKILL (as an abort did) orphans its
+ * backends and leaves its SysV shared memory segment behind for good.
+ */
+function serverReady(child: ChildProcess, signal?: AbortSignal): Promise<void> {
+  const ready = new Promise<void>((resolve, reject) => {
     let log = '';
     const timer = setTimeout(
       () => fail(new Error(`postgres did not start within ${START_TIMEOUT_MS / 1000} s: ${log.slice(-400)}`)),
@@ -162,14 +164,13 @@ function startServer(
     );
     const fail = (error: Error) => {
       clearTimeout(timer);
-      child.kill('SIGKILL');
       reject(error);
     };
     child.stderr?.on('data', (chunk) => {
       if (log.length < 64_000) log += chunk;
       if (log.includes(READY_LINE)) {
         clearTimeout(timer);
-        resolve(child);
+        resolve();
       }
     });
     child.once('error', fail);
@@ -177,8 +178,7 @@ function startServer(
       fail(new Error(`postgres exited during start (${signal ?? `code ${code}`}): ${log.trim().slice(-400)}`)),
     );
   });
-  // the server may have come up meanwhile: stop() of the caller only knows a server that resolved
-  return abortable(ready, signal, () => child.kill('SIGKILL'));
+  return abortable(ready, signal);
 }
 
 /**
@@ -196,7 +196,8 @@ function spawnTiedToParent(command: string, args: string[], runAs: RunAs): Child
 }
 
 function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  // no pid: it was never started (spawn's 'error'), and no 'exit' will come
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     child.once('exit', () => {
@@ -246,7 +247,9 @@ export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<Embed
     const initdbMs = performance.now() - t0;
     t0 = performance.now();
     const port = await freePort();
-    server = await startServer(bin, dataDir, { port, runAs, signal });
+    // known to stop() from now on, so a start that fails or is aborted ends in a shutdown
+    server = spawnServer(bin, dataDir, port, runAs);
+    await serverReady(server, signal);
     const startMs = performance.now() - t0;
     const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
     const running = server;
