@@ -101,7 +101,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs, signal?: AbortSignal): Promise<void> {
+/** initdb under way: `done` settles with its exit; stop() ends it (and its backend) and resolves on its exit. */
+interface Initdb {
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): Initdb {
   const args = [
     `--pgdata=${dataDir}`,
     '--auth=scram-sha-256',
@@ -124,18 +130,27 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs, si
       code === 0 ? resolve() : reject(new Error(`initdb failed (code ${code}): ${stderr.trim().slice(-400)}`)),
     );
   });
-  return abortable(done, signal, () => killGroup(child));
+  return { done, stop: () => stopInitdb(child) };
 }
 
 /**
- * SIGKILL to the group `child` leads (spawned detached). Killing initdb alone left its backend
- * running, and writing into the directory being removed, until it read EOF.
+ * On SIGTERM initdb finishes the step under way, removes its data directory and exits (within a
+ * second here): its bootstrap backend blocks signals, and a backend killed with SIGKILL leaves its
+ * SysV shared memory segment on the machine for good. Whatever of its group is left then, or after
+ * 5 s, is killed: a SIGKILL of initdb alone used to leave its backend writing into the directory
+ * being removed until it read EOF.
  */
-function killGroup(child: ChildProcess): void {
+function stopInitdb(child: ChildProcess): Promise<void> {
+  // the group is killed at once on initdb's exit, before its number can be reused
+  return stopGently(child, 'SIGTERM').finally(() => signalGroup(child, 'SIGKILL'));
+}
+
+/** `signal` to the group `child` leads (spawned detached). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   // a pid of 0 or 1 would make the negative pid this process's group, or every process
   if (child.pid === undefined || child.pid <= 1) return;
   try {
-    process.kill(-child.pid, 'SIGKILL');
+    process.kill(-child.pid, signal);
   } catch {
     // the group is gone already
   }
@@ -195,7 +210,8 @@ function spawnTiedToParent(command: string, args: string[], runAs: RunAs): Child
   return spawn(setprivPath, [...user, '--pdeathsig', 'INT', '--', command, ...args], { stdio });
 }
 
-function stopServer(child: ChildProcess): Promise<void> {
+/** `first`, then SIGKILL if `child` has not exited within 5 s; resolves once it has. */
+function stopGently(child: ChildProcess, first: NodeJS.Signals): Promise<void> {
   // no pid: it was never started (spawn's 'error'), and no 'exit' will come
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -204,9 +220,13 @@ function stopServer(child: ChildProcess): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    // SIGINT is postgres's "fast shutdown": clients are disconnected, no checkpoint wait for them
-    child.kill('SIGINT');
+    child.kill(first);
   });
+}
+
+/** SIGINT is postgres's "fast shutdown": clients are disconnected, no checkpoint wait for them. */
+function stopServer(child: ChildProcess): Promise<void> {
+  return stopGently(child, 'SIGINT');
 }
 
 async function serverVersion(bin: Binaries): Promise<string> {
@@ -220,12 +240,14 @@ export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<Embed
   const bin = await binaries();
   const runAs = await unprivilegedUser();
   const root = mkdtempSync(join(tmpdir(), ownTempPrefix('asyncbench-pg-')));
+  let initializing: Initdb | undefined;
   let server: ChildProcess | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      await initializing?.stop();
       if (server) await stopServer(server);
-      // retried: the processes of a group just killed may take a moment to die
+      // retried: an initdb group killed after the grace may take a moment to die
       rmSync(root, { recursive: true, force: true, maxRetries: 5 });
     })();
     return stopping;
@@ -242,7 +264,10 @@ export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<Embed
       chownSync(pwFile, runAs.uid, runAs.gid ?? runAs.uid);
     }
     let t0 = performance.now();
-    await initdb(bin, dataDir, pwFile, runAs, signal);
+    initializing = initdb(bin, dataDir, pwFile, runAs);
+    await abortable(initializing.done, signal);
+    // done: its group is gone, and its number free for another to take
+    initializing = undefined;
     rmSync(pwFile);
     const initdbMs = performance.now() - t0;
     t0 = performance.now();

@@ -16,6 +16,7 @@ import {
   leftAfter,
   markedProcesses,
   ROOT,
+  segmentsOf,
   startMarked,
   tempDir,
   waitFor,
@@ -262,15 +263,19 @@ describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
       const pgDir = /--pgdata=(\S+)\/data\b/.exec(initdb.command)?.[1];
       expect(pgDir).toBeDefined();
       // initdb's own postgres backend (bootstrap, then single-user mode) is at work
-      await waitFor("initdb's postgres backend", () =>
-        markedProcesses(run.marker).some((p) => /\/postgres"? --(boot|single)\b/.test(p.command)),
-      );
-      process.kill(run.pid, 'SIGINT');
-      // a start that went on after the signal brings up the server and seeds it, then stops it
+      const backends = new Set<number>();
       const servers = new Set<number>();
-      const watch = setInterval(() => {
-        for (const p of markedProcesses(run.marker)) if (/\/postgres -D /.test(p.command)) servers.add(p.pid);
-      }, 20);
+      const seen = () => {
+        for (const p of markedProcesses(run.marker)) {
+          if (/\/postgres"? --(boot|single)\b/.test(p.command)) backends.add(p.pid);
+          // a start that went on after the signal brings up the server and seeds it, then stops it
+          if (/\/postgres -D /.test(p.command)) servers.add(p.pid);
+        }
+        return backends.size > 0;
+      };
+      await waitFor("initdb's postgres backend", seen);
+      process.kill(run.pid, 'SIGINT');
+      const watch = setInterval(seen, 20);
       const { code, stderr } = await run.done.finally(() => clearInterval(watch));
       // killed with initdb's process group, not left to end when it reads EOF
       const atExit = markedProcesses(run.marker).filter((p) => /\bpostgres\b/.test(p.command));
@@ -279,6 +284,8 @@ describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
       expect(read(out).config.unavailable?.postgres).toMatch(/interrupted/);
       expect([...servers]).toEqual([]);
       expect(atExit).toEqual([]);
+      // ended by a signal it handles: a backend killed with SIGKILL leaves its SysV segment for good
+      expect([...backends].flatMap(segmentsOf)).toEqual([]);
       expect(await leftAfter(run.marker)).toEqual([]);
       expect(existsSync(pgDir as string)).toBe(false);
     },

@@ -78,6 +78,12 @@ export function markedProcesses(marker: string): { pid: number; command: string 
   return found;
 }
 
+/** The SysV shared memory segments `pid` created that are still there (/proc/sysvipc/shm, column cpid). */
+export function segmentsOf(pid: number): string[] {
+  const rows = readFileSync('/proc/sysvipc/shm', 'utf8').trim().split('\n').slice(1);
+  return rows.filter((row) => Number(row.trim().split(/\s+/)[4]) === pid);
+}
+
 /** Waits until no process of the run is left; returns what is still there when the deadline passes. */
 export async function leftAfter(marker: string, deadlineMs = 30_000): Promise<string[]> {
   try {

@@ -4,7 +4,7 @@ import { type ChildProcess, execFileSync, type SpawnOptions } from 'node:child_p
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/services/embedded-postgres.js';
-import { hasExited, waitFor } from '../faults/support.js';
+import { hasExited, segmentsOf, waitFor } from '../faults/support.js';
 
 /** What the test does with each process the start spawns (replaces the command, watches its stderr). */
 const hooks: { spawn?: (command: string, args: string[], options: SpawnOptions) => ChildProcess | undefined } = {};
@@ -38,6 +38,19 @@ async function interruptedStart(hook: Hook): Promise<void> {
   await expect(startEmbeddedPostgres(controller.signal)).rejects.toThrow('interrupted');
 }
 
+/** A hook that spawns the real command where `match` holds, and hands the process to `watch`. */
+function watching(
+  match: (...call: Parameters<Spawn>) => boolean,
+  watch: (child: ChildProcess, abort: () => void) => void,
+): Hook {
+  return (spawn, abort, ...call) => {
+    if (!match(...call)) return undefined;
+    const child = spawn(...call);
+    watch(child, abort);
+    return child;
+  };
+}
+
 describe('Ctrl-C during initdb', () => {
   it('kills what initdb started too, not initdb alone', async () => {
     let worker = 0;
@@ -59,27 +72,58 @@ describe('Ctrl-C during initdb', () => {
   });
 });
 
-/** The SysV shared memory segments `pid` created that are still there (/proc/sysvipc/shm, column cpid). */
-function segmentsOf(pid: number): string[] {
+/** The pid of a live process in `group` that created a SysV segment still there (initdb's backend). */
+function segmentOfGroup(group: number): number | undefined {
   const rows = readFileSync('/proc/sysvipc/shm', 'utf8').trim().split('\n').slice(1);
-  return rows.filter((row) => Number(row.trim().split(/\s+/)[4]) === pid);
+  for (const cpid of rows.map((row) => Number(row.trim().split(/\s+/)[4]))) {
+    try {
+      // /proc/PID/stat after the command: state, parent, process group
+      if (Number(readFileSync(`/proc/${cpid}/stat`, 'utf8').split(') ')[1].split(' ')[2]) === group) return cpid;
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
 }
+
+describe('Ctrl-C while initdb has its backend at work', () => {
+  it('lets the backend remove its shared memory segment', async () => {
+    let backend = 0;
+    const initdb = (command: string) => command.endsWith('/initdb');
+    await interruptedStart(
+      watching(initdb, (child, abort) => {
+        const watch = setInterval(() => {
+          backend = segmentOfGroup(child.pid ?? -1) ?? 0;
+          if (backend === 0) return;
+          clearInterval(watch);
+          leftover.push(backend);
+          abort();
+        }, 5);
+        child.once('exit', () => clearInterval(watch));
+      }),
+    );
+    expect(backend).toBeGreaterThan(1);
+    await waitFor("initdb's backend to be gone", () => hasExited(backend), 10_000);
+    // SIGKILL'd with initdb's group, it could not remove it
+    expect(segmentsOf(backend)).toEqual([]);
+  });
+});
 
 describe('Ctrl-C while postgres starts', () => {
   it('shuts the postmaster down: its shared memory segment goes with it', async () => {
     let postmaster = 0;
     // the abort comes with the startup process's first line ("database system was shut down at"):
     // the postmaster has its shared memory and children by then, and is not yet ready
-    await interruptedStart((spawn, abort, command, args, options) => {
-      if (!args.includes('-D')) return undefined;
-      const child = spawn(command, args, options);
-      postmaster = child.pid ?? 0;
-      leftover.push(postmaster);
-      child.stderr?.on('data', (chunk) => {
-        if (String(chunk).includes('database system')) abort();
-      });
-      return child;
-    });
+    const server = (_command: string, args: string[]) => args.includes('-D');
+    await interruptedStart(
+      watching(server, (child, abort) => {
+        postmaster = child.pid ?? 0;
+        leftover.push(postmaster);
+        child.stderr?.on('data', (chunk) => {
+          if (String(chunk).includes('database system')) abort();
+        });
+      }),
+    );
     expect(postmaster).toBeGreaterThan(1);
     await waitFor('the postmaster to be gone', () => hasExited(postmaster), 10_000);
     // a SIGKILL'd postmaster cannot remove its segment, and its backends are left to notice alone
