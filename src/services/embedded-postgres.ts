@@ -141,6 +141,8 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): I
  * being removed until it read EOF.
  */
 function stopInitdb(child: ChildProcess): Promise<void> {
+  // ended by itself, it has waited for its backend, and its group's number may be another's by now
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   // the group is killed at once on initdb's exit, before its number can be reused
   return stopGently(child, 'SIGTERM').finally(() => signalGroup(child, 'SIGKILL'));
 }
@@ -266,8 +268,6 @@ export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<Embed
     let t0 = performance.now();
     initializing = initdb(bin, dataDir, pwFile, runAs);
     await abortable(initializing.done, signal);
-    // done: its group is gone, and its number free for another to take
-    initializing = undefined;
     rmSync(pwFile);
     const initdbMs = performance.now() - t0;
     t0 = performance.now();
