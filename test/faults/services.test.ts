@@ -16,6 +16,7 @@ import {
   leftAfter,
   markedProcesses,
   ROOT,
+  removeSegmentsOf,
   segmentsOf,
   startMarked,
   tempDir,
@@ -186,6 +187,8 @@ describe('PostgreSQL killed mid-run', () => {
       expect(status('empty')?.status).toBe('ok');
       expect(result.config.unavailable?.postgres).toMatch(/PostgreSQL exited/);
       expect(await leftAfter(run.marker)).toEqual([]);
+      // killed with SIGKILL, it left its SysV shared memory segment, which nothing else would remove
+      removeSegmentsOf(postmaster[0].pid);
     },
     FAULT_TEST_MS,
   );

@@ -4,6 +4,7 @@
  * "no process was left" is a scan of /proc for that marker, not a guess from timing; and waits
  * that poll for an event (a file, a line, a process gone) with a generous deadline.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +83,14 @@ export function markedProcesses(marker: string): { pid: number; command: string 
 export function segmentsOf(pid: number): string[] {
   const rows = readFileSync('/proc/sysvipc/shm', 'utf8').trim().split('\n').slice(1);
   return rows.filter((row) => Number(row.trim().split(/\s+/)[4]) === pid);
+}
+
+/**
+ * Removes what segmentsOf(pid) finds: a postmaster a test kills with SIGKILL cannot remove its own,
+ * and a failed test must not leave any on the machine.
+ */
+export function removeSegmentsOf(pid: number): void {
+  for (const row of segmentsOf(pid)) execFileSync('ipcrm', ['-m', row.trim().split(/\s+/)[1]]);
 }
 
 /** Waits until no process of the run is left; returns what is still there when the deadline passes. */

@@ -1,10 +1,10 @@
 // Ctrl-C while the embedded PostgreSQL starts, seen from its processes: what the start spawned is
 // watched through a wrapped node:child_process spawn, and aborted at a chosen moment.
-import { type ChildProcess, execFileSync, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/services/embedded-postgres.js';
-import { hasExited, segmentsOf, waitFor } from '../faults/support.js';
+import { hasExited, removeSegmentsOf, segmentsOf, waitFor } from '../faults/support.js';
 
 /** What the test does with each process the start spawns (replaces the command, watches its stderr). */
 const hooks: { spawn?: (command: string, args: string[], options: SpawnOptions) => ChildProcess | undefined } = {};
@@ -21,8 +21,7 @@ afterEach(() => {
   hooks.spawn = undefined;
   for (const pid of leftover.splice(0)) {
     if (!hasExited(pid)) process.kill(pid, 'SIGKILL');
-    // a failed test must not leave its segments on the machine
-    for (const row of segmentsOf(pid)) execFileSync('ipcrm', ['-m', row.trim().split(/\s+/)[1]]);
+    removeSegmentsOf(pid);
   }
 });
 
