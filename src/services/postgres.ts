@@ -46,20 +46,30 @@ function ident(name: string): string {
  */
 const SETUP_CONNECT_MS = 10_000;
 const SETUP_STATEMENT_MS = 60_000;
+/** Ctrl-C's cleanup may not hold the run for the setup's limits: each wait of it has this one. */
+const AFTER_ABORT_MS = 2_000;
 
-/** `signal` (Ctrl-C) ends the connection at once, whether it is connecting or running a statement. */
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * `signal` (Ctrl-C) ends the connection at once, whether it is connecting or running a statement.
+ * `limitMs` bounds the connection and each statement (default: the setup's limits).
+ */
+async function withClient<T>(
+  url: string,
+  fn: (client: Client) => Promise<T>,
+  { signal, limitMs }: { signal?: AbortSignal; limitMs?: number } = {},
+): Promise<T> {
+  const connectMs = limitMs ?? SETUP_CONNECT_MS;
   const client = new pg.Client({
     connectionString: url,
     application_name: 'asyncbench-setup',
-    connectionTimeoutMillis: SETUP_CONNECT_MS,
-    query_timeout: SETUP_STATEMENT_MS,
+    connectionTimeoutMillis: connectMs,
+    query_timeout: limitMs ?? SETUP_STATEMENT_MS,
   });
   const end = () => void client.end().catch(() => {});
   await abortable(client.connect(), signal, end).catch((error: Error) => {
     // pg says only "timeout expired"
     if (signal?.aborted || !/timeout/i.test(error.message)) throw error;
-    throw new Error(`no answer from ${redactUrl(url)} within ${SETUP_CONNECT_MS / 1000} s (${error.message})`);
+    throw new Error(`no answer from ${redactUrl(url)} within ${connectMs / 1000} s (${error.message})`);
   });
   try {
     return await abortable(fn(client), signal, end);
@@ -73,7 +83,7 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>, si
  * One transaction: a connection dropped midway (Ctrl-C ends it, a harness killed outright closes
  * it) rolls all of it back, where statements committed one by one left the schema on the server.
  */
-async function seed(client: Client, schema: string): Promise<void> {
+async function seed(client: Client, schema: string, onCommit: () => void = () => {}): Promise<void> {
   const s = ident(schema);
   await client.query('BEGIN');
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
@@ -86,6 +96,7 @@ async function seed(client: Client, schema: string): Promise<void> {
   );
   await client.query(`CREATE INDEX ON ${s}.users (active)`);
   await client.query(`ANALYZE ${s}.users`);
+  onCommit();
   await client.query('COMMIT');
 }
 
@@ -94,20 +105,56 @@ async function serverVersion(client: Client): Promise<string> {
   return rows[0].server_version;
 }
 
+async function dropSchema(client: Client, schema: string): Promise<void> {
+  await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
+}
+
+/**
+ * Drops `schema` once the session `pid` has ended: it ends only after carrying out a COMMIT it was
+ * sent, and a schema committed meanwhile would escape a DROP run before. Each wait of it is
+ * bounded by 2 s; a schema it cannot drop is left.
+ */
+function dropAfterSession(url: string, schema: string, pid: number): Promise<void> {
+  const gone = async (client: Client) =>
+    !(await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount;
+  return withClient(
+    url,
+    async (client) => {
+      const end = Date.now() + AFTER_ABORT_MS;
+      while (!(await gone(client)) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+      await dropSchema(client, schema);
+    },
+    { limitMs: AFTER_ABORT_MS },
+  );
+}
+
+/** Seeds `schema`, and returns the server's version. */
+async function seedExisting(databaseUrl: string, schema: string, signal?: AbortSignal): Promise<string> {
+  // the session's pid once COMMIT is sent: no stop() of the service will drop what it committed
+  let committing: number | undefined;
+  try {
+    return await withClient(
+      databaseUrl,
+      async (client) => {
+        // asked first, so the seed's COMMIT is the last statement
+        const version = await serverVersion(client);
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        // a failed seed is rolled back when withClient ends the session
+        await seed(client, schema, () => (committing = rows[0].pid));
+        return version;
+      },
+      { signal },
+    );
+  } catch (error) {
+    if (committing !== undefined) await dropAfterSession(databaseUrl, schema, committing).catch(() => {});
+    throw error;
+  }
+}
+
 async function useExisting(databaseUrl: string, signal?: AbortSignal): Promise<PostgresService> {
   const schema = `asyncbench_${randomBytes(4).toString('hex')}`;
   const t0 = performance.now();
-  const version = await withClient(
-    databaseUrl,
-    async (client) => {
-      // asked first, so the seed's COMMIT is the last statement: an abort after it is all but ruled out
-      const version = await serverVersion(client);
-      // a failed seed is rolled back when withClient ends the session
-      await seed(client, schema);
-      return version;
-    },
-    signal,
-  );
+  const version = await seedExisting(databaseUrl, schema, signal);
   const seedMs = performance.now() - t0;
   let stopping: Promise<void> | undefined;
   return {
@@ -115,9 +162,7 @@ async function useExisting(databaseUrl: string, signal?: AbortSignal): Promise<P
     schema,
     describe: () => ({ origin: 'DATABASE_URL', url: redactUrl(databaseUrl), schema, version, startup: { seedMs } }),
     stop() {
-      stopping ??= withClient(databaseUrl, async (client) => {
-        await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
-      });
+      stopping ??= withClient(databaseUrl, (client) => dropSchema(client, schema));
       return stopping;
     },
   };
@@ -129,7 +174,7 @@ async function startEmbedded(signal?: AbortSignal): Promise<PostgresService> {
   const schema = 'asyncbench';
   try {
     const t0 = performance.now();
-    await withClient(server.url, (client) => seed(client, schema), signal);
+    await withClient(server.url, (client) => seed(client, schema), { signal });
     const seedMs = performance.now() - t0;
     return {
       url: server.url,

@@ -60,22 +60,25 @@ describe('Ctrl-C while the schema of a DATABASE_URL server is seeded', () => {
   afterAll(() => server?.stop());
   afterEach(() => vi.restoreAllMocks());
 
-  it('leaves no schema behind on the server', async () => {
-    const url = (server as PostgresService).url;
-    const controller = new AbortController();
-    const send = pg.Client.prototype.query;
-    // the abort comes as CREATE TABLE is sent: CREATE SCHEMA has been answered by then, so a
-    // seed committed statement by statement has left the schema on the server
-    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      const sent = (send as (...a: unknown[]) => unknown).apply(this, args);
-      if (typeof args[0] === 'string' && args[0].startsWith('CREATE TABLE')) controller.abort(new Error('interrupted'));
-      return sent;
-    } as typeof send);
-    await expect(startPostgres(url, controller.signal)).rejects.toThrow('interrupted');
-    vi.restoreAllMocks();
-    const left = await query(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'asyncbench\\_%'");
-    expect(left).toEqual([]);
-  });
+  // CREATE TABLE: CREATE SCHEMA has been answered, so a seed committed statement by statement has
+  // left the schema; COMMIT: the server carries it out before it reads that the client is gone
+  it.each(['CREATE TABLE', 'COMMIT'])(
+    'leaves no schema behind on the server (Ctrl-C as %s is sent)',
+    async (statement) => {
+      const url = (server as PostgresService).url;
+      const controller = new AbortController();
+      const send = pg.Client.prototype.query;
+      vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+        const sent = (send as (...a: unknown[]) => unknown).apply(this, args);
+        if (typeof args[0] === 'string' && args[0].startsWith(statement)) controller.abort(new Error('interrupted'));
+        return sent;
+      } as typeof send);
+      await expect(startPostgres(url, controller.signal)).rejects.toThrow('interrupted');
+      vi.restoreAllMocks();
+      const left = await query(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'asyncbench\\_%'");
+      expect(left).toEqual([]);
+    },
+  );
 });
 
 describe.runIf(process.env.DATABASE_URL)('PostgreSQL from DATABASE_URL', () => {
