@@ -95,6 +95,8 @@ export function childHandle(parts: ChildParts): ChildHandle {
 
 /** Signals a whole process group; a group that is already gone is not an error. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  // -0 is this process's own group, -1 every process it may signal: neither is a child's group
+  if (!(pid > 1)) return;
   try {
     process.kill(-pid, signal);
   } catch (error) {

@@ -15,6 +15,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { signalGroup } from '../runtimes/child-output.js';
 import { ownTempPrefix, removeDebris } from '../runtimes/debris.js';
 import { setpriv } from '../runtimes/parent-guard.js';
 import { abortable } from './abortable.js';
@@ -144,18 +145,7 @@ function stopInitdb(child: ChildProcess): Promise<void> {
   // ended by itself, it has waited for its backend, and its group's number may be another's by now
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   // the group is killed at once on initdb's exit, before its number can be reused
-  return stopGently(child, 'SIGTERM').finally(() => signalGroup(child, 'SIGKILL'));
-}
-
-/** `signal` to the group `child` leads (spawned detached). */
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  // a pid of 0 or 1 would make the negative pid this process's group, or every process
-  if (child.pid === undefined || child.pid <= 1) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // the group is gone already
-  }
+  return stopGently(child, 'SIGTERM').finally(() => signalGroup(child.pid ?? 0, 'SIGKILL'));
 }
 
 /** postgres on `port` of 127.0.0.1, its log on a pipe (drained by serverReady). */

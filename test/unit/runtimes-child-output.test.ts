@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { childHandle, KEPT_CHARS, textSink } from '../../src/runtimes/child-output.js';
+import { describe, expect, it, vi } from 'vitest';
+import { childHandle, KEPT_CHARS, signalGroup, textSink } from '../../src/runtimes/child-output.js';
 import type { ChildExit } from '../../src/runtimes/types.js';
 
 /** a handle over a stdout sink keeping `keepChars`, and the means to end its process */
@@ -66,5 +66,20 @@ describe('waitForLine', () => {
     cut.stdout.append('ready now');
     cut.exit();
     await expect(missed).rejects.toThrow(/exited \(0\) before the awaited line/);
+  });
+});
+
+describe('signalGroup', () => {
+  it("never signals -0 (this process's group) or -1 (every process): no child's group has that number", () => {
+    // process.kill is replaced: a broken guard must not reach the machine's processes
+    const kill = vi.spyOn(process, 'kill').mockImplementation(() => true);
+    try {
+      for (const pid of [0, 1, -1, -4242, Number.NaN]) signalGroup(pid, 'SIGKILL');
+      expect(kill).not.toHaveBeenCalled();
+      signalGroup(4242, 'SIGKILL');
+      expect(kill).toHaveBeenCalledWith(-4242, 'SIGKILL');
+    } finally {
+      kill.mockRestore();
+    }
   });
 });
