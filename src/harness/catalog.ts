@@ -41,8 +41,12 @@ async function describeInChild(moduleUrl: string, label: string): Promise<Scenar
     runtime.execPath(),
     ...scriptArgs(runtime, script, [moduleUrl, label]),
   ];
-  const child = runtime.spawn(command, args, { env: guardEnv(), stdout: 'pipe', stderr: 'pipe', group: true });
   const interrupts = catchInterrupts(runtime);
+  if (interrupts.interrupted) {
+    interrupts.off();
+    throw new Interrupted();
+  }
+  const child = runtime.spawn(command, args, { env: guardEnv(), stdout: 'pipe', stderr: 'pipe', group: true });
   interrupts.stop = () => child.kill('SIGKILL');
   try {
     const line = await withTimeout(

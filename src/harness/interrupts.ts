@@ -1,5 +1,8 @@
 import type { RuntimeAdapter } from '../runtimes/types.js';
 
+/** The reason of the first Ctrl-C or SIGTERM any catchInterrupts of this process caught. */
+let interruptedBefore: Error | undefined;
+
 /** What Ctrl-C and SIGTERM have done so far, and what they do next. */
 export interface Interrupts {
   /** aborted by the first one: a compatibility probe or a service still starting is not waited out */
@@ -21,6 +24,9 @@ export interface Interrupts {
  */
 export function catchInterrupts(runtime: RuntimeAdapter): Interrupts {
   const aborting = new AbortController();
+  // Ctrl-C is the process's: one caught by a command's handlers before this step began (while it
+  // bundled a scenario file, between two loads) holds for the step too
+  if (interruptedBefore) aborting.abort(interruptedBefore);
   const offs: (() => void)[] = [];
   const caught: Interrupts = {
     signal: aborting.signal,
@@ -35,7 +41,8 @@ export function catchInterrupts(runtime: RuntimeAdapter): Interrupts {
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     offs.push(
       runtime.onSignal(sig, () => {
-        aborting.abort(new Error('interrupted while it started'));
+        interruptedBefore ??= new Error('interrupted while it started');
+        aborting.abort(interruptedBefore);
         caught.stop();
       }),
     );
