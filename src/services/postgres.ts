@@ -46,8 +46,12 @@ function ident(name: string): string {
  */
 const SETUP_CONNECT_MS = 10_000;
 const SETUP_STATEMENT_MS = 60_000;
-/** Ctrl-C's cleanup may not hold the run for the setup's limits: each wait of it has this one. */
-const AFTER_ABORT_MS = 2_000;
+/**
+ * Ctrl-C's cleanup may not hold the run for the setup's limits: all of it (waiting for the seeding
+ * session to end, then the DROP) ends within AFTER_ABORT_MS, the wait within SESSION_WAIT_MS of it.
+ */
+const AFTER_ABORT_MS = 3_000;
+const SESSION_WAIT_MS = 2_000;
 
 /**
  * `signal` (Ctrl-C) ends the connection at once, whether it is connecting or running a statement.
@@ -86,8 +90,8 @@ async function withClient<T>(
 async function seed(client: Client, schema: string, onCommit: () => void = () => {}): Promise<void> {
   const s = ident(schema);
   await client.query('BEGIN');
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-  await client.query(`DROP TABLE IF EXISTS ${s}.users`);
+  // no IF NOT EXISTS: a schema of that name that is not ours fails the seed (and stop() never drops it)
+  await client.query(`CREATE SCHEMA ${s}`);
   await client.query(
     `CREATE TABLE ${s}.users (id integer PRIMARY KEY, name text NOT NULL, email text NOT NULL, active boolean NOT NULL)`,
   );
@@ -109,44 +113,77 @@ async function dropSchema(client: Client, schema: string): Promise<void> {
   await client.query(`DROP SCHEMA IF EXISTS ${ident(schema)} CASCADE`);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * Whether the session `pid` has ended within SESSION_WAIT_MS: false if it has not, or if that
+ * cannot be told (no pid, pg_stat_activity not readable, no answer); the wait is then waited out.
+ */
+async function sessionEnded(url: string, pid: number | undefined): Promise<boolean> {
+  const until = Date.now() + SESSION_WAIT_MS;
+  let ended = false;
+  if (pid !== undefined)
+    await withClient(
+      url,
+      async (client) => {
+        for (;;) {
+          const { rowCount } = await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+          ended = rowCount === 0;
+          if (ended || Date.now() >= until) return;
+          await sleep(20);
+        }
+      },
+      { signal: AbortSignal.timeout(SESSION_WAIT_MS) },
+    ).catch(() => {});
+  if (!ended) await sleep(until - Date.now());
+  return ended;
+}
+
 /**
  * Drops `schema` once the session `pid` has ended: it ends only after carrying out a COMMIT it was
- * sent, and a schema committed meanwhile would escape a DROP run before. Each wait of it is
- * bounded by 2 s; a schema it cannot drop is left.
+ * sent, and a schema committed after a DROP escapes it. All of it within AFTER_ABORT_MS; when the
+ * DROP fails, or ran without the session seen to end, one line on stderr names the schema (never
+ * the URL) so that the user can drop it.
  */
-function dropAfterSession(url: string, schema: string, pid: number): Promise<void> {
-  const gone = async (client: Client) =>
-    !(await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount;
-  return withClient(
-    url,
-    async (client) => {
-      const end = Date.now() + AFTER_ABORT_MS;
-      while (!(await gone(client)) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
-      await dropSchema(client, schema);
-    },
-    { limitMs: AFTER_ABORT_MS },
+async function dropAfterSession(url: string, schema: string, pid: number | undefined): Promise<void> {
+  const deadline = Date.now() + AFTER_ABORT_MS;
+  const ended = await sessionEnded(url, pid);
+  const dropped = await withClient(url, (client) => dropSchema(client, schema), {
+    signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+  }).then(
+    () => true,
+    () => false,
   );
+  if (!ended || !dropped)
+    console.error(
+      `asyncbench: schema ${schema} may be left on the DATABASE_URL server; drop it with DROP SCHEMA ${schema} CASCADE`,
+    );
 }
 
 /** Seeds `schema`, and returns the server's version. */
 async function seedExisting(databaseUrl: string, schema: string, signal?: AbortSignal): Promise<string> {
-  // the session's pid once COMMIT is sent: no stop() of the service will drop what it committed
-  let committing: number | undefined;
+  // once COMMIT is sent, no stop() of the service will drop what it committed
+  let committing = false;
+  // the session's pid, if the server tells it (a PostgreSQL-compatible one may not)
+  let pid: number | undefined;
   try {
     return await withClient(
       databaseUrl,
       async (client) => {
         // asked first, so the seed's COMMIT is the last statement
         const version = await serverVersion(client);
-        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        pid = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then(
+          ({ rows }) => rows[0]?.pid,
+          () => undefined,
+        );
         // a failed seed is rolled back when withClient ends the session
-        await seed(client, schema, () => (committing = rows[0].pid));
+        await seed(client, schema, () => (committing = true));
         return version;
       },
       { signal },
     );
   } catch (error) {
-    if (committing !== undefined) await dropAfterSession(databaseUrl, schema, committing).catch(() => {});
+    if (committing) await dropAfterSession(databaseUrl, schema, pid);
     throw error;
   }
 }
