@@ -162,7 +162,8 @@ describe('Ctrl-C while the schema of a DATABASE_URL server is seeded', () => {
   ])('sends the DROP after Ctrl-C as COMMIT is sent when %s, and names the schema', async (_, mocks) => {
     const outcome = await seedInterrupted({ abortAt: 'COMMIT', ...mocks });
     expect((outcome.started as Error).message).toBe('interrupted');
-    expect(outcome.cleanupMs).toBeLessThan(3_800); // 3 s, and a loaded machine's timers
+    // bounded: the cleanup has 3 s in all (its steps once had 2 s each, up to 8 s); far from 6 s on a busy machine
+    expect(outcome.cleanupMs).toBeLessThan(6_000);
     expect(outcome.sent.filter((sql) => sql.startsWith('DROP SCHEMA'))).toHaveLength(1);
     const warnings = expectDroppedOrNamed(outcome);
     expect(warnings).toHaveLength(1);
