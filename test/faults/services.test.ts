@@ -174,21 +174,25 @@ describe('PostgreSQL killed mid-run', () => {
       });
       expect(postmaster).toHaveLength(1);
       process.kill(postmaster[0].pid, 'SIGKILL');
-      const { code, stderr } = await run.done;
-      expect(code, stderr).toBe(1);
-      const result = read(out);
-      const status = (c: string) => result.results.find((e) => e.case === c);
-      expect(status('before')?.status).toBe('ok');
-      expect(status('loses-db')?.status).toBe('failed');
-      expect(status('after')).toMatchObject({
-        status: 'failed',
-        reason: expect.stringMatching(/^postgres unavailable: PostgreSQL exited \(SIGKILL\) during the run/),
-      });
-      expect(status('empty')?.status).toBe('ok');
-      expect(result.config.unavailable?.postgres).toMatch(/PostgreSQL exited/);
-      expect(await leftAfter(run.marker)).toEqual([]);
-      // killed with SIGKILL, it left its SysV shared memory segment, which nothing else would remove
-      removeSegmentsOf(postmaster[0].pid);
+      try {
+        const { code, stderr } = await run.done;
+        expect(code, stderr).toBe(1);
+        const result = read(out);
+        const status = (c: string) => result.results.find((e) => e.case === c);
+        expect(status('before')?.status).toBe('ok');
+        expect(status('loses-db')?.status).toBe('failed');
+        expect(status('after')).toMatchObject({
+          status: 'failed',
+          reason: expect.stringMatching(/^postgres unavailable: PostgreSQL exited \(SIGKILL\) during the run/),
+        });
+        expect(status('empty')?.status).toBe('ok');
+        expect(result.config.unavailable?.postgres).toMatch(/PostgreSQL exited/);
+        expect(await leftAfter(run.marker)).toEqual([]);
+      } finally {
+        // killed with SIGKILL, it left its SysV shared memory segment, which nothing else would remove
+        // (in a finally: a failed assertion must not leave it on the machine)
+        removeSegmentsOf(postmaster[0].pid);
+      }
     },
     FAULT_TEST_MS,
   );
@@ -279,18 +283,23 @@ describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
       await waitFor("initdb's postgres backend", seen);
       process.kill(run.pid, 'SIGINT');
       const watch = setInterval(seen, 20);
-      const { code, stderr } = await run.done.finally(() => clearInterval(watch));
-      // killed with initdb's process group, not left to end when it reads EOF
-      const atExit = markedProcesses(run.marker).filter((p) => /\bpostgres\b/.test(p.command));
-      expect(code, stderr).toBe(130);
-      expect(stderr).toContain('asyncbench: interrupted; finished results kept in the result file');
-      expect(read(out).config.unavailable?.postgres).toMatch(/interrupted/);
-      expect([...servers]).toEqual([]);
-      expect(atExit).toEqual([]);
-      // ended by a signal it handles: a backend killed with SIGKILL leaves its SysV segment for good
-      expect([...backends].flatMap(segmentsOf)).toEqual([]);
-      expect(await leftAfter(run.marker)).toEqual([]);
-      expect(existsSync(pgDir as string)).toBe(false);
+      try {
+        const { code, stderr } = await run.done.finally(() => clearInterval(watch));
+        // killed with initdb's process group, not left to end when it reads EOF
+        const atExit = markedProcesses(run.marker).filter((p) => /\bpostgres\b/.test(p.command));
+        expect(code, stderr).toBe(130);
+        expect(stderr).toContain('asyncbench: interrupted; finished results kept in the result file');
+        expect(read(out).config.unavailable?.postgres).toMatch(/interrupted/);
+        expect([...servers]).toEqual([]);
+        expect(atExit).toEqual([]);
+        // ended by a signal it handles: a backend killed with SIGKILL leaves its SysV segment for good
+        expect([...backends].flatMap(segmentsOf)).toEqual([]);
+        expect(await leftAfter(run.marker)).toEqual([]);
+        expect(existsSync(pgDir as string)).toBe(false);
+      } finally {
+        // a backend SIGKILLed left its segment: a failed assertion must not leave it on the machine
+        for (const backend of backends) removeSegmentsOf(backend);
+      }
     },
     FAULT_TEST_MS,
   );

@@ -87,10 +87,15 @@ export function segmentsOf(pid: number): string[] {
 
 /**
  * Removes what segmentsOf(pid) finds: a postmaster a test kills with SIGKILL cannot remove its own,
- * and a failed test must not leave any on the machine.
+ * and a failed test must not leave any on the machine. Only once `pid` has exited and nothing is
+ * attached (column nattch): a segment still in use is a live server's, and is left alone.
  */
 export function removeSegmentsOf(pid: number): void {
-  for (const row of segmentsOf(pid)) execFileSync('ipcrm', ['-m', row.trim().split(/\s+/)[1]]);
+  if (!hasExited(pid)) return;
+  for (const row of segmentsOf(pid)) {
+    const [, shmid, , , , , nattch] = row.trim().split(/\s+/);
+    if (nattch === '0') execFileSync('ipcrm', ['-m', shmid]);
+  }
 }
 
 /** Waits until no process of the run is left; returns what is still there when the deadline passes. */

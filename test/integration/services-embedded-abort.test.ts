@@ -16,11 +16,23 @@ vi.mock('node:child_process', async (original) => {
   return { ...actual, spawn, default: { ...actual, spawn } };
 });
 
-const leftover: number[] = [];
+/** /proc/PID/stat's start time (field 22): a pid reused by another process has another one. */
+function startTime(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Processes of a test, each with its start time, to be killed if a failed test left them. */
+const leftover: { pid: number; started?: string }[] = [];
+const watchLeftover = (pid: number) => leftover.push({ pid, started: startTime(pid) });
 afterEach(() => {
   hooks.spawn = undefined;
-  for (const pid of leftover.splice(0)) {
-    if (!hasExited(pid)) process.kill(pid, 'SIGKILL');
+  for (const { pid, started } of leftover.splice(0)) {
+    // still the process the test saw (not its pid reused by another), and not our own group or all
+    if (pid > 1 && started !== undefined && !hasExited(pid) && startTime(pid) === started) process.kill(pid, 'SIGKILL');
     removeSegmentsOf(pid);
   }
 });
@@ -34,7 +46,11 @@ async function interruptedStart(hook: Hook): Promise<void> {
   const controller = new AbortController();
   const abort = () => controller.abort(new Error('interrupted'));
   hooks.spawn = (...call) => hook(spawn, abort, ...call);
-  await expect(startEmbeddedPostgres(controller.signal)).rejects.toThrow('interrupted');
+  const started = await startEmbeddedPostgres(controller.signal).catch((error: Error) => error);
+  // never aborted (the moment to abort at never came): the server is up, and is stopped here
+  if (!(started instanceof Error)) await started.stop();
+  expect(started).toBeInstanceOf(Error);
+  expect((started as Error).message).toContain('interrupted');
 }
 
 /** A hook that spawns the real command where `match` holds, and hands the process to `watch`. */
@@ -60,7 +76,7 @@ describe('Ctrl-C during initdb', () => {
       const child = spawn('sh', ['-c', 'sleep 600 & echo $! >&2; wait'], options);
       child.stderr?.once('data', (chunk) => {
         worker = Number(String(chunk).trim());
-        leftover.push(worker);
+        watchLeftover(worker);
         abort();
       });
       return child;
@@ -95,7 +111,7 @@ describe('Ctrl-C while initdb has its backend at work', () => {
           backend = segmentOfGroup(child.pid ?? -1) ?? 0;
           if (backend === 0) return;
           clearInterval(watch);
-          leftover.push(backend);
+          watchLeftover(backend);
           abort();
         }, 5);
         child.once('exit', () => clearInterval(watch));
@@ -117,7 +133,7 @@ describe('Ctrl-C while postgres starts', () => {
     await interruptedStart(
       watching(server, (child, abort) => {
         postmaster = child.pid ?? 0;
-        leftover.push(postmaster);
+        watchLeftover(postmaster);
         child.stderr?.on('data', (chunk) => {
           if (String(chunk).includes('database system')) abort();
         });
