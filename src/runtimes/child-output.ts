@@ -3,6 +3,7 @@
  * a line, and deciding when `exited` resolves. The spawners (child-process.ts through
  * node:child_process, deno-command.ts through Deno.Command) only feed these.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ChildExit, ChildHandle } from './types.js';
 
 /**
@@ -102,6 +103,42 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
+}
+
+/**
+ * Signals each live process of the process group `group` whose arguments `match` (read from /proc:
+ * Linux; elsewhere none is found), except the pids in `skip`; returns the pids signalled. The pid
+ * and group of each are read right before it is signalled, and `group` must be a child's group
+ * whose leader has not been reaped (so no other process can have its number).
+ */
+export function signalGroupMembers(
+  group: number,
+  signal: NodeJS.Signals,
+  match: (argv: string[]) => boolean,
+  skip: ReadonlySet<number> = new Set(),
+): number[] {
+  if (!(group > 1)) return [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  const signalled: number[] = [];
+  for (const pid of entries.map(Number)) {
+    if (!(pid > 1) || skip.has(pid)) continue;
+    try {
+      // after the command: state, parent, process group
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (fields[0] === 'Z' || Number(fields[2]) !== group) continue;
+      if (!match(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'))) continue;
+      process.kill(pid, signal);
+      signalled.push(pid);
+    } catch {
+      // gone meanwhile (its /proc entry or the kill's ESRCH)
+    }
+  }
+  return signalled;
 }
 
 /** A line longer than this is nobody's awaited line: its head is let go, and the line is never matched. */

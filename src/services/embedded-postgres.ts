@@ -15,7 +15,7 @@ import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { signalGroup } from '../runtimes/child-output.js';
+import { signalGroup, signalGroupMembers } from '../runtimes/child-output.js';
 import { ownTempPrefix, removeDebris } from '../runtimes/debris.js';
 import { setpriv } from '../runtimes/parent-guard.js';
 import { abortable } from './abortable.js';
@@ -134,18 +134,38 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): I
   return { done, stop: () => stopInitdb(child) };
 }
 
+/** initdb's single-user backend: `postgres --single`, not the shell initdb starts it through. */
+const singleUserBackend = (argv: string[]) => /(^|\/)postgres$/.test(argv[0] ?? '') && argv[1] === '--single';
+
 /**
- * On SIGTERM initdb finishes the step under way, removes its data directory and exits (within a
- * second here): its bootstrap backend blocks signals, and a backend killed with SIGKILL leaves its
- * SysV shared memory segment on the machine for good. Whatever of its group is left then, or after
- * 5 s, is killed: a SIGKILL of initdb alone used to leave its backend writing into the directory
- * being removed until it read EOF.
+ * initdb gets SIGTERM, which it looks at only between its stages; its single-user backend, one
+ * session that is most of its work, gets SIGTERM too (from now until initdb exits, so one started
+ * just after the abort does as well): it ends its session, removing its SysV shared memory
+ * segment, initdb sees the stage fail, removes its data directory and exits, within ~50 ms here.
+ * The bootstrap backend blocks signals and finishes its stage (~0.3 s). The shell between initdb
+ * and a backend is not signalled: a group-wide SIGTERM killed it, initdb then removed the directory
+ * under the still running bootstrap backend, which left its segment behind (3 runs of 3).
+ * Whatever of the group is left on initdb's exit, or after 5 s, is killed: a SIGKILL of initdb
+ * alone used to leave its backend writing into the directory being removed until it read EOF, and
+ * a backend killed with SIGKILL leaves its segment on the machine for good.
  */
 function stopInitdb(child: ChildProcess): Promise<void> {
   // ended by itself, it has waited for its backend, and its group's number may be another's by now
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const group = child.pid ?? 0;
+  const told = new Set<number>();
+  // only while initdb is not reaped: its group's number is then ours
+  const tellBackend = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    for (const pid of signalGroupMembers(group, 'SIGTERM', singleUserBackend, told)) told.add(pid);
+  };
+  const watch = setInterval(tellBackend, 20);
+  tellBackend();
   // the group is killed at once on initdb's exit, before its number can be reused
-  return stopGently(child, 'SIGTERM').finally(() => signalGroup(child.pid ?? 0, 'SIGKILL'));
+  return stopGently(child, 'SIGTERM').finally(() => {
+    clearInterval(watch);
+    signalGroup(group, 'SIGKILL');
+  });
 }
 
 /** postgres on `port` of 127.0.0.1, its log on a pipe (drained by serverReady). */

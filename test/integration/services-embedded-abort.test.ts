@@ -1,7 +1,7 @@
 // Ctrl-C while the embedded PostgreSQL starts, seen from its processes: what the start spawned is
 // watched through a wrapped node:child_process spawn, and aborted at a chosen moment.
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/services/embedded-postgres.js';
 import { hasExited, removeSegmentsOf, segmentsOf, waitFor } from '../faults/support.js';
@@ -121,6 +121,65 @@ describe('Ctrl-C while initdb has its backend at work', () => {
     await waitFor("initdb's backend to be gone", () => hasExited(backend), 10_000);
     // SIGKILL'd with initdb's group, it could not remove it
     expect(segmentsOf(backend)).toEqual([]);
+  });
+});
+
+/** Live processes of `group` (/proc/PID/stat after the command: state, parent, process group). */
+function groupMembers(group: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return (
+          Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]) === group && !hasExited(pid)
+        );
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** The arguments `pid` runs with; none once it is gone. */
+function argv(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+describe("Ctrl-C during initdb's single-user session", () => {
+  it('stops its backend at once, which removes its shared memory segment; nothing of initdb is left', async () => {
+    let backend = 0;
+    let group = 0;
+    let stderr = '';
+    const initdb = (command: string) => command.endsWith('/initdb');
+    await interruptedStart(
+      watching(initdb, (child, abort) => {
+        group = child.pid ?? 0;
+        child.stderr?.on('data', (chunk) => {
+          stderr += chunk;
+        });
+        // the abort comes once `postgres --single` (not the shell initdb starts it through) holds a
+        // segment: most of initdb's work is that one session
+        const watch = setInterval(() => {
+          const cpid = segmentOfGroup(group) ?? 0;
+          if (argv(cpid)[1] !== '--single') return;
+          clearInterval(watch);
+          backend = cpid;
+          watchLeftover(backend);
+          abort();
+        }, 2);
+        child.once('exit', () => clearInterval(watch));
+      }),
+    );
+    expect(backend).toBeGreaterThan(1);
+    // told to stop, not left to finish the session while initdb waits for it
+    expect(stderr).toContain('terminating connection due to administrator command');
+    await waitFor("initdb's backend to be gone", () => hasExited(backend), 10_000);
+    expect(segmentsOf(backend)).toEqual([]);
+    expect(groupMembers(group)).toEqual([]);
   });
 });
 

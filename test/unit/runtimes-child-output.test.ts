@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { childHandle, KEPT_CHARS, signalGroup, textSink } from '../../src/runtimes/child-output.js';
+import { childHandle, KEPT_CHARS, signalGroup, signalGroupMembers, textSink } from '../../src/runtimes/child-output.js';
 import type { ChildExit } from '../../src/runtimes/types.js';
 
 /** a handle over a stdout sink keeping `keepChars`, and the means to end its process */
@@ -78,6 +79,27 @@ describe('signalGroup', () => {
       expect(kill).not.toHaveBeenCalled();
       signalGroup(4242, 'SIGKILL');
       expect(kill).toHaveBeenCalledWith(-4242, 'SIGKILL');
+    } finally {
+      kill.mockRestore();
+    }
+  });
+});
+
+describe('signalGroupMembers', () => {
+  it('signals only the matching members of the group it is given, never for a group under 2', () => {
+    const kill = vi.spyOn(process, 'kill').mockImplementation(() => true);
+    try {
+      // this process's own group holds this process: a guard that let 0 or 1 through would find it
+      for (const group of [0, 1, -1, Number.NaN]) expect(signalGroupMembers(group, 'SIGTERM', () => true)).toEqual([]);
+      expect(kill).not.toHaveBeenCalled();
+      const group = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[2]);
+      const self = (argv: string[]) => argv.includes(process.argv[1]);
+      expect(signalGroupMembers(group, 'SIGTERM', self)).toContain(process.pid);
+      expect(kill).toHaveBeenCalledWith(process.pid, 'SIGTERM');
+      kill.mockClear();
+      expect(signalGroupMembers(group, 'SIGTERM', self, new Set([process.pid]))).not.toContain(process.pid);
+      expect(signalGroupMembers(group, 'SIGTERM', () => false)).toEqual([]);
+      expect(kill).not.toHaveBeenCalledWith(process.pid, 'SIGTERM');
     } finally {
       kill.mockRestore();
     }
