@@ -119,8 +119,9 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): I
     '--no-sync',
     '--no-instructions',
   ];
-  // a group of its own: initdb runs its work in a postgres backend of its own, which must go with it
-  const child = spawn(bin.initdb, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  // a group of its own: initdb runs its work in a postgres backend of its own, which must go with it.
+  // SIGTERM if the harness dies (even by SIGKILL): orphaned, it ran on to its end
+  const child = spawnTiedToParent(bin.initdb, args, runAs, { deathSignal: 'TERM', detached: true });
   const done = new Promise<void>((resolve, reject) => {
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
@@ -173,7 +174,7 @@ function spawnServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
   const settings = SERVER_SETTINGS.flatMap((s) => ['-c', s]);
   // the Unix socket goes into the data directory: /var/run/postgresql may not exist or be writable
   const args = ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, ...settings];
-  return spawnTiedToParent(bin.postgres, args, runAs);
+  return spawnTiedToParent(bin.postgres, args, runAs, { deathSignal: 'INT' });
 }
 
 /**
@@ -209,17 +210,24 @@ function serverReady(child: ChildProcess, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Spawns `command` as `runAs`. Where util-linux's setpriv exists, the server is also given a
- * parent-death signal (SIGINT, postgres's fast shutdown), so even a harness killed with SIGKILL
- * leaves no server running; setpriv changes the user first, as a later uid change would clear it.
+ * Spawns `command` as `runAs`. Where util-linux's setpriv exists, it is also given a parent-death
+ * signal (the server SIGINT, postgres's fast shutdown; initdb SIGTERM, see stopInitdb), so even a
+ * harness killed with SIGKILL leaves neither running; setpriv changes the user first, as a later
+ * uid change would clear it. `detached` (a process group of its own) is set up before setpriv
+ * execs, and the pid stays the command's.
  */
-function spawnTiedToParent(command: string, args: string[], runAs: RunAs): ChildProcess {
+function spawnTiedToParent(
+  command: string,
+  args: string[],
+  runAs: RunAs,
+  { deathSignal, detached = false }: { deathSignal: 'INT' | 'TERM'; detached?: boolean },
+): ChildProcess {
   const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
   const setprivPath = setpriv();
-  if (!setprivPath) return spawn(command, args, { ...runAs, stdio });
+  if (!setprivPath) return spawn(command, args, { ...runAs, stdio, detached });
   const user =
     runAs.uid === undefined ? [] : ['--reuid', String(runAs.uid), '--regid', String(runAs.gid), '--clear-groups'];
-  return spawn(setprivPath, [...user, '--pdeathsig', 'INT', '--', command, ...args], { stdio });
+  return spawn(setprivPath, [...user, '--pdeathsig', deathSignal, '--', command, ...args], { stdio, detached });
 }
 
 /** `first`, then SIGKILL if `child` has not exited within 5 s; resolves once it has. */

@@ -2,7 +2,16 @@
 // orchestrator (no child, HTTP server or PostgreSQL outlives it; `--resume` keeps every finished
 // fork and measures only the rest; a corrupt journal or another plan is refused in one line), and
 // PostgreSQL killed mid-run (only the cells that need it fail, with that reason).
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/result/estimator.js';
@@ -14,6 +23,7 @@ import {
   finishedJobs,
   journalRecords,
   leftAfter,
+  type MarkedRun,
   markedProcesses,
   ROOT,
   removeSegmentsOf,
@@ -258,17 +268,23 @@ describe('Ctrl-C while a DATABASE_URL server that never answers is being set up'
   );
 });
 
+/** A run of the 'before' case whose embedded PostgreSQL's initdb is under way; its temporary directory. */
+async function embeddedSetupUnderWay(name: string): Promise<{ run: MarkedRun; out: string; pgDir: string }> {
+  const out = join(tempDir(name), 'r.json');
+  const run = startMarked(['run', SERVICES, '--case', 'before', '--quick', '--runtime', 'node', '--json', out]);
+  const initdb = await waitFor('initdb of the embedded PostgreSQL', () =>
+    markedProcesses(run.marker).find((p) => /\binitdb\b/.test(p.command)),
+  );
+  const pgDir = /--pgdata=(\S+)\/data\b/.exec(initdb.command)?.[1];
+  expect(pgDir).toBeDefined();
+  return { run, out, pgDir: pgDir as string };
+}
+
 describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
   it(
     'stops initdb and its backend and starts no server: exit 130, the interrupted line, its directory removed, no process left',
     async () => {
-      const out = join(tempDir('fault-pg-start-sigint'), 'r.json');
-      const run = startMarked(['run', SERVICES, '--case', 'before', '--quick', '--runtime', 'node', '--json', out]);
-      const initdb = await waitFor('initdb of the embedded PostgreSQL', () =>
-        markedProcesses(run.marker).find((p) => /\binitdb\b/.test(p.command)),
-      );
-      const pgDir = /--pgdata=(\S+)\/data\b/.exec(initdb.command)?.[1];
-      expect(pgDir).toBeDefined();
+      const { run, out, pgDir } = await embeddedSetupUnderWay('fault-pg-start-sigint');
       // initdb's own postgres backend (bootstrap, then single-user mode) is at work
       const backends = new Set<number>();
       const servers = new Set<number>();
@@ -295,10 +311,41 @@ describe('Ctrl-C while the embedded PostgreSQL is being set up', () => {
         // ended by a signal it handles: a backend killed with SIGKILL leaves its SysV segment for good
         expect([...backends].flatMap(segmentsOf)).toEqual([]);
         expect(await leftAfter(run.marker)).toEqual([]);
-        expect(existsSync(pgDir as string)).toBe(false);
+        expect(existsSync(pgDir)).toBe(false);
       } finally {
         // a backend SIGKILLed left its segment: a failed assertion must not leave it on the machine
         for (const backend of backends) removeSegmentsOf(backend);
+      }
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe('SIGKILL of the harness while the embedded PostgreSQL is being set up', () => {
+  it(
+    'stops initdb too (its parent-death signal): initdb removes its data directory, nothing is left',
+    async () => {
+      const { run, pgDir } = await embeddedSetupUnderWay('fault-pg-start-sigkill');
+      const backends = new Set<number>();
+      const seen = () => {
+        for (const p of markedProcesses(run.marker)) {
+          if (/\/postgres"? --(boot|single)\b/.test(p.command)) backends.add(p.pid);
+        }
+      };
+      // at once, while initdb is in its first stages: no handler of the harness runs
+      process.kill(run.pid, 'SIGKILL');
+      const watch = setInterval(seen, 20);
+      try {
+        await run.done;
+        // orphaned, initdb ran on to its end and left a complete data directory behind
+        expect(await leftAfter(run.marker)).toEqual([]);
+        expect(existsSync(join(pgDir, 'data'))).toBe(false);
+        expect([...backends].flatMap(segmentsOf)).toEqual([]);
+      } finally {
+        clearInterval(watch);
+        for (const backend of backends) removeSegmentsOf(backend);
+        // the harness, killed, could not remove it (the next run's removeDebris would)
+        rmSync(pgDir, { recursive: true, force: true });
       }
     },
     FAULT_TEST_MS,

@@ -66,13 +66,19 @@ function watching(
   };
 }
 
+/** initdb, spawned as itself or under setpriv (its parent-death signal): `setpriv ... -- initdb ...`. */
+function isInitdb(command: string, args: string[]): boolean {
+  const program = command.endsWith('/setpriv') ? args[args.indexOf('--') + 1] : command;
+  return program?.endsWith('/initdb') === true;
+}
+
 describe('Ctrl-C during initdb', () => {
   it('kills what initdb started too, not initdb alone', async () => {
     let worker = 0;
     // initdb stands in for itself: a process that starts one of its own (initdb's postgres backend)
     // which, unlike that backend, would never end by itself
-    await interruptedStart((spawn, abort, command, _args, options) => {
-      if (!command.endsWith('/initdb')) return undefined;
+    await interruptedStart((spawn, abort, command, args, options) => {
+      if (!isInitdb(command, args)) return undefined;
       const child = spawn('sh', ['-c', 'sleep 600 & echo $! >&2; wait'], options);
       child.stderr?.once('data', (chunk) => {
         worker = Number(String(chunk).trim());
@@ -104,9 +110,8 @@ function segmentOfGroup(group: number): number | undefined {
 describe('Ctrl-C while initdb has its backend at work', () => {
   it('lets the backend remove its shared memory segment', async () => {
     let backend = 0;
-    const initdb = (command: string) => command.endsWith('/initdb');
     await interruptedStart(
-      watching(initdb, (child, abort) => {
+      watching(isInitdb, (child, abort) => {
         const watch = setInterval(() => {
           backend = segmentOfGroup(child.pid ?? -1) ?? 0;
           if (backend === 0) return;
@@ -154,9 +159,8 @@ describe("Ctrl-C during initdb's single-user session", () => {
     let backend = 0;
     let group = 0;
     let stderr = '';
-    const initdb = (command: string) => command.endsWith('/initdb');
     await interruptedStart(
-      watching(initdb, (child, abort) => {
+      watching(isInitdb, (child, abort) => {
         group = child.pid ?? 0;
         child.stderr?.on('data', (chunk) => {
           stderr += chunk;
