@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setpriv } from '../../src/runtimes/parent-guard.js';
 import { standIn } from '../support/temp.js';
-import { FAULT_TEST_MS, leftAfter, startMarked, tempDir, waitFor } from './support.js';
+import { FAULT_TEST_MS, leftAfterSigkill, startMarked, tempDir, waitFor } from './support.js';
 
 /** A git repository of one commit, for `--base HEAD` to name. */
 function oneCommitRepo(dir: string): string {
@@ -41,9 +41,7 @@ describe('compare --base: the harness killed with SIGKILL while npm ci builds th
       const args = ['compare', '--base', 'HEAD', '--head', 'HEAD', 'eager-tasks', '--runtime', 'node'];
       const run = startMarked(args, env, oneCommitRepo(dir));
       await waitFor('npm ci to start', () => existsSync(pidFile));
-      process.kill(run.pid, 'SIGKILL');
-      await run.done;
-      expect(await leftAfter(run.marker)).toEqual([]);
+      expect(await leftAfterSigkill(run)).toEqual([]);
     },
     FAULT_TEST_MS,
   );
@@ -61,9 +59,7 @@ describe('runtimes add: the harness killed with SIGKILL while npm fetches the ve
       };
       const run = startMarked(['runtimes', 'add', 'node@22'], env);
       await waitFor('npm to start', () => existsSync(pidFile));
-      process.kill(run.pid, 'SIGKILL');
-      await run.done;
-      expect(await leftAfter(run.marker)).toEqual([]);
+      expect(await leftAfterSigkill(run)).toEqual([]);
     },
     FAULT_TEST_MS,
   );

@@ -15,6 +15,7 @@ import {
   finishedJobs,
   hasExited,
   leftAfter,
+  leftAfterSigkill,
   markedProcesses,
   ROOT,
   startMarked,
@@ -201,9 +202,7 @@ describe('the harness killed with SIGKILL while its measuring child spins synchr
         const run = startMarked([...args, '--json', join(dir, 'r.json')], { ASYNCBENCH_FAULTS_DIR: dir });
         const pidFile = join(dir, 'spins.pid');
         await waitFor(`the ${runtime} child to start spinning`, () => existsSync(pidFile));
-        process.kill(run.pid, 'SIGKILL');
-        await run.done;
-        expect(await leftAfter(run.marker), runtime).toEqual([]);
+        expect(await leftAfterSigkill(run), runtime).toEqual([]);
       }
     },
     FAULT_TEST_MS,
@@ -267,9 +266,7 @@ describe('the harness killed with SIGKILL while the compatibility probe of a run
     'takes the probe with it: the kernel kills it (setpriv --pdeathsig)',
     async () => {
       const run = await startSpinningProbe(tempDir('fault-probe-kill'));
-      process.kill(run.pid, 'SIGKILL');
-      await run.done;
-      expect(await leftAfter(run.marker)).toEqual([]);
+      expect(await leftAfterSigkill(run)).toEqual([]);
     },
     FAULT_TEST_MS,
   );
@@ -302,9 +299,7 @@ describe('the harness killed with SIGKILL while a scenario runs processes of its
       await waitFor("the sidecar of the scenario's server", () =>
         markedProcesses(run.marker).some((p) => p.command.includes('shutdown-sidecar')),
       );
-      process.kill(run.pid, 'SIGKILL');
-      await run.done;
-      expect(await leftAfter(run.marker)).toEqual([]);
+      expect(await leftAfterSigkill(run)).toEqual([]);
     },
     FAULT_TEST_MS,
   );
@@ -321,9 +316,7 @@ describe("the harness killed with SIGKILL while a user's scenario runs a process
         ASYNCBENCH_FAULTS_DIR: dir,
       });
       await waitFor("the scenario's own process to start", () => existsSync(join(dir, 'own.pid')));
-      process.kill(run.pid, 'SIGKILL');
-      await run.done;
-      expect(await leftAfter(run.marker)).toEqual([]);
+      expect(await leftAfterSigkill(run)).toEqual([]);
     },
     FAULT_TEST_MS,
   );

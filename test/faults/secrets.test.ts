@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/services/embedded-postgres.js';
 import { runCli } from '../support/cli.js';
-import { FAULT_TEST_MS, FIXTURES, leftAfter, ROOT, startMarked, tempDir, waitFor } from './support.js';
+import {
+  FAULT_TEST_MS,
+  FIXTURES,
+  leftAfter,
+  leftAfterSigkill,
+  ROOT,
+  startMarked,
+  tempDir,
+  waitFor,
+} from './support.js';
 
 const LEAKS = join(FIXTURES, 'leaks.ts');
 let server: EmbeddedPostgres;
@@ -92,9 +101,7 @@ describe('secrets left on disk by a harness killed with SIGKILL', () => {
         ASYNCBENCH_FAULTS_DIR: dir,
       });
       await waitFor('the stalling case to start', () => existsSync(join(dir, 'stalls.pid')));
-      process.kill(run.pid, 'SIGKILL');
-      await run.done;
-      expect(await leftAfter(run.marker)).toEqual([]);
+      expect(await leftAfterSigkill(run)).toEqual([]);
       // .tmp/run-<id>.<host>.<pid>.<random>: this run's, by its pid
       const left = readdirSync(join(ROOT, '.tmp')).filter((name) => name.split('.').at(-2) === String(run.pid));
       expect(left).toHaveLength(1);

@@ -110,6 +110,13 @@ export async function leftAfter(marker: string, deadlineMs = 30_000): Promise<st
   }
 }
 
+/** SIGKILLs the harness of `run` (no handler of its runs), then what it left: see leftAfter. */
+export async function leftAfterSigkill(run: MarkedRun): Promise<string[]> {
+  process.kill(run.pid, 'SIGKILL');
+  await run.done;
+  return leftAfter(run.marker);
+}
+
 /** The finished forks of a journal, by `fork/key` (the header and a torn last line left out). */
 export function journalRecords(path: string): Map<string, { samples: number[] }> {
   const records = new Map<string, { samples: number[] }>();

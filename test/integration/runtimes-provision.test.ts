@@ -223,18 +223,15 @@ describe('bad specs: one line, exit 2, nothing left behind', () => {
     expect(versionDirs(dir)).toEqual([]);
   });
 
-  it('run: a release that does not exist fails before the specs ahead of it are provisioned', async () => {
+  it.each([
+    ['run: a release that does not exist fails before the specs ahead of it are provisioned', [`node@${NODE},node@99`]],
+    [
+      'a --server-runtime release that does not exist fails before --runtime provisions anything',
+      [`node@${NODE}`, '--server-runtime', 'node@99'],
+    ],
+  ])('%s', async (_, runtimeArgs) => {
     const dir = fresh();
-    const args = ['run', 'eager-tasks', '--quick', '--runtime', `node@${NODE},node@99`];
-    const run = await runCli(args, { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
-    expect(run.code).toBe(2);
-    expect(oneLine(run.stderr)).toEqual([expect.stringMatching(/^asyncbench: node@99: no such node release/)]);
-    expect(versionDirs(dir)).toEqual([]);
-  });
-
-  it('a --server-runtime release that does not exist fails before --runtime provisions anything', async () => {
-    const dir = fresh();
-    const args = ['run', 'eager-tasks', '--quick', '--runtime', `node@${NODE}`, '--server-runtime', 'node@99'];
+    const args = ['run', 'eager-tasks', '--quick', '--runtime', ...runtimeArgs];
     const run = await runCli(args, { env: { ASYNCBENCH_RUNTIMES_DIR: dir } });
     expect(run.code).toBe(2);
     expect(oneLine(run.stderr)).toEqual([expect.stringMatching(/^asyncbench: node@99: no such node release/)]);

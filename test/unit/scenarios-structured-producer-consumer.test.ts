@@ -59,22 +59,25 @@ describe('producer-consumer scenario', () => {
     }
   });
 
+  /** The op run with the state's `field` at `value` for that run only: a case that ignores the cell's setting. */
+  const withStateSet = (field: 'maxsize' | 'consumers', value: number) => (op: Op, state: unknown) => async () => {
+    const pc = state as Record<typeof field, number>;
+    const kept = pc[field];
+    pc[field] = value;
+    try {
+      return await op();
+    } finally {
+      pc[field] = kept;
+    }
+  };
+
   // the --quick run's slow cell
   const slowCell = { maxsize: 10, consumers: 3, consumer: 'slow' };
 
   for (const caseName of CASES) {
     it(`${caseName}: verify fails a queue that ignores maxsize in the --quick slow cell`, async () => {
       // the case builds its queue unbounded; verify still checks the cell's maxsize
-      const unbounded = (op: Op, state: unknown) => async () => {
-        const pc = state as { maxsize: number };
-        const maxsize = pc.maxsize;
-        pc.maxsize = 0;
-        try {
-          return await op();
-        } finally {
-          pc.maxsize = maxsize;
-        }
-      };
+      const unbounded = withStateSet('maxsize', 0);
       await expect(runCell(producerConsumer, caseName, slowCell, { breakOp: unbounded })).rejects.toThrow(
         /the queue held \d+ items, maxsize is 10/,
       );
@@ -111,16 +114,7 @@ describe('producer-consumer scenario', () => {
 
   it('verify fails a case that runs one consumer, whatever `consumers` says', async () => {
     // every item once, the bound kept: only the consumers that took part tell
-    const oneConsumer = (op: Op, state: unknown) => async () => {
-      const pc = state as { consumers: number };
-      const consumers = pc.consumers;
-      pc.consumers = 1;
-      try {
-        return await op();
-      } finally {
-        pc.consumers = consumers;
-      }
-    };
+    const oneConsumer = withStateSet('consumers', 1);
     for (const consumer of ['fast', 'slow'])
       await expect(
         runCell(producerConsumer, 'Web Streams', { maxsize: 10, consumers: 8, consumer }, { breakOp: oneConsumer }),
