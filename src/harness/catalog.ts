@@ -11,7 +11,7 @@ import { TimeoutError, withTimeout } from '../patterns/timeout.js';
 import { Interrupted, UsageError } from '../result/errors.js';
 import { errorLine } from '../runtimes/child-output.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { dieWithParent, guardEnv } from '../runtimes/parent-guard.js';
+import { spawnGuarded } from '../runtimes/group-reaper.js';
 import { scriptArgs } from '../runtimes/spawn-script.js';
 import { catchInterrupts } from './interrupts.js';
 import { DESCRIBE_PREFIX, type DescribeReport, describeModule, type ScenarioInfo } from './scenario-info.js';
@@ -35,18 +35,14 @@ const USER_LOAD_MS = 30_000;
 async function describeInChild(moduleUrl: string, label: string): Promise<ScenarioInfo> {
   const runtime = await currentRuntime();
   const script = fileURLToPath(new URL('describe-child.js', DIST_DIR));
-  // setpriv's parent-death signal: a spinning child cannot run its own guard (parent-guard.ts)
-  const [command, ...args] = [
-    ...dieWithParent(),
-    runtime.execPath(),
-    ...scriptArgs(runtime, script, [moduleUrl, label]),
-  ];
   const interrupts = catchInterrupts(runtime);
   if (interrupts.interrupted) {
     interrupts.off();
     throw new Interrupted();
   }
-  const child = runtime.spawn(command, args, { env: guardEnv(), stdout: 'pipe', stderr: 'pipe', group: true });
+  // a spinning top level cannot run its own guard: spawnGuarded's parent-death signal and reaper
+  const argv = [runtime.execPath(), ...scriptArgs(runtime, script, [moduleUrl, label])];
+  const { child, release } = spawnGuarded(runtime, argv, { stdout: 'pipe', stderr: 'pipe' });
   interrupts.stop = () => child.kill('SIGKILL');
   try {
     const line = await withTimeout(
@@ -75,6 +71,7 @@ async function describeInChild(moduleUrl: string, label: string): Promise<Scenar
     interrupts.off();
     // the answer is in: what the user's top level left running (timers, servers, processes) goes
     child.kill('SIGKILL');
+    release();
   }
 }
 

@@ -13,8 +13,9 @@ import type { ResultEntry } from '../result/schema.js';
 import { compareVersions } from '../result/versions.js';
 import { errorLine } from '../runtimes/child-output.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
-import { dieWithParent, execFailure, guardEnv } from '../runtimes/parent-guard.js';
-import type { ChildHandle, RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
+import { type GuardedChild, spawnGuarded } from '../runtimes/group-reaper.js';
+import { execFailure } from '../runtimes/parent-guard.js';
+import type { RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
 import { DIST_DIR, PROJECT_ROOT, type ScenarioInfo } from './catalog.js';
 import { PROBE_ENV, type ProbeJob, type ProbeOutcome } from './job.js';
 import type { Cell } from './plan.js';
@@ -72,18 +73,16 @@ export function scenarioTooOld(
 /**
  * Starts the probe of `rt`. It imports the user's scenario files: one whose top level spins on
  * this runtime outlived a Ctrl-C of the harness, at 100% CPU, when the harness did not handle
- * signals yet. Ctrl-C now kills it (probeOne's `signal`); a SIGKILL of the harness cannot, so as a
- * measuring child: the kernel's parent-death signal, else the loop's guard.
+ * signals yet. Ctrl-C now kills it (probeOne's `signal`); a SIGKILL of the harness cannot, so it is
+ * guarded as a measuring child is (spawnGuarded).
  */
-function spawnProbe(runtime: RuntimeAdapter, rt: RuntimeExecutable, job: ProbeJob): ChildHandle {
+function spawnProbe(runtime: RuntimeAdapter, rt: RuntimeExecutable, job: ProbeJob): GuardedChild {
   const direct = runtimeCommand(rt, fileURLToPath(new URL('child.js', DIST_DIR)));
-  const [command, ...args] = [...dieWithParent(), direct.command, ...direct.args];
-  return runtime.spawn(command, args, {
-    env: { ...direct.env, ...guardEnv(), [PROBE_ENV]: JSON.stringify(job) },
+  return spawnGuarded(runtime, [direct.command, ...direct.args], {
+    env: { ...direct.env, [PROBE_ENV]: JSON.stringify(job) },
     cwd: fileURLToPath(PROJECT_ROOT),
     stdout: 'ignore',
     stderr: 'pipe',
-    group: true,
   });
 }
 
@@ -96,7 +95,7 @@ async function probeOne(
 ): Promise<{ runtime?: string; scenarios: Map<string, string> }> {
   const old = tooOld(rt);
   if (old) return { runtime: old, scenarios: new Map() };
-  const child = spawnProbe(runtime, rt, { modules: scenarios.map((s) => s.module), outcomePath });
+  const { child, release } = spawnProbe(runtime, rt, { modules: scenarios.map((s) => s.module), outcomePath });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -112,13 +111,15 @@ async function probeOne(
   );
   clearTimeout(timer);
   signal?.removeEventListener('abort', interrupt);
+  // what the scenario files' top levels started goes with the probe's group
+  child.kill('SIGKILL');
+  release();
   // a binary that cannot start (gone, not executable) is broken, not too old: no verdict, so each
   // cell fails in the orchestrator with 'cannot start' (exit 1), as on a pinned build; as a skip
   // the run measured nothing and exited 0. Nor is a probe that never finished: a scenario file whose
   // top level hangs on this runtime only had every cell of the runtime skipped as 'cannot load the
   // harness', exit 0; measured, a cell that hangs times out and is recorded so.
   if (cannotStart || timedOut) return { scenarios: new Map() };
-  child.kill('SIGKILL');
   let outcome: ProbeOutcome;
   try {
     outcome = JSON.parse(readFileSync(outcomePath, 'utf8').trim().split('\n')[0]) as ProbeOutcome;

@@ -12,8 +12,8 @@ import { forkId } from '../result/journal.js';
 import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
-import { reapOnDeath } from '../runtimes/group-reaper.js';
-import { dieWithParent, execFailure, guardEnv } from '../runtimes/parent-guard.js';
+import { type GuardedChild, spawnGuarded } from '../runtimes/group-reaper.js';
+import { execFailure } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
@@ -67,8 +67,7 @@ async function runJob(
   const direct = runtimeCommand(job.cell.runtime, script, [], job.seed);
   // for the fork-stability study only (scripts/study): a command the child runs under, e.g. `setarch -R`
   const studied = (runtime.env('ASYNCBENCH_CHILD_PREFIX') ?? '').split(' ').filter(Boolean);
-  const [command, ...args] = [...dieWithParent(), ...studied, ...pinPrefix(cpu), direct.command, ...direct.args];
-  const env = direct.env;
+  const argv = [...studied, ...pinPrefix(cpu), direct.command, ...direct.args];
   const t0 = runtime.now();
   const cannotStart = (error: unknown): ForkRecord => ({
     status: 'failed',
@@ -76,20 +75,19 @@ async function runJob(
     samples: [],
     wallMs: runtime.now() - t0,
   });
-  let child: ChildHandle;
+  let guarded: GuardedChild;
   try {
-    child = runtime.spawn(command, args, {
-      env: { ...env, ...guardEnv(), [JOB_ENV]: JSON.stringify(childJob) },
+    guarded = spawnGuarded(runtime, argv, {
+      env: { ...direct.env, [JOB_ENV]: JSON.stringify(childJob) },
       cwd: job.root ?? fileURLToPath(PROJECT_ROOT),
       stdout: 'ignore',
       stderr: 'pipe',
-      group: true,
     });
   } catch (error) {
     return cannotStart(error);
   }
+  const { child, release } = guarded;
   track(child);
-  const unlist = reapOnDeath(runtime, child.pid);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -100,7 +98,7 @@ async function runJob(
     exit = await child.exited;
   } catch (error) {
     // the 'error' event: the runtime binary is missing or not executable; nothing was started
-    unlist();
+    release();
     return cannotStart(error);
   } finally {
     clearTimeout(timer);
@@ -108,7 +106,7 @@ async function runJob(
   }
   // whatever the child started (servers, workers' processes) dies with its group
   child.kill('SIGKILL');
-  unlist();
+  release();
   const wallMs = runtime.now() - t0;
   if (timedOut)
     return { status: 'timeout', reason: `no result within ${timeoutMs / 1000} s; process killed`, samples: [], wallMs };

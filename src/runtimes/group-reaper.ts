@@ -1,21 +1,22 @@
 /**
- * The reaper of the process groups a harness killed outright leaves behind. A measuring child dies
- * with the harness under `setpriv --pdeathsig KILL` (parent-guard.ts), which no handler survives,
- * so the processes a user's scenario started in its group (`ctx.runtime.spawn`) were left running.
+ * The reaper of the process groups a harness killed outright leaves behind. A process that runs a
+ * user's code (a measuring child, a compatibility probe, a scenario file's loader) dies with the
+ * harness under `setpriv --pdeathsig KILL` (parent-guard.ts), which no handler survives, so the
+ * processes that code started in its group (`ctx.runtime.spawn`) were left running.
  *
  * The reaper is one `sh` per harness, started under `setpriv --pdeathsig TERM` in a session of its
  * own (a terminal's Ctrl-C, sent to the harness's group, does not reach it). It sleeps in `wait`,
  * costing nothing while the harness measures; when the harness dies, however it dies, the kernel
  * sends it SIGTERM and its trap SIGKILLs every group listed in its file, then removes the file.
- * The harness lists each measuring child's group from its spawn until it has killed that group
+ * The harness lists each such group from its spawn (spawnGuarded) until it has killed that group
  * itself, so a harness that ends normally leaves the reaper nothing to do.
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownSuffix, removeDebris } from './debris.js';
-import { setpriv } from './parent-guard.js';
-import type { RuntimeAdapter } from './types.js';
+import { dieWithParent, guardEnv, setpriv } from './parent-guard.js';
+import type { ChildHandle, RuntimeAdapter, SpawnOptions } from './types.js';
 
 const FILE_PREFIX = 'asyncbench-reap.';
 
@@ -77,4 +78,29 @@ export function reapOnDeath(runtime: RuntimeAdapter, pid: number): () => void {
   return () => {
     if (state.groups.delete(pid)) writeGroups(state);
   };
+}
+
+/** A process of the harness that runs a user's code, and the call that takes its group off the reaper's list. */
+export interface GuardedChild {
+  child: ChildHandle;
+  /** once the caller has killed the child's group itself (child.kill) */
+  release: () => void;
+}
+
+/**
+ * Starts `argv` as the leader of a process group of its own that runs a user's code (a measuring
+ * child, a compatibility probe, the loader of a scenario file), guarded against the harness's death
+ * however it comes: the kernel kills it (setpriv --pdeathsig KILL, which a case spinning on its
+ * event loop cannot hold off), its own loop's check kills its group (guardEnv), and after a SIGKILL
+ * of the harness the reaper kills that group, and with it what the user's code started. Throws as
+ * the runtime's spawn does.
+ */
+export function spawnGuarded(
+  runtime: RuntimeAdapter,
+  argv: readonly string[],
+  options: Omit<SpawnOptions, 'group'>,
+): GuardedChild {
+  const [command, ...args] = [...dieWithParent(), ...argv];
+  const child = runtime.spawn(command, args, { ...options, env: { ...options.env, ...guardEnv() }, group: true });
+  return { child, release: reapOnDeath(runtime, child.pid) };
 }

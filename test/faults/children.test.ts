@@ -321,3 +321,19 @@ describe("the harness killed with SIGKILL while a user's scenario runs a process
     FAULT_TEST_MS,
   );
 });
+
+describe("the harness killed with SIGKILL while a scenario file's top level runs a process of its own", () => {
+  // the file's loader spins in its top level: the kernel kills it, and nothing of it can kill its group
+  it.skipIf(setpriv() === undefined)(
+    "takes that process with it: the harness's reaper kills the loader's group",
+    async () => {
+      const dir = tempDir('fault-load-process');
+      const run = startMarked(['run', join(FIXTURES, 'spawns-at-load.ts'), '--quick', '--runtime', 'node'], {
+        ASYNCBENCH_FAULTS_DIR: dir,
+      });
+      await waitFor("the file's own process to start", () => existsSync(join(dir, 'own.pid')));
+      expect(await leftAfterSigkill(run)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
