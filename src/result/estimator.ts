@@ -107,8 +107,16 @@ export function estimateCentre(
   };
 }
 
+/** below this many degrees of freedom the spread's t quantile is 4.3 or more: the report says why it is wide */
+const FEW_SPREAD_DF = 3;
+
 const sessionsMethod = (s: SessionSpread) =>
-  `plus the run-to-run spread of ${s.runs} earlier runs${s.revisions ? ` of ${s.revisions} revisions of the code, pooled within each` : ''} (${s.cells} cell${s.cells === 1 ? '' : 's'}; Satterthwaite df)`;
+  `plus the run-to-run spread of ${s.runs} earlier runs${s.revisions ? ` of ${s.revisions} revisions of the code, pooled within each` : ''} (${s.cells} cell${s.cells === 1 ? '' : 's'}; Satterthwaite df${fewRunsNote(s.df)})`;
+
+const fewRunsNote = (df: number) =>
+  df < FEW_SPREAD_DF
+    ? `; with ${df} degree${df === 1 ? '' : 's'} of freedom the spread keeps the interval wide until more earlier runs of these cells are at hand`
+    : '';
 
 /** Summary statistics of a cell from the raw samples of each fork. */
 export function summarize(forks: readonly (readonly number[])[]): Stats {

@@ -118,7 +118,12 @@ describe('the run-to-run spread', () => {
     expect(sessionSpread([[...before, ...after]])?.variance).toBeGreaterThan(RUN_SD ** 2 * 3);
     expect(estimateCentre([[1], [2]], 0.95, pooled).ci.method).toMatch(/30 earlier runs of 2 revisions of the code/);
     const lone = { variance: 0.01, df: 1, runs: 2, cells: 1 };
-    expect(estimateCentre([[1], [2]], 0.95, lone).ci.method).toMatch(/\(1 cell; Satterthwaite df\)$/);
+    expect(estimateCentre([[1], [2]], 0.95, lone).ci.method).toMatch(
+      /\(1 cell; Satterthwaite df; with 1 degree of freedom the spread keeps the interval wide until more earlier runs of these cells are at hand\)$/,
+    );
+    expect(estimateCentre([[1], [2]], 0.95, { ...lone, df: 3, runs: 4 }).ci.method).toMatch(
+      /\(1 cell; Satterthwaite df\)$/,
+    );
     // a revision with one run has no spread of its own to lend
     expect(sessionSpread([before.slice(0, 1), after.slice(0, 1)])).toBeUndefined();
   });
