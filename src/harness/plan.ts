@@ -63,6 +63,11 @@ function coerce(raw: string, declared: readonly ParamValue[], key: string, scena
       throw new UsageError(`--param ${key}=${raw}: ${scenario} takes numbers for ${key}`);
     }
     const range = numberRange(declared);
+    // past 2^53 a whole number is not held exactly: tasks=99999999999999999999 ran and was recorded as 1e20
+    if (range.whole && Number.isInteger(n) && !Number.isSafeInteger(n))
+      throw new UsageError(
+        `--param ${key}=${raw}: ${scenario} takes whole numbers up to ${Number.MAX_SAFE_INTEGER} for ${key}`,
+      );
     if (!range.admits(n)) throw new UsageError(`--param ${key}=${raw}: ${scenario} takes ${range.name} for ${key}`);
     return n;
   }
@@ -85,7 +90,11 @@ function coerce(raw: string, declared: readonly ParamValue[], key: string, scena
  * is whole, and none below 0 (or 1) where none declared is. A count of -5 tasks or 2.5 workers would
  * otherwise reach the scenario's setup and fail its cell, where it is a mistake on the command line.
  */
-function numberRange(declared: readonly ParamValue[]): { name: string; admits: (n: number) => boolean } {
+function numberRange(declared: readonly ParamValue[]): {
+  name: string;
+  whole: boolean;
+  admits: (n: number) => boolean;
+} {
   const numbers = declared.filter((v): v is number => typeof v === 'number');
   const whole = numbers.every(Number.isInteger);
   const least = Math.min(...numbers);
@@ -93,6 +102,7 @@ function numberRange(declared: readonly ParamValue[]): { name: string; admits: (
   const kind = whole ? 'whole numbers' : 'numbers';
   return {
     name: floor === -Infinity ? kind : `${kind} from ${floor} up`,
+    whole,
     admits: (n) => (!whole || Number.isInteger(n)) && n >= floor,
   };
 }

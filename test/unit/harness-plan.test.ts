@@ -87,6 +87,11 @@ describe('planCells', () => {
     expect(plan({ tasks: ['-5'] })).toThrow(/--param tasks=-5: demo takes whole numbers from 1 up for tasks/);
     expect(plan({ tasks: ['0'] })).toThrow(/whole numbers from 1 up/);
     expect(plan({ tasks: ['2.5'] })).toThrow(/whole numbers from 1 up/);
+    // beyond 2^53 the number read is not the one given (99999999999999999999 became 1e20)
+    expect(plan({ tasks: ['99999999999999999999'] })).toThrow(
+      /--param tasks=99999999999999999999: demo takes whole numbers up to 9007199254740991 for tasks/,
+    );
+    expect(plan({ tasks: ['9007199254740991'] })).not.toThrow();
     expect(plan({ hitRatio: ['-0.5'] })).toThrow(/--param hitRatio=-0.5: demo takes numbers from 0 up for hitRatio/);
     // beyond the declared ones, a value of the same kind is taken
     expect(plan({ tasks: ['1', '123456'], hitRatio: ['0.25', '0'] })).not.toThrow();
