@@ -166,12 +166,14 @@ const runtimes: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } });
     const [verb, ...rest] = positionals;
+    // an unknown word first: `runtimes foo --json` said 'runtimes foo does not take it', as if foo were a command
+    if (verb !== undefined && verb !== 'add' && verb !== 'remove')
+      throw new UsageError(`unknown runtimes command '${verb}'; valid: add, remove`);
     // --json is the list's; add and remove print one line a version
     if (verb !== undefined && values.json)
       throw new UsageError(`--json prints the list; runtimes ${verb} does not take it`);
     if (verb === 'add') return add(rest);
     if (verb === 'remove') return remove(rest);
-    if (verb !== undefined) throw new UsageError(`unknown runtimes command '${verb}'; valid: add, remove`);
     const found = await availableRuntimes(fileURLToPath(PROJECT_ROOT));
     if (values.json) {
       console.log(JSON.stringify(found, null, 2));

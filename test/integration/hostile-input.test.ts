@@ -281,6 +281,13 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
   ])('run --sessions with %s', async (_what, path, message) => {
     expectOneLine(await runCli(['run', 'eager-tasks', '--quick', '--sessions', path]), message);
   });
+  it('runtimes with an unknown word names the word as unknown, with --json too', async () => {
+    for (const args of [
+      ['runtimes', 'foo'],
+      ['runtimes', 'foo', '--json'],
+    ])
+      expectOneLine(await runCli(args), /^asyncbench: unknown runtimes command 'foo'; valid: add, remove$/);
+  });
   it.each(RESULT_FILES)('a result file that is %s, to report and to compare', async (_what, path, message) => {
     expectOneLine(await runCli(['report', path]), message);
     expectOneLine(await runCli(['compare', goodPath, path]), message);
