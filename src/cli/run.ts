@@ -127,6 +127,9 @@ function parseShard(raw: string | undefined): RunConfig['shard'] {
   const count = Number(m?.[2]);
   if (!m || count < 1 || index < 1 || index > count)
     throw new UsageError(`--shard takes K/N with 1 <= K <= N, got '${raw}'`);
+  // past 2^53 N is not held exactly: the result file's shard was one report and merge refuse
+  if (!Number.isSafeInteger(count))
+    throw new UsageError(`--shard takes an N of at most ${Number.MAX_SAFE_INTEGER}, got '${raw}'`);
   return { index, count };
 }
 

@@ -135,6 +135,8 @@ const FLAGS: [string[], RegExp][] = [
   [['--shard', '3/2'], /--shard takes K\/N with 1 <= K <= N/],
   [['--shard', '0/2'], /--shard takes K\/N/],
   [['--shard', 'x'], /--shard takes K\/N/],
+  // read as 1e20, it ran and wrote a result file whose config.shard report and merge refuse
+  [['--shard', '1/99999999999999999999'], /--shard takes an N of at most 9007199254740991/],
   [['--engine', 'bogus'], /--engine takes mitata or tinybench/],
   // Number('') is 0: an empty --pin-cpu pinned every micro cell to CPU 0
   [['--pin-cpu', ''], /--pin-cpu takes a CPU number or off, got ''/],
