@@ -117,6 +117,20 @@ const FLAGS = {
   out: { type: 'string' },
 } as const;
 
+/**
+ * The first flag of argv that only a compare --base session takes and `own` (another form of
+ * compare) does not: `compare a.json b.json --budget 5m` said "Unknown option '--budget'", though
+ * compare takes it with --base.
+ */
+export function baseOnlyFlag(argv: readonly string[], own: Readonly<Record<string, unknown>>): string | undefined {
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const name = /^--([^=]+)/.exec(arg)?.[1];
+    if (name !== undefined && Object.hasOwn(FLAGS, name) && !Object.hasOwn(own, name)) return name;
+  }
+  return undefined;
+}
+
 const DEFAULT_BUDGET_MS = 8 * 60_000;
 const UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 

@@ -3,7 +3,7 @@ import type { CompareSources } from '../report/compare-output.js';
 import { versionViews } from '../report/runtime-views.js';
 import { readResultFile } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
-import { BASE_HELP, compareBase, wantsBase } from './compare-base.js';
+import { BASE_HELP, baseOnlyFlag, compareBase, wantsBase } from './compare-base.js';
 import { emitComparison, parseFormat, parsePercent, parseThreshold } from './compare-emit.js';
 
 function files(positionals: string[]): CompareSources {
@@ -15,6 +15,16 @@ function files(positionals: string[]): CompareSources {
     head: { path: headPath, file: readResultFile(headPath) },
   };
 }
+
+/** the flags of compare on result files (compare --base takes its own) */
+const FILE_FLAGS = {
+  threshold: { type: 'string' },
+  'max-unjudged': { type: 'string' },
+  'allow-cross-machine': { type: 'boolean' },
+  format: { type: 'string' },
+  runtime: { type: 'string' },
+  vs: { type: 'string' },
+} as const;
 
 /** Two runtimes of one file, as base and head views of it. */
 function withinFile(values: { runtime?: string; vs?: string }, positionals: string[]): CompareSources {
@@ -81,14 +91,10 @@ where it was measured in base; 2 bad input;
 ${BASE_HELP}`,
   async run(argv) {
     if (wantsBase(argv)) return compareBase(argv);
-    const { values, positionals } = parseFlags(argv, {
-      threshold: { type: 'string' },
-      'max-unjudged': { type: 'string' },
-      'allow-cross-machine': { type: 'boolean' },
-      format: { type: 'string' },
-      runtime: { type: 'string' },
-      vs: { type: 'string' },
-    });
+    const stray = baseOnlyFlag(argv, FILE_FLAGS);
+    if (stray !== undefined)
+      throw new UsageError(`--${stray} goes with --base REF (compare --base); comparing result files does not take it`);
+    const { values, positionals } = parseFlags(argv, FILE_FLAGS);
     const threshold = parseThreshold(values.threshold, undefined);
     const maxUnjudged = parsePercent(values['max-unjudged'], '--max-unjudged', 0.1);
     const format = parseFormat(values.format);

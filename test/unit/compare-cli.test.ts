@@ -218,6 +218,12 @@ describe('asyncbench compare', () => {
     await expect(compare.run([base, join(dir, 'missing.json')])).rejects.toThrow(/cannot read/);
     await expect(compare.run([base])).rejects.toThrow(/exactly two/);
     await expect(compare.run([base, base, '--format', 'xml'])).rejects.toThrow(/--format/);
+    // a flag of compare --base without --base: where it belongs, not "Unknown option"
+    await expect(compare.run([base, same, '--budget', '5m'])).rejects.toThrow(
+      /^--budget goes with --base REF \(compare --base\); comparing result files does not take it$/,
+    );
+    await expect(compare.run(['--head=HEAD', base, same])).rejects.toThrow(/^--head goes with --base REF/);
+    await expect(compare.run([base, same, '--bogus'])).rejects.toThrow(/Unknown option '--bogus'/);
     await expect(compare.run([base, base, '--threshold', 'lots'])).rejects.toThrow(/--threshold/);
   });
 });
