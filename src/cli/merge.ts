@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { mergeShards } from '../report/merge.js';
 import { canonicalPath, checkFileName, readResultFile, writeResultFile } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
@@ -5,7 +6,7 @@ import { type Command, parseFlags, UsageError } from './command.js';
 const merge: Command = {
   name: 'merge',
   summary: 'join the shard files of one run into one result file',
-  help: `Usage: asyncbench merge SHARD... --out FILE
+  help: `Usage: asyncbench merge SHARD... --out FILE [--overwrite]
 
 Joins the result files of 'asyncbench run --shard K/N' into one result file, written atomically.
 The shards must be of one run: the same schema, git commit and config (apart from the shard, the
@@ -14,20 +15,28 @@ together exactly the shards 1..N of one N, with no entry in two shards. Anything
 with a one-line reason that names the first differing config field (exit 2).
 
 Options:
-  -o, --out FILE  where to write the merged result file (required)
+  -o, --out FILE  where to write the merged result file (required); an existing file there is
+                  refused (exit 2) unless --overwrite is given
+  --overwrite     replace an existing --out FILE
   -h, --help      show this help
 
-Exit codes: 0 merged; 2 bad usage (no --out, no shard, --out naming a shard), a shard that cannot
-be read or is no valid result file, shards that are not of one run (above), or --out that cannot
-be written; 4 an internal error (a bug of asyncbench).`,
+Exit codes: 0 merged; 2 bad usage (no --out, no shard, --out naming a shard, or an existing file
+without --overwrite), a shard that cannot be read or is no valid result file, shards that are not
+of one run (above), or --out that cannot be written; 4 an internal error (a bug of asyncbench).`,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { out: { type: 'string', short: 'o' } });
+    const { values, positionals } = parseFlags(argv, {
+      out: { type: 'string', short: 'o' },
+      overwrite: { type: 'boolean' },
+    });
     if (!values.out) throw new UsageError('merge needs --out FILE');
     if (positionals.length === 0) throw new UsageError('merge needs the shard files to join');
     checkFileName(values.out, '--out');
     // the merged file replaced that shard, and the shards could not be merged again
     if (positionals.some((path) => canonicalPath(path) === canonicalPath(values.out as string)))
       throw new UsageError(`--out ${values.out} is one of the shards to join: writing there would replace it`);
+    // as run --json: a result file there may hold samples no later run reproduces
+    if (!values.overwrite && existsSync(values.out) && statSync(values.out).isFile())
+      throw new UsageError(`--out ${values.out} exists: give --out another path, or add --overwrite to replace it`);
     const { result, notes } = mergeShards(positionals.map((path) => ({ path, file: readResultFile(path) })));
     writeResultFile(values.out, result);
     for (const note of notes) console.error(`asyncbench: note: ${note}`);

@@ -254,4 +254,26 @@ describe('asyncbench merge', () => {
       vi.restoreAllMocks();
     }
   });
+
+  test('refuses an existing --out, as run --json does, unless --overwrite says it is meant', async () => {
+    const dir = tempDir('merge-existing');
+    const shards = [shard(1, 2, 'eager-tasks'), shard(2, 2, 'workers')].map((s) => writeResult(dir, s.path, s.file));
+    const earlier = writeResult(
+      dir,
+      'earlier-run.json',
+      makeResult({ seed: 9, cells: standardCells(['node'], ['db-pool']) }),
+    );
+    const text = readFileSync(earlier, 'utf8');
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await expect(merge.run([...shards, '--out', earlier])).rejects.toThrow(
+        /^--out .*earlier-run\.json exists: give --out another path, or add --overwrite to replace it$/,
+      );
+      expect(readFileSync(earlier, 'utf8')).toBe(text);
+      expect(await merge.run([...shards, '--out', earlier, '--overwrite'])).toBe(0);
+      expect(readFileSync(earlier, 'utf8')).not.toBe(text);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
 });
