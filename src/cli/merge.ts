@@ -1,6 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
 import { mergeShards } from '../report/merge.js';
-import { canonicalPath, checkFileName, readResultFile, writeResultFile } from '../result/io.js';
+import { canonicalPath, checkFileName, readResultFile, refuseExistingFile, writeResultFile } from '../result/io.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
 const merge: Command = {
@@ -35,8 +34,7 @@ of one run (above), or --out that cannot be written; 4 an internal error (a bug 
     if (positionals.some((path) => canonicalPath(path) === canonicalPath(values.out as string)))
       throw new UsageError(`--out ${values.out} is one of the shards to join: writing there would replace it`);
     // as run --json: a result file there may hold samples no later run reproduces
-    if (!values.overwrite && existsSync(values.out) && statSync(values.out).isFile())
-      throw new UsageError(`--out ${values.out} exists: give --out another path, or add --overwrite to replace it`);
+    if (!values.overwrite) refuseExistingFile(values.out, '--out', `--out ${values.out} exists`);
     const { result, notes } = mergeShards(positionals.map((path) => ({ path, file: readResultFile(path) })));
     writeResultFile(values.out, result);
     for (const note of notes) console.error(`asyncbench: note: ${note}`);

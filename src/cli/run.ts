@@ -1,4 +1,4 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import {
   makeDirectory,
   modifiedAt,
   ResultJournal,
+  refuseExistingFile,
   writeResultFile,
 } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
@@ -275,12 +276,9 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
 function refuseOverwrite(resultPath: string, values: { overwrite?: boolean; resume?: string; json?: string }): void {
   // a fresh result path (results/<run id>.json) never exists: the flag would say nothing
   if (values.overwrite && values.json === undefined) throw new UsageError('--overwrite needs --json FILE');
-  // existsSync first: statSync throws ENOTDIR for a path under a file, which is refused later, in one line
-  if (values.overwrite || !existsSync(resultPath) || !statSync(resultPath).isFile()) return;
+  if (values.overwrite) return;
   if (values.resume !== undefined && canonicalPath(resumeTarget(values.resume)) === canonicalPath(resultPath)) return;
-  throw new UsageError(
-    `${resultPath} exists (an earlier run's result): give --json another path, or add --overwrite to replace it`,
-  );
+  refuseExistingFile(resultPath, '--json', `${resultPath} exists (an earlier run's result)`);
 }
 
 /**

@@ -80,6 +80,17 @@ export function checkFileName(path: string, flag: string): void {
 }
 
 /**
+ * Throws where a file is already at `path` and the user did not say --overwrite: a result file holds
+ * raw samples no later run reproduces, and an output over it replaced them silently. `exists` is the
+ * refusal's first clause (what is there); a path under a file or a directory is left to the write.
+ */
+export function refuseExistingFile(path: string, flag: string, exists: string): void {
+  // existsSync first: statSync throws ENOTDIR for a path under a file, which is refused later, in one line
+  if (!existsSync(path) || !statSync(path).isFile()) return;
+  throw new UsageError(`${exists}: give ${flag} another path, or add --overwrite to replace it`);
+}
+
+/**
  * Throws the one line makeDirectory would where `dir` cannot be made (a file on the way to it),
  * without making anything: a command checks every place it writes to before it writes any.
  */
