@@ -305,35 +305,37 @@ describe('the harness killed with SIGKILL while a scenario runs processes of its
   );
 });
 
-describe("the harness killed with SIGKILL while a user's scenario runs a process of its own", () => {
-  // the measuring child dies by the kernel's hand (it spins), so its own guard cannot kill its group
-  it.skipIf(setpriv() === undefined)(
-    "takes that process with it: the harness's reaper kills the child's group",
-    async () => {
-      const dir = tempDir('fault-user-process');
-      const args = ['run', join(FIXTURES, 'spins-beside-own-process.ts'), '--runtime', 'node', '--forks', '1'];
-      const run = startMarked([...args, '--timeout', '600', '--json', join(dir, 'r.json')], {
-        ASYNCBENCH_FAULTS_DIR: dir,
-      });
-      await waitFor("the scenario's own process to start", () => existsSync(join(dir, 'own.pid')));
-      expect(await leftAfterSigkill(run)).toEqual([]);
-    },
-    FAULT_TEST_MS,
-  );
-});
+/**
+ * A process a user's code started in its own group: the process that ran the code dies by the
+ * kernel's hand (setpriv's parent-death signal: it spins), so nothing of it can kill its group.
+ */
+const OWN_PROCESS_CASES = [
+  {
+    where: "a user's scenario runs",
+    by: 'measuring child',
+    fixture: 'spins-beside-own-process.ts',
+    args: (dir: string) => ['--runtime', 'node', '--forks', '1', '--timeout', '600', '--json', join(dir, 'r.json')],
+  },
+  {
+    where: "a scenario file's top level runs",
+    by: 'loader',
+    fixture: 'spawns-at-load.ts',
+    args: () => ['--quick', '--runtime', 'node'],
+  },
+];
 
-describe("the harness killed with SIGKILL while a scenario file's top level runs a process of its own", () => {
-  // the file's loader spins in its top level: the kernel kills it, and nothing of it can kill its group
-  it.skipIf(setpriv() === undefined)(
-    "takes that process with it: the harness's reaper kills the loader's group",
-    async () => {
-      const dir = tempDir('fault-load-process');
-      const run = startMarked(['run', join(FIXTURES, 'spawns-at-load.ts'), '--quick', '--runtime', 'node'], {
-        ASYNCBENCH_FAULTS_DIR: dir,
-      });
-      await waitFor("the file's own process to start", () => existsSync(join(dir, 'own.pid')));
-      expect(await leftAfterSigkill(run)).toEqual([]);
-    },
-    FAULT_TEST_MS,
-  );
-});
+describe.each(OWN_PROCESS_CASES)(
+  'the harness killed with SIGKILL while $where a process of its own',
+  ({ by, fixture, args }) => {
+    it.skipIf(setpriv() === undefined)(
+      `takes that process with it: the harness's reaper kills the ${by}'s group`,
+      async () => {
+        const dir = tempDir('fault-own-process');
+        const run = startMarked(['run', join(FIXTURES, fixture), ...args(dir)], { ASYNCBENCH_FAULTS_DIR: dir });
+        await waitFor(`the ${by}'s own process to start`, () => existsSync(join(dir, 'own.pid')));
+        expect(await leftAfterSigkill(run)).toEqual([]);
+      },
+      FAULT_TEST_MS,
+    );
+  },
+);
