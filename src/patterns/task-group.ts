@@ -19,6 +19,22 @@ import { onNextTurn, RESOLVED, type StartPolicy } from './scheduling.js';
 
 const NO_FAILURE = Symbol('no failure');
 
+/** Bun's synchronous read of a promise: its state, and its value or error once settled. */
+interface PromisePeek {
+  (promise: Promise<unknown>): unknown;
+  status(promise: Promise<unknown>): 'pending' | 'fulfilled' | 'rejected';
+}
+
+/**
+ * Where the runtime can read a promise's state synchronously (Bun.peek), a task's status reads its
+ * body's promise when someone asks, and past TaskGroup.batchFrom pending tasks a group no longer
+ * follows each task with a then(): it hands each burst of tasks to one Promise.all. On Bun a then()
+ * per task kept 527 bytes alive per pending task against Promise.all's 275, and at 10 000 pending
+ * tasks the collector's extra full collections doubled the group's cost per task (docs/patterns.md,
+ * "What a TaskGroup costs"). Node and Deno have no such read and keep the then().
+ */
+const peek = (globalThis as { Bun?: { peek?: PromisePeek } }).Bun?.peek;
+
 /** A task's body; it is always given the group's signal, which aborts when the group shuts down. */
 export type TaskBody<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 export type TaskStatus = 'pending' | 'fulfilled' | 'rejected' | 'cancelled';
@@ -35,15 +51,25 @@ export interface TaskGroupOptions {
  * is reported by the group's join(); awaiting the task is optional and never needed to avoid an
  * unhandled rejection, because no promise exists for it until someone asks.
  *
- * Three fields, because a group of 10 000 tasks holds 10 000 of them: the value and the error share
- * `outcome`; the body of a task not started yet waits in the group's start queue, not here.
+ * Three fields, because a group of 10 000 tasks holds 10 000 of them: the value, the error and the
+ * waiter of a pending task share `outcome`; the body of a task not started yet waits in the group's
+ * start queue, not here.
  */
 export class Task<T> implements PromiseLike<T> {
-  status: TaskStatus = 'pending';
-  /** @internal the value once fulfilled, the error once rejected or cancelled */
+  /** @internal the status as last known; `status` reads a watched task first */
+  state: TaskStatus = 'pending';
+  /**
+   * @internal the value once fulfilled, the error once rejected or cancelled; while pending, the
+   * waiter once someone awaits the task
+   */
   outcome: unknown = undefined;
-  /** @internal the waiter, once someone awaits the pending task */
-  waiter: Deferred<T> | undefined = undefined;
+  /** @internal on Bun, the body's promise until the task is known settled (see `peek` above) */
+  watched: Promise<T> | undefined = undefined;
+
+  get status(): TaskStatus {
+    if (this.watched !== undefined) this.readWatched();
+    return this.state;
+  }
 
   get done(): boolean {
     return this.status !== 'pending';
@@ -56,21 +82,25 @@ export class Task<T> implements PromiseLike<T> {
 
   /** the error once rejected, the abort reason once cancelled */
   get error(): unknown {
-    return this.status === 'rejected' || this.status === 'cancelled' ? this.outcome : undefined;
+    const status = this.status;
+    return status === 'rejected' || status === 'cancelled' ? this.outcome : undefined;
   }
 
   /** the value; throws the error of a rejected or cancelled task, and throws while pending */
   result(): T {
-    if (this.status === 'fulfilled') return this.outcome as T;
-    if (this.status === 'pending') throw new Error('the task is still pending');
+    const status = this.status;
+    if (status === 'fulfilled') return this.outcome as T;
+    if (status === 'pending') throw new Error('the task is still pending');
     throw this.outcome;
   }
 
   get promise(): Promise<T> {
-    if (this.status === 'fulfilled') return Promise.resolve(this.outcome as T);
-    if (this.status !== 'pending') return Promise.reject(this.outcome);
-    this.waiter ??= new Deferred<T>();
-    return this.waiter.promise;
+    if (this.watched !== undefined) return this.watched;
+    const status = this.state;
+    if (status === 'fulfilled') return Promise.resolve(this.outcome as T);
+    if (status !== 'pending') return Promise.reject(this.outcome);
+    this.outcome ??= new Deferred<T>();
+    return (this.outcome as Deferred<T>).promise;
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a Task is awaitable by design, like Python's Task.
@@ -81,19 +111,43 @@ export class Task<T> implements PromiseLike<T> {
     return this.promise.then(onFulfilled, onRejected);
   }
 
+  /**
+   * A watched task whose body fulfilled is fulfilled now. One that rejected stays pending until its
+   * group has judged the error (a failure, or a cancellation once the group aborted), as it would
+   * until its then() ran.
+   */
+  private readWatched(): void {
+    const promise = this.watched as Promise<T>;
+    if ((peek as PromisePeek).status(promise) !== 'fulfilled') return;
+    this.watched = undefined;
+    this.state = 'fulfilled';
+    this.outcome = (peek as PromisePeek)(promise);
+  }
+
   /** @internal */
   settle(status: TaskStatus, outcome: unknown): void {
-    this.status = status;
+    const waiter = this.state === 'pending' ? (this.outcome as Deferred<T> | undefined) : undefined;
+    this.watched = undefined;
+    this.state = status;
     this.outcome = outcome;
-    const waiter = this.waiter;
     if (waiter === undefined) return;
-    this.waiter = undefined;
     if (status === 'fulfilled') waiter.resolve(outcome as T);
     else waiter.reject(outcome);
   }
 }
 
 export class TaskGroup implements AsyncDisposable {
+  /**
+   * true where the runtime reads a settled promise synchronously (Bun): there a task whose body
+   * returned an already settled promise (an async function that returned without awaiting) is done
+   * when createTask returns, as under Python's eager start; elsewhere only after a microtask
+   */
+  static readonly readsSettledPromises: boolean = peek !== undefined;
+  /**
+   * where readsSettledPromises: with this many tasks pending, a new task joins a batch that one
+   * Promise.all follows instead of getting a then() of its own (measured, docs/patterns.md)
+   */
+  static readonly batchFrom = 16;
   readonly start: StartPolicy;
   /** created with the first task: a group that never gets one needs no AbortController */
   private controller: AbortController | undefined = undefined;
@@ -122,6 +176,11 @@ export class TaskGroup implements AsyncDisposable {
   private flushBound: (() => void) | undefined = undefined;
   /** what createTask throws at a group shutting down: a body (run()'s or a task's) passing it on was cancelled */
   private refusal: Error | undefined = undefined;
+  /** on Bun: the batches not yet followed to their end; their tasks stay in `pending` until then */
+  private batches: Set<Task<unknown>[]> | undefined = undefined;
+  /** on Bun: the batch this burst of tasks joins, until a microtask hands it to Promise.all */
+  private openBatch: Task<unknown>[] | undefined = undefined;
+  private followBatchBound: (() => void) | undefined = undefined;
 
   constructor(options: TaskGroupOptions = {}) {
     this.start = options.start ?? 'eager';
@@ -263,14 +322,30 @@ export class TaskGroup implements AsyncDisposable {
       this.taskFailed(task, error);
       return;
     }
-    if (promise !== undefined) {
-      this.addPending();
-      this.follow(task, promise);
-    } else if (task.waiter === undefined) {
+    if (promise !== undefined) this.track(task, promise);
+    else if (task.outcome === undefined) {
       // returned without awaiting: settled here, no promise and nothing scheduled
-      task.status = 'fulfilled';
+      task.state = 'fulfilled';
       task.outcome = result;
     } else task.settle('fulfilled', result);
+  }
+
+  /**
+   * Each task in flight is one unit of `pending`. Where Bun.peek can read the body's promise, a
+   * task's status reads it (Task.readWatched). While fewer than batchFrom tasks are pending each still
+   * gets a then() of its own, which for a few tasks costs less than a batch's microtask and
+   * Promise.all; past that, tasks join a batch. A lazy task awaited before it started has a waiter,
+   * which only its own then() settles
+   */
+  private track<T>(task: Task<T>, promise: Promise<T>): void {
+    let batched = false;
+    if (peek !== undefined && !this.aborted && task.outcome === undefined) {
+      task.watched = promise;
+      batched = this.pending >= TaskGroup.batchFrom;
+    }
+    this.addPending(); // may find the parent aborted: then the task gets its own then()
+    if (batched && !this.aborted) this.watch(task as Task<unknown>);
+    else this.follow(task, promise);
   }
 
   /** then() with two closures measured faster than one async frame per task on all three runtimes */
@@ -285,6 +360,88 @@ export class TaskGroup implements AsyncDisposable {
         this.removePending();
       },
     );
+  }
+
+  /** on Bun: the task joins this burst's batch, which one Promise.all follows from a microtask on */
+  private watch(task: Task<unknown>): void {
+    if (this.openBatch !== undefined) {
+      this.openBatch.push(task);
+      return;
+    }
+    const batch = [task];
+    this.openBatch = batch;
+    this.batches ??= new Set();
+    this.batches.add(batch);
+    this.followBatchBound ??= () => this.followBatch();
+    queueMicrotask(this.followBatchBound);
+  }
+
+  /** the Promise.all also handles every rejection of the batch: none is reported unhandled */
+  private followBatch(): void {
+    const batch = this.openBatch;
+    this.openBatch = undefined;
+    if (batch === undefined || this.aborted) return; // the abort took the batch's tasks over
+    Promise.all(batch.map((task) => task.watched)).then(
+      (values) => this.batchDone(batch, values),
+      (error) => this.batchFailed(batch, error),
+    );
+  }
+
+  /** every task of the batch fulfilled: its value is set here, so reading it needs no Bun.peek */
+  private batchDone(batch: Task<unknown>[], values: unknown[]): void {
+    if (this.aborted) return; // the abort took the batch's tasks over
+    for (let i = 0; i < batch.length; i++) {
+      const task = batch[i] as Task<unknown>;
+      if (task.watched === undefined) continue; // read already
+      task.watched = undefined;
+      task.state = 'fulfilled';
+      task.outcome = values[i];
+    }
+    (this.batches as Set<Task<unknown>[]>).delete(batch);
+    // one unit of `pending` a task: removePending runs once, for the last of them
+    this.pending -= batch.length - 1;
+    this.removePending();
+  }
+
+  /**
+   * a task of the batch rejected. The first of the batch that has is a failure, as its own then()
+   * would have found before any abort; the abort then gives every other watched task a then() of its
+   * own, which judges it after the abort, as it always did
+   */
+  private batchFailed(batch: Task<unknown>[], reported: unknown): void {
+    if (this.aborted) return;
+    const failed = batch.find(
+      (task) => task.watched !== undefined && (peek as PromisePeek).status(task.watched) === 'rejected',
+    );
+    const error = failed === undefined ? reported : (peek as PromisePeek)(failed.watched as Promise<unknown>);
+    failed?.settle('rejected', error);
+    this.fail(error);
+  }
+
+  /** the group aborted: every task of a batch is taken over, one by one */
+  private unwatchAll(): void {
+    const batches = this.batches;
+    this.batches = undefined;
+    this.openBatch = undefined;
+    if (batches === undefined) return;
+    for (const batch of batches) for (const task of batch) this.unwatch(task);
+  }
+
+  /**
+   * a task not settled yet keeps its unit of `pending` under a then() of its own, as without Bun.peek,
+   * which judges a rejection after the abort as it always did; a settled one gives its unit back.
+   * A task not yet taken over holds a unit, so `pending` reaches 0 here only with the last of them
+   */
+  private unwatch(task: Task<unknown>): void {
+    const promise = task.watched;
+    if (promise !== undefined) {
+      if ((peek as PromisePeek).status(promise) !== 'fulfilled') {
+        this.follow(task, promise);
+        return;
+      }
+      task.settle('fulfilled', (peek as PromisePeek)(promise));
+    }
+    this.removePending();
   }
 
   private taskFailed<T>(task: Task<T>, error: unknown): void {
@@ -328,6 +485,7 @@ export class TaskGroup implements AsyncDisposable {
     this.refusing = true;
     this.abortReason = reason === undefined ? new DOMException('the TaskGroup was aborted', 'AbortError') : reason;
     this.controller?.abort(this.abortReason);
+    this.unwatchAll();
   }
 
   private enqueueStart(task: Task<unknown>, body: TaskBody<unknown>): void {

@@ -380,6 +380,111 @@ describe('TaskGroup signal, listeners and disposal', () => {
   });
 });
 
+/**
+ * Where the runtime reads a settled promise synchronously (Bun), a group follows a task with a then()
+ * of its own while fewer than TaskGroup.batchFrom tasks are pending, and past that with one
+ * Promise.all a burst (task-group.ts). Each test runs alone and behind that many pending tasks. On
+ * vitest's node both take the then() path; test/integration/patterns-bun.test.ts runs this file on
+ * the pinned Bun.
+ */
+describe.each([
+  ['alone', 0],
+  ['behind batchFrom pending tasks', TaskGroup.batchFrom],
+])('TaskGroup tasks followed %s', (_name, padding) => {
+  /** `padding` tasks that finish when open() is called, or are cancelled when the group aborts */
+  function pad(group: TaskGroup): () => void {
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    for (let i = 0; i < padding; i++) group.createTask((signal) => Promise.race([gate, never(signal)]));
+    return open;
+  }
+
+  it('a body that returned a settled promise is done at createTask where the group reads it at once, else after a microtask', async () => {
+    const group = new TaskGroup();
+    const open = pad(group);
+    const task = group.createTask(async () => 42);
+    expect(task.done).toBe(TaskGroup.readsSettledPromises);
+    await null;
+    expect(task.status).toBe('fulfilled');
+    expect(task.result()).toBe(42);
+    open();
+    await group.join();
+  });
+
+  it('failures in two bursts and a rejection in a burst not yet followed when the group aborts: each reported once, none unhandled', async () => {
+    const group = new TaskGroup();
+    pad(group);
+    group.createTask(async () => {
+      await null;
+      throw new Error('first burst');
+    });
+    const waiting = group.createTask(never);
+    const fulfilled = group.createTask(async () => 1);
+    await null; // a later burst: the first burst's task has rejected by now, and the group not yet judged it
+    group.createTask(async () => {
+      throw new Error('second burst');
+    });
+    group.abort(new Error('stop'));
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['first burst', 'second burst']);
+    expect(waiting.status).toBe('cancelled');
+    expect(fulfilled.result()).toBe(1);
+  });
+
+  it('a lazy task awaited before it starts, whose body awaits, settles its waiter', async () => {
+    const group = new TaskGroup({ start: 'microtask' });
+    const open = pad(group);
+    const ok = group.createTask(async () => {
+      await null;
+      return 'ran';
+    });
+    const awaited = ok.promise;
+    open();
+    await group.join();
+    expect(await awaited).toBe('ran');
+    const failing = new TaskGroup({ start: 'microtask' });
+    pad(failing);
+    const rejected = failing
+      .createTask(async () => {
+        await null;
+        throw new Error('no');
+      })
+      .promise.catch((e: Error) => e.message);
+    await expect(failing.join()).rejects.toBeInstanceOf(AggregateError);
+    expect(await rejected).toBe('no');
+  });
+
+  it('the first failure of a burst aborts the group; siblings of every burst are cancelled, later failures still reported', async () => {
+    const group = new TaskGroup();
+    pad(group);
+    const early = group.createTask(never);
+    await null;
+    const siblings = [
+      group.createTask(never),
+      group.createTask(async () => {
+        await null;
+        throw new Error('failed');
+      }),
+      group.createTask(async (signal) => {
+        await never(signal).catch(() => undefined);
+        throw new Error('failed while cancelled');
+      }),
+      group.createTask(async () => 'done'),
+    ];
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['failed', 'failed while cancelled']);
+    expect([early, ...siblings].map((task) => task.status)).toEqual([
+      'cancelled',
+      'cancelled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+    ]);
+  });
+});
+
 describe('TaskGroup.run and tasks as promises', () => {
   it('run returns the body result after every task finished', async () => {
     const result = await TaskGroup.run(async (group) => {
