@@ -145,9 +145,11 @@ export class TaskGroup implements AsyncDisposable {
   static readonly readsSettledPromises: boolean = peek !== undefined;
   /**
    * where readsSettledPromises: with this many tasks pending, a new task joins a batch that one
-   * Promise.all follows instead of getting a then() of its own (measured, docs/patterns.md)
+   * Promise.all follows instead of getting a then() of its own. A batch saves memory, which pays only
+   * with many tasks alive at once; with fewer, its microtask and Promise.all cost more than it saves
+   * (measured, docs/patterns.md "What a TaskGroup costs")
    */
-  static readonly batchFrom = 16;
+  static readonly batchFrom = 1024;
   readonly start: StartPolicy;
   /** created with the first task: a group that never gets one needs no AbortController */
   private controller: AbortController | undefined = undefined;
@@ -333,9 +335,8 @@ export class TaskGroup implements AsyncDisposable {
   /**
    * Each task in flight is one unit of `pending`. Where Bun.peek can read the body's promise, a
    * task's status reads it (Task.readWatched). While fewer than batchFrom tasks are pending each still
-   * gets a then() of its own, which for a few tasks costs less than a batch's microtask and
-   * Promise.all; past that, tasks join a batch. A lazy task awaited before it started has a waiter,
-   * which only its own then() settles
+   * gets a then() of its own; past that, tasks join a batch. A lazy task awaited before it started
+   * has a waiter, which only its own then() settles
    */
   private track<T>(task: Task<T>, promise: Promise<T>): void {
     let batched = false;
