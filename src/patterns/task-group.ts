@@ -94,9 +94,12 @@ export class Task<T> implements PromiseLike<T> {
     throw this.outcome;
   }
 
+  /**
+   * A pending task's promise settles when its group has settled the task, never before: a watched
+   * task does not hand out its body's promise, whose rejection the group has not judged yet
+   */
   get promise(): Promise<T> {
-    if (this.watched !== undefined) return this.watched;
-    const status = this.state;
+    const status = this.status;
     if (status === 'fulfilled') return Promise.resolve(this.outcome as T);
     if (status !== 'pending') return Promise.reject(this.outcome);
     this.outcome ??= new Deferred<T>();
@@ -118,10 +121,7 @@ export class Task<T> implements PromiseLike<T> {
    */
   private readWatched(): void {
     const promise = this.watched as Promise<T>;
-    if ((peek as PromisePeek).status(promise) !== 'fulfilled') return;
-    this.watched = undefined;
-    this.state = 'fulfilled';
-    this.outcome = (peek as PromisePeek)(promise);
+    if ((peek as PromisePeek).status(promise) === 'fulfilled') this.settle('fulfilled', (peek as PromisePeek)(promise));
   }
 
   /** @internal */
@@ -139,15 +139,17 @@ export class Task<T> implements PromiseLike<T> {
 export class TaskGroup implements AsyncDisposable {
   /**
    * true where the runtime reads a settled promise synchronously (Bun): there a task whose body
-   * returned an already settled promise (an async function that returned without awaiting) is done
-   * when createTask returns, as under Python's eager start; elsewhere only after a microtask
+   * returned an already fulfilled promise (an async function that returned without awaiting) is done
+   * when createTask returns, as under Python's eager start; elsewhere only after a microtask. A
+   * rejection is judged by the group either way, so such a task stays pending until then
    */
   static readonly readsSettledPromises: boolean = peek !== undefined;
   /**
    * where readsSettledPromises: with this many tasks pending, a new task joins a batch that one
    * Promise.all follows instead of getting a then() of its own. A batch saves memory, which pays only
    * with many tasks alive at once; with fewer, its microtask and Promise.all cost more than it saves
-   * (measured, docs/patterns.md "What a TaskGroup costs")
+   * (measured, docs/patterns.md "What a TaskGroup costs"). A batch keeps its tasks until the last of
+   * them ends, and judges a rejection a microtask or two later than a then() of its own would
    */
   static readonly batchFrom = 1024;
   readonly start: StartPolicy;
@@ -335,12 +337,11 @@ export class TaskGroup implements AsyncDisposable {
   /**
    * Each task in flight is one unit of `pending`. Where Bun.peek can read the body's promise, a
    * task's status reads it (Task.readWatched). While fewer than batchFrom tasks are pending each still
-   * gets a then() of its own; past that, tasks join a batch. A lazy task awaited before it started
-   * has a waiter, which only its own then() settles
+   * gets a then() of its own; past that, tasks join a batch
    */
   private track<T>(task: Task<T>, promise: Promise<T>): void {
     let batched = false;
-    if (peek !== undefined && !this.aborted && task.outcome === undefined) {
+    if (peek !== undefined && !this.aborted) {
       task.watched = promise;
       batched = this.pending >= TaskGroup.batchFrom;
     }
@@ -393,10 +394,7 @@ export class TaskGroup implements AsyncDisposable {
     if (this.aborted) return; // the abort took the batch's tasks over
     for (let i = 0; i < batch.length; i++) {
       const task = batch[i] as Task<unknown>;
-      if (task.watched === undefined) continue; // read already
-      task.watched = undefined;
-      task.state = 'fulfilled';
-      task.outcome = values[i];
+      if (task.watched !== undefined) task.settle('fulfilled', values[i]); // else read already
     }
     (this.batches as Set<Task<unknown>[]>).delete(batch);
     // one unit of `pending` a task: removePending runs once, for the last of them
@@ -405,18 +403,18 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   /**
-   * a task of the batch rejected. The first of the batch that has is a failure, as its own then()
-   * would have found before any abort; the abort then gives every other watched task a then() of its
-   * own, which judges it after the abort, as it always did
+   * a task of the batch rejected: the first to, whose error Promise.all reports, is a failure, as its
+   * own then() would have found before any abort. The abort then gives every other watched task a
+   * then() of its own, which judges it after the abort, as it always did
    */
   private batchFailed(batch: Task<unknown>[], reported: unknown): void {
     if (this.aborted) return;
-    const failed = batch.find(
-      (task) => task.watched !== undefined && (peek as PromisePeek).status(task.watched) === 'rejected',
-    );
-    const error = failed === undefined ? reported : (peek as PromisePeek)(failed.watched as Promise<unknown>);
-    failed?.settle('rejected', error);
-    this.fail(error);
+    const failed = batch.find((task) => {
+      const promise = task.watched;
+      return promise !== undefined && peek?.status(promise) === 'rejected' && peek(promise) === reported;
+    });
+    failed?.settle('rejected', reported);
+    this.fail(reported);
   }
 
   /** the group aborted: every task of a batch is taken over, one by one */

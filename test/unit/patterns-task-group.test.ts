@@ -456,6 +456,40 @@ describe.each([
     expect(await rejected).toBe('no');
   });
 
+  it("a run body that awaits a task's promise and rethrows its failure: reported once, the task settled first", async () => {
+    const failure = new Error('task failed');
+    let statusWhenCaught: string | undefined;
+    const error = (await TaskGroup.run(async (group) => {
+      pad(group);
+      const task = group.createTask(async () => {
+        await null;
+        throw failure;
+      });
+      await task.promise.catch((e: unknown) => {
+        statusWhenCaught = task.status;
+        throw e;
+      });
+    }).catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors).toEqual([failure]);
+    expect(statusWhenCaught).toBe('rejected');
+  });
+
+  it('failures of one burst are reported in the order they happened', async () => {
+    const group = new TaskGroup();
+    pad(group);
+    group.createTask(async () => {
+      await null;
+      await null;
+      throw new Error('later');
+    });
+    group.createTask(async () => {
+      await null;
+      throw new Error('earlier');
+    });
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['earlier', 'later']);
+  });
+
   it('the first failure of a burst aborts the group; siblings of every burst are cancelled, later failures still reported', async () => {
     const group = new TaskGroup();
     pad(group);
