@@ -12,20 +12,7 @@
  * before any task exists) until join() completes; so a group that is dropped without join() leaves
  * no listener behind unless its signal was handed out. `await using group = new TaskGroup()` joins
  * it on scope exit.
- */
-import { Deferred, isThenable } from './deferred.js';
-import { Deque } from './deque.js';
-import { onNextTurn, RESOLVED, type StartPolicy } from './scheduling.js';
-
-const NO_FAILURE = Symbol('no failure');
-
-/** Bun's synchronous read of a promise: its state, and its value or error once settled. */
-interface PromisePeek {
-  (promise: Promise<unknown>): unknown;
-  status(promise: Promise<unknown>): 'pending' | 'fulfilled' | 'rejected';
-}
-
-/**
+ *
  * Where the runtime can read a promise's state synchronously (Bun.peek), a task's status reads its
  * body's promise when someone asks, and past TaskGroup.batchFrom pending tasks a group no longer
  * follows each task with a then(): it hands each burst of tasks to one Promise.all. On Bun a then()
@@ -33,7 +20,12 @@ interface PromisePeek {
  * tasks the collector's extra full collections doubled the group's cost per task (docs/patterns.md,
  * "What a TaskGroup costs"). Node and Deno have no such read and keep the then().
  */
-const peek = (globalThis as { Bun?: { peek?: PromisePeek } }).Bun?.peek;
+import { type PromisePeek, peekPromise as peek } from '../runtimes/promise-peek.js';
+import { Deferred, isThenable } from './deferred.js';
+import { Deque } from './deque.js';
+import { onNextTurn, RESOLVED, type StartPolicy } from './scheduling.js';
+
+const NO_FAILURE = Symbol('no failure');
 
 /** A task's body; it is always given the group's signal, which aborts when the group shuts down. */
 export type TaskBody<T> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -63,7 +55,7 @@ export class Task<T> implements PromiseLike<T> {
    * waiter once someone awaits the task
    */
   outcome: unknown = undefined;
-  /** @internal on Bun, the body's promise until the task is known settled (see `peek` above) */
+  /** @internal on Bun, the body's promise until the task is known settled (see the module's header) */
   watched: Promise<T> | undefined = undefined;
 
   get status(): TaskStatus {
