@@ -517,6 +517,50 @@ describe.each([
       'fulfilled',
     ]);
   });
+
+  it('a task that fails with an AbortError of its own before any abort is a failure: rejected, reported once', async () => {
+    const group = new TaskGroup();
+    pad(group);
+    const own = new DOMException('a request of its own timed out', 'AbortError');
+    const failed = group.createTask(async () => {
+      await null;
+      throw own;
+    });
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors).toEqual([own]);
+    expect(failed.status).toBe('rejected');
+    expect(failed.error).toBe(own);
+  });
+
+  it('one error thrown by two tasks before the abort is reported for each, and each task is rejected with it', async () => {
+    const group = new TaskGroup();
+    pad(group);
+    const shared = new Error('shared');
+    const fail = async () => {
+      await null;
+      throw shared;
+    };
+    const tasks = [group.createTask(fail), group.createTask(never), group.createTask(fail)];
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors).toEqual([shared, shared]);
+    expect(tasks.map((task) => task.status)).toEqual(['rejected', 'cancelled', 'rejected']);
+  });
+
+  it('a task that ignores the abort and fulfils later is fulfilled; join waits for it', async () => {
+    const group = new TaskGroup();
+    pad(group);
+    const stubborn = group.createTask(async () => {
+      await nextTurn();
+      return 'finished anyway';
+    });
+    const failed = group.createTask(async () => {
+      await null;
+      throw new Error('failed');
+    });
+    await group.join().catch(() => undefined);
+    expect(failed.status).toBe('rejected');
+    expect(stubborn.result()).toBe('finished anyway');
+  });
 });
 
 describe('TaskGroup.run and tasks as promises', () => {
