@@ -2,6 +2,10 @@
 // a TaskGroup costs"): the eager-tasks scenario's cache miss (one await) gathered by each, rounds of
 // 120 ms interleaved, CPU time per task. Prints each side's median ratio to Promise.all and the
 // median of the rounds' paired ratio B / A, which the machine's moment moves least.
+// A round's figure is a steady loop's mean, which charges the collections to every op; asyncbench
+// times single ops and takes medians, which a collection seldom falls in. The two can disagree: one
+// closure a task read 0.63x here on deno at 10 000 tasks and unchanged in `asyncbench compare
+// --base` (docs/patterns.md, "Tried again and reverted"). Judge a change with compare --base.
 //
 //   git worktree add /tmp/tg-base REV
 //   npx esbuild --bundle --format=esm /tmp/tg-base/src/patterns/task-group.ts --outfile=.tmp/tg-a.mjs
