@@ -2,9 +2,9 @@
 // One build for every runtime (DESIGN.md: no runtime transpiles its own copy): esbuild turns src/
 // and scenarios/ into ES modules in dist/ that node, deno and bun all run unchanged.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildOptions } from '../src/build-options.js';
@@ -18,7 +18,10 @@ function entries(dir, prefix, keep = () => true) {
 }
 
 // Built beside dist/ and swapped in by renames, so a build that fails or is killed (compare --base
-// rebuilding a broken working tree) leaves the last good dist/ and a CLI that still starts.
+// rebuilding a broken working tree) leaves the last good dist/ and a CLI that still starts. A build
+// that made what dist/ already holds leaves it in place: the swap's two renames leave a moment with
+// no dist/, and a session measuring from it (a second compare --base in one checkout rebuilds the
+// same tree) would start a fork into that moment.
 const dist = join(root, 'dist');
 const fresh = join(root, `dist.${process.pid}.new`);
 const stale = join(root, `dist.${process.pid}.old`);
@@ -38,7 +41,7 @@ try {
     outdir: fresh,
   });
   declarations(join(fresh, 'types'));
-  swapIn(fresh, dist, stale);
+  if (!sameFiles(fresh, dist)) swapIn(fresh, dist, stale);
 } finally {
   rmSync(fresh, { recursive: true, force: true });
   rmSync(stale, { recursive: true, force: true });
@@ -53,6 +56,22 @@ function declarations(outDir) {
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.types.json'), '--outDir', outDir], {
     stdio: 'inherit',
   });
+}
+
+/** true when the two directories hold the same files, byte for byte */
+function sameFiles(a, b) {
+  if (!existsSync(b)) return false;
+  const files = (dir) =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(dir, join(entry.parentPath ?? entry.path, entry.name)))
+      .sort();
+  const names = files(a);
+  const others = files(b);
+  return (
+    names.length === others.length &&
+    names.every((name, i) => name === others[i] && readFileSync(join(a, name)).equals(readFileSync(join(b, name))))
+  );
 }
 
 /** Moves `fresh` to `target`, the old `target` out of the way first; another build may swap meanwhile. */

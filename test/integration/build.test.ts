@@ -1,20 +1,26 @@
 /**
  * `npm run build` (scripts/build.js) on a copy of the project: a build that fails leaves the last
- * good dist/, so a CLI that rebuilt a broken working tree (compare --base) still starts; and the
- * built package gives a TypeScript user its types.
+ * good dist/, so a CLI that rebuilt a broken working tree (compare --base) still starts; a build of
+ * unchanged sources leaves dist/ in place; and the built package gives a TypeScript user its types.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../support/cli.js';
 
-it('a failed build keeps the last good dist/ and leaves nothing beside it', async () => {
+/** a copy of the project's sources, with its node_modules linked, built once */
+function builtCopy(): string {
   const copy = tempDir('build');
   for (const part of ['bin', 'scripts', 'src', 'scenarios', 'package.json', 'tsconfig.json', 'tsconfig.types.json'])
     cpSync(join(ROOT, part), join(copy, part), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
   execFileSync(process.execPath, ['scripts/build.js'], { cwd: copy, stdio: 'ignore' });
+  return copy;
+}
+
+it('a failed build keeps the last good dist/ and leaves nothing beside it', async () => {
+  const copy = builtCopy();
   const built = readdirSync(join(copy, 'dist')).sort();
 
   writeFileSync(join(copy, 'scenarios', 'broken.ts'), 'export const x = ;\n');
@@ -26,6 +32,19 @@ it('a failed build keeps the last good dist/ and leaves nothing beside it', asyn
   const help = await runCli(['--help'], { root: copy });
   expect(help.code, help.stderr).toBe(0);
 }, 60_000);
+
+it('a build of unchanged sources leaves dist/ in place; a changed source replaces it', () => {
+  const copy = builtCopy();
+  const dist = () => statSync(join(copy, 'dist')).ino;
+  const first = dist();
+  execFileSync(process.execPath, ['scripts/build.js'], { cwd: copy, stdio: 'ignore' });
+  expect(dist()).toBe(first);
+  writeFileSync(join(copy, 'scenarios', 'added.ts'), 'export const added = 1;\n');
+  execFileSync(process.execPath, ['scripts/build.js'], { cwd: copy, stdio: 'ignore' });
+  expect(dist()).not.toBe(first);
+  expect(existsSync(join(copy, 'dist', 'scenarios', 'added.js'))).toBe(true);
+  expect(readdirSync(copy).filter((n) => n.startsWith('dist'))).toEqual(['dist']);
+}, 90_000);
 
 describe('a TypeScript project that imports asyncbench', () => {
   /** tsc over `main.ts` in a project whose node_modules/asyncbench is this one, as npm would link it */
