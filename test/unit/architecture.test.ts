@@ -98,7 +98,10 @@ describe('the architecture', () => {
   });
 
   it('lets other layers import only runtime leaves that import nothing themselves', () => {
-    expect(RUNTIME_LEAVES.flatMap((leaf) => importedLayers(leaf))).toEqual([]);
+    const importing = RUNTIME_LEAVES.filter((leaf) =>
+      /^\s*(?:import|export)\b[^;]*?\bfrom\s*'|\bimport\s*\(/m.test(codeOf(readFileSync(join(ROOT, leaf), 'utf8'))),
+    );
+    expect(importing).toEqual([]);
     expect(importedLayers('src/patterns/task-group.ts').map((i) => i.file)).toContain(RUNTIME_LEAVES[0]);
   });
 
