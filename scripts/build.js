@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildOptions } from '../src/build-options.js';
@@ -58,20 +58,32 @@ function declarations(outDir) {
   });
 }
 
-/** true when the two directories hold the same files, byte for byte */
+/**
+ * true when the two directories hold the same files, byte for byte. A dist/ that vanishes while it
+ * is read (another build between its two renames) is not the same: swapIn copes with that build.
+ */
 function sameFiles(a, b) {
-  if (!existsSync(b)) return false;
-  const files = (dir) =>
-    readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => relative(dir, join(entry.parentPath ?? entry.path, entry.name)))
-      .sort();
-  const names = files(a);
-  const others = files(b);
-  return (
-    names.length === others.length &&
-    names.every((name, i) => name === others[i] && readFileSync(join(a, name)).equals(readFileSync(join(b, name))))
-  );
+  try {
+    const names = filesUnder(a);
+    const others = filesUnder(b);
+    return (
+      names.length === others.length &&
+      names.every((name, i) => name === others[i] && readFileSync(join(a, name)).equals(readFileSync(join(b, name))))
+    );
+  } catch (error) {
+    if (error.code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** the files under `dir`, relative and sorted; walked by hand, as readdirSync's `recursive` is not in every node 20 */
+function filesUnder(dir, prefix = '') {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((entry) => {
+      const name = join(prefix, entry.name);
+      return entry.isDirectory() ? filesUnder(dir, name) : [name];
+    })
+    .sort();
 }
 
 /** Moves `fresh` to `target`, the old `target` out of the way first; another build may swap meanwhile. */

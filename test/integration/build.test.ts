@@ -4,7 +4,17 @@
  * unchanged sources leaves dist/ in place; and the built package gives a TypeScript user its types.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../support/cli.js';
@@ -39,9 +49,15 @@ it('a build of unchanged sources leaves dist/ in place; a changed source replace
   const first = dist();
   execFileSync(process.execPath, ['scripts/build.js'], { cwd: copy, stdio: 'ignore' });
   expect(dist()).toBe(first);
+  // the same files, one of them changed: the bytes decide, not the names
+  appendFileSync(join(copy, 'scenarios', 'retry.ts'), 'export const changed = 1;\n');
+  execFileSync(process.execPath, ['scripts/build.js'], { cwd: copy, stdio: 'ignore' });
+  const second = dist();
+  expect(second).not.toBe(first);
+  expect(readFileSync(join(copy, 'dist', 'scenarios', 'retry.js'), 'utf8')).toContain('changed');
   writeFileSync(join(copy, 'scenarios', 'added.ts'), 'export const added = 1;\n');
   execFileSync(process.execPath, ['scripts/build.js'], { cwd: copy, stdio: 'ignore' });
-  expect(dist()).not.toBe(first);
+  expect(dist()).not.toBe(second);
   expect(existsSync(join(copy, 'dist', 'scenarios', 'added.js'))).toBe(true);
   expect(readdirSync(copy).filter((n) => n.startsWith('dist'))).toEqual(['dist']);
 }, 90_000);
