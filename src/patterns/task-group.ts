@@ -425,14 +425,9 @@ export class TaskGroup implements AsyncDisposable {
    */
   private unwatch(task: Task<unknown>): void {
     const promise = task.watched;
-    if (promise !== undefined) {
-      if ((peek as PromisePeek).status(promise) !== 'fulfilled') {
-        this.follow(task, promise);
-        return;
-      }
-      task.settle('fulfilled', (peek as PromisePeek)(promise));
-    }
-    this.removePending();
+    // `status` reads the promise (Task.readWatched): a fulfilled one settles the task here
+    if (promise !== undefined && task.status === 'pending') this.follow(task, promise);
+    else this.removePending();
   }
 
   private taskFailed<T>(task: Task<T>, error: unknown): void {
