@@ -47,8 +47,9 @@ function codeOf(text: string): string {
     const rest = text.slice(i, i + 2);
     const c = text[i] as string;
     if (rest === '//' || rest === '/*') {
-      const end = rest === '//' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
-      const to = end <= 1 || end === -1 ? text.length : end;
+      const close = rest === '//' ? '\n' : '*/'; // a line comment keeps its newline
+      const found = text.indexOf(close, i + 2);
+      const to = found === -1 ? text.length : found + (rest === '//' ? 0 : 2);
       out += ` ${newlinesOf(text.slice(i, to))}`;
       i = to;
     } else if (c === "'" || c === '"') {
