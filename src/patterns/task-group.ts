@@ -26,6 +26,8 @@ import { Deque } from './deque.js';
 import { onNextTurn, RESOLVED, type StartPolicy } from './scheduling.js';
 
 const NO_FAILURE = Symbol('no failure');
+/** a watched task's rejection is judged by its group, never by a waiter's follow (Task.promise) */
+const ignoreRejection = (): void => {};
 
 /** A task's body; it is always given the group's signal, which aborts when the group shuts down. */
 export type TaskBody<T> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -94,7 +96,14 @@ export class Task<T> implements PromiseLike<T> {
     const status = this.status;
     if (status === 'fulfilled') return Promise.resolve(this.outcome as T);
     if (status !== 'pending') return Promise.reject(this.outcome);
-    this.outcome ??= new Deferred<T>();
+    if (this.outcome === undefined) {
+      this.outcome = new Deferred<T>();
+      // a watched task in a batch is settled when the batch ends or its status is read: a waiter must
+      // not wait for the batch's slowest task, nor for a sibling of the batch that awaits this task
+      this.watched?.then((value) => {
+        if (this.state === 'pending') this.settle('fulfilled', value);
+      }, ignoreRejection);
+    }
     return (this.outcome as Deferred<T>).promise;
   }
 
@@ -403,7 +412,7 @@ export class TaskGroup implements AsyncDisposable {
     if (this.aborted) return;
     const failed = batch.find((task) => {
       const promise = task.watched;
-      return promise !== undefined && peek?.status(promise) === 'rejected' && peek(promise) === reported;
+      return promise !== undefined && peek?.status(promise) === 'rejected' && Object.is(peek(promise), reported);
     });
     failed?.settle('rejected', reported);
     this.fail(reported);
@@ -457,7 +466,11 @@ export class TaskGroup implements AsyncDisposable {
    */
   private isCancellation(error: unknown): boolean {
     if (!this.aborted) return false;
-    return error === this.abortReason || error === this.refusal || (error as { name?: unknown })?.name === 'AbortError';
+    return (
+      error === this.abortReason ||
+      (this.refusal !== undefined && error === this.refusal) ||
+      (error as { name?: unknown })?.name === 'AbortError'
+    );
   }
 
   private fail(error: unknown): void {

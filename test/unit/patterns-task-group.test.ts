@@ -546,6 +546,35 @@ describe.each([
     expect(tasks.map((task) => task.status)).toEqual(['rejected', 'cancelled', 'rejected']);
   });
 
+  it('failures that are not objects (NaN, undefined) are each reported once, never taken for a cancellation', async () => {
+    const group = new TaskGroup();
+    pad(group);
+    const fail = (error: unknown) => async () => {
+      await null;
+      throw error;
+    };
+    const tasks = [group.createTask(fail(Number.NaN)), group.createTask(never), group.createTask(fail(undefined))];
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors).toEqual([Number.NaN, undefined]);
+    expect(tasks.map((task) => task.status)).toEqual(['rejected', 'cancelled', 'rejected']);
+  });
+
+  it('a task awaited by a sibling of its burst settles when its body does, not when the burst ends', async () => {
+    const group = new TaskGroup();
+    const open = pad(group);
+    const first = group.createTask(async () => {
+      await nextTurn(); // still pending when the second body awaits it
+      return 'a';
+    });
+    const second = group.createTask(async () => `saw ${await first}`);
+    await nextTurn();
+    await nextTurn(); // the first body ended a turn ago, and every microtask since has run
+    expect(second.status).toBe('fulfilled');
+    expect(second.result()).toBe('saw a');
+    open();
+    await group.join();
+  });
+
   it('a task that ignores the abort and fulfils later is fulfilled; join waits for it', async () => {
     const group = new TaskGroup();
     pad(group);
