@@ -227,6 +227,11 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
   private stages: Stage<unknown, unknown>[] | undefined;
   /** set once the end (or the error) has been reported: later next() calls are done */
   private ended = false;
+  /** next() calls not settled yet: while there are any, a new call waits behind the last of them */
+  private waiting = 0;
+  /** the last of those calls */
+  private lastWait: Promise<IteratorResult<unknown, void>> = Promise.resolve(DONE);
+  private readonly waitBound = () => this.wait();
 
   constructor(source: PipelineSource<unknown>, stages: Stage<unknown, unknown>[]) {
     this.inputs = stages.map(
@@ -259,19 +264,31 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
     });
   }
 
+  /**
+   * Calls settle in the order they were made, as an async generator's do: an item that arrives while
+   * an earlier call waits is that call's, so a later one never takes the fast path past it
+   */
   next(): Promise<IteratorResult<unknown, void>> {
-    if (this.output.size > 0 && !this.run.stopped) return Promise.resolve({ value: this.output.shift(), done: false });
+    if (this.waiting === 0 && this.output.size > 0 && !this.run.stopped)
+      return Promise.resolve({ value: this.output.shift(), done: false });
+    const result = this.waiting++ === 0 ? this.wait() : this.lastWait.then(this.waitBound, this.waitBound);
+    this.lastWait = result;
+    // after the call is in line: eager stages run inside start() and may call next() themselves
     if (!this.ended) this.start();
-    return this.wait();
+    return result;
   }
 
   private async wait(): Promise<IteratorResult<unknown, void>> {
-    for (;;) {
-      if (this.ended) return DONE;
-      if (this.run.stopped) return this.end();
-      if (this.output.size > 0) return { value: this.output.shift(), done: false };
-      if (this.output.closed) return this.end();
-      await this.output.readable();
+    try {
+      for (;;) {
+        if (this.ended) return DONE;
+        if (this.run.stopped) return await this.end();
+        if (this.output.size > 0) return { value: this.output.shift(), done: false };
+        if (this.output.closed) return await this.end();
+        await this.output.readable();
+      }
+    } finally {
+      this.waiting--;
     }
   }
 

@@ -159,6 +159,35 @@ describe('pipeline', () => {
     expect(stage2Seen).toBeLessThanOrEqual(10);
   });
 
+  it('next() calls made before the earlier ones settled get the items in call order', async () => {
+    let second: Promise<IteratorResult<number, void>> | undefined;
+    // the stage asks for the next result while item 1 is in the output and the first call not yet woken
+    const items = pipeline([1, 2, 3], (n: number) => {
+      if (n === 2) second = items.next();
+      return n;
+    });
+    const first = items.next();
+    expect((await first).value).toBe(1);
+    expect((await second)?.value).toBe(2);
+    expect((await items.next()).value).toBe(3);
+    expect((await items.next()).done).toBe(true);
+  });
+
+  it('a call made while an earlier one waits for the error settles after it: the error first, then done', async () => {
+    const order: string[] = [];
+    const items = pipeline([1], async () => {
+      await nextTurn();
+      throw new Error('stage failed');
+    });
+    const first = items.next().then(
+      () => order.push('first fulfilled'),
+      () => order.push('first rejected'),
+    );
+    const second = items.next().then((result) => order.push(`second done=${result.done}`));
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first rejected', 'second done=true']);
+  });
+
   it('breaking out of the loop cancels the stages, whose signal is aborted', async () => {
     let aborted = false;
     const counting = endless();
