@@ -66,7 +66,7 @@ function method(comparison: Comparison): string {
     looks > 1
       ? `sequential: up to ${looks} looks, alpha ${pct(alpha)} split evenly over looks (Bonferroni), Holm over entries`
       : `family-wise level ${pct(alpha)}`;
-  return `Test: ${comparison.test}; ${level}; change = head / base - 1 of the geometric mean of fork medians; n = pairs (or forks a side); detectable = smallest change the test would catch with 80% power. Threshold ${givenPercent(threshold)}: slower/faster need a significant change of at least the threshold; cannot judge (±X) = the 95% interval (half-width X) still reaches past it.`;
+  return `Test: ${comparison.test}; ${level}; change = head / base - 1 of the geometric mean of fork medians (of the pairs' ratios, 20% trimmed, for a paired test); n = pairs (or forks a side); detectable = smallest change the test would catch with 80% power. Threshold ${givenPercent(threshold)}: slower/faster need a significant change of at least the threshold; cannot judge (±X) = the 95% interval (half-width X) still reaches past it.`;
 }
 
 function detectable(row: EntryComparison): string {

@@ -375,9 +375,10 @@ export function pairedRatio(
   alpha = 1 - level,
   test = PAIRED_TEST,
 ): RatioTest | undefined {
-  const valid = pairs.filter((p) => p.base > 0 && p.head > 0);
-  if (valid.length < 2) return undefined;
-  const { centre, se, df } = trimmedMean(valid.map((p) => Math.log(p.head / p.base)));
+  // a pair with a median of 0 or less has no log ratio; leaving it out would test the pairs that
+  // stayed alike and call a side that collapsed to 0 (a throughput) unchanged: no test at all
+  if (pairs.length < 2 || !pairs.every((p) => p.base > 0 && p.head > 0)) return undefined;
+  const { centre, se, df } = trimmedMean(pairs.map((p) => Math.log(p.head / p.base)));
   return ratioTest(centre, se, df, test, level, alpha);
 }
 
@@ -442,7 +443,8 @@ export function roundEffects(entries: readonly ResultEntry[]): RoundEffects | un
   const asTimes = entries
     .filter((e) => e.status === 'ok' && e.forks.length >= 2 && e.forks.every((f) => f.samples.length > 0))
     .map((e) => forkMedians(e.forks.map((f) => f.samples)).map((m) => (e.metric.better === 'higher' ? 1 / m : m)))
-    .filter((values) => values.every((v) => v > 0));
+    // a median of 0 has no log: its cell is left out (1 / 0, a higher-is-better one's, is Infinity)
+    .filter((values) => values.every((v) => v > 0 && Number.isFinite(v)));
   const counts = new Map<number, number>();
   for (const values of asTimes) counts.set(values.length, (counts.get(values.length) ?? 0) + 1);
   const [rounds] = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0] ?? [0];

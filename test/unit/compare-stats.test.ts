@@ -123,6 +123,16 @@ describe('cannot judge', () => {
     const c = compareOne(base, head);
     expect(c).toMatchObject({ verdict: 'cannot judge', note: expect.stringMatching(/a fork median of 0 or less/) });
   });
+  test('with a fork median of 0 in A/B pairs: the collapsed pairs are not left out of the test', () => {
+    const random = seededRandom(5);
+    const paired = (entry: ResultEntry) => ({ ...entry, forks: entry.forks.map((f, pair) => ({ ...f, pair })) });
+    const base = paired(makeEntry(throughput, noise, random));
+    const head = paired(makeEntry(throughput, noise, random));
+    head.forks[3].samples = head.forks[3].samples.map(() => 0);
+    head.forks[4].samples = head.forks[4].samples.map(() => 0);
+    const c = compareOne(base, head);
+    expect(c).toMatchObject({ verdict: 'cannot judge', note: expect.stringMatching(/a fork median of 0 or less/) });
+  });
   test('when the interval reaches past the threshold', () => {
     // head = base's forks in reverse order: the differences cancel exactly, so there is nothing to
     // find whatever the seed (two independent draws differ "significantly" in 5% of seeds, as any

@@ -141,6 +141,15 @@ describe('roundEffects', () => {
     expect(roundEffects(flat)?.p).toBe(1);
   });
 
+  test('a rate cell with a fork median of 0 is left out, not turned into factors of NaN', () => {
+    const cells = run(seededRandom(6), 12, [1, 1.3, 1]);
+    const rates = cells.filter((cell) => cell.metric.better === 'higher');
+    for (const cell of rates) cell.forks[1].samples = cell.forks[1].samples.map(() => 0);
+    const effects = roundEffects(cells);
+    expect(effects?.cells).toBe(cells.length - rates.length);
+    expect(effects?.factors.every(Number.isFinite)).toBe(true);
+  });
+
   test('it takes the cells of the most common fork count, and says nothing with too few cells', () => {
     const random = seededRandom(2);
     const mixed = [...run(random, 9, [1, 1, 1]), ...run(random, 4, [1, 1, 1, 1, 1])];
