@@ -278,15 +278,24 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
     return result;
   }
 
+  /** a next() call in line: it leaves the line (`waiting`) when it settles, not before */
   private async wait(): Promise<IteratorResult<unknown, void>> {
-    try {
-      for (;;) {
-        if (this.ended) return DONE;
-        if (this.run.stopped) return await this.end();
-        if (this.output.size > 0) return { value: this.output.shift(), done: false };
-        if (this.output.closed) return await this.end();
-        await this.output.readable();
+    for (;;) {
+      if (this.ended) break;
+      if (this.run.stopped || (this.output.size === 0 && this.output.closed)) return this.endInLine();
+      if (this.output.size > 0) {
+        this.waiting--;
+        return { value: this.output.shift(), done: false };
       }
+      await this.output.readable();
+    }
+    this.waiting--;
+    return DONE;
+  }
+
+  private async endInLine(): Promise<IteratorResult<unknown, void>> {
+    try {
+      return await this.end();
     } finally {
       this.waiting--;
     }
