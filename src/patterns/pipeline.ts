@@ -271,6 +271,10 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
   next(): Promise<IteratorResult<unknown, void>> {
     if (this.waiting === 0 && this.output.size > 0 && !this.run.stopped)
       return Promise.resolve({ value: this.output.shift(), done: false });
+    return this.nextInLine();
+  }
+
+  private nextInLine(): Promise<IteratorResult<unknown, void>> {
     const result = this.waiting++ === 0 ? this.wait() : this.lastWait.then(this.waitBound, this.waitBound);
     this.lastWait = result;
     // after the call is in line: eager stages run inside start() and may call next() themselves
