@@ -227,11 +227,8 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
   private stages: Stage<unknown, unknown>[] | undefined;
   /** set once the end (or the error) has been reported: later next() calls are done */
   private ended = false;
-  /** next() calls not settled yet: while there are any, a new call waits behind the last of them */
-  private waiting = 0;
-  /** the last of those calls */
-  private lastWait: Promise<IteratorResult<unknown, void>> = Promise.resolve(DONE);
-  private readonly waitBound = () => this.wait();
+  /** the last next() call not settled yet, while there is one: a new call waits behind it */
+  private inLine: Promise<IteratorResult<unknown, void>> | undefined = undefined;
 
   constructor(source: PipelineSource<unknown>, stages: Stage<unknown, unknown>[]) {
     this.inputs = stages.map(
@@ -269,39 +266,33 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
    * an earlier call waits is that call's, so a later one never takes the fast path past it
    */
   next(): Promise<IteratorResult<unknown, void>> {
-    if (this.waiting === 0 && this.output.size > 0 && !this.run.stopped)
+    if (this.inLine === undefined && this.output.size > 0 && !this.run.stopped)
       return Promise.resolve({ value: this.output.shift(), done: false });
     return this.nextInLine();
   }
 
+  /** a call that waits, behind the one before it if any: the slow path, taken when the output ran dry */
   private nextInLine(): Promise<IteratorResult<unknown, void>> {
-    const result = this.waiting++ === 0 ? this.wait() : this.lastWait.then(this.waitBound, this.waitBound);
-    this.lastWait = result;
-    // after the call is in line: eager stages run inside start() and may call next() themselves
     if (!this.ended) this.start();
+    const before = this.inLine;
+    const wait = () => this.wait();
+    const result = before === undefined ? this.wait() : before.then(wait, wait);
+    this.inLine = result;
+    // runs before the caller's own reaction: by then the next call may take the fast path
+    const leave = () => {
+      if (this.inLine === result) this.inLine = undefined;
+    };
+    result.then(leave, leave);
     return result;
   }
 
-  /** a next() call in line: it leaves the line (`waiting`) when it settles, not before */
   private async wait(): Promise<IteratorResult<unknown, void>> {
     for (;;) {
-      if (this.ended) break;
-      if (this.run.stopped || (this.output.size === 0 && this.output.closed)) return this.endInLine();
-      if (this.output.size > 0) {
-        this.waiting--;
-        return { value: this.output.shift(), done: false };
-      }
+      if (this.ended) return DONE;
+      if (this.run.stopped) return this.end();
+      if (this.output.size > 0) return { value: this.output.shift(), done: false };
+      if (this.output.closed) return this.end();
       await this.output.readable();
-    }
-    this.waiting--;
-    return DONE;
-  }
-
-  private async endInLine(): Promise<IteratorResult<unknown, void>> {
-    try {
-      return await this.end();
-    } finally {
-      this.waiting--;
     }
   }
 

@@ -161,11 +161,16 @@ describe('pipeline', () => {
 
   it('next() calls made before the earlier ones settled get the items in call order', async () => {
     let second: Promise<IteratorResult<number, void>> | undefined;
-    // the stage asks for the next result while item 1 is in the output and the first call not yet woken
-    const items = pipeline([1, 2, 3], (n: number) => {
-      if (n === 2) second = items.next();
-      return n;
-    });
+    const items = pipeline(
+      [1, 2, 3],
+      // holds item 1 a turn: the first call waits meanwhile, and items 2 and 3 queue up behind it
+      (n: number) => (n === 1 ? nextTurn().then(() => n) : n),
+      // then runs 1, 2 and 3 in one go: at 2, item 1 is in the output and the first call not yet woken
+      (n: number) => {
+        if (n === 2) second = items.next();
+        return n;
+      },
+    );
     const first = items.next();
     expect((await first).value).toBe(1);
     expect((await second)?.value).toBe(2);
