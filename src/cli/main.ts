@@ -3,7 +3,7 @@
 import { closestFirst } from '../harness/suggest.js';
 import { VERSION } from '../harness/version.js';
 import { Interrupted } from '../result/errors.js';
-import { redactText } from '../result/redact.js';
+import { redactText, registerSecret, registerUrlSecrets } from '../result/redact.js';
 import { ResultFileError } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { type Command, INTERNAL_ERROR_EXIT, UsageError } from './command.js';
@@ -62,6 +62,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const runtime = await currentRuntime();
+// the environment's database password is masked from the start, whatever the command: a case may
+// quote it where no scenario of the run needs PostgreSQL, so none started the server that registers it
+registerUrlSecrets(runtime.env('DATABASE_URL'));
+registerSecret(runtime.env('PGPASSWORD'));
 let code: number;
 try {
   code = await main(runtime.args());

@@ -12,8 +12,11 @@
 
 const MASK = '***';
 
-/** Names whose value is a secret: password, sslpassword, PGPASSWORD, db_passwd, client_secret, auth_token, api-key, ... */
-const SECRET_NAME = '[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key)|pwd';
+/**
+ * Names whose value is a secret: password, sslpassword, PGPASSWORD, db_passwd, client_secret,
+ * auth_token, api-key, ...; and `pass`, postgres.js's name for the password in its options
+ */
+const SECRET_NAME = '[A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key)|pwd|pass';
 
 /**
  * scheme://user:password@ -> scheme://user@, the password running to the authority's last '@' (as

@@ -352,6 +352,34 @@ export default defineScenario({ id: 'other', title: 'o', pattern: 'p', kind: 'mi
     expect(readResult(mine).results.map((e) => e.status)).toEqual(['ok']);
   });
 
+  it("DATABASE_URL's password is masked though no scenario of the run needs PostgreSQL", async () => {
+    const dir = tempDir('db-password');
+    const path = join(dir, 'quotes.ts');
+    // its cases quote the password on their own, not inside the URL: printed by a fork that then
+    // exits, and in a thrown error's message
+    writeFileSync(
+      path,
+      `import { defineScenario } from 'asyncbench';
+const password = (runtime) => decodeURIComponent(new URL(runtime.env('DATABASE_URL') ?? '').password);
+export default defineScenario({ id: 'quotes', title: 'q', pattern: 'p', kind: 'micro', params: { n: [1] },
+  cases: {
+    printed: ({ runtime }) => { console.error(JSON.stringify({ user: 'u', pass: password(runtime) })); runtime.exit(3); },
+    thrown: ({ runtime }) => { throw new Error('auth failed with ' + password(runtime)); },
+  } });
+`,
+    );
+    const out = join(dir, 'r.json');
+    const run = await runCli(['run', path, ...ONE_NODE_FORK, '--json', out], {
+      env: { DATABASE_URL: 'postgres://u:Sup3rSecretPw@127.0.0.1:1/db' },
+    });
+    expect(run.code, run.stderr).toBe(1); // cells failed
+    expect(readResult(out).results.map((e) => e.status)).toEqual(['failed', 'failed']);
+    for (const text of [run.stdout, run.stderr, readFileSync(out, 'utf8')]) {
+      expect(text).toContain('***');
+      expect(text).not.toContain('Sup3rSecretPw');
+    }
+  });
+
   it('two scenario files called s.ts in two folders are both measured, into results/ where the run was started', async () => {
     const dir = tempDir('same-name');
     const files = ['one', 'two'].map((id) => {

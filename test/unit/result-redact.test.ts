@@ -13,6 +13,8 @@ describe('redactText', () => {
     ],
     ['PGPASSWORD=abcd1234 psql -h db', 'PGPASSWORD=*** psql -h db'],
     ['{"password":"x y z","user":"u"}', '{"password":"***","user":"u"}'],
+    // postgres.js's name for it in its options
+    ['{"host":"h","user":"u","pass":"x y z"}', '{"host":"h","user":"u","pass":"***"}'],
     ["password: 'quoted words'", "password: '***'"],
     ['client_secret=abc&api_key=def token: ghi', 'client_secret=***&api_key=*** token: ***'],
     ['TypeError: cannot fetch http://user:pa55@h/x', 'TypeError: cannot fetch http://user@h/x'],
