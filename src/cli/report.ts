@@ -1,19 +1,12 @@
 import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { toBencher } from '../report/bencher.js';
 import { groupBy } from '../report/format.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
 import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import {
-  canonicalPath,
-  checkFileName,
-  checkMakeDirectory,
-  readResultFile,
-  writeFileAtomic,
-  writeFilesInto,
-} from '../result/io.js';
+import { canonicalPath, checkFileName, checkMakeDirectory, readResultFile, writeFileAtomic } from '../result/io.js';
 import type { ResultFile } from '../result/schema.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
@@ -94,6 +87,34 @@ function exportsNote(result: ResultFile, flags: readonly string[]): string | und
   return `note: ${cells} with no figure (${counts}) left out of ${flags.join(', ')}: those formats hold figures only; the Markdown and HTML reports list them`;
 }
 
+/** Every file the options ask for, rendered: nothing is written until all of them are checked. */
+async function renderOutputs(
+  values: Record<string, string | boolean | undefined>,
+  htmlPage: boolean,
+  history: ResultFile[],
+): Promise<{ path: string; text: string }[]> {
+  const newest = history[history.length - 1] as ResultFile;
+  const outputs: { path: string; text: string }[] = [];
+  const add = (path: string | boolean | undefined, text: () => string) => {
+    if (typeof path === 'string') outputs.push({ path, text: text() });
+  };
+  add(values.md, () => renderMarkdown(history));
+  if (values.html || values.svg) {
+    const site = await renderSite(history);
+    if (typeof values.html === 'string') add(htmlPage ? values.html : join(values.html, 'index.html'), () => site.html);
+    if (typeof values.svg === 'string')
+      for (const chart of site.charts) add(join(values.svg, `${chart.id}.svg`), () => chart.svg ?? '');
+  }
+  const gab: [string, GabDirection][] = [
+    ['gab-smaller', 'smaller'],
+    ['gab-bigger', 'bigger'],
+  ];
+  for (const [flag, direction] of gab)
+    add(values[flag], () => `${JSON.stringify(toGithubActionBenchmark(newest, direction), null, 2)}\n`);
+  add(values.bencher, () => `${JSON.stringify(toBencher(newest), null, 2)}\n`);
+  return outputs;
+}
+
 const report: Command = {
   name: 'report',
   summary: 'Markdown, HTML site, SVG charts and CI exports from result files',
@@ -139,37 +160,15 @@ Cells with no figure left out of the exports are a note on stderr, not an error.
     const loaded = withoutCopies(inTimeOrder(positionals.map((path) => ({ path, file: readResultFile(path) }))));
     const history = combineParts(loaded.map((l) => l.file));
     const newest = history[history.length - 1];
-    const written: string[] = [];
     const anyOutput = Object.values(values).some((v) => typeof v === 'string');
-    if (values.md) {
-      writeFileAtomic(values.md, renderMarkdown(history));
-      written.push(values.md);
-    }
     if (!anyOutput) console.log(renderMarkdown(history));
-    if (values.html || values.svg) {
-      const site = await renderSite(history);
-      if (values.html && htmlPage) {
-        writeFileAtomic(values.html, site.html);
-        written.push(values.html);
-      } else if (values.html) written.push(...writeFilesInto(values.html, { 'index.html': site.html }));
-      if (values.svg)
-        written.push(
-          ...writeFilesInto(values.svg, Object.fromEntries(site.charts.map((c) => [`${c.id}.svg`, c.svg ?? '']))),
-        );
-    }
-    const gab: [string | undefined, GabDirection][] = [
-      [values['gab-smaller'], 'smaller'],
-      [values['gab-bigger'], 'bigger'],
-    ];
-    for (const [path, direction] of gab) {
-      if (!path) continue;
-      writeFileAtomic(path, `${JSON.stringify(toGithubActionBenchmark(newest, direction), null, 2)}\n`);
-      written.push(path);
-    }
-    if (values.bencher) {
-      writeFileAtomic(values.bencher, `${JSON.stringify(toBencher(newest), null, 2)}\n`);
-      written.push(values.bencher);
-    }
+    const outputs = await renderOutputs(values, htmlPage, history);
+    // a directory where a file of --html DIR or --svg DIR goes is found before anything is written
+    for (const { path } of outputs)
+      if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+        throw new UsageError(`cannot write ${path}: EISDIR`);
+    for (const { path, text } of outputs) writeFileAtomic(path, text);
+    const written = outputs.map((o) => o.path);
     const exported = (['gab-smaller', 'gab-bigger', 'bencher'] as const)
       .filter((flag) => values[flag])
       .map((flag) => `--${flag}`);

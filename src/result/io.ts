@@ -47,6 +47,11 @@ export class ResultJournal {
     makeDirectory(dirname(resultPath));
     if (statSync(resultPath, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${resultPath} is a directory: the result needs a file name (--json FILE, or --out DIR)`);
+    // a run's result is kept, resumed and checked for other writers by its file: a device is none
+    if (isSpecialFile(resultPath))
+      throw new UsageError(
+        `${resultPath} is a device or a pipe, not a file: the result needs a file name (--json FILE)`,
+      );
     const first = `${resultPath}${JOURNAL_SUFFIX}`;
     const fd = openExclusive(first) ?? openExclusive(`${resultPath}.${attemptId}${JOURNAL_SUFFIX}`);
     if (fd === undefined) throw new UsageError(`cannot create a journal beside ${resultPath}: both names are taken`);
@@ -225,6 +230,11 @@ export function writeFileAtomic(path: string, text: string): void {
   makeDirectory(dirname(path));
   const tmp = `${path}.${Date.now()}.tmp`;
   try {
+    if (isSpecialFile(path)) {
+      // a device or a pipe (/dev/stdout, a FIFO): a rename would replace the node with a plain file
+      writeFileSync(path, text);
+      return;
+    }
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (error) {
@@ -234,13 +244,10 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-/** Writes `files` (name -> content) into `dir`, creating it; returns their paths. */
-export function writeFilesInto(dir: string, files: Record<string, string>): string[] {
-  return Object.entries(files).map(([name, text]) => {
-    const path = join(dir, name);
-    writeFileAtomic(path, text);
-    return path;
-  });
+/** A path where something that is neither a file nor a directory is: a device, a pipe, a socket. */
+export function isSpecialFile(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat !== undefined && !stat.isFile() && !stat.isDirectory();
 }
 
 export function writeResultFile(path: string, result: ResultFile): void {

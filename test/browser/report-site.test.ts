@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { renderSite } from '../../src/report/html.js';
-import { writeFilesInto } from '../../src/result/io.js';
+import { writeFileAtomic } from '../../src/result/io.js';
 import { makeResult } from '../fixtures/make-result.js';
 import { findChromium } from '../support/chromium.js';
 
@@ -25,7 +25,7 @@ beforeAll(async () => {
   );
   const site = await renderSite(history);
   const dir = join(OUT, 'site');
-  writeFilesInto(dir, { 'index.html': site.html });
+  writeFileAtomic(join(dir, 'index.html'), site.html);
   server = createServer((req, res) => {
     if (req.url !== '/' && req.url !== '/index.html') {
       res.writeHead(404).end();

@@ -1,7 +1,10 @@
 // Hostile input to the CLI: broken scenario files, bad flag values, broken result files. Each is
 // one line on stderr naming the problem, exit 2, and no stack trace.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
 import { FIXTURES, leftAfter, startMarked } from '../faults/support.js';
@@ -328,8 +331,11 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
 
   it('report writes no output when a later one cannot be written: an earlier --md is neither written nor replaced', async () => {
     const md = join(dir, 'kept.md');
+    const site = join(dir, 'site-taken');
+    mkdirSync(join(site, 'index.html'), { recursive: true }); // the page's own name is a directory
     for (const bad of [
       ['--html', AFILE],
+      ['--html', site],
       ['--svg', join(AFILE, 'charts')],
       ['--bencher', dir],
     ]) {
@@ -339,6 +345,30 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     writeFileSync(md, 'an earlier report\n');
     expectOneLine(await runCli(['report', goodPath, '--md', md, '--html', AFILE]), /ENOTDIR/);
     expect(readFileSync(md, 'utf8')).toBe('an earlier report\n');
+  });
+
+  it('an output that is a pipe is written into, not replaced by a file; run --json refuses one', async () => {
+    const fifo = join(dir, 'a-pipe');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo]);
+    let read = '';
+    reader.stdout.on('data', (chunk: Buffer) => {
+      read += chunk;
+    });
+    const closed = once(reader, 'close');
+    const report = await runCli(['report', goodPath, '--md', fifo]);
+    // the report closed the pipe, so cat ends; were the pipe replaced, cat would wait on it for ever
+    const timedOut = await Promise.race([closed.then(() => false), delay(10_000).then(() => true)]);
+    reader.kill();
+    expect(report.code, report.stderr).toBe(0);
+    expect(timedOut).toBe(false);
+    expect(read).toMatch(/^# /);
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expectOneLine(
+      await runCli(['run', 'eager-tasks', '--quick', '--runtime', 'node', '--case', 'eager', '--json', fifo]),
+      /^asyncbench: .*a-pipe is a device or a pipe, not a file: the result needs a file name \(--json FILE\)$/,
+    );
+    expect(statSync(fifo).isFIFO()).toBe(true);
   });
 
   it('a file output that ends in / is refused before anything is written: run --json, report --md etc., merge --out', async () => {
