@@ -47,7 +47,9 @@ export function combineParts(files: readonly ResultFile[]): ResultFile[] {
     if (point) point.push(file);
     else points.push([file]);
   }
-  return points.map((p) => (p.length === 1 ? p[0] : combine(p)));
+  // a point takes its newest part's start: one that took a later part in sorts by that part's time
+  const started = (file: ResultFile) => Date.parse(file.run.startedAt);
+  return points.map((p) => (p.length === 1 ? p[0] : combine(p))).sort((a, b) => started(a) - started(b));
 }
 
 function disjoint(files: readonly ResultFile[]): boolean {
@@ -60,16 +62,22 @@ function disjoint(files: readonly ResultFile[]): boolean {
   return true;
 }
 
-/** One file of parts that share no entry, in time order: the newest's metadata, every part's cells. */
+/**
+ * One file of parts that share no entry, in time order: the newest's metadata, every part's cells;
+ * interrupted if any part was, with uncommitted changes if any part had them (each cell keeps its
+ * machine, which runFacts counts)
+ */
 function combine(files: readonly ResultFile[]): ResultFile {
-  const newest = files[files.length - 1];
+  const newest = files[files.length - 1] as ResultFile;
+  const run = { ...newest.run, complete: files.every((f) => f.run.complete) };
+  const git = newest.git && { ...newest.git, dirty: files.some((f) => f.git?.dirty) };
   const runtimes = [...new Map(files.flatMap((f) => f.runtimes).map((r) => [r.label, r])).values()].map((r) =>
     withOtherVersions(r, files),
   );
   const scenarios = [...new Set(files.flatMap((f) => f.config.scenarios))];
   // each entry keeps the machine it ran on (one of a file from before entries named it: its file's)
   const results = files.flatMap(entriesOnMachine);
-  return { ...newest, runtimes, config: { ...newest.config, scenarios }, results };
+  return { ...newest, run, git, runtimes, config: { ...newest.config, scenarios }, results };
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import type { ResultEntry, ResultFile } from '../result/schema.js';
 import type { Chart } from './charts/common.js';
-import { headlineCharts } from './charts/headline.js';
+import { headlineCharts, workerCores } from './charts/headline.js';
 import { renderSvg } from './charts/render.js';
 import { scenarioCharts } from './charts/scenario.js';
 import { trendCharts } from './charts/trend.js';
@@ -165,7 +165,7 @@ export async function renderSite(history: readonly ResultFile[]): Promise<Site> 
   const result = history[history.length - 1];
   const runtimes = runtimesWithEntries(result);
   const headline = await renderCharts([
-    ...headlineCharts(result.results, result.machine.cores),
+    ...headlineCharts(result.results, workerCores(result)),
     ...acrossVersionsCharts(result),
   ]);
   const trends = await renderCharts(trendCharts(history));

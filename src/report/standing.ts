@@ -302,7 +302,7 @@ export function runFacts(result: ResultFile): RunFact[] {
     : 'not a git checkout';
   const rounds = roundsLine(result.results);
   return [
-    { label: 'Machine', text: machineText(result.machine) },
+    { label: 'Machine', text: machineText(result.machine), ...otherMachines(result) },
     { label: 'Commit', text: commit },
     {
       label: 'Run',
@@ -315,6 +315,17 @@ export function runFacts(result: ResultFile): RunFact[] {
     },
     ...(rounds ? [{ label: 'Rounds', text: rounds }] : []),
   ];
+}
+
+/** Cells of a file combined from several (report's parts, merge's shards) that ran on another machine. */
+function otherMachines(result: ResultFile): { warning?: string } {
+  const own = result.machine.id;
+  const elsewhere = result.results.filter((e) => e.machine !== undefined && e.machine !== own);
+  if (own === undefined || elsewhere.length === 0) return {};
+  const machines = new Set(elsewhere.map((e) => e.machine)).size;
+  return {
+    warning: `${elsewhere.length} of ${result.results.length} cells ran on ${machines} other machine${machines === 1 ? '' : 's'}`,
+  };
 }
 
 export const RUNTIME_COLUMNS = ['runtime', 'version', 'engine', 'executable', 'flags', 'notes'];

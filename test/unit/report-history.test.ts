@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, vi } from 'vitest';
 import report from '../../src/cli/report.js';
+import { workerCores, workerScalingChart } from '../../src/report/charts/headline.js';
 import { combineParts, inTimeOrder } from '../../src/report/history.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminal } from '../../src/report/terminal.js';
@@ -52,6 +53,59 @@ test('files reported as one keep the machine of each entry, so the tables do not
   const [combined] = combineParts([part(1, 'ci-a', '2025-01-01'), part(2, 'ci-b', '2025-01-02')]);
   expect(new Set(combined.results.map((e) => `${e.runtime} ${e.machine}`))).toEqual(new Set(['node ci-a', 'bun ci-b']));
   expect(renderTerminal(combined, { color: false })).toContain('? beside cells measured on different machines');
+});
+
+test('parts reported as one: interrupted or uncommitted if any part was, and cells of other machines said so', () => {
+  const part = (seed: number, machine: string, startedAt: string, complete: boolean, dirty: boolean) => {
+    const file = makeResult({ seed, cells: standardCells([seed === 1 ? 'node' : 'bun'], ['eager-tasks']), startedAt });
+    return {
+      ...file,
+      run: { ...file.run, complete },
+      git: { commit: 'aaa', branch: 'main', dirty },
+      machine: { ...file.machine, id: machine },
+    };
+  };
+  const [combined] = combineParts([
+    part(1, 'ci-a', '2025-01-01', false, true),
+    part(2, 'ci-b', '2025-01-02', true, false),
+  ]);
+  expect(combined.run.complete).toBe(false);
+  expect(combined.git?.dirty).toBe(true);
+  const markdown = renderMarkdown([combined]);
+  expect(markdown).toMatch(/\*\*Machine:\*\* .*\(\*\*\d+ of \d+ cells ran on 1 other machine\*\*\)/);
+  expect(markdown).toContain('(uncommitted changes)');
+  expect(markdown).toContain('(**interrupted**)');
+});
+
+test('a worker chart of cells from another machine than the file names draws no ideal line of the wrong core count', () => {
+  const workers = makeResult({ seed: 3, cells: standardCells(['node'], ['workers']), startedAt: '2025-01-01' });
+  const other = makeResult({ seed: 4, cells: standardCells(['node'], ['eager-tasks']), startedAt: '2025-01-02' });
+  const on = (file: typeof workers, id: string, cores: number) => ({
+    ...file,
+    machine: { ...file.machine, id, cores },
+  });
+  const alone = on(workers, 'two-cores', 2);
+  expect(workerScalingChart(alone.results, workerCores(alone)).caption).toContain('ideal on this 2-core machine');
+  const [combined] = combineParts([alone, on(other, 'many-cores', 64)]);
+  expect(workerCores(combined)).toBeUndefined();
+  const chart = workerScalingChart(combined.results, workerCores(combined));
+  expect(chart.caption).toContain('no ideal line');
+  expect(JSON.stringify(chart.spec)).not.toContain('"series":"ideal"');
+});
+
+test('a history is in start-time order when a later part of an earlier commit joins that commit', () => {
+  const run = (commit: string, scenario: string, startedAt: string) => {
+    const file = makeResult({ seed: startedAt.length, cells: standardCells(['node'], [scenario]), startedAt });
+    return { ...file, git: { commit, branch: 'main', dirty: false } };
+  };
+  const points = combineParts([
+    run('a', 'eager-tasks', '2025-01-01T10:00:00Z'),
+    run('b', 'eager-tasks', '2025-01-02T10:00:00Z'),
+    run('a', 'workers', '2025-01-03T10:00:00Z'),
+  ]);
+  expect(points.map((p) => p.run.startedAt)).toEqual(['2025-01-02T10:00:00Z', '2025-01-03T10:00:00Z']);
+  // the newest point, reported in full, has the newest run's cells
+  expect(new Set(points[1].results.map((e) => e.scenario))).toEqual(new Set(['eager-tasks', 'workers']));
 });
 
 test('runs that share entries stay a history', () => {

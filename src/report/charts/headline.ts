@@ -3,7 +3,7 @@
  * ratio, worker scaling with the ideal line, and pool throughput by pool size with the reference
  * tool's figure. Each is faceted per runtime; each is omitted with a note when its data is absent.
  */
-import type { ResultEntry } from '../../result/schema.js';
+import type { ResultEntry, ResultFile } from '../../result/schema.js';
 import { groupBy } from '../format.js';
 import {
   axisUnit,
@@ -61,17 +61,19 @@ export function eagerSpeedupChart(entries: readonly ResultEntry[]): Chart {
   };
 }
 
-/** workers param as a number: 'cores' and '2xcores' resolve against the measuring machine */
-function workersOf(entry: ResultEntry, cores: number): number | undefined {
+/**
+ * workers param as a number: 'cores' and '2xcores' resolve against the measuring machine, and not at
+ * all where its core count is not known (`cores` undefined: the cells ran on another machine)
+ */
+function workersOf(entry: ResultEntry, cores: number | undefined): number | undefined {
   const w = entry.params.workers;
-  if (w === 'cores') return cores;
-  if (w === '2xcores') return 2 * cores;
+  if (w === 'cores' || w === '2xcores') return cores === undefined ? undefined : (w === 'cores' ? 1 : 2) * cores;
   return numericParam(entry, 'workers');
 }
 
 const REFERENCE = 'fewest workers';
 
-export function workerScalingChart(entries: readonly ResultEntry[], cores: number): Chart {
+export function workerScalingChart(entries: readonly ResultEntry[], cores: number | undefined): Chart {
   const id = 'headline-worker-scaling';
   const title = 'Worker scaling: speedup over the smallest pool, with the ideal line';
   const { entries: kept, description } = slice(measured(entries, 'workers'), ['workers']);
@@ -108,11 +110,12 @@ export function workerScalingChart(entries: readonly ResultEntry[], cores: numbe
   const rows: object[] = measuredRows.map((m) => m.row);
   // ideal: linear up to the machine's cores, flat beyond (more workers than cores cannot run at once),
   // from the runtime's own smallest pool, the one its points are divided by (not another runtime's)
-  for (const [runtime, ws] of ideal) {
-    const smallest = Math.min(...ws);
-    for (const w of ws)
-      rows.push({ runtime, series: 'ideal', workers: w, speedup: Math.min(w, cores) / Math.min(smallest, cores) });
-  }
+  if (cores !== undefined)
+    for (const [runtime, ws] of ideal) {
+      const smallest = Math.min(...ws);
+      for (const w of ws)
+        rows.push({ runtime, series: 'ideal', workers: w, speedup: Math.min(w, cores) / Math.min(smallest, cores) });
+    }
   const x = {
     field: 'workers',
     type: 'quantitative',
@@ -126,7 +129,7 @@ export function workerScalingChart(entries: readonly ResultEntry[], cores: numbe
   return {
     id,
     title,
-    caption: `Throughput with N workers divided by throughput with the fewest; the dashed line is the ideal on this ${cores}-core machine (linear up to ${cores} workers, flat beyond); the point's shape says whether the gain over the fewest workers is beyond the noise (Welch's t on the log of fork medians, Holm over the chart's points)${description ? `; ${description}` : ''}.`,
+    caption: `Throughput with N workers divided by throughput with the fewest; ${idealCaption(cores)}; the point's shape says whether the gain over the fewest workers is beyond the noise (Welch's t on the log of fork medians, Holm over the chart's points)${description ? `; ${description}` : ''}.`,
     spec: facetByRuntime(rows, [
       {
         mark: { type: 'line' },
@@ -207,7 +210,25 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
   };
 }
 
-export function headlineCharts(entries: readonly ResultEntry[], cores: number): Chart[] {
+/**
+ * The core count of the machine the workers cells ran on; undefined where one ran on another machine
+ * than the file names (a file combined from several), whose count the file does not hold
+ */
+export function workerCores(result: ResultFile): number | undefined {
+  const own = result.machine.id;
+  const elsewhere = result.results.some(
+    (e) => e.scenario === 'workers' && e.machine !== undefined && e.machine !== own,
+  );
+  return elsewhere ? undefined : result.machine.cores;
+}
+
+function idealCaption(cores: number | undefined): string {
+  return cores === undefined
+    ? 'no ideal line: the cells ran on another machine than the file names, whose core count it does not hold'
+    : `the dashed line is the ideal on this ${cores}-core machine (linear up to ${cores} workers, flat beyond)`;
+}
+
+export function headlineCharts(entries: readonly ResultEntry[], cores: number | undefined): Chart[] {
   return [
     eagerSpeedupChart(entries),
     workerScalingChart(entries, cores),

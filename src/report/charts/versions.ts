@@ -7,7 +7,7 @@
 import type { ResultFile } from '../../result/schema.js';
 import { compareVersions } from '../../result/versions.js';
 import { type Chart, facetByRuntime, note } from './common.js';
-import { eagerSpeedupChart, poolThroughputChart, workerScalingChart } from './headline.js';
+import { eagerSpeedupChart, poolThroughputChart, workerCores, workerScalingChart } from './headline.js';
 
 /** One point of a headline chart: its runtime label and the fields the chart drew. */
 type Row = Record<string, unknown> & { runtime: string };
@@ -77,7 +77,7 @@ function figures(result: ResultFile): [Chart, Figure][] {
       },
     ],
     [
-      workerScalingChart(entries, result.machine.cores),
+      workerScalingChart(entries, workerCores(result)),
       {
         id: 'versions-worker-scaling',
         title: 'Worker scaling across versions',
