@@ -13,9 +13,12 @@ export const tinybenchEngine: MicroEngine = {
     const { Bench } = await import('tinybench');
     const samples: TimedSample[] = [];
     const sink = { value: undefined as unknown };
+    // tinybench stops on its budget and iteration floor only: at maxSamples we stop it, as mitata
+    // stops, rather than run on and drop what it times
+    const enough = new AbortController();
     const record = (start: number) => {
       const ms = clock.now() - start;
-      if (samples.length < plan.maxSamples) samples.push({ start, ms });
+      if (samples.push({ start, ms }) >= plan.maxSamples) enough.abort();
       // the budget is charged the whole batch
       return { overriddenDuration: ms };
     };
@@ -36,12 +39,14 @@ export const tinybenchEngine: MicroEngine = {
       warmup: false,
       now: clock.now,
       retainSamples: false,
+      signal: enough.signal,
     });
     bench.add('op', plan.async ? asyncBatch : syncBatch, { async: plan.async });
     const [task] = await bench.run();
     const result = task.result;
     if (result.state === 'errored') throw result.error;
-    if (result.state !== 'completed') throw new Error(`tinybench ended in state ${result.state}`);
+    const stopped = result.state === 'aborted-with-statistics' && enough.signal.aborted;
+    if (result.state !== 'completed' && !stopped) throw new Error(`tinybench ended in state ${result.state}`);
     // the last reference to the sink keeps every op's value observable (PITFALLS 5)
     if (sink.value === clock) throw new Error('unreachable');
     return samples;
