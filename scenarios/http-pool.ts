@@ -132,6 +132,10 @@ export default defineScenario<HttpState>({
   pattern: 'httpx AsyncClient: connection pooling',
   kind: 'throughput',
   metric: { name: 'requests per second', unit: 'req/s', better: 'higher' },
+  // requests to a slow path, a share given up at the timeout: ranked apart from the plain requests
+  caseMetrics: {
+    'undici-pool-timeout': { name: 'requests per second, a share timing out', unit: 'req/s', better: 'higher' },
+  },
   params: { connections: [1, 10, 20], concurrency: [1, 16, 64] },
   defaults: { connections: [10], concurrency: [16] },
   requires: ['http'],

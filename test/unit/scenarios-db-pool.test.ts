@@ -8,6 +8,11 @@ import dbPool, { checkFeatures, checkReuse, type DbState, newState, warmMin } fr
 const state = (extra: Partial<DbState>): DbState => ({ ...newState('', 's', 'a'), peak: 1, ...extra });
 
 describe('db-pool feature checks', () => {
+  it('ranks the cases that do other work than a pool query apart: no transaction is "N× slower" than a query', () => {
+    for (const name of ['pg-acquire-transaction', 'postgres-command-timeout'])
+      expect((dbPool.caseMetrics?.[name] ?? dbPool.metric)?.name, name).not.toBe(dbPool.metric?.name);
+  });
+
   it('has a case for each feature', () => {
     expect(Object.keys(dbPool.cases)).toEqual(
       expect.arrayContaining(['pg-min', 'postgres-command-timeout', 'pg-acquire-transaction']),

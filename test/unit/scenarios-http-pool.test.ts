@@ -34,6 +34,10 @@ const posing = (caseName: string, actually: string): Scenario<HttpState> => ({
 });
 
 describe('http-pool scenario', () => {
+  it('ranks the timeout case, whose requests go to a slow path and partly give up, apart from the plain requests', () => {
+    expect((httpPool.caseMetrics?.['undici-pool-timeout'] ?? httpPool.metric)?.name).not.toBe(httpPool.metric?.name);
+  });
+
   it('declares the pooling of every case', () => {
     expect(Object.keys(POOLING).sort()).toEqual(Object.keys(httpPool.cases).sort());
   });

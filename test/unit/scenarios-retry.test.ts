@@ -32,6 +32,10 @@ const cell = (scenario: Scenario<RetryState>, caseName: string) =>
   runCell(scenario, caseName, params, { services: { http: { url: server.url } }, calls: 40 });
 
 describe('retry scenario', () => {
+  it('leads its tables with the success rate verify records, not the calls/s that rank the shortest sleeps first', () => {
+    expect(retryScenario.headline).toEqual({ figure: 'success rate', name: 'success rate', better: 'higher' });
+  });
+
   for (const caseName of Object.keys(retryScenario.cases)) {
     it(`${caseName}: the waits between attempts are the delays the policy asked for`, async () => {
       const result = await cell(retryScenario, caseName);
