@@ -23,7 +23,9 @@
  *
  * Three more of asyncpg's pool features, each a case with its own check in verify:
  * - pg-min (asyncpg's min_size): a pg Pool that opens `min` = ceil(max/2) connections before its
- *   first query; verify checks the server held them before the first query ran.
+ *   first query (pg does not open them by itself); verify checks the server held them before the
+ *   first query ran, and that they stay once the pool idles past a short idle timeout (what pg's
+ *   `min` does: idle clients above it are closed, those up to it kept).
  * - postgres-command-timeout (asyncpg's command_timeout): postgres.js queries on a reserved
  *   connection under withTimeout, whose signal cancels the query on the server (query.cancel()); a
  *   share of the queries sleeps past the timeout. verify checks that some timed out, that none of
@@ -71,6 +73,8 @@ const COUNTERS = 100;
 
 /** the warm minimum of the pg-min case (asyncpg's min_size beside max_size) */
 export const warmMin = (max: number) => Math.max(1, Math.ceil(max / 2));
+/** pg-min's verify: the idle timeout its pool gets once measured, to see it keep min connections */
+const MIN_IDLE_CHECK_MS = 100;
 
 /** One query of the pool: resolves with the rows. */
 type RunQuery = (text: string, params: unknown[]) => Promise<unknown[]>;
@@ -90,6 +94,10 @@ export interface DbState {
   close?: () => Promise<void>;
   /** pg-min: connections the server held for the pool before its first query */
   warmBeforeFirstQuery?: number;
+  /** pg-min: lets every client of the pool sit idle past a short idle timeout */
+  idlePool?: () => Promise<void>;
+  /** pg-min: connections the server still held for the pool after that */
+  heldWhenIdle?: number;
   /** command-timeout: queries given up at the timeout */
   timeouts: number;
   /** command-timeout: queries hit by the cancel of an earlier query that had just finished */
@@ -232,6 +240,13 @@ async function warmPgCase(ctx: CaseContext<DbState>) {
   const clients = await Promise.all(Array.from({ length: min }, () => pool.connect()));
   for (const client of clients) client.release();
   state.warmBeforeFirstQuery = await poolConnections(state);
+  // what pg's min is for: idle clients above it are closed, those up to it are kept
+  state.idlePool = async () => {
+    pool.options.idleTimeoutMillis = MIN_IDLE_CHECK_MS; // read at each release
+    // every client used and released again, so each idles under the short timeout
+    await Promise.all(Array.from({ length: pool.totalCount }, () => pool.query('select 1')));
+    await new Promise((resolve) => setTimeout(resolve, 4 * MIN_IDLE_CHECK_MS));
+  };
   return queryOp(state, ctx.params.query as QueryName, async (text, params) => (await pool.query(text, params)).rows);
 }
 
@@ -358,6 +373,10 @@ export function checkFeatures(caseName: string, state: DbState, max: number): vo
     if ((state.warmBeforeFirstQuery ?? 0) < min)
       throw new Error(
         `the server held ${state.warmBeforeFirstQuery ?? 0} connections before the first query, min is ${min}`,
+      );
+    if ((state.heldWhenIdle ?? 0) < min)
+      throw new Error(
+        `idle past its idle timeout the pool kept ${state.heldWhenIdle ?? 0} connections, min is ${min}: it does not keep min`,
       );
   }
   if (caseName === 'postgres-command-timeout') {
@@ -530,6 +549,11 @@ export default defineScenario<DbState>({
     await opReachesServer(ctx); // one more checked query after the measured run
     await probeFeatures(ctx);
     await state.stopSampling();
+    if (state.idlePool) {
+      // after the sampling: the reuse check counts the queries of the measured run only
+      await state.idlePool();
+      state.heldWhenIdle = await poolConnections(state);
+    }
     const max = Number(params.max);
     ctx.record('peak connections', state.peak, 'connections');
     ctx.record('connections opened', run.connections.size, 'connections');
@@ -541,6 +565,7 @@ export default defineScenario<DbState>({
       throw new Error(`${state.started - state.finished} queries still pending after the run`);
     if (state.warmBeforeFirstQuery !== undefined)
       ctx.record('connections before the first query', state.warmBeforeFirstQuery, 'connections');
+    if (state.heldWhenIdle !== undefined) ctx.record('connections kept when idle', state.heldWhenIdle, 'connections');
     if (state.timeouts > 0) ctx.record('timed out', state.timeouts, 'queries');
     if (ctx.caseName === 'postgres-command-timeout') ctx.record('stray cancels', state.strayCancels, 'queries');
     if (state.counters) ctx.record('transactions committed', state.committed, 'transactions');

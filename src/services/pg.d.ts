@@ -39,6 +39,8 @@ declare module 'pg' {
   }
   export class Pool implements Queryable {
     constructor(config?: PoolConfig);
+    /** the config, which the pool reads again at each release (its idle timeout) */
+    readonly options: PoolConfig;
     readonly totalCount: number;
     connect(): Promise<PoolClient>;
     query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;

@@ -20,10 +20,14 @@ describe('db-pool feature checks', () => {
     expect([warmMin(1), warmMin(5), warmMin(20)]).toEqual([1, 3, 10]);
   });
 
-  it('pg-min: passes a pool warm before its first query, fails a cold one', () => {
-    checkFeatures('pg-min', state({ warmBeforeFirstQuery: 5 }), 10);
-    expect(() => checkFeatures('pg-min', state({ warmBeforeFirstQuery: 1 }), 10)).toThrow(
+  it('pg-min: passes a pool warm before its first query that keeps min when idle, fails a cold one and one that closes them', () => {
+    checkFeatures('pg-min', state({ warmBeforeFirstQuery: 5, heldWhenIdle: 5 }), 10);
+    expect(() => checkFeatures('pg-min', state({ warmBeforeFirstQuery: 1, heldWhenIdle: 5 }), 10)).toThrow(
       /held 1 connections before the first query, min is 5/,
+    );
+    // a pool given no min: its idle clients all closed
+    expect(() => checkFeatures('pg-min', state({ warmBeforeFirstQuery: 5, heldWhenIdle: 0 }), 10)).toThrow(
+      /idle past its idle timeout the pool kept 0 connections, min is 5: it does not keep min/,
     );
   });
 
