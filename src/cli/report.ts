@@ -6,7 +6,14 @@ import { type GabDirection, toGithubActionBenchmark } from '../report/github-act
 import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
 import { renderSite } from '../report/html.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { canonicalPath, checkFileName, checkMakeDirectory, readResultFile, writeFileAtomic } from '../result/io.js';
+import {
+  canonicalPath,
+  checkFileName,
+  checkMakeDirectory,
+  readResultFile,
+  writeFileAtomic,
+  writesInPlace,
+} from '../result/io.js';
 import type { ResultFile } from '../result/schema.js';
 import { type Command, parseFlags, UsageError } from './command.js';
 
@@ -167,8 +174,9 @@ Cells with no figure left out of the exports are a note on stderr, not an error.
     for (const { path } of outputs)
       if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
         throw new UsageError(`cannot write ${path}: EISDIR`);
+    // an output into a stream (--md /dev/stdout) gets no 'wrote' line appended to it
+    const written = outputs.filter((o) => !writesInPlace(o.path)).map((o) => o.path);
     for (const { path, text } of outputs) writeFileAtomic(path, text);
-    const written = outputs.map((o) => o.path);
     const exported = (['gab-smaller', 'gab-bigger', 'bencher'] as const)
       .filter((flag) => values[flag])
       .map((flag) => `--${flag}`);

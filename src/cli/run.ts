@@ -24,6 +24,7 @@ import {
   modifiedAt,
   ResultJournal,
   refuseExistingFile,
+  refuseSpecialFile,
   writeResultFile,
 } from '../result/io.js';
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
@@ -239,6 +240,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
         ? resumeTarget(values.resume)
         : join(values.out ?? 'results', `${runId}.json`)),
   );
+  refuseSpecialFile(resultPath);
   refuseOverwrite(resultPath, values);
   const discovered = await availableRuntimes(root);
   const sources = { log: (line: string) => console.error(`asyncbench: ${line}`) };

@@ -12,6 +12,7 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -47,11 +48,6 @@ export class ResultJournal {
     makeDirectory(dirname(resultPath));
     if (statSync(resultPath, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`${resultPath} is a directory: the result needs a file name (--json FILE, or --out DIR)`);
-    // a run's result is kept, resumed and checked for other writers by its file: a device is none
-    if (isSpecialFile(resultPath))
-      throw new UsageError(
-        `${resultPath} is a device or a pipe, not a file: the result needs a file name (--json FILE)`,
-      );
     const first = `${resultPath}${JOURNAL_SUFFIX}`;
     const fd = openExclusive(first) ?? openExclusive(`${resultPath}.${attemptId}${JOURNAL_SUFFIX}`);
     if (fd === undefined) throw new UsageError(`cannot create a journal beside ${resultPath}: both names are taken`);
@@ -230,8 +226,8 @@ export function writeFileAtomic(path: string, text: string): void {
   makeDirectory(dirname(path));
   const tmp = `${path}.${Date.now()}.tmp`;
   try {
-    if (isSpecialFile(path)) {
-      // a device or a pipe (/dev/stdout, a FIFO): a rename would replace the node with a plain file
+    if (writesInPlace(path)) {
+      // a rename would replace the device, the pipe or the link with a plain file
       writeFileSync(path, text);
       return;
     }
@@ -244,10 +240,25 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-/** A path where something that is neither a file nor a directory is: a device, a pipe, a socket. */
-export function isSpecialFile(path: string): boolean {
+/** Something other than a file or a directory at `path`: a device, a pipe, a socket. */
+function isSpecialFile(path: string): boolean {
   const stat = statSync(path, { throwIfNoEntry: false });
   return stat !== undefined && !stat.isFile() && !stat.isDirectory();
+}
+
+/**
+ * An output that is written into, not replaced: a device or a pipe, and a symbolic link, which a
+ * rename would replace (`/dev/stdout` is a link to /proc/self/fd/1, a plain file when stdout is
+ * redirected to one); the shell's `>` writes through a link too
+ */
+export function writesInPlace(path: string): boolean {
+  return isSpecialFile(path) || lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+}
+
+/** A run's result is kept, resumed and checked for other writers by its file: a device or a pipe is none. */
+export function refuseSpecialFile(resultPath: string): void {
+  if (isSpecialFile(resultPath))
+    throw new UsageError(`${resultPath} is a device or a pipe, not a file: the result needs a file name (--json FILE)`);
 }
 
 export function writeResultFile(path: string, result: ResultFile): void {

@@ -2,7 +2,7 @@
 // one line on stderr naming the problem, exit 2, and no stack trace.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -347,7 +347,7 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expect(readFileSync(md, 'utf8')).toBe('an earlier report\n');
   });
 
-  it('an output that is a pipe is written into, not replaced by a file; run --json refuses one', async () => {
+  it('an output that is a pipe or a link is written into, not replaced by a file; run --json refuses a pipe', async () => {
     const fifo = join(dir, 'a-pipe');
     execFileSync('mkfifo', [fifo]);
     const reader = spawn('cat', [fifo]);
@@ -364,6 +364,15 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expect(timedOut).toBe(false);
     expect(read).toMatch(/^# /);
     expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(report.stdout).not.toContain('wrote'); // nothing appended to a stream (--md /dev/stdout)
+    // a symbolic link is written through, as the shell's > does, not replaced by a file
+    const target = join(dir, 'linked.md');
+    writeFileSync(target, '');
+    const link = join(dir, 'a-link.md');
+    symlinkSync(target, link);
+    expect((await runCli(['report', goodPath, '--md', link])).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toMatch(/^# /);
     expectOneLine(
       await runCli(['run', 'eager-tasks', '--quick', '--runtime', 'node', '--case', 'eager', '--json', fifo]),
       /^asyncbench: .*a-pipe is a device or a pipe, not a file: the result needs a file name \(--json FILE\)$/,
