@@ -47,9 +47,9 @@ export function combineParts(files: readonly ResultFile[]): ResultFile[] {
     if (point) point.push(file);
     else points.push([file]);
   }
-  // a point takes its newest part's start: one that took a later part in sorts by that part's time
-  const started = (file: ResultFile) => Date.parse(file.run.startedAt);
-  return points.map((p) => (p.length === 1 ? p[0] : combine(p))).sort((a, b) => started(a) - started(b));
+  // in the order of their first parts: a commit's job that ends after the next commit's began
+  // keeps its commit's place, and the newest commit is the one reported in full
+  return points.map((p) => (p.length === 1 ? p[0] : combine(p)));
 }
 
 function disjoint(files: readonly ResultFile[]): boolean {
@@ -64,12 +64,18 @@ function disjoint(files: readonly ResultFile[]): boolean {
 
 /**
  * One file of parts that share no entry, in time order: the newest's metadata, every part's cells;
- * interrupted if any part was, with uncommitted changes if any part had them (each cell keeps its
- * machine, which runFacts counts)
+ * from the first part's start to the last part's end, interrupted if any part was, with uncommitted
+ * changes if any part had them (each cell keeps its machine, which runFacts counts)
  */
 function combine(files: readonly ResultFile[]): ResultFile {
   const newest = files[files.length - 1] as ResultFile;
-  const run = { ...newest.run, complete: files.every((f) => f.run.complete) };
+  const finishes = files.map((f) => f.run.finishedAt);
+  const run = {
+    ...newest.run,
+    startedAt: (files[0] as ResultFile).run.startedAt,
+    finishedAt: finishes.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)),
+    complete: files.every((f) => f.run.complete),
+  };
   const git = newest.git && { ...newest.git, dirty: files.some((f) => f.git?.dirty) };
   const runtimes = [...new Map(files.flatMap((f) => f.runtimes).map((r) => [r.label, r])).values()].map((r) =>
     withOtherVersions(r, files),

@@ -93,7 +93,7 @@ test('a worker chart of cells from another machine than the file names draws no 
   expect(JSON.stringify(chart.spec)).not.toContain('"series":"ideal"');
 });
 
-test('a history is in start-time order when a later part of an earlier commit joins that commit', () => {
+test("a later part of an earlier commit joins that commit's point, which keeps its place and says when it began", () => {
   const run = (commit: string, scenario: string, startedAt: string) => {
     const file = makeResult({ seed: startedAt.length, cells: standardCells(['node'], [scenario]), startedAt });
     return { ...file, git: { commit, branch: 'main', dirty: false } };
@@ -103,9 +103,12 @@ test('a history is in start-time order when a later part of an earlier commit jo
     run('b', 'eager-tasks', '2025-01-02T10:00:00Z'),
     run('a', 'workers', '2025-01-03T10:00:00Z'),
   ]);
-  expect(points.map((p) => p.run.startedAt)).toEqual(['2025-01-02T10:00:00Z', '2025-01-03T10:00:00Z']);
-  // the newest point, reported in full, has the newest run's cells
-  expect(new Set(points[1].results.map((e) => e.scenario))).toEqual(new Set(['eager-tasks', 'workers']));
+  // the history table lists each point by its start: commit a's, then b's, in time order
+  expect(points.map((p) => [p.git?.commit, p.run.startedAt])).toEqual([
+    ['a', '2025-01-01T10:00:00Z'],
+    ['b', '2025-01-02T10:00:00Z'],
+  ]);
+  expect(new Set(points[0].results.map((e) => e.scenario))).toEqual(new Set(['eager-tasks', 'workers']));
 });
 
 test('runs that share entries stay a history', () => {
