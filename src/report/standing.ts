@@ -17,7 +17,7 @@ import {
   WELCH_TEST,
   welchRatio,
 } from '../result/estimator.js';
-import type { Metric, ResultEntry, ResultFile } from '../result/schema.js';
+import { type Metric, type ResultEntry, type ResultFile, ranElsewhere } from '../result/schema.js';
 import { forksPerCell, formatParams, formatValue, groupBy, machineText } from './format.js';
 
 /** The family-wise error rate of a table's "≈" marks. */
@@ -319,9 +319,8 @@ export function runFacts(result: ResultFile): RunFact[] {
 
 /** Cells of a file combined from several (report's parts, merge's shards) that ran on another machine. */
 function otherMachines(result: ResultFile): { warning?: string } {
-  const own = result.machine.id;
-  const elsewhere = result.results.filter((e) => e.machine !== undefined && e.machine !== own);
-  if (own === undefined || elsewhere.length === 0) return {};
+  const elsewhere = result.results.filter((e) => ranElsewhere(result, e));
+  if (elsewhere.length === 0) return {};
   const machines = new Set(elsewhere.map((e) => e.machine)).size;
   return {
     warning: `${elsewhere.length} of ${result.results.length} cells ran on ${machines} other machine${machines === 1 ? '' : 's'}`,

@@ -548,6 +548,12 @@ export function entriesOnMachine(file: ResultFile): ResultEntry[] {
   return file.results.map((e) => (e.machine || id === undefined ? e : { ...e, machine: id }));
 }
 
+/** A cell of a file combined from several (shards, a report's parts) that ran on another machine than the file names. */
+export function ranElsewhere(file: ResultFile, entry: ResultEntry): boolean {
+  const own = file.machine.id;
+  return own !== undefined && entry.machine !== undefined && entry.machine !== own;
+}
+
 /** Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. */
 export function validateResultFile(data: unknown, where = 'result file'): ResultFile {
   if (!isObject(data)) fail(where, 'not a JSON object, so not an asyncbench result file');

@@ -3,7 +3,7 @@
  * ratio, worker scaling with the ideal line, and pool throughput by pool size with the reference
  * tool's figure. Each is faceted per runtime; each is omitted with a note when its data is absent.
  */
-import type { ResultEntry, ResultFile } from '../../result/schema.js';
+import { type ResultEntry, type ResultFile, ranElsewhere } from '../../result/schema.js';
 import { groupBy } from '../format.js';
 import {
   axisUnit,
@@ -215,10 +215,7 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
  * than the file names (a file combined from several), whose count the file does not hold
  */
 export function workerCores(result: ResultFile): number | undefined {
-  const own = result.machine.id;
-  const elsewhere = result.results.some(
-    (e) => e.scenario === 'workers' && e.machine !== undefined && e.machine !== own,
-  );
+  const elsewhere = result.results.some((e) => e.scenario === 'workers' && ranElsewhere(result, e));
   return elsewhere ? undefined : result.machine.cores;
 }
 
