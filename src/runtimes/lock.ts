@@ -123,10 +123,12 @@ export async function withLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   mkdirSync(join(path, '..'), { recursive: true });
-  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  // `since` is when this attempt takes the lock, not when the wait began: a lock taken after a long
+  // wait must not look old to the next contender while its work has only started
+  const me = (): LockHolder => ({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
   const deadline = Date.now() + LOCK_WAIT_MS;
   let told = false;
-  while (!tryCreateLock(path, me)) {
+  while (!tryCreateLock(path, me())) {
     const text = readLock(path);
     if (text === 'gone') continue;
     const holder = holderOf(text);

@@ -241,6 +241,31 @@ describe('the provisioning lock', () => {
     expect(waits).toEqual([`waiting for another asyncbench (pid ${process.pid}) that is provisioning node@22.23.3`]);
   });
 
+  test('a lock taken after a wait says when it was taken, not when the wait began', async () => {
+    const dir = join(tempDir(), 'locks');
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, 'node-24.lock');
+    let release = () => {};
+    const first = withLock(
+      lock,
+      'first',
+      () => {},
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
+    const second = withLock(
+      lock,
+      'second',
+      () => {},
+      async () => Date.parse(JSON.parse(readFileSync(lock, 'utf8')).since),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const releasedAt = Date.now();
+    release();
+    await first;
+    // a holder's age decides when its lock is taken over as stale: the wait is not the holder's work
+    expect(await second).toBeGreaterThanOrEqual(releasedAt);
+  });
+
   test('a lock left by a process that died is taken over', async () => {
     const dir = join(tempDir(), 'locks');
     mkdirSync(dir, { recursive: true });
