@@ -174,7 +174,10 @@ function spawnServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
   const settings = SERVER_SETTINGS.flatMap((s) => ['-c', s]);
   // the Unix socket goes into the data directory: /var/run/postgresql may not exist or be writable
   const args = ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dataDir, ...settings];
-  return spawnTiedToParent(bin.postgres, args, runAs, { deathSignal: 'INT' });
+  // a group of its own: a terminal's Ctrl-C goes to the harness's group, and the harness stops the
+  // server after it has written the result file; in its group the server shut itself down at once,
+  // and the interrupted run's file said PostgreSQL had died during the run
+  return spawnTiedToParent(bin.postgres, args, runAs, { deathSignal: 'INT', detached: true });
 }
 
 /**

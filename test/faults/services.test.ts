@@ -37,13 +37,16 @@ const SERVICES = join(FIXTURES, 'faults-services.ts');
 const KNOWN_COST = join(FIXTURES, 'known-cost.ts');
 
 /** the parent's pid, 0 once the process is gone */
-function parentPid(pid: number): number {
+/** A field of /proc/PID/stat after the command (1: the parent, 2: the process group); 0 once gone. */
+function statField(pid: number, field: number): number {
   try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[field]);
   } catch {
     return 0;
   }
 }
+
+const parentPid = (pid: number) => statField(pid, 1);
 const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 
@@ -203,6 +206,37 @@ describe('PostgreSQL killed mid-run', () => {
         // (in a finally: a failed assertion must not leave it on the machine)
         removeSegmentsOf(postmaster[0].pid);
       }
+    },
+    FAULT_TEST_MS,
+  );
+});
+
+describe("a terminal's Ctrl-C, which reaches the harness's whole process group", () => {
+  it(
+    'stops PostgreSQL through the harness, after the result file is written: the file says the run was interrupted, not that the server died',
+    async () => {
+      const dir = tempDir('fault-pg-ctrl-c');
+      const out = join(dir, 'r.json');
+      const args = ['run', SERVICES, '--case', 'before,loses-db,after', '--quick', '--runtime', 'node', '--json', out];
+      // in a group of its own, as a terminal's foreground job, so SIGINT can go to the whole group
+      const run = startMarked(args, { ASYNCBENCH_FAULTS_DIR: dir }, undefined, true);
+      await waitFor('the case that waits on the database to start', () => existsSync(join(dir, 'loses-db.started')));
+      // the server is out of the signal's reach: in a group of its own (it shut down at once, before
+      // the file was written, whenever the harness took a moment to write it)
+      const groups = markedProcesses(run.marker)
+        .filter((p) => /\/postgres -D /.test(p.command))
+        .map((p) => statField(p.pid, 2));
+      process.kill(-run.pid, 'SIGINT');
+      const { code, stderr } = await run.done;
+      expect(groups.length).toBeGreaterThan(0);
+      expect(groups).not.toContain(run.pid);
+      expect(code, stderr).toBe(130);
+      const result = read(out);
+      expect(result.run.complete).toBe(false);
+      expect(result.results.find((e) => e.case === 'before')?.status).toBe('ok');
+      // the postmaster was in that group too, and shut itself down before the harness wrote the file
+      expect(result.config.unavailable?.postgres).toBeUndefined();
+      expect(await leftAfter(run.marker)).toEqual([]);
     },
     FAULT_TEST_MS,
   );

@@ -42,10 +42,10 @@ export interface MarkedRun {
 }
 
 /** Starts `asyncbench ARGS` with a unique marker in its environment (in `cwd`, default the project). */
-export function startMarked(args: string[], env: Record<string, string> = {}, cwd?: string): MarkedRun {
+export function startMarked(args: string[], env: Record<string, string> = {}, cwd?: string, group = false): MarkedRun {
   const marker = randomUUID();
   let pid = -1;
-  const done = runCli(args, { env: { ASYNCBENCH_FAULT_MARK: marker, ...env }, onSpawn: (p) => (pid = p), cwd });
+  const done = runCli(args, { env: { ASYNCBENCH_FAULT_MARK: marker, ...env }, onSpawn: (p) => (pid = p), cwd, group });
   return { pid, marker, done };
 }
 

@@ -14,7 +14,14 @@ export interface CliRun {
 
 export function runCli(
   args: string[],
-  options: { onSpawn?: (pid: number) => void; env?: Record<string, string>; root?: string; cwd?: string } = {},
+  options: {
+    onSpawn?: (pid: number) => void;
+    env?: Record<string, string>;
+    root?: string;
+    cwd?: string;
+    /** a process group of its own, as a terminal's foreground job: a signal to -pid reaches every process in it */
+    group?: boolean;
+  } = {},
 ): Promise<CliRun> {
   // `root`: the checkout whose CLI runs, in its own directory (default this project) unless `cwd`
   const root = options.root ?? ROOT;
@@ -23,6 +30,7 @@ export function runCli(
       cwd: options.cwd ?? root,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.group ?? false,
     });
     let stdout = '';
     let stderr = '';
