@@ -48,8 +48,8 @@ const compare: Command = {
        asyncbench compare --base REF [--head REF] [SCENARIO|FILE ...] [run options] [--budget DURATION]
 
 Matches the entries of two result files by scenario, case, params and runtime and, for each pair,
-gives the change of its centre (the geometric mean of fork medians; for A/B pairs, of the pairs'
-ratios, 20% trimmed) with a 95% interval, the
+gives the change of its centre (the geometric mean of fork medians; for paired forks, A/B pairs
+or the rounds of --vs, of the pairs' ratios, 20% trimmed) with a 95% interval, the
 smallest change it could detect, and a verdict:
   slower / faster   significant after a Holm correction over all entries (family-wise 5%) and
                     at least the threshold; drift of either side adds a note, never hides it

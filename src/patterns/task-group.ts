@@ -98,8 +98,10 @@ export class Task<T> implements PromiseLike<T> {
     if (status !== 'pending') return Promise.reject(this.outcome);
     if (this.outcome === undefined) {
       this.outcome = new Deferred<T>();
-      // a watched task in a batch is settled when the batch ends or its status is read: a waiter must
-      // not wait for the batch's slowest task, nor for a sibling of the batch that awaits this task
+      // on Bun a task in a batch is settled only when the batch ends or its status is read: its waiter
+      // must not wait for the batch's slowest task, nor for a sibling of the batch that awaits this
+      // one. A task below batchFrom has a then() of its own, which runs first; this one then finds it
+      // settled
       this.watched?.then((value) => {
         if (this.state === 'pending') this.settle('fulfilled', value);
       }, ignoreRejection);
