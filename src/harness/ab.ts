@@ -60,12 +60,15 @@ export const PAIR_MODES: readonly PairMode[] = ['duet', 'process'];
 /**
  * A pair of a micro cell runs as a duet when both sides run on one runtime: the duet runs in head's
  * process, so a pair whose runtime versions or flags differ (a pull request that bumps a pin) must
- * run each side on its own.
+ * run each side on its own. So must a pair with a side skipped on its runtime (compat.ts): the duet
+ * would measure that side anyway, or give the other side the skip.
  */
 export function runsAsDuet(job: AbJob, twin: AbJob): boolean {
   const [a, b] = [job.cell.runtime, twin.cell.runtime];
   return (
     job.cell.scenario.kind === 'micro' &&
+    job.cell.skip === undefined &&
+    twin.cell.skip === undefined &&
     job.pair !== undefined &&
     twin.pair === job.pair &&
     twin.cell.key === job.cell.key &&

@@ -235,7 +235,10 @@ export async function runFork(
 /**
  * Measures a pair's two jobs as one duet (src/measure/duet.ts): one process of this build's child
  * loads both sides' scenario modules, so the measuring loop is the same whatever the revisions.
- * Returns the records of `job` and `twin`; a failed duet fails both.
+ * Returns the records of `job` and `twin`. A duet that failed, timed out or was skipped as a whole
+ * does not say which side did: each side then runs in a process of its own, in the pair's order,
+ * and gets its own record (a head that broke a case is a head failure beside an ok base, which the
+ * gate fails, not two failures it cannot compare).
  */
 export async function runDuetFork(
   runtime: RuntimeAdapter,
@@ -250,7 +253,14 @@ export async function runDuetFork(
   const record = await runFork(runtime, own, budgets, services, { ...fork, duet }, track);
   const { partner, ...mine } = record as ForkRecord & { partner?: ChildOutcome };
   const shared = { wallMs: mine.wallMs, seed: mine.seed, cpu: mine.cpu, duet: true as const };
-  return [{ ...mine, duet: true }, partner ? redacted({ ...partner, ...shared }) : { ...mine, duet: true }];
+  if (partner) return [{ ...mine, duet: true }, redacted({ ...partner, ...shared })];
+  const alone = (job: Job) => runFork(runtime, job, budgets, services, fork, track);
+  if (pair.twinFirst) {
+    const twin = await alone(pair.twin);
+    return [await alone(pair.job), twin];
+  }
+  const first = await alone(pair.job);
+  return [first, await alone(pair.twin)];
 }
 
 /**

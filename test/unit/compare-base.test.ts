@@ -12,6 +12,8 @@ import { parseDuration } from '../../src/cli/compare-base.js';
 import run from '../../src/cli/run.js';
 import { AB_DESIGN, type AbCell, pairCells, plannedLooks, runsAsDuet, scheduleAbPairs } from '../../src/harness/ab.js';
 import type { ScenarioInfo } from '../../src/harness/catalog.js';
+import { type ChildJob, JOB_ENV } from '../../src/harness/job.js';
+import { type Budgets, runDuetFork } from '../../src/harness/orchestrator.js';
 import { type Cell, planCells } from '../../src/harness/plan.js';
 import { prune, READY_MARKER, repositoryOf, resolveCommit, revisionsDir } from '../../src/harness/revision.js';
 import { loadSuite, parseSuite, planSuite } from '../../src/harness/suite.js';
@@ -23,6 +25,7 @@ import { seededRandom } from '../../src/result/stats.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
 import { hostTag, ownSuffix } from '../../src/runtimes/debris.js';
 import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
+import type { ChildHandle, RuntimeAdapter, SpawnOptions } from '../../src/runtimes/types.js';
 import { makeResult, standardCells } from '../fixtures/make-result.js';
 import { tempDir } from '../support/cli.js';
 
@@ -52,6 +55,43 @@ const scenario = (id: string, module: string): ScenarioInfo => ({
   metric: { name: 'time per op', unit: 'ns', better: 'lower' },
   module,
 });
+
+/**
+ * The real runtime, but a measuring child is answered by `answer` (its outcome written where the job
+ * says, at once): what the orchestrator makes of a child's outcome, without starting one
+ */
+async function fakeChildRuntime(answer: (job: ChildJob) => object): Promise<RuntimeAdapter> {
+  const real = await currentRuntime();
+  return Object.assign(Object.create(real), {
+    spawn(command: string, args: string[], options: SpawnOptions): ChildHandle {
+      const raw = options.env?.[JOB_ENV];
+      if (raw === undefined) return real.spawn(command, args, options);
+      const job = JSON.parse(raw) as ChildJob;
+      writeFileSync(job.outcomePath, `${JSON.stringify(answer(job))}\n`);
+      const exit = { code: 0, signal: null };
+      return {
+        pid: 0,
+        exited: Promise.resolve(exit),
+        kill() {},
+        stdout: () => '',
+        stderr: () => '',
+        waitForLine: () => new Promise(() => {}),
+      };
+    },
+  }) as RuntimeAdapter;
+}
+
+const DUET_BUDGETS: Budgets = {
+  engine: 'mitata',
+  quick: true,
+  microBudgetMs: 1,
+  microWarmupMs: 1,
+  microMaxWarmupMs: 1,
+  warmupMs: 1,
+  durationMs: 1,
+  repetitions: 1,
+  timeoutMs: 60_000,
+};
 
 const plan = (module: string, s = 'demo'): Cell[] =>
   planCells([scenario(s, module)], RUNTIMES, { cases: [], params: {}, quick: false });
@@ -89,6 +129,37 @@ describe('the A/B schedule', () => {
     expect(runsAsDuet(a, flagged)).toBe(false);
     const throughput = { ...b.cell.scenario, kind: 'throughput' as const };
     expect(runsAsDuet({ ...a, cell: { ...a.cell, scenario: throughput } }, b)).toBe(false);
+    // a side skipped on its runtime: the duet would measure it anyway, or skip the other side too
+    const skipped = { ...b, cell: { ...b.cell, skip: 'needs a newer runtime' } };
+    expect(runsAsDuet(a, skipped)).toBe(false);
+    expect(runsAsDuet(skipped, a)).toBe(false);
+  });
+
+  it('a duet that failed as a whole runs each side alone: a head that broke the case fails beside an ok base', async () => {
+    const [a, b] = [jobs[0], jobs[1]];
+    const [head, base] = a.side === 'head' ? [a, b] : [b, a];
+    const ran: string[] = [];
+    // a child that fails whenever head's module is loaded, in a duet or alone
+    const runtime = await fakeChildRuntime((job) => {
+      const modules = [job.module, ...(job.duet ? [job.duet.module] : [])];
+      ran.push(job.duet ? 'duet' : job.module.includes('/head/') ? 'head' : 'base');
+      return modules.some((m) => m.includes('/head/'))
+        ? { status: 'failed', reason: 'TypeError in head', samples: [] }
+        : { status: 'ok', samples: [100, 101, 99], measurement: { engine: 'mitata', batch: 1, warmupCalls: 1 } };
+    });
+    const services = { services: {}, unavailable: {} };
+    const fork = { outcomePath: join(tempDir('duet'), 'outcome.json') };
+    const [headRecord, baseRecord] = await runDuetFork(
+      runtime,
+      { job: head, twin: base, twinFirst: true },
+      DUET_BUDGETS,
+      services,
+      fork,
+      () => {},
+    );
+    expect(ran).toEqual(['duet', 'base', 'head']);
+    expect(headRecord).toMatchObject({ status: 'failed', reason: expect.stringContaining('TypeError in head') });
+    expect(baseRecord).toMatchObject({ status: 'ok', samples: [100, 101, 99] });
   });
 
   it('rotates seeds across pairs and goes pair by pair', () => {
