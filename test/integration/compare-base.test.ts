@@ -194,6 +194,36 @@ describe('compare --base', () => {
     expect(forks.filter((f) => f.duet)).toEqual([]);
   }, 400_000);
 
+  it("fails the gate (exit 1) when head breaks a micro case that a duet measured: the failure is head's, base stays ok", async () => {
+    cached('HEAD');
+    const spinFile = join(repo, 'bench', 'spin.ts');
+    const committed = readFileSync(spinFile, 'utf8');
+    // head is the working tree: its case now throws
+    writeFileSync(
+      spinFile,
+      committed.replace(
+        'cases: { spin: () => () => {',
+        "cases: { spin: () => () => { throw new Error('head broke spin');",
+      ),
+    );
+    try {
+      const out = join(tempDir('ab-broken'), 'session');
+      const run = await runCli(
+        ['compare', '--base', 'HEAD', 'bench/spin.ts', '--runtime', 'node', '--budget', '4m', '--out', out],
+        { root: repo, env },
+      );
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      const base = validateResultFile(readResult(join(out, 'base.json')));
+      const head = validateResultFile(readResult(join(out, 'head.json')));
+      expect(base.results.map((e) => e.status)).toEqual(['ok']);
+      expect(head.results.map((e) => [e.status, e.reason])).toEqual([
+        ['failed', expect.stringContaining('head broke spin')],
+      ]);
+    } finally {
+      writeFileSync(spinFile, committed);
+    }
+  }, 400_000);
+
   it('refuses a scenario neither revision has, and a base too old for the child protocol', async () => {
     for (const arg of ['no-such-scenario', 'bench/nowhere.ts']) {
       const run = await runCli(['compare', '--base', 'HEAD', arg, '--runtime', 'node'], { root: repo, env });
