@@ -64,7 +64,8 @@ its own dist/child.js, scenarios and pinned runtimes; a FILE is taken from each 
 and head forks of a cell run back to back as A/B pairs in a random order, with one seed and one
 batch per pair, and are judged by the paired test. A pair of a micro cell is a duet by default:
 head's child loads both sides' scenario modules and measures them in one process, batch by batch
-(see --pairs). Sequential design: every cell starts with
+(see --pairs); a duet that fails or hangs as a whole does not say which side did, so that cell's
+pairs run as two processes from then on. Sequential design: every cell starts with
 ${AB_DESIGN.n0} pairs; after each look the entries that cannot be judged yet get ${AB_DESIGN.step} more, up to
 ${AB_DESIGN.nMax} (${plannedLooks(AB_DESIGN)} looks), or until --budget would be overrun; alpha is split evenly over the
 looks (Bonferroni) and Holm-corrected over the entries.

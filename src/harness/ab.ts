@@ -187,6 +187,8 @@ export function runAbSession(
   const random = seededRandom(options.orderSeed);
   const records = new Map<string, ForkRecord[]>(); // `${side} ${key}`
   const calibrations = new Map<string, Calibration>();
+  /** cells whose duet failed as a whole: their pairs run as two processes from then on */
+  const apart = new Set<string>();
   const cellOf = new Map(cells.map((c) => [c.key, c]));
   let jobIndex = 0;
   let measuredWallMs = 0;
@@ -230,7 +232,7 @@ export function runAbSession(
       events.jobStarted(job, index);
       const fork = { ...calibrations.get(job.cell.group), outcomePath: join(options.tmpDir, `${index}.json`) };
       const twin = jobs[i + 1];
-      if (options.pairs === 'duet' && twin && runsAsDuet(job, twin)) {
+      if (options.pairs === 'duet' && twin && runsAsDuet(job, twin) && !apart.has(job.cell.key)) {
         // the pair's two jobs are one process: head's record first, as the duet returns it
         const [head, base] = job.side === 'head' ? [job, twin] : [twin, job];
         const records = await runDuetFork(
@@ -242,12 +244,17 @@ export function runAbSession(
           track,
         );
         if (stopped) return;
-        i++;
-        const twinIndex = jobIndex++;
-        record(job, index, job === head ? records[0] : records[1]);
-        events.jobStarted(twin, twinIndex);
-        record(twin, twinIndex, twin === head ? records[0] : records[1]);
-        continue;
+        if (records) {
+          i++;
+          const twinIndex = jobIndex++;
+          record(job, index, job === head ? records[0] : records[1]);
+          events.jobStarted(twin, twinIndex);
+          record(twin, twinIndex, twin === head ? records[0] : records[1]);
+          continue;
+        }
+        // the duet failed, hung or was skipped as a whole, which does not say which side did: this
+        // pair and the cell's later ones run as two processes, each side with a record of its own
+        apart.add(job.cell.key);
       }
       const measured = await runFork(runtime, job, budgets, services, fork, track);
       if (stopped) return; // killed by the interruption: not a result

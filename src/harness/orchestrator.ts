@@ -235,10 +235,8 @@ export async function runFork(
 /**
  * Measures a pair's two jobs as one duet (src/measure/duet.ts): one process of this build's child
  * loads both sides' scenario modules, so the measuring loop is the same whatever the revisions.
- * Returns the records of `job` and `twin`. A duet that failed, timed out or was skipped as a whole
- * does not say which side did: each side then runs in a process of its own, in the pair's order,
- * and gets its own record (a head that broke a case is a head failure beside an ok base, which the
- * gate fails, not two failures it cannot compare).
+ * Returns the records of `job` and `twin`; undefined when the duet failed, timed out or was skipped
+ * as a whole, which does not say which side did (the caller runs the sides apart, ab.ts).
  */
 export async function runDuetFork(
   runtime: RuntimeAdapter,
@@ -247,20 +245,14 @@ export async function runDuetFork(
   services: JobServices,
   fork: Calibration & { outcomePath: string },
   track: (child: ChildHandle | null) => void,
-): Promise<[ForkRecord, ForkRecord]> {
+): Promise<[ForkRecord, ForkRecord] | undefined> {
   const duet = { module: pair.twin.cell.scenario.module, first: pair.twinFirst };
   const { root: _, ...own } = pair.job;
   const record = await runFork(runtime, own, budgets, services, { ...fork, duet }, track);
   const { partner, ...mine } = record as ForkRecord & { partner?: ChildOutcome };
+  if (!partner) return undefined;
   const shared = { wallMs: mine.wallMs, seed: mine.seed, cpu: mine.cpu, duet: true as const };
-  if (partner) return [{ ...mine, duet: true }, redacted({ ...partner, ...shared })];
-  const alone = (job: Job) => runFork(runtime, job, budgets, services, fork, track);
-  if (pair.twinFirst) {
-    const twin = await alone(pair.twin);
-    return [await alone(pair.job), twin];
-  }
-  const first = await alone(pair.job);
-  return [first, await alone(pair.twin)];
+  return [{ ...mine, duet: true }, redacted({ ...partner, ...shared })];
 }
 
 /**

@@ -10,16 +10,25 @@ import { describe, expect, it } from 'vitest';
 import compare from '../../src/cli/compare.js';
 import { parseDuration } from '../../src/cli/compare-base.js';
 import run from '../../src/cli/run.js';
-import { AB_DESIGN, type AbCell, pairCells, plannedLooks, runsAsDuet, scheduleAbPairs } from '../../src/harness/ab.js';
+import {
+  AB_DESIGN,
+  type AbCell,
+  pairCells,
+  plannedLooks,
+  runAbSession,
+  runsAsDuet,
+  scheduleAbPairs,
+} from '../../src/harness/ab.js';
 import type { ScenarioInfo } from '../../src/harness/catalog.js';
 import { type ChildJob, JOB_ENV } from '../../src/harness/job.js';
-import { type Budgets, runDuetFork } from '../../src/harness/orchestrator.js';
+import type { Budgets } from '../../src/harness/orchestrator.js';
 import { type Cell, planCells } from '../../src/harness/plan.js';
 import { prune, READY_MARKER, repositoryOf, resolveCommit, revisionsDir } from '../../src/harness/revision.js';
 import { loadSuite, parseSuite, planSuite } from '../../src/harness/suite.js';
 import { compareResults } from '../../src/report/compare.js';
 import { mergeShards } from '../../src/report/merge.js';
 import { UsageError } from '../../src/result/errors.js';
+import type { ResultJournal } from '../../src/result/io.js';
 import type { AbConfig, ResultFile } from '../../src/result/schema.js';
 import { seededRandom } from '../../src/result/stats.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
@@ -135,9 +144,7 @@ describe('the A/B schedule', () => {
     expect(runsAsDuet(skipped, a)).toBe(false);
   });
 
-  it('a duet that failed as a whole runs each side alone: a head that broke the case fails beside an ok base', async () => {
-    const [a, b] = [jobs[0], jobs[1]];
-    const [head, base] = a.side === 'head' ? [a, b] : [b, a];
+  it("a duet that failed as a whole runs its sides apart, and so do the cell's later pairs: head fails beside an ok base", async () => {
     const ran: string[] = [];
     // a child that fails whenever head's module is loaded, in a duet or alone
     const runtime = await fakeChildRuntime((job) => {
@@ -147,19 +154,31 @@ describe('the A/B schedule', () => {
         ? { status: 'failed', reason: 'TypeError in head', samples: [] }
         : { status: 'ok', samples: [100, 101, 99], measurement: { engine: 'mitata', batch: 1, warmupCalls: 1 } };
     });
-    const services = { services: {}, unavailable: {} };
-    const fork = { outcomePath: join(tempDir('duet'), 'outcome.json') };
-    const [headRecord, baseRecord] = await runDuetFork(
-      runtime,
-      { job: head, twin: base, twinFirst: true },
-      DUET_BUDGETS,
-      services,
-      fork,
-      () => {},
-    );
-    expect(ran).toEqual(['duet', 'base', 'head']);
-    expect(headRecord).toMatchObject({ status: 'failed', reason: expect.stringContaining('TypeError in head') });
-    expect(baseRecord).toMatchObject({ status: 'ok', samples: [100, 101, 99] });
+    const dir = tempDir('duet-apart');
+    const journal = { append() {} } as unknown as ResultJournal;
+    const session = runAbSession(runtime, {
+      cells: [cells[0] as AbCell],
+      roots: ROOTS,
+      budgets: DUET_BUDGETS,
+      services: { services: {}, unavailable: {} },
+      design: { n0: 3, step: 1, nMax: 3 },
+      budgetMs: 3_600_000,
+      startedAt: runtime.now(),
+      orderSeed: 7,
+      tmpDir: dir,
+      journals: { base: journal, head: journal },
+      pairs: 'duet',
+      events: { jobStarted() {}, jobFinished() {} },
+      look: () => [],
+    });
+    const { entries } = await session.done;
+    // one duet, then each side alone in every pair, the first pair's included
+    expect(ran[0]).toBe('duet');
+    expect(ran.slice(1).sort()).toEqual(['base', 'base', 'base', 'head', 'head', 'head']);
+    expect(entries.base.map((e) => [e.status, e.forks.length])).toEqual([['ok', 3]]);
+    expect(entries.head.map((e) => [e.status, e.reason])).toEqual([
+      ['failed', expect.stringContaining('TypeError in head')],
+    ]);
   });
 
   it('rotates seeds across pairs and goes pair by pair', () => {
