@@ -12,7 +12,7 @@ import {
   checkMakeDirectory,
   readResultFile,
   writeFileAtomic,
-  writesInPlace,
+  writesIntoStream,
 } from '../result/io.js';
 import type { ResultFile } from '../result/schema.js';
 import { type Command, parseFlags, UsageError } from './command.js';
@@ -175,7 +175,7 @@ Cells with no figure left out of the exports are a note on stderr, not an error.
       if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
         throw new UsageError(`cannot write ${path}: EISDIR`);
     // an output into a stream (--md /dev/stdout) gets no 'wrote' line appended to it
-    const written = outputs.filter((o) => !writesInPlace(o.path)).map((o) => o.path);
+    const written = outputs.filter((o) => !writesIntoStream(o.path)).map((o) => o.path);
     for (const { path, text } of outputs) writeFileAtomic(path, text);
     const exported = (['gab-smaller', 'gab-bigger', 'bencher'] as const)
       .filter((flag) => values[flag])

@@ -17,6 +17,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -219,23 +220,27 @@ export function modifiedAt(path: string): number | undefined {
 
 /**
  * Writes a file atomically: a temporary file beside it, then a rename, so a reader never sees half
- * of it. A failure (a directory of that name, no permission, a full disk) is one line, and leaves
- * no temporary file behind.
+ * of it; a symbolic link's file is replaced so, the link kept (as the shell's `>` writes through
+ * one). A stream is written into as it stands: a rename would replace the device or the pipe with
+ * a plain file. A failure (a directory of that name, no permission, a full disk) is one line, and
+ * leaves no temporary file behind.
  */
 export function writeFileAtomic(path: string, text: string): void {
   makeDirectory(dirname(path));
-  const tmp = `${path}.${Date.now()}.tmp`;
+  let tmp: string | undefined;
   try {
-    if (writesInPlace(path)) {
-      // a rename would replace the device, the pipe or the link with a plain file
-      writeFileSync(path, text);
-      return;
+    const fd = ownDescriptor(path);
+    if (fd !== undefined) writeFileSync(fd, text);
+    else if (isSpecialFile(path)) writeFileSync(path, text);
+    else {
+      const target = linkTarget(path) ?? path;
+      tmp = `${target}.${Date.now()}.tmp`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, target);
     }
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
   } catch (error) {
     // existsSync first: rmSync itself throws where the path cannot be (under a file)
-    if (existsSync(tmp)) rmSync(tmp, { force: true });
+    if (tmp !== undefined && existsSync(tmp)) rmSync(tmp, { force: true });
     throw new UsageError(`cannot write ${path}: ${errorCode(error)}`);
   }
 }
@@ -247,12 +252,25 @@ function isSpecialFile(path: string): boolean {
 }
 
 /**
- * An output that is written into, not replaced: a device or a pipe, and a symbolic link, which a
- * rename would replace (`/dev/stdout` is a link to /proc/self/fd/1, a plain file when stdout is
- * redirected to one); the shell's `>` writes through a link too
+ * The descriptor of this process that `path` names (/dev/stdout, /dev/stderr, /dev/fd/N,
+ * /proc/self/fd/N): written through the descriptor itself, at its offset, so `report --md
+ * /dev/stdout >> log` appends as the shell does (opened anew, the file was truncated)
  */
-export function writesInPlace(path: string): boolean {
-  return isSpecialFile(path) || lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+function ownDescriptor(path: string): number | undefined {
+  const named = /^\/(?:dev\/(stdout|stderr)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/.exec(resolve(path));
+  if (!named) return undefined;
+  return named[1] === 'stdout' ? 1 : named[1] === 'stderr' ? 2 : Number(named[2] ?? named[3]);
+}
+
+/** Where a symbolic link at `path` leads (a file to create, for a dangling one); undefined for no link. */
+function linkTarget(path: string): string | undefined {
+  if (!lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink()) return undefined;
+  return existsSync(path) ? realpathSync(path) : resolve(dirname(path), readlinkSync(path));
+}
+
+/** An output written into a stream (a descriptor, a device, a pipe): a 'wrote' line would land in it. */
+export function writesIntoStream(path: string): boolean {
+  return ownDescriptor(path) !== undefined || isSpecialFile(path);
 }
 
 /** A run's result is kept, resumed and checked for other writers by its file: a device or a pipe is none. */

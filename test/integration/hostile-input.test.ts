@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
 import { FIXTURES, leftAfter, startMarked } from '../faults/support.js';
 import { makeResult } from '../fixtures/make-result.js';
-import { runCli, tempDir } from '../support/cli.js';
+import { ROOT, runCli, tempDir } from '../support/cli.js';
 
 const dir = tempDir('hostile');
 mkdirSync(join(dir, 's'));
@@ -370,9 +370,17 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     writeFileSync(target, '');
     const link = join(dir, 'a-link.md');
     symlinkSync(target, link);
+    const inode = statSync(target).ino;
     expect((await runCli(['report', goodPath, '--md', link])).code).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(statSync(target).ino).not.toBe(inode); // replaced by a rename: atomic, as a file of its own is
     expect(readFileSync(target, 'utf8')).toMatch(/^# /);
+    // /dev/stdout of a shell's `>>`: written at the descriptor's end, between the shell's own lines
+    const log = join(dir, 'appended.log');
+    writeFileSync(log, 'earlier\n');
+    const cli = `"${process.execPath}" bin/asyncbench.js report "${goodPath}" --md /dev/stdout`;
+    execFileSync('sh', ['-c', `{ echo before; ${cli}; echo after; } >> "${log}"`], { cwd: ROOT });
+    expect(readFileSync(log, 'utf8')).toMatch(/^earlier\nbefore\n# [\s\S]*\nafter\n$/);
     expectOneLine(
       await runCli(['run', 'eager-tasks', '--quick', '--runtime', 'node', '--case', 'eager', '--json', fifo]),
       /^asyncbench: .*a-pipe is a device or a pipe, not a file: the result needs a file name \(--json FILE\)$/,
