@@ -247,8 +247,11 @@ export function writeFileAtomic(path: string, text: string): void {
 
 /** Something other than a file or a directory at `path`: a device, a pipe, a socket. */
 function isSpecialFile(path: string): boolean {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  return stat !== undefined && !stat.isFile() && !stat.isDirectory();
+  // existsSync first: deno's and bun's statSync throw ENOTDIR for a path under a file, which is
+  // refused later, in one line
+  if (!existsSync(path)) return false;
+  const stat = statSync(path);
+  return !stat.isFile() && !stat.isDirectory();
 }
 
 /**
