@@ -55,7 +55,6 @@ function checkOutputs(
     if (read.has(canonicalPath(path)))
       throw new UsageError(`--${flag} ${path} is a result file this report reads: writing there would replace it`);
     checkMakeDirectory(dirname(path));
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${path}: EISDIR`);
   }
   for (const flag of DIR_OUTPUTS) {
     const path = values[flag];
@@ -170,7 +169,8 @@ Cells with no figure left out of the exports are a note on stderr, not an error.
     const anyOutput = Object.values(values).some((v) => typeof v === 'string');
     if (!anyOutput) console.log(renderMarkdown(history));
     const outputs = await renderOutputs(values, htmlPage, history);
-    // a directory where a file of --html DIR or --svg DIR goes is found before anything is written
+    // a directory where an output goes (--md DIR, or an index.html of --html DIR) is found before
+    // anything is written
     for (const { path } of outputs)
       if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
         throw new UsageError(`cannot write ${path}: EISDIR`);
