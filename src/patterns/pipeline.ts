@@ -275,8 +275,13 @@ class PipelineIterator implements AsyncGenerator<unknown, void, undefined> {
   private nextInLine(): Promise<IteratorResult<unknown, void>> {
     if (!this.ended) this.start();
     const before = this.inLine;
-    const wait = () => this.wait();
-    const result = before === undefined ? this.wait() : before.then(wait, wait);
+    const result =
+      before === undefined
+        ? this.wait()
+        : before.then(
+            () => this.wait(),
+            () => this.wait(),
+          );
     this.inLine = result;
     // runs before the caller's own reaction: by then the next call may take the fast path
     const leave = () => {
