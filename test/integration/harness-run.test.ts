@@ -302,6 +302,11 @@ it('an op that returns a thenable (not a Promise) is awaited, so its time is the
 
 describe('what is named twice is run once, and files of one name stay apart', () => {
   const ONE_NODE_FORK = ['--runtime', 'node', '--forks', '1', '--sessions', 'none'];
+  /** a scenario file at `path`: `body` after the import of defineScenario */
+  const scenarioFile = (path: string, body: string): string => {
+    writeFileSync(path, `import { defineScenario } from 'asyncbench';\n${body}\n`);
+    return path;
+  };
 
   it('a scenario or a value given twice plans its cell once, with the forks asked for', async () => {
     const out = join(tempDir('twice'), 'r.json');
@@ -333,14 +338,11 @@ describe('what is named twice is run once, and files of one name stay apart', ()
 
   it('a result file another run writes meanwhile is not overwritten: this run writes beside it', async () => {
     const dir = tempDir('two-writers');
-    const path = join(dir, 'other.ts');
     // its case writes the result file while the run measures, as a second run given the same --json would
-    writeFileSync(
-      path,
-      `import { defineScenario } from 'asyncbench';
-export default defineScenario({ id: 'other', title: 'o', pattern: 'p', kind: 'micro', params: { n: [1] },
-  cases: { writes: ({ runtime }) => { runtime.appendFileSync(runtime.env('ASYNCBENCH_OTHER') ?? '', 'the other run'); return () => 1; } } });
-`,
+    const path = scenarioFile(
+      join(dir, 'other.ts'),
+      `export default defineScenario({ id: 'other', title: 'o', pattern: 'p', kind: 'micro', params: { n: [1] },
+  cases: { writes: ({ runtime }) => { runtime.appendFileSync(runtime.env('ASYNCBENCH_OTHER') ?? '', 'the other run'); return () => 1; } } });`,
     );
     const out = join(dir, 'r.json');
     const run = await runCli(['run', path, ...ONE_NODE_FORK, '--json', out], { env: { ASYNCBENCH_OTHER: out } });
@@ -354,19 +356,16 @@ export default defineScenario({ id: 'other', title: 'o', pattern: 'p', kind: 'mi
 
   it("DATABASE_URL's password is masked though no scenario of the run needs PostgreSQL", async () => {
     const dir = tempDir('db-password');
-    const path = join(dir, 'quotes.ts');
     // its cases quote the password on their own, not inside the URL: printed by a fork that then
     // exits, and in a thrown error's message
-    writeFileSync(
-      path,
-      `import { defineScenario } from 'asyncbench';
-const password = (runtime) => decodeURIComponent(new URL(runtime.env('DATABASE_URL') ?? '').password);
+    const path = scenarioFile(
+      join(dir, 'quotes.ts'),
+      `const password = (runtime) => decodeURIComponent(new URL(runtime.env('DATABASE_URL') ?? '').password);
 export default defineScenario({ id: 'quotes', title: 'q', pattern: 'p', kind: 'micro', params: { n: [1] },
   cases: {
     printed: ({ runtime }) => { console.error(JSON.stringify({ user: 'u', pass: password(runtime) })); runtime.exit(3); },
     thrown: ({ runtime }) => { throw new Error('auth failed with ' + password(runtime)); },
-  } });
-`,
+  } });`,
     );
     const out = join(dir, 'r.json');
     const run = await runCli(['run', path, ...ONE_NODE_FORK, '--json', out], {
@@ -384,14 +383,10 @@ export default defineScenario({ id: 'quotes', title: 'q', pattern: 'p', kind: 'm
     const dir = tempDir('same-name');
     const files = ['one', 'two'].map((id) => {
       mkdirSync(join(dir, id));
-      const path = join(dir, id, 's.ts');
-      writeFileSync(
-        path,
-        `import { defineScenario } from 'asyncbench';
-export default defineScenario({ id: '${id}', title: '${id}', pattern: 'p', kind: 'micro', params: { n: [1] }, cases: { ${id}: () => () => 1 } });
-`,
+      return scenarioFile(
+        join(dir, id, 's.ts'),
+        `export default defineScenario({ id: '${id}', title: '${id}', pattern: 'p', kind: 'micro', params: { n: [1] }, cases: { ${id}: () => () => 1 } });`,
       );
-      return path;
     });
     // run from that folder with no --json: the result file goes to its results/, not the install's
     const run = await runCli(['run', ...files, ...ONE_NODE_FORK], { cwd: dir });
