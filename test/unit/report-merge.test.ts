@@ -226,6 +226,29 @@ describe('merge', () => {
       ],
       /runtime 'node' is/,
     ],
+    [
+      'a shard run with another --runtime list',
+      () => [
+        shard(1, 2, 'eager-tasks'),
+        shard(2, 2, 'workers', (r) => {
+          const dropped = r.runtimes.pop()?.label;
+          r.results = r.results.filter((e) => e.runtime !== dropped);
+        }),
+      ],
+      /ran .*: not shards of one run/,
+    ],
+    [
+      'a shard whose runner had another build of a version spec',
+      () => [
+        shard(1, 2, 'eager-tasks'),
+        shard(2, 2, 'workers', (r) => {
+          const [node] = r.runtimes;
+          for (const e of r.results) if (e.runtime === node.label) e.runtime = 'node@22.22.0';
+          Object.assign(node, { label: 'node@22.22.0', version: '22.22.0' });
+        }),
+      ],
+      /ran .*node@22\.22\.0 22\.22\.0.*: not shards of one run/,
+    ],
   ];
   for (const [what, shards, message] of refusals)
     test(`refuses ${what} with a one-line UsageError`, () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/result/errors.js';
 import { readResultFile } from '../../src/result/io.js';
-import { type ResultFile, ResultFileError, validateResultFile } from '../../src/result/schema.js';
+import { entryKey, type ResultFile, ResultFileError, validateResultFile } from '../../src/result/schema.js';
 import { makeResult, REALISTIC_NOISE, standardCells } from '../fixtures/make-result.js';
 import { tempDir } from '../support/temp.js';
 
@@ -136,6 +136,36 @@ const cases: [string, (f: Json) => void, RegExp][] = [
     /results\[\d+\]: status ok but no fork has samples/,
   ],
   ['ok entry without forks', (f) => (entryOf(f).forks = []), /status ok but no fork has samples/],
+  // 14. what the reports print and join by: a kind, one-line names and units, a headline, a runtime
+  [
+    'kind not a kind',
+    (f) => (entryOf(f).kind = 'micro*\n# x'),
+    /kind is "micro\*\\n# x", not micro\|throughput\|process/,
+  ],
+  ['unit on two lines', (f) => (entryOf(f).metric.unit = 'a\nb'), /'metric\.unit' is "a\\nb", which is not one line/],
+  ['case on two lines', (f) => (entryOf(f).case = 'a\u2028b'), /'case' is .*, which is not one line/],
+  [
+    'headline without better',
+    (f) => (entryOf(f).headline = { figure: 'x', name: 'x', unit: 'ms' }),
+    /headline\.better is undefined/,
+  ],
+  ['headline figure a number', (f) => (entryOf(f).headline = { figure: 5 }), /'headline\.figure' is 5, not a string/],
+  [
+    'a runtime the file does not list',
+    (f) => (f.runtimes = f.runtimes.filter((r: Json) => r.label !== entryOf(f).runtime)),
+    /results\[\d+\]: runtime "\w+" is not one of 'runtimes'/,
+  ],
+  [
+    'cpu model on two lines',
+    (f) => (f.machine.cpuModel = 'x\nwarning: forged'),
+    /'machine\.cpuModel' is .*not one line/,
+  ],
+  ['no finishedAt', (f) => delete f.run.finishedAt, /'run\.finishedAt' is not a date/],
+  [
+    'sessions without runs',
+    (f) => (entryOf(f).stats.ci.sessions = { variance: 0.01, df: 3, cells: 4 }),
+    /stats\.ci\.sessions needs .* whole numbers of runs and cells/,
+  ],
   // a value nested too deep for JSON.stringify is still one line, not a stack overflow
   [
     'deeply nested extra',
@@ -185,7 +215,6 @@ describe('validateResultFile: hostile files', () => {
     delete entryOf(f, failed).forks[0].reason;
     // params of every declared type, a machine without the page-fault probe
     Object.assign(e.params, { flag: true, name: 'x', ratio: 0.5 });
-    e.key = `${e.key}+params`;
     delete f.machine.pageFaultUs;
     expect(() => validateResultFile(f)).not.toThrow();
     f.config.shard = null;
@@ -235,4 +264,60 @@ describe('readResultFile: hostile files', () => {
       expect((error as Error).message).not.toContain('\n');
     },
   );
+});
+
+describe('readResultFile: what a reader takes from the samples and coordinates, not the file', () => {
+  const dir = tempDir('derived');
+  const write = (name: string, data: unknown, prefix = '') => {
+    const path = join(dir, name);
+    writeFileSync(path, prefix + JSON.stringify(data));
+    return path;
+  };
+
+  it('derives every figure of an ok cell from its forks: an edited median is not read', () => {
+    const f = valid();
+    const e = entryOf(f);
+    const truth = JSON.parse(JSON.stringify(e));
+    e.stats.median *= 10;
+    e.stats.ci.low = -5;
+    e.cold = 1e9;
+    const read = readResultFile(write('edited.json', f)).results.find((r) => r.key === e.key);
+    expect(read?.stats).toEqual(truth.stats);
+    expect(read?.cold).toBe(truth.cold);
+  });
+
+  it('widens a derived interval by the run-to-run spread the file names', () => {
+    const f = valid();
+    const e = entryOf(f);
+    const sessions = { variance: 0.01, df: 4, runs: 5, cells: 3 };
+    const read = readResultFile(
+      write('sessions.json', { ...f, results: [{ ...e, stats: { ...e.stats, ci: { ...e.stats.ci, sessions } } }] }),
+    );
+    const ci = read.results[0]?.stats?.ci;
+    expect(ci?.sessions).toEqual(sessions);
+    expect((ci?.high as number) - (ci?.low as number)).toBeGreaterThan(e.stats.ci.high - e.stats.ci.low);
+  });
+
+  it("takes a cell's key from its coordinates: swapped keys pair no wrong cells, a param named pass collides with none", () => {
+    const f = valid();
+    const [a, b] = f.results as Json[];
+    [a.key, b.key] = [b.key, a.key];
+    const read = readResultFile(write('swapped.json', f));
+    for (const r of read.results) expect(r.key).toBe(entryKey(r.scenario, r.case, r.params, r.runtime));
+    // `pass=1/node` read as free text is a secret-named value: a stored key was redacted into another's
+    const passes = valid();
+    passes.results = [1, 2].map((pass) => {
+      const params = { pass };
+      return {
+        ...entryOf(passes),
+        params,
+        key: entryKey('eager-tasks', entryOf(passes).case, params, entryOf(passes).runtime),
+      };
+    });
+    expect(readResultFile(write('passes.json', passes)).results.map((r) => r.params.pass)).toEqual([1, 2]);
+  });
+
+  it('reads a file that starts with a byte-order mark', () => {
+    expect(readResultFile(write('bom.json', valid(), '\uFEFF')).results.length).toBeGreaterThan(0);
+  });
 });
