@@ -85,8 +85,9 @@ Options:
 With GITHUB_STEP_SUMMARY set, the Markdown table is also appended to that file.
 Exit codes: 0 no regression; 1 some entry is slower beyond the threshold, or failed in head
 where it was measured in base; 2 bad input;
-3 more than --max-unjudged of the entries could not be judged, or none was measured on both sides
-("cannot tell" is not "fine"; a cell skipped on both sides does not count); 4 an internal error
+3 more than --max-unjudged of the entries could not be judged, one it could not judge measured slower
+by the threshold or more, or none was measured on both sides ("cannot tell" is not "fine"; a cell
+skipped on both sides does not count); 4 an internal error
 (a bug of asyncbench, never a verdict).
 
 ${BASE_HELP}`,

@@ -452,9 +452,21 @@ export interface CompareOutcome {
 }
 
 /**
+ * How much worse an entry measured, as a fraction (the threshold's terms): its test's change, or
+ * where it has no test (one fork a side, a fork median of 0) the change of its sides' centres
+ */
+function measuredLoss(row: EntryComparison): number | undefined {
+  const [was, is] = [row.base.stats?.median, row.head.stats?.median];
+  const change = row.change ?? (was !== undefined && is !== undefined && was > 0 ? is / was - 1 : undefined);
+  return change === undefined ? undefined : row.head.metric.better === 'higher' ? -change : change;
+}
+
+/**
  * A cell skipped on both sides was never meant to be measured (a case that does not depend on a
  * param, a runtime without a feature): there is nothing to judge, so it does not count against the
- * verdict. Nothing left to judge at all is no verdict, not a pass.
+ * verdict. Nothing left to judge at all is no verdict, not a pass. `--max-unjudged` covers entries
+ * that tell nothing either way: one that measured slower by the threshold or more, without the
+ * significance to call it `slower`, is no verdict whatever the allowance.
  */
 export function compareOutcome(comparison: Comparison, maxUnjudged: number): CompareOutcome {
   if (comparison.rows.some((r) => r.verdict === 'slower')) return { code: 1 };
@@ -469,6 +481,15 @@ export function compareOutcome(comparison: Comparison, maxUnjudged: number): Com
   // whatever --max-unjudged allows: a gate that measured nothing has no verdict to give
   if (!rows.some((r) => r.base.status === 'ok' && r.head.status === 'ok'))
     return { code: 3, why: 'no entry was measured on both sides: nothing to judge, no verdict (exit 3)' };
+  const leaning = rows.filter((r) => {
+    const loss = r.verdict === 'cannot judge' ? measuredLoss(r) : undefined;
+    return loss !== undefined && loss >= comparison.options.threshold;
+  });
+  if (leaning.length > 0)
+    return {
+      code: 3,
+      why: `${leaning.map((r) => r.key).join(', ')}: measured slower by the ${givenPercent(comparison.options.threshold)} threshold or more, not significantly: no verdict whatever --max-unjudged allows (exit 3)`,
+    };
   const unjudged = rows.filter((r) => r.verdict === 'cannot judge' || r.verdict === 'not comparable');
   if (unjudged.length / rows.length <= maxUnjudged) return { code: 0 };
   const limit = `${(maxUnjudged * 100).toFixed(0)}%`;

@@ -103,7 +103,8 @@ describe('asyncbench compare', () => {
     capture();
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(await compare.run([base, writeResult(dir, 'noisy.json', noisy)])).toBe(3);
-    expect(err.mock.calls.join('\n')).toMatch(/could not be judged/);
+    // noisy entries: some measured 5% slower or more too, which is no verdict by itself
+    expect(err.mock.calls.join('\n')).toMatch(/could not be judged|not significantly: no verdict/);
   });
 
   test('a deliberately slowed case is called slower and exits 1', async () => {

@@ -367,6 +367,33 @@ test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothin
   expect(code(of(skipped), 0.1)).toBe(3);
   // --max-unjudged 100: entries that cannot be judged never make it exit 3 by themselves
   expect(code(of(row('cannot judge'), row('cannot judge')), parsePercent('100', '--max-unjudged', 0.1))).toBe(0);
+  // ... unless one measured slower by the threshold or more: evidence, not noise the allowance covers
+  // (a review found +13.6% [+5.9%, +21.9%], p = 0.0015 before Holm over 18 entries, passing with exit 0)
+  const metric = (better: 'lower' | 'higher') => ({ name: 'm', unit: 'ns', better });
+  const measured = (change: number, better: 'lower' | 'higher' = 'lower') =>
+    ({
+      ...row('cannot judge'),
+      key: `k${change}`,
+      change,
+      head: { status: 'ok', metric: metric(better) },
+    }) as EntryComparison;
+  const judged = (...rows: EntryComparison[]) => ({ ...of(...rows), options: { threshold: 0.05 } }) as Comparison;
+  const quiet = Array.from({ length: 17 }, () => row('unchanged'));
+  expect(compareOutcome(judged(...quiet, measured(0.136)), 0.1)).toEqual({
+    code: 3,
+    why: 'k0.136: measured slower by the 5% threshold or more, not significantly: no verdict whatever --max-unjudged allows (exit 3)',
+  });
+  expect(code(judged(...quiet, measured(-0.2, 'higher')), 1)).toBe(3);
+  expect(code(judged(...quiet, measured(0.04)), 0.1)).toBe(0);
+  expect(code(judged(...quiet, measured(0.2, 'higher')), 0.1)).toBe(0);
+  // no test (a throughput fork median of 0): its sides' centres tell how much worse it measured
+  const toZero = {
+    ...row('cannot judge'),
+    key: 'zero',
+    base: { status: 'ok', stats: { median: 1000 } },
+    head: { status: 'ok', stats: { median: 0 }, metric: metric('higher') },
+  } as EntryComparison;
+  expect(code(judged(...quiet, toZero), 0.1)).toBe(3);
   // a case measured in base that fails or times out in head is broken by the change: exit 1
   const broken = (status: ResultEntry['status']) =>
     ({ ...row('not comparable'), key: 'k', head: entry(status) }) as EntryComparison;
