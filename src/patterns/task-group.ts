@@ -26,6 +26,15 @@ import { Deque } from './deque.js';
 import { onNextTurn, RESOLVED, type StartPolicy } from './scheduling.js';
 
 const NO_FAILURE = Symbol('no failure');
+/**
+ * The failures a task's promise has handed to whoever awaited it: a sibling that passes one on after
+ * the abort is cancelled, not failed again (TaskGroup.taskFailed). Objects only: a primitive thrown
+ * and passed on is reported again
+ */
+const passedOn = new WeakSet<object>();
+const handOut = (error: unknown): void => {
+  if ((typeof error === 'object' && error !== null) || typeof error === 'function') passedOn.add(error);
+};
 /** a watched task's rejection is judged by its group, never by a waiter's follow (Task.promise) */
 const ignoreRejection = (): void => {};
 
@@ -95,7 +104,10 @@ export class Task<T> implements PromiseLike<T> {
   get promise(): Promise<T> {
     const status = this.status;
     if (status === 'fulfilled') return Promise.resolve(this.outcome as T);
-    if (status !== 'pending') return Promise.reject(this.outcome);
+    if (status !== 'pending') {
+      handOut(this.outcome);
+      return Promise.reject(this.outcome);
+    }
     if (this.outcome === undefined) {
       this.outcome = new Deferred<T>();
       // on Bun a task in a batch is settled only when the batch ends or its status is read: its waiter
@@ -135,7 +147,10 @@ export class Task<T> implements PromiseLike<T> {
     this.outcome = outcome;
     if (waiter === undefined) return;
     if (status === 'fulfilled') waiter.resolve(outcome as T);
-    else waiter.reject(outcome);
+    else {
+      handOut(outcome);
+      waiter.reject(outcome);
+    }
   }
 }
 
@@ -441,9 +456,19 @@ export class TaskGroup implements AsyncDisposable {
     else this.removePending();
   }
 
+  /**
+   * A task that passes on, after the abort, a failure the group has reported and an awaited task
+   * handed it (it awaited the sibling that failed) is cancelled, as asyncio cancels it at that await:
+   * the failure is reported once, by the task it came from, as for run()'s body. Two tasks that throw
+   * one error of their own are two failures, as they are in Python
+   */
   private taskFailed<T>(task: Task<T>, error: unknown): void {
     if (this.isCancellation(error)) {
       task.settle('cancelled', error);
+      return;
+    }
+    if (this.aborted && passedOn.has(error as object) && this.errors?.includes(error)) {
+      task.settle('cancelled', this.abortReason);
       return;
     }
     task.settle('rejected', error);

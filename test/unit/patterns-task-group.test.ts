@@ -246,6 +246,21 @@ describe('TaskGroup failure and cancellation', () => {
     expect(task.status).toBe('rejected');
   });
 
+  it("a task that awaits a failed sibling is cancelled: the failure is reported once, by the sibling (asyncio: ['E'], a cancelled)", async () => {
+    const group = new TaskGroup();
+    const failing = group.createTask(async () => {
+      await null;
+      throw new Error('E');
+    });
+    const waiting = group.createTask(async () => {
+      await failing;
+    });
+    const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['E']);
+    expect(failing.status).toBe('rejected');
+    expect(waiting.status).toBe('cancelled');
+  });
+
   it('a parent signal aborts the group; join rejects with its reason', async () => {
     const parent = new AbortController();
     const group = new TaskGroup({ signal: parent.signal });
