@@ -3,6 +3,8 @@
  * `{ signal }`). A WaiterList is FIFO, and any waiter can also leave it in O(1): it is a doubly
  * linked list through the waiters themselves, so it allocates nothing per node and an aborted waiter
  * leaves no tombstone behind (a consumer that polls an idle queue with a timeout forever stays small).
+ * The waiters of one signal share one abort listener (SignalWaiters), so leaving stays O(1) when many
+ * waits share a signal.
  *
  * The hand-off is atomic with respect to abort. asyncio wakes a getter and lets it take the item
  * later, so a getter cancelled in between must pass the wake-up on. Here the item or permit is given
@@ -19,12 +21,13 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** @internal what the list needs of a waiter: its links, its list, its signal */
+/** @internal what the list needs of a waiter: its links, its list, its signal, and how to reject it */
 export interface Linked {
   next: Linked | undefined;
   prev: Linked | undefined;
   list: WaiterList<Linked> | undefined;
   signal: AbortSignal | undefined;
+  reject(reason: unknown): void;
 }
 
 export class Waiter<T> extends Deferred<T> implements Linked {
@@ -36,17 +39,49 @@ export class Waiter<T> extends Deferred<T> implements Linked {
   list: WaiterList<Linked> | undefined = undefined;
   /** @internal the signal it listens to while on the list */
   signal: AbortSignal | undefined = undefined;
+}
 
-  /** the abort listener (an EventListener object: no closure per waiter) */
+/**
+ * The waiters of one signal, on any list, and the one abort listener they share. A listener each
+ * made n waits on one signal (a group's, which every task passes on to its waits) cost O(n²): the
+ * runtimes scan a signal's listeners on every add and remove. Here a wait joins and leaves a Set;
+ * the listener is added with the first waiter and removed with the last, so a signal with no waiter
+ * holds nothing of ours (node keeps a timeout signal with listeners alive until it fires).
+ */
+class SignalWaiters implements EventListenerObject {
+  readonly waiters = new Set<Linked>();
+
+  constructor(readonly signal: AbortSignal) {}
+
   handleEvent(): void {
-    const list = this.list;
-    const signal = this.signal;
-    if (list === undefined || signal === undefined) return;
-    // the listener was added with { once: true }: the signal dropped it already
-    this.signal = undefined;
-    list.remove(this);
-    this.reject(signal.reason);
+    const reason = this.signal.reason;
+    for (const waiter of this.waiters) {
+      waiter.list?.remove(waiter);
+      waiter.reject(reason);
+    }
   }
+}
+
+const waitersOf = new WeakMap<AbortSignal, SignalWaiters>();
+
+function listen(waiter: Linked, signal: AbortSignal): void {
+  let shared = waitersOf.get(signal);
+  if (shared === undefined) {
+    shared = new SignalWaiters(signal);
+    waitersOf.set(signal, shared);
+    signal.addEventListener('abort', shared);
+  }
+  waiter.signal = signal;
+  shared.waiters.add(waiter);
+}
+
+function unlisten(waiter: Linked, signal: AbortSignal): void {
+  waiter.signal = undefined;
+  const shared = waitersOf.get(signal) as SignalWaiters;
+  shared.waiters.delete(waiter);
+  if (shared.waiters.size > 0) return;
+  waitersOf.delete(signal);
+  signal.removeEventListener('abort', shared);
 }
 
 export class WaiterList<W extends Linked> {
@@ -63,10 +98,7 @@ export class WaiterList<W extends Linked> {
     else this.tail.next = waiter;
     this.tail = waiter;
     this.length++;
-    if (signal !== undefined) {
-      waiter.signal = signal;
-      signal.addEventListener('abort', waiter as unknown as EventListenerObject, { once: true });
-    }
+    if (signal !== undefined) listen(waiter, signal);
   }
 
   /** takes the oldest waiter off the list (it no longer listens to its signal); undefined when empty */
@@ -88,11 +120,7 @@ export class WaiterList<W extends Linked> {
     waiter.next = undefined;
     waiter.list = undefined;
     this.length--;
-    const signal = waiter.signal;
-    if (signal !== undefined) {
-      waiter.signal = undefined;
-      signal.removeEventListener('abort', waiter as unknown as EventListenerObject);
-    }
+    if (waiter.signal !== undefined) unlisten(waiter, waiter.signal);
   }
 }
 
