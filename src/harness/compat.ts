@@ -15,7 +15,7 @@ import { errorLine } from '../runtimes/child-output.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
 import { type GuardedChild, spawnGuarded } from '../runtimes/group-reaper.js';
 import { execFailure } from '../runtimes/parent-guard.js';
-import type { RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
+import type { ChildExit, RuntimeAdapter, RuntimeName } from '../runtimes/types.js';
 import { DIST_DIR, PROJECT_ROOT, type ScenarioInfo } from './catalog.js';
 import { PROBE_ENV, type ProbeJob, type ProbeOutcome } from './job.js';
 import type { Cell } from './plan.js';
@@ -105,10 +105,8 @@ async function probeOne(
   const interrupt = () => child.kill('SIGKILL');
   if (signal?.aborted) interrupt();
   signal?.addEventListener('abort', interrupt, { once: true });
-  const cannotStart = await child.exited.then(
-    (exit) => execFailure(exit.code, child.stderr()) !== undefined,
-    () => true,
-  );
+  const exit = await child.exited.catch(() => undefined);
+  const cannotStart = exit === undefined || execFailure(exit.code, child.stderr()) !== undefined;
   clearTimeout(timer);
   signal?.removeEventListener('abort', interrupt);
   // what the scenario files' top levels started goes with the probe's group
@@ -125,8 +123,9 @@ async function probeOne(
     outcome = JSON.parse(readFileSync(outcomePath, 'utf8').trim().split('\n')[0]) as ProbeOutcome;
   } catch {
     // nor is one that says nothing: an empty executable (run by the shell, exit 0) or a truncated
-    // one (SIGSEGV), as a cache restored in part leaves them; a release too old for the build says why
-    if (child.stderr().trim() === '') return { scenarios: new Map() };
+    // one (SIGSEGV), as a cache restored in part leaves them; nor one that crashed saying something
+    // (a binary zeroed in part panics, or dies of a signal): a release too old for the build says why
+    if (child.stderr().trim() === '' || crashed(exit as ChildExit, child.stderr())) return { scenarios: new Map() };
     return {
       runtime: `cannot load the harness (its ES2022 build): ${errorLine(child.stderr())}`,
       scenarios: new Map(),
@@ -138,6 +137,11 @@ async function probeOne(
     if (error) failed.set(s.id, `cannot load the ${s.id} scenario: ${error.slice(0, 300)}`);
   }
   return { scenarios: failed };
+}
+
+/** A probe that died of a signal, or whose runtime panicked (Rust's words; deno's panic page): a broken binary. */
+function crashed(exit: ChildExit, stderr: string): boolean {
+  return exit.signal !== null || /\bpanicked at\b|panic\.deno\.com/.test(stderr) || stderr.includes('\0');
 }
 
 /**

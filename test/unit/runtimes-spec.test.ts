@@ -296,6 +296,33 @@ describe('failures that say the runtime is too old', () => {
     expect(skip({ runtime: rt, scenario: { id: 'x' }, caseName: 'a' } as unknown as Cell)).toBeUndefined();
   });
 
+  test('a binary that crashes (a panic, a signal) is no skip either: a release too old says SyntaxError instead', async () => {
+    const dir = tempDir();
+    const script = (name: string, body: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      return path;
+    };
+    const runtimeAt = (executable: string): RuntimeExecutable => ({
+      ...{ label: 'deno@2.4.4', name: 'deno', executable, version: '2.4.4' },
+      ...{ engine: { name: 'v8', version: '13' }, flags: [], notes: [], env: {}, default: false },
+      source: 'provisioned',
+    });
+    const cell = (rt: RuntimeExecutable) => ({ runtime: rt, scenario: { id: 'x' }, caseName: 'a' }) as unknown as Cell;
+    const verdict = async (executable: string) => {
+      const rt = runtimeAt(executable);
+      return (await probeCompatibility(await currentRuntime(), [rt], [], tempDir()))(cell(rt));
+    };
+    // what a deno binary zeroed in part printed (a review: every cell was skipped, exit 0)
+    expect(
+      await verdict(script('panics', "echo 'Deno has panicked. https://panic.deno.com/v2.4.4/x' >&2; exit 1")),
+    ).toBeUndefined();
+    expect(await verdict(script('segfaults', "echo 'loading' >&2; kill -SEGV $$"))).toBeUndefined();
+    expect(await verdict(script('too-old', 'echo "SyntaxError: Unexpected token \'??=\'" >&2; exit 1'))).toBe(
+      "cannot load the harness (its ES2022 build): SyntaxError: Unexpected token '??='",
+    );
+  });
+
   test('a global, a builtin or a package engines the runtime lacks', () => {
     expect(missingFeature('ReferenceError: setImmediate is not defined')).toBe('has no global setImmediate');
     expect(missingFeature('x exited before reporting: ReferenceError: DOMException is not defined | at y')).toBe(
