@@ -3,7 +3,9 @@ import { PROJECT_ROOT } from '../harness/catalog.js';
 import { availableRuntimes, newestLocal, sourceOf } from '../harness/select-runtimes.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import {
+  incompleteMatching,
   listProvisioned,
+  type Provisioned,
   provision,
   provisionedMatching,
   type RegistryRelease,
@@ -32,7 +34,8 @@ A SPEC is a runtime and a version: a major (node@22), a minor (bun@1.3) or an ex
                   @deno/linux-x64-glibc, ...) through its own cache, checked against the
                   registry's integrity hash, install scripts off, into a directory of its own.
                   \`run --runtime node@22\` does the same on first use.
-  remove SPEC...  deletes every provisioned version the spec matches
+  remove SPEC...  deletes every provisioned version the spec matches, and any directory of one
+                  that is no longer complete (a binary cut short: not listed, not run)
 
 Provisioned runtimes live in $ASYNCBENCH_RUNTIMES_DIR, else $XDG_CACHE_HOME/asyncbench/runtimes,
 else ~/.cache/asyncbench/runtimes (here: ${runtimesDir()}).
@@ -120,10 +123,13 @@ async function add(args: string[]): Promise<number> {
   return 0;
 }
 
+/** A provisioned version, or a directory of one that no longer reads as complete (no size to tell). */
+type Removable = Pick<Provisioned, 'name' | 'version' | 'dir'> & { bytes?: number };
+
 async function remove(args: string[]): Promise<number> {
   const specs = versionSpecs(args, 'remove');
   const targets = specs.map((spec) => {
-    const found = provisionedMatching(spec);
+    const found: Removable[] = [...provisionedMatching(spec), ...incompleteMatching(spec)];
     if (found.length === 0) {
       const have = listProvisioned().map((p) => `${p.name}@${p.version}`);
       throw new UsageError(
@@ -136,7 +142,8 @@ async function remove(args: string[]): Promise<number> {
   const versions = new Map(targets.flat().map((p) => [p.dir, p]));
   for (const p of versions.values()) {
     await removeProvisioned(p, { log });
-    console.log(`${p.name}@${p.version}  removed  ${megabytes(p.bytes)}  ${p.dir}`);
+    const size = p.bytes === undefined ? 'an incomplete install' : megabytes(p.bytes);
+    console.log(`${p.name}@${p.version}  removed  ${size}  ${p.dir}`);
   }
   return 0;
 }

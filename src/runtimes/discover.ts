@@ -233,8 +233,11 @@ export async function identify(name: RuntimeName, executable: string): Promise<I
     case 'bun': {
       const script =
         'JSON.stringify({ version: Bun.version, revision: Bun.revision, webkit: process.versions.webkit })';
-      // --print, not -p: bun 1.1.45's -p is --port, and the fallback below knows no engine
-      const info = await run(executable, ['--print', script]).then(JSON.parse, () => bunRevision(executable));
+      // --print, not -p: bun 1.1.45's -p is --port, and the fallback below knows no engine. Bun 1.0.0
+      // to 1.0.10 answer --print with their help and exit 0: what is not JSON takes the fallback too
+      const info = await run(executable, ['--print', script])
+        .then(JSON.parse)
+        .catch(() => bunRevision(executable));
       return {
         version: info.version,
         engine: jscEngine(info.webkit),

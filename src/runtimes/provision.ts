@@ -403,6 +403,31 @@ export function readProvisioned(dir: string, p = thisPlatform()): Provisioned | 
   }
 }
 
+/**
+ * This platform's directories of versions matching `spec` that do not read as provisioned: a binary
+ * cut short or changed in size, a manifest lost. A run and the list pass them over; `remove` takes
+ * them, or the only way out was `rm -rf` or another download.
+ */
+export function incompleteMatching(
+  spec: RuntimeSpec,
+  root: string = runtimesDir(),
+): { name: RuntimeName; version: string; dir: string }[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => {
+    const [, name, version] = VERSION_DIR.exec(n) ?? [];
+    if (name !== spec.name || !specMatches(spec, version)) return [];
+    // only this platform's directory: one named without a platform may hold another's build
+    const dir = join(root, n);
+    const ours = dir === versionDir(root, spec.name, version);
+    return ours && readProvisioned(dir) === undefined ? [{ name: spec.name, version, dir }] : [];
+  });
+}
+
 /** The version here: in its platform's directory, else in one named without a platform that holds this platform's. */
 function provisionedHere(root: string, name: RuntimeName, version: string): Provisioned | undefined {
   return readProvisioned(versionDir(root, name, version)) ?? readProvisioned(join(root, `${name}-${version}`));
@@ -614,7 +639,10 @@ async function install(release: RegistryRelease, tmp: string): Promise<RuntimeMa
 }
 
 /** Deletes a provisioned version: renamed out of place first, so no reader sees it half-deleted. */
-export async function removeProvisioned(p: Provisioned, options: ProvisionOptions): Promise<void> {
+export async function removeProvisioned(
+  p: Pick<Provisioned, 'name' | 'version' | 'dir'>,
+  options: ProvisionOptions,
+): Promise<void> {
   const root = options.root ?? runtimesDir();
   const lock = join(root, '.locks', `${p.name}-${p.version}.lock`);
   await withLock(lock, `removing ${p.name}@${p.version}`, options.log, async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
@@ -14,16 +14,18 @@ import { UsageError } from '../../src/result/errors.js';
 import type { ResultEntry } from '../../src/result/schema.js';
 import { compareVersions } from '../../src/result/versions.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
-import type { RuntimeExecutable } from '../../src/runtimes/discover.js';
+import { identify, type RuntimeExecutable } from '../../src/runtimes/discover.js';
 import { withLock } from '../../src/runtimes/lock.js';
 import {
   type HostPlatform,
   hostPlatform,
+  incompleteMatching,
   listProvisioned,
   MANIFEST,
   platformPackage,
   provision,
   type RegistryRelease,
+  removeProvisioned,
   runtimesDir,
   versionDir,
 } from '../../src/runtimes/provision.js';
@@ -171,6 +173,22 @@ describe('one runtimes directory shared by two platforms', () => {
       ['20.20.2', platformPackage('node', here)?.pkg],
       ['22.23.3', platformPackage('node', here)?.pkg],
     ]);
+  });
+
+  test("an install whose binary changed size is not listed, and remove takes it; another platform's is left", async () => {
+    const root = tempDir('rt-broken');
+    const broken = versionDir(root, 'node', '22.23.3', here);
+    installed(broken, '22.23.3', here);
+    writeFileSync(join(broken, 'bin', 'node'), 'cut'); // 3 bytes where the manifest says 6
+    installed(versionDir(root, 'node', '22.23.3', other), '22.23.3', other);
+    installed(join(root, 'node-22.1.0'), '22.1.0', other);
+    expect(listProvisioned(root)).toEqual([]);
+    const found = incompleteMatching(parseSpec('node@22'), root);
+    expect(found).toEqual([{ name: 'node', version: '22.23.3', dir: broken }]);
+    await removeProvisioned(found[0] as (typeof found)[0], { root, log: () => {} });
+    expect(existsSync(broken)).toBe(false);
+    expect(existsSync(versionDir(root, 'node', '22.23.3', other))).toBe(true);
+    expect(incompleteMatching(parseSpec('node@22'), root)).toEqual([]);
   });
 
   test('a version already here in a directory named without its platform is used, not installed again', async () => {
@@ -321,6 +339,16 @@ describe('failures that say the runtime is too old', () => {
     expect(await verdict(script('too-old', 'echo "SyntaxError: Unexpected token \'??=\'" >&2; exit 1'))).toBe(
       "cannot load the harness (its ES2022 build): SyntaxError: Unexpected token '??='",
     );
+  });
+
+  test('a bun that answers --print with its help (1.0.0 to 1.0.10) is identified by --revision', async () => {
+    const path = join(tempDir(), 'bun');
+    const answers = `case "$1" in --revision) echo '1.0.0+822a00c4d508b54f650933a73ca5f4a3af9a7983';; *) echo 'Bun: a fast JavaScript runtime';; esac`;
+    writeFileSync(path, `#!/bin/sh\n${answers}\n`, { mode: 0o755 });
+    expect(await identify('bun', path)).toMatchObject({
+      version: '1.0.0',
+      notes: ['bun revision 822a00c4d508b54f650933a73ca5f4a3af9a7983'],
+    });
   });
 
   test('a global, a builtin or a package engines the runtime lacks', () => {
