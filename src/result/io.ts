@@ -62,11 +62,21 @@ export class ResultJournal {
     }
   }
   append(line: JournalLine): void {
-    appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+    this.write(`${JSON.stringify(line)}\n`);
   }
   /** Appends many lines in one write (the forks a resumed run keeps). */
   appendAll(lines: readonly JournalLine[]): void {
-    if (lines.length > 0) appendFileSync(this.path, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    if (lines.length > 0) this.write(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  }
+  /** a full disk ends the run in one line (exit 2), not a stack trace; what the journal holds is kept */
+  private write(text: string): void {
+    try {
+      appendFileSync(this.path, text);
+    } catch (error) {
+      throw new UsageError(
+        `cannot write the journal ${this.path}: ${errorCode(error)}; the forks it holds are kept (run --resume continues from them)`,
+      );
+    }
   }
   remove(): void {
     rmSync(this.path, { force: true });

@@ -102,5 +102,12 @@ export function spawnGuarded(
 ): GuardedChild {
   const [command, ...args] = [...dieWithParent(), ...argv];
   const child = runtime.spawn(command, args, { ...options, env: { ...options.env, ...guardEnv() }, group: true });
-  return { child, release: reapOnDeath(runtime, child.pid) };
+  try {
+    return { child, release: reapOnDeath(runtime, child.pid) };
+  } catch (error) {
+    // the reaper's list could not be written (a full TMPDIR): the child runs already, and its
+    // caller, told it did not start, would never kill it
+    child.kill('SIGKILL');
+    throw error;
+  }
 }

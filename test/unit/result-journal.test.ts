@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadResume } from '../../src/harness/resume.js';
@@ -69,6 +69,28 @@ describe('the journal', () => {
     expect(read.header.plan).toEqual(plan);
     expect(read.lines.map((l) => l.record)).toEqual([record(1), record(2)]);
     expect(read.torn).toBe(0);
+  });
+
+  it('a journal that can no longer be written (a full disk) is one line naming it and --resume, and keeps its forks', () => {
+    const dir = tempDir('journal-full');
+    const journal = new ResultJournal(join(dir, 'r.json'), header('2026-01-01T00-00-00-000Z-aaaa'));
+    journal.append({ key: 'k', fork: 0, record: record(1) });
+    const kept = readFileSync(journal.path, 'utf8');
+    // a path that cannot be appended to, as ENOSPC cannot be made here: the journal moved aside, a directory in its place
+    const aside = `${journal.path}.kept`;
+    renameSync(journal.path, aside);
+    mkdirSync(journal.path);
+    let error: unknown;
+    try {
+      journal.append({ key: 'k', fork: 1, record: record(2) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(
+      /^cannot write the journal .*: EISDIR; the forks it holds are kept \(run --resume/,
+    );
+    expect(readFileSync(aside, 'utf8')).toBe(kept);
   });
 
   it('a new run never truncates an existing journal: it gets its own', () => {
