@@ -347,6 +347,7 @@ export async function compareBase(argv: string[]): Promise<number> {
       track: (c: ChildHandle | null) => {
         building = c;
       },
+      signal: interrupts.signal,
     };
     const base = await checkoutRevision('base', values.base, build);
     revisions.push(base);
@@ -414,19 +415,14 @@ export async function compareBase(argv: string[]): Promise<number> {
         `sequential design: ${design.n0} pairs, +${design.step} per look to undecided entries, up to ${design.nMax} (${looks} looks); budget ${Math.round(budgetMs / 1000)} s`,
     );
 
-    // services once for both sides, from head's tree
     const requires = new Set(sides.flatMap((s) => s.scenarios.flatMap((sc) => sc.requires)));
     // as run does: a DATABASE_URL no driver can use failed every db cell of both sides
     if (requires.has('postgres')) checkDatabaseUrl(runtime.env('DATABASE_URL'));
-    const services = await startServicesEach(requires, {
-      serverRuntime: config.serverRuntime,
-      runtimes: headSide.discovered,
-      projectRoot: head.root,
-      signal: interrupts.signal,
-    });
     const machine = machineInfo(runtime);
     const orderSeed = Math.floor(Math.random() * 2 ** 31);
-    // each side's journal names its plan, like a run's (the A/B session has no --resume of its own)
+    // each side's journal names its plan, like a run's (the A/B session has no --resume of its own);
+    // made before the services start, as run makes its journal: one that cannot be made (an --out
+    // not writable) left the embedded server running, or a schema on DATABASE_URL's server
     const journalOf = (side: (typeof sides)[number]) =>
       new ResultJournal(join(outDir, `${side.role}.json`), {
         journal: JOURNAL_FORMAT,
@@ -440,6 +436,13 @@ export async function compareBase(argv: string[]): Promise<number> {
         ),
       });
     const journals = { base: journalOf(baseSide), head: journalOf(headSide) };
+    // services once for both sides, from head's tree
+    const services = await startServicesEach(requires, {
+      serverRuntime: config.serverRuntime,
+      runtimes: headSide.discovered,
+      projectRoot: head.root,
+      signal: interrupts.signal,
+    });
     const tty = isatty(2);
     let round = progressReporter(0, 0, tty, () => runtime.now());
     let roundIndex = 0;

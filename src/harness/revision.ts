@@ -27,7 +27,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../result/errors.js';
+import { Interrupted, UsageError } from '../result/errors.js';
 import { makeDirectory } from '../result/io.js';
 import type { ResultFile } from '../result/schema.js';
 import { leftByDeadProcess, ownSuffix } from '../runtimes/debris.js';
@@ -128,6 +128,8 @@ export interface BuildOptions {
   /** one line of progress, for stderr */
   progress: (line: string) => void;
   track?: (child: ChildHandle | null) => void;
+  /** Ctrl-C: a wait for another session's build of the commit ends, and nothing is built */
+  signal?: AbortSignal;
 }
 
 /**
@@ -159,17 +161,24 @@ export async function checkoutRevision(role: string, ref: string, options: Build
   }
   // one line, not mkdirSync's EEXIST stack trace, where ASYNCBENCH_REVISIONS_DIR names a file
   makeDirectory(cache);
-  return withLock(`${tree}${BUILD_LOCK}`, `building ${what}`, progress, async () => {
-    const built = ready(); // another call may have built it while this one waited
-    if (built) {
-      progress(`${what}: reusing the build in ${tree}`);
-      return built;
-    }
-    progress(`${what}: building in ${tree} (git archive, npm ci, build; log ${log})`);
-    const root = await build(what, commit, tree, log, options);
-    prune(cache, Number(runtime.env('ASYNCBENCH_REVISIONS_KEEP') ?? DEFAULT_KEEP), commit);
-    return revision(root);
-  });
+  return withLock(
+    `${tree}${BUILD_LOCK}`,
+    `building ${what}`,
+    progress,
+    async () => {
+      if (options.signal?.aborted) throw new Interrupted(); // Ctrl-C as the lock was taken
+      const built = ready(); // another call may have built it while this one waited
+      if (built) {
+        progress(`${what}: reusing the build in ${tree}`);
+        return built;
+      }
+      progress(`${what}: building in ${tree} (git archive, npm ci, build; log ${log})`);
+      const root = await build(what, commit, tree, log, options);
+      prune(cache, Number(runtime.env('ASYNCBENCH_REVISIONS_KEEP') ?? DEFAULT_KEEP), commit);
+      return revision(root);
+    },
+    options.signal,
+  );
 }
 
 /** Extracts, installs and builds `commit` in `tree`, marked ready last; returns asyncbench's root in it. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../result/errors.js';
+import { Interrupted, UsageError } from '../result/errors.js';
 import { ownSuffix } from './debris.js';
 import { processExists } from './parent-guard.js';
 
@@ -114,13 +114,14 @@ function tryCreateLock(path: string, me: LockHolder): boolean {
  * that is not a holder's JSON, or that is older than 30 minutes is taken over, by one contender
  * (`takeOver`), so a lock outlives its holder by at most 30 minutes. For provisioning the lock saves
  * a second download (the version's directory appears by one rename either way); for a revision it
- * keeps two builds out of one tree.
+ * keeps two builds out of one tree. An abort of `signal` ends the wait with Interrupted.
  */
 export async function withLock<T>(
   path: string,
   what: string,
   log: (line: string) => void,
   fn: () => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   mkdirSync(join(path, '..'), { recursive: true });
   // `since` is when this attempt takes the lock, not when the wait began: a lock taken after a long
@@ -129,6 +130,9 @@ export async function withLock<T>(
   const deadline = Date.now() + LOCK_WAIT_MS;
   let told = false;
   while (!tryCreateLock(path, me())) {
+    // Ctrl-C while another process holds the lock: the wait (up to 30 minutes) ends, and nothing
+    // that needed the lock is done after it
+    if (signal?.aborted) throw new Interrupted();
     const text = readLock(path);
     if (text === 'gone') continue;
     const holder = holderOf(text);

@@ -10,7 +10,7 @@ import {
 } from '../../src/harness/compat.js';
 import type { Cell } from '../../src/harness/plan.js';
 import { newestLocal, selectRuntimes } from '../../src/harness/select-runtimes.js';
-import { UsageError } from '../../src/result/errors.js';
+import { Interrupted, UsageError } from '../../src/result/errors.js';
 import type { ResultEntry } from '../../src/result/schema.js';
 import { compareVersions } from '../../src/result/versions.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
@@ -225,6 +225,18 @@ describe('provisioning into a runtimes directory that cannot be one', () => {
 });
 
 describe('the provisioning lock', () => {
+  /** The lock at `lock`, held by a first holder until `release()`. */
+  function holdLock(lock: string): { first: Promise<void>; release: () => void } {
+    let release = () => {};
+    const first = withLock(
+      lock,
+      'first',
+      () => {},
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
+    return { first, release: () => release() };
+  }
+
   test('a second holder waits until the first is done', async () => {
     const lock = join(tempDir(), 'locks', 'node-22.23.3.lock');
     const order: string[] = [];
@@ -259,17 +271,33 @@ describe('the provisioning lock', () => {
     expect(waits).toEqual([`waiting for another asyncbench (pid ${process.pid}) that is provisioning node@22.23.3`]);
   });
 
+  test('an abort (Ctrl-C) ends the wait for a held lock: Interrupted, and the work is never done', async () => {
+    const lock = join(tempDir(), 'locks', 'build.lock');
+    const { first, release } = holdLock(lock);
+    const ctrlC = new AbortController();
+    let ran = false;
+    const second = withLock(
+      lock,
+      'building base',
+      () => {},
+      async () => {
+        ran = true;
+      },
+      ctrlC.signal,
+    ).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    ctrlC.abort();
+    expect(await second).toBeInstanceOf(Interrupted);
+    release();
+    await first;
+    expect(ran).toBe(false);
+  });
+
   test('a lock taken after a wait says when it was taken, not when the wait began', async () => {
     const dir = join(tempDir(), 'locks');
     mkdirSync(dir, { recursive: true });
     const lock = join(dir, 'node-24.lock');
-    let release = () => {};
-    const first = withLock(
-      lock,
-      'first',
-      () => {},
-      () => new Promise<void>((resolve) => (release = resolve)),
-    );
+    const { first, release } = holdLock(lock);
     const second = withLock(
       lock,
       'second',
