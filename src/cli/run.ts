@@ -32,6 +32,7 @@ import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type
 import { currentRuntime } from '../runtimes/current.js';
 import { scratchPath } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
+import { thisProcess } from '../runtimes/lock.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
 import { checkDatabaseUrl } from '../services/postgres.js';
@@ -476,7 +477,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   }
   const journal = new ResultJournal(
     resultPath,
-    { journal: JOURNAL_FORMAT, runId, startedAt: startedAt.toISOString(), plan },
+    { journal: JOURNAL_FORMAT, runId, startedAt: startedAt.toISOString(), plan, writer: thisProcess() },
     settings.runId,
   );
   // the result file as this run found it: another run that writes it meanwhile is not overwritten

@@ -10,6 +10,7 @@ import { UsageError } from '../result/errors.js';
 import { findJournals, readJournal, readResultFile, resultPathOfJournal } from '../result/io.js';
 import { finishedOfJournal, finishedOfResult, planDifference, type RunPlan } from '../result/journal.js';
 import type { ForkRecord } from '../result/schema.js';
+import { asyncbenchRuns } from '../runtimes/lock.js';
 
 export interface Resumed {
   /** the interrupted run's id and start: the resumed run continues it */
@@ -37,7 +38,8 @@ export function loadResume(file: string, plan: RunPlan): Resumed {
   const asJournal = resultPathOfJournal(path) !== undefined;
   const journals = (asJournal ? [path] : findJournals(path)).map((j) => {
     const { header, lines } = readJournal(j);
-    return { path: j, mtimeMs: statSync(j).mtimeMs, finished: finishedOfJournal(header, lines) };
+    const writer = header.writer;
+    return { path: j, mtimeMs: statSync(j).mtimeMs, finished: finishedOfJournal(header, lines), writer };
   });
   const latest = journals.reduce<(typeof journals)[number] | undefined>(
     (a, b) =>
@@ -49,6 +51,15 @@ export function loadResume(file: string, plan: RunPlan): Resumed {
     undefined,
   );
   const chosen = journals.filter((j) => j.finished.runId === latest?.finished.runId);
+  // a run still writing its journal is not interrupted: resumed beside it, both measured the same
+  // forks at once on one machine (each skewing the other) and wrote two files of one run id
+  const live = chosen.find(
+    ({ writer: w }) => Number.isInteger(w?.pid) && typeof w?.host === 'string' && asyncbenchRuns(w),
+  );
+  if (live)
+    throw new UsageError(
+      `--resume ${file}: the run writing ${live.path} still runs (pid ${live.writer?.pid}): let it finish, or stop it (Ctrl-C keeps its forks) and resume then`,
+    );
   const sources = chosen.map((j) => j.finished).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   if (!asJournal && existsSync(path)) {
     const result = readResultFile(path);

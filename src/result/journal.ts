@@ -43,6 +43,8 @@ export interface JournalHeader {
   runId: string;
   startedAt: string;
   plan: RunPlan;
+  /** the process that writes it: `--resume` refuses a journal whose writer still runs (absent in older journals) */
+  writer?: { pid: number; host: string };
 }
 
 /** One finished fork. `record` is kept as the JSON it was: fields this version does not know round-trip. */

@@ -18,6 +18,25 @@ interface LockHolder {
   since: string;
 }
 
+/** This process as a lock, or a run's journal, names its holder. */
+export function thisProcess(): { pid: number; host: string } {
+  return { pid: process.pid, host: hostname() };
+}
+
+/**
+ * Whether a process of this host that some file names (a journal's writer) still runs as asyncbench:
+ * its pid lives, and where /proc tells, its command line names asyncbench (a pid reused since by
+ * another program is not the writer). A process of another host cannot be told: false.
+ */
+export function asyncbenchRuns({ pid, host }: { pid: number; host: string }): boolean {
+  if (host !== hostname() || pid === process.pid || !processExists(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('asyncbench');
+  } catch {
+    return true; // no /proc to ask: a live pid is taken for the writer
+  }
+}
+
 /** A lock older than this is taken over even when its holder seems alive (a hung install). */
 const LOCK_STALE_MS = 30 * 60_000;
 const LOCK_WAIT_MS = 30 * 60_000;
@@ -126,7 +145,7 @@ export async function withLock<T>(
   mkdirSync(join(path, '..'), { recursive: true });
   // `since` is when this attempt takes the lock, not when the wait began: a lock taken after a long
   // wait must not look old to the next contender while its work has only started
-  const me = (): LockHolder => ({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  const me = (): LockHolder => ({ ...thisProcess(), since: new Date().toISOString() });
   const deadline = Date.now() + LOCK_WAIT_MS;
   let told = false;
   while (!tryCreateLock(path, me())) {

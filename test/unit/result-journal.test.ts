@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadResume } from '../../src/harness/resume.js';
@@ -160,6 +162,33 @@ describe('the journal', () => {
       expect(error).toBeInstanceOf(UsageError);
       expect(error.message).toMatch(message);
       expect(error.message).not.toContain('\n');
+    }
+  });
+
+  it('loadResume refuses a journal whose writer still runs as asyncbench; a dead one, or a pid now of another program, is resumed', async () => {
+    const dir = tempDir('journal-live');
+    const result = join(dir, 'r.json');
+    const start = (...argv: string[]) => spawn('sh', ['-c', 'sleep 30', ...argv], { stdio: 'ignore' });
+    const writer = start('asyncbench', 'run'); // what `ps` shows of a run: its command line names asyncbench
+    const other = start('not-the-benchmark');
+    // until exec, a child's command line is its parent's
+    const execd = (pid = 0) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep 30');
+    for (let i = 0; i < 250 && !(execd(writer.pid) && execd(other.pid)); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const journalOf = (pid: number) =>
+      new ResultJournal(result, { ...header('2026-01-01T00-00-00-000Z-aaaa'), writer: { pid, host: hostname() } });
+    try {
+      const live = journalOf(writer.pid as number);
+      live.append({ key: 's/a//node', fork: 0, record: record(1) });
+      expect(thrown(() => loadResume(result, plan)).message).toMatch(
+        new RegExp(`^--resume .*: the run writing .* still runs \\(pid ${writer.pid}\\): let it finish, or stop it`),
+      );
+      rmSync(live.path);
+      journalOf(other.pid as number).append({ key: 's/a//node', fork: 0, record: record(1) });
+      expect(loadResume(result, plan).kept.size).toBe(1);
+    } finally {
+      writer.kill('SIGKILL');
+      other.kill('SIGKILL');
     }
   });
 
