@@ -52,12 +52,16 @@ export function expandMatrix(matrix: ParamMatrix): Params[] {
   return combos;
 }
 
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
 /** A --param value takes the type of the values the scenario declares for that key. */
 function coerce(raw: string, declared: readonly ParamValue[], key: string, scenario: string): ParamValue {
   const kind = typeof declared[0];
   if (kind === 'number') {
-    const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) {
+    // decimal only, as the flags take numbers: Number() also read tasks=0x10 as 16, 1e3 and ' 100',
+    // which measured a cell whose key and config.params disagreed
+    const n = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isFinite(n)) {
       // a declared string value among numbers (e.g. workers: 'cores') is still accepted by name
       if (declared.includes(raw)) return raw;
       throw new UsageError(`--param ${key}=${raw}: ${scenario} takes numbers for ${key}`);

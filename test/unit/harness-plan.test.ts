@@ -67,7 +67,7 @@ describe('planCells', () => {
     const once = planCells([scenario], RUNTIMES, {
       ...base,
       cases: ['lazy'],
-      params: { tasks: ['64', '6.4e1', ' 64'] },
+      params: { tasks: ['64', '64.0', ' 64'] },
     });
     expect(once).toHaveLength(3 * 3 * 2);
   });
@@ -95,6 +95,10 @@ describe('planCells', () => {
     expect(plan({ hitRatio: ['-0.5'] })).toThrow(/--param hitRatio=-0.5: demo takes numbers from 0 up for hitRatio/);
     // beyond the declared ones, a value of the same kind is taken
     expect(plan({ tasks: ['1', '123456'], hitRatio: ['0.25', '0'] })).not.toThrow();
+    // in decimal, as the flags take numbers: tasks=0x10 measured tasks=16 under config.params' '0x10'
+    for (const odd of ['0x10', '1e3', '0b11', 'Infinity', '.', '+'])
+      expect(plan({ tasks: [odd] })).toThrow(`--param tasks=${odd}: demo takes numbers for tasks`);
+    expect(plan({ hitRatio: ['.5', '1.', '+0.25'] })).not.toThrow();
   });
   it('splits the matrix into disjoint shards that cover it', () => {
     const all = planCells([scenario], RUNTIMES, base).map((c) => c.key);
