@@ -111,7 +111,7 @@ function resultsTable(entries: ResultEntry[], runtimes: string[], titles: string
 }
 
 /** As the Markdown report's: where a headline leads the table, the measured metric is only here. */
-function latencyTable(entries: ResultEntry[]): string {
+function latencyTable(entries: ResultEntry[], title: (label: string) => string): string {
   const withLatency = entries.filter((e) => e.latency || e.extra);
   if (!withLatency.length) return '';
   const ms = (x: number | undefined) => `<td class="num">${x === undefined ? '—' : h(formatValue(x, 'ms'))}</td>`;
@@ -121,18 +121,18 @@ function latencyTable(entries: ResultEntry[]): string {
       .join(', ');
   const rows = withLatency.map(
     (e) =>
-      `<tr><td>${h(e.case)}</td><td>${h(formatParams(e.params))}</td><td>${h(e.runtime)}</td>${ms(e.latency?.p50)}${ms(e.latency?.p90)}${ms(e.latency?.p99)}${ms(e.latency?.p999)}<td>${recorded(e)}</td></tr>`,
+      `<tr><td>${h(e.case)}</td><td>${h(formatParams(e.params))}</td><td>${h(title(e.runtime))}</td>${ms(e.latency?.p50)}${ms(e.latency?.p90)}${ms(e.latency?.p99)}${ms(e.latency?.p999)}<td>${recorded(e)}</td></tr>`,
   );
   const header = ['case', 'params', 'runtime', 'p50', 'p90', 'p99', 'p99.9', 'also recorded'];
   return `<h3>Latency percentiles and recorded figures</h3>${table(header, rows)}`;
 }
 
-function problemList(entries: ResultEntry[]): string {
+function problemList(entries: ResultEntry[], title: (label: string) => string): string {
   const bad = entries.filter((e) => e.status !== 'ok');
   if (!bad.length) return '';
   const items = bad.map(
     (e) =>
-      `<li><b>${h(e.case)}</b> (${h(formatParams(e.params))}) on ${h(e.runtime)}: <span class="${e.status === 'skipped' ? 'skip' : 'bad'}">${h(e.status)}</span> — ${h(e.reason ?? 'no reason given')}</li>`,
+      `<li><b>${h(e.case)}</b> (${h(formatParams(e.params))}) on ${h(title(e.runtime))}: <span class="${e.status === 'skipped' ? 'skip' : 'bad'}">${h(e.status)}</span> — ${h(e.reason ?? 'no reason given')}</li>`,
   );
   return `<h3>Failures and skips</h3><ul>${items.join('')}</ul>`;
 }
@@ -154,9 +154,11 @@ async function scenarioSection(
   titles: string[],
 ): Promise<{ html: string; charts: RenderedChart[] }> {
   const charts = await renderCharts(scenarioCharts(entries, scenario));
+  // as the results table heads its columns: `node (24.21.0)` beside another node's cells
+  const title = (label: string) => titles[runtimes.indexOf(label)] ?? label;
   const html = `<section id="s-${h(scenario)}"><h2>${h(scenario)}</h2>
 <p class="meta">${h(entries[0].kind)}: ${h(describeMetrics(entries))}. Median ± half-width of its 95% interval; × = times worse than the best of its params and metric (legend at the top).</p>
-${charts.map(figure).join('\n')}${resultsTable(entries, runtimes, titles)}${latencyTable(entries)}${problemList(entries)}</section>`;
+${charts.map(figure).join('\n')}${resultsTable(entries, runtimes, titles)}${latencyTable(entries, title)}${problemList(entries, title)}</section>`;
   return { html, charts };
 }
 

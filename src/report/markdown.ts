@@ -80,7 +80,8 @@ function scenarioTables(
         withLatency.map((e) => [
           md(e.case),
           md(formatParams(e.params)),
-          md(e.runtime),
+          // as the table above heads its columns: `node (24.21.0)` beside another node's cells
+          md(titles[runtimes.indexOf(e.runtime)] ?? e.runtime),
           ms(e.latency?.p50),
           ms(e.latency?.p90),
           ms(e.latency?.p99),
@@ -106,7 +107,7 @@ function problems(result: ResultFile): string[] {
         md(e.scenario),
         md(e.case),
         md(formatParams(e.params)),
-        md(e.runtime),
+        md(runtimeTitle(result, e.runtime)),
         e.status,
         md(e.reason ?? ''),
       ]),

@@ -42,6 +42,21 @@ describe('reports group the versions of a runtime side by side', () => {
     expect(renderMarkdown([same])).toContain('| case | params | node (24.21.0) | node@24.21.0 |');
   });
 
+  test('the latency and failure tables name a runtime as the columns do', async () => {
+    const result = versionsResult(undefined, ['db-pool']);
+    const pinned = result.results.filter((e) => e.runtime === 'node');
+    expect(pinned.some((e) => e.latency)).toBe(true);
+    Object.assign(pinned[0] as object, { status: 'failed', reason: 'it broke' });
+    const md = renderMarkdown([result]);
+    const rows = md.split('\n').filter((l) => /^\| \S.* \| (node|node \(24\.21\.0\)) \|/.test(l));
+    expect(rows.length).toBeGreaterThan(1);
+    expect(rows.filter((l) => l.includes('| node |'))).toEqual([]);
+    const { html } = await renderSite([result]);
+    expect(html).toContain('on node (24.21.0):');
+    expect(html).toContain('<td>node (24.21.0)</td><td class="num">');
+    expect(html).not.toMatch(/<td>node<\/td><td class="num">|on node:/);
+  });
+
   test('one version per runtime keeps the plain labels', () => {
     const md = renderMarkdown([makeResult({ seed: 1, cells: standardCells(['node', 'bun'], ['eager-tasks']) })]);
     expect(md).toContain('| case | params | node | bun |');
