@@ -160,7 +160,11 @@ export async function selectRuntimes(
 ): Promise<SelectedRuntimes> {
   const defaults = available.filter((r) => r.default);
   if (raw === undefined && defaults.length === 0)
-    throw new UsageError('no runtime found in node_modules/.bin: run `npm install`');
+    // the pinned runtimes are asyncbench's devDependencies: a clone's `npm install` brings them, an
+    // install of asyncbench as a dependency does not
+    throw new UsageError(
+      'no pinned runtime in node_modules/.bin: run `npm install` in a clone of asyncbench, or name versions to provision (--runtime node@24,bun@1.3,deno@2)',
+    );
   const names = raw === undefined ? [] : raw.split(',').map((n) => n.trim());
   const asked = server === undefined ? names : [...names, server];
   checkRuntimeNames(asked, available);

@@ -96,6 +96,13 @@ describe('choosing among the runtimes already here', () => {
     expect(newestLocal(parseSpec('node@26'), here)).toBeUndefined();
   });
 
+  test('with no pinned runtime (asyncbench installed as a dependency) a run without --runtime says how to get one', async () => {
+    const notPinned = here.map((r) => ({ ...r, default: false }));
+    await expect(selectRuntimes(undefined, notPinned, { log: () => {} })).rejects.toThrow(
+      /^no pinned runtime in node_modules\/\.bin: run `npm install` in a clone of asyncbench, or name versions to provision \(--runtime node@24,/,
+    );
+  });
+
   test('at equal versions a provisioned build is preferred to the host node', () => {
     const both = [...here, rt('node@20.20.2', '20.20.2', 'provisioned')];
     expect(newestLocal(parseSpec('node@20'), both)?.source).toBe('provisioned');
