@@ -405,6 +405,17 @@ function asHeadLabels(base: ResultFile, builds: readonly SameBuild[]): ResultFil
   };
 }
 
+/**
+ * A case base measured and head skips is `not comparable` and, within --max-unjudged, passes: a
+ * change that made a case skip itself (ctx.skip) would go unseen but for this line
+ */
+function newlySkipped(matched: readonly { base: ResultEntry; head: ResultEntry }[]): string[] {
+  const skipped = matched.filter(({ base, head }) => base.status === 'ok' && head.status === 'skipped');
+  if (skipped.length === 0) return [];
+  const keys = skipped.map(({ head }) => `${head.key}${head.reason ? ` (${head.reason})` : ''}`);
+  return [`measured in base, skipped in head, so not judged: ${keys.join(', ')}`];
+}
+
 function sameBuildNotes(builds: readonly SameBuild[]): string[] {
   return builds.map(
     (s) => `runtime '${s.base.label}' in base matched '${s.head.label}' in head: same ${buildOf(s.head)}`,
@@ -438,6 +449,7 @@ export function compareResults(given: ResultFile, head: ResultFile, options: Par
       ...sameBuildNotes(builds),
       ...comparisonWarnings(base, head),
       ...spreadWarning(base, head, session.design !== undefined || opts.oneRun),
+      ...newlySkipped(matched),
     ],
     options: opts,
     test: TEST_NAME,

@@ -267,6 +267,18 @@ test("a file from before entries named their machine is on its file's machine: n
     expect(r).toMatchObject({ verdict: 'not comparable', note: expect.stringMatching(/different machines/) });
 });
 
+test('a case base measured and head skips is named in a warning: within --max-unjudged it passes', () => {
+  const cells = standardCells(['node'], ['eager-tasks']);
+  const [base, head] = [1, 2].map((seed) => makeResult({ seed, cells }));
+  const skipped = head.results[0] as ResultEntry;
+  Object.assign(skipped, { status: 'skipped', reason: 'ctx.skip: not on this runtime' });
+  const { warnings } = compareResults(base, head);
+  expect(warnings).toContain(
+    `measured in base, skipped in head, so not judged: ${skipped.key} (ctx.skip: not on this runtime)`,
+  );
+  expect(compareResults(base, base).warnings.join('\n')).not.toMatch(/skipped in head/);
+});
+
 test('a verdict a look of the session reached stands, though the files judged at the end rank it otherwise', () => {
   const base = inSession(1, 'x', 'base');
   const plain = compareResults(base, inSession(2, 'x', 'head'));
