@@ -310,7 +310,16 @@ describe('what is named twice is run once, and files of one name stay apart', ()
 
   it('a scenario or a value given twice plans its cell once, with the forks asked for', async () => {
     const out = join(tempDir('twice'), 'r.json');
-    const args = ['eager-tasks', 'eager-tasks', '--case', 'eager', '--param', 'tasks=100,1e2', '--param', 'hitRatio=1'];
+    const args = [
+      'eager-tasks',
+      'eager-tasks',
+      '--case',
+      'eager',
+      '--param',
+      'tasks=100,100.0',
+      '--param',
+      'hitRatio=1',
+    ];
     const run = await runCli(['run', ...args, ...ONE_NODE_FORK, '--json', out]);
     expect(run.code, run.stderr).toBe(0);
     const result = readResult(out);
