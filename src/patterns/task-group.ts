@@ -26,15 +26,6 @@ import { Deque } from './deque.js';
 import { onNextTurn, RESOLVED, type StartPolicy } from './scheduling.js';
 
 const NO_FAILURE = Symbol('no failure');
-/**
- * The failures a task's promise has handed to whoever awaited it: a sibling that passes one on after
- * the abort is cancelled, not failed again (TaskGroup.taskFailed). Objects only: a primitive thrown
- * and passed on is reported again
- */
-const passedOn = new WeakSet<object>();
-const handOut = (error: unknown): void => {
-  if ((typeof error === 'object' && error !== null) || typeof error === 'function') passedOn.add(error);
-};
 /** a watched task's rejection is judged by its group, never by a waiter's follow (Task.promise) */
 const ignoreRejection = (): void => {};
 
@@ -104,10 +95,7 @@ export class Task<T> implements PromiseLike<T> {
   get promise(): Promise<T> {
     const status = this.status;
     if (status === 'fulfilled') return Promise.resolve(this.outcome as T);
-    if (status !== 'pending') {
-      handOut(this.outcome);
-      return Promise.reject(this.outcome);
-    }
+    if (status !== 'pending') return Promise.reject(this.outcome);
     if (this.outcome === undefined) {
       this.outcome = new Deferred<T>();
       // on Bun a task in a batch is settled only when the batch ends or its status is read: its waiter
@@ -147,10 +135,7 @@ export class Task<T> implements PromiseLike<T> {
     this.outcome = outcome;
     if (waiter === undefined) return;
     if (status === 'fulfilled') waiter.resolve(outcome as T);
-    else {
-      handOut(outcome);
-      waiter.reject(outcome);
-    }
+    else waiter.reject(outcome);
   }
 }
 
@@ -178,6 +163,8 @@ export class TaskGroup implements AsyncDisposable {
   /** true once the group refuses tasks: aborted or finished */
   private refusing = false;
   private aborted = false;
+  /** the microtasks queued before the abort have run: a failure judged now came after it (taskFailed) */
+  private pastAbort = false;
   private abortReason: unknown = undefined;
   /** tasks not finished yet: queued lazy starts plus bodies awaiting */
   private pending = 0;
@@ -457,17 +444,18 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   /**
-   * A task that passes on, after the abort, a failure the group has reported and an awaited task
-   * handed it (it awaited the sibling that failed) is cancelled, as asyncio cancels it at that await:
-   * the failure is reported once, by the task it came from, as for run()'s body. Two tasks that throw
-   * one error of their own are two failures, as they are in Python
+   * A task that fails, once the abort has taken effect, with a failure the group has reported (it
+   * awaited the sibling that failed, or read its result()) passes it on: it is cancelled, as asyncio
+   * cancels it at that await, and the failure is reported once, by the task it came from, as for
+   * run()'s body. Two tasks whose bodies failed with one error before the group could abort are two
+   * failures, as in Python, whoever awaits them
    */
   private taskFailed<T>(task: Task<T>, error: unknown): void {
     if (this.isCancellation(error)) {
       task.settle('cancelled', error);
       return;
     }
-    if (this.aborted && passedOn.has(error as object) && this.errors?.includes(error)) {
+    if (this.pastAbort && this.errors?.includes(error)) {
       task.settle('cancelled', this.abortReason);
       return;
     }
@@ -512,6 +500,12 @@ export class TaskGroup implements AsyncDisposable {
     this.abortReason = reason === undefined ? new DOMException('the TaskGroup was aborted', 'AbortError') : reason;
     this.controller?.abort(this.abortReason);
     this.unwatchAll();
+    // a body that failed before the abort has its rejection queued ahead of this microtask (the
+    // then() of a batched task, attached just above, too); a body that rejects because of the failure
+    // (it awaited the failed task, whose waiter is rejected now) is judged after it
+    queueMicrotask(() => {
+      this.pastAbort = true;
+    });
   }
 
   private enqueueStart(task: Task<unknown>, body: TaskBody<unknown>): void {

@@ -547,18 +547,44 @@ describe.each([
     expect(failed.error).toBe(own);
   });
 
-  it('one error thrown by two tasks before the abort is reported for each, and each task is rejected with it', async () => {
+  it.each([
+    ['nobody awaits them', false],
+    ['a progress display awaits them (Promise.allSettled)', true],
+  ])(
+    'one error thrown by two tasks before the abort is reported for each, and each task is rejected with it: %s',
+    async (_, watched) => {
+      const group = new TaskGroup();
+      pad(group);
+      const shared = new Error('shared');
+      const fail = async () => {
+        await null;
+        throw shared;
+      };
+      const tasks = [group.createTask(fail), group.createTask(never), group.createTask(fail)];
+      if (watched) void Promise.allSettled(tasks);
+      const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
+      expect(error.errors).toEqual([shared, shared]);
+      expect(tasks.map((task) => task.status)).toEqual(['rejected', 'cancelled', 'rejected']);
+    },
+  );
+
+  it("a task that passes on a failed sibling's error after the abort, awaited or read by result(), is cancelled", async () => {
     const group = new TaskGroup();
     pad(group);
-    const shared = new Error('shared');
-    const fail = async () => {
+    const failing = group.createTask(async () => {
       await null;
-      throw shared;
-    };
-    const tasks = [group.createTask(fail), group.createTask(never), group.createTask(fail)];
+      throw new Error('E');
+    });
+    const awaiting = group.createTask(async () => {
+      await failing;
+    });
+    const reading = group.createTask(async (signal) => {
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      failing.result();
+    });
     const error = (await group.join().catch((e: unknown) => e)) as AggregateError;
-    expect(error.errors).toEqual([shared, shared]);
-    expect(tasks.map((task) => task.status)).toEqual(['rejected', 'cancelled', 'rejected']);
+    expect(error.errors.map((e: Error) => e.message)).toEqual(['E']);
+    expect([failing, awaiting, reading].map((task) => task.status)).toEqual(['rejected', 'cancelled', 'cancelled']);
   });
 
   it('failures that are not objects (NaN, undefined) are each reported once, never taken for a cancellation', async () => {
