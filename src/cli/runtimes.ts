@@ -141,9 +141,14 @@ async function remove(args: string[]): Promise<number> {
   // specs may overlap (node@22 node@22.1): each version once, by its directory
   const versions = new Map(targets.flat().map((p) => [p.dir, p]));
   for (const p of versions.values()) {
-    await removeProvisioned(p, { log });
-    const size = p.bytes === undefined ? 'an incomplete install' : megabytes(p.bytes);
-    console.log(`${p.name}@${p.version}  removed  ${size}  ${p.dir}`);
+    const incomplete = p.bytes === undefined;
+    const size = incomplete ? 'an incomplete install' : megabytes(p.bytes as number);
+    const outcome = await removeProvisioned(p, { log }, incomplete);
+    console.log(
+      outcome === 'replaced'
+        ? `${p.name}@${p.version}  kept: provisioned meanwhile by another asyncbench  ${p.dir}`
+        : `${p.name}@${p.version}  removed  ${size}  ${p.dir}`,
+    );
   }
   return 0;
 }

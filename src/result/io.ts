@@ -59,6 +59,7 @@ export class ResultJournal {
     } finally {
       closeSync(fd.fd);
     }
+    syncDirectory(dirname(this.path));
   }
   append(line: JournalLine): void {
     this.write(`${JSON.stringify(line)}\n`);
@@ -142,6 +143,20 @@ export function makeDirectory(dir: string): void {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && statSync(level).isDirectory()) continue; // made meanwhile
       throw new UsageError(`cannot create ${level}: ${errorCode(error)}`);
     }
+  }
+}
+
+/** A new file's name is on the disk once its directory is flushed (a power cut would lose the file else). */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // a file system that cannot flush a directory (EINVAL on some): the file itself still is
   }
 }
 

@@ -74,7 +74,14 @@ export function reapOnDeath(runtime: RuntimeAdapter, pid: number): () => void {
   const state = reaper;
   if (state === null || pid <= 1) return () => {};
   state.groups.add(pid);
-  writeGroups(state);
+  try {
+    writeGroups(state);
+  } catch (error) {
+    // not on the list, so not left in it: a later write would list a group this process killed,
+    // whose id may belong to another by the time the reaper acts
+    state.groups.delete(pid);
+    throw error;
+  }
   return () => {
     if (state.groups.delete(pid)) writeGroups(state);
   };

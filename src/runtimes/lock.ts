@@ -5,7 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Interrupted, UsageError } from '../result/errors.js';
@@ -29,11 +29,16 @@ export function thisProcess(): { pid: number; host: string } {
  * another program is not the writer). A process of another host cannot be told: false.
  */
 export function asyncbenchRuns({ pid, host }: { pid: number; host: string }): boolean {
-  if (host !== hostname() || pid === process.pid || !processExists(pid)) return false;
+  // kill(0) and kill(-1) reach groups, not a process, and node throws past 2^31: a file's pid is
+  // one process's, or no writer that runs
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 1 || pid >= 2 ** 31 || pid === process.pid) return false;
+  if (!processExists(pid)) return false;
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('asyncbench');
   } catch {
-    return true; // no /proc to ask: a live pid is taken for the writer
+    // where /proc is, a pid it does not show (gone meanwhile, or hidden: hidepid) cannot be told the
+    // writer; with no /proc at all, a live pid is taken for it
+    return !existsSync('/proc/self');
   }
 }
 

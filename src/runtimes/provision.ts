@@ -639,15 +639,23 @@ async function install(release: RegistryRelease, tmp: string): Promise<RuntimeMa
 }
 
 /** Deletes a provisioned version: renamed out of place first, so no reader sees it half-deleted. */
+/**
+ * Removes a version's directory; `incomplete`: one found not complete, which a provision holding the
+ * lock meanwhile may have replaced by a complete install: that one is kept ('replaced'), not deleted
+ * from under the run it was made for. 'gone': another remove took it meanwhile.
+ */
 export async function removeProvisioned(
   p: Pick<Provisioned, 'name' | 'version' | 'dir'>,
   options: ProvisionOptions,
-): Promise<void> {
+  incomplete = false,
+): Promise<'removed' | 'gone' | 'replaced'> {
   const root = options.root ?? runtimesDir();
   const lock = join(root, '.locks', `${p.name}-${p.version}.lock`);
-  await withLock(lock, `removing ${p.name}@${p.version}`, options.log, async () => {
-    // another remove may have taken it meanwhile
-    if (existsSync(p.dir)) discard(root, p.dir, `trash-${p.name}-${p.version}`);
+  return withLock(lock, `removing ${p.name}@${p.version}`, options.log, async () => {
+    if (!existsSync(p.dir)) return 'gone';
+    if (incomplete && readProvisioned(p.dir) !== undefined) return 'replaced';
+    discard(root, p.dir, `trash-${p.name}-${p.version}`);
+    return 'removed';
   });
 }
 

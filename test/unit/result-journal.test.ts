@@ -168,11 +168,12 @@ describe('the journal', () => {
   it('loadResume refuses a journal whose writer still runs as asyncbench; a dead one, or a pid now of another program, is resumed', async () => {
     const dir = tempDir('journal-live');
     const result = join(dir, 'r.json');
-    const start = (...argv: string[]) => spawn('sh', ['-c', 'sleep 30', ...argv], { stdio: 'ignore' });
+    // `; :` keeps the shell, whose command line is the one looked at, where sh is bash (it execs a lone command)
+    const start = (...argv: string[]) => spawn('sh', ['-c', 'sleep 30; :', ...argv], { stdio: 'ignore' });
     const writer = start('asyncbench', 'run'); // what `ps` shows of a run: its command line names asyncbench
     const other = start('not-the-benchmark');
     // until exec, a child's command line is its parent's
-    const execd = (pid = 0) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep 30');
+    const execd = (pid = 0) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sleep 30; :');
     for (let i = 0; i < 250 && !(execd(writer.pid) && execd(other.pid)); i++)
       await new Promise((r) => setTimeout(r, 20));
     const journalOf = (pid: number) =>
@@ -186,6 +187,12 @@ describe('the journal', () => {
       rmSync(live.path);
       journalOf(other.pid as number).append({ key: 's/a//node', fork: 0, record: record(1) });
       expect(loadResume(result, plan).kept.size).toBe(1);
+      // a writer no process can be: kill(0) and kill(-1) reach groups, node throws past 2^31
+      for (const pid of [0, -1, 1, 2 ** 31, 1.5]) {
+        for (const j of findJournals(result)) rmSync(j);
+        journalOf(pid).append({ key: 's/a//node', fork: 0, record: record(1) });
+        expect(loadResume(result, plan).kept.size, String(pid)).toBe(1);
+      }
     } finally {
       writer.kill('SIGKILL');
       other.kill('SIGKILL');

@@ -192,7 +192,12 @@ describe('one runtimes directory shared by two platforms', () => {
     expect(listProvisioned(root)).toEqual([]);
     const found = incompleteMatching(parseSpec('node@22'), root);
     expect(found).toEqual([{ name: 'node', version: '22.23.3', dir: broken }]);
-    await removeProvisioned(found[0] as (typeof found)[0], { root, log: () => {} });
+    // a provision that held the lock meanwhile made it complete again: kept, not deleted from under its run
+    installed(broken, '22.23.3', here);
+    expect(await removeProvisioned(found[0] as (typeof found)[0], { root, log: () => {} }, true)).toBe('replaced');
+    expect(listProvisioned(root).map((p) => p.dir)).toEqual([broken]);
+    writeFileSync(join(broken, 'bin', 'node'), 'cut');
+    expect(await removeProvisioned(found[0] as (typeof found)[0], { root, log: () => {} }, true)).toBe('removed');
     expect(existsSync(broken)).toBe(false);
     expect(existsSync(versionDir(root, 'node', '22.23.3', other))).toBe(true);
     expect(incompleteMatching(parseSpec('node@22'), root)).toEqual([]);
