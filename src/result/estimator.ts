@@ -25,6 +25,7 @@ import {
   median,
   medianOrderBounds,
   quantileSorted,
+  sortedCopy,
   stddev,
   studentQuantile,
   studentTwoSidedP,
@@ -61,7 +62,7 @@ export interface CentreEstimate {
  * samples whatever the count, so its "95%" was of no definite sample.)
  */
 function withinProcess(samples: readonly number[], level: number): CentreEstimate {
-  const sorted = [...samples].sort((a, b) => a - b);
+  const sorted = sortedCopy(samples);
   // under 6 samples min..max holds less than `level`: the interval carries what it holds
   const bounds = medianOrderBounds(sorted.length, level);
   return {
@@ -79,8 +80,8 @@ export function estimateCentre(
   forks: readonly (readonly number[])[],
   level = CI_LEVEL,
   sessions?: SessionSpread,
+  values: readonly number[] = forkMedians(forks),
 ): CentreEstimate {
-  const values = forkMedians(forks);
   if (values.length === 1) return withinProcess(forks.find((f) => f.length > 0) ?? [], level);
   const scale = scaleOf(values);
   const logs = values.map(scale.to);
@@ -121,8 +122,10 @@ const fewRunsNote = (df: number) =>
 /** Summary statistics of a cell from the raw samples of each fork. */
 export function summarize(forks: readonly (readonly number[])[]): Stats {
   const nonEmpty = forks.filter((f) => f.length > 0);
-  const all = nonEmpty.flat().sort((a, b) => a - b);
-  const { centre, ci } = estimateCentre(nonEmpty);
+  const all = sortedCopy(nonEmpty.flat());
+  // each fork is sorted once for its median, which the centre and the between-fork spread share
+  const medians = forkMedians(nonEmpty);
+  const { centre, ci } = estimateCentre(nonEmpty, CI_LEVEL, undefined, medians);
   return {
     n: all.length,
     forks: nonEmpty.length,
@@ -135,7 +138,7 @@ export function summarize(forks: readonly (readonly number[])[]): Stats {
     stddev: stddev(all),
     cv: coefficientOfVariation(all),
     ci,
-    ...(nonEmpty.length > 1 ? { betweenForkCv: coefficientOfVariation(forkMedians(nonEmpty)) } : {}),
+    ...(nonEmpty.length > 1 ? { betweenForkCv: coefficientOfVariation(medians) } : {}),
     withinForkCv: median(nonEmpty.map(coefficientOfVariation)),
   };
 }

@@ -15,13 +15,28 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function mean(xs: readonly number[]): number {
+/** Samples as an array or a typed array (sorted copies are Float64Arrays: see `sortedCopy`). */
+export type Numbers = ArrayLike<number> & Iterable<number>;
+
+/**
+ * An ascending copy. A Float64Array sorts numerically without a comparator, in the engine's native
+ * code: about ten times faster than Array#sort((a, b) => a - b) on the thousands of samples of a
+ * cell, which every reader of a result file sorts again (derive.ts). The order is the same (-0 before
+ * 0 only, which are equal), so every figure is too.
+ */
+export function sortedCopy(xs: Numbers): Float64Array {
+  const copy = new Float64Array(xs.length);
+  copy.set(xs); // not Float64Array.from, which walks the iterator one value at a time
+  return copy.sort();
+}
+
+export function mean(xs: Numbers): number {
   let s = 0;
   for (const x of xs) s += x;
   return s / xs.length;
 }
 
-export function stddev(xs: readonly number[]): number {
+export function stddev(xs: Numbers): number {
   if (xs.length < 2) return 0;
   const m = mean(xs);
   let s = 0;
@@ -29,13 +44,13 @@ export function stddev(xs: readonly number[]): number {
   return Math.sqrt(s / (xs.length - 1));
 }
 
-export function coefficientOfVariation(xs: readonly number[]): number {
+export function coefficientOfVariation(xs: Numbers): number {
   const m = mean(xs);
   return m === 0 ? 0 : stddev(xs) / Math.abs(m);
 }
 
 /** Quantile of already sorted values, linear interpolation between closest ranks. */
-export function quantileSorted(sorted: readonly number[], q: number): number {
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -43,14 +58,11 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-export function quantile(xs: readonly number[], q: number): number {
-  return quantileSorted(
-    [...xs].sort((a, b) => a - b),
-    q,
-  );
+export function quantile(xs: Numbers, q: number): number {
+  return quantileSorted(sortedCopy(xs), q);
 }
 
-export function median(xs: readonly number[]): number {
+export function median(xs: Numbers): number {
   return quantile(xs, 0.5);
 }
 
