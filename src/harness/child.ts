@@ -6,6 +6,7 @@ import { measureDuet } from '../measure/duet.js';
 import { ENGINES, type MicroBudget, measureMicro } from '../measure/micro.js';
 import { runThroughput } from '../measure/throughput.js';
 import type { Clock } from '../measure/types.js';
+import { isOneLine } from '../result/schema.js';
 import { isSteady } from '../result/stats.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { exitWithParent } from '../runtimes/parent-guard.js';
@@ -49,6 +50,11 @@ function makeContext(
       // JSON writes NaN and Infinity as null, and a result file holding that is refused when read
       if (typeof value !== 'number' || !Number.isFinite(value))
         throw new TypeError(`ctx.record('${name}', ${String(value)}): the value is not a finite number`);
+      // a figure named or measured on two lines makes a result file no reader takes
+      if (!isOneLine(name) || !isOneLine(unit))
+        throw new TypeError(
+          `ctx.record(${JSON.stringify(name)}, ${value}, ${JSON.stringify(unit)}): name and unit are strings on one line`,
+        );
       extra[name] = { value, unit };
     },
   };

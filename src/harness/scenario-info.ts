@@ -5,6 +5,7 @@
  * user's scenario file in a process of its own (describe-child.ts).
  */
 import { UsageError } from '../result/errors.js';
+import { isOneLine } from '../result/schema.js';
 import { defaultMetric, isScenario, type Metric, type ParamMatrix, type Scenario } from '../scenario.js';
 import { reasonOf } from './reason.js';
 
@@ -56,6 +57,10 @@ function scenarioProblem(s: Scenario): string | undefined {
   if (typeof s.cases !== 'object' || s.cases === null || Object.keys(s.cases).length === 0) return 'it has no cases';
   const notFn = Object.entries(s.cases).find(([, fn]) => typeof fn !== 'function');
   if (notFn) return `case '${notFn[0]}' is not a function`;
+  // what a result file's reader refuses (a name or unit on two lines would forge lines of a report),
+  // a scenario may not declare: its run would write a file no report or compare could read
+  const twoLines = Object.keys(s.cases).find((name) => !isOneLine(name));
+  if (twoLines !== undefined) return `case name ${JSON.stringify(twoLines)} is not one line`;
   const problem =
     matrixProblem(s.params, 'params') ?? matrixProblem(s.defaults, 'defaults') ?? matrixProblem(s.quick, 'quick');
   if (problem) return problem;
@@ -72,13 +77,16 @@ function scenarioProblem(s: Scenario): string | undefined {
     ...Object.entries(s.caseMetrics ?? {}).map(([c, m]) => [`caseMetrics.${c}`, m]),
   ];
   const bad = metrics.find(([, m]) => m !== undefined && !isMetric(m));
-  if (bad) return `${bad[0]} is not a metric ({ name, unit, better: 'lower' | 'higher' })`;
+  if (bad) return `${bad[0]} is not a metric ({ name, unit, better: 'lower' | 'higher' }, name and unit on one line)`;
+  const { headline } = s;
+  if (headline !== undefined && !(isOneLine(headline.figure) && isMetric({ unit: '', ...headline })))
+    return "headline is not { figure, name, better: 'lower' | 'higher' }, figure and name on one line";
   return undefined;
 }
 
 function isMetric(m: unknown): boolean {
   const { name, unit, better } = (m ?? {}) as Record<string, unknown>;
-  return typeof name === 'string' && typeof unit === 'string' && (better === 'lower' || better === 'higher');
+  return isOneLine(name) && isOneLine(unit) && (better === 'lower' || better === 'higher');
 }
 
 /**

@@ -28,7 +28,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { deriveFigures } from './derive.js';
 import { errorCode, UsageError } from './errors.js';
 import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
-import { redactText } from './redact.js';
+import { maskKnown, redactText } from './redact.js';
 import { isEntryStatus, type ResultEntry, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
@@ -341,7 +341,13 @@ function safeStrings(value: unknown, path: string, depth = 0): unknown {
   if (depth > MAX_DEPTH) throw new UsageError(`${path} nests deeper than ${MAX_DEPTH} levels: not a result file`);
   if (Array.isArray(value)) return value.map((v) => safeStrings(v, path, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([key, v]) => [safeStrings(key, path) as string, safeStrings(v, path, depth + 1)]),
+    Object.entries(value).map(([key, v]) => [
+      safeStrings(key, path) as string,
+      // a cell's key, and a session's decision naming one, are matched as they are: not as free text
+      key === 'key' && typeof v === 'string'
+        ? maskKnown(v).replace(CONTROL, '\uFFFD')
+        : safeStrings(v, path, depth + 1),
+    ]),
   );
 }
 

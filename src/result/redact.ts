@@ -72,7 +72,11 @@ export function registerUrlSecrets(url: string | undefined): void {
   for (const [name, value] of u.searchParams) if (IS_SECRET_NAME.test(name)) registerSecret(value);
 }
 
-function maskKnown(text: string): string {
+/**
+ * Masks only the secrets this process was told about: for a cell's key (`pass=1/node`), which the
+ * free-text patterns would read as a secret-named value and mask into another cell's key.
+ */
+export function maskKnown(text: string): string {
   let out = text;
   // longest first, so a secret that contains another is masked whole
   for (const secret of [...known].sort((a, b) => b.length - a.length)) out = out.split(secret).join(MASK);

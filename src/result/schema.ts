@@ -425,10 +425,13 @@ const KINDS = new Set<ScenarioKind>(['micro', 'throughput', 'process']);
 /** a line break: a name or unit on two lines forges report lines and breaks a chart's axis title */
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
+/** A string on one line: what a file's names and units must be, and what a scenario may declare. */
+export const isOneLine = (v: unknown): v is string => typeof v === 'string' && !LINE_BREAK.test(v);
+
 /** `name` is a string of one line (a cell's coordinate, a unit, a figure's name). */
 function checkOneLine(v: unknown, name: string, at: string): void {
   if (typeof v !== 'string') fail(at, `'${name}' is ${shown(v)}, not a string`);
-  if (LINE_BREAK.test(v)) fail(at, `'${name}' is ${shown(v)}, which is not one line`);
+  if (!isOneLine(v)) fail(at, `'${name}' is ${shown(v)}, which is not one line`);
 }
 
 /** The figure a report leads with, when present: an `extra` figure's name, and how to read it. */

@@ -3,6 +3,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readResultFile } from '../../src/result/io.js';
 import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
 
 const KNOWN_COST = join(ROOT, 'test/fixtures/scenarios/known-cost.ts');
@@ -91,7 +92,7 @@ describe('a run with misbehaving cases', () => {
     expect(hanging.code).toBe(1);
     expect(hanging.stdout).toContain('timeout');
     const out = join(tempDir('misbehave'), 'r.json');
-    const cases = 'fine,noisy,throws,crashes,skips,wrong,records-nan';
+    const cases = 'fine,noisy,throws,crashes,skips,wrong,records-nan,records-two-lines';
     const run = await runCli(['run', MISBEHAVE, '--quick', '--case', cases, '--timeout', '60', '--json', out]);
     expect(run.code).toBe(1);
     const result = readResult(out);
@@ -119,7 +120,13 @@ describe('a run with misbehaving cases', () => {
         status: 'failed',
         reason: expect.stringContaining("ctx.record('ratio', NaN): the value is not a finite number"),
       });
+      expect(status('records-two-lines')).toMatchObject({
+        status: 'failed',
+        reason: expect.stringContaining('ctx.record("ratio", 1, "x\\ny"): name and unit are strings on one line'),
+      });
     }
+    // the file the run wrote is one its readers take
+    expect(readResultFile(out).results.length).toBeGreaterThan(0);
   });
 });
 

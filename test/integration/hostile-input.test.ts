@@ -105,6 +105,25 @@ const SCENARIO_FILES: [string, string, RegExp][] = [
     scenario('metric', `export default defineScenario({ ...${VALID}, metric: 'ns' });`),
     /metric is not a metric/,
   ],
+  // what a reader of its result file would refuse: its run would write a file no report could read
+  [
+    'a unit on two lines',
+    scenario(
+      'unit2',
+      `export default defineScenario({ ...${VALID}, metric: { name: 't', unit: 'ns\\n(per op)', better: 'lower' } });`,
+    ),
+    /metric is not a metric .*on one line/,
+  ],
+  [
+    'a headline without a name',
+    scenario('headline', `export default defineScenario({ ...${VALID}, headline: { figure: 'x', better: 'lower' } });`),
+    /headline is not \{ figure, name, better/,
+  ],
+  [
+    'a case named on two lines',
+    scenario('case2', `export default { ...defineScenario(${VALID}), cases: { 'a\\nb': () => () => 1 } };`),
+    /case name "a\\nb" is not one line/,
+  ],
 ];
 
 const FLAGS: [string[], RegExp][] = [

@@ -314,7 +314,16 @@ describe('readResultFile: what a reader takes from the samples and coordinates, 
         key: entryKey('eager-tasks', entryOf(passes).case, params, entryOf(passes).runtime),
       };
     });
-    expect(readResultFile(write('passes.json', passes)).results.map((r) => r.params.pass)).toEqual([1, 2]);
+    // a compare --base session's decision names the key as the entry does (it was redacted, the entry's not)
+    const decidedKey = passes.results[0].key;
+    passes.config.ab = {
+      ...{ session: 's', ref: 'HEAD~1', stopped: 'decided', role: 'base', looks: 6, n0: 4, step: 4, nMax: 24 },
+      ...{ looksTaken: 1, orderSeed: 1, alpha: 0.05, threshold: 0.05, budgetS: 60 },
+      decided: [{ key: decidedKey, verdict: 'slower', look: 1 }],
+    };
+    const passed = readResultFile(write('passes.json', passes));
+    expect(passed.results.map((r) => r.params.pass)).toEqual([1, 2]);
+    expect(passed.config.ab?.decided?.[0]?.key).toBe(passed.results[0]?.key);
   });
 
   it('reads a file that starts with a byte-order mark', () => {
