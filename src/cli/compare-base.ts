@@ -436,12 +436,17 @@ export async function compareBase(argv: string[]): Promise<number> {
         ),
       });
     const journals = { base: journalOf(baseSide), head: journalOf(headSide) };
-    // services once for both sides, from head's tree
+    // services once for both sides, from head's tree; journals of a session that never ran are no
+    // use to anyone (the A/B session has no --resume): gone with the services that did not start
     const services = await startServicesEach(requires, {
       serverRuntime: config.serverRuntime,
       runtimes: headSide.discovered,
       projectRoot: head.root,
       signal: interrupts.signal,
+    }).catch((error: unknown) => {
+      journals.base.remove();
+      journals.head.remove();
+      throw error;
     });
     const tty = isatty(2);
     let round = progressReporter(0, 0, tty, () => runtime.now());

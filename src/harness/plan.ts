@@ -60,7 +60,8 @@ function coerce(raw: string, declared: readonly ParamValue[], key: string, scena
   if (kind === 'number') {
     // decimal only, as the flags take numbers: Number() also read tasks=0x10 as 16, 1e3 and ' 100',
     // which measured a cell whose key and config.params disagreed
-    const n = DECIMAL.test(raw) ? Number(raw) : Number.NaN;
+    // -0 is 0: both make the key `=0`, and one cell measured twice under it
+    const n = DECIMAL.test(raw) ? Number(raw) + 0 : Number.NaN;
     if (!Number.isFinite(n)) {
       // a declared string value among numbers (e.g. workers: 'cores') is still accepted by name
       if (declared.includes(raw)) return raw;
