@@ -465,11 +465,14 @@ export interface CompareOutcome {
 
 /**
  * How much worse an entry measured, as a fraction (the threshold's terms): its test's change, or
- * where it has no test (one fork a side, a fork median of 0) the change of its sides' centres
+ * where its forks could not be tested on logs (a fork median of 0) the change of its sides' centres.
+ * One fork a side is no evidence either way: one process against one is within their spread
  */
 function measuredLoss(row: EntryComparison): number | undefined {
-  const [was, is] = [row.base.stats?.median, row.head.stats?.median];
-  const change = row.change ?? (was !== undefined && is !== undefined && was > 0 ? is / was - 1 : undefined);
+  const [was, is] = [row.base.stats, row.head.stats];
+  const forks = Math.min(was?.forks ?? 0, is?.forks ?? 0);
+  const centres = was && is && forks >= 2 && was.median > 0 ? is.median / was.median - 1 : undefined;
+  const change = row.change ?? centres;
   return change === undefined ? undefined : row.head.metric.better === 'higher' ? -change : change;
 }
 

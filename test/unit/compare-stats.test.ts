@@ -399,13 +399,16 @@ test('exit codes: 1 for a regression, 3 when too much cannot be judged or nothin
   expect(code(judged(...quiet, measured(0.04)), 0.1)).toBe(0);
   expect(code(judged(...quiet, measured(0.2, 'higher')), 0.1)).toBe(0);
   // no test (a throughput fork median of 0): its sides' centres tell how much worse it measured
-  const toZero = {
-    ...row('cannot judge'),
-    key: 'zero',
-    base: { status: 'ok', stats: { median: 1000 } },
-    head: { status: 'ok', stats: { median: 0 }, metric: metric('higher') },
-  } as EntryComparison;
-  expect(code(judged(...quiet, toZero), 0.1)).toBe(3);
+  const centres = (base: number, head: number, forks: number) =>
+    ({
+      ...row('cannot judge'),
+      key: `centres ${forks}`,
+      base: { status: 'ok', stats: { median: base, forks } },
+      head: { status: 'ok', stats: { median: head, forks }, metric: metric('higher') },
+    }) as EntryComparison;
+  expect(code(judged(...quiet, centres(1000, 0, 3)), 0.1)).toBe(3);
+  // one fork a side is no evidence either way (`--quick`): the allowance covers it, as before
+  expect(code(judged(...quiet, centres(1000, 900, 1)), 0.1)).toBe(0);
   // a case measured in base that fails or times out in head is broken by the change: exit 1
   const broken = (status: ResultEntry['status']) =>
     ({ ...row('not comparable'), key: 'k', head: entry(status) }) as EntryComparison;
