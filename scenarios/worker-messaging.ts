@@ -15,8 +15,9 @@
  * buffer the worker's checksum of the bytes equals the main thread's. For transfer it also checks
  * that the buffer really moved: the op returns the buffer that came back, which the next op sends,
  * so after one more op that buffer must be detached (byteLength 0); a copy would leave it whole.
- * verify's run counts what the op sends its worker (an answer kept from an earlier round trip is
- * intact too). And the round trip must cross threads: an echo answered from the main thread's own
+ * verify's run counts the messages the op posts its worker that carry its payload (an answer kept
+ * from an earlier round trip is intact too, and so is a copy the op kept after posting something
+ * else), and a clone's answer must be a copy, not the object the op sent. And the round trip must cross threads: an echo answered from the main thread's own
  * event loop passes all of the above. So for clone-bytes, clone-object and transfer, verify hands the case's
  * worker a shared buffer and blocks the main thread in Atomics.wait for its answer (at most
  * THREAD_PROBE_MS): only a worker running on a thread of its own can answer then. (The shared
@@ -49,6 +50,8 @@ const THREAD_PROBE_MS = 5000;
 interface State {
   /** how the case's last answer is checked */
   check?: (answer: unknown) => boolean;
+  /** whether a message the op posts carries the payload (clone and transfer cases) */
+  carries?: (message: unknown) => boolean;
   stop?: () => Promise<void>;
   /** verify's probe of the case's worker: did it answer while the main thread was blocked? */
   answersWhileBlocked?: () => Promise<boolean>;
@@ -140,14 +143,24 @@ function sameRecords(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Runs the op once counting what it sends its worker: messages posted, or for shared the notifies
- * that wake it. An answer kept from an earlier round trip is intact too: only this tells it made one.
+ * Runs the op once counting what it sends its worker: messages posted that carry the payload (looked
+ * at before they leave: a transferred buffer detaches), or for shared the notifies that wake it. An
+ * answer kept from an earlier round trip is intact too, and so is one the op kept of its own payload
+ * after posting the worker something else: only this tells the payload made the trip.
  */
 async function countSends(ctx: VerifyContext<State>): Promise<{ value: unknown; calls: number }> {
   if (ctx.caseName === 'shared') return withCallsCounted(Atomics, 'notify', ctx.op);
-  const { worker } = ctx.state;
-  if (worker === undefined) throw new Error(`${ctx.caseName}: the case left verify no worker to watch`);
-  return withCallsCounted(worker, 'postMessage', ctx.op);
+  const { worker, carries } = ctx.state;
+  if (worker === undefined || carries === undefined)
+    throw new Error(`${ctx.caseName}: the case left verify no worker to watch`);
+  let calls = 0;
+  const watched = (post: WorkerHandle['postMessage']) =>
+    function (this: WorkerHandle, ...args: Parameters<WorkerHandle['postMessage']>) {
+      if (carries(args[0])) calls++;
+      return post.apply(this, args);
+    };
+  const value = await withMethodReplaced(worker, 'postMessage', watched, ctx.op);
+  return { value, calls };
 }
 
 /** `next` is what the transfer op returned: the buffer its next call sends, in the transfer list. */
@@ -192,7 +205,9 @@ export default defineScenario<State>({
     'clone-bytes': async (ctx) => {
       const { worker, next } = await startEchoWorker(ctx);
       const data = patternBytes(size(ctx));
-      ctx.state.check = (answer) => answer instanceof Uint8Array && hasPattern(answer, size(ctx));
+      // a copy that came back, not the bytes the op holds
+      ctx.state.check = (answer) => answer instanceof Uint8Array && answer !== data && hasPattern(answer, size(ctx));
+      ctx.state.carries = (m) => (m as { data?: unknown }).data === data;
       return () => {
         worker.postMessage({ kind: 'echo', data } satisfies EchoMessage);
         return next();
@@ -201,7 +216,8 @@ export default defineScenario<State>({
     'clone-object': async (ctx) => {
       const { worker, next } = await startEchoWorker(ctx);
       const data = payloadRecords(size(ctx));
-      ctx.state.check = (answer) => sameRecords(answer, data);
+      ctx.state.check = (answer) => answer !== data && sameRecords(answer, data);
+      ctx.state.carries = (m) => (m as { data?: unknown }).data === data;
       return () => {
         worker.postMessage({ kind: 'echo', data } satisfies EchoMessage);
         return next();
@@ -211,6 +227,7 @@ export default defineScenario<State>({
       const { worker, next } = await startEchoWorker(ctx);
       let buffer = patternBytes(size(ctx)).buffer as ArrayBuffer;
       ctx.state.check = (answer) => answer instanceof ArrayBuffer && hasPattern(new Uint8Array(answer), size(ctx));
+      ctx.state.carries = (m) => (m as { data?: unknown }).data === buffer && buffer.byteLength === size(ctx);
       return async () => {
         worker.postMessage({ kind: 'transfer', data: buffer } satisfies EchoMessage, [buffer]);
         // the sent buffer is detached now; the one that comes back is the next op's
@@ -254,7 +271,8 @@ export default defineScenario<State>({
     }
     const { value: answer, calls: sent } = await countSends(ctx);
     if (!ctx.state.check?.(answer)) throw new Error(`${ctx.caseName}: the payload did not arrive intact`);
-    if (sent === 0) throw new Error(`${ctx.caseName}: the op sent its worker nothing: its answer did not come from it`);
+    if (sent === 0)
+      throw new Error(`${ctx.caseName}: the op did not send its worker the payload: its answer did not come from it`);
     if (ctx.caseName === 'transfer') await checkTransferred(ctx, answer);
     if (ctx.caseName !== 'shared') {
       const probe = ctx.state.answersWhileBlocked;

@@ -8,7 +8,7 @@ import eventLoopLag, { type State as LagState } from '../../scenarios/event-loop
 import workerMessaging from '../../scenarios/worker-messaging.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
 import type { WorkerHandle } from '../../src/runtimes/types.js';
-import type { Op } from '../../src/scenario.js';
+import { type Op, withMethodReplaced } from '../../src/scenario.js';
 import type { EchoMessage } from '../../src/workers/messaging-payload.js';
 import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
@@ -67,6 +67,24 @@ function inThreadEchoWorker(): WorkerHandle {
   };
 }
 
+/** A breakOp: the first round trip's answer kept; every later op posts its worker a message without the payload. */
+function postsSomethingElse(op: Op, state: unknown): Op {
+  let first: unknown;
+  return async () => {
+    if (first !== undefined) {
+      const { worker } = state as { worker: WorkerHandle };
+      const elsewise = (post: WorkerHandle['postMessage']) =>
+        function (this: WorkerHandle) {
+          return post.call(this, { kind: 'echo', data: 0 } satisfies EchoMessage);
+        };
+      await withMethodReplaced(worker, 'postMessage', elsewise, op);
+      return first;
+    }
+    first = await op();
+    return first;
+  };
+}
+
 describe('worker-messaging verify: the round trip crosses threads', () => {
   /** the real echo worker, built (scripts/build.js), in place of the path the source scenario names */
   async function builtEchoWorker() {
@@ -89,7 +107,19 @@ describe('worker-messaging verify: the round trip crosses threads', () => {
       await builtEchoWorker();
       await expect(
         runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5, breakOp: keptFirstResult }),
-      ).rejects.toThrow(new RegExp(`${caseName}: the op sent its worker nothing: its answer did not come from it`));
+      ).rejects.toThrow(
+        new RegExp(`${caseName}: the op did not send its worker the payload: its answer did not come from it`),
+      );
+    });
+
+  for (const caseName of ['clone-bytes', 'clone-object'])
+    it(`${caseName}: fails an op that posts its worker something else and answers with a copy it kept`, async () => {
+      // a review's variant, 6x faster at 1 MiB than the real round trip: the worker gets a message,
+      // and the answer is a copy, intact and not the op's own payload
+      await builtEchoWorker();
+      await expect(
+        runCell(workerMessaging, caseName, { payload: 64 }, { calls: 5, breakOp: postsSomethingElse }),
+      ).rejects.toThrow(`${caseName}: the op did not send its worker the payload`);
     });
 
   for (const caseName of ['startup', 'clone-bytes', 'clone-object', 'transfer'])
