@@ -16,7 +16,10 @@
  * In a 'slow' cell verify also checks that the queue did fill up to maxsize (up to ITEMS / 2: the first
  * items go straight to waiting consumers), so the bound was really exercised: a fast cell never
  * fills the queue and would pass a queue that ignores maxsize. The default and --quick runs
- * therefore measure both consumers.
+ * therefore measure both consumers. And the producer must wait for room: verify counts the items
+ * made and not yet consumed, which may be at most maxsize + consumers + 1 (the queue's, one in each
+ * consumer's hands, the one being put); a producer whose puts are not awaited keeps its backlog in
+ * waiting puts, where the queue's own length never shows it.
  */
 import { Readable } from 'node:stream';
 import { AsyncQueue, defineScenario, type RuntimeAdapter, type VerifyContext, withCallsCounted } from 'asyncbench';
@@ -40,6 +43,9 @@ export class Tally {
   readonly seen = new Uint8Array(ITEMS);
   consumed = 0;
   maxQueued = 0;
+  made = 0;
+  /** the most items made and not yet consumed at once: where else than in the queue could they wait */
+  maxAhead = 0;
   peakHeap = 0;
   /** the consumer loops that took at least one item */
   consumersUsed = 0;
@@ -48,6 +54,12 @@ export class Tally {
 
   observe(queued: number): void {
     if (queued > this.maxQueued) this.maxQueued = queued;
+  }
+
+  /** the producer makes an item: counted, so a producer that does not wait for room shows */
+  make(id: number, slow: boolean): Item {
+    if (++this.made - this.consumed > this.maxAhead) this.maxAhead = this.made - this.consumed;
+    return makeItem(id, slow);
   }
 
   consume(item: Item): void {
@@ -104,7 +116,7 @@ async function viaAsyncQueue(state: PcState): Promise<Tally> {
   const queue = new AsyncQueue<Item>(state.maxsize);
   const produce = async () => {
     for (let id = 0; id < ITEMS; id++) {
-      await queue.put(makeItem(id, state.slow));
+      await queue.put(tally.make(id, state.slow));
       tally.observe(queue.size);
     }
     queue.close();
@@ -122,7 +134,7 @@ async function viaWebStream(state: PcState): Promise<Tally> {
     {
       // The stream calls pull only while its queue is below highWaterMark: that is its backpressure.
       pull(controller) {
-        controller.enqueue(makeItem(next++, state.slow));
+        controller.enqueue(tally.make(next++, state.slow));
         tally.observe(highWaterMark - (controller.desiredSize ?? 0));
         if (next === ITEMS) controller.close();
       },
@@ -143,7 +155,7 @@ async function viaNodeStream(state: PcState): Promise<Tally> {
     // out, is below highWaterMark, so the buffer peaks at highWaterMark + 1: maxsize - 1 bounds it to maxsize.
     highWaterMark: state.maxsize === 0 ? UNBOUNDED : state.maxsize - 1,
     read() {
-      this.push(makeItem(next++, state.slow));
+      this.push(tally.make(next++, state.slow));
       tally.observe(this.readableLength);
       if (next === ITEMS) this.push(null);
     },
@@ -165,12 +177,20 @@ function slowFill(maxsize: number): number {
   return Math.min(maxsize, ITEMS / 2);
 }
 
-function checkTally(tally: Tally, maxsize: number, slow: boolean): void {
+export function checkTally(tally: Tally, maxsize: number, consumers: number, slow: boolean): void {
   if (tally.consumed !== ITEMS) throw new Error(`${tally.consumed} items consumed out of ${ITEMS}`);
   const wrong = tally.seen.findIndex((count) => count !== 1);
   if (wrong >= 0) throw new Error(`item ${wrong} was consumed ${tally.seen[wrong]} times`);
   if (maxsize > 0 && tally.maxQueued > maxsize)
     throw new Error(`the queue held ${tally.maxQueued} items, maxsize is ${maxsize}`);
+  // made and not consumed: at most the queue's, one in each consumer's hands and the one being put.
+  // A producer that does not wait for room (puts not awaited) keeps its backlog in waiting puts,
+  // where the queue's length never shows it (the seed: "producer blocks when queue is full")
+  const ahead = maxsize + consumers + 1;
+  if (maxsize > 0 && tally.maxAhead > ahead)
+    throw new Error(
+      `the producer ran ${tally.maxAhead} items ahead of the consumers, with maxsize ${maxsize} and ${consumers} consumers at most ${ahead}: it did not wait for room`,
+    );
   // a slow consumer lets the producer run ahead: the queue must fill to its bound, or the bound was
   // never tested (backpressure not exercised)
   if (slow && maxsize > 0 && tally.maxQueued < slowFill(maxsize))
@@ -189,7 +209,7 @@ async function peakHeap(ctx: VerifyContext<PcState>): Promise<number | undefined
   ctx.state.sampleHeap = true;
   try {
     const tally = (await ctx.op()) as Tally;
-    checkTally(tally, ctx.state.maxsize, ctx.state.slow);
+    checkTally(tally, ctx.state.maxsize, ctx.state.consumers, ctx.state.slow);
     return Math.max(0, tally.peakHeap - before);
   } finally {
     ctx.state.sampleHeap = false;
@@ -202,7 +222,7 @@ async function verify(ctx: VerifyContext<PcState>): Promise<void> {
   const tally = value as Tally;
   if (consumed !== ITEMS)
     throw new Error(`verify's run consumed ${consumed} of ${ITEMS} items: the op moved none of its own`);
-  checkTally(tally, ctx.state.maxsize, ctx.state.slow);
+  checkTally(tally, ctx.state.maxsize, ctx.state.consumers, ctx.state.slow);
   // every consumer takes part (each is waiting when the first items come): a case that ran one
   // consumer loop whatever `consumers` says moves every item once, and measures another cell
   if (tally.consumersUsed !== ctx.state.consumers)

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import producerConsumer, { ITEMS, type Tally } from '../../scenarios/producer-consumer.js';
+import producerConsumer, { checkTally, ITEMS, type Item, Tally } from '../../scenarios/producer-consumer.js';
 import type { Op } from '../../src/scenario.js';
 import { keptFirstResult, runCell } from './scenarios-structured-context.js';
 
@@ -83,6 +83,30 @@ describe('producer-consumer scenario', () => {
       );
     });
   }
+
+  it('verify fails a producer that does not wait for room: its backlog in waiting puts, the queue within its bound', () => {
+    // a review's variant: puts not awaited until the end, so every item is made before the first is consumed
+    const eager = new Tally(undefined);
+    const items = Array.from({ length: ITEMS }, (_, id) => eager.make(id, true));
+    for (const [i, item] of items.entries()) {
+      eager.observe(Math.min(10, ITEMS - i));
+      eager.consume(item);
+    }
+    expect(() => checkTally(eager, 10, 3, true)).toThrow(
+      'the producer ran 1000 items ahead of the consumers, with maxsize 10 and 3 consumers at most 14: it did not wait for room',
+    );
+    // made as room comes: 14 ahead at most (the queue's 10, one in each of 3 consumers' hands, one being put)
+    const waits = new Tally(undefined);
+    const made: Item[] = [];
+    for (let id = 0; id < ITEMS; id++) {
+      made.push(waits.make(id, true));
+      waits.observe(10);
+      if (made.length === 14) waits.consume(made.shift() as Item);
+    }
+    for (const item of made) waits.consume(item);
+    expect(waits.maxAhead).toBe(14);
+    expect(() => checkTally(waits, 10, 3, true)).not.toThrow();
+  });
 
   it('verify fails a slow cell whose queue never filled to maxsize (backpressure not exercised)', async () => {
     // consumers that keep up after all: the producer never waits on a full queue
