@@ -26,7 +26,9 @@
  * The start policy is what the scenario compares, so verify also checks it, with eager-tasks' probe
  * (probeStarts) over one more run of the measured op: every leaf task whose body returned at once
  * must be settled at createTask (eager), after a microtask, or after a loop turn (macrotask). Where
- * no leaf returns at once (leaf io) it probes the same case over a 'none' tree.
+ * no leaf returns at once (leaf io) it probes the same case over a 'none' tree. Each probed run must
+ * make a task for every node below the root (TASKS): a group case gathered by Promise.all, even in
+ * part, makes too few, and then no leaf task is there to be found settled wrong.
  */
 import {
   type CaseContext,
@@ -43,6 +45,8 @@ import { probeStarts, type Settles } from './eager-tasks.js';
 export const LEVELS = 6;
 export const BRANCHES = 6;
 export const LEAVES = BRANCHES ** LEVELS;
+/** a task for every node but the root: the inner nodes below it and the leaves (6 + ... + 6^6 = 55 986) */
+export const TASKS = (BRANCHES ** (LEVELS + 1) - BRANCHES) / (BRANCHES - 1);
 const MEMOIZABLE_PERCENTAGE = 90;
 const CPU_PROBABILITY = 0.5;
 const FACTORIAL_N = 25n;
@@ -162,10 +166,20 @@ export default defineScenario<AsyncTreeState>({
     // the measured op itself; a tree with no leaf that returns at once (io) tells nothing: then the
     // same case over a 'none' tree
     let state = ctx.state;
+    // a TaskGroup case whose tree is gathered by Promise.all, or in part (groups at the leaves only),
+    // has no leaf task, or too few, for the check below to find settled wrong
+    const wholeTree = (tasks: number) => {
+      if (tasks !== TASKS)
+        throw new Error(
+          `${name}: the tree made ${tasks} tasks, not one for each of its ${TASKS} nodes below the root: not a TaskGroup tree`,
+        );
+    };
     let probed = await probeStarts(ctx.op);
+    wholeTree(probed.tasks.length);
     if (!probed.tasks.some((task) => task.plain)) {
       state = makeLeaf('none');
       probed = await probeStarts(await (cases[name] as CaseFn<AsyncTreeState>)({ ...ctx, state }));
+      wholeTree(probed.tasks.length);
     }
     if (probed.value !== state.expectedSum)
       throw new Error(`the tree sums to ${probed.value}, expected ${state.expectedSum}`);
