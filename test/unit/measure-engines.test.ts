@@ -95,6 +95,36 @@ describe('the warm-up', () => {
     expect((await warmUp(op, { ...budget, warmupCalls: 40 }, clock)).calls).toBeGreaterThanOrEqual(40);
   });
 
+  test("calibrates a call cheaper than a clock read at its own cost, not the read's", async () => {
+    // a read costs 50 ns of the fake clock, a call 0.25 ns: one read a call calibrated at ~50 ns
+    let t = 0;
+    const clock: Clock = {
+      now: () => {
+        t += 50e-6;
+        return t;
+      },
+      gc: () => true,
+    };
+    const op = () => {
+      t += 0.25e-6;
+    };
+    const warm = await warmUp(op, budget, clock);
+    expect(warm.perCallMs).toBeGreaterThan(0.25e-6);
+    expect(warm.perCallMs).toBeLessThan(0.25e-6 * 1.05);
+  });
+
+  test('a stall in the first slice does not calibrate the batch, though it ends the warm-up time', async () => {
+    // the review's hiccup: the op's first warm-up call held up 250 ms, the cap 200 ms
+    let t = 0;
+    let calls = 0;
+    const clock: Clock = { now: () => t, gc: () => true };
+    const op = () => {
+      t += ++calls === 1 ? 250 : 0.001;
+    };
+    const warm = await warmUp(op, { ...budget, maxWarmupMs: 200 }, clock);
+    expect(warm.perCallMs).toBeCloseTo(0.001, 6);
+  });
+
   test('but never warms up past maxWarmupMs', async () => {
     const { clock, op } = cheapFirst();
     const warm = await warmUp(op, { ...budget, maxWarmupMs: 50, warmupCalls: 1e9 }, clock);

@@ -35,11 +35,15 @@ describe('warmupCut', () => {
     expect(warmupCut(starts, 35)).toBe(4); // 100..130 start before 135
     expect(warmupCut(starts, 0)).toBe(0);
   });
-  test('keeps at least 5 samples, and cuts nothing of an empty series', () => {
-    const starts = Array.from({ length: 8 }, (_, i) => i);
-    expect(warmupCut(starts, 100)).toBe(3);
+  test('keeps at least 5 samples and 80% of them, and cuts nothing of an empty series', () => {
+    const starts = Array.from({ length: 10 }, (_, i) => i);
+    expect(warmupCut(starts, 100)).toBe(2);
+    expect(warmupCut(starts.slice(0, 6), 100)).toBe(1);
     expect(warmupCut(starts.slice(0, 4), 100)).toBe(0);
     expect(warmupCut([], 100)).toBe(0);
+    // an engine that reached its 20 000 samples within the warm-up's time: 5 were kept (a review)
+    const fast = Array.from({ length: 20_000 }, (_, i) => i * 0.001);
+    expect(warmupCut(fast, 40)).toBe(4000);
   });
 });
 
