@@ -139,11 +139,27 @@ export async function measureMicro(
     { batch, async: warm.async, budgetMs: plan.budgetMs, minSamples: plan.minSamples, maxSamples: MAX_SAMPLES },
     clock,
   );
+  if (!warm.async) refuseLateThenable(op);
   const cut = warmupCut(
     taken.map((s) => s.start),
     plan.warmupMs,
   );
   return seriesOf(taken, cut, { engine: engine.name, batch, calibrated: budget.batch === undefined }, warm);
+}
+
+/**
+ * An op the warm-up found synchronous is sampled without await: one that returns a promise later
+ * had its samples time the calls that start its work, and failed or passed by runtime (Bun reports
+ * the promises' rejections before the fork ends, node and deno after). One more call, after the
+ * samples, fails the fork the same way everywhere.
+ */
+function refuseLateThenable(op: Op): void {
+  const late = op();
+  if (!isThenable(late)) return;
+  Promise.resolve(late).catch(() => {}); // its outcome is not the point: no unhandled rejection
+  throw new Error(
+    'the op returned a promise after its warm-up found it synchronous, so its samples did not wait for it: return a promise from every call or from none',
+  );
 }
 
 /**

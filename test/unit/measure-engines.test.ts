@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ENGINES, warmUp } from '../../src/measure/micro.js';
+import { ENGINES, measureMicro, warmUp } from '../../src/measure/micro.js';
 import type { Clock, EnginePlan } from '../../src/measure/types.js';
 
 /** A clock that advances 1 ms per read and counts the GCs asked of it. */
@@ -130,4 +130,31 @@ describe('the warm-up', () => {
     const warm = await warmUp(op, { ...budget, maxWarmupMs: 50, warmupCalls: 1e9 }, clock);
     expect(warm.ms).toBeLessThan(60);
   });
+});
+
+describe('an op that turns async after its warm-up', () => {
+  for (const engine of Object.values(ENGINES))
+    test(`${engine.name}: fails the fork, on every runtime alike`, async () => {
+      // the review's op: synchronous through the warm-up, then a promise from every call (one that
+      // settles later: its samples timed the call that starts it; node and deno passed it at 115 ns
+      // a call, Bun at 20.7 µs)
+      let t = 0;
+      let sampling = false;
+      // the engines collect once before their first sample: from then on the op is async
+      const clock: Clock = {
+        now: () => t,
+        gc: () => {
+          sampling = true;
+          return true;
+        },
+      };
+      const op = () => {
+        t += 0.01;
+        return sampling ? Promise.resolve(t) : t;
+      };
+      const budget = { budgetMs: 1, warmupMs: 0.2, maxWarmupMs: 0.5, batch: 1 };
+      await expect(measureMicro(engine, op, budget, clock)).rejects.toThrow(
+        'the op returned a promise after its warm-up found it synchronous',
+      );
+    });
 });
