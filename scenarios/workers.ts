@@ -31,9 +31,9 @@ import {
   type CpuTask,
   Deque,
   defineScenario,
-  hashChain,
   type RuntimeAdapter,
   TASK_ROUNDS,
+  timedHashes,
   WorkerPool,
   withTimeout,
 } from 'asyncbench';
@@ -96,19 +96,9 @@ function windowedOp(run: RunTask, depth: number, state: State) {
   return { op, drain };
 }
 
-/**
- * The hashes of the SEEDS inputs, and the fastest of the main thread's runs of the task (ms): the
- * first run warms the kernel up, so the fastest is the optimised code's time.
- */
+/** The hashes of the SEEDS inputs, and the fastest of the main thread's runs of the task (ms). */
 function expectedHashes(runtime: Pick<RuntimeAdapter, 'now'>): Pick<State, 'expected' | 'taskMs'> {
-  let taskMs = Number.POSITIVE_INFINITY;
-  const expected = Array.from({ length: SEEDS }, (_, seed) => {
-    const t0 = runtime.now();
-    const hash = hashChain(seed, TASK_ROUNDS);
-    taskMs = Math.min(taskMs, runtime.now() - t0);
-    return hash;
-  });
-  return { expected, taskMs };
+  return timedHashes(SEEDS, () => runtime.now());
 }
 
 /**

@@ -17,6 +17,6 @@ export * from './services/http-target-client.js';
 export { httpReference, pgbenchReference, type ReferenceFigure, referenceRecords } from './services/reference.js';
 // workloads shared by scenarios and their worker modules: both sides of a worker or process
 // boundary compute and check the same thing
-export { type CpuResult, type CpuTask, hashChain, TASK_ROUNDS } from './workers/cpu-kernel.js';
+export { type CpuResult, type CpuTask, hashChain, TASK_ROUNDS, timedHashes } from './workers/cpu-kernel.js';
 export * from './workers/messaging-payload.js';
 export { checkRunnerOutput } from './workers/runner-job-result.js';

@@ -25,6 +25,22 @@ export function hashChain(seed: number, rounds: number): number {
   return h >>> 0;
 }
 
+/**
+ * The hashes of seeds 0..seeds-1 (TASK_ROUNDS each), to check every task's result against, and the
+ * fastest of these main-thread runs (ms): the first run warms the kernel up, so the fastest is the
+ * optimised code's time, what one task costs on this machine and runtime.
+ */
+export function timedHashes(seeds: number, now: () => number): { expected: number[]; taskMs: number } {
+  let taskMs = Number.POSITIVE_INFINITY;
+  const expected = Array.from({ length: seeds }, (_, seed) => {
+    const t0 = now();
+    const hash = hashChain(seed, TASK_ROUNDS);
+    taskMs = Math.min(taskMs, now() - t0);
+    return hash;
+  });
+  return { expected, taskMs };
+}
+
 export interface CpuResult {
   hash: number;
   /** which worker computed it: module state, so every worker thread or process has its own */

@@ -107,8 +107,11 @@ describe('event-loop-lag scenario verify', () => {
       tasksDone: 20,
       wrong: 0,
       expected: [],
-      loadStartedAt: 0,
+      // 50 ms of load at 10 ms a task: 20 tasks are 4x what one thread could do, whatever the test's pauses
+      loadStartedAt: performance.now() - 50,
       stopLoad: async () => {},
+      taskMs: 10,
+      loadThreads: 1,
       ...state,
     };
     // the timer case's tick, as verify's blocked-loop probe runs it once more
@@ -137,6 +140,19 @@ describe('event-loop-lag scenario verify', () => {
   it('fails a CPU load whose tasks returned wrong hashes (workers that skipped their rounds)', async () => {
     await expect(lagVerify({ wrong: 20 })).rejects.toThrow(/20 of 20 CPU tasks returned a wrong hash/);
   });
+
+  it('fails a CPU load that stopped early: a twentieth of what its threads could do, at least', async () => {
+    // ten seconds of load at 10 ms a task: one thread could do 1 000, so 2 (a loop that ran once) is too few
+    const tenSecondsAgo = performance.now() - 10_000;
+    await expect(lagVerify({ tasksDone: 2, loadStartedAt: tenSecondsAgo })).rejects.toThrow(
+      /the CPU load did 2 tasks in 10\d{3} ms, under a twentieth of the 10\d\d its 1 thread\(s\) could do/,
+    );
+    // two workers could do twice as much: 80 is too few for them, enough for one
+    await expect(lagVerify({ tasksDone: 80, loadStartedAt: tenSecondsAgo, loadThreads: 2 })).rejects.toThrow(
+      /its 2 thread\(s\) could do/,
+    );
+    await lagVerify({ tasksDone: 80, loadStartedAt: tenSecondsAgo });
+  });
 });
 
 describe('worker-messaging scenario verify: transfer', () => {
@@ -164,6 +180,7 @@ describe('worker-messaging scenario verify: transfer', () => {
       params: { payload: 64 },
       state: {
         check: (answer: unknown) => answer instanceof ArrayBuffer && hasPattern(new Uint8Array(answer), 64),
+        carries: (message: unknown) => (message as { data?: unknown }).data === buffer && buffer.byteLength === 64,
         // the channel's far end is on this thread: the thread probe is tested in scenarios-verify-gaps.test.ts
         answersWhileBlocked: async () => true,
         worker,
