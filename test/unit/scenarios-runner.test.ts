@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import runner, { type State } from '../../scenarios/runner.js';
+import runner, { checkProcesses, type State } from '../../scenarios/runner.js';
 import type { VerifyContext } from '../../src/scenario.js';
 import { checkRunnerOutput, runnerJobResult } from '../../src/workers/runner-job-result.js';
 
@@ -8,12 +8,16 @@ import { checkRunnerOutput, runnerJobResult } from '../../src/workers/runner-job
  * scripts); verify's own op checks the first output once more, or runs nothing (`runs: false`)
  */
 const verifyOutputs = async (outputs: string[][], jobs: number, runs = true) => {
-  const state: State = { problems: outputs.map((lines) => checkRunnerOutput(lines, jobs)) };
+  const state: State = { problems: outputs.map((lines) => checkRunnerOutput(lines, jobs)), spans: [] };
   const op = async () => {
-    if (runs) state.problems.push(checkRunnerOutput(outputs[0] ?? [], jobs));
+    if (runs) {
+      state.problems.push(checkRunnerOutput(outputs[0] ?? [], jobs));
+      state.spans.push({ start: 0, end: 1 }); // one process
+    }
     return 1;
   };
-  return runner.verify?.({ state, op } as unknown as VerifyContext<State>);
+  const ctx = { state, op, caseName: 'reused', params: { K: jobs } };
+  return runner.verify?.(ctx as unknown as VerifyContext<State>);
 };
 
 const job = (i: number, context: number) => `result ${i} ${runnerJobResult(i)} ${context}`;
@@ -37,5 +41,26 @@ describe('runner scenario verify', () => {
   it('fails a wrong hash and an empty run', async () => {
     await expect(verifyOutputs([[`result 0 1 0`]], 1)).rejects.toThrow(/wrong result/);
     await expect(verifyOutputs([], 1)).rejects.toThrow(/no job ran/);
+  });
+});
+
+describe('runner scenario verify: the processes of an op', () => {
+  const spans = (...pairs: [number, number][]) => pairs.map(([start, end]) => ({ start, end }));
+
+  it('passes fresh processes one after another, and one process for reused and cold-start', () => {
+    checkProcesses('fresh', spans([0, 10], [10, 20], [21, 30]), 3);
+    checkProcesses('reused', spans([0, 30]), 3);
+    checkProcesses('cold-start', spans([0, 5]), 1);
+  });
+
+  it('fails a fresh op that started its processes at once, or ran too few', () => {
+    // a review's variant: K processes under Promise.all, wall time / K (27 ms a job against 49 on 2 cores)
+    expect(() => checkProcesses('fresh', spans([0, 30], [1, 31], [2, 32]), 3)).toThrow(
+      'fresh: job process 2 started before process 1 exited: they ran at once',
+    );
+    expect(() => checkProcesses('fresh', spans([0, 10]), 3)).toThrow('fresh: the op ran 1 job processes, not 3');
+    expect(() => checkProcesses('reused', spans([0, 10], [10, 20]), 2)).toThrow(
+      'reused: the op ran 2 job processes, not 1',
+    );
   });
 });
