@@ -154,11 +154,11 @@ async function dropAfterSession(url: string, schema: string, pid: number | undef
     () => true,
     () => false,
   );
-  if (!ended || !dropped)
-    console.error(
-      `asyncbench: schema ${schema} may be left on the DATABASE_URL server; drop it with DROP SCHEMA ${schema} CASCADE`,
-    );
+  if (!ended || !dropped) console.error(schemaLeft(schema));
 }
+
+const schemaLeft = (schema: string) =>
+  `asyncbench: schema ${schema} may be left on the DATABASE_URL server; drop it with DROP SCHEMA ${schema} CASCADE`;
 
 /** Seeds `schema`, and returns the server's version. */
 async function seedExisting(databaseUrl: string, schema: string, signal?: AbortSignal): Promise<string> {
@@ -199,7 +199,10 @@ async function useExisting(databaseUrl: string, signal?: AbortSignal): Promise<P
     schema,
     describe: () => ({ origin: 'DATABASE_URL', url: redactUrl(databaseUrl), schema, version, startup: { seedMs } }),
     stop() {
-      stopping ??= withClient(databaseUrl, (client) => dropSchema(client, schema));
+      // a server that stalled or went away keeps the schema: say so, as a Ctrl-C during the seed does
+      stopping ??= withClient(databaseUrl, (client) => dropSchema(client, schema)).catch(() => {
+        console.error(schemaLeft(schema));
+      });
       return stopping;
     },
   };
@@ -240,9 +243,17 @@ async function startEmbedded(signal?: AbortSignal): Promise<PostgresService> {
 export function checkDatabaseUrl(databaseUrl: string | undefined): void {
   if (!databaseUrl) return;
   const protocol = parseConnectionUrl(databaseUrl)?.protocol;
+  // the hint names the parts in words: a user:password@ in it is masked as a URL's password is
   if (protocol !== 'postgres:' && protocol !== 'postgresql:')
     throw new UsageError(
-      `DATABASE_URL is not a PostgreSQL URL (${protocol ? `its scheme is ${protocol}` : 'it is no URL'}): give postgres://user:password@host:port/database, or unset it for an embedded server`,
+      `DATABASE_URL is not a PostgreSQL URL (${protocol ? `its scheme is ${protocol}` : 'it is no URL'}): give a postgres:// URL of user, password, host, port and database, or unset it for an embedded server`,
+    );
+  // a password with '#' or '@' as they are: the parser ends it at the '#' (too short to mask) and
+  // read the rest as the host, which an error then quoted ("ENOTFOUND S3cretPart")
+  const beforeQuery = databaseUrl.split('?')[0] as string;
+  if (databaseUrl.includes('#') || (beforeQuery.match(/@/g)?.length ?? 0) > 1)
+    throw new UsageError(
+      "DATABASE_URL holds a '#', or an '@' besides the one before the host: percent-encode them in the password ('#' is %23, '@' is %40, '/' is %2F)",
     );
 }
 

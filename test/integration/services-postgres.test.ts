@@ -178,6 +178,29 @@ describe('Ctrl-C while the schema of a DATABASE_URL server is seeded', () => {
     await service.stop();
   });
 
+  it('stop() that cannot drop the schema (the server stalled or went away) names it, as a Ctrl-C does', async () => {
+    // a review: a server stopped mid-run kept asyncbench_<hex>, and nothing said so
+    const url = (server as PostgresService).url;
+    const service = await startPostgres(url);
+    const stderr: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...line: unknown[]) => void stderr.push(line.join(' ')));
+    const send = pg.Client.prototype.query;
+    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const sql = typeof args[0] === 'string' ? args[0] : '';
+      if (sql.startsWith('DROP SCHEMA')) return Promise.reject(new Error('Connection terminated'));
+      return (send as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof send);
+    try {
+      await service.stop();
+    } finally {
+      vi.restoreAllMocks();
+      await query(url, `DROP SCHEMA IF EXISTS ${service.schema} CASCADE`);
+    }
+    expect(stderr).toEqual([
+      `asyncbench: schema ${service.schema} may be left on the DATABASE_URL server; drop it with DROP SCHEMA ${service.schema} CASCADE`,
+    ]);
+  });
+
   it("fails, and leaves alone, a schema of the setup's name that is already there", async () => {
     const url = (server as PostgresService).url;
     await query(url, 'CREATE SCHEMA asyncbench_00c0ffee');
