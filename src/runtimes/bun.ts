@@ -63,6 +63,18 @@ export function createBunAdapter(): RuntimeAdapter {
 }
 
 /**
+ * The answer to a request that asked to close: Bun closes the socket without saying so, as node's and
+ * deno's servers do (`Connection: close`), and a node:http client whose agent caps its sockets then
+ * sends its next request on the socket being closed: 'socket hang up' for half of http-pool's
+ * node-http-no-keepalive requests on the Bun target only
+ */
+function closing(response: Response): Response {
+  const headers = new Headers(response.headers);
+  headers.set('connection', 'close');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
  * Bun exposes no JavaScriptCore version; the WebKit commit it is built from identifies the engine
  * exactly (Bun's process.versions.v8 is a compatibility string, not the engine that runs).
  */
@@ -74,7 +86,10 @@ async function bunServe(handler: HttpHandler, options: { port?: number } = {}): 
   const server = bun().serve({
     hostname: '127.0.0.1',
     port: options.port ?? 0,
-    fetch: (request, self) => handler(request, { remotePort: self.requestIP(request)?.port ?? 0 }),
+    fetch: async (request, self) => {
+      const response = await handler(request, { remotePort: self.requestIP(request)?.port ?? 0 });
+      return request.headers.get('connection')?.toLowerCase() === 'close' ? closing(response) : response;
+    },
     error: handlerFailed,
   });
   return {
