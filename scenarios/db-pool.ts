@@ -11,8 +11,9 @@
  * And a pool reuses its connections: the sampler also notes every connection it sees (backend pid
  * and start time) and how many queries had finished when it first showed up. verify fails a
  * measured run (verify's own queries aside) that opened more than `max` connections in all, or one
- * that still opened a new connection once half of its queries had finished (after warm-up): a
- * "pool" that connects per query, or keeps replacing its connections, holds no more than `max` at
+ * that still opened a new connection once half of its queries had finished (after warm-up) in place
+ * of one it closed (it opened more than it ever held at once; a pool still filling up to `max` late
+ * in a short run closed none): a "pool" that connects per query, or keeps replacing its connections, holds no more than `max` at
  * once and would pass the peak check. Nothing of this is in the timed op: the server is asked, from
  * the sampler's own connection. verify's own query must also start one on a connection of the pool
  * (pg_stat_activity's query_start): a `select 1` answered from an earlier answer passes all the rest.
@@ -350,7 +351,10 @@ async function transactionCase(ctx: CaseContext<DbState>) {
 
 /**
  * The pool reused its connections: no more than `max` opened over the whole run, and none opened
- * after warm-up, i.e. first seen once half of the run's queries had finished.
+ * after warm-up (first seen once half of the run's queries had finished) in place of another. A pool
+ * still filling up to max opens late too (100 connections with scram auth on 2 cores take more than
+ * half a --quick run), but every connection it opened is still there: it saw as many at once as it
+ * ever opened. One that opened more than it ever held at once closed some and replaced them.
  */
 export function checkReuse(state: Pick<DbState, 'connections' | 'finished' | 'peak'>, max: number): void {
   const opened = state.connections.size;
@@ -360,7 +364,7 @@ export function checkReuse(state: Pick<DbState, 'connections' | 'finished' | 'pe
     );
   const warm = state.finished / 2;
   const late = [...state.connections.values()].filter((finished) => finished > warm);
-  if (late.length > 0)
+  if (late.length > 0 && opened > state.peak)
     throw new Error(
       `the pool opened ${late.length} of its ${opened} connections after warm-up (the first when ${Math.min(...late)} of ${state.finished} queries had finished): it does not reuse them`,
     );
