@@ -89,19 +89,25 @@ export async function warmUp(op: Op, budget: MicroBudget, clock: Clock): Promise
     let sliceCalls = 0;
     let t = sliceStart;
     do {
-      for (let i = 0; i < group; i++) {
+      let made = 0;
+      while (made < group) {
         const r = op();
+        made++;
         // any thenable, not only a native Promise: a TaskGroup's Task (or a library's promise) returned
         // by an op and not awaited would time the call that starts it (4 ns for a 200 µs op)
         if (isThenable(r)) {
           async = true;
           await r;
         }
+        // an op that turned dear within a group sized for its cheap calls ends the group at the
+        // slice's end: a read per 65 536 calls, under 0.5% of the cheapest op's cost
+        if ((made & 0xffff) === 0 && clock.now() - sliceStart >= SLICE_MS) break;
       }
-      sliceCalls += group;
+      sliceCalls += made;
       const before = t;
       t = clock.now();
       if (t - before < GROUP_MS) group *= 2;
+      else if (t - before > SLICE_MS) group = Math.max(1, group >> 1);
     } while (t - sliceStart < SLICE_MS);
     calls += sliceCalls;
     const perCall = (t - sliceStart) / sliceCalls;

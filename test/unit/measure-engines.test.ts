@@ -113,6 +113,20 @@ describe('the warm-up', () => {
     expect(warm.perCallMs).toBeLessThan(0.25e-6 * 1.05);
   });
 
+  test('an op that turns 10^5 times dearer after its cheap calls ends its group at the slice, not 10^5 slices later', async () => {
+    // 0.1 ns a call for the first 2^20 calls, then 10 µs: a group sized for the cheap calls
+    // (hundreds of thousands) would run for seconds of the fake clock
+    let t = 0;
+    let calls = 0;
+    const clock: Clock = { now: () => t, gc: () => true };
+    const op = () => {
+      t += ++calls <= 2 ** 20 ? 1e-7 : 0.01;
+    };
+    const warm = await warmUp(op, { budgetMs: 10, warmupMs: 10, maxWarmupMs: 1000 }, clock);
+    // the cap, plus at most one check's 65 536 calls (655 ms of the fake clock)
+    expect(warm.ms).toBeLessThan(1000 + 65_536 * 0.01 + 10);
+  });
+
   test('a stall in the first slice does not calibrate the batch, though it ends the warm-up time', async () => {
     // the review's hiccup: the op's first warm-up call held up 250 ms, the cap 200 ms
     let t = 0;
