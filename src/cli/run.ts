@@ -15,8 +15,9 @@ import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
+import { withSessions } from '../result/derive.js';
 import { Interrupted } from '../result/errors.js';
-import { ratioToEarlier, runShift, withSessions } from '../result/estimator.js';
+import { ratioToEarlier, runShift } from '../result/estimator.js';
 import {
   canonicalPath,
   checkFileName,

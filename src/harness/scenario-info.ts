@@ -79,14 +79,22 @@ function scenarioProblem(s: Scenario): string | undefined {
   const bad = metrics.find(([, m]) => m !== undefined && !isMetric(m));
   if (bad) return `${bad[0]} is not a metric ({ name, unit, better: 'lower' | 'higher' }, name and unit on one line)`;
   const { headline } = s;
-  if (headline !== undefined && !(isOneLine(headline.figure) && isMetric({ unit: '', ...headline })))
+  if (headline !== undefined && !isHeadline(headline))
     return "headline is not { figure, name, better: 'lower' | 'higher' }, figure and name on one line";
   return undefined;
 }
 
+const isBetter = (better: unknown): boolean => better === 'lower' || better === 'higher';
+
 function isMetric(m: unknown): boolean {
   const { name, unit, better } = (m ?? {}) as Record<string, unknown>;
-  return isOneLine(name) && isOneLine(unit) && (better === 'lower' || better === 'higher');
+  return isOneLine(name) && isOneLine(unit) && isBetter(better);
+}
+
+/** a headline has no unit of its own: its figure is recorded with one (ctx.record) */
+function isHeadline(h: unknown): boolean {
+  const { figure, name, better } = (h ?? {}) as Record<string, unknown>;
+  return isOneLine(figure) && isOneLine(name) && isBetter(better);
 }
 
 /**

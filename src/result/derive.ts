@@ -47,3 +47,8 @@ export function deriveFigures(forks: readonly ForkRecord[], sessions?: SessionSp
     ...(extra ? { extra } : {}),
   };
 }
+
+/** An ok entry whose interval includes the run-to-run spread (`run --sessions`); other entries unchanged. */
+export function withSessions(entry: ResultEntry, sessions: SessionSpread): ResultEntry {
+  return entry.status === 'ok' && entry.stats ? { ...entry, ...deriveFigures(entry.forks, sessions) } : entry;
+}

@@ -66,7 +66,7 @@ function withinProcess(samples: readonly number[], level: number): CentreEstimat
   // under 6 samples min..max holds less than `level`: the interval carries what it holds
   const bounds = medianOrderBounds(sorted.length, level);
   return {
-    centre: median(sorted),
+    centre: quantileSorted(sorted, 0.5),
     ci: { low: sorted[bounds.lo], high: sorted[bounds.hi], level: bounds.level, method: WITHIN_PROCESS_METHOD },
   };
 }
@@ -264,17 +264,6 @@ export function runShift(
   const variance = (spread.variance + forks) * (1 + 1 / history.runs);
   const limit = studentQuantile(1 - CI_LEVEL, spread.df) * Math.sqrt(variance);
   return { ...ratio, beyond: Math.abs(Math.log(ratio.ratio)) > limit };
-}
-
-/** An entry whose interval includes the run-to-run spread (only `ci` changes); entries without statistics unchanged. */
-export function withSessions(entry: ResultEntry, sessions: SessionSpread): ResultEntry {
-  if (entry.status !== 'ok' || !entry.stats) return entry;
-  const { ci } = estimateCentre(
-    entry.forks.map((f) => f.samples),
-    CI_LEVEL,
-    sessions,
-  );
-  return { ...entry, stats: { ...entry.stats, ci } };
 }
 
 /** A test of head against base: the ratio of centres, its interval and p-value. */

@@ -29,7 +29,14 @@ import { deriveFigures } from './derive.js';
 import { errorCode, UsageError } from './errors.js';
 import { isPlan, JOURNAL_FORMAT, type JournalHeader, type JournalLine, RUN_ID } from './journal.js';
 import { maskKnown, redactText } from './redact.js';
-import { isEntryStatus, type ResultEntry, type ResultFile, ResultFileError, validateResultFile } from './schema.js';
+import {
+  entryKey,
+  isEntryStatus,
+  type ResultEntry,
+  type ResultFile,
+  ResultFileError,
+  validateResultFile,
+} from './schema.js';
 
 const JOURNAL_SUFFIX = '.partial.jsonl';
 
@@ -351,16 +358,22 @@ function safeStrings(value: unknown, path: string, depth = 0): unknown {
   );
 }
 
-/** An ok entry's figures, derived again from its forks (derive.ts): never the file's word for them. */
-function withDerivedFigures(entry: ResultEntry): ResultEntry {
-  if (entry.status !== 'ok') return entry;
+/**
+ * An entry's key, from its coordinates, and an ok entry's figures, from its forks (derive.ts): never
+ * the file's word for them.
+ */
+function derivedEntry(entry: ResultEntry): ResultEntry {
+  // the key is what the cell's coordinates make it, as the harness wrote it: one that says another
+  // cell (an edit, a redaction of a param named like a secret: pass=1) would pair the wrong cells
+  const key = entryKey(entry.scenario, entry.case, entry.params, entry.runtime);
+  if (entry.status !== 'ok') return { ...entry, key };
   const { stats, steady, latency, cold, extra, ...cell } = entry;
-  return { ...cell, ...deriveFigures(entry.forks, stats?.ci.sessions) };
+  return { ...cell, key, ...deriveFigures(entry.forks, stats?.ci.sessions) };
 }
 
 /**
  * Reads and validates a result file; any problem is a one-line UsageError (exit 2). A cell's key and
- * figures are read as its coordinates and forks give them (validateResultFile, withDerivedFigures).
+ * figures are read as its coordinates and forks give them (derivedEntry).
  */
 export function readResultFile(path: string): ResultFile {
   // a byte-order mark, as some editors save JSON, is not part of the document
@@ -382,7 +395,7 @@ export function readResultFile(path: string): ResultFile {
   }
   try {
     const file = validateResultFile(safeStrings(data, path), path);
-    return { ...file, results: file.results.map(withDerivedFigures) };
+    return { ...file, results: file.results.map(derivedEntry) };
   } catch (error) {
     if (error instanceof ResultFileError) throw new UsageError(error.message);
     throw error;

@@ -636,10 +636,8 @@ export function validateResultFile(data: unknown, where = 'result file'): Result
     // the tables' columns and version labels are the runtimes': a cell of none would vanish from them
     if (!labels.has(entry.runtime))
       fail(`${where}: results[${i}]`, `runtime ${JSON.stringify(entry.runtime)} is not one of 'runtimes'`);
-    // the key is what the cell's coordinates make it, as the harness wrote it: one that says another
-    // cell (an edit, a redaction of a param named like a secret: pass=1) would pair the wrong cells
-    entry.key = entryKey(entry.scenario, entry.case, entry.params, entry.runtime);
-    const key = entry.key;
+    // by the key its coordinates make, which a reader gives it (io.ts), not the one the file says
+    const key = entryKey(entry.scenario, entry.case, entry.params, entry.runtime);
     const first = keys.get(key);
     if (first !== undefined) fail(`${where}: results[${i}]`, `key ${JSON.stringify(key)} is also results[${first}]'s`);
     keys.set(key, i);
