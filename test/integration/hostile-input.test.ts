@@ -2,7 +2,17 @@
 // one line on stderr naming the problem, exit 2, and no stack trace.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -476,6 +486,24 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
       /^asyncbench: warning: cannot append the table to GITHUB_STEP_SUMMARY .*: ENOENT$/,
     );
   });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'a stdout that cannot be written (a full disk) is one line and exit 2, not exit 0',
+    async () => {
+      const full = openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [join(ROOT, 'bin/asyncbench.js'), 'list'], {
+        stdio: ['ignore', full, 'pipe'],
+      });
+      closeSync(full);
+      let stderr = '';
+      child.stderr?.on('data', (d) => {
+        stderr += d;
+      });
+      const [code] = await once(child, 'close');
+      expect(code, stderr).toBe(2);
+      expect(stderr.trim()).toMatch(/^asyncbench: the output could not be written to stdout: ENOSPC[^\n]*$/);
+    },
+  );
 });
 
 it('a scenario file whose top level prints 150 MB loads and runs: its output is not kept whole or searched again per chunk', async () => {
