@@ -61,22 +61,8 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-/**
- * Node reports a write to stdout that failed (a full disk: `list > /dev/full`) as an 'error' event a
- * tick later, and without a listener exits 0 as if the output were there. A reader that went away
- * (`| head`: EPIPE) took what it wanted: no failure.
- */
-function watchStdout(): () => Error | undefined {
-  let failure: Error | undefined;
-  const stdout = (globalThis as { process?: { stdout?: NodeJS.WriteStream } }).process?.stdout;
-  stdout?.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') failure ??= error;
-  });
-  return () => failure;
-}
-
-const stdoutFailure = watchStdout();
 const runtime = await currentRuntime();
+const stdoutFailure = runtime.watchStdout();
 // the environment's database password is masked from the start, whatever the command: a case may
 // quote it where no scenario of the run needs PostgreSQL, so none started the server that registers it
 registerUrlSecrets(runtime.env('DATABASE_URL'));

@@ -20,6 +20,7 @@ export type NodeCompatMembers = Pick<
   | 'spawn'
   | 'onSignal'
   | 'exit'
+  | 'watchStdout'
   | 'appendFileSync'
   | 'readFileSync'
 >;
@@ -47,6 +48,13 @@ export const nodeCompatMembers: NodeCompatMembers = {
     };
   },
   exit: (code) => process.exit(code),
+  watchStdout() {
+    let failure: Error | undefined;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') failure ??= error;
+    });
+    return () => failure;
+  },
   appendFileSync: (path, text) => appendFileSync(path, text),
   readFileSync: (path) => readFileSync(path, 'utf8'),
 };

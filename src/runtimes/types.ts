@@ -136,6 +136,12 @@ export interface RuntimeAdapter {
   onSignal(signal: Signal, listener: () => void): () => void;
   exit(code: number): never;
   /**
+   * from now on, notes the first write to stdout that failed (a full disk), which node reports a
+   * tick later and otherwise drops, exiting 0; returns what it noted. A reader that went away
+   * (`| head`: EPIPE) took what it wanted: no failure
+   */
+  watchStdout(): () => Error | undefined;
+  /**
    * an HTTP server bound to 127.0.0.1 (port 0 = any free port). A handler that throws or rejects is
    * answered 500 with an empty body, and the server goes on serving (see serve-error.ts).
    * The Response's statusText is not sent: Deno.serve and Bun.serve have no way to send a reason
