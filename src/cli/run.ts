@@ -497,6 +497,8 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   let result: ResultFile;
   let written = resultPath;
   let outcome: Execution;
+  // as the result file says: a signal while the services stop after it comes too late to cut the run short
+  let interrupted: boolean;
   try {
     const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
     // interrupted while services started: nothing is measured, but a resumed run's kept forks stay
@@ -517,6 +519,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     } finally {
       progress.finish();
     }
+    interrupted = outcome.interrupted || interrupts.interrupted;
     result = resultFileOf(settings, runtime, {
       outcome,
       interrupted: interrupts.interrupted,
@@ -550,7 +553,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   console.log(renderTerminal(result, { color: isatty(1) && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${written}`);
   if (result.run.timing) console.error(describeTiming(result.run.timing));
-  if (outcome.interrupted || interrupts.interrupted) {
+  if (interrupted) {
     console.error('asyncbench: interrupted; finished results kept in the result file');
     return 130;
   }

@@ -241,6 +241,27 @@ describe("a terminal's Ctrl-C, which reaches the harness's whole process group",
   );
 });
 
+describe('SIGTERM while the services stop after a finished run', () => {
+  it(
+    "exits with the run's own code, as the file it wrote says the run is complete, and leaves no process",
+    async () => {
+      const dir = tempDir('fault-term-stop');
+      const out = join(dir, 'r.json');
+      const run = startMarked(['run', SERVICES, '--case', 'before', '--quick', '--runtime', 'node', '--json', out]);
+      // the file is written before PostgreSQL and the HTTP server stop, which takes a while
+      await waitFor('the result file', () => existsSync(out));
+      const stopping = markedProcesses(run.marker).some((p) => /\/postgres -D /.test(p.command));
+      if (stopping) process.kill(run.pid, 'SIGTERM');
+      const { code, stderr } = await run.done;
+      expect(read(out).run.complete).toBe(true);
+      expect(code, stderr).toBe(0);
+      expect(stderr).not.toMatch(/interrupted/);
+      expect(await leftAfter(run.marker)).toEqual([]);
+    },
+    FAULT_TEST_MS,
+  );
+});
+
 describe('a DATABASE_URL server that accepts the connection and never answers', () => {
   it(
     'fails the cells that need it after the setup timeout, with the reason and no password; the run goes on',
