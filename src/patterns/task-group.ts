@@ -229,8 +229,12 @@ export class TaskGroup implements AsyncDisposable {
     if (this.refusing || (this.pending === 0 && this.parent !== undefined && this.parentAborted())) this.refuse();
     const signal = this.taskSignal ?? this.createSignal();
     const task = new Task<T>();
-    if (this.start === 'eager') this.runBody(task, body, signal);
-    else {
+    if (this.start === 'eager') {
+      // the task counts while its body runs: a join() it calls before its first await waits for it
+      this.addPending();
+      this.runBody(task, body, signal);
+      this.removePending();
+    } else {
       this.addPending();
       this.enqueueStart(task as Task<unknown>, body as TaskBody<unknown>);
     }

@@ -15,6 +15,22 @@ describe('TaskGroup start policies', () => {
     await group.join();
   });
 
+  it('eager: a join() the body calls before its first await waits for that task too, and reports its failure', async () => {
+    const group = new TaskGroup({ start: 'eager' });
+    let joined: Promise<void> | undefined;
+    const task = group.createTask(async () => {
+      joined = group.join();
+      await null;
+      throw new Error('late');
+    });
+    const outcome = await (joined as Promise<void>).then(
+      () => 'resolved while the task ran',
+      (error: AggregateError) => error.errors.map((e: Error) => e.message),
+    );
+    expect(outcome).toEqual(['late']);
+    expect(task.status).toBe('rejected');
+  });
+
   it('eager: the body runs synchronously up to its first await', async () => {
     const group = new TaskGroup({ start: 'eager' });
     const log: string[] = [];
