@@ -194,12 +194,15 @@ export function coldText(cold: Cold, long: boolean): string {
 
 /**
  * What a cell recorded besides its table's figure, as the reports list it: the measured metric where
- * a headline leads the table (the figure compare judges and the exports carry), then its `extra`.
+ * a headline leads the table (the figure compare judges and the exports carry), then its `extra`,
+ * less the headline's own figure: the table leads with it, as the centre of its forks (figureOf),
+ * where `extra` holds their median, and one figure printed twice with two values contradicts itself.
  */
 export function recordedFigures(e: ResultEntry): { name: string; value: string }[] {
   const measured =
     e.headline && e.stats ? [[e.metric.name, { value: e.stats.median, unit: e.metric.unit }] as const] : [];
-  return [...measured, ...Object.entries(e.extra ?? {})].map(([name, v]) => ({
+  const extra = Object.entries(e.extra ?? {}).filter(([name]) => name !== e.headline?.figure);
+  return [...measured, ...extra].map(([name, v]) => ({
     name,
     value: formatValue(v.value, v.unit),
   }));
