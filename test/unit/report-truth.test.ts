@@ -441,6 +441,19 @@ describe('axes use a readable unit, params print as themselves', () => {
     expect(svg).not.toMatch(/10\.0{3,}/);
   });
 
+  test("the pool chart draws only its scenario's own metric on its axis, and names the cases of another", () => {
+    const transactions: Metric = { name: 'transactions', unit: 'transactions/s', better: 'higher' };
+    const cells = standardCells(['node'], ['db-pool']);
+    const explicit = cells
+      .filter((c) => c.case === 'pg' && c.status === undefined)
+      .map((c) => ({ ...c, case: 'pg-acquire-transaction', metric: transactions, extra: undefined }));
+    const chart = poolThroughputChart(makeResult({ seed: 1, cells: [...cells, ...explicit] }).results, 'db-pool');
+    const series = new Set(rowsOf<{ series: string }>(chart).map((r) => r.series));
+    expect(series.has('pg')).toBe(true);
+    expect(series.has('pg-acquire-transaction')).toBe(false);
+    expect(chart.caption).toContain('not drawn, another metric: pg-acquire-transaction (transactions, transactions/s)');
+  });
+
   test('the "×" charts mark each point beyond the noise or not, Holm over the chart', async () => {
     const charts = headlineCharts(makeResult({ seed: 1 }).results, 2);
     for (const id of ['headline-eager-speedup', 'headline-worker-scaling']) {

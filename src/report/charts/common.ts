@@ -6,7 +6,7 @@ import { holmRejects, welchRatio } from '../../result/estimator.js';
 import type { ResultEntry } from '../../result/schema.js';
 import type { ParamValue } from '../../scenario.js';
 import { NS_PER, TIME_UNITS } from '../format.js';
-import { FAMILY_ALPHA, figureOf } from '../standing.js';
+import { FAMILY_ALPHA, figureOf, metricKey } from '../standing.js';
 
 /** A Vega-Lite spec, kept loose here: the specs are built from data and checked by compiling them. */
 export type ChartSpec = Record<string, unknown>;
@@ -28,6 +28,21 @@ export interface Chart {
 
 export function measured(entries: readonly ResultEntry[], scenario?: string): ResultEntry[] {
   return entries.filter((e) => e.status === 'ok' && e.stats && (scenario === undefined || e.scenario === scenario));
+}
+
+/**
+ * The cells of the metric most of them measure, the scenario's own, for a chart with one axis; the
+ * cases of another metric (db-pool's transactions/s beside its queries/s) are named, not drawn on it.
+ */
+export function ofMainMetric(entries: readonly ResultEntry[]): { entries: ResultEntry[]; others: string[] } {
+  const byMetric = new Map<string, ResultEntry[]>();
+  for (const e of entries) {
+    const key = metricKey(e.metric);
+    byMetric.set(key, [...(byMetric.get(key) ?? []), e]);
+  }
+  const main = [...byMetric.values()].reduce<ResultEntry[]>((a, b) => (b.length > a.length ? b : a), []);
+  const others = entries.filter((e) => !main.includes(e)).map((e) => `${e.case} (${e.metric.name}, ${e.metric.unit})`);
+  return { entries: main, others: [...new Set(others)] };
 }
 
 /**

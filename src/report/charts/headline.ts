@@ -14,6 +14,7 @@ import {
   noisePoints,
   note,
   numericParam,
+  ofMainMetric,
   paramAxis,
   slice,
   speedup,
@@ -150,7 +151,7 @@ const POOL_SIZE_PARAMS = ['max', 'connections', 'poolSize', 'size'];
 export function poolThroughputChart(entries: readonly ResultEntry[], scenario: string): Chart {
   const id = `headline-${scenario}-throughput`;
   const title = `Pool throughput by pool size: ${scenario}`;
-  const all = measured(entries, scenario);
+  const { entries: all, others } = ofMainMetric(measured(entries, scenario));
   const sizeParam = POOL_SIZE_PARAMS.find((p) => all.some((e) => numericParam(e, p) !== undefined));
   if (!sizeParam)
     return note(id, title, `No ${scenario} results with a pool size param in these files: chart omitted.`);
@@ -185,7 +186,7 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
     id,
     title,
     yUnit: axis.unit,
-    caption: `Median throughput by ${sizeParam}; a series marked (reference) is the reference tool's figure on the same server (dashed where it spans several sizes)${description ? `; ${description}` : ''}.`,
+    caption: `Median throughput by ${sizeParam}; a series marked (reference) is the reference tool's figure on the same server (dashed where it spans several sizes)${description ? `; ${description}` : ''}${others.length ? `; not drawn, another metric: ${others.join(', ')}` : ''}.`,
     spec: facetByRuntime(rows, [
       {
         mark: { type: 'line', point: true },
