@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { toBencher } from '../report/bencher.js';
+import { renderSvg, standaloneSpec } from '../report/charts/render.js';
 import { groupBy } from '../report/format.js';
 import { type GabDirection, toGithubActionBenchmark } from '../report/github-action-benchmark.js';
 import { combineParts, inTimeOrder, withoutCopies } from '../report/history.js';
@@ -109,7 +110,10 @@ async function renderOutputs(
     const site = await renderSite(history);
     if (typeof values.html === 'string') add(htmlPage ? values.html : join(values.html, 'index.html'), () => site.html);
     if (typeof values.svg === 'string')
-      for (const chart of site.charts) add(join(values.svg, `${chart.id}.svg`), () => chart.svg ?? '');
+      for (const chart of site.charts) {
+        const svg = await renderSvg(standaloneSpec(chart));
+        add(join(values.svg, `${chart.id}.svg`), () => svg);
+      }
   }
   const gab: [string, GabDirection][] = [
     ['gab-smaller', 'smaller'],
@@ -139,7 +143,7 @@ Options:
   --html DIR|FILE.html  a static, self-contained site (DIR/index.html, or the FILE.html named:
                        inline CSS and SVG, no script, no CDN): headline charts, trends, one
                        section per scenario
-  --svg DIR            every chart as a standalone SVG file
+  --svg DIR            every chart as a standalone SVG file, with its title and caption
   --gab-smaller FILE   github-action-benchmark JSON of the lower-is-better entries
                        (tool: customSmallerIsBetter)
   --gab-bigger FILE    github-action-benchmark JSON of the higher-is-better entries

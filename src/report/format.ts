@@ -38,8 +38,8 @@ function significant(x: number): string {
 export function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return '—';
   const scale = NS_PER[unit];
-  // the unit is chosen by the value as printed: 999.7 ns is 1.00 µs, not "1000 ns"
-  if (scale !== undefined) {
+  // the unit is chosen by the value as printed: 999.7 ns is 1.00 µs, not "1000 ns"; 0 ms stays in ms
+  if (scale !== undefined && value !== 0) {
     const ns = value * scale;
     const [name, size] = TIME_UNITS.find(([, s]) => printedSize(ns) >= s) ?? TIME_UNITS[TIME_UNITS.length - 1];
     return `${significant(ns / size)} ${name}`;

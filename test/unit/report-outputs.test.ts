@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import report from '../../src/cli/report.js';
 import { toBencher } from '../../src/report/bencher.js';
+import { note } from '../../src/report/charts/common.js';
+import { renderSvg, standaloneSpec } from '../../src/report/charts/render.js';
 import { toGithubActionBenchmark } from '../../src/report/github-action-benchmark.js';
 import { renderSite, type Site } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -343,9 +345,21 @@ test('report CLI writes every output', async () => {
   expect(readFileSync(out('site/index.html'), 'utf8')).toMatch(/^<!doctype html>/);
   const svgs = readdirSync(out('svg'));
   expect(svgs).toContain('headline-eager-speedup.svg');
-  expect(readFileSync(join(out('svg'), svgs[0]), 'utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  for (const svg of svgs)
+    expect(readFileSync(join(out('svg'), svg), 'utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  // a standalone chart carries its title and caption: what it leaves out travels with it
+  const medians = readFileSync(join(out('svg'), 'scenario-db-pool-medians.svg'), 'utf8');
+  expect(medians).toContain('db-pool: median by case and runtime');
+  expect(medians).toMatch(/not drawn, no figure: bun-sql/);
   expect(JSON.parse(readFileSync(out('bmf.json'), 'utf8'))).toBeTypeOf('object');
   vi.restoreAllMocks();
+});
+
+test('a chart left out for want of data is still an SVG file that says why, not an empty file', async () => {
+  const svg = await renderSvg(standaloneSpec(note('headline-x', 'Pool throughput', 'No results: chart omitted.')));
+  expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(svg).toContain('Pool throughput');
+  expect(svg).toContain('No results: chart omitted.');
 });
 
 test('report says which cells the exports leave out, having no figure, and says nothing without exports', async () => {

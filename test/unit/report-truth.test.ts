@@ -99,6 +99,7 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
 
   test('a value takes the unit it is printed in: 999.7 ns rounds to 1.00 µs, not "1000 ns"', () => {
     expect(formatValue(999.7, 'ns')).toBe('1.00 µs');
+    expect(formatValue(0, 'ms')).toBe('0.00 ms');
     expect(formatValue(999.4, 'ns')).toBe('999 ns');
     expect(formatValue(999_960, 'µs')).toBe('1.00 s');
     expect(formatValue(9999.7, 'ops/s')).toBe('10.0k ops/s');
@@ -452,6 +453,31 @@ describe('axes use a readable unit, params print as themselves', () => {
     expect(series.has('pg')).toBe(true);
     expect(series.has('pg-acquire-transaction')).toBe(false);
     expect(chart.caption).toContain('not drawn, another metric: pg-acquire-transaction (transactions, transactions/s)');
+  });
+
+  test('a chart names the cells it has no figure for: a missing bar or line is not read as a cell never run', () => {
+    const results = makeResult({ seed: 1 }).results;
+    // the fixture's bun-sql failed on bun and was skipped on node and deno; tinypool was skipped on bun
+    expect(medianBarsChart(results, 'db-pool').caption).toMatch(
+      /; not drawn, no figure: bun-sql \[concurrency=64, max=5\] on node \(skipped\), .* on bun \(failed\)/,
+    );
+    const scaling = headlineCharts(results, 2).find((c) => c.id === 'headline-worker-scaling');
+    expect(scaling?.caption).toMatch(/; not drawn, no figure: tinypool \[workers=\d+\] on bun \(skipped\)/);
+    expect(medianBarsChart(results, 'eager-tasks').caption).not.toContain('not drawn');
+  });
+
+  test('the bars chart says there is no interval where none is drawn (headline figures of one fork)', () => {
+    const cells = micro('lag', 'timer', { node: 5, bun: 4 }).map((c) => ({
+      ...c,
+      headline: { figure: 'lag p99', name: 'p99 loop lag', unit: 'ms', better: 'lower' as const, value: 2 },
+    }));
+    const one = makeResult({ seed: 3, cells, noise: ONE_FORK });
+    expect(medianBarsChart(one.results, 'lag').caption).toContain(
+      'with no interval (a headline figure of one fork has none)',
+    );
+    expect(medianBarsChart(makeResult({ seed: 3, cells }).results, 'lag').caption).toContain(
+      'with its 95% confidence interval,',
+    );
   });
 
   test('the "×" charts mark each point beyond the noise or not, Holm over the chart', async () => {

@@ -5,7 +5,7 @@
 import { holmRejects, welchRatio } from '../../result/estimator.js';
 import type { ResultEntry } from '../../result/schema.js';
 import type { ParamValue } from '../../scenario.js';
-import { NS_PER, TIME_UNITS } from '../format.js';
+import { formatParams, NS_PER, TIME_UNITS } from '../format.js';
 import { FAMILY_ALPHA, figureOf, metricKey } from '../standing.js';
 
 /** A Vega-Lite spec, kept loose here: the specs are built from data and checked by compiling them. */
@@ -28,6 +28,24 @@ export interface Chart {
 
 export function measured(entries: readonly ResultEntry[], scenario?: string): ResultEntry[] {
   return entries.filter((e) => e.status === 'ok' && e.stats && (scenario === undefined || e.scenario === scenario));
+}
+
+/** the cells a chart names when it lists those with no figure, before "and N more" */
+const NOT_DRAWN_LISTED = 6;
+
+/**
+ * "; not drawn, no figure: tinypool on deno (skipped), ..." for the cells of `scenario` that were not
+ * measured: a chart that simply lacks a bar or line reads as if the cell never was in the run.
+ */
+export function notDrawn(entries: readonly ResultEntry[], scenario: string): string {
+  const left = entries.filter((e) => e.scenario === scenario && (e.status !== 'ok' || !e.stats));
+  if (left.length === 0) return '';
+  const named = left.slice(0, NOT_DRAWN_LISTED).map((e) => {
+    const params = formatParams(e.params);
+    return `${e.case}${params ? ` [${params}]` : ''} on ${e.runtime} (${e.status})`;
+  });
+  const more = left.length - named.length;
+  return `; not drawn, no figure: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /**

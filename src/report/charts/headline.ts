@@ -12,6 +12,7 @@ import {
   measured,
   noiseLabels,
   noisePoints,
+  notDrawn,
   note,
   numericParam,
   ofMainMetric,
@@ -53,7 +54,7 @@ export function eagerSpeedupChart(entries: readonly ResultEntry[]): Chart {
   return {
     id,
     title,
-    caption: `How many times faster eager start is than each lazy start, by the share of tasks that finish without suspending (1 = no gain); the point's shape says whether the difference is beyond the noise (Welch's t on the log of fork medians, Holm over the chart's points)${description ? `; ${description}` : ''}.`,
+    caption: `How many times faster eager start is than each lazy start, by the share of tasks that finish without suspending (1 = no gain); the point's shape says whether the difference is beyond the noise (Welch's t on the log of fork medians, Holm over the chart's points)${description ? `; ${description}` : ''}${notDrawn(entries, 'eager-tasks')}.`,
     spec: facetByRuntime(rows, [
       { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: 1 } } },
       { mark: { type: 'line' }, encoding: { x, y, color } },
@@ -130,7 +131,7 @@ export function workerScalingChart(entries: readonly ResultEntry[], cores: numbe
   return {
     id,
     title,
-    caption: `Throughput with N workers divided by throughput with the fewest; ${idealCaption(cores)}; the point's shape says whether the gain over the fewest workers is beyond the noise (Welch's t on the log of fork medians, Holm over the chart's points)${description ? `; ${description}` : ''}.`,
+    caption: `Throughput with N workers divided by throughput with the fewest; ${idealCaption(cores)}; the point's shape says whether the gain over the fewest workers is beyond the noise (Welch's t on the log of fork medians, Holm over the chart's points)${description ? `; ${description}` : ''}${notDrawn(entries, 'workers')}.`,
     spec: facetByRuntime(rows, [
       {
         mark: { type: 'line' },
@@ -186,7 +187,7 @@ export function poolThroughputChart(entries: readonly ResultEntry[], scenario: s
     id,
     title,
     yUnit: axis.unit,
-    caption: `Median throughput by ${sizeParam}; a series marked (reference) is the reference tool's figure on the same server (dashed where it spans several sizes)${description ? `; ${description}` : ''}${others.length ? `; not drawn, another metric: ${others.join(', ')}` : ''}.`,
+    caption: `Median throughput by ${sizeParam}; a series marked (reference) is the reference tool's figure on the same server (dashed where it spans several sizes)${description ? `; ${description}` : ''}${others.length ? `; not drawn, another metric: ${others.join(', ')}` : ''}${notDrawn(entries, scenario)}.`,
     spec: facetByRuntime(rows, [
       {
         mark: { type: 'line', point: true },

@@ -1,7 +1,33 @@
 /** Renders a Vega-Lite spec to a standalone SVG string in-process: no browser, no canvas, no network. */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { ChartSpec } from './common.js';
+import { type Chart, type ChartSpec, CONFIG, SCHEMA } from './common.js';
+
+/** a caption line of a standalone chart, in characters: about the width of a two-panel chart */
+const CAPTION_LINE = 110;
+
+function wrapped(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
+/**
+ * A chart as a file of its own (`report --svg`): its title and caption drawn in it, as the page prints
+ * them beside it, so what it leaves out and how its figures were made travel with it. A chart left
+ * out for want of data is a file that says why (an empty file is no SVG).
+ */
+export function standaloneSpec(chart: Chart): ChartSpec {
+  const title = { text: chart.title, subtitle: wrapped(chart.caption, CAPTION_LINE), anchor: 'start' };
+  if (chart.spec) return { ...chart.spec, title };
+  return { $schema: SCHEMA, config: CONFIG, title, data: { values: [{}] }, mark: 'text', width: 1, height: 1 };
+}
 
 export async function renderSvg(spec: ChartSpec): Promise<string> {
   const compiled = compile(spec as unknown as TopLevelSpec).spec;

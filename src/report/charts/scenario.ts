@@ -2,7 +2,17 @@
 import type { ResultEntry } from '../../result/schema.js';
 import { formatParams } from '../format.js';
 import { describeMetrics, type Figure, figureOf } from '../standing.js';
-import { axisUnit, type Chart, type ChartSpec, CONFIG, fileSafe, measured, SCHEMA, sharedAxisUnit } from './common.js';
+import {
+  axisUnit,
+  type Chart,
+  type ChartSpec,
+  CONFIG,
+  fileSafe,
+  measured,
+  notDrawn,
+  SCHEMA,
+  sharedAxisUnit,
+} from './common.js';
 
 /** One panel per params combination: many combinations wrap into rows of three. */
 function facetByParams(rows: object[], layer: ChartSpec[], height = 150): ChartSpec {
@@ -15,6 +25,15 @@ function facetByParams(rows: object[], layer: ChartSpec[], height = 150): ChartS
     spec: { width: 200, height, layer },
     resolve: { scale: { y: 'independent' } },
   };
+}
+
+/** what the whiskers are, where there are any: a headline figure of one fork has no interval */
+function intervalNote(rows: readonly { low?: number }[]): string {
+  const whiskers = rows.filter((r) => r.low !== undefined).length;
+  if (whiskers === 0) return ' with no interval (a headline figure of one fork has none)';
+  return whiskers === rows.length
+    ? ' with its 95% confidence interval'
+    : ' with its 95% confidence interval where it has one (a headline figure of one fork has none)';
 }
 
 export function medianBarsChart(entries: readonly ResultEntry[], scenario: string): Chart {
@@ -42,7 +61,7 @@ export function medianBarsChart(entries: readonly ResultEntry[], scenario: strin
   return {
     id,
     title,
-    caption: `Median (${describeMetrics(ok)}) with its 95% confidence interval, in ${axis.unit}; faded bars are not steady.`,
+    caption: `Median (${describeMetrics(ok)})${intervalNote(rows)}, in ${axis.unit}; faded bars are not steady${notDrawn(entries, scenario)}.`,
     spec: facetByParams(rows, [
       {
         mark: 'bar',
