@@ -246,15 +246,18 @@ function liveClaims(cache: string, names: readonly string[]): Set<string> {
 }
 
 /**
- * Keeps the `keep` most recently used built revisions (by their marker's time) besides `current`,
- * and removes the rest, with the trees of builds that failed; a commit being built (locked) or
- * claimed by a running session stays.
+ * Keeps `keep` built revisions: `current`, those claimed by a running session (the base this one
+ * compares against), and the most recently used of the rest (by their marker's time); removes the
+ * others, with the trees of builds that failed. A commit being built (locked) stays. A claimed tree
+ * counts towards `keep`: it stays whatever the limit, and the base kept one tree more than it said.
  */
 export function prune(cache: string, keep: number, current: string): string[] {
   if (!Number.isInteger(keep) || keep < 1) return [];
   const all = readdirSync(cache);
   const claimed = liveClaims(cache, all);
-  const names = all.filter((n) => /^[0-9a-f]{40,64}$/.test(n) && n !== current && !claimed.has(n));
+  const trees = all.filter((n) => /^[0-9a-f]{40,64}$/.test(n) && n !== current);
+  const held = trees.filter((n) => claimed.has(n)).length;
+  const names = trees.filter((n) => !claimed.has(n));
   const used = (n: string) => {
     try {
       return statSync(join(cache, n, READY_MARKER)).mtimeMs;
@@ -265,7 +268,7 @@ export function prune(cache: string, keep: number, current: string): string[] {
   const candidates = names
     .filter((n) => !existsSync(join(cache, `${n}${BUILD_LOCK}`)))
     .sort((a, b) => used(b) - used(a));
-  const removed = candidates.filter((n, i) => i >= keep - 1 || used(n) < 0);
+  const removed = candidates.filter((n, i) => i >= keep - 1 - held || used(n) < 0);
   for (const n of removed) {
     rmSync(join(cache, n), { recursive: true, force: true });
     rmSync(join(cache, `${n}.log`), { force: true });

@@ -468,6 +468,23 @@ describe('revisions', () => {
   });
 });
 
+describe('prune, at the default ASYNCBENCH_REVISIONS_KEEP=3', () => {
+  it('counts the claimed base among the trees it keeps: the new build, the base and one other, not two', () => {
+    const cache = tempDir('cache');
+    const sha = (i: number) => String(i).repeat(40);
+    for (const i of [1, 2, 3, 4, 5]) {
+      mkdirSync(join(cache, sha(i)));
+      writeFileSync(join(cache, sha(i), READY_MARKER), '');
+      // sha(1) used last, sha(4) first
+      utimesSync(join(cache, sha(i), READY_MARKER), 1000 - i, 1000 - i);
+    }
+    const base = `${sha(2)}.use.${ownSuffix()}`;
+    writeFileSync(join(cache, base), '');
+    expect(prune(cache, 3, sha(5)).sort()).toEqual([sha(3), sha(4)]);
+    expect(readdirSync(cache).sort()).toEqual([sha(1), sha(2), base, sha(5)].sort());
+  });
+});
+
 describe('--budget', () => {
   it('takes durations', () => {
     expect(parseDuration('8m', '--budget', 0)).toBe(480_000);
