@@ -82,7 +82,8 @@ Options (besides the run options --runtime --case --param --quick --suite --engi
   --pairs MODE            how a pair of a micro cell runs: duet (default) measures base and head in
                           one process, batch by batch in ABBA order, so the process and the
                           machine's moment cancel in their ratio; process runs them as two fresh
-                          processes back to back (throughput and process cells always do)
+                          processes back to back (throughput and process cells always do);
+                          --engine times only the micro pairs run as two processes
   --format FORMAT         what to print: text (default), md or json (docs/result-schema.md)
   --out DIR               where base.json, head.json and compare.{txt,md,json} go
                           (default results/compare-<id>/ at the top of the git repository)
@@ -314,6 +315,11 @@ export async function compareBase(argv: string[]): Promise<number> {
   const pairs = (values.pairs ?? 'duet') as PairMode;
   if (!PAIR_MODES.includes(pairs))
     throw new UsageError(`--pairs takes ${PAIR_MODES.join(' or ')}, got '${values.pairs}'`);
+  // recorded as the config's engine, yet a duet times both sides with a loop of its own
+  if (values.engine !== undefined && pairs === 'duet')
+    say(
+      `note: --engine ${values.engine} times only the micro pairs that run as two processes (a side skipped, or runtimes that differ); duets, the default --pairs, time both sides with their own loop`,
+    );
   const design = designOf(runtime);
   const looks = plannedLooks(design);
   const alpha = DEFAULT_COMPARE_OPTIONS.alpha;

@@ -477,6 +477,20 @@ describe.concurrent('hostile input exits 2 with one line and no stack trace', ()
     expectOneLine(run, /^asyncbench: unknown runtime 'nope'/);
   });
 
+  it('compare --base --engine says the engine times only process pairs where duets are the default', async () => {
+    // head.json recorded the engine asked for while every duet measured with its own loop, unsaid
+    const args = ['compare', '--base', 'HEAD', 'eager-tasks', '--quick', '--runtime', 'nope'];
+    const env = { ASYNCBENCH_REVISIONS_DIR: AFILE };
+    const duet = await runCli([...args, '--engine', 'tinybench'], { env });
+    expect(duet.code).toBe(2);
+    expect(duet.stderr).toMatch(
+      /^asyncbench: note: --engine tinybench times only the micro pairs that run as two processes/,
+    );
+    const apart = await runCli([...args, '--engine', 'tinybench', '--pairs', 'process'], { env });
+    expect(apart.code).toBe(2);
+    expect(apart.stderr).not.toContain('note: --engine');
+  });
+
   it("a GITHUB_STEP_SUMMARY that cannot be written is a warning: compare's verdict and exit code stand", async () => {
     const run = await runCli(['compare', goodPath, goodPath], {
       env: { GITHUB_STEP_SUMMARY: join(dir, 'no', 'such', 'x.md') },
