@@ -57,7 +57,8 @@ smallest change it could detect, and a verdict:
   not slower        the interval reaches past the threshold on the faster side only: no
                     regression of the threshold or more, maybe an improvement not yet shown
   cannot judge      the interval still reaches past the threshold on the slower side (more
-                    forks would tell), or a side has one fork only
+                    forks would tell), or lies wholly past it but the change is not significant
+                    after Holm (the printed interval is the entry's own), or a side has one fork
   not comparable    a side failed or was skipped, the metric changed, or the entries ran on
                     different machines (unless --allow-cross-machine)
 A runtime labelled differently on each side but of one name and version (--runtime node in

@@ -175,13 +175,15 @@ export function givenPercent(x: number): string {
  * - not slower: the interval reaches past the threshold on the better side only. The gate asks
  *   one question, "did it get slower by the threshold or more?", and this answers it: no;
  * - cannot judge: the interval still reaches past the threshold on the worse side, so more forks
- *   are needed.
+ *   are needed; or it lies wholly past it, the entry's own 95%, but the change is not significant
+ *   once corrected over the entries (and looks).
  */
 function judge(
   test: RatioTest,
   significant: boolean,
   better: ResultEntry['metric']['better'],
   threshold: number,
+  family: { entries: number; looks: number },
 ): Pick<EntryComparison, 'verdict' | 'note'> {
   if (significant && Math.abs(test.change) >= threshold) {
     const improved = test.change > 0 === (better === 'higher');
@@ -198,6 +200,17 @@ function judge(
       verdict: 'not slower',
       note: `could be faster by up to ${percent(better === 'higher' ? test.high : -test.low)}, no slower than the threshold`,
     };
+  // the near end of the interval on the worse side: past the threshold too, only the correction
+  // over entries (and looks) keeps the change from being significant; the printed interval is the
+  // entry's own 95%, uncorrected, so "it reaches past the threshold" would not be what it shows
+  const nearest = better === 'higher' ? -test.high : test.low;
+  if (nearest >= threshold) {
+    const looks = family.looks > 1 ? `, alpha split over ${family.looks} looks` : '';
+    return {
+      verdict: 'cannot judge',
+      note: `p = ${test.p.toPrecision(2)}: past the threshold in its own 95% interval, not significant at 5% family-wise (Holm over ${family.entries} entries${looks})`,
+    };
+  }
   const half = (test.high - test.low) / 2;
   return { verdict: 'cannot judge', note: `±${percent(half)}: the interval reaches past the threshold` };
 }
@@ -253,7 +266,14 @@ export function compareEntryPairs(
     if (t.reason) return { ...row, verdict: 'not comparable', note: t.reason };
     if (sameSamples(t.base, t.head)) return { ...row, change: 0, verdict: 'unchanged', note: 'identical samples' };
     if (!t.test) return { ...row, verdict: 'cannot judge', note: untestedBecause(t.base, t.head) };
-    const { verdict, note } = judge(t.test, significant.get(t) ?? false, t.head.metric.better, options.threshold);
+    const family = { entries: withTest.length, looks: options.looks };
+    const { verdict, note } = judge(
+      t.test,
+      significant.get(t) ?? false,
+      t.head.metric.better,
+      options.threshold,
+      family,
+    );
     return {
       ...row,
       change: t.test.change,

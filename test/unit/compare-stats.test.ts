@@ -146,6 +146,33 @@ describe('cannot judge', () => {
   });
 });
 
+test('an interval wholly past the threshold that Holm keeps from significance says so, with its p', () => {
+  const noise: Noise = { betweenForkCv: 0.02, withinForkCv: 0.01, forks: 3, samplesPerFork: 5 };
+  /** an entry of case `c` whose forks' samples all sit at their fork's median */
+  const entry = (c: string, medians: number[]): ResultEntry => {
+    const e = makeEntry({ ...micro, case: c }, noise, seededRandom(1));
+    return {
+      ...e,
+      key: `s/${c}//node`,
+      forks: e.forks.map((f, i) => ({ ...f, samples: f.samples.map(() => medians[i]) })),
+    };
+  };
+  // about +20% [+10%, +31%], p about 0.007: slower alone, not once 11 entries share the 5%
+  const slowed = { base: entry('slowed', [100, 102, 98]), head: entry('slowed', [115, 125, 120]) };
+  const alone = compareEntryPairs([slowed])[0];
+  expect(alone.verdict).toBe('slower');
+  const nulls = Array.from({ length: 10 }, (_, i) => ({
+    base: entry(`null${i}`, [100, 102, 98]),
+    head: entry(`null${i}`, [98, 100, 102]),
+  }));
+  const row = compareEntryPairs([slowed, ...nulls])[0];
+  expect(row.ci?.low).toBeGreaterThan(0.05);
+  expect(row.verdict).toBe('cannot judge');
+  expect(row.note).toMatch(
+    /^p = 0\.00\d+: past the threshold in its own 95% interval, not significant at 5% family-wise \(Holm over 11 entries\)$/,
+  );
+});
+
 describe('not slower', () => {
   // a 4% improvement measured with a wide interval: it may be 5% better or more, never 5% worse
   const noise: Noise = { betweenForkCv: 0.04, withinForkCv: 0.01, forks: 5, samplesPerFork: 30 };
