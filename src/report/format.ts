@@ -69,21 +69,31 @@ export interface Centre {
   metric: { unit: string };
 }
 
+/** past this ratio of its two sides an interval is printed as its two sides, not a half-width */
+const LOPSIDED = 1.5;
+
 /**
  * The half-width of the centre's 95% interval relative to the centre: "±4.1%"; '' without an
- * interval. A centre of 0 has no relative width: the half-width is then in the unit ("±1.25 ops/s").
- * An interval that holds less than 95% (one fork of under 6 samples: min..max) says what it holds:
- * "±3.0% (75%)".
+ * interval. An interval much longer on one side of the centre than on the other (a t interval of
+ * few forks on the log scale: [1550, 7625] around 2573) is its two sides, "-39.8%/+196.3%": as a
+ * half-width, "±118%", it read as reaching below 0. A centre of 0 has no relative width: the
+ * half-width is then in the unit ("±1.25 ops/s"). An interval that holds less than 95% (one fork
+ * of under 6 samples: min..max) says what it holds: "±3.0% (75%)".
  */
 export function formatCiPercent(figure: Centre): string {
   if (!figure.ci) return '';
-  const half = (figure.ci.high - figure.ci.low) / 2;
+  const { low, high } = figure.ci;
+  const centre = Math.abs(figure.centre);
+  const [below, above] = [(figure.centre - low) / centre, (high - figure.centre) / centre];
+  const lopsided = below > 0 && above > 0 && Math.max(below, above) > LOPSIDED * Math.min(below, above);
   const width =
     figure.centre === 0
-      ? formatValue(half, figure.metric.unit)
-      : `${((half / Math.abs(figure.centre)) * 100).toFixed(1)}%`;
+      ? `±${formatValue((high - low) / 2, figure.metric.unit)}`
+      : lopsided
+        ? `-${(below * 100).toFixed(1)}%/+${(above * 100).toFixed(1)}%`
+        : `±${(((high - low) / 2 / centre) * 100).toFixed(1)}%`;
   const level = figure.ci.level;
-  return level !== undefined && level < CI_LEVEL ? `±${width} (${Math.round(level * 100)}%)` : `±${width}`;
+  return level !== undefined && level < CI_LEVEL ? `${width} (${Math.round(level * 100)}%)` : width;
 }
 
 /** The centre with its interval: "1.23 µs ±4.1%". */

@@ -157,7 +157,7 @@ async function scenarioSection(
   // as the results table heads its columns: `node (24.21.0)` beside another node's cells
   const title = (label: string) => titles[runtimes.indexOf(label)] ?? label;
   const html = `<section id="s-${h(scenario)}"><h2>${h(scenario)}</h2>
-<p class="meta">${h(entries[0].kind)}: ${h(describeMetrics(entries))}. Median ± half-width of its 95% interval; × = times worse than the best of its params and metric (legend at the top).</p>
+<p class="meta">${h(entries[0].kind)}: ${h(describeMetrics(entries))}. Median ± half-width of its 95% interval (-X%/+Y% where one side is over 1.5 times the other); × = times worse than the best of its params and metric (legend at the top).</p>
 ${charts.map(figure).join('\n')}${resultsTable(entries, runtimes, titles)}${latencyTable(entries, title)}${problemList(entries, title)}</section>`;
   return { html, charts };
 }

@@ -132,7 +132,7 @@ function metadata(result: ResultFile): string[] {
 
 function methodNote(result: ResultFile): string[] {
   return [
-    `Median ± half-width of its 95% confidence interval (${md(intervalMethod(result))}), relative to the median.`,
+    `Median ± half-width of its 95% confidence interval (${md(intervalMethod(result))}), relative to the median; -X%/+Y% where one side of the interval is over 1.5 times the other.`,
     '',
     ...[...machineLines(result), ...shiftLines(result)].flatMap((line) => [md(line), '']),
     ...legendLines(result.results).map((line) => `- ${md(line)}`),

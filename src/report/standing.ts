@@ -262,7 +262,7 @@ export function legendLines(entries: readonly ResultEntry[]): string[] {
       : []),
     ...(entries.some((e) => e.status === 'ok' && e.stats && e.stats.ci.level < CI_LEVEL)
       ? [
-          '±X (NN%) = an interval of one fork of under 6 samples: its min..max, which holds the median only NN% of the time (1 - 2^(1-n) for n samples), not 95%.',
+          '±X (NN%) or -X/+Y (NN%) = an interval of one fork of under 6 samples: its min..max, which holds the median only NN% of the time (1 - 2^(1-n) for n samples), not 95%.',
         ]
       : []),
     ...(entries.some((e) => coldOf(e))

@@ -6,7 +6,7 @@ import { eagerSpeedupChart, headlineCharts, poolThroughputChart } from '../../sr
 import { renderSvg } from '../../src/report/charts/render.js';
 import { medianBarsChart, scenarioCharts } from '../../src/report/charts/scenario.js';
 import { trendCharts } from '../../src/report/charts/trend.js';
-import { formatParams, formatValue } from '../../src/report/format.js';
+import { formatCentre, formatCiPercent, formatParams, formatValue } from '../../src/report/format.js';
 import { renderSite } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { mergeShards } from '../../src/report/merge.js';
@@ -118,10 +118,12 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
   test('an interval of one fork of under 6 samples says what it holds, in every report', async () => {
     const result = makeResult({ seed: 4, cells, noise: { ...ONE_FORK, samplesPerFork: 3 } });
     const out = terminal(result);
-    expect(line(out, 'op ', 'size=10')).toMatch(/±\d+\.\d% \(75%\)/);
-    expect(out).toContain('±X (NN%) = an interval of one fork of under 6 samples');
-    expect(renderMarkdown([result])).toMatch(/±\d+\.\d% \(75%\)/);
-    expect((await renderSite([result])).html).toMatch(/±\d+\.\d% \(75%\)/);
+    // min..max of 3 samples: one side may be over 1.5 times the other, printed as its two sides
+    const interval = /(±\d+\.\d%|-\d+\.\d%\/\+\d+\.\d%) \(75%\)/;
+    expect(line(out, 'op ', 'size=10')).toMatch(interval);
+    expect(out).toContain('±X (NN%) or -X/+Y (NN%) = an interval of one fork of under 6 samples');
+    expect(renderMarkdown([result])).toMatch(interval);
+    expect((await renderSite([result])).html).toMatch(interval);
     // 6 samples and more hold 95%: no mark
     expect(terminal(makeResult({ seed: 4, cells, noise: { ...ONE_FORK, samplesPerFork: 6 } }))).not.toContain('(NN%)');
   });
@@ -339,6 +341,17 @@ describe("a scenario's headline figure leads its table", () => {
     expect(row).not.toMatch(/µs ±/);
     expect(row).toMatch(/× \?/);
   });
+});
+
+test('a lopsided interval is printed as its two sides: ±118% read as reaching below 0', () => {
+  const figure = (low: number, high: number) => ({ centre: 2573, ci: { low, high }, metric: { unit: 'req/s' } });
+  expect(formatCiPercent(figure(1550, 7625))).toBe('-39.8%/+196.3%');
+  expect(formatCentre(figure(1550, 7625))).toBe('2573 req/s -39.8%/+196.3%');
+  // log-scale intervals of many forks are near symmetric: a half-width
+  expect(formatCiPercent(figure(2473, 2677))).toBe('±4.0%');
+  expect(formatCiPercent({ ...figure(2500, 2600), ci: { low: 2500, high: 2600, level: 0.75 } })).toBe(
+    '-2.8%/+1.0% (75%)',
+  );
 });
 
 test('a centre of 0 with an interval above it gives the half-width in its unit, not a percentage of 0', async () => {
