@@ -19,6 +19,7 @@ import { signalGroup, signalGroupMembers } from '../runtimes/child-output.js';
 import { ownTempPrefix, removeDebris } from '../runtimes/debris.js';
 import { setpriv } from '../runtimes/parent-guard.js';
 import { abortable } from './abortable.js';
+import { removeSegmentsLeftBy } from './sysv-shm.js';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
@@ -270,6 +271,8 @@ export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<Embed
     stopping ??= (async () => {
       await initializing?.stop();
       if (server) await stopServer(server);
+      // a postmaster killed with SIGKILL during the run (or after the grace here) left its segment
+      if (server?.pid !== undefined) await removeSegmentsLeftBy(server.pid);
       // retried: an initdb group killed after the grace may take a moment to die
       rmSync(root, { recursive: true, force: true, maxRetries: 5 });
     })();

@@ -200,9 +200,10 @@ describe('PostgreSQL killed mid-run', () => {
         expect(status('empty')?.status).toBe('ok');
         expect(result.config.unavailable?.postgres).toMatch(/PostgreSQL exited/);
         expect(await leftAfter(run.marker)).toEqual([]);
+        // killed with SIGKILL, it left its SysV shared memory segment: the harness removed it
+        expect(segmentsOf(postmaster[0].pid)).toEqual([]);
       } finally {
-        // killed with SIGKILL, it left its SysV shared memory segment, which nothing else would remove
-        // (in a finally: a failed assertion must not leave it on the machine)
+        // in a finally: a failed assertion must not leave it on the machine
         removeSegmentsOf(postmaster[0].pid);
       }
     },
