@@ -27,21 +27,25 @@ type TurnScheduler = (callback: Callback) => void;
 export function channelTurnScheduler(): TurnScheduler {
   const pending = new Deque<Callback>();
   let channel: MessageChannel | undefined;
+  // a listening port keeps node's event loop alive, idle or not: it is ref'd only while a message
+  // is on its way (unref'd all along, node exited before running the callbacks), where it can be
+  let port: { ref?: () => void; unref?: () => void } = {};
   let posted = false;
   const drain = () => {
     posted = false;
     for (let n = pending.length; n > 0; n--) (pending.shift() as Callback)();
+    if (!posted) port.unref?.();
   };
   return (callback) => {
     if (channel === undefined) {
       channel = new MessageChannel();
       channel.port1.onmessage = drain;
-      // A listening port keeps Node's event loop alive; unref() (where it exists) lets the process exit.
-      (channel.port1 as { unref?: () => void }).unref?.();
+      port = channel.port1 as typeof port;
     }
     pending.push(callback);
     if (!posted) {
       posted = true;
+      port.ref?.();
       channel.port2.postMessage(null);
     }
   };

@@ -66,3 +66,25 @@ it('finds the pinned node, deno and bun and the examples', () => {
   expect(runtimes.map((rt) => rt.name)).toEqual(['node', 'deno', 'bun']);
   expect(blocks.length).toBeGreaterThanOrEqual(8);
 });
+
+describe.each(runtimes.map((rt) => [rt.name, rt] as const))('channelTurnScheduler on %s', (_name, rt) => {
+  it('keeps the process alive while a callback waits for its turn, and lets it exit after', async () => {
+    // node counted the posted message as nothing: the port was unref'd, and the process exited
+    // (code 13, an unsettled top-level await) before the callback ran
+    const script = join(dir, 'channel-turn.ts');
+    writeFileSync(
+      script,
+      [
+        "import { channelTurnScheduler } from 'asyncbench';",
+        'const schedule = channelTurnScheduler();',
+        'let ran = false;',
+        'schedule(() => { ran = true; });',
+        'await new Promise<void>((resolve) => schedule(resolve));',
+        `console.log(${JSON.stringify(MARK)} + JSON.stringify([String(ran)]));`,
+        '',
+      ].join('\n'),
+    );
+    const { lines, stderr } = await printed(scriptCommand(rt, script));
+    expect(lines, stderr).toEqual(['true']);
+  });
+});
