@@ -211,6 +211,17 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     }
   }
 
+  /**
+   * @internal an item a next() was handed that its taker stopped before using (pipeline's stop while
+   * its source waited): first in line again, to a getter waiting now or at the head of the items. It
+   * was never marked done, so it still counts for join(); it may take the queue one past maxsize.
+   */
+  giveBack(item: T): void {
+    const getter = this.getters.shift();
+    if (getter === undefined) this.items.unshift(item);
+    else getter.resolve(getter.iterator !== undefined ? { value: item, done: false } : item);
+  }
+
   private take(): T {
     const item = this.items.shift() as T;
     if (this.putters.length > 0) {

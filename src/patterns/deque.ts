@@ -22,6 +22,14 @@ export class Deque<T> {
     this.length++;
   }
 
+  /** puts an item back in front of the oldest, as if it had never been shifted */
+  unshift(item: T): void {
+    if (this.length > this.mask) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.items[this.head] = item;
+    this.length++;
+  }
+
   /** removes and returns the oldest item; undefined when empty */
   shift(): T | undefined {
     if (this.length === 0) return undefined;

@@ -19,6 +19,7 @@
  * - the consumer's next() returns the next buffered item in an already settled promise, one
  *   microtask per item, where an async generator's yield costs two.
  */
+import { AsyncQueue } from './async-queue.js';
 import { Deferred, isThenable } from './deferred.js';
 import { Deque } from './deque.js';
 import { TaskGroup } from './task-group.js';
@@ -173,7 +174,12 @@ async function feed(source: PipelineSource<unknown>, output: Buffer, run: Run): 
     for (;;) {
       run.parked = iterator;
       const result = await iterator.next();
-      if (run.parked === undefined) return; // stop() closed the source while it waited
+      if (run.parked === undefined) {
+        // stop() closed the source while it waited: an item a queue handed that next() in between
+        // (put just before the consumer's break) goes back to it; another source's is dropped
+        if (!result.done && source instanceof AsyncQueue) source.giveBack(result.value);
+        return;
+      }
       run.parked = undefined;
       if (result.done) break;
       if (!output.push(result.value)) {

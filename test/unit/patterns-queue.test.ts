@@ -15,6 +15,18 @@ describe('Deque', () => {
     expect(out).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(deque.shift()).toBeUndefined();
   });
+
+  it('unshift puts an item back in front, across the wrap at index 0 and when full', () => {
+    const deque = new Deque<number>(4);
+    deque.unshift(1); // head wraps from 0 to the last slot
+    deque.push(2);
+    deque.push(3);
+    deque.push(4);
+    deque.unshift(0); // full: grows first
+    const out: number[] = [];
+    while (deque.length > 0) out.push(deque.shift() as number);
+    expect(out).toEqual([0, 1, 2, 3, 4]);
+  });
 });
 
 describe('AsyncQueue', () => {

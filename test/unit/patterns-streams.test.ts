@@ -302,6 +302,21 @@ describe('pipeline stops while the source waits for its next item', () => {
     expect(await within(queue.join().then(() => 'joined'))).toBe('joined');
   });
 
+  it('an item put just before break, handed to the waiting source read, goes back to the queue', async () => {
+    const queue = new AsyncQueue<number>();
+    queue.putNowait(1);
+    for await (const n of pipeline(queue, (x: number) => x)) {
+      queue.taskDone();
+      // the pipeline's read waits on the empty queue: this item goes straight to it
+      queue.putNowait(n + 1);
+      break;
+    }
+    expect(queue.size).toBe(1);
+    expect(queue.getNowait()).toBe(2);
+    queue.taskDone();
+    expect(await within(queue.join().then(() => 'joined'))).toBe('joined');
+  });
+
   it('return() settles at once; a later item is not taken by the stopped pipeline', async () => {
     const queue = new AsyncQueue<number>();
     queue.putNowait(1);
