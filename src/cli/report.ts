@@ -110,8 +110,10 @@ async function renderOutputs(
     const site = await renderSite(history);
     if (typeof values.html === 'string') add(htmlPage ? values.html : join(values.html, 'index.html'), () => site.html);
     if (typeof values.svg === 'string')
+      // the charts drawn; one left out for want of data is a note on the page, and no file here
       for (const chart of site.charts) {
-        const svg = await renderSvg(standaloneSpec(chart));
+        if (!chart.spec) continue;
+        const svg = await renderSvg(standaloneSpec({ ...chart, spec: chart.spec }));
         add(join(values.svg, `${chart.id}.svg`), () => svg);
       }
   }

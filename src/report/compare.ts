@@ -183,7 +183,7 @@ function judge(
   significant: boolean,
   better: ResultEntry['metric']['better'],
   threshold: number,
-  family: { entries: number; looks: number },
+  family: { entries: number; looks: number; alpha: number },
 ): Pick<EntryComparison, 'verdict' | 'note'> {
   if (significant && Math.abs(test.change) >= threshold) {
     const improved = test.change > 0 === (better === 'higher');
@@ -208,7 +208,7 @@ function judge(
     const looks = family.looks > 1 ? `, alpha split over ${family.looks} looks` : '';
     return {
       verdict: 'cannot judge',
-      note: `p = ${test.p.toPrecision(2)}: past the threshold in its own 95% interval, not significant at 5% family-wise (Holm over ${family.entries} entries${looks})`,
+      note: `p = ${test.p.toPrecision(2)}: past the threshold in its own 95% interval, not significant at ${givenPercent(family.alpha)} family-wise (Holm over ${family.entries} entries${looks})`,
     };
   }
   const half = (test.high - test.low) / 2;
@@ -266,7 +266,7 @@ export function compareEntryPairs(
     if (t.reason) return { ...row, verdict: 'not comparable', note: t.reason };
     if (sameSamples(t.base, t.head)) return { ...row, change: 0, verdict: 'unchanged', note: 'identical samples' };
     if (!t.test) return { ...row, verdict: 'cannot judge', note: untestedBecause(t.base, t.head) };
-    const family = { entries: withTest.length, looks: options.looks };
+    const family = { entries: withTest.length, looks: options.looks, alpha: options.alpha };
     const { verdict, note } = judge(
       t.test,
       significant.get(t) ?? false,

@@ -85,7 +85,8 @@ export function formatCiPercent(figure: Centre): string {
   const { low, high } = figure.ci;
   const centre = Math.abs(figure.centre);
   const [below, above] = [(figure.centre - low) / centre, (high - figure.centre) / centre];
-  const lopsided = below > 0 && above > 0 && Math.max(below, above) > LOPSIDED * Math.min(below, above);
+  // a side of 0 (min..max of a few samples, one of them the median) is lopsided too
+  const lopsided = below >= 0 && above >= 0 && Math.max(below, above) > LOPSIDED * Math.min(below, above);
   const width =
     figure.centre === 0
       ? `±${formatValue((high - low) / 2, figure.metric.unit)}`

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import report from '../../src/cli/report.js';
 import { toBencher } from '../../src/report/bencher.js';
-import { note } from '../../src/report/charts/common.js';
-import { renderSvg, standaloneSpec } from '../../src/report/charts/render.js';
 import { toGithubActionBenchmark } from '../../src/report/github-action-benchmark.js';
 import { renderSite, type Site } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -353,13 +351,6 @@ test('report CLI writes every output', async () => {
   expect(medians).toMatch(/not drawn, no figure: bun-sql/);
   expect(JSON.parse(readFileSync(out('bmf.json'), 'utf8'))).toBeTypeOf('object');
   vi.restoreAllMocks();
-});
-
-test('a chart left out for want of data is still an SVG file that says why, not an empty file', async () => {
-  const svg = await renderSvg(standaloneSpec(note('headline-x', 'Pool throughput', 'No results: chart omitted.')));
-  expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  expect(svg).toContain('Pool throughput');
-  expect(svg).toContain('No results: chart omitted.');
 });
 
 test('report says which cells the exports leave out, having no figure, and says nothing without exports', async () => {

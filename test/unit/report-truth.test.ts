@@ -347,6 +347,8 @@ test('a lopsided interval is printed as its two sides: ±118% read as reaching b
   const figure = (low: number, high: number) => ({ centre: 2573, ci: { low, high }, metric: { unit: 'req/s' } });
   expect(formatCiPercent(figure(1550, 7625))).toBe('-39.8%/+196.3%');
   expect(formatCentre(figure(1550, 7625))).toBe('2573 req/s -39.8%/+196.3%');
+  // one side of 0: min..max of samples 10, 10, 30 around their median 10
+  expect(formatCiPercent({ centre: 10, ci: { low: 10, high: 30 }, metric: { unit: 'ns' } })).toBe('-0.0%/+200.0%');
   // log-scale intervals of many forks are near symmetric: a half-width
   expect(formatCiPercent(figure(2473, 2677))).toBe('±4.0%');
   expect(formatCiPercent({ ...figure(2500, 2600), ci: { low: 2500, high: 2600, level: 0.75 } })).toBe(

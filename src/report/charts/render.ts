@@ -1,7 +1,7 @@
 /** Renders a Vega-Lite spec to a standalone SVG string in-process: no browser, no canvas, no network. */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { type Chart, type ChartSpec, CONFIG, SCHEMA } from './common.js';
+import type { Chart, ChartSpec } from './common.js';
 
 /** a caption line of a standalone chart, in characters: about the width of a two-panel chart */
 const CAPTION_LINE = 110;
@@ -20,13 +20,13 @@ function wrapped(text: string, width: number): string[] {
 
 /**
  * A chart as a file of its own (`report --svg`): its title and caption drawn in it, as the page prints
- * them beside it, so what it leaves out and how its figures were made travel with it. A chart left
- * out for want of data is a file that says why (an empty file is no SVG).
+ * them beside it, so what it leaves out and how its figures were made travel with it.
  */
-export function standaloneSpec(chart: Chart): ChartSpec {
-  const title = { text: chart.title, subtitle: wrapped(chart.caption, CAPTION_LINE), anchor: 'start' };
-  if (chart.spec) return { ...chart.spec, title };
-  return { $schema: SCHEMA, config: CONFIG, title, data: { values: [{}] }, mark: 'text', width: 1, height: 1 };
+export function standaloneSpec(chart: Chart & { spec: ChartSpec }): ChartSpec {
+  return {
+    ...chart.spec,
+    title: { text: chart.title, subtitle: wrapped(chart.caption, CAPTION_LINE), anchor: 'start' },
+  };
 }
 
 export async function renderSvg(spec: ChartSpec): Promise<string> {
