@@ -19,7 +19,7 @@ import { signalGroup, signalGroupMembers } from '../runtimes/child-output.js';
 import { ownTempPrefix, removeDebris } from '../runtimes/debris.js';
 import { setpriv } from '../runtimes/parent-guard.js';
 import { abortable } from './abortable.js';
-import { removeSegmentsLeftBy } from './sysv-shm.js';
+import { removeSegmentLeftBy } from './sysv-shm.js';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
@@ -272,7 +272,7 @@ export async function startEmbeddedPostgres(signal?: AbortSignal): Promise<Embed
       await initializing?.stop();
       if (server) await stopServer(server);
       // a postmaster killed with SIGKILL during the run (or after the grace here) left its segment
-      if (server?.pid !== undefined) await removeSegmentsLeftBy(server.pid);
+      if (server?.pid !== undefined) await removeSegmentLeftBy(server.pid, join(root, 'data'));
       // retried: an initdb group killed after the grace may take a moment to die
       rmSync(root, { recursive: true, force: true, maxRetries: 5 });
     })();
