@@ -86,8 +86,9 @@ try {
 // the error of the last write is emitted after it returned
 await new Promise((resolve) => setTimeout(resolve, 0));
 const lost = stdoutFailure();
-if (lost !== undefined && code === 0) {
+if (lost !== undefined) {
   console.error(`asyncbench: the output could not be written to stdout: ${lost.message}`);
-  code = 2;
+  // a verdict (compare's 1 or 3) or an earlier failure keeps its code
+  if (code === 0) code = 2;
 }
 runtime.exit(code);
