@@ -70,7 +70,10 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.items = new Deque<T>(maxsize === 0 ? 16 : Math.min(maxsize, 1024));
   }
 
-  /** items in the queue now (never more than maxsize when bounded) */
+  /**
+   * items in the queue now: not more than maxsize when bounded, but for one a stopped pipeline gave
+   * back (giveBack)
+   */
   get size(): number {
     return this.items.length;
   }
@@ -242,14 +245,16 @@ const RETURNED = {
   },
 };
 
-class QueueIterator<T> implements AsyncIterableIterator<T> {
+/** @internal what `for await` over an AsyncQueue iterates with (exported for pipeline's stop) */
+export class QueueIterator<T> implements AsyncIterableIterator<T> {
   /** @internal the getter of the last next() that had to wait (it may have been served since) */
   waiting: Getter<T> | undefined = undefined;
   /** the queue; RETURNED once return() was called */
   private queue: AsyncQueue<T> | typeof RETURNED;
 
-  constructor(queue: AsyncQueue<T>) {
-    this.queue = queue;
+  /** @param origin the queue, kept after return() for an item given back to it */
+  constructor(readonly origin: AsyncQueue<T>) {
+    this.queue = origin;
   }
 
   next(): Promise<IteratorResult<T, undefined>> {

@@ -19,7 +19,7 @@
  * - the consumer's next() returns the next buffered item in an already settled promise, one
  *   microtask per item, where an async generator's yield costs two.
  */
-import { AsyncQueue } from './async-queue.js';
+import { QueueIterator } from './async-queue.js';
 import { Deferred, isThenable } from './deferred.js';
 import { Deque } from './deque.js';
 import { TaskGroup } from './task-group.js';
@@ -177,7 +177,7 @@ async function feed(source: PipelineSource<unknown>, output: Buffer, run: Run): 
       if (run.parked === undefined) {
         // stop() closed the source while it waited: an item a queue handed that next() in between
         // (put just before the consumer's break) goes back to it; another source's is dropped
-        if (!result.done && source instanceof AsyncQueue) source.giveBack(result.value);
+        if (!result.done && iterator instanceof QueueIterator) iterator.origin.giveBack(result.value);
         return;
       }
       run.parked = undefined;

@@ -33,8 +33,12 @@ export function channelTurnScheduler(): TurnScheduler {
   let posted = false;
   const drain = () => {
     posted = false;
-    for (let n = pending.length; n > 0; n--) (pending.shift() as Callback)();
-    if (!posted) port.unref?.();
+    try {
+      for (let n = pending.length; n > 0; n--) (pending.shift() as Callback)();
+    } finally {
+      // a callback that threw (an uncaught exception the process survives) must not keep it alive
+      if (!posted) port.unref?.();
+    }
   };
   return (callback) => {
     if (channel === undefined) {

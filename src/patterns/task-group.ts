@@ -230,8 +230,9 @@ export class TaskGroup implements AsyncDisposable {
     const signal = this.taskSignal ?? this.createSignal();
     const task = new Task<T>();
     if (this.start === 'eager') {
-      // the task counts while its body runs: a join() it calls before its first await waits for it
-      this.addPending();
+      // the task counts while its body runs: a join() it calls before its first await waits for it.
+      // Not listening yet: a body that returns at once never needs to (track listens for one that waits)
+      this.pending++;
       this.runBody(task, body, signal);
       this.removePending();
     } else {
@@ -291,12 +292,14 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   /**
-   * the group listens to its parent only while it has unfinished tasks; a parent that aborted while
-   * it did not (e.g. during an eager body's synchronous part) aborts it now: a listener added to an
+   * the group listens to its parent only while it has unfinished tasks that wait (an eager body that
+   * returns at once needs no listener, though it counts while it runs); a parent that aborted while it
+   * did not (e.g. during an eager body's synchronous part) aborts it now: a listener added to an
    * aborted signal never fires
    */
   private addPending(): void {
-    if (this.pending++ === 0) this.listen();
+    this.pending++;
+    if (!this.listening) this.listen();
   }
 
   private removePending(): void {

@@ -87,4 +87,29 @@ describe.each(runtimes.map((rt) => [rt.name, rt] as const))('channelTurnSchedule
     const { lines, stderr } = await printed(scriptCommand(rt, script));
     expect(lines, stderr).toEqual(['true']);
   });
+
+  // deno keeps running after an exception in a port's message handler, with or without the port ref'd
+  it.skipIf(rt.name === 'deno')('lets the process exit after a callback threw an exception it survives', async () => {
+    const script = join(dir, 'channel-throws.ts');
+    writeFileSync(
+      script,
+      [
+        "import process from 'node:process';",
+        "import { channelTurnScheduler } from 'asyncbench';",
+        "process.on('uncaughtException', () => {});",
+        'channelTurnScheduler()(() => {',
+        "  throw new Error('boom');",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const command = scriptCommand(rt, script);
+    // a process the port keeps alive never exits: killed at the timeout, it did not exit by itself
+    const killed = await new Promise<boolean | undefined>((resolve) =>
+      execFile(command.command, command.args, { cwd: dir, env: command.env, timeout: 30_000 }, (error) =>
+        resolve(error?.killed),
+      ),
+    );
+    expect(killed).not.toBe(true);
+  });
 });

@@ -302,10 +302,13 @@ describe('pipeline stops while the source waits for its next item', () => {
     expect(await within(queue.join().then(() => 'joined'))).toBe('joined');
   });
 
-  it('an item put just before break, handed to the waiting source read, goes back to the queue', async () => {
+  it.each([
+    ['the queue', (queue: AsyncQueue<number>) => queue],
+    ['its iterator', (queue: AsyncQueue<number>) => queue[Symbol.asyncIterator]()],
+  ])('an item put just before break, handed to the waiting read of %s, goes back to the queue', async (_, source) => {
     const queue = new AsyncQueue<number>();
     queue.putNowait(1);
-    for await (const n of pipeline(queue, (x: number) => x)) {
+    for await (const n of pipeline(source(queue), (x: number) => x)) {
       queue.taskDone();
       // the pipeline's read waits on the empty queue: this item goes straight to it
       queue.putNowait(n + 1);
