@@ -96,11 +96,6 @@ function windowedOp(run: RunTask, depth: number, state: State) {
   return { op, drain };
 }
 
-/** The hashes of the SEEDS inputs, and the fastest of the main thread's runs of the task (ms). */
-function expectedHashes(runtime: Pick<RuntimeAdapter, 'now'>): Pick<State, 'expected' | 'taskMs'> {
-  return timedHashes(SEEDS, () => runtime.now());
-}
-
 /**
  * How much shorter than the main thread's fastest run a task's median span may be. A worker runs the
  * same engine's code on the same machine, so it cannot do the work many times faster: a faster core
@@ -248,7 +243,7 @@ export default defineScenario<State>({
   metric: { name: 'tasks', unit: 'tasks/s', better: 'higher' },
   requires: ['workers'],
   setup: ({ runtime }) => ({
-    ...expectedHashes(runtime),
+    ...timedHashes(SEEDS, () => runtime.now()),
     checked: 0,
     wrong: 0,
     workersSeen: new Set(),

@@ -638,11 +638,11 @@ async function install(release: RegistryRelease, tmp: string): Promise<RuntimeMa
   };
 }
 
-/** Deletes a provisioned version: renamed out of place first, so no reader sees it half-deleted. */
 /**
- * Removes a version's directory; `incomplete`: one found not complete, which a provision holding the
- * lock meanwhile may have replaced by a complete install: that one is kept ('replaced'), not deleted
- * from under the run it was made for. 'gone': another remove took it meanwhile.
+ * Deletes a provisioned version, renamed out of place first so no reader sees it half-deleted.
+ * `incomplete`: one found not complete, which a provision holding the lock meanwhile may have
+ * replaced by a complete install: that one is kept ('replaced'), not deleted from under the run it
+ * was made for. 'gone': another remove took it meanwhile.
  */
 export async function removeProvisioned(
   p: Pick<Provisioned, 'name' | 'version' | 'dir'>,

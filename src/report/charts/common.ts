@@ -5,7 +5,7 @@
 import { holmRejects, welchRatio } from '../../result/estimator.js';
 import type { ResultEntry } from '../../result/schema.js';
 import type { ParamValue } from '../../scenario.js';
-import { formatParams, NS_PER, TIME_UNITS } from '../format.js';
+import { formatParams, groupBy, NS_PER, TIME_UNITS } from '../format.js';
 import { FAMILY_ALPHA, figureOf, metricKey } from '../standing.js';
 
 /** A Vega-Lite spec, kept loose here: the specs are built from data and checked by compiling them. */
@@ -53,14 +53,10 @@ export function notDrawn(entries: readonly ResultEntry[], scenario: string): str
  * cases of another metric (db-pool's transactions/s beside its queries/s) are named, not drawn on it.
  */
 export function ofMainMetric(entries: readonly ResultEntry[]): { entries: ResultEntry[]; others: string[] } {
-  const byMetric = new Map<string, ResultEntry[]>();
-  for (const e of entries) {
-    const key = metricKey(e.metric);
-    byMetric.set(key, [...(byMetric.get(key) ?? []), e]);
-  }
-  const main = [...byMetric.values()].reduce<ResultEntry[]>((a, b) => (b.length > a.length ? b : a), []);
-  const others = entries.filter((e) => !main.includes(e)).map((e) => `${e.case} (${e.metric.name}, ${e.metric.unit})`);
-  return { entries: main, others: [...new Set(others)] };
+  const groups = [...groupBy(entries, (e) => metricKey(e.metric)).values()];
+  const main = groups.reduce<ResultEntry[]>((a, b) => (b.length > a.length ? b : a), []);
+  const others = groups.filter((g) => g !== main).flat();
+  return { entries: main, others: [...new Set(others.map((e) => `${e.case} (${e.metric.name}, ${e.metric.unit})`))] };
 }
 
 /**
