@@ -5,6 +5,7 @@
  */
 
 import { UsageError } from '../result/errors.js';
+import { DECIMAL } from '../result/journal.js';
 import { entryKey } from '../result/schema.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import type { ParamMatrix, Params, ParamValue } from '../scenario.js';
@@ -51,8 +52,6 @@ export function expandMatrix(matrix: ParamMatrix): Params[] {
   }
   return combos;
 }
-
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 /** A --param value takes the type of the values the scenario declares for that key. */
 function coerce(raw: string, declared: readonly ParamValue[], key: string, scenario: string): ParamValue {

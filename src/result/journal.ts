@@ -100,13 +100,28 @@ export function planOf(
   };
 }
 
+/** a decimal number as `--param` takes one (harness/plan.ts reads such a value as a number) */
+export const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * `--param` values as a plan compares them: the run read `tasks=100.0`, ` 100` and `100,100` as the
+ * one value 100, so a resume typed `tasks=100` continues it
+ */
+function paramValues(raws: readonly string[]): string[] {
+  const values = raws.map((raw) => {
+    const value = raw.trim();
+    return DECIMAL.test(value) ? String(Number(value) + 0) : value;
+  });
+  return values.filter((v, i) => values.indexOf(v) === i);
+}
+
 const show = {
   list: (v: string[]) => (v.length ? v.join(',') : '(all)'),
   params: (p: Record<string, string[]>) =>
     Object.keys(p).length
       ? Object.keys(p)
           .sort()
-          .map((k) => `${k}=${p[k].join(',')}`)
+          .map((k) => `${k}=${paramValues(p[k]).join(',')}`)
           .join(' ')
       : '(all)',
   runtimes: (r: RunPlan['runtimes']) => r.map((x) => `${x.label} ${x.version}`).join(', '),

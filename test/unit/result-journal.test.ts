@@ -232,6 +232,19 @@ describe('planDifference', () => {
     expect(planDifference({ ...plan, cells: ['s/a//node'] }, plan, false)).toBeUndefined();
   });
 
+  it('takes --param values the run read as one number as the same plan', () => {
+    const typed = (...tasks: string[]) => ({ ...plan, params: { tasks } });
+    expect(planDifference(typed('100.0', '1000'), typed('100', '1000'))).toBeUndefined();
+    expect(planDifference(typed(' 100', '100', '-0'), typed('100', '0'))).toBeUndefined();
+    expect(planDifference(typed('100'), typed('1000'))).toBe('--param: tasks=100 vs tasks=1000');
+    expect(planDifference(typed('100', '1000'), typed('1000', '100'))).toBe(
+      '--param: tasks=100,1000 vs tasks=1000,100',
+    );
+    expect(
+      planDifference({ ...plan, params: { failAt: ['middle'] } }, { ...plan, params: { failAt: ['Middle'] } }),
+    ).toBe('--param: failAt=middle vs failAt=Middle');
+  });
+
   it('refuses another CPU pinning, and takes a journal from before pinning was planned as it is', () => {
     const pinned = { ...plan, pinCpu: 1 };
     expect(planDifference(pinned, { ...plan, pinCpu: null })).toBe('--pin-cpu: 1 vs off');
