@@ -69,10 +69,10 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(0)} MB`;
 }
 
-function alreadyHere(rt: RuntimeExecutable, why = ''): string {
+function alreadyHere(rt: RuntimeExecutable): string {
   const where =
     sourceOf(rt) === 'provisioned' ? rt.provisioned?.dir : `the ${sourceOf(rt)} ${rt.name}, ${rt.executable}`;
-  return `${rt.name}@${rt.version}  already ${sourceOf(rt) === 'provisioned' ? 'provisioned' : 'here'}${why}  ${where}`;
+  return `${rt.name}@${rt.version}  already ${sourceOf(rt) === 'provisioned' ? 'provisioned' : 'here'}  ${where}`;
 }
 
 /**

@@ -11,16 +11,13 @@
  * none is left, a cell has `nMax` pairs, or the next round would overrun the wall-time budget.
  * The statistics of each look (alpha spent per look) are the caller's.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ResultJournal } from '../result/io.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { seededRandom } from '../result/stats.js';
-import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
+import type { RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
 import { aggregate } from './aggregate.js';
-import { type Calibration, calibrationOf } from './job.js';
-import { type Budgets, type JobEvents, runDuetFork, runFork } from './orchestrator.js';
+import { type Budgets, ForkRunner, type JobEvents } from './orchestrator.js';
 import { type Cell, type Job, scheduleJobs } from './plan.js';
 
 export type Side = 'base' | 'head';
@@ -182,11 +179,9 @@ export function runAbSession(
   options: AbSessionOptions,
 ): { done: Promise<AbOutcome>; stop(): void } {
   const { cells, design, budgets, services, events } = options;
-  let stopped = false;
-  let current: ChildHandle | null = null;
   const random = seededRandom(options.orderSeed);
   const records = new Map<string, ForkRecord[]>(); // `${side} ${key}`
-  const calibrations = new Map<string, Calibration>();
+  const runner = new ForkRunner(runtime, budgets, services, options.tmpDir);
   /** cells whose duet failed as a whole: their pairs run as two processes from then on */
   const apart = new Set<string>();
   const cellOf = new Map(cells.map((c) => [c.key, c]));
@@ -207,8 +202,7 @@ export function runAbSession(
   };
 
   const record = (job: AbJob, index: number, measured: ForkRecord) => {
-    const calibration = calibrationOf(measured);
-    if (calibration) calibrations.set(job.cell.group, calibration);
+    runner.calibrated(job, measured);
     const forkRecord: ForkRecord = {
       ...measured,
       ...(job.pair === undefined ? {} : { pair: job.pair, pairFirst: job.first }),
@@ -219,45 +213,33 @@ export function runAbSession(
     options.journals[job.side].append({ key: job.cell.key, fork: job.fork, record: forkRecord });
     events.jobFinished(job, index, forkRecord);
   };
-  const track = (c: ChildHandle | null) => {
-    current = c;
-  };
-
   const runRound = async (jobs: AbJob[]): Promise<void> => {
     const t0 = runtime.now();
     for (let i = 0; i < jobs.length; i++) {
-      if (stopped) return;
+      if (runner.stopped) return;
       const job = jobs[i];
       const index = jobIndex++;
       events.jobStarted(job, index);
-      const fork = { ...calibrations.get(job.cell.group), outcomePath: join(options.tmpDir, `${index}.json`) };
       const twin = jobs[i + 1];
       if (options.pairs === 'duet' && twin && runsAsDuet(job, twin) && !apart.has(job.cell.key)) {
         // the pair's two jobs are one process: head's record first, as the duet returns it
         const [head, base] = job.side === 'head' ? [job, twin] : [twin, job];
-        const records = await runDuetFork(
-          runtime,
-          { job: head, twin: base, twinFirst: base.first },
-          budgets,
-          services,
-          fork,
-          track,
-        );
-        if (stopped) return;
-        if (records) {
+        const duetRecords = await runner.runDuet({ job: head, twin: base, twinFirst: base.first }, index);
+        if (runner.stopped) return;
+        if (duetRecords) {
           i++;
           const twinIndex = jobIndex++;
-          record(job, index, job === head ? records[0] : records[1]);
+          record(job, index, job === head ? duetRecords[0] : duetRecords[1]);
           events.jobStarted(twin, twinIndex);
-          record(twin, twinIndex, twin === head ? records[0] : records[1]);
+          record(twin, twinIndex, twin === head ? duetRecords[0] : duetRecords[1]);
           continue;
         }
         // the duet failed, hung or was skipped as a whole, which does not say which side did: this
         // pair and the cell's later ones run as two processes, each side with a record of its own
         apart.add(job.cell.key);
       }
-      const measured = await runFork(runtime, job, budgets, services, fork, track);
-      if (stopped) return; // killed by the interruption: not a result
+      const measured = await runner.run(job, index);
+      if (runner.stopped) return; // killed by the interruption: not a result
       record(job, index, measured);
     }
     measuringMs += runtime.now() - t0;
@@ -278,16 +260,15 @@ export function runAbSession(
 
   const plural = (n: number) => `${n} entr${n === 1 ? 'y' : 'ies'}`;
   const done = (async (): Promise<AbOutcome> => {
-    mkdirSync(options.tmpDir, { recursive: true });
     const looks: LookReport[] = [];
     let active = cells;
     let pairs = 0;
     let why = '';
-    for (let look = 1; !stopped && !why; look++) {
+    for (let look = 1; !runner.stopped && !why; look++) {
       const target = look === 1 ? design.n0 : Math.min(design.nMax, pairs + design.step);
       const from = pairs;
       // pair by pair, so the budget can cut a round short; the first n0 pairs always run (fewer judge nothing)
-      for (let k = from; k < target && !stopped; k++) {
+      for (let k = from; k < target && !runner.stopped; k++) {
         const cost = roundCostMs(
           active.map((c) => c.key),
           1,
@@ -300,9 +281,9 @@ export function runAbSession(
         const jobs = scheduleAbPairs(active, k, k + 1, random, options.roots);
         events.roundStarted?.(look, jobs);
         await runRound(jobs);
-        if (!stopped) pairs = k + 1;
+        if (!runner.stopped) pairs = k + 1;
       }
-      if (stopped || pairs === from) break; // interrupted, or the budget allowed no new pair: the last look stands
+      if (runner.stopped || pairs === from) break; // interrupted, or the budget allowed no new pair: the last look stands
       const undecided = options.look(entries(), look).filter((key) => {
         const c = cellOf.get(key);
         return c?.base && c.head;
@@ -318,13 +299,7 @@ export function runAbSession(
       const keep = new Set(undecided);
       active = cells.filter((c) => keep.has(c.key));
     }
-    return { entries: entries(), looks, stopped: stopped ? 'interrupted' : why, interrupted: stopped };
+    return { entries: entries(), looks, stopped: runner.stopped ? 'interrupted' : why, interrupted: runner.stopped };
   })();
-  return {
-    done,
-    stop() {
-      stopped = true;
-      (current as ChildHandle | null)?.kill('SIGKILL');
-    },
-  };
+  return { done, stop: () => runner.stop() };
 }

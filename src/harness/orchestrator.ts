@@ -28,7 +28,7 @@ export interface Budgets {
   microBudgetMs: number;
   microWarmupMs: number;
   microMaxWarmupMs: number;
-  /** micro: the length a batched sample aims at; the engine's own default when undefined (study only) */
+  /** micro: the length a batched sample aims at; micro.ts's SAMPLE_MS when undefined (studies set it) */
   microSampleMs?: number;
   warmupMs: number;
   durationMs: number;
@@ -55,8 +55,8 @@ function lastLines(text: string): string {
   return lines.slice(-2).join(' | ').slice(-STDERR_TAIL);
 }
 
-/** Runs one job in a fresh process of its runtime and returns what it measured, or why it did not. */
-async function runJob(
+/** Runs one job's child: a fresh process of its runtime; returns what it measured, or why it did not. */
+async function runChild(
   runtime: RuntimeAdapter,
   job: Job,
   childJob: ChildJob,
@@ -187,7 +187,7 @@ function readOutcome(path: string): ChildOutcome | null {
  * the services' addresses. A required service that is down fails the job without a process; one
  * that died while the job ran is named as the cause of its failure.
  */
-export async function runFork(
+async function runFork(
   runtime: RuntimeAdapter,
   job: Job,
   budgets: Budgets,
@@ -223,7 +223,7 @@ export async function runFork(
     outcomePath: fork.outcomePath,
   };
   const cpu = pinnable(job.cell) ? budgets.pinCpu : undefined;
-  const record = await runJob(runtime, job, childJob, { timeoutMs: budgets.timeoutMs, cpu }, track);
+  const record = await runChild(runtime, job, childJob, { timeoutMs: budgets.timeoutMs, cpu }, track);
   // a service that died while the job ran is the cause of its failure, and an "ok" of that job
   // measured (or verified against) a service going down: its samples are kept, not trusted
   const diedMeanwhile = downService(job, services);
@@ -238,7 +238,7 @@ export async function runFork(
  * Returns the records of `job` and `twin`; undefined when the duet failed, timed out or was skipped
  * as a whole, which does not say which side did (the caller runs the sides apart, ab.ts).
  */
-export async function runDuetFork(
+async function runDuetFork(
   runtime: RuntimeAdapter,
   pair: { job: Job; twin: Job; twinFirst: boolean },
   budgets: Budgets,
@@ -282,6 +282,54 @@ export async function childProtocol(
   return readOutcome(outcomePath)?.protocol;
 }
 
+/**
+ * What a run and an A/B session do alike for each fork: run it with its cell's calibration (the
+ * first fork that calibrates a cell hands its batch and warm-up to the cell's others, every runtime
+ * and side), its child writing the outcome into `tmpDir`; and on stop() kill the child that runs.
+ */
+export class ForkRunner {
+  stopped = false;
+  private current: ChildHandle | null = null;
+  private readonly calibrations = new Map<string, Calibration>();
+  private readonly track = (child: ChildHandle | null) => {
+    this.current = child;
+  };
+
+  constructor(
+    private readonly runtime: RuntimeAdapter,
+    private readonly budgets: Budgets,
+    private readonly services: JobServices,
+    private readonly tmpDir: string,
+  ) {
+    mkdirSync(tmpDir, { recursive: true });
+  }
+
+  /** measures the job numbered `index` of the session */
+  run(job: Job, index: number): Promise<ForkRecord> {
+    return runFork(this.runtime, job, this.budgets, this.services, this.forkOf(job, index), this.track);
+  }
+
+  /** measures a pair's two jobs in one process (runDuetFork) */
+  runDuet(pair: Parameters<typeof runDuetFork>[1], index: number): ReturnType<typeof runDuetFork> {
+    return runDuetFork(this.runtime, pair, this.budgets, this.services, this.forkOf(pair.job, index), this.track);
+  }
+
+  /** a finished fork's record, which calibrates its cell if it was the one to */
+  calibrated(job: Job, record: ForkRecord): void {
+    const calibration = calibrationOf(record);
+    if (calibration) this.calibrations.set(job.cell.group, calibration);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.current?.kill('SIGKILL');
+  }
+
+  private forkOf(job: Job, index: number): Calibration & { outcomePath: string } {
+    return { ...this.calibrations.get(job.cell.group), outcomePath: join(this.tmpDir, `${index}.json`) };
+  }
+}
+
 export interface Execution {
   entries: ResultEntry[];
   interrupted: boolean;
@@ -302,18 +350,13 @@ export function executeJobs(
   /** forks a resumed run keeps (forkId -> record): they are not measured again */
   kept: ReadonlyMap<string, ForkRecord> = new Map(),
 ): { done: Promise<Execution>; stop(): void } {
-  let stopped = false;
-  let current: ChildHandle | null = null;
-  mkdirSync(tmpDir, { recursive: true });
+  const runner = new ForkRunner(runtime, budgets, services, tmpDir);
   const forks = new Map<string, { cell: Cell; records: ForkRecord[] }>();
-  // the batch and warm-up of each cell (all its runtimes): set by the first fork that calibrates them
-  const calibrations = new Map<string, Calibration>();
   const add = (job: Job, record: ForkRecord) => {
     const slot = forks.get(job.cell.key) ?? { cell: job.cell, records: [] };
     slot.records.push(record);
     forks.set(job.cell.key, slot);
-    const calibration = calibrationOf(record);
-    if (calibration) calibrations.set(job.cell.group, calibration);
+    runner.calibrated(job, record);
   };
   const done = (async () => {
     // a resumed run's journal holds the kept forks too, so it alone is enough to resume again
@@ -331,25 +374,16 @@ export function executeJobs(
         add(job, keptRecord);
         continue;
       }
-      if (stopped) continue;
+      if (runner.stopped) continue;
       events.jobStarted(job, index);
-      const fork = { ...calibrations.get(job.cell.group), outcomePath: join(tmpDir, `${index}.json`) };
-      const record = await runFork(runtime, job, budgets, services, fork, (c) => {
-        current = c;
-      });
-      if (stopped) continue; // killed by the interruption: not a result
+      const record = await runner.run(job, index);
+      if (runner.stopped) continue; // killed by the interruption: not a result
       add(job, record);
       journal.append({ key: job.cell.key, fork: job.fork, record });
       events.jobFinished(job, index, record);
     }
     const entries = [...forks.values()].map(({ cell, records }) => aggregate(cell, records));
-    return { entries, interrupted: stopped };
+    return { entries, interrupted: runner.stopped };
   })();
-  return {
-    done,
-    stop() {
-      stopped = true;
-      (current as ChildHandle | null)?.kill('SIGKILL');
-    },
-  };
+  return { done, stop: () => runner.stop() };
 }

@@ -6,7 +6,14 @@
  */
 import { UsageError } from '../result/errors.js';
 import { isOneLine } from '../result/schema.js';
-import { defaultMetric, isScenario, type Metric, type ParamMatrix, type Scenario } from '../scenario.js';
+import {
+  defaultMetric,
+  isScenario,
+  type Metric,
+  type ParamMatrix,
+  type ParamValue,
+  type Scenario,
+} from '../scenario.js';
 import { reasonOf } from './reason.js';
 
 export interface ScenarioInfo {
@@ -31,7 +38,8 @@ export interface ScenarioInfo {
 const KINDS = ['micro', 'throughput', 'process'];
 const REQUIREMENTS = ['postgres', 'http', 'workers'];
 
-function isParamValue(v: unknown): boolean {
+/** a value a param may take: a string, a boolean or a finite number */
+export function isParamValue(v: unknown): v is ParamValue {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 

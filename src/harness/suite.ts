@@ -15,11 +15,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { errorCode, UsageError } from '../result/errors.js';
+import { isObject } from '../result/schema.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import { parseSpec, specMatches } from '../runtimes/spec.js';
 import type { ParamValue } from '../scenario.js';
 import type { ScenarioInfo } from './catalog.js';
 import { type Cell, type PlanOptions, planCells, shardCells } from './plan.js';
+import { isParamValue } from './scenario-info.js';
 import { closestFirst } from './suggest.js';
 
 export interface SuiteSelection {
@@ -37,12 +39,6 @@ export interface Suite {
   duration?: number;
   selections: SuiteSelection[];
 }
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-const isParamValue = (v: unknown): v is ParamValue => ['number', 'string', 'boolean'].includes(typeof v);
 
 /**
  * A key the suite does not know was ignored: `"case": [...]` for "cases" ran every case, and a

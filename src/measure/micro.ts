@@ -125,7 +125,7 @@ export async function warmUp(op: Op, budget: MicroBudget, clock: Clock): Promise
   }
 }
 
-/** Calls per sample: 1 for slow ops, else a multiple of 4 (the engines unroll by four). */
+/** Calls per sample: 1 for slow ops, else a multiple of 4 (mitata's loop unrolls by four). */
 export function batchFor(perCallMs: number, sampleMs = SAMPLE_MS): number {
   if (perCallMs >= UNBATCHED_MS) return 1;
   return Math.max(4, Math.round(sampleMs / Math.max(perCallMs, 1e-7) / 4) * 4);

@@ -21,7 +21,7 @@ export interface MicroEngine {
 }
 
 export interface EnginePlan {
-  /** calls of the op per sample: 1, or a multiple of 4 (the engines unroll by four) */
+  /** calls of the op per sample: 1, or a multiple of 4 (mitata's loop unrolls by four) */
   batch: number;
   /** the op returns a promise: each call is awaited */
   async: boolean;

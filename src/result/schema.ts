@@ -338,7 +338,8 @@ function fail(where: string, what: string): never {
   throw new ResultFileError(`${where}: ${what}`);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+/** a plain JSON object: not null, not an array */
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

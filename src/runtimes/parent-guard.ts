@@ -64,9 +64,6 @@ function killOwnGroup(): void {
   process.kill(process.pid, 'SIGKILL');
 }
 
-/** This process's pid, for a lock file that names its holder. */
-export const ownPid = (): number => process.pid;
-
 /** A process with this pid exists (it may belong to another user: EPERM still means it is there). */
 export function processExists(pid: number): boolean {
   try {

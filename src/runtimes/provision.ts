@@ -390,12 +390,12 @@ export function versionDir(root: string, name: RuntimeName, version: string, p =
  * rename) of this platform's package: a directory of before platforms were in the names may hold
  * another's, and is left to it.
  */
-export function readProvisioned(dir: string, p = thisPlatform()): Provisioned | undefined {
+export function readProvisioned(dir: string): Provisioned | undefined {
   try {
     const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as RuntimeManifest;
     const size = statSync(join(dir, manifest.executable), { throwIfNoEntry: false })?.size;
     if (manifest.schema !== MANIFEST_SCHEMA || size === undefined) return undefined;
-    if (manifest.package !== platformPackage(manifest.name, p)?.pkg) return undefined;
+    if (manifest.package !== platformPackage(manifest.name, thisPlatform())?.pkg) return undefined;
     if (manifest.executableBytes !== undefined && size !== manifest.executableBytes) return undefined;
     return { ...manifest, dir };
   } catch {

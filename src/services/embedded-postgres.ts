@@ -122,7 +122,7 @@ function initdb(bin: Binaries, dataDir: string, pwFile: string, runAs: RunAs): I
   ];
   // a group of its own: initdb runs its work in a postgres backend of its own, which must go with it.
   // SIGTERM if the harness dies (even by SIGKILL): orphaned, it ran on to its end
-  const child = spawnTiedToParent(bin.initdb, args, runAs, { deathSignal: 'TERM', detached: true });
+  const child = spawnTiedToParent(bin.initdb, args, runAs, 'TERM');
   const done = new Promise<void>((resolve, reject) => {
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
@@ -178,7 +178,7 @@ function spawnServer(bin: Binaries, dataDir: string, port: number, runAs: RunAs)
   // a group of its own: a terminal's Ctrl-C goes to the harness's group, and the harness stops the
   // server after it has written the result file; in its group the server shut itself down at once,
   // and the interrupted run's file said PostgreSQL had died during the run
-  return spawnTiedToParent(bin.postgres, args, runAs, { deathSignal: 'INT', detached: true });
+  return spawnTiedToParent(bin.postgres, args, runAs, 'INT');
 }
 
 /**
@@ -217,21 +217,17 @@ function serverReady(child: ChildProcess, signal?: AbortSignal): Promise<void> {
  * Spawns `command` as `runAs`. Where util-linux's setpriv exists, it is also given a parent-death
  * signal (the server SIGINT, postgres's fast shutdown; initdb SIGTERM, see stopInitdb), so even a
  * harness killed with SIGKILL leaves neither running; setpriv changes the user first, as a later
- * uid change would clear it. `detached` (a process group of its own) is set up before setpriv
- * execs, and the pid stays the command's.
+ * uid change would clear it. It leads a process group of its own (set up before setpriv execs; the
+ * pid stays the command's): a terminal's Ctrl-C reaches the harness only, which stops the server
+ * after writing the result file, and an abort kills initdb's whole group, its backend included.
  */
-function spawnTiedToParent(
-  command: string,
-  args: string[],
-  runAs: RunAs,
-  { deathSignal, detached = false }: { deathSignal: 'INT' | 'TERM'; detached?: boolean },
-): ChildProcess {
+function spawnTiedToParent(command: string, args: string[], runAs: RunAs, deathSignal: 'INT' | 'TERM'): ChildProcess {
   const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
   const setprivPath = setpriv();
-  if (!setprivPath) return spawn(command, args, { ...runAs, stdio, detached });
+  if (!setprivPath) return spawn(command, args, { ...runAs, stdio, detached: true });
   const user =
     runAs.uid === undefined ? [] : ['--reuid', String(runAs.uid), '--regid', String(runAs.gid), '--clear-groups'];
-  return spawn(setprivPath, [...user, '--pdeathsig', deathSignal, '--', command, ...args], { stdio, detached });
+  return spawn(setprivPath, [...user, '--pdeathsig', deathSignal, '--', command, ...args], { stdio, detached: true });
 }
 
 /** `first`, then SIGKILL if `child` has not exited within 5 s; resolves once it has. */

@@ -15,14 +15,14 @@ import {
 } from './common.js';
 
 /** One panel per params combination: many combinations wrap into rows of three. */
-function facetByParams(rows: object[], layer: ChartSpec[], height = 150): ChartSpec {
+function facetByParams(rows: object[], layer: ChartSpec[]): ChartSpec {
   return {
     $schema: SCHEMA,
     config: CONFIG,
     data: { values: rows },
     facet: { field: 'params', type: 'nominal', title: null },
     columns: 3,
-    spec: { width: 200, height, layer },
+    spec: { width: 200, height: 150, layer },
     resolve: { scale: { y: 'independent' } },
   };
 }
