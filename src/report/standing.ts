@@ -20,7 +20,10 @@ import {
 import { type Metric, type ResultEntry, type ResultFile, ranElsewhere } from '../result/schema.js';
 import { forksPerCell, formatParams, formatValue, groupBy, machineText } from './format.js';
 
-/** The family-wise error rate of a table's "≈" marks. */
+/**
+ * The level of Holm's correction over a table's comparisons. The marks' own false rate is higher:
+ * each test is against the best cell, picked from the same forks (docs/result-schema.md)
+ */
 export const FAMILY_ALPHA = 0.05;
 
 /** The figure a table shows for a cell: the measured metric, or the scenario's recorded headline. */
@@ -251,7 +254,7 @@ export function describeMetrics(entries: readonly ResultEntry[]): string {
 export function legendLines(entries: readonly ResultEntry[]): string[] {
   const tables = [...groupBy(entries, (e) => e.scenario).values()].map((t) => rankTable(t));
   return [
-    `× = times worse than the best cell of the same params and metric. ≈ = not beyond the noise (${ROUND_TEST} when both have as many forks, else ${WELCH_TEST}; Holm over the table's comparisons, family-wise ${FAMILY_ALPHA * 100}%).`,
+    `× = times worse than the best cell of the same params and metric. ≈ = not beyond the noise (${ROUND_TEST} when both have as many forks, else ${WELCH_TEST}; Holm over the table's comparisons at ${FAMILY_ALPHA * 100}%, against a best picked from the same forks: docs/result-schema.md).`,
     ...(tables.some((t) => t.untested > 0)
       ? ['? = untested: a side with one fork gives no between-process test.']
       : []),

@@ -288,7 +288,9 @@ export const ROUND_TEST = `${YUEN_TEST}, paired by round`;
 
 function ratioTest(diff: number, se: number, df: number, test: string, level: number, alpha = 1 - level): RatioTest {
   const half = studentQuantile(1 - level, df) * se;
-  const p = se > 0 ? studentTwoSidedP(diff / se, df) : diff === 0 ? 1 : 0;
+  // no spread at all: any difference is beyond it; a NaN (an infinite median) judges nothing
+  const p =
+    Number.isNaN(se) || Number.isNaN(diff) ? Number.NaN : se > 0 ? studentTwoSidedP(diff / se, df) : diff === 0 ? 1 : 0;
   // 80% power: the critical value at alpha plus the t value one standard error short of it
   const detectable = Math.expm1((studentQuantile(alpha, df) + studentQuantile(0.4, df)) * se);
   return {
@@ -357,9 +359,10 @@ export function trimmedMean(d: readonly number[], trim = PAIR_TRIM): { centre: n
  * Paired: fork k of head ran beside fork k of base, so what both shared (machine drift, seed)
  * cancels. The test is Yuen's on the trimmed log ratios, not Student's on their mean: on this VM a
  * fork now and then lands in another JIT mode, 30-100% off its pair partner (docs/ci.md), and one
- * such pair in eight widened a plain t interval three- to eightfold. Trimming keeps the test exact
+ * such pair in eight widened a plain t interval three- to eightfold. Trimming keeps the test centred
  * where it matters: under "no change" with the A/B order drawn at random, the log ratios are
- * symmetric about 0, and so is their trimmed mean.
+ * symmetric about 0, and so is their trimmed mean (its t approximation runs a little liberal with
+ * few values left: docs/ci.md).
  */
 export function pairedRatio(
   pairs: readonly { base: number; head: number }[],
@@ -399,7 +402,8 @@ export function roundPairedRatio(
  * of any false rejection in the whole family stays at or under `alpha`.
  */
 export function holmRejects(pValues: readonly number[], alpha: number): boolean[] {
-  const order = pValues.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
+  // a NaN p-value counts in the family and is never rejected (as p = 1; a NaN would also break the sort)
+  const order = pValues.map((p, i) => [Number.isNaN(p) ? 1 : p, i] as const).sort((x, y) => x[0] - y[0]);
   const rejected = new Array<boolean>(pValues.length).fill(false);
   for (const [rank, [p, i]] of order.entries()) {
     if (p > alpha / (pValues.length - rank)) break;

@@ -179,6 +179,8 @@ function logGamma(x: number): number {
 
 /** Two-sided p-value of Student's t with `df` degrees of freedom: I_{df/(df+t^2)}(df/2, 1/2). */
 export function studentTwoSidedP(t: number, df: number): number {
+  // NaN is no evidence, not proof: a test fed a NaN must not come out significant
+  if (Number.isNaN(t) || Number.isNaN(df)) return Number.NaN;
   if (!Number.isFinite(t)) return 0;
   const x = df / (df + t * t);
   if (x >= 1) return 1;

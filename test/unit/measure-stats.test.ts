@@ -203,6 +203,19 @@ describe('ratio tests', () => {
     expect(holmRejects([0.001, 0.02, 0.03, 0.2], 0.05)).toEqual([true, false, false, false]);
     expect(holmRejects([0.001, 0.012, 0.03], 0.05)).toEqual([true, true, true]);
   });
+
+  it('takes a NaN for no evidence: never significant, never rejected, and it still counts in the family', () => {
+    expect(studentTwoSidedP(Number.NaN, 4)).toBeNaN();
+    expect(studentTwoSidedP(Number.POSITIVE_INFINITY, 4)).toBe(0);
+    expect(holmRejects([Number.NaN, 0.001, 0.03], 0.05)).toEqual([false, true, false]);
+    // an infinite median makes the log ratios NaN: before, p came out 0 and the change "significant"
+    const test = pairedRatio([
+      { base: 100, head: Number.POSITIVE_INFINITY },
+      { base: 101, head: 102 },
+      { base: 99, head: 100 },
+    ]);
+    expect(test?.p ?? Number.NaN).toBeNaN();
+  });
 });
 
 describe('isSteady', () => {

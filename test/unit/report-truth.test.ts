@@ -82,7 +82,7 @@ describe('"×" and "best" say whether the difference is beyond the noise', () =>
     expect(row).toMatch(/1\.\d\d× ≈/);
     expect(row).toMatch(/ (1\.9\d|2\.\d\d)× cold/);
     expect(out).toContain(
-      "≈ = not beyond the noise (Yuen's paired t-test (20% trimmed) on the log ratio of fork medians, paired by round when both have as many forks, else Welch's t-test on the log of fork medians; Holm over the table's comparisons, family-wise 5%)",
+      "≈ = not beyond the noise (Yuen's paired t-test (20% trimmed) on the log ratio of fork medians, paired by round when both have as many forks, else Welch's t-test on the log of fork medians; Holm over the table's comparisons at 5%, against a best picked from the same forks: docs/result-schema.md)",
     );
     expect(out).not.toContain('? = untested');
     expect(renderMarkdown([result])).toMatch(/\| op \| size=10 \| .*1\.\d\d× ≈ .*\|/);
