@@ -22,6 +22,7 @@ import {
   type Side,
 } from '../harness/ab.js';
 import { builtinScenarios, looksLikeFile, PROJECT_ROOT, type ScenarioInfo, scenarioFile } from '../harness/catalog.js';
+import { budgetsOf, runConfigOf } from '../harness/config.js';
 import { catchInterrupts } from '../harness/interrupts.js';
 import { CHILD_PROTOCOL } from '../harness/job.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
@@ -53,7 +54,6 @@ import { checkDatabaseUrl } from '../services/postgres.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent, parseThreshold } from './compare-emit.js';
 import { describeJob, progressReporter } from './progress.js';
-import { budgetsOf, measureConfig } from './run.js';
 
 export const BASE_HELP = `compare --base REF: build and run two revisions here, interleaved, and judge them
 
@@ -323,7 +323,7 @@ export async function compareBase(argv: string[]): Promise<number> {
   const design = designOf(runtime);
   const looks = plannedLooks(design);
   const alpha = DEFAULT_COMPARE_OPTIONS.alpha;
-  const { config, suite } = await measureConfig(values, positionals, root, () => design.n0);
+  const { config, suite } = await runConfigOf(values, positionals, root, () => design.n0);
 
   // the revisions: every ref is checked before anything is built
   const cwd = runtime.cwd();
