@@ -260,6 +260,26 @@ interface RunEnd {
   services: ServicesDescription;
 }
 
+/**
+ * Where this run sat against the earlier runs of this code, as the config records it: the shift
+ * within their spread (`sessions.shift`), or with no spread, the ratio to them (`earlierRuns`).
+ */
+function againstEarlierRuns(
+  config: RunConfig,
+  entries: readonly ResultEntry[],
+  own: OwnRuns | undefined,
+): Pick<RunConfig, 'sessions' | 'earlierRuns'> {
+  if (!own) return {};
+  const { sessions } = config;
+  if (sessions?.spread) {
+    const shift = runShift(entries, own.history, sessions.spread);
+    return shift ? { sessions: { ...sessions, shift } } : {};
+  }
+  // no spread to judge it by, but earlier runs of this code: where this run sits is still said
+  const ratio = ratioToEarlier(entries, own.history);
+  return ratio ? { earlierRuns: { files: own.files, ...ratio } } : {};
+}
+
 /** The result file of a run: its entries with the run-to-run spread, where it sat against earlier runs, its timing. */
 function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEnd): ResultFile {
   const { config, runtimes } = settings;
@@ -267,12 +287,6 @@ function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEn
   const machine = machineInfo(runtime);
   const spread = config.sessions?.spread;
   const entries = skipMissingFeatures(outcome.entries, runtimes).map((e) => (spread ? withSessions(e, spread) : e));
-  const own = settings.ownRuns;
-  const shift = spread && own && runShift(entries, own.history, spread);
-  if (config.sessions && shift) config.sessions.shift = shift;
-  // no spread to judge it by, but earlier runs of this code: where this run sits is still said
-  const ratio = !spread && own && ratioToEarlier(entries, own.history);
-  if (ratio) config.earlierRuns = { files: own.files, ...ratio };
   return {
     schema: RESULT_SCHEMA,
     run: {
@@ -286,7 +300,7 @@ function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEn
     git: settings.git,
     machine,
     runtimes: runtimes.map(runtimeInfo),
-    config: { ...config, ...services },
+    config: { ...config, ...againstEarlierRuns(config, entries, settings.ownRuns), ...services },
     results: entries.map((e) => ({ ...e, machine: machine.id })),
   };
 }
