@@ -11,6 +11,7 @@ import { type Execution, executeJobs } from '../harness/orchestrator.js';
 import { planCells, scheduleJobs } from '../harness/plan.js';
 import { loadResume, resumeTarget } from '../harness/resume.js';
 import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
+import { servicesNeeded } from '../harness/session.js';
 import { planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
@@ -36,7 +37,6 @@ import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import { thisProcess } from '../runtimes/lock.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
-import { checkDatabaseUrl } from '../services/postgres.js';
 import type { ServicesDescription } from '../services/services.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
@@ -333,7 +333,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   if (interrupts.interrupted) throw new Interrupted();
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) await refuseEmpty(settings, tmpDir);
-  if (scenarios.some((s) => s.requires.includes('postgres'))) checkDatabaseUrl(runtime.env('DATABASE_URL'));
+  const requires = servicesNeeded(runtime, scenarios);
   makeDirectory(tmpDir);
   const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir, interrupts.signal);
   if (interrupts.interrupted) throw new Interrupted();
@@ -360,7 +360,7 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
   const foundResult = modifiedAt(resultPath);
   const tty = isatty(2);
   const servicesAt = runtime.now();
-  const services = await startServicesEach(new Set(scenarios.flatMap((s) => s.requires)), {
+  const services = await startServicesEach(requires, {
     serverRuntime: config.serverRuntime,
     runtimes: settings.discovered,
     projectRoot: root,
