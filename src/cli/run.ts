@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
 import { probeCompatibility, skipMissingFeatures } from '../harness/compat.js';
 import { budgetsOf, runConfigOf } from '../harness/config.js';
-import { catchInterrupts } from '../harness/interrupts.js';
+import { catchInterrupts, type Interrupts } from '../harness/interrupts.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
 import { type Execution, executeJobs } from '../harness/orchestrator.js';
-import { planCells, scheduleJobs } from '../harness/plan.js';
-import { loadResume, resumeTarget } from '../harness/resume.js';
+import { type Job, planCells, scheduleJobs } from '../harness/plan.js';
+import { loadResume, type Resumed, resumeTarget } from '../harness/resume.js';
 import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
 import { servicesNeeded } from '../harness/session.js';
 import { planSuite, type Suite } from '../harness/suite.js';
@@ -36,7 +36,7 @@ import { scratchPath } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import { thisProcess } from '../runtimes/lock.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
-import { startServicesEach } from '../services/each.js';
+import { type ServicesOfRun, startServicesEach } from '../services/each.js';
 import type { ServicesDescription } from '../services/services.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
@@ -321,13 +321,28 @@ async function refuseEmpty(settings: RunSettings, tmpDir: string): Promise<void>
   );
 }
 
-async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
-  const runtime = await currentRuntime();
-  const { config, runtimes, resultPath, root } = settings;
-  let { runId } = settings;
-  let startedAt = new Date();
-  const t0 = Date.now();
-  const interrupts = catchInterrupts(runtime);
+/** What a run measures: its jobs, and the journal that keeps each finished fork. */
+interface PreparedRun {
+  requires: Set<string>;
+  jobs: Job[];
+  journal: ResultJournal;
+  resumed: Resumed | undefined;
+  runId: string;
+  startedAt: Date;
+}
+
+/**
+ * Plans the run, probes the runtimes for the features its scenarios need, and opens its journal. A
+ * resumed run continues the interrupted one: its id, its start (else `startedAt`), its finished forks.
+ */
+async function prepareRun(
+  runtime: RuntimeAdapter,
+  settings: RunSettings,
+  tmpDir: string,
+  interrupts: Interrupts,
+  startedAt: Date,
+): Promise<PreparedRun> {
+  const { config, runtimes, resultPath } = settings;
   const { scenarios, cells } = await planRun(settings, tmpDir);
   // nothing was measured yet and no plan written: one line, exit 130, and run() removes the scratch
   if (interrupts.interrupted) throw new Interrupted();
@@ -345,85 +360,83 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     cells.map((c) => c.key),
     settings.git,
   );
-  // a resumed run continues the interrupted one: its id, its start, its finished forks
   const resumed = settings.resume === undefined ? undefined : loadResume(settings.resume, plan);
-  if (resumed) {
-    runId = resumed.runId;
-    startedAt = new Date(resumed.startedAt);
-  }
+  const runId = resumed ? resumed.runId : settings.runId;
+  const started = resumed ? new Date(resumed.startedAt) : startedAt;
   const journal = new ResultJournal(
     resultPath,
-    { journal: JOURNAL_FORMAT, runId, startedAt: startedAt.toISOString(), plan, writer: thisProcess() },
+    { journal: JOURNAL_FORMAT, runId, startedAt: started.toISOString(), plan, writer: thisProcess() },
     settings.runId,
   );
-  // the result file as this run found it: another run that writes it meanwhile is not overwritten
-  const foundResult = modifiedAt(resultPath);
-  const tty = isatty(2);
-  const servicesAt = runtime.now();
-  const services = await startServicesEach(requires, {
-    serverRuntime: config.serverRuntime,
-    runtimes: settings.discovered,
-    projectRoot: root,
-    signal: interrupts.signal,
-  });
-  const servicesMs = runtime.now() - servicesAt;
-  // whatever fails from here on, the services stop: a schema on a DATABASE_URL server and an
-  // embedded PostgreSQL's data directory are not left behind
-  let result: ResultFile;
-  let written = resultPath;
-  let outcome: Execution;
-  // as the result file says: a signal while the services stop after it comes too late to cut the run short
-  let interrupted: boolean;
+  return { requires, jobs, journal, resumed, runId, startedAt: started };
+}
+
+/**
+ * Runs the jobs with progress on stderr; Ctrl-C stops them. Interrupted while the services started,
+ * it measures nothing, but a resumed run's kept forks stay.
+ */
+async function measureJobs(
+  runtime: RuntimeAdapter,
+  settings: RunSettings,
+  prepared: PreparedRun,
+  services: ServicesOfRun,
+  interrupts: Interrupts,
+  tmpDir: string,
+): Promise<Execution> {
+  const { config } = settings;
+  const { jobs, journal } = prepared;
+  const progress = progressReporter(jobs.length, config.forks, isatty(2), () => runtime.now());
+  const kept = prepared.resumed?.kept;
+  const execution = executeJobs(
+    runtime,
+    interrupts.interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
+    budgetsOf(config, runtime),
+    services,
+    journal,
+    progress,
+    tmpDir,
+    kept,
+  );
+  interrupts.stop = execution.stop;
   try {
-    const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
-    // interrupted while services started: nothing is measured, but a resumed run's kept forks stay
-    const kept = resumed?.kept;
-    const execution = executeJobs(
-      runtime,
-      interrupts.interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
-      budgetsOf(config, runtime),
-      services,
-      journal,
-      progress,
-      tmpDir,
-      kept,
-    );
-    interrupts.stop = execution.stop;
-    try {
-      outcome = await execution.done;
-    } finally {
-      progress.finish();
-    }
-    interrupted = outcome.interrupted || interrupts.interrupted;
-    result = resultFileOf(settings, runtime, {
-      outcome,
-      interrupted: interrupts.interrupted,
-      kept,
-      runId,
-      startedAt,
-      t0,
-      servicesMs,
-      services: services.describe(),
-    });
-    // the result file first, then the services
-    if (modifiedAt(resultPath) !== foundResult) {
-      const mine = resultPath.replace(/(\.json)?$/, `.${settings.runId}$1`);
-      console.error(`asyncbench: another run wrote ${resultPath} meanwhile; this run's result goes to ${mine}`);
-      written = mine;
-    }
-    try {
-      writeResultFile(written, result);
-    } catch (error) {
-      // nothing measured is lost: the journal holds every finished fork
-      throw new UsageError(
-        `${(error as Error).message}; every finished fork is kept in ${journal.path} (asyncbench run --resume ${resultPath} --json OTHER.json writes it elsewhere)`,
-      );
-    }
-    journal.remove();
-    for (const path of resumed?.journals ?? []) rmSync(path, { force: true });
+    return await execution.done;
   } finally {
-    await services.stop();
+    progress.finish();
   }
+}
+
+/**
+ * Writes the result file, beside it when another run wrote it meanwhile (its modification time is
+ * no longer `found`), and returns where; then the journals go, since the file holds every fork.
+ */
+function writeRunResult(
+  settings: RunSettings,
+  prepared: PreparedRun,
+  result: ResultFile,
+  found: number | undefined,
+): string {
+  const { resultPath } = settings;
+  let written = resultPath;
+  if (modifiedAt(resultPath) !== found) {
+    const mine = resultPath.replace(/(\.json)?$/, `.${settings.runId}$1`);
+    console.error(`asyncbench: another run wrote ${resultPath} meanwhile; this run's result goes to ${mine}`);
+    written = mine;
+  }
+  try {
+    writeResultFile(written, result);
+  } catch (error) {
+    // nothing measured is lost: the journal holds every finished fork
+    throw new UsageError(
+      `${(error as Error).message}; every finished fork is kept in ${prepared.journal.path} (asyncbench run --resume ${resultPath} --json OTHER.json writes it elsewhere)`,
+    );
+  }
+  prepared.journal.remove();
+  for (const path of prepared.resumed?.journals ?? []) rmSync(path, { force: true });
+  return written;
+}
+
+/** The result's table on stdout, its timing on stderr; returns the exit code. */
+function printRun(runtime: RuntimeAdapter, result: ResultFile, written: string, interrupted: boolean): number {
   // the table goes to stdout: coloured where stdout is a terminal, not where stderr is (`run > file`)
   console.log(renderTerminal(result, { color: isatty(1) && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${written}`);
@@ -433,6 +446,48 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     return 130;
   }
   return result.results.some((e) => e.status === 'failed' || e.status === 'timeout') ? 1 : 0;
+}
+
+async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
+  const runtime = await currentRuntime();
+  const startedAt = new Date();
+  const t0 = Date.now();
+  const interrupts = catchInterrupts(runtime);
+  const prepared = await prepareRun(runtime, settings, tmpDir, interrupts, startedAt);
+  // the result file as this run found it: another run that writes it meanwhile is not overwritten
+  const foundResult = modifiedAt(settings.resultPath);
+  const servicesAt = runtime.now();
+  const services = await startServicesEach(prepared.requires, {
+    serverRuntime: settings.config.serverRuntime,
+    runtimes: settings.discovered,
+    projectRoot: settings.root,
+    signal: interrupts.signal,
+  });
+  const servicesMs = runtime.now() - servicesAt;
+  // whatever fails from here on, the services stop: a schema on a DATABASE_URL server and an
+  // embedded PostgreSQL's data directory are not left behind
+  let ended: { result: ResultFile; written: string; interrupted: boolean };
+  try {
+    const outcome = await measureJobs(runtime, settings, prepared, services, interrupts, tmpDir);
+    // as the result file says: a signal while the services stop after it comes too late to cut the run short
+    const interrupted = outcome.interrupted || interrupts.interrupted;
+    const { runId, resumed } = prepared;
+    const result = resultFileOf(settings, runtime, {
+      outcome,
+      interrupted: interrupts.interrupted,
+      kept: resumed?.kept,
+      runId,
+      startedAt: prepared.startedAt,
+      t0,
+      servicesMs,
+      services: services.describe(),
+    });
+    // the result file first, then the services
+    ended = { result, written: writeRunResult(settings, prepared, result, foundResult), interrupted };
+  } finally {
+    await services.stop();
+  }
+  return printRun(runtime, ended.result, ended.written, ended.interrupted);
 }
 
 const run: Command = {
