@@ -206,7 +206,9 @@ type BaseFlags = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
 
 /** The command line, read and checked before anything is built. */
 interface BaseOptions {
+  /** the flags as given */
   values: BaseFlags;
+  /** --base, which is required */
   base: string;
   positionals: string[];
   root: string;

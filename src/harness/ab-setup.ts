@@ -14,7 +14,7 @@ import { scratchPath } from '../runtimes/debris.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
-import { type AbCell, pairCells, type Side } from './ab.js';
+import { type AbCell, pairCells, SIDES, type Side } from './ab.js';
 import { builtinScenarios, looksLikeFile, type ScenarioInfo, scenarioFile } from './catalog.js';
 import { CHILD_PROTOCOL } from './job.js';
 import { childProtocol } from './orchestrator.js';
@@ -60,16 +60,19 @@ function packageVersion(root: string): string {
 export async function setUpSides(
   revisions: Record<Side, Revision>,
   options: {
+    /** the running install's root */
     root: string;
     ownRuntimes: RuntimeExecutable[];
+    /** --runtime as given */
     runtimeList?: string;
+    /** the session's id */
     id: string;
     log: (line: string) => void;
   },
   tmpDirs: string[],
 ): Promise<SideSetup[]> {
   const sides: SideSetup[] = [];
-  for (const role of ['base', 'head'] as const) {
+  for (const role of SIDES) {
     const revision = revisions[role];
     const discovered = revision.root === options.root ? options.ownRuntimes : await availableRuntimes(revision.root);
     const tmpDir = scratchPath(join(revision.root, '.tmp'), 'compare-', `${options.id}-${role}`);
