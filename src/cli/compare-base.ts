@@ -4,29 +4,37 @@
  * by pair with adaptive, sequential forks (src/harness/ab.ts), writes both result files and the
  * comparison, and exits as `compare` does.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   AB_DESIGN,
   type AbCell,
   type AbDesign,
   type AbJob,
+  type AbOutcome,
+  type AbSessionOptions,
   PAIR_MODES,
   type PairMode,
-  pairCells,
   plannedLooks,
   runAbSession,
   SIDES,
   type Side,
 } from '../harness/ab.js';
-import { builtinScenarios, looksLikeFile, PROJECT_ROOT, type ScenarioInfo, scenarioFile } from '../harness/catalog.js';
-import { catchInterrupts } from '../harness/interrupts.js';
+import {
+  checkChildProtocols,
+  openAbSession,
+  pairSides,
+  planSides,
+  type SideSetup,
+  setUpSides,
+} from '../harness/ab-setup.js';
+import { PROJECT_ROOT } from '../harness/catalog.js';
+import { budgetsOf, runConfigOf } from '../harness/config.js';
+import { catchInterrupts, type Interrupts } from '../harness/interrupts.js';
 import { CHILD_PROTOCOL } from '../harness/job.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
-import { childProtocol } from '../harness/orchestrator.js';
-import { type Cell, planCells, shardCells } from '../harness/plan.js';
 import {
   checkOwnWorkingTree,
   checkoutRevision,
@@ -37,23 +45,18 @@ import {
   workingTree,
 } from '../harness/revision.js';
 import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
-import { closestFirst } from '../harness/suggest.js';
-import { planSuite, type Suite } from '../harness/suite.js';
+import type { Suite } from '../harness/suite.js';
 import { compareEntryPairs, compareResults, DEFAULT_COMPARE_OPTIONS } from '../report/compare.js';
-import { COMPARE_RENDERERS } from '../report/compare-output.js';
-import { checkMakeDirectory, ResultJournal, writeResultFile } from '../result/io.js';
-import { JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
+import { COMPARE_RENDERERS, type CompareFormat } from '../report/compare-output.js';
+import { checkMakeDirectory, writeResultFile } from '../result/io.js';
+import { newRunId } from '../result/journal.js';
 import { type AbDecision, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { scratchPath } from '../runtimes/debris.js';
-import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
+import { runtimeInfo } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
-import { startServicesEach } from '../services/each.js';
-import { checkDatabaseUrl } from '../services/postgres.js';
 import { parseFlags, UsageError } from './command.js';
 import { emitComparison, parseFormat, parsePercent, parseThreshold } from './compare-emit.js';
 import { describeJob, progressReporter } from './progress.js';
-import { budgetsOf, measureConfig } from './run.js';
 
 export const BASE_HELP = `compare --base REF: build and run two revisions here, interleaved, and judge them
 
@@ -159,101 +162,6 @@ function designOf(runtime: RuntimeAdapter): AbDesign {
   return { n0, step, nMax };
 }
 
-interface SideSetup {
-  role: Side;
-  revision: Revision;
-  dist: URL;
-  runtimes: RuntimeExecutable[];
-  discovered: RuntimeExecutable[];
-  version: string;
-  /** where this side's user scenario files are bundled (inside its own tree, so its node_modules serve them) */
-  tmpDir: string;
-  scenarios: ScenarioInfo[];
-  cells: Cell[];
-}
-
-function packageVersion(root: string): string {
-  try {
-    return String(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** The scenarios named on the command line, as this side has them; undefined where it has not. */
-async function sideScenarios(
-  args: string[],
-  side: SideSetup,
-  where: { repo: string; cwd: string },
-): Promise<(ScenarioInfo | undefined)[]> {
-  const builtin = await builtinScenarios(side.dist);
-  if (args.length === 0) return builtin;
-  const found: (ScenarioInfo | undefined)[] = [];
-  for (const arg of args) {
-    if (!looksLikeFile(arg)) {
-      found.push(builtin.find((s) => s.id === arg));
-      continue;
-    }
-    // a file in the repository is taken from this side's tree; one outside it is the same for both
-    const absolute = resolve(where.cwd, arg);
-    const inRepo = relative(where.repo, absolute);
-    const path =
-      inRepo.startsWith('..') || isAbsolute(inRepo) || side.revision.tree === where.repo
-        ? absolute
-        : join(side.revision.tree, inRepo);
-    found.push(existsSync(path) ? await scenarioFile(path, side.tmpDir, side.dist) : undefined);
-  }
-  return found;
-}
-
-interface Selection {
-  args: string[];
-  suite?: Suite;
-  cases: string[];
-  params: Record<string, string[]>;
-  quick: boolean;
-}
-
-/** Plans each side's cells; a scenario (or case) on one side only is fine, in neither is an error. */
-async function planSides(sides: SideSetup[], selection: Selection, where: { repo: string; cwd: string }) {
-  if (selection.suite) {
-    const suite = selection.suite;
-    const planned = await Promise.all(
-      sides.map(async (s) => planSuite(suite, await builtinScenarios(s.dist), s.runtimes, { quick: selection.quick })),
-    );
-    const nowhere = planned[0].missing.filter((id) => planned[1].missing.includes(id));
-    if (nowhere.length)
-      throw new UsageError(`suite ${suite.name}: scenario '${nowhere[0]}' exists in neither revision`);
-    sides.forEach((s, i) => {
-      s.cells = planned[i].cells;
-    });
-  } else {
-    const found = await Promise.all(sides.map((s) => sideScenarios(selection.args, s, where)));
-    for (const [i, arg] of selection.args.entries()) {
-      if (found.some((f) => f[i])) continue;
-      if (looksLikeFile(arg)) throw new UsageError(`scenario file ${arg} exists in neither revision`);
-      const known = (await builtinScenarios(sides[1].dist)).map((s) => s.id);
-      throw new UsageError(
-        `unknown scenario '${arg}' in both revisions; valid: ${closestFirst(arg, known).join(', ')}`,
-      );
-    }
-    const errors: UsageError[] = [];
-    sides.forEach((s, i) => {
-      const scenarios = found[i].filter((f): f is ScenarioInfo => f !== undefined);
-      try {
-        s.cells = planCells(scenarios, s.runtimes, selection);
-      } catch (error) {
-        // a --case or --param of the other revision only: this side has none of those cells
-        if (!(error instanceof UsageError)) throw error;
-        errors.push(error);
-        s.cells = [];
-      }
-    });
-    if (errors.length === sides.length) throw errors[0];
-  }
-  for (const s of sides) s.scenarios = [...new Map(s.cells.map((c) => [c.scenario.id, c.scenario])).values()];
-}
-
 function sideFile(
   side: SideSetup,
   entries: ResultEntry[],
@@ -294,10 +202,28 @@ function say(line: string): void {
   console.error(`asyncbench: ${line}`);
 }
 
-export async function compareBase(argv: string[]): Promise<number> {
-  const runtime = await currentRuntime();
-  const t0 = runtime.now();
-  const startedAt = new Date();
+type BaseFlags = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
+
+/** The command line, read and checked before anything is built. */
+interface BaseOptions {
+  /** the flags as given */
+  values: BaseFlags;
+  /** --base, which is required */
+  base: string;
+  positionals: string[];
+  root: string;
+  threshold: number;
+  maxUnjudged: number;
+  format: CompareFormat;
+  budgetMs: number;
+  pairs: PairMode;
+  design: AbDesign;
+  looks: number;
+  config: RunConfig;
+  suite?: Suite;
+}
+
+async function parseBaseOptions(argv: string[], runtime: RuntimeAdapter): Promise<BaseOptions> {
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (!values.base) throw new UsageError('--base takes a git revision (a commit, branch or tag)');
   // an empty --head read as none (the working tree); an empty --out as the current directory
@@ -322,13 +248,31 @@ export async function compareBase(argv: string[]): Promise<number> {
     );
   const design = designOf(runtime);
   const looks = plannedLooks(design);
-  const alpha = DEFAULT_COMPARE_OPTIONS.alpha;
-  const { config, suite } = await measureConfig(values, positionals, root, () => design.n0);
+  const { config, suite } = await runConfigOf(values, positionals, root, () => design.n0);
+  const base = values.base;
+  return {
+    values,
+    base,
+    positionals,
+    root,
+    threshold,
+    maxUnjudged,
+    format,
+    budgetMs,
+    pairs,
+    design,
+    looks,
+    config,
+    suite,
+  };
+}
 
-  // the revisions: every ref is checked before anything is built
+/** Every ref, runtime name and version spec is checked before anything is built. */
+async function checkBeforeBuilding(runtime: RuntimeAdapter, options: BaseOptions) {
+  const { values, root, config } = options;
   const cwd = runtime.cwd();
   const repo = await repositoryOf(runtime, cwd);
-  await resolveCommit(runtime, repo, values.base);
+  await resolveCommit(runtime, repo, options.base);
   if (values.head) await resolveCommit(runtime, repo, values.head);
   else checkOwnWorkingTree(root, repo);
   // names and version specs too (node@22, provisioned now, once for both sides) fail before any build
@@ -337,240 +281,272 @@ export async function compareBase(argv: string[]): Promise<number> {
   // a name that is no runtime failed the HTTP cells only after both builds
   const { server } = await selectRuntimes(values.runtime, ownRuntimes, { log: say }, values['server-runtime']);
   if (server) config.serverRuntime = server.label;
+  return { where: { repo, cwd }, ownRuntimes };
+}
+
+/**
+ * Builds base, then head (--head, else the working tree): undefined when interrupted meanwhile.
+ * Ctrl-C kills the build that runs. Each revision goes into `built` as soon as it is there, so that
+ * the caller releases its cached tree whatever fails next.
+ */
+async function buildRevisions(
+  runtime: RuntimeAdapter,
+  options: BaseOptions,
+  repo: string,
+  interrupts: Interrupts,
+  built: Revision[],
+): Promise<Record<Side, Revision> | undefined> {
   let building: ChildHandle | null = null;
-  const interrupts = catchInterrupts(runtime);
   interrupts.stop = () => (building as ChildHandle | null)?.kill('SIGKILL');
+  const build = {
+    runtime,
+    repo,
+    cache: revisionsDir((name) => runtime.env(name)),
+    progress: say,
+    track: (c: ChildHandle | null) => {
+      building = c;
+    },
+    signal: interrupts.signal,
+  };
+  const headRef = options.values.head;
+  const base = await checkoutRevision('base', options.base, build);
+  built.push(base);
+  if (interrupts.interrupted) return undefined;
+  const tree = (await gitInfo(runtime, repo)) ?? { commit: 'unknown', branch: 'unknown', dirty: true };
+  if (headRef && tree.dirty)
+    say(
+      `--head ${headRef} measures that commit: the working tree's uncommitted changes are not in it (leave out --head to measure them)`,
+    );
+  const head = headRef
+    ? await checkoutRevision('head', headRef, build)
+    : await workingTree(options.root, { ...build, gitInfo: tree });
+  built.push(head);
+  if (interrupts.interrupted) return undefined;
+  return { base, head };
+}
+
+/** Progress on stderr: a reporter for each round of pairs, and a line after each look. */
+function pairProgress(runtime: RuntimeAdapter, looks: number, paired: number) {
+  const tty = isatty(2);
+  let round = progressReporter(0, 0, tty, () => runtime.now());
+  let roundIndex = 0;
+  const events: AbSessionOptions['events'] = {
+    roundStarted(look, jobs: AbJob[]) {
+      round.finish();
+      roundIndex = 0;
+      round = progressReporter(
+        jobs.length,
+        0,
+        tty,
+        () => runtime.now(),
+        (job) => {
+          const ab = job as AbJob;
+          return describeJob(
+            job,
+            0,
+            `${ab.side}${ab.pair === undefined ? ' (one side only)' : ` pair ${ab.pair + 1}`} (look ${look})`,
+          );
+        },
+      );
+    },
+    jobStarted(job) {
+      round.jobStarted(job, roundIndex);
+    },
+    jobFinished(job, _index, record) {
+      round.jobFinished(job, roundIndex++, record);
+    },
+    looked(report) {
+      round.finish();
+      say(
+        `look ${report.look}/${looks} after ${report.pairs} pairs (${Math.round(report.elapsedMs / 1000)} s): ${report.undecided.length} of ${paired} entries cannot be judged yet`,
+      );
+    },
+  };
+  return { events, finish: () => round.finish() };
+}
+
+/**
+ * The sequential design's look: judges the entries measured on both sides so far and returns the
+ * keys that cannot be judged yet. Entries found slower or faster at a look get no more pairs, and
+ * their verdicts stand: `decided` keeps them for the result files.
+ */
+function judgeAtLooks(options: BaseOptions) {
+  const judgeOptions = { ...DEFAULT_COMPARE_OPTIONS, threshold: options.threshold, looks: options.looks };
+  const decided: AbDecision[] = [];
+  const look: AbSessionOptions['look'] = (entries, at) => {
+    const baseByKey = new Map(entries.base.map((e) => [e.key, e]));
+    const matched = entries.head.flatMap((h) => {
+      const b = baseByKey.get(h.key);
+      return b ? [{ base: b, head: h }] : [];
+    });
+    const rows = compareEntryPairs(matched, judgeOptions);
+    for (const r of rows)
+      if ((r.verdict === 'slower' || r.verdict === 'faster') && !decided.some((d) => d.key === r.key))
+        decided.push({ key: r.key, verdict: r.verdict, look: at });
+    return rows.filter((r) => r.verdict === 'cannot judge').map((r) => r.key);
+  };
+  return { look, decided };
+}
+
+/** What a compare --base session is: its id, when it started, where its files go. */
+interface Session {
+  id: string;
+  startedAt: Date;
+  /** runtime.now() at the start: the budget counts from it */
+  t0: number;
+  outDir: string;
+}
+
+/**
+ * Runs the A/B pairs of `cells`, with progress on stderr, and records the session's design and
+ * stop in the config's `ab` (each side's file completes it with its role and ref).
+ */
+async function runPairs(
+  runtime: RuntimeAdapter,
+  options: BaseOptions,
+  sides: readonly SideSetup[],
+  cells: AbCell[],
+  session: Session,
+  interrupts: Interrupts,
+) {
+  const { config, design, budgetMs, pairs } = options;
+  const machine = machineInfo(runtime);
+  const orderSeed = Math.floor(Math.random() * 2 ** 31);
+  const { journals, services } = await openAbSession(runtime, sides, { ...session, config, signal: interrupts.signal });
+  const progress = pairProgress(runtime, options.looks, cells.filter((c) => c.base && c.head).length);
+  const judge = judgeAtLooks(options);
+  const [base, head] = sides;
+  const run = runAbSession(runtime, {
+    cells,
+    roots: { base: base.revision.root, head: head.revision.root },
+    budgets: budgetsOf(config, runtime),
+    services,
+    design,
+    budgetMs,
+    startedAt: session.t0,
+    orderSeed,
+    ...(machine.id ? { machine: machine.id } : {}),
+    tmpDir: join(head.tmpDir, 'forks'),
+    journals,
+    pairs,
+    events: progress.events,
+    look: judge.look,
+  });
+  interrupts.stop = run.stop;
+  if (interrupts.interrupted) run.stop();
+  let outcome: AbOutcome;
+  try {
+    outcome = await run.done;
+  } finally {
+    progress.finish();
+    await services.stop();
+  }
+  const ab = {
+    session: session.id,
+    role: 'base' as Side,
+    ref: '',
+    looks: options.looks,
+    ...design,
+    pairs,
+    alpha: DEFAULT_COMPARE_OPTIONS.alpha,
+    threshold: options.threshold,
+    orderSeed,
+    budgetS: budgetMs / 1000,
+    looksTaken: outcome.looks.length,
+    stopped: outcome.stopped,
+    decided: judge.decided,
+  };
+  return { outcome, journals, machine, config: { ...config, ...services.describe() }, ab };
+}
+
+/** Writes base.json and head.json; the journals go, since the files hold every finished fork. */
+function writeSideFiles(
+  sides: readonly SideSetup[],
+  session: Session,
+  measured: Awaited<ReturnType<typeof runPairs>>,
+  complete: boolean,
+): Record<Side, ResultFile> {
+  const { id, startedAt, outDir } = session;
+  const { outcome, machine, config, ab } = measured;
+  const meta = { id, startedAt, complete, machine, config, ab };
+  const [base, head] = sides;
+  const files = { base: sideFile(base, outcome.entries.base, meta), head: sideFile(head, outcome.entries.head, meta) };
+  for (const side of SIDES) {
+    writeResultFile(join(outDir, `${side}.json`), files[side]);
+    measured.journals[side].remove();
+  }
+  return files;
+}
+
+/** The comparison in compare.{txt,md,json} and on stdout; its verdict is the exit code. */
+async function emitVerdict(
+  runtime: RuntimeAdapter,
+  files: Record<Side, ResultFile>,
+  options: BaseOptions,
+  session: Session,
+): Promise<number> {
+  const { outDir } = session;
+  const comparison = compareResults(files.base, files.head);
+  const sources = {
+    base: { path: join(outDir, 'base.json'), file: files.base },
+    head: { path: join(outDir, 'head.json'), file: files.head },
+  };
+  for (const [ext, f] of [
+    ['txt', 'text'],
+    ['md', 'md'],
+    ['json', 'json'],
+  ] as const)
+    writeFileSync(join(outDir, `compare.${ext}`), `${COMPARE_RENDERERS[f](comparison, sources)}\n`);
+  say(
+    `results in ${outDir} (base.json, head.json, compare.txt, compare.md, compare.json); ${Math.round((runtime.now() - session.t0) / 1000)} s`,
+  );
+  return await emitComparison(comparison, sources, options.format, options.maxUnjudged);
+}
+
+/** One line on stderr: how many cells each side has, and the design that will run them. */
+function sayPlan(cells: readonly AbCell[], options: BaseOptions): void {
+  const { design, looks, budgetMs } = options;
+  const paired = cells.filter((c) => c.base && c.head).length;
+  say(
+    `${paired} cells on both sides${cells.length > paired ? `, ${cells.length - paired} on one side only` : ''}; ` +
+      `sequential design: ${design.n0} pairs, +${design.step} per look to undecided entries, up to ${design.nMax} (${looks} looks); budget ${Math.round(budgetMs / 1000)} s`,
+  );
+}
+
+export async function compareBase(argv: string[]): Promise<number> {
+  const runtime = await currentRuntime();
+  const t0 = runtime.now();
+  const startedAt = new Date();
+  const options = await parseBaseOptions(argv, runtime);
+  const { where, ownRuntimes } = await checkBeforeBuilding(runtime, options);
+  const interrupts = catchInterrupts(runtime);
   const id = newRunId(startedAt);
-  const outDir = resolve(values.out ?? join(repo, 'results', `compare-${id}`));
+  const session = {
+    id,
+    startedAt,
+    t0,
+    outDir: resolve(options.values.out ?? join(where.repo, 'results', `compare-${id}`)),
+  };
   const tmpDirs: string[] = [];
   const revisions: Revision[] = [];
   try {
-    const build = {
-      runtime,
-      repo,
-      cache: revisionsDir((name) => runtime.env(name)),
-      progress: say,
-      track: (c: ChildHandle | null) => {
-        building = c;
-      },
-      signal: interrupts.signal,
-    };
-    const base = await checkoutRevision('base', values.base, build);
-    revisions.push(base);
-    if (interrupts.interrupted) return 130;
-    const tree = (await gitInfo(runtime, repo)) ?? { commit: 'unknown', branch: 'unknown', dirty: true };
-    if (values.head && tree.dirty)
-      say(
-        `--head ${values.head} measures that commit: the working tree's uncommitted changes are not in it (leave out --head to measure them)`,
-      );
-    const head = values.head
-      ? await checkoutRevision('head', values.head, build)
-      : await workingTree(root, { ...build, gitInfo: tree });
-    revisions.push(head);
-    if (interrupts.interrupted) return 130;
-
-    const sides: SideSetup[] = [];
-    for (const [role, revision] of [
-      ['base', base],
-      ['head', head],
-    ] as const) {
-      // the working tree's runtimes are the running install's, probed above
-      const discovered = revision.root === root ? ownRuntimes : await availableRuntimes(revision.root);
-      const tmpDir = scratchPath(join(revision.root, '.tmp'), 'compare-', `${id}-${role}`);
-      tmpDirs.push(tmpDir);
-      sides.push({
-        role,
-        revision,
-        dist: pathToFileURL(join(revision.root, 'dist/')),
-        runtimes: (await selectRuntimes(values.runtime, discovered, { log: say })).runtimes,
-        discovered,
-        version: packageVersion(revision.root),
-        tmpDir,
-        scenarios: [],
-        cells: [],
-      });
-    }
-    for (const side of sides) {
-      const spoken = await childProtocol(
-        runtime,
-        side.revision.root,
-        side.runtimes[0],
-        join(side.tmpDir, 'hello.json'),
-      );
-      if (spoken !== CHILD_PROTOCOL)
-        throw new UsageError(
-          `${side.role} ${side.revision.ref} is too old or too new for this compare: its measuring child speaks protocol ${spoken ?? 'none (older than protocol 1)'}, this asyncbench ${CHILD_PROTOCOL}`,
-        );
-    }
-    await planSides(
-      sides,
-      { args: positionals, suite, cases: config.cases, params: config.params, quick: config.quick },
-      { repo, cwd },
-    );
-    const [baseSide, headSide] = sides;
-    const cells: AbCell[] = shardCells(pairCells(baseSide.cells, headSide.cells), config.shard);
-    if (cells.length === 0) throw new UsageError('nothing to compare: the filters leave no cell in either revision');
-    for (const side of sides) {
-      const keep = new Set(cells.flatMap((c) => (c[side.role] ? [c.key] : [])));
-      side.cells = side.cells.filter((c) => keep.has(c.key));
-      side.scenarios = side.scenarios.filter((s) => side.cells.some((c) => c.scenario.id === s.id));
-    }
-    const paired = cells.filter((c) => c.base && c.head).length;
-    say(
-      `${paired} cells on both sides${cells.length > paired ? `, ${cells.length - paired} on one side only` : ''}; ` +
-        `sequential design: ${design.n0} pairs, +${design.step} per look to undecided entries, up to ${design.nMax} (${looks} looks); budget ${Math.round(budgetMs / 1000)} s`,
-    );
-
-    const requires = new Set(sides.flatMap((s) => s.scenarios.flatMap((sc) => sc.requires)));
-    // as run does: a DATABASE_URL no driver can use failed every db cell of both sides
-    if (requires.has('postgres')) checkDatabaseUrl(runtime.env('DATABASE_URL'));
-    const machine = machineInfo(runtime);
-    const orderSeed = Math.floor(Math.random() * 2 ** 31);
-    // each side's journal names its plan, like a run's (the A/B session has no --resume of its own);
-    // made before the services start, as run makes its journal: one that cannot be made (an --out
-    // not writable) left the embedded server running, or a schema on DATABASE_URL's server
-    const journalOf = (side: (typeof sides)[number]) =>
-      new ResultJournal(join(outDir, `${side.role}.json`), {
-        journal: JOURNAL_FORMAT,
-        runId: `${id}-${side.role}`,
-        startedAt: startedAt.toISOString(),
-        plan: planOf(
-          { ...config, scenarios: side.scenarios.map((sc) => sc.id) },
-          side.runtimes,
-          side.cells.map((c) => c.key),
-          side.revision.git,
-        ),
-      });
-    const journals = { base: journalOf(baseSide), head: journalOf(headSide) };
-    // services once for both sides, from head's tree; journals of a session that never ran are no
-    // use to anyone (the A/B session has no --resume): gone with the services that did not start
-    const services = await startServicesEach(requires, {
-      serverRuntime: config.serverRuntime,
-      runtimes: headSide.discovered,
-      projectRoot: head.root,
-      signal: interrupts.signal,
-    }).catch((error: unknown) => {
-      journals.base.remove();
-      journals.head.remove();
-      throw error;
-    });
-    const tty = isatty(2);
-    let round = progressReporter(0, 0, tty, () => runtime.now());
-    let roundIndex = 0;
-    const judgeOptions = { ...DEFAULT_COMPARE_OPTIONS, threshold, alpha, looks };
-    // entries found slower or faster at a look, which then get no more pairs: their verdicts stand
-    const decided: AbDecision[] = [];
-    const session = runAbSession(runtime, {
-      cells,
-      roots: { base: base.root, head: head.root },
-      budgets: budgetsOf(config, runtime),
-      services,
-      design,
-      budgetMs,
-      startedAt: t0,
-      orderSeed,
-      ...(machine.id ? { machine: machine.id } : {}),
-      tmpDir: join(headSide.tmpDir, 'forks'),
-      journals,
-      pairs,
-      events: {
-        roundStarted(look, jobs: AbJob[]) {
-          round.finish();
-          roundIndex = 0;
-          round = progressReporter(
-            jobs.length,
-            0,
-            tty,
-            () => runtime.now(),
-            (job) => {
-              const ab = job as AbJob;
-              return describeJob(
-                job,
-                0,
-                `${ab.side}${ab.pair === undefined ? ' (one side only)' : ` pair ${ab.pair + 1}`} (look ${look})`,
-              );
-            },
-          );
-        },
-        jobStarted(job) {
-          round.jobStarted(job, roundIndex);
-        },
-        jobFinished(job, _index, record) {
-          round.jobFinished(job, roundIndex++, record);
-        },
-        looked(report) {
-          round.finish();
-          say(
-            `look ${report.look}/${looks} after ${report.pairs} pairs (${Math.round(report.elapsedMs / 1000)} s): ${report.undecided.length} of ${paired} entries cannot be judged yet`,
-          );
-        },
-      },
-      look(entries, look) {
-        const baseByKey = new Map(entries.base.map((e) => [e.key, e]));
-        const matched = entries.head.flatMap((h) => {
-          const b = baseByKey.get(h.key);
-          return b ? [{ base: b, head: h }] : [];
-        });
-        const rows = compareEntryPairs(matched, judgeOptions);
-        for (const r of rows)
-          if ((r.verdict === 'slower' || r.verdict === 'faster') && !decided.some((d) => d.key === r.key))
-            decided.push({ key: r.key, verdict: r.verdict, look });
-        return rows.filter((r) => r.verdict === 'cannot judge').map((r) => r.key);
-      },
-    });
-    interrupts.stop = session.stop;
-    if (interrupts.interrupted) session.stop();
-    let outcome: Awaited<typeof session.done>;
-    try {
-      outcome = await session.done;
-    } finally {
-      round.finish();
-      await services.stop();
-    }
-    const complete = !(outcome.interrupted || interrupts.interrupted);
-    const ab = {
-      session: id,
-      role: 'base' as Side,
-      ref: '',
-      looks,
-      ...design,
-      pairs,
-      alpha,
-      threshold,
-      orderSeed,
-      budgetS: budgetMs / 1000,
-      looksTaken: outcome.looks.length,
-      stopped: outcome.stopped,
-      decided,
-    };
-    const meta = { id, startedAt, complete, machine, config: { ...config, ...services.describe() }, ab };
-    const files = {
-      base: sideFile(baseSide, outcome.entries.base, meta),
-      head: sideFile(headSide, outcome.entries.head, meta),
-    };
-    for (const side of SIDES) {
-      writeResultFile(join(outDir, `${side}.json`), files[side]);
-      journals[side].remove();
-    }
+    const built = await buildRevisions(runtime, options, where.repo, interrupts, revisions);
+    if (!built) return 130;
+    const { root, values, positionals, suite, config } = options;
+    const sides = await setUpSides(built, { root, ownRuntimes, runtimeList: values.runtime, id, log: say }, tmpDirs);
+    await checkChildProtocols(runtime, sides);
+    const { cases, params, quick } = config;
+    await planSides(sides, { args: positionals, suite, cases, params, quick }, where);
+    const cells = pairSides(sides, config.shard);
+    sayPlan(cells, options);
+    const measured = await runPairs(runtime, options, sides, cells, session, interrupts);
+    const complete = !(measured.outcome.interrupted || interrupts.interrupted);
+    const files = writeSideFiles(sides, session, measured, complete);
     if (!complete) {
-      say(`interrupted; the finished forks are kept in ${outDir}/base.json and head.json`);
+      say(`interrupted; the finished forks are kept in ${session.outDir}/base.json and head.json`);
       return 130;
     }
-    const comparison = compareResults(files.base, files.head);
-    const sources = {
-      base: { path: join(outDir, 'base.json'), file: files.base },
-      head: { path: join(outDir, 'head.json'), file: files.head },
-    };
-    for (const [ext, f] of [
-      ['txt', 'text'],
-      ['md', 'md'],
-      ['json', 'json'],
-    ] as const)
-      writeFileSync(join(outDir, `compare.${ext}`), `${COMPARE_RENDERERS[f](comparison, sources)}\n`);
-    say(
-      `results in ${outDir} (base.json, head.json, compare.txt, compare.md, compare.json); ${Math.round((runtime.now() - t0) / 1000)} s`,
-    );
-    return await emitComparison(comparison, sources, format, maxUnjudged);
+    return await emitVerdict(runtime, files, options, session);
   } catch (error) {
     // a build killed by Ctrl-C fails as a build would: it is an interruption
     if (!interrupts.interrupted) throw error;

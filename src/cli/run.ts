@@ -4,14 +4,15 @@ import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
 import { probeCompatibility, skipMissingFeatures } from '../harness/compat.js';
-import { catchInterrupts } from '../harness/interrupts.js';
+import { budgetsOf, runConfigOf } from '../harness/config.js';
+import { catchInterrupts, type Interrupts } from '../harness/interrupts.js';
 import { gitInfo, machineInfo } from '../harness/metadata.js';
-import { type Budgets, type Execution, executeJobs } from '../harness/orchestrator.js';
-import { canPin, defaultPinCpu } from '../harness/pin.js';
-import { planCells, scheduleJobs } from '../harness/plan.js';
-import { loadResume, resumeTarget } from '../harness/resume.js';
+import { type Execution, executeJobs } from '../harness/orchestrator.js';
+import { type Job, planCells, scheduleJobs } from '../harness/plan.js';
+import { loadResume, type Resumed, resumeTarget } from '../harness/resume.js';
 import { availableRuntimes, selectRuntimes } from '../harness/select-runtimes.js';
-import { loadSuite, planSuite, type Suite } from '../harness/suite.js';
+import { servicesNeeded } from '../harness/session.js';
+import { planSuite, type Suite } from '../harness/suite.js';
 import { describeTiming, runTiming } from '../harness/timing.js';
 import { VERSION } from '../harness/version.js';
 import { renderTerminal } from '../report/terminal.js';
@@ -35,8 +36,7 @@ import { scratchPath } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import { thisProcess } from '../runtimes/lock.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
-import { startServicesEach } from '../services/each.js';
-import { checkDatabaseUrl } from '../services/postgres.js';
+import { type ServicesOfRun, startServicesEach } from '../services/each.js';
 import type { ServicesDescription } from '../services/services.js';
 import { type Command, intFlag, parseFlags, UsageError } from './command.js';
 import { progressReporter } from './progress.js';
@@ -112,43 +112,6 @@ const FLAGS = {
   sessions: { type: 'string', multiple: true },
 } as const;
 
-function parseParams(raw: string[] = []): Record<string, string[]> {
-  const params: Record<string, string[]> = {};
-  for (const p of raw) {
-    const m = /^([\w-]+)=(.+)$/.exec(p);
-    if (!m) throw new UsageError(`--param takes KEY=V1,V2, got '${p}'`);
-    const values = m[2].split(',');
-    if (values.some((v) => v.trim() === '')) throw new UsageError(`--param ${m[1]} has an empty value in '${p}'`);
-    params[m[1]] = [...(params[m[1]] ?? []), ...values];
-  }
-  return params;
-}
-
-function parseShard(raw: string | undefined): RunConfig['shard'] {
-  if (raw === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(raw);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count)
-    throw new UsageError(`--shard takes K/N with 1 <= K <= N, got '${raw}'`);
-  // past 2^53 N is not held exactly: the result file's shard was one report and merge refuse
-  if (!Number.isSafeInteger(count))
-    throw new UsageError(`--shard takes an N of at most ${Number.MAX_SAFE_INTEGER}, got '${raw}'`);
-  return { index, count };
-}
-
-/** The longest delay a timer honours (2^31 - 1 ms): a longer one fires at once, on every runtime. */
-const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
-
-function seconds(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a positive number of seconds, got '${value}'`);
-  // a --timeout past it killed every process at once ("no result within 99999999 s")
-  if (n > MAX_TIMER_S) throw new UsageError(`${flag} takes at most ${MAX_TIMER_S} seconds (24.8 days), got '${value}'`);
-  return n;
-}
-
 interface RunSettings {
   positionals: string[];
   config: RunConfig;
@@ -167,66 +130,9 @@ interface RunSettings {
   git: ResultFile['git'];
 }
 
-/** `--suite` names its cells itself: scenarios, --case and --param do not combine with it. */
-function suiteOf(spec: string | undefined, root: string, narrowed: boolean): Suite | undefined {
-  if (spec === undefined) return undefined;
-  if (narrowed) throw new UsageError('--suite selects its own cells: give no scenario, --case or --param with it');
-  return loadSuite(spec, root);
-}
-
-/** The flags `run` and `compare --base` share, as given: what is measured and how. */
-export interface MeasureFlags {
-  suite?: string;
-  case?: string[];
-  param?: string[];
-  quick?: boolean;
-  engine?: string;
-  shard?: string;
-  duration?: string;
-  timeout?: string;
-  'pin-cpu'?: string;
-  'server-runtime'?: string;
-}
-
-/** The run's config from the shared flags; `forks` says how many, given whether the run is --quick. */
-export async function measureConfig(
-  values: MeasureFlags,
-  positionals: readonly string[],
-  root: string,
-  forks: (quick: boolean) => number,
-): Promise<{ config: RunConfig; suite?: Suite }> {
-  const suite = suiteOf(values.suite, root, positionals.length > 0 || !!values.case || !!values.param);
-  const quick = values.quick ?? false;
-  const engine = values.engine ?? 'mitata';
-  if (engine !== 'mitata' && engine !== 'tinybench')
-    throw new UsageError(`--engine takes mitata or tinybench, got '${engine}'`);
-  const shard = parseShard(values.shard);
-  const config: RunConfig = {
-    engine,
-    forks: forks(quick),
-    quick,
-    durationS: seconds(values.duration, '--duration', suite?.duration ?? defaultDurationS(quick)),
-    timeoutS: seconds(values.timeout, '--timeout', 120),
-    scenarios: [],
-    // ' microtask' of `--case 'eager, microtask'` is the case microtask, as for --runtime
-    cases: (values.case ?? []).flatMap((c) => c.split(',').map((name) => name.trim())),
-    params: parseParams(values.param),
-    ...(shard ? { shard } : {}),
-    ...(await pinCpuOf(values['pin-cpu'])),
-    serverRuntime: values['server-runtime'] ?? 'node',
-    ...(suite ? { suite: suite.name } : {}),
-  };
-  // a throughput fork measures that long after its warm-up: each was killed unfinished, 'timeout'
-  if (config.durationS >= config.timeoutS)
-    throw new UsageError(
-      `the measuring time, ${config.durationS} s (--duration${suite?.duration ? ", else the suite's" : ''}), is not below --timeout ${config.timeoutS} s: every throughput fork would be killed before it finished`,
-    );
-  return { config, suite };
-}
-
 async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const { values, positionals } = parseFlags(argv, FLAGS);
-  const { config, suite } = await measureConfig(values, positionals, root, (quick) =>
+  const { config, suite } = await runConfigOf(values, positionals, root, (quick) =>
     intFlag(values.forks, '--forks', quick ? 1 : 3),
   );
   if (values.full) config.full = true;
@@ -321,51 +227,6 @@ function seedPolicy(raw: string | undefined): (fork: number) => number | undefin
   return () => Number(raw);
 }
 
-/**
- * How long each process measures. Between-process spread dominates (PITFALLS 15), so the time goes
- * to forks rather than to long series: a micro fork takes 0.2 s of samples, a throughput fork 1 s
- * (docs/architecture.md, "Where the time goes", has the figures behind these numbers).
- */
-export function budgetsOf(config: RunConfig, runtime: RuntimeAdapter): Budgets {
-  return {
-    engine: config.engine,
-    quick: config.quick,
-    microBudgetMs: config.quick ? 100 : 200,
-    microWarmupMs: Number(runtime.env('ASYNCBENCH_WARMUP_MS') ?? 100),
-    microMaxWarmupMs: config.quick ? 200 : 600,
-    ...sampleMsOf(runtime.env('ASYNCBENCH_SAMPLE_MS')),
-    warmupMs: Math.min(1000, (config.durationS * 1000) / 5),
-    durationMs: config.durationS * 1000,
-    repetitions: config.quick ? 3 : 5,
-    timeoutMs: config.timeoutS * 1000,
-    pinCpu: config.pinCpu,
-  };
-}
-
-/** For the study of the sample's length only (scripts/study/fork-stability.js): not part of the CLI. */
-function sampleMsOf(raw: string | undefined): { microSampleMs?: number } {
-  return raw === undefined ? {} : { microSampleMs: Number(raw) };
-}
-
-/** --pin-cpu: a CPU taskset can pin to, `off`, or (not given) the default of pin.ts. */
-async function pinCpuOf(raw: string | undefined): Promise<{ pinCpu?: number }> {
-  const runtime = await currentRuntime();
-  if (raw === 'off') return {};
-  if (raw === undefined) {
-    const cpu = await defaultPinCpu(runtime);
-    return cpu === undefined ? {} : { pinCpu: cpu };
-  }
-  // digits only: Number() reads '' and ' ' as CPU 0, and '0x1' as 1
-  const cpu = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(cpu)) throw new UsageError(`--pin-cpu takes a CPU number or off, got '${raw}'`);
-  if (!(await canPin(runtime, cpu)))
-    throw new UsageError(`--pin-cpu ${raw}: taskset cannot pin a process to CPU ${raw} here`);
-  return { pinCpu: cpu };
-}
-
-/** Measuring time of a throughput fork, seconds, unless --duration or the suite says otherwise. */
-const defaultDurationS = (quick: boolean) => (quick ? 0.3 : 1);
-
 /** The scenarios and cells of the run: those named (or all), narrowed by the filters; or a suite's. */
 async function planRun(settings: RunSettings, tmpDir: string) {
   const { config, runtimes, suite } = settings;
@@ -399,6 +260,26 @@ interface RunEnd {
   services: ServicesDescription;
 }
 
+/**
+ * Where this run sat against the earlier runs of this code, as the config records it: the shift
+ * within their spread (`sessions.shift`), or with no spread, the ratio to them (`earlierRuns`).
+ */
+function againstEarlierRuns(
+  config: RunConfig,
+  entries: readonly ResultEntry[],
+  own: OwnRuns | undefined,
+): Pick<RunConfig, 'sessions' | 'earlierRuns'> {
+  if (!own) return {};
+  const { sessions } = config;
+  if (sessions?.spread) {
+    const shift = runShift(entries, own.history, sessions.spread);
+    return shift ? { sessions: { ...sessions, shift } } : {};
+  }
+  // no spread to judge it by, but earlier runs of this code: where this run sits is still said
+  const ratio = ratioToEarlier(entries, own.history);
+  return ratio ? { earlierRuns: { files: own.files, ...ratio } } : {};
+}
+
 /** The result file of a run: its entries with the run-to-run spread, where it sat against earlier runs, its timing. */
 function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEnd): ResultFile {
   const { config, runtimes } = settings;
@@ -406,12 +287,6 @@ function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEn
   const machine = machineInfo(runtime);
   const spread = config.sessions?.spread;
   const entries = skipMissingFeatures(outcome.entries, runtimes).map((e) => (spread ? withSessions(e, spread) : e));
-  const own = settings.ownRuns;
-  const shift = spread && own && runShift(entries, own.history, spread);
-  if (config.sessions && shift) config.sessions.shift = shift;
-  // no spread to judge it by, but earlier runs of this code: where this run sits is still said
-  const ratio = !spread && own && ratioToEarlier(entries, own.history);
-  if (ratio) config.earlierRuns = { files: own.files, ...ratio };
   return {
     schema: RESULT_SCHEMA,
     run: {
@@ -425,7 +300,7 @@ function resultFileOf(settings: RunSettings, runtime: RuntimeAdapter, end: RunEn
     git: settings.git,
     machine,
     runtimes: runtimes.map(runtimeInfo),
-    config: { ...config, ...services },
+    config: { ...config, ...againstEarlierRuns(config, entries, settings.ownRuns), ...services },
     results: entries.map((e) => ({ ...e, machine: machine.id })),
   };
 }
@@ -446,19 +321,34 @@ async function refuseEmpty(settings: RunSettings, tmpDir: string): Promise<void>
   );
 }
 
-async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
-  const runtime = await currentRuntime();
-  const { config, runtimes, resultPath, root } = settings;
-  let { runId } = settings;
-  let startedAt = new Date();
-  const t0 = Date.now();
-  const interrupts = catchInterrupts(runtime);
+/** What a run measures: its jobs, and the journal that keeps each finished fork. */
+interface PreparedRun {
+  requires: Set<string>;
+  jobs: Job[];
+  journal: ResultJournal;
+  resumed: Resumed | undefined;
+  runId: string;
+  startedAt: Date;
+}
+
+/**
+ * Plans the run, probes the runtimes for the features its scenarios need, and opens its journal. A
+ * resumed run continues the interrupted one: its id, its start (else `startedAt`), its finished forks.
+ */
+async function prepareRun(
+  runtime: RuntimeAdapter,
+  settings: RunSettings,
+  tmpDir: string,
+  interrupts: Interrupts,
+  startedAt: Date,
+): Promise<PreparedRun> {
+  const { config, runtimes, resultPath } = settings;
   const { scenarios, cells } = await planRun(settings, tmpDir);
   // nothing was measured yet and no plan written: one line, exit 130, and run() removes the scratch
   if (interrupts.interrupted) throw new Interrupted();
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) await refuseEmpty(settings, tmpDir);
-  if (scenarios.some((s) => s.requires.includes('postgres'))) checkDatabaseUrl(runtime.env('DATABASE_URL'));
+  const requires = servicesNeeded(runtime, scenarios);
   makeDirectory(tmpDir);
   const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir, interrupts.signal);
   if (interrupts.interrupted) throw new Interrupted();
@@ -470,85 +360,83 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     cells.map((c) => c.key),
     settings.git,
   );
-  // a resumed run continues the interrupted one: its id, its start, its finished forks
   const resumed = settings.resume === undefined ? undefined : loadResume(settings.resume, plan);
-  if (resumed) {
-    runId = resumed.runId;
-    startedAt = new Date(resumed.startedAt);
-  }
+  const runId = resumed ? resumed.runId : settings.runId;
+  const started = resumed ? new Date(resumed.startedAt) : startedAt;
   const journal = new ResultJournal(
     resultPath,
-    { journal: JOURNAL_FORMAT, runId, startedAt: startedAt.toISOString(), plan, writer: thisProcess() },
+    { journal: JOURNAL_FORMAT, runId, startedAt: started.toISOString(), plan, writer: thisProcess() },
     settings.runId,
   );
-  // the result file as this run found it: another run that writes it meanwhile is not overwritten
-  const foundResult = modifiedAt(resultPath);
-  const tty = isatty(2);
-  const servicesAt = runtime.now();
-  const services = await startServicesEach(new Set(scenarios.flatMap((s) => s.requires)), {
-    serverRuntime: config.serverRuntime,
-    runtimes: settings.discovered,
-    projectRoot: root,
-    signal: interrupts.signal,
-  });
-  const servicesMs = runtime.now() - servicesAt;
-  // whatever fails from here on, the services stop: a schema on a DATABASE_URL server and an
-  // embedded PostgreSQL's data directory are not left behind
-  let result: ResultFile;
-  let written = resultPath;
-  let outcome: Execution;
-  // as the result file says: a signal while the services stop after it comes too late to cut the run short
-  let interrupted: boolean;
+  return { requires, jobs, journal, resumed, runId, startedAt: started };
+}
+
+/**
+ * Runs the jobs with progress on stderr; Ctrl-C stops them. Interrupted while the services started,
+ * it measures nothing, but a resumed run's kept forks stay.
+ */
+async function measureJobs(
+  runtime: RuntimeAdapter,
+  settings: RunSettings,
+  prepared: PreparedRun,
+  services: ServicesOfRun,
+  interrupts: Interrupts,
+  tmpDir: string,
+): Promise<Execution> {
+  const { config } = settings;
+  const { jobs, journal } = prepared;
+  const progress = progressReporter(jobs.length, config.forks, isatty(2), () => runtime.now());
+  const kept = prepared.resumed?.kept;
+  const execution = executeJobs(
+    runtime,
+    interrupts.interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
+    budgetsOf(config, runtime),
+    services,
+    journal,
+    progress,
+    tmpDir,
+    kept,
+  );
+  interrupts.stop = execution.stop;
   try {
-    const progress = progressReporter(jobs.length, config.forks, tty, () => runtime.now());
-    // interrupted while services started: nothing is measured, but a resumed run's kept forks stay
-    const kept = resumed?.kept;
-    const execution = executeJobs(
-      runtime,
-      interrupts.interrupted ? jobs.filter((j) => kept?.has(forkId(j.cell.key, j.fork))) : jobs,
-      budgetsOf(config, runtime),
-      services,
-      journal,
-      progress,
-      tmpDir,
-      kept,
-    );
-    interrupts.stop = execution.stop;
-    try {
-      outcome = await execution.done;
-    } finally {
-      progress.finish();
-    }
-    interrupted = outcome.interrupted || interrupts.interrupted;
-    result = resultFileOf(settings, runtime, {
-      outcome,
-      interrupted: interrupts.interrupted,
-      kept,
-      runId,
-      startedAt,
-      t0,
-      servicesMs,
-      services: services.describe(),
-    });
-    // the result file first, then the services
-    if (modifiedAt(resultPath) !== foundResult) {
-      const mine = resultPath.replace(/(\.json)?$/, `.${settings.runId}$1`);
-      console.error(`asyncbench: another run wrote ${resultPath} meanwhile; this run's result goes to ${mine}`);
-      written = mine;
-    }
-    try {
-      writeResultFile(written, result);
-    } catch (error) {
-      // nothing measured is lost: the journal holds every finished fork
-      throw new UsageError(
-        `${(error as Error).message}; every finished fork is kept in ${journal.path} (asyncbench run --resume ${resultPath} --json OTHER.json writes it elsewhere)`,
-      );
-    }
-    journal.remove();
-    for (const path of resumed?.journals ?? []) rmSync(path, { force: true });
+    return await execution.done;
   } finally {
-    await services.stop();
+    progress.finish();
   }
+}
+
+/**
+ * Writes the result file, beside it when another run wrote it meanwhile (its modification time is
+ * no longer `found`), and returns where; then the journals go, since the file holds every fork.
+ */
+function writeRunResult(
+  settings: RunSettings,
+  prepared: PreparedRun,
+  result: ResultFile,
+  found: number | undefined,
+): string {
+  const { resultPath } = settings;
+  let written = resultPath;
+  if (modifiedAt(resultPath) !== found) {
+    const mine = resultPath.replace(/(\.json)?$/, `.${settings.runId}$1`);
+    console.error(`asyncbench: another run wrote ${resultPath} meanwhile; this run's result goes to ${mine}`);
+    written = mine;
+  }
+  try {
+    writeResultFile(written, result);
+  } catch (error) {
+    // nothing measured is lost: the journal holds every finished fork
+    throw new UsageError(
+      `${(error as Error).message}; every finished fork is kept in ${prepared.journal.path} (asyncbench run --resume ${resultPath} --json OTHER.json writes it elsewhere)`,
+    );
+  }
+  prepared.journal.remove();
+  for (const path of prepared.resumed?.journals ?? []) rmSync(path, { force: true });
+  return written;
+}
+
+/** The result's table on stdout, its timing on stderr; returns the exit code. */
+function printRun(runtime: RuntimeAdapter, result: ResultFile, written: string, interrupted: boolean): number {
   // the table goes to stdout: coloured where stdout is a terminal, not where stderr is (`run > file`)
   console.log(renderTerminal(result, { color: isatty(1) && runtime.env('NO_COLOR') === undefined }));
   console.log(`\nresult file: ${written}`);
@@ -558,6 +446,48 @@ async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
     return 130;
   }
   return result.results.some((e) => e.status === 'failed' || e.status === 'timeout') ? 1 : 0;
+}
+
+async function execute(settings: RunSettings, tmpDir: string): Promise<number> {
+  const runtime = await currentRuntime();
+  const startedAt = new Date();
+  const t0 = Date.now();
+  const interrupts = catchInterrupts(runtime);
+  const prepared = await prepareRun(runtime, settings, tmpDir, interrupts, startedAt);
+  // the result file as this run found it: another run that writes it meanwhile is not overwritten
+  const foundResult = modifiedAt(settings.resultPath);
+  const servicesAt = runtime.now();
+  const services = await startServicesEach(prepared.requires, {
+    serverRuntime: settings.config.serverRuntime,
+    runtimes: settings.discovered,
+    projectRoot: settings.root,
+    signal: interrupts.signal,
+  });
+  const servicesMs = runtime.now() - servicesAt;
+  // whatever fails from here on, the services stop: a schema on a DATABASE_URL server and an
+  // embedded PostgreSQL's data directory are not left behind
+  let ended: { result: ResultFile; written: string; interrupted: boolean };
+  try {
+    const outcome = await measureJobs(runtime, settings, prepared, services, interrupts, tmpDir);
+    // as the result file says: a signal while the services stop after it comes too late to cut the run short
+    const interrupted = outcome.interrupted || interrupts.interrupted;
+    const { runId, resumed } = prepared;
+    const result = resultFileOf(settings, runtime, {
+      outcome,
+      interrupted: interrupts.interrupted,
+      kept: resumed?.kept,
+      runId,
+      startedAt: prepared.startedAt,
+      t0,
+      servicesMs,
+      services: services.describe(),
+    });
+    // the result file first, then the services
+    ended = { result, written: writeRunResult(settings, prepared, result, foundResult), interrupted };
+  } finally {
+    await services.stop();
+  }
+  return printRun(runtime, ended.result, ended.written, ended.interrupted);
 }
 
 const run: Command = {
