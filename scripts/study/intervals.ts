@@ -32,7 +32,7 @@ const everyFile = [
   ...readdirSync(dir)
     .filter((f) => f.endsWith('.json') && !isStudyRun(f))
     .map((f): ResultFile => JSON.parse(readFileSync(join(dir, f), 'utf8'))),
-].map((file) => ({ startedAt: file.run.startedAt, code: codeOf(file.git), cells: runCells(file) }));
+].map((file) => ({ startedAt: file.run.startedAt, code: codeOf(file.git, file.config), cells: runCells(file) }));
 
 /** The run against the files of DIR that started before it: the spread within each revision, the shift against its own. */
 function shiftOf(run: ResultFile): string {
@@ -40,7 +40,7 @@ function shiftOf(run: ResultFile): string {
   for (const f of everyFile.filter((f) => f.startedAt < run.run.startedAt))
     groups.set(f.code, [...(groups.get(f.code) ?? []), f.cells]);
   const spread = sessionSpread([...groups.values()]);
-  const own = groups.get(codeOf(run.git)) ?? [];
+  const own = groups.get(codeOf(run.git, run.config)) ?? [];
   const shift = spread && own.length > 0 && runShift(run.results, historyOf(own), spread);
   return shift ? `, shift ${shift.ratio.toFixed(2)}x${shift.beyond ? ' BEYOND the spread' : ''}` : '';
 }

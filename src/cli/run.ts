@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
-import { builtinScenarios, PROJECT_ROOT, selectScenarios } from '../harness/catalog.js';
+import { builtinScenarios, PROJECT_ROOT, type ScenarioInfo, selectScenarios } from '../harness/catalog.js';
 import { probeCompatibility, skipMissingFeatures } from '../harness/compat.js';
 import { budgetsOf, runConfigOf } from '../harness/config.js';
 import { catchInterrupts, type Interrupts } from '../harness/interrupts.js';
@@ -124,7 +124,9 @@ interface RunSettings {
   suite?: Suite;
   /** --resume FILE as given */
   resume?: string;
-  /** --sessions, or by default the runs beside the result file: the earlier runs of this code */
+  /** --sessions as given */
+  sessions?: string[];
+  /** --sessions, or by default the runs beside the result file: the earlier runs of this code (prepareRun) */
   ownRuns?: OwnRuns;
   /** the code measured, read when the run starts */
   git: ResultFile['git'];
@@ -154,16 +156,8 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
   const sources = { log: (line: string) => console.error(`asyncbench: ${line}`) };
   const { runtimes, server } = await selectRuntimes(values.runtime, discovered, sources, values['server-runtime']);
   if (server) config.serverRuntime = server.label;
-  const runtime = await currentRuntime();
-  const git = await gitInfo(runtime, root);
-  const earlier = earlierRunsOf(values.sessions, resultPath, {
-    machineId: machineInfo(runtime).id,
-    config,
-    git,
-    runtimes,
-  });
-  if (earlier?.sessions) config.sessions = earlier.sessions;
-  const { resume } = values;
+  const git = await gitInfo(await currentRuntime(), root);
+  const { resume, sessions } = values;
   return {
     positionals,
     config,
@@ -174,7 +168,7 @@ async function parseRun(argv: string[], root: string): Promise<RunSettings> {
     root,
     suite,
     resume,
-    ownRuns: earlier?.own,
+    sessions,
     git,
   };
 }
@@ -212,6 +206,25 @@ function earlierRunsOf(sessions: string[] | undefined, resultPath: string, now: 
     );
   }
   return recent;
+}
+
+/**
+ * The earlier runs whose spread this run's intervals take, once the scenarios are known: a user's
+ * scenario file is part of the code measured (config.scenarioFiles), so its runs before an edit
+ * count as another revision's, not as the machine's spread
+ */
+function findEarlierRuns(runtime: RuntimeAdapter, settings: RunSettings, scenarios: readonly ScenarioInfo[]): void {
+  const { config } = settings;
+  const files = scenarios.filter((s) => s.digest !== undefined);
+  if (files.length > 0) config.scenarioFiles = Object.fromEntries(files.map((s) => [s.id, s.digest as string]));
+  const earlier = earlierRunsOf(settings.sessions, settings.resultPath, {
+    machineId: machineInfo(runtime).id,
+    config,
+    git: settings.git,
+    runtimes: settings.runtimes,
+  });
+  if (earlier?.sessions) config.sessions = earlier.sessions;
+  settings.ownRuns = earlier?.own;
 }
 
 /** The forks this invocation measured: a resumed run's timing is its own, not the interrupted run's too. */
@@ -348,6 +361,7 @@ async function prepareRun(
   if (interrupts.interrupted) throw new Interrupted();
   config.scenarios = scenarios.map((s) => s.id);
   if (cells.length === 0) await refuseEmpty(settings, tmpDir);
+  findEarlierRuns(runtime, settings, scenarios);
   const requires = servicesNeeded(runtime, scenarios);
   makeDirectory(tmpDir);
   const skipReason = await probeCompatibility(runtime, runtimes, scenarios, tmpDir, interrupts.signal);

@@ -107,7 +107,7 @@ export const RECENT_RUNS = 10;
 /** What the new run measures with: an earlier run counts by default only where all of it is the same. */
 export interface ThisRun {
   machineId: string | undefined;
-  config: Pick<RunConfig, 'engine' | 'durationS' | 'pinCpu' | 'forks'>;
+  config: Pick<RunConfig, 'engine' | 'durationS' | 'pinCpu' | 'forks' | 'scenarioFiles'>;
   git: ResultFile['git'];
   runtimes: readonly { label: string; version: string }[];
 }
@@ -159,9 +159,9 @@ export function recentSessions(resultPath: string, now: ThisRun): EarlierRuns | 
     const ids = run.run.id.split('+');
     if (ids.some((id) => seenRuns.has(id))) continue;
     for (const id of ids) seenRuns.add(id);
-    taken.push({ path, code: codeOf(run.git), cells: runCells(run) });
+    taken.push({ path, code: codeOf(run.git, run.config), cells: runCells(run) });
   }
-  const ownCode = codeOf(now.git);
+  const ownCode = codeOf(now.git, now.config);
   const runsOf = (code: string) => taken.filter((t) => t.code === code);
   // a revision with one run lends no spread; only this code's runs place the new run (its shift)
   const lending = taken.filter((t) => t.code === ownCode || runsOf(t.code).length > 1);

@@ -3,8 +3,8 @@
  * bundled with the same build as the built-in ones so every runtime runs the same JavaScript.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildOptions } from '../build-options.js';
 import { TimeoutError, withTimeout } from '../patterns/timeout.js';
@@ -86,8 +86,11 @@ export async function builtinScenarios(dist: URL = DIST_DIR): Promise<ScenarioIn
   return Promise.all(files.map((f) => describeModule(new URL(f, dir).href)));
 }
 
-/** Bundles a user's scenario file (.ts or .js) into `tmpDir` with the project's build options. */
-async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Promise<string> {
+/**
+ * Bundles a user's scenario file (.ts or .js) into `tmpDir` with the project's build options; returns
+ * the bundle's URL and a digest of it (the file and every local file it imports)
+ */
+async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Promise<{ url: string; digest: string }> {
   const { build } = await import('esbuild');
   mkdirSync(tmpDir, { recursive: true });
   // named after the whole path: two files called s.ts from two folders must not overwrite each other
@@ -97,6 +100,8 @@ async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Prom
   await build({
     ...buildOptions(fileURLToPath(new URL('api.js', dist))),
     entryPoints: [path],
+    // paths in the bundle's comments are from here: the digest is the file's, wherever run is started
+    absWorkingDir: dirname(resolve(path)),
     outfile,
     logLevel: 'silent',
   }).catch((error: Error & { errors?: { text: string; location?: { line: number; column: number } | null }[] }) => {
@@ -105,7 +110,8 @@ async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Prom
     const why = first?.text ?? error.message.split('\n')[1] ?? error.message;
     throw new UsageError(`cannot build ${path}${where}: ${why.split('\n')[0]}`);
   });
-  return pathToFileURL(outfile).href;
+  const digest = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 12);
+  return { url: pathToFileURL(outfile).href, digest };
 }
 
 /** A user's scenario file, bundled against the API of the tree whose dist/ is `dist`, and described. */
@@ -115,7 +121,8 @@ export async function scenarioFile(
   dist: URL = DIST_DIR,
   label = path,
 ): Promise<ScenarioInfo> {
-  return describeInChild(await bundleScenarioFile(path, tmpDir, dist), label);
+  const { url, digest } = await bundleScenarioFile(path, tmpDir, dist);
+  return { ...(await describeInChild(url, label)), digest };
 }
 
 export function looksLikeFile(arg: string): boolean {

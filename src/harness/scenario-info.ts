@@ -33,6 +33,8 @@ export interface ScenarioInfo {
   headline?: Scenario['headline'];
   /** file URL of the built module the child imports */
   module: string;
+  /** a user's scenario file: a digest of its bundle (config.scenarioFiles) */
+  digest?: string;
 }
 
 const KINDS = ['micro', 'throughput', 'process'];

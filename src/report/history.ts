@@ -43,7 +43,9 @@ export function combineParts(files: readonly ResultFile[]): ResultFile[] {
   const points: ResultFile[][] = [];
   for (const file of files) {
     // the latest point of this commit it adds cells to, not cells twice (a re-run is a point of its own)
-    const point = points.findLast((p) => codeOf(p[0].git) === codeOf(file.git) && disjoint([...p, file]));
+    const point = points.findLast(
+      (p) => codeOf(p[0].git, p[0].config) === codeOf(file.git, file.config) && disjoint([...p, file]),
+    );
     if (point) point.push(file);
     else points.push([file]);
   }

@@ -95,7 +95,7 @@ export function planOf(
     shard: config.shard ?? null,
     serverRuntime: config.serverRuntime,
     pinCpu: config.pinCpu ?? null,
-    code: codeOf(git),
+    code: codeOf(git, config),
     cells: [...cells],
   };
 }

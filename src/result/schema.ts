@@ -282,6 +282,11 @@ export interface RunConfig {
    * run sat against them, with nothing to judge that by. Absent when `sessions` is present.
    */
   earlierRuns?: { files: string[] } & RunRatio;
+  /**
+   * scenarios run from a user's file: id -> a digest of its bundle. The code measured is theirs as
+   * much as asyncbench's (codeOf), and a file changed between two runs is not the machine changing
+   */
+  scenarioFiles?: Record<string, string>;
 }
 
 /** Where a run's time went, ms summed over its measuring processes (`time:` line of `run`). */
@@ -318,9 +323,16 @@ export interface ResultFile {
   results: ResultEntry[];
 }
 
-/** The revision of the code a run measured: its commit, and `+dirty` when the tree was changed. */
-export function codeOf(git: ResultFile['git']): string {
-  return `${git?.commit ?? 'unknown'}${git?.dirty ? '+dirty' : ''}`;
+/**
+ * The revision of the code a run measured: its commit, `+dirty` when the tree was changed, and the
+ * digests of the user's scenario files it ran (`config.scenarioFiles`)
+ */
+export function codeOf(git: ResultFile['git'], config?: Pick<RunConfig, 'scenarioFiles'>): string {
+  const files = Object.entries(config?.scenarioFiles ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, digest]) => `+${id}@${digest}`)
+    .join('');
+  return `${git?.commit ?? 'unknown'}${git?.dirty ? '+dirty' : ''}${files}`;
 }
 
 /** A result file that cannot be read as one: bad input, one line as a UsageError is. */
@@ -542,6 +554,12 @@ function validateConfig(c: Record<string, unknown>, where: string): void {
   if (c.forks !== undefined && !(isWhole(c.forks) && c.forks >= 0))
     fail(where, `config.forks is ${shown(c.forks)}, not a whole number >= 0`);
   if (c.ab !== undefined) validateAb(c.ab, where);
+  const files = c.scenarioFiles;
+  if (
+    files !== undefined &&
+    !(isObject(files) && Object.values(files).every((d) => typeof d === 'string' && isOneLine(d)))
+  )
+    fail(where, `config.scenarioFiles is ${shown(files)}, not an object of digests`);
 }
 
 /** What `compare` judges two files of one A/B session with: the session's design and its decisions. */

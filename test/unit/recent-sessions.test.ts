@@ -104,6 +104,27 @@ describe('recentSessions', () => {
     expect(third?.own?.history.runs).toBe(2);
   });
 
+  it("takes a user's edited scenario file for another revision, not for the machine's spread", () => {
+    const dir = tempDir();
+    const version = (digest: string) => (seed: number) =>
+      changed(seed, (r) => Object.assign(r.config, { scenarioFiles: { 'my-scenario': digest } }));
+    const [oldFile, editedFile] = [version('aaaaaaaaaaaa'), version('bbbbbbbbbbbb')];
+    writeInOrder(dir, [
+      ['before-1.json', oldFile(1)],
+      ['before-2.json', oldFile(2)],
+      ['before-3.json', oldFile(3)],
+    ]);
+    const edited = { ...NOW, config: { ...NOW.config, scenarioFiles: { 'my-scenario': 'bbbbbbbbbbbb' } } };
+    // the edited file's first run borrows the old version's spread, and is placed against none of its runs
+    const first = recentSessions(join(dir, 'new.json'), edited);
+    expect(first?.sessions?.spread).toMatchObject({ runs: 3 });
+    expect(first?.own).toBeUndefined();
+    writeInOrder(dir, [['after-1.json', editedFile(4)]], 1_800_000_000);
+    expect(recentSessions(join(dir, 'new.json'), edited)?.own?.history.runs).toBe(1);
+    // asyncbench's own scenarios are not a user's file: its runs are this code's
+    expect(recentSessions(join(dir, 'new.json'), NOW)?.own).toBeUndefined();
+  });
+
   it('counts a merged run once, not again for each of its shards', () => {
     const dir = tempDir();
     writeInOrder(dir, [

@@ -67,6 +67,11 @@ const cases: [string, (f: Json) => void, RegExp][] = [
   ['shard index > count', (f) => (f.config.shard = { index: 3, count: 2 }), /config\.shard is .*1 <= index <= count/],
   ['shard fractional', (f) => (f.config.shard = { index: 1.5, count: 2 }), /config\.shard is /],
   ['shard as text', (f) => (f.config.shard = '1/2'), /config\.shard is "1\/2"/],
+  [
+    'scenarioFiles not digests',
+    (f) => (f.config.scenarioFiles = { mine: 12 } as unknown as Record<string, string>),
+    /config\.scenarioFiles is .*not an object of digests/,
+  ],
   // 5. duplicate keys
   [
     'duplicate key',
