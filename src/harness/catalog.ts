@@ -3,7 +3,7 @@
  * bundled with the same build as the built-in ones so every runtime runs the same JavaScript.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildOptions } from '../build-options.js';
@@ -87,15 +87,34 @@ export async function builtinScenarios(dist: URL = DIST_DIR): Promise<ScenarioIn
 }
 
 /**
+ * npm packages stay imports in a bundle (build-options.js), found from where the bundle lies, in
+ * asyncbench's scratch directory: the node_modules nearest the user's file, linked beside the
+ * bundle, makes the packages of the user's project found first, as for the file itself, and
+ * asyncbench's own after them
+ */
+function linkUsersPackages(path: string, bundleDir: string): void {
+  for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
+    const modules = join(dir, 'node_modules');
+    if (existsSync(modules)) {
+      symlinkSync(modules, join(bundleDir, 'node_modules'), 'dir');
+      return;
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+/**
  * Bundles a user's scenario file (.ts or .js) into `tmpDir` with the project's build options; returns
  * the bundle's URL and a digest of it (the file and every local file it imports)
  */
 async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Promise<{ url: string; digest: string }> {
   const { build } = await import('esbuild');
-  mkdirSync(tmpDir, { recursive: true });
-  // named after the whole path: two files called s.ts from two folders must not overwrite each other
+  // a folder named after the whole path: two files called s.ts from two folders must not meet
   const tag = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 8);
-  const outfile = join(tmpDir, `${basename(path, extname(path))}-${tag}.js`);
+  const bundleDir = join(tmpDir, `${basename(path, extname(path))}-${tag}`);
+  mkdirSync(bundleDir, { recursive: true });
+  linkUsersPackages(path, bundleDir);
+  const outfile = join(bundleDir, `${basename(path, extname(path))}.js`);
   // `asyncbench` resolves to this package's built API, so user scenarios share the built-in patterns
   await build({
     ...buildOptions(fileURLToPath(new URL('api.js', dist))),

@@ -395,6 +395,42 @@ export default defineScenario({ id: 'quotes', title: 'q', pattern: 'p', kind: 'm
     }
   });
 
+  it("a scenario file's npm packages are found in its own project, before asyncbench's, on every runtime", async () => {
+    const dir = tempDir('own-packages');
+    // a CommonJS package and an ES module one that only the user's project has, and p-map, which it
+    // does not have and asyncbench does
+    const pkg = (name: string, files: Record<string, string>) => {
+      mkdirSync(join(dir, 'node_modules', name), { recursive: true });
+      for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, 'node_modules', name, file), text);
+    };
+    writeFileSync(join(dir, 'package.json'), '{"name": "mine", "version": "1.0.0"}');
+    pkg('my-cjs', { 'package.json': '{"name": "my-cjs", "main": "index.js"}', 'index.js': 'exports.three = 3;' });
+    pkg('my-esm', {
+      'package.json': '{"name": "my-esm", "type": "module", "main": "index.js"}',
+      'index.js': 'export const four = 4;',
+    });
+    const path = scenarioFile(
+      join(dir, 'uses.ts'),
+      `import { three } from 'my-cjs';
+import { four } from 'my-esm';
+import pMap from 'p-map';
+export default defineScenario({ id: 'uses', title: 'u', pattern: 'p', kind: 'micro', params: { n: [1] },
+  cases: { sum: () => () => three + four + (typeof pMap === 'function' ? 0 : 100) },
+  verify: ({ op }) => { if (op() !== 7) throw new Error('got ' + op()); } });`,
+    );
+    const out = join(dir, 'r.json');
+    const run = await runCli(['run', path, '--forks', '1', '--sessions', 'none', '--json', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = readResult(out);
+    expect(result.results.map((e) => [e.runtime, e.status])).toEqual([
+      ['node', 'ok'],
+      ['deno', 'ok'],
+      ['bun', 'ok'],
+    ]);
+    // the file is part of the code measured
+    expect(result.config.scenarioFiles?.uses).toMatch(/^[0-9a-f]{12}$/);
+  });
+
   it('two scenario files called s.ts in two folders are both measured, into results/ where the run was started', async () => {
     const dir = tempDir('same-name');
     const files = ['one', 'two'].map((id) => {
