@@ -71,6 +71,9 @@ function scenarioProblem(s: Scenario): string | undefined {
   // a scenario may not declare: its run would write a file no report or compare could read
   const twoLines = Object.keys(s.cases).find((name) => !isOneLine(name));
   if (twoLines !== undefined) return `case name ${JSON.stringify(twoLines)} is not one line`;
+  // --case takes a comma-separated list: such a case could never be picked alone
+  const comma = Object.keys(s.cases).find((name) => name.includes(','));
+  if (comma !== undefined) return `case name ${JSON.stringify(comma)} holds a comma, which --case splits names at`;
   const problem =
     matrixProblem(s.params, 'params') ?? matrixProblem(s.defaults, 'defaults') ?? matrixProblem(s.quick, 'quick');
   if (problem) return problem;

@@ -134,6 +134,11 @@ const SCENARIO_FILES: [string, string, RegExp][] = [
     scenario('case2', `export default { ...defineScenario(${VALID}), cases: { 'a\\nb': () => () => 1 } };`),
     /case name "a\\nb" is not one line/,
   ],
+  [
+    'a case named with a comma',
+    scenario('comma', `export default { ...defineScenario(${VALID}), cases: { 'a,b': () => () => 1 } };`),
+    /case name "a,b" holds a comma, which --case splits names at/,
+  ],
 ];
 
 const FLAGS: [string[], RegExp][] = [
