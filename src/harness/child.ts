@@ -6,7 +6,7 @@ import { measureDuet } from '../measure/duet.js';
 import { ENGINES, type MicroBudget, measureMicro } from '../measure/micro.js';
 import { runThroughput } from '../measure/throughput.js';
 import type { Clock } from '../measure/types.js';
-import { isOneLine } from '../result/schema.js';
+import { isOneLine, type MicroMeasurement } from '../result/schema.js';
 import { isSteady } from '../result/stats.js';
 import { currentRuntime } from '../runtimes/current.js';
 import { exitWithParent } from '../runtimes/parent-guard.js';
@@ -195,10 +195,23 @@ async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOut
     clock.mark('measure');
     await scenario.verify?.({ ...ctx, op });
     clock.mark('verify');
-    return { status: 'ok', ...measured, samples: perItem(measured.samples, items), cold, extra, phases: clock.phases };
+    return { status: 'ok', ...perItemSeries(measured, items), cold, extra, phases: clock.phases };
   } finally {
     await closeCases(opened);
   }
+}
+
+/** samples per item, and the empty op's time (measurement.floorNs) as well, so the two compare */
+function perItemSeries<T extends { samples?: number[]; measurement?: MicroMeasurement }>(
+  measured: T,
+  items: number,
+): T & { samples: number[] } {
+  const floorNs = measured.measurement?.floorNs;
+  return {
+    ...measured,
+    samples: perItem(measured.samples, items),
+    ...(floorNs === undefined ? {} : { measurement: { ...measured.measurement, floorNs: floorNs / items } }),
+  };
 }
 
 /**

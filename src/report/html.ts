@@ -29,6 +29,7 @@ import {
   cellFacts,
   coldText,
   describeMetrics,
+  EMPTY_OP_FACTOR,
   formatTimes,
   legendLines,
   NOISE_MARK,
@@ -83,7 +84,7 @@ function cell(entry: ResultEntry | undefined, standings: TableStandings): string
   const facts = cellFacts(entry, standings);
   if (!facts)
     return `<td class="${entry.status === 'skipped' ? 'skip' : 'bad'}" title="${h(entry.reason ?? '')}">${h(entry.status)}</td>`;
-  const { figure, standing: s, cold } = facts;
+  const { figure, standing: s, cold, emptyOp } = facts;
   const rank = !s
     ? ''
     : s.best
@@ -94,7 +95,10 @@ function cell(entry: ResultEntry | undefined, standings: TableStandings): string
     : '';
   const steady =
     entry.steady === false ? ' <span class="unsteady" title="samples drift: not steady">~ not steady</span>' : '';
-  return `<td class="num">${h(formatCentre(figure))}${rank}${coldPart}${steady}</td>`;
+  const empty = emptyOp
+    ? ` <span class="bad" title="within ${EMPTY_OP_FACTOR}× of an empty op in the same loop: likely optimized out">! near an empty op</span>`
+    : '';
+  return `<td class="num">${h(formatCentre(figure))}${rank}${coldPart}${empty}${steady}</td>`;
 }
 
 function table(header: string[], rows: string[]): string {

@@ -44,13 +44,14 @@ function cell(entry: ResultEntry | undefined, standings: TableStandings): string
   if (!entry) return '—';
   const facts = cellFacts(entry, standings);
   if (!facts) return `*${entry.status}*`;
-  const { figure, standing, cold } = facts;
+  const { figure, standing, cold, emptyOp } = facts;
   return [
     md(formatCentre(figure)),
     ...(standing ? [standing.best ? '**best**' : md(standingText(standing))] : []),
     ...(cold ? [md(coldText(cold, true))] : []),
   ]
     .join(' · ')
+    .concat(emptyOp ? ' !' : '')
     .concat(entry.steady === false ? ' ~' : '');
 }
 

@@ -18,6 +18,7 @@ import {
   welchRatio,
 } from '../result/estimator.js';
 import { type Metric, type ResultEntry, type ResultFile, ranElsewhere } from '../result/schema.js';
+import { median } from '../result/stats.js';
 import { forksPerCell, formatParams, formatValue, groupBy, machineText } from './format.js';
 
 /**
@@ -211,17 +212,33 @@ export function recordedFigures(e: ResultEntry): { name: string; value: string }
   }));
 }
 
-/** What a table cell says about a measured entry: its figure, its standing, its cold call. */
+/** mitata's factor: an op within it of an empty op in the same loop was "likely optimized out" */
+export const EMPTY_OP_FACTOR = 1.42;
+
+/**
+ * The op took no more than EMPTY_OP_FACTOR times what its loop takes for an empty op
+ * (`measurement.floorNs` of its forks): it was likely optimized out, or costs less than the loop can
+ * time, and its figure says little of the op itself
+ */
+export function nearEmptyOp(entry: ResultEntry): boolean {
+  const floors = entry.forks.flatMap((f) => f.measurement?.floorNs ?? []);
+  if (floors.length === 0 || entry.status !== 'ok' || !entry.stats || entry.headline) return false;
+  return entry.stats.median < EMPTY_OP_FACTOR * median(floors);
+}
+
+/** What a table cell says about a measured entry: its figure, its standing, its cold call, `!`. */
 export interface CellFacts {
   figure: Figure;
   standing?: Standing;
   cold?: Cold;
+  /** nearEmptyOp */
+  emptyOp: boolean;
 }
 
 /** undefined for an entry with no figure (not ok): the cell then says its status */
 export function cellFacts(entry: ResultEntry, standings: TableStandings): CellFacts | undefined {
   const figure = figureOf(entry);
-  return figure && { figure, standing: standings.of(entry), cold: coldOf(entry) };
+  return figure && { figure, standing: standings.of(entry), cold: coldOf(entry), emptyOp: nearEmptyOp(entry) };
 }
 
 /** The metrics of one table's figures, in order of first appearance, with the cases that use each. */
@@ -271,6 +288,11 @@ export function legendLines(entries: readonly ResultEntry[]): string[] {
     ...(entries.some((e) => coldOf(e))
       ? [
           'cold = the first, cold call against the steady state (micro and process: cold / median; throughput: the first op / the p50 latency).',
+        ]
+      : []),
+    ...(entries.some(nearEmptyOp)
+      ? [
+          `! = within ${EMPTY_OP_FACTOR}× of an empty op timed in the same loop: the op was likely optimized out, or costs less than the loop can time (mitata's check).`,
         ]
       : []),
     '~ = not steady (samples drift).',

@@ -81,12 +81,13 @@ function cellOf(entry: ResultEntry | undefined, standings: TableStandings, color
     const reason = clipped(oneLineReason(entry));
     return { span: paint(color, entry.status === 'skipped' ? '2' : '31', `${entry.status}: ${reason}`) };
   }
-  const { figure, standing, cold } = facts;
+  const { figure, standing, cold, emptyOp } = facts;
   return {
     parts: [
       formatCentre(figure),
       standingPart(standing, color),
       cold ? coldText(cold, false) : '',
+      emptyOp ? paint(color, '31', '!') : '',
       entry.steady === false ? paint(color, '33', '~') : '',
     ],
   };

@@ -143,6 +143,12 @@ export interface MicroMeasurement {
   /** warm-up before the first kept sample: calls of the op, and ms */
   warmupCalls: number;
   warmupMs: number;
+  /**
+   * ns a call of an empty op took in the same loop, right after: measured where a synchronous op
+   * took under FLOOR_CHECK_NS a call. An op within 1.42x of it was likely optimized out (mitata's
+   * check), or costs less than the loop can time: the reports mark it `!`
+   */
+  floorNs?: number;
 }
 
 export interface ResultEntry {
@@ -485,6 +491,8 @@ function validateEntry(e: unknown, i: number, where: string): void {
     checkNonNegative(fork.cold, `forks[${f}].cold`, at);
     checkLatency(fork.latency, `forks[${f}].latency`, at);
     checkExtra(fork.extra, `forks[${f}].extra`, at);
+    // the `!` of a cell reads it (report/standing.ts nearEmptyOp)
+    if (isObject(fork.measurement)) checkNonNegative(fork.measurement.floorNs, `forks[${f}].measurement.floorNs`, at);
   }
   checkNonNegative(e.cold, 'cold', at);
   checkLatency(e.latency, 'latency', at);

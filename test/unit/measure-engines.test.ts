@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ENGINES, measureMicro, warmUp } from '../../src/measure/micro.js';
+import { ENGINES, FLOOR_CHECK_NS, measureMicro, warmUp } from '../../src/measure/micro.js';
 import type { Clock, EnginePlan } from '../../src/measure/types.js';
 
 /** A clock that advances 1 ms per read and counts the GCs asked of it. */
@@ -170,5 +170,29 @@ describe('an op that turns async after its warm-up', () => {
       await expect(measureMicro(engine, op, budget, clock)).rejects.toThrow(
         'the op returned a promise after its warm-up found it synchronous',
       );
+    });
+});
+
+describe('an op close to an empty one', () => {
+  /** a clock the op moves on by `ns` a call, and every read by 1 µs (the loop's own cost) */
+  const costing = (ns: number) => {
+    let t = 0;
+    const clock: Clock = { now: () => (t += 0.001), gc: () => true };
+    return { clock, op: () => (t += ns / 1e6) };
+  };
+  const budget = { budgetMs: 2, warmupMs: 0.5, maxWarmupMs: 1 };
+
+  for (const engine of Object.values(ENGINES))
+    test(`${engine.name}: is timed against an empty op in its loop below FLOOR_CHECK_NS a call, and only then`, async () => {
+      const fast = costing(2);
+      const near = await measureMicro(engine, fast.op, budget, fast.clock);
+      // the empty op costs the loop's clock reads only, spread over the op's batch
+      expect(near.measurement.floorNs).toBeGreaterThan(0);
+      expect(near.measurement.floorNs).toBeLessThan(Math.min(...near.samples));
+      const slow = costing(5 * FLOOR_CHECK_NS);
+      expect((await measureMicro(engine, slow.op, budget, slow.clock)).measurement.floorNs).toBeUndefined();
+      const awaited = costing(2);
+      const asyncOp = async () => awaited.op();
+      expect((await measureMicro(engine, asyncOp, budget, awaited.clock)).measurement.floorNs).toBeUndefined();
     });
 });

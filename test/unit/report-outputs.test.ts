@@ -108,6 +108,45 @@ describe('terminal', () => {
   });
 });
 
+describe('a cell near an empty op (!)', () => {
+  /** the first ok micro entry, its forks' empty op at `floorNs`, against its median */
+  const withFloor = (factor: number) => {
+    const result = makeResult({ seed: 1 });
+    const entry = result.results.find((e) => e.kind === 'micro' && e.status === 'ok') as ResultEntry;
+    const floorNs = (entry.stats?.median ?? 0) / factor;
+    for (const fork of entry.forks)
+      fork.measurement = {
+        engine: 'mitata',
+        batch: 4,
+        calibrated: false,
+        async: false,
+        warmupCalls: 1,
+        warmupMs: 1,
+        floorNs,
+      };
+    return { result, entry };
+  };
+
+  test('is marked in every report where its median is within 1.42x of the empty op, with the legend', async () => {
+    const { result, entry } = withFloor(1.2);
+    const terminal = renderTerminal(result, { color: false });
+    expect(terminal).toMatch(/^! = within 1\.42× of an empty op timed in the same loop/m);
+    const row = terminal.split('\n').find((line) => line.startsWith(`${entry.case} `) && line.includes('tasks=')) ?? '';
+    expect(row).toMatch(/ !( |$)/);
+    expect(renderMarkdown([result])).toMatch(/ !( ~)? \|/);
+    expect((await renderSite([result])).html).toContain('! near an empty op');
+  });
+
+  test('is not marked past 1.42x, nor without a measured empty op', () => {
+    for (const result of [withFloor(2).result, makeResult({ seed: 1 })]) {
+      const terminal = renderTerminal(result, { color: false });
+      expect(terminal).not.toMatch(/^! = /m);
+      expect(terminal).not.toMatch(/ !( |$)/m);
+      expect(renderMarkdown([result])).not.toMatch(/ !( ~)? \|/);
+    }
+  });
+});
+
 describe('html site', () => {
   let site: Site;
   let evil: Site;
