@@ -12,7 +12,7 @@ import { forkId } from '../result/journal.js';
 import { redactText } from '../result/redact.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { type RuntimeExecutable, runtimeCommand } from '../runtimes/discover.js';
-import { type GuardedChild, spawnGuarded } from '../runtimes/group-reaper.js';
+import { spawnGuarded } from '../runtimes/group-reaper.js';
 import { execFailure } from '../runtimes/parent-guard.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import type { JobServices } from '../services/each.js';
@@ -55,6 +55,50 @@ function lastLines(text: string): string {
   return lines.slice(-2).join(' | ').slice(-STDERR_TAIL);
 }
 
+/** How a child process ended: its exit, whether the timeout killed it, its stderr (the tail kept). */
+interface ChildEnd {
+  exit: Awaited<ChildHandle['exited']>;
+  timedOut: boolean;
+  stderr: string;
+}
+
+/**
+ * Runs `argv` (a runtime on a tree's dist/child.js) with `childJob`, as a guarded leader of its own
+ * process group (spawnGuarded), SIGKILLs it past `timeoutMs`, and once it has exited kills its
+ * group: whatever it started (servers, workers' processes) dies with it. Throws when it cannot be
+ * started (the runtime's binary missing or not executable).
+ */
+async function runToEnd(
+  runtime: RuntimeAdapter,
+  argv: readonly string[],
+  { env, cwd }: { env: Record<string, string>; cwd: string },
+  childJob: ChildJob,
+  { timeoutMs, track }: { timeoutMs: number; track?: (child: ChildHandle | null) => void },
+): Promise<ChildEnd> {
+  const { child, release } = spawnGuarded(runtime, argv, {
+    env: { ...env, [JOB_ENV]: JSON.stringify(childJob) },
+    cwd,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  });
+  track?.(child);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  try {
+    // rejects on the 'error' event: the binary is missing or not executable, nothing was started
+    const exit = await child.exited;
+    child.kill('SIGKILL');
+    return { exit, timedOut, stderr: child.stderr() };
+  } finally {
+    clearTimeout(timer);
+    track?.(null);
+    release();
+  }
+}
+
 /** Runs one job's child: a fresh process of its runtime; returns what it measured, or why it did not. */
 async function runChild(
   runtime: RuntimeAdapter,
@@ -75,38 +119,16 @@ async function runChild(
     samples: [],
     wallMs: runtime.now() - t0,
   });
-  let guarded: GuardedChild;
+  let ended: ChildEnd;
   try {
-    guarded = spawnGuarded(runtime, argv, {
-      env: { ...direct.env, [JOB_ENV]: JSON.stringify(childJob) },
-      cwd: job.root ?? fileURLToPath(PROJECT_ROOT),
-      stdout: 'ignore',
-      stderr: 'pipe',
+    ended = await runToEnd(runtime, argv, { env: direct.env, cwd: job.root ?? fileURLToPath(PROJECT_ROOT) }, childJob, {
+      timeoutMs,
+      track,
     });
   } catch (error) {
     return cannotStart(error);
   }
-  const { child, release } = guarded;
-  track(child);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, timeoutMs);
-  let exit: Awaited<ChildHandle['exited']>;
-  try {
-    exit = await child.exited;
-  } catch (error) {
-    // the 'error' event: the runtime binary is missing or not executable; nothing was started
-    release();
-    return cannotStart(error);
-  } finally {
-    clearTimeout(timer);
-    track(null);
-  }
-  // whatever the child started (servers, workers' processes) dies with its group
-  child.kill('SIGKILL');
-  release();
+  const { exit, timedOut, stderr } = ended;
   const wallMs = runtime.now() - t0;
   if (timedOut)
     return { status: 'timeout', reason: `no result within ${timeoutMs / 1000} s; process killed`, samples: [], wallMs };
@@ -118,7 +140,7 @@ async function runChild(
       ...(job.seed === undefined ? {} : { seed: job.seed }),
       ...(cpu === undefined ? {} : { cpu }),
     };
-  const execFailed = execFailure(exit.code, child.stderr());
+  const execFailed = execFailure(exit.code, stderr);
   if (execFailed) return cannotStart(new Error(execFailed));
   // node ends a process whose top-level await nothing is left to settle (no timer, socket or
   // message pending) with exit 13; its stderr names only the line of that await in child.js
@@ -132,7 +154,7 @@ async function runChild(
   const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return {
     status: 'failed',
-    reason: `${job.cell.runtime.label} ${how} before reporting: ${lastLines(child.stderr()) || 'no output'}`,
+    reason: `${job.cell.runtime.label} ${how} before reporting: ${lastLines(stderr) || 'no output'}`,
     samples: [],
     wallMs,
   };
@@ -269,16 +291,7 @@ export async function childProtocol(
   mkdirSync(dirname(outcomePath), { recursive: true });
   const hello = { protocol: CHILD_PROTOCOL, hello: true, outcomePath } as ChildJob;
   const { command, args, env } = runtimeCommand(rt, join(root, 'dist', 'child.js'));
-  const child = runtime.spawn(command, args, {
-    env: { ...env, [JOB_ENV]: JSON.stringify(hello) },
-    cwd: root,
-    stderr: 'pipe',
-    group: true,
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await child.exited;
-  clearTimeout(timer);
-  child.kill('SIGKILL');
+  await runToEnd(runtime, [command, ...args], { env, cwd: root }, hello, { timeoutMs });
   return readOutcome(outcomePath)?.protocol;
 }
 
