@@ -24,7 +24,7 @@ export type Side = 'base' | 'head';
 export const SIDES: readonly Side[] = ['base', 'head'];
 
 /**
- * The sequential design. n0 = 4 pairs give the paired test 3 degrees of freedom (nothing is trimmed below 5), the fewest at
+ * The sequential design. n0 = 4 pairs give the paired test 3 degrees of freedom (nothing is trimmed below 8), the fewest at
  * which a clear change can pass the corrected level; step = 4 keeps the number of looks (and so the
  * alpha each look loses to the Bonferroni split) small; nMax = 24 bounds a cell's cost. Placeholders
  * until tuned with measurements on the CI suite (issue 11).

@@ -155,6 +155,22 @@ describe('ratio tests', () => {
     expect(paired?.low).toBeGreaterThan(-0.05);
     expect(paired?.high).toBeLessThan(0.05);
   });
+  it('paired: below 8 pairs nothing is trimmed, so the test keeps its level where trimming would leave 3-5', () => {
+    const random = seededRandom(11);
+    for (const n of [5, 6, 7]) {
+      let alarms = 0;
+      const trials = 20_000;
+      for (let t = 0; t < trials; t++) {
+        const pairs = Array.from({ length: n }, () => ({ base: 100, head: 100 * Math.exp(0.03 * gaussian(random)) }));
+        if ((pairedRatio(pairs)?.p ?? 1) <= 0.05) alarms++;
+      }
+      // Student's t is exact here: 5% (one standard error of the rate is 0.15%); Yuen's with one
+      // pair off each end gave 6.3% at 5 pairs
+      expect(alarms / trials).toBeGreaterThan(0.045);
+      expect(alarms / trials).toBeLessThan(0.055);
+      expect(trimmedMean(Array.from({ length: n }, (_, i) => i)).df).toBe(n - 1);
+    }
+  });
   it('paired: below 5 pairs nothing is trimmed (Student exactly)', () => {
     const d = [0.01, -0.02, 0.03, 0.05];
     const t = trimmedMean(d);
