@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Loader, PartialMessage, Plugin } from 'esbuild';
 import { buildOptions } from '../build-options.js';
 import { TimeoutError, withTimeout } from '../patterns/timeout.js';
 import { Interrupted, UsageError } from '../result/errors.js';
@@ -103,12 +104,51 @@ function linkUsersPackages(path: string, bundleDir: string): void {
   }
 }
 
+const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
+
+/**
+ * `import.meta.url` (and node's `filename` and `dirname`) in the user's own files is the file's, not
+ * the bundle's in asyncbench's scratch directory: a worker module or a data file beside a scenario
+ * is found as `new URL('./worker.js', import.meta.url)`. esbuild's define is for the whole bundle,
+ * and asyncbench's API, bundled in, finds packages from its own import.meta.url, so each user file
+ * that names import.meta is transformed alone with its own. Packages are left as they are.
+ */
+function ownImportMeta(transform: typeof import('esbuild').transform, dist: URL): Plugin {
+  const ours = fileURLToPath(dist);
+  return {
+    name: 'own-import-meta',
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async ({ path }) => {
+        if (path.startsWith(ours) || path.split(sep).includes('node_modules')) return undefined;
+        const source = readFileSync(path, 'utf8');
+        if (!source.includes('import.meta')) return undefined;
+        const define = {
+          'import.meta.url': JSON.stringify(pathToFileURL(path).href),
+          'import.meta.filename': JSON.stringify(path),
+          'import.meta.dirname': JSON.stringify(dirname(path)),
+        };
+        try {
+          const { code } = await transform(source, {
+            loader: LOADERS[extname(path)] ?? 'js',
+            sourcefile: path,
+            define,
+          });
+          return { contents: code, loader: 'js', resolveDir: dirname(path) };
+        } catch (error) {
+          // a syntax error: reported as the build reports one, with its line and column
+          return { errors: (error as { errors?: PartialMessage[] }).errors ?? [{ text: String(error) }] };
+        }
+      });
+    },
+  };
+}
+
 /**
  * Bundles a user's scenario file (.ts or .js) into `tmpDir` with the project's build options; returns
  * the bundle's URL and a digest of it (the file and every local file it imports)
  */
 async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Promise<{ url: string; digest: string }> {
-  const { build } = await import('esbuild');
+  const { build, transform } = await import('esbuild');
   // a folder named after the whole path: two files called s.ts from two folders must not meet
   const tag = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 8);
   const bundleDir = join(tmpDir, `${basename(path, extname(path))}-${tag}`);
@@ -122,6 +162,7 @@ async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Prom
     // paths in the bundle's comments are from here: the digest is the file's, wherever run is started
     absWorkingDir: dirname(resolve(path)),
     outfile,
+    plugins: [ownImportMeta(transform, dist)],
     logLevel: 'silent',
   }).catch((error: Error & { errors?: { text: string; location?: { line: number; column: number } | null }[] }) => {
     const first = error.errors?.[0];

@@ -431,6 +431,37 @@ export default defineScenario({ id: 'uses', title: 'u', pattern: 'p', kind: 'mic
     expect(result.config.scenarioFiles?.uses).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  it("a scenario file's import.meta.url is its own, not its bundle's, on every runtime", async () => {
+    const dir = tempDir('import-meta');
+    mkdirSync(join(dir, 'helpers'));
+    writeFileSync(join(dir, 'data.txt'), 'beside the scenario');
+    writeFileSync(join(dir, 'helpers', 'data.txt'), 'beside the helper');
+    // a file the scenario imports from another folder reads from that folder
+    writeFileSync(
+      join(dir, 'helpers', 'read.ts'),
+      "export const helperUrl: string = import.meta.url;\n// 'import.meta.url' in a string stays as it is\nexport const quoted = 'import.meta.url';\n",
+    );
+    const path = scenarioFile(
+      join(dir, 'meta.ts'),
+      `import { helperUrl, quoted } from './helpers/read.ts';
+export default defineScenario({ id: 'meta', title: 'm', pattern: 'p', kind: 'micro', params: { n: [1] },
+  cases: { reads: ({ runtime }) => {
+    const own = runtime.readFileSync(new URL('./data.txt', import.meta.url).pathname);
+    const helpers = runtime.readFileSync(new URL('./data.txt', helperUrl).pathname);
+    return () => [own, helpers, quoted].join(' | ');
+  } },
+  verify: ({ op }) => { if (op() !== 'beside the scenario | beside the helper | import.meta.url') throw new Error(String(op())); } });`,
+    );
+    const out = join(dir, 'r.json');
+    const run = await runCli(['run', path, '--forks', '1', '--sessions', 'none', '--json', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readResult(out).results.map((e) => [e.runtime, e.status])).toEqual([
+      ['node', 'ok'],
+      ['deno', 'ok'],
+      ['bun', 'ok'],
+    ]);
+  });
+
   it('two scenario files called s.ts in two folders are both measured, into results/ where the run was started', async () => {
     const dir = tempDir('same-name');
     const files = ['one', 'two'].map((id) => {
