@@ -201,16 +201,17 @@ async function runCell(job: ChildJob, runtime: RuntimeAdapter): Promise<ChildOut
   }
 }
 
-/** samples per item, and the empty op's time (measurement.floorNs) as well, so the two compare */
+/** samples per item, and the op beside an empty op (measurement.emptyOp) as well, in the same unit */
 function perItemSeries<T extends { samples?: number[]; measurement?: MicroMeasurement }>(
   measured: T,
   items: number,
 ): T & { samples: number[] } {
-  const floorNs = measured.measurement?.floorNs;
+  const emptyOp = measured.measurement?.emptyOp;
+  const perItemEmptyOp = emptyOp && { opNs: emptyOp.opNs / items, emptyNs: emptyOp.emptyNs / items };
   return {
     ...measured,
     samples: perItem(measured.samples, items),
-    ...(floorNs === undefined ? {} : { measurement: { ...measured.measurement, floorNs: floorNs / items } }),
+    ...(perItemEmptyOp ? { measurement: { ...measured.measurement, emptyOp: perItemEmptyOp } } : {}),
   };
 }
 

@@ -12,34 +12,9 @@
  * to both sides and shows smaller than it is; `--pairs process` measures without sharing.
  */
 import type { Op } from '../scenario.js';
+import { compileLoop, sink } from './loop.js';
 import { batchFor, MAX_SAMPLES, type MicroBudget, samplePlan, seriesOf, warmUp, warmupCut } from './micro.js';
 import type { Clock, MicroSeries, TimedSample } from './types.js';
-
-type Loop = (op: Op, n: number, now: () => number, sink: (value: unknown) => void) => number | Promise<number>;
-
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as FunctionConstructor;
-
-/**
- * A loop compiled anew for each side (a `Function` constructor makes a new function, with its own
- * type feedback), so each op is called from a call site of its own, monomorphic as in mitata's
- * generated loops: neither side's call site is made polymorphic by the other's op.
- */
-function compileLoop(async: boolean): Loop {
-  const call = async ? 'await op()' : 'op()';
-  return new (async ? AsyncFunction : Function)(
-    'op',
-    'n',
-    'now',
-    'sink',
-    `const t0 = now(); for (let i = 0; i < n; i++) sink(${call}); return now() - t0;`,
-  ) as Loop;
-}
-
-// The result goes somewhere the engine must assume is read, so a pure op cannot be eliminated (PITFALLS 5).
-const sunk = { value: undefined as unknown };
-const sink = (value: unknown) => {
-  sunk.value = value;
-};
 
 /**
  * Measures `ops[0]` and `ops[1]` (in that order within the first round) until each has its budget

@@ -96,7 +96,7 @@ function cell(entry: ResultEntry | undefined, standings: TableStandings): string
   const steady =
     entry.steady === false ? ' <span class="unsteady" title="samples drift: not steady">~ not steady</span>' : '';
   const empty = emptyOp
-    ? ` <span class="bad" title="within ${EMPTY_OP_FACTOR}× of an empty op in the same loop: likely optimized out">! near an empty op</span>`
+    ? ` <span class="bad" title="under ${EMPTY_OP_FACTOR}× an empty op timed beside it: likely optimized out">! near an empty op</span>`
     : '';
   return `<td class="num">${h(formatCentre(figure))}${rank}${coldPart}${empty}${steady}</td>`;
 }

@@ -216,14 +216,16 @@ export function recordedFigures(e: ResultEntry): { name: string; value: string }
 export const EMPTY_OP_FACTOR = 1.42;
 
 /**
- * The op took no more than EMPTY_OP_FACTOR times what its loop takes for an empty op
- * (`measurement.floorNs` of its forks): it was likely optimized out, or costs less than the loop can
- * time, and its figure says little of the op itself
+ * The op took under EMPTY_OP_FACTOR times an empty op timed beside it in a loop of its own
+ * (`measurement.emptyOp`), in the median fork: it was likely optimized out, or costs less than a
+ * loop can time, and its figure says little of the op itself
  */
 export function nearEmptyOp(entry: ResultEntry): boolean {
-  const floors = entry.forks.flatMap((f) => f.measurement?.floorNs ?? []);
-  if (floors.length === 0 || entry.status !== 'ok' || !entry.stats || entry.headline) return false;
-  return entry.stats.median < EMPTY_OP_FACTOR * median(floors);
+  const ratios = entry.forks.flatMap((f) =>
+    f.measurement?.emptyOp ? [f.measurement.emptyOp.opNs / f.measurement.emptyOp.emptyNs] : [],
+  );
+  if (ratios.length === 0 || entry.status !== 'ok' || entry.headline) return false;
+  return median(ratios) < EMPTY_OP_FACTOR;
 }
 
 /** What a table cell says about a measured entry: its figure, its standing, its cold call, `!`. */
@@ -292,7 +294,7 @@ export function legendLines(entries: readonly ResultEntry[]): string[] {
       : []),
     ...(entries.some(nearEmptyOp)
       ? [
-          `! = within ${EMPTY_OP_FACTOR}× of an empty op timed in the same loop: the op was likely optimized out, or costs less than the loop can time (mitata's check).`,
+          `! = under ${EMPTY_OP_FACTOR}× an empty op timed beside it: the op was likely optimized out, or costs less than a loop can time (mitata's check).`,
         ]
       : []),
     '~ = not steady (samples drift).',

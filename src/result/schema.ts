@@ -144,11 +144,12 @@ export interface MicroMeasurement {
   warmupCalls: number;
   warmupMs: number;
   /**
-   * ns a call of an empty op took in the same loop, right after: measured where a synchronous op
-   * took under FLOOR_CHECK_NS a call. An op within 1.42x of it was likely optimized out (mitata's
-   * check), or costs less than the loop can time: the reports mark it `!`
+   * Where a synchronous op took under EMPTY_OP_CHECK_NS a call: it and an empty op, each timed in a
+   * loop of its own right after the samples, ns a call (per item where the samples are). An op
+   * within 1.42x of the empty op was likely optimized out (mitata's check), or costs less than a
+   * loop can time: the reports mark it `!`
    */
-  floorNs?: number;
+  emptyOp?: { opNs: number; emptyNs: number };
 }
 
 export interface ResultEntry {
@@ -492,7 +493,18 @@ function validateEntry(e: unknown, i: number, where: string): void {
     checkLatency(fork.latency, `forks[${f}].latency`, at);
     checkExtra(fork.extra, `forks[${f}].extra`, at);
     // the `!` of a cell reads it (report/standing.ts nearEmptyOp)
-    if (isObject(fork.measurement)) checkNonNegative(fork.measurement.floorNs, `forks[${f}].measurement.floorNs`, at);
+    const emptyOp = isObject(fork.measurement) ? fork.measurement.emptyOp : undefined;
+    if (
+      emptyOp !== undefined &&
+      !(
+        isObject(emptyOp) &&
+        finite(emptyOp.opNs) &&
+        finite(emptyOp.emptyNs) &&
+        emptyOp.opNs >= 0 &&
+        emptyOp.emptyNs > 0
+      )
+    )
+      fail(at, `forks[${f}].measurement.emptyOp is ${shown(emptyOp)}, not {opNs >= 0, emptyNs > 0}`);
   }
   checkNonNegative(e.cold, 'cold', at);
   checkLatency(e.latency, 'latency', at);

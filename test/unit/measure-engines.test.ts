@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { ENGINES, FLOOR_CHECK_NS, measureMicro, warmUp } from '../../src/measure/micro.js';
+import { compileLoop } from '../../src/measure/loop.js';
+import { EMPTY_OP_CHECK_NS, ENGINES, measureMicro, warmUp } from '../../src/measure/micro.js';
 import type { Clock, EnginePlan } from '../../src/measure/types.js';
 
 /** A clock that advances 1 ms per read and counts the GCs asked of it. */
@@ -183,16 +184,21 @@ describe('an op close to an empty one', () => {
   const budget = { budgetMs: 2, warmupMs: 0.5, maxWarmupMs: 1 };
 
   for (const engine of Object.values(ENGINES))
-    test(`${engine.name}: is timed against an empty op in its loop below FLOOR_CHECK_NS a call, and only then`, async () => {
+    test(`${engine.name}: is timed beside an empty op below EMPTY_OP_CHECK_NS a call, and only then`, async () => {
       const fast = costing(2);
-      const near = await measureMicro(engine, fast.op, budget, fast.clock);
-      // the empty op costs the loop's clock reads only, spread over the op's batch
-      expect(near.measurement.floorNs).toBeGreaterThan(0);
-      expect(near.measurement.floorNs).toBeLessThan(Math.min(...near.samples));
-      const slow = costing(5 * FLOOR_CHECK_NS);
-      expect((await measureMicro(engine, slow.op, budget, slow.clock)).measurement.floorNs).toBeUndefined();
+      const near = (await measureMicro(engine, fast.op, budget, fast.clock)).measurement.emptyOp;
+      // the empty op costs the loop's two clock reads only, spread over the op's batch; the op 2 ns more
+      expect(near?.emptyNs).toBeGreaterThan(0);
+      expect((near?.opNs ?? 0) - (near?.emptyNs ?? 0)).toBeCloseTo(2, 6);
+      const slow = costing(5 * EMPTY_OP_CHECK_NS);
+      expect((await measureMicro(engine, slow.op, budget, slow.clock)).measurement.emptyOp).toBeUndefined();
       const awaited = costing(2);
       const asyncOp = async () => awaited.op();
-      expect((await measureMicro(engine, asyncOp, budget, awaited.clock)).measurement.floorNs).toBeUndefined();
+      expect((await measureMicro(engine, asyncOp, budget, awaited.clock)).measurement.emptyOp).toBeUndefined();
     });
+});
+
+test('every timing loop is compiled from a source of its own: V8 shares feedback between functions of one source', () => {
+  expect(compileLoop(false).toString()).not.toBe(compileLoop(false).toString());
+  expect(compileLoop(true).toString()).not.toBe(compileLoop(true).toString());
 });
