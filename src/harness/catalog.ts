@@ -3,10 +3,10 @@
  * bundled with the same build as the built-in ones so every runtime runs the same JavaScript.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Loader, PartialMessage, Plugin } from 'esbuild';
+import type { Loader, Plugin } from 'esbuild';
 import { buildOptions } from '../build-options.js';
 import { TimeoutError, withTimeout } from '../patterns/timeout.js';
 import { Interrupted, UsageError } from '../result/errors.js';
@@ -91,78 +91,89 @@ export async function builtinScenarios(dist: URL = DIST_DIR): Promise<ScenarioIn
  * npm packages stay imports in a bundle (build-options.js), found from where the bundle lies, in
  * asyncbench's scratch directory: the node_modules nearest the user's file, linked beside the
  * bundle, makes the packages of the user's project found first, as for the file itself, and
- * asyncbench's own after them
+ * asyncbench's own after them. A file bundled again into the same place finds its link there.
  */
 function linkUsersPackages(path: string, bundleDir: string): void {
+  const link = join(bundleDir, 'node_modules');
+  if (lstatSync(link, { throwIfNoEntry: false })) return;
   for (let dir = dirname(resolve(path)); ; dir = dirname(dir)) {
     const modules = join(dir, 'node_modules');
     if (existsSync(modules)) {
-      symlinkSync(modules, join(bundleDir, 'node_modules'), 'dir');
+      symlinkSync(modules, link, 'dir');
       return;
     }
     if (dirname(dir) === dir) return;
   }
 }
 
-const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
+/**
+ * `asyncbench` is the API of the tree whose dist/ is `dist`, imported by its path, not bundled in:
+ * it runs from its own place, so what it loads (undici for importUndici) is asyncbench's, not a
+ * package of the user's project that the link above finds first
+ */
+function asyncbenchByPath(dist: URL): Plugin {
+  return {
+    name: 'asyncbench-by-path',
+    setup(build) {
+      build.onResolve({ filter: /^asyncbench$/ }, () => ({ path: new URL('api.js', dist).href, external: true }));
+    },
+  };
+}
+
+/** What `import.meta.url`, `filename` and `dirname` become in a user's file: its own (ownImportMeta) */
+const IMPORT_META = {
+  'import.meta.url': '__asyncbench_url',
+  'import.meta.filename': '__asyncbench_filename',
+  'import.meta.dirname': '__asyncbench_dirname',
+};
 
 /**
  * `import.meta.url` (and node's `filename` and `dirname`) in the user's own files is the file's, not
  * the bundle's in asyncbench's scratch directory: a worker module or a data file beside a scenario
- * is found as `new URL('./worker.js', import.meta.url)`. esbuild's define is for the whole bundle,
- * and asyncbench's API, bundled in, finds packages from its own import.meta.url, so each user file
- * that names import.meta is transformed alone with its own. Packages are left as they are.
+ * is found as `new URL('./worker.js', import.meta.url)`. The build's define turns them into names
+ * (IMPORT_META) that each file naming import.meta declares for itself, at the start of its first
+ * line, so its lines, and the lines of any error in it, stay where they were; everything else of the
+ * build (its tsconfig.json, its loader) applies as to any file. `import.meta.resolve` is the bundle's.
  */
-function ownImportMeta(transform: typeof import('esbuild').transform, dist: URL): Plugin {
-  const ours = fileURLToPath(dist);
+function ownImportMeta(): Plugin {
   return {
     name: 'own-import-meta',
     setup(build) {
-      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async ({ path }) => {
-        if (path.startsWith(ours) || path.split(sep).includes('node_modules')) return undefined;
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, ({ path }) => {
         const source = readFileSync(path, 'utf8');
         if (!source.includes('import.meta')) return undefined;
-        const define = {
-          'import.meta.url': JSON.stringify(pathToFileURL(path).href),
-          'import.meta.filename': JSON.stringify(path),
-          'import.meta.dirname': JSON.stringify(dirname(path)),
-        };
-        try {
-          const { code } = await transform(source, {
-            loader: LOADERS[extname(path)] ?? 'js',
-            sourcefile: path,
-            define,
-          });
-          return { contents: code, loader: 'js', resolveDir: dirname(path) };
-        } catch (error) {
-          // a syntax error: reported as the build reports one, with its line and column
-          return { errors: (error as { errors?: PartialMessage[] }).errors ?? [{ text: String(error) }] };
-        }
+        const values = [pathToFileURL(path).href, path, dirname(path)].map((v) => JSON.stringify(v));
+        const names = Object.values(IMPORT_META);
+        const declared = `const ${names.map((name, i) => `${name} = ${values[i]}`).join(', ')};`;
+        return { contents: `${declared} ${source}`, loader: LOADERS[extname(path)] ?? 'js' };
       });
     },
   };
 }
+
+const LOADERS: Record<string, Loader> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx' };
 
 /**
  * Bundles a user's scenario file (.ts or .js) into `tmpDir` with the project's build options; returns
  * the bundle's URL and a digest of it (the file and every local file it imports)
  */
 async function bundleScenarioFile(path: string, tmpDir: string, dist: URL): Promise<{ url: string; digest: string }> {
-  const { build, transform } = await import('esbuild');
+  const { build } = await import('esbuild');
   // a folder named after the whole path: two files called s.ts from two folders must not meet
   const tag = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 8);
   const bundleDir = join(tmpDir, `${basename(path, extname(path))}-${tag}`);
   mkdirSync(bundleDir, { recursive: true });
   linkUsersPackages(path, bundleDir);
   const outfile = join(bundleDir, `${basename(path, extname(path))}.js`);
-  // `asyncbench` resolves to this package's built API, so user scenarios share the built-in patterns
   await build({
     ...buildOptions(fileURLToPath(new URL('api.js', dist))),
+    alias: {},
+    define: IMPORT_META,
     entryPoints: [path],
     // paths in the bundle's comments are from here: the digest is the file's, wherever run is started
     absWorkingDir: dirname(resolve(path)),
     outfile,
-    plugins: [ownImportMeta(transform, dist)],
+    plugins: [asyncbenchByPath(dist), ownImportMeta()],
     logLevel: 'silent',
   }).catch((error: Error & { errors?: { text: string; location?: { line: number; column: number } | null }[] }) => {
     const first = error.errors?.[0];

@@ -431,6 +431,27 @@ export default defineScenario({ id: 'uses', title: 'u', pattern: 'p', kind: 'mic
     expect(result.config.scenarioFiles?.uses).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  it("asyncbench's own packages stay its own beside a project that has another undici; a file named twice runs once", async () => {
+    const dir = tempDir('their-undici');
+    mkdirSync(join(dir, 'node_modules', 'undici'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'undici', 'package.json'), '{"name": "undici", "version": "0.0.1-theirs"}');
+    writeFileSync(join(dir, 'node_modules', 'undici', 'index.js'), 'module.exports = {};');
+    const path = scenarioFile(
+      join(dir, 'http.ts'),
+      `export default defineScenario({ id: 'http-client', title: 'h', pattern: 'p', kind: 'micro', params: { n: [1] },
+  cases: { loads: async ({ runtime }) => { const { source } = await runtime.importUndici(); return () => source; } },
+  verify: ({ op }) => { if (String(op()).includes('theirs') || !String(op()).startsWith('undici@')) throw new Error(String(op())); } });`,
+    );
+    const out = join(dir, 'r.json');
+    const run = await runCli(['run', path, path, '--forks', '1', '--sessions', 'none', '--json', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readResult(out).results.map((e) => [e.runtime, e.status])).toEqual([
+      ['node', 'ok'],
+      ['deno', 'ok'],
+      ['bun', 'ok'],
+    ]);
+  });
+
   it("a scenario file's import.meta.url is its own, not its bundle's, on every runtime", async () => {
     const dir = tempDir('import-meta');
     mkdirSync(join(dir, 'helpers'));
