@@ -11,6 +11,7 @@
  * none is left, a cell has `nMax` pairs, or the next round would overrun the wall-time budget.
  * The statistics of each look (alpha spent per look) are the caller's.
  */
+import { mkdirSync } from 'node:fs';
 import type { ResultJournal } from '../result/io.js';
 import type { ForkRecord, ResultEntry } from '../result/schema.js';
 import { seededRandom } from '../result/stats.js';
@@ -260,6 +261,8 @@ export function runAbSession(
 
   const plural = (n: number) => `${n} entr${n === 1 ? 'y' : 'ies'}`;
   const done = (async (): Promise<AbOutcome> => {
+    // in here, so that a directory that cannot be made rejects `done`, whose caller stops the services
+    mkdirSync(options.tmpDir, { recursive: true });
     const looks: LookReport[] = [];
     let active = cells;
     let pairs = 0;

@@ -312,10 +312,9 @@ export class ForkRunner {
     private readonly runtime: RuntimeAdapter,
     private readonly budgets: Budgets,
     private readonly services: JobServices,
+    /** where the outcome files go: made by the caller */
     private readonly tmpDir: string,
-  ) {
-    mkdirSync(tmpDir, { recursive: true });
-  }
+  ) {}
 
   /** measures the job numbered `index` of the session */
   run(job: Job, index: number): Promise<ForkRecord> {
@@ -363,6 +362,7 @@ export function executeJobs(
   /** forks a resumed run keeps (forkId -> record): they are not measured again */
   kept: ReadonlyMap<string, ForkRecord> = new Map(),
 ): { done: Promise<Execution>; stop(): void } {
+  mkdirSync(tmpDir, { recursive: true });
   const runner = new ForkRunner(runtime, budgets, services, tmpDir);
   const forks = new Map<string, { cell: Cell; records: ForkRecord[] }>();
   const add = (job: Job, record: ForkRecord) => {
