@@ -102,6 +102,7 @@ export async function checkChildProtocols(runtime: RuntimeAdapter, sides: readon
       );
   }
 }
+
 /** The scenarios named on the command line, as this side has them; undefined where it has not. */
 async function sideScenarios(args: string[], side: SideSetup, where: Where): Promise<(ScenarioInfo | undefined)[]> {
   const builtin = await builtinScenarios(side.dist);

@@ -16,7 +16,7 @@ const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as Funct
 let compiled = 0;
 
 /** `body` made unique, so a function compiled from it shares nothing with an earlier one */
-export function uniqueSource(body: string): string {
+function uniqueSource(body: string): string {
   return `/* loop ${++compiled} */ ${body}`;
 }
 

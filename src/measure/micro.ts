@@ -153,7 +153,10 @@ export async function measureMicro(
   );
   const series = seriesOf(taken, cut, { engine: engine.name, batch, calibrated: budget.batch === undefined }, warm);
   if (warm.async || !(median(series.samples) < EMPTY_OP_CHECK_NS)) return series;
-  return { ...series, measurement: { ...series.measurement, emptyOp: againstEmptyOp(op, batch, clock) } };
+  const emptyOp = againstEmptyOp(op, batch, clock);
+  // an empty op the clock could not see (0 ns) tells nothing, and a result file refuses it
+  if (!(emptyOp.emptyNs > 0)) return series;
+  return { ...series, measurement: { ...series.measurement, emptyOp } };
 }
 
 /** Below this many ns a call, a synchronous op is also timed beside an empty op (MicroMeasurement.emptyOp). */
@@ -171,8 +174,10 @@ const EMPTY_OP_ROUNDS = 21;
 function againstEmptyOp(op: Op, batch: number, clock: Clock): { opNs: number; emptyNs: number } {
   const timed = [op, () => undefined].map((fn) => ({ fn, loop: compileLoop(false), ns: [] as number[] }));
   const now = () => clock.now();
+  // bounded by calls too: a clock that stood still would hold the warm-up for ever
   for (const t of timed)
-    for (const end = clock.now() + EMPTY_OP_WARMUP_MS; clock.now() < end; ) t.loop(t.fn, batch, now, sink);
+    for (let calls = 0, end = clock.now() + EMPTY_OP_WARMUP_MS; clock.now() < end && calls < 10_000; calls++)
+      t.loop(t.fn, batch, now, sink);
   for (let round = 0; round < EMPTY_OP_ROUNDS; round++)
     for (const t of round % 2 === 0 ? timed : [...timed].reverse())
       t.ns.push(((t.loop(t.fn, batch, now, sink) as number) * 1e6) / batch);

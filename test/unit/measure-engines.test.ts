@@ -196,6 +196,17 @@ describe('an op close to an empty one', () => {
       const asyncOp = async () => awaited.op();
       expect((await measureMicro(engine, asyncOp, budget, awaited.clock)).measurement.emptyOp).toBeUndefined();
     });
+
+  for (const engine of Object.values(ENGINES))
+    test(`${engine.name}: records no empty op the clock could not see (a file would refuse 0 ns)`, async () => {
+      // only the op moves this clock: the empty op reads 0 ns, and its warm-up must still end
+      let t = 0;
+      const clock: Clock = { now: () => t, gc: () => true };
+      const op = () => (t += 2 / 1e6);
+      const measured = await measureMicro(engine, op, budget, clock);
+      expect(measured.samples.length).toBeGreaterThan(0);
+      expect(measured.measurement.emptyOp).toBeUndefined();
+    });
 });
 
 test('every timing loop is compiled from a source of its own: V8 shares feedback between functions of one source', () => {
