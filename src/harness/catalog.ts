@@ -140,12 +140,14 @@ function ownImportMeta(): Plugin {
     name: 'own-import-meta',
     setup(build) {
       build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, ({ path }) => {
+        // read once, here: the file goes on to the build as read, with the names or without
         const source = readFileSync(path, 'utf8');
-        if (!source.includes('import.meta')) return undefined;
+        const loader = LOADERS[extname(path)] ?? 'js';
+        if (!source.includes('import.meta')) return { contents: source, loader };
         const values = [pathToFileURL(path).href, path, dirname(path)].map((v) => JSON.stringify(v));
         const names = Object.values(IMPORT_META);
         const declared = `const ${names.map((name, i) => `${name} = ${values[i]}`).join(', ')};`;
-        return { contents: `${declared} ${source}`, loader: LOADERS[extname(path)] ?? 'js' };
+        return { contents: `${declared} ${source}`, loader };
       });
     },
   };

@@ -212,7 +212,7 @@ export function recordedFigures(e: ResultEntry): { name: string; value: string }
   }));
 }
 
-/** mitata's factor: an op within it of an empty op in the same loop was "likely optimized out" */
+/** mitata's factor: an op under it times an empty op timed beside it was "likely optimized out" */
 export const EMPTY_OP_FACTOR = 1.42;
 
 /**

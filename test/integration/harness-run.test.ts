@@ -309,6 +309,19 @@ it('an op that returns a thenable (not a Promise) is awaited, so its time is the
 
 describe('what is named twice is run once, and files of one name stay apart', () => {
   const ONE_NODE_FORK = ['--runtime', 'node', '--forks', '1', '--sessions', 'none'];
+  /** runs the files given, one fork on every runtime, into DIR/r.json: exit 0 and each cell ok */
+  const runEverywhere = async (files: string[], dir: string) => {
+    const out = join(dir, 'r.json');
+    const run = await runCli(['run', ...files, '--forks', '1', '--sessions', 'none', '--json', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = readResult(out);
+    expect(result.results.map((e) => [e.runtime, e.status])).toEqual([
+      ['node', 'ok'],
+      ['deno', 'ok'],
+      ['bun', 'ok'],
+    ]);
+    return result;
+  };
   /** a scenario file at `path`: `body` after the import of defineScenario */
   const scenarioFile = (path: string, body: string): string => {
     writeFileSync(path, `import { defineScenario } from 'asyncbench';\n${body}\n`);
@@ -418,15 +431,7 @@ export default defineScenario({ id: 'uses', title: 'u', pattern: 'p', kind: 'mic
   cases: { sum: () => () => three + four + (typeof pMap === 'function' ? 0 : 100) },
   verify: ({ op }) => { if (op() !== 7) throw new Error('got ' + op()); } });`,
     );
-    const out = join(dir, 'r.json');
-    const run = await runCli(['run', path, '--forks', '1', '--sessions', 'none', '--json', out]);
-    expect(run.code, run.stderr).toBe(0);
-    const result = readResult(out);
-    expect(result.results.map((e) => [e.runtime, e.status])).toEqual([
-      ['node', 'ok'],
-      ['deno', 'ok'],
-      ['bun', 'ok'],
-    ]);
+    const result = await runEverywhere([path], dir);
     // the file is part of the code measured
     expect(result.config.scenarioFiles?.uses).toMatch(/^[0-9a-f]{12}$/);
   });
@@ -442,14 +447,7 @@ export default defineScenario({ id: 'uses', title: 'u', pattern: 'p', kind: 'mic
   cases: { loads: async ({ runtime }) => { const { source } = await runtime.importUndici(); return () => source; } },
   verify: ({ op }) => { if (String(op()).includes('theirs') || !String(op()).startsWith('undici@')) throw new Error(String(op())); } });`,
     );
-    const out = join(dir, 'r.json');
-    const run = await runCli(['run', path, path, '--forks', '1', '--sessions', 'none', '--json', out]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(readResult(out).results.map((e) => [e.runtime, e.status])).toEqual([
-      ['node', 'ok'],
-      ['deno', 'ok'],
-      ['bun', 'ok'],
-    ]);
+    await runEverywhere([path, path], dir);
   });
 
   it("a scenario file's import.meta.url is its own, not its bundle's, on every runtime", async () => {
@@ -473,14 +471,7 @@ export default defineScenario({ id: 'meta', title: 'm', pattern: 'p', kind: 'mic
   } },
   verify: ({ op }) => { if (op() !== 'beside the scenario | beside the helper | import.meta.url') throw new Error(String(op())); } });`,
     );
-    const out = join(dir, 'r.json');
-    const run = await runCli(['run', path, '--forks', '1', '--sessions', 'none', '--json', out]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(readResult(out).results.map((e) => [e.runtime, e.status])).toEqual([
-      ['node', 'ok'],
-      ['deno', 'ok'],
-      ['bun', 'ok'],
-    ]);
+    await runEverywhere([path], dir);
   });
 
   it('two scenario files called s.ts in two folders are both measured, into results/ where the run was started', async () => {
