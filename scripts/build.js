@@ -33,11 +33,23 @@ try {
       cli: join(root, 'src/cli/main.ts'),
       child: join(root, 'src/harness/child.ts'),
       'describe-child': join(root, 'src/harness/describe-child.ts'),
-      api: join(root, 'src/api.ts'),
       ...entries('scenarios', 'scenarios'),
       ...entries('src/workers', 'workers'),
       ...entries('src/services', 'services', (f) => f.endsWith('-server.ts')),
     },
+    outdir: fresh,
+  });
+  // The package's entries, split: `asyncbench/patterns` (the library alone, no node:* module) and
+  // `asyncbench` share one chunk of the patterns, so a TaskGroup or a TimeoutError is one class
+  // whichever entry a user imports it from, and the runtime adapter `currentRuntime()` loads stays
+  // a chunk of its own, loaded when asked for. Only these two are split: a scenario keeps its own
+  // copy of the patterns, so the harness's own use of a class never shares its type feedback.
+  await build({
+    ...buildOptions(join(root, 'src/api.ts')),
+    sourcemap: 'linked',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    entryPoints: { api: join(root, 'src/api.ts'), patterns: join(root, 'src/patterns/index.ts') },
     outdir: fresh,
   });
   declarations(join(fresh, 'types'));

@@ -107,15 +107,18 @@ function linkUsersPackages(path: string, bundleDir: string): void {
 }
 
 /**
- * `asyncbench` is the API of the tree whose dist/ is `dist`, imported by its path, not bundled in:
- * it runs from its own place, so what it loads (undici for importUndici) is asyncbench's, not a
- * package of the user's project that the link above finds first
+ * `asyncbench` (and `asyncbench/patterns`) is the API of the tree whose dist/ is `dist`, imported by
+ * its path, not bundled in: it runs from its own place, so what it loads (undici for importUndici)
+ * is asyncbench's, not a package of the user's project that the link above finds first
  */
 function asyncbenchByPath(dist: URL): Plugin {
   return {
     name: 'asyncbench-by-path',
     setup(build) {
-      build.onResolve({ filter: /^asyncbench$/ }, () => ({ path: new URL('api.js', dist).href, external: true }));
+      build.onResolve({ filter: /^asyncbench(\/patterns)?$/ }, ({ path }) => ({
+        path: new URL(path === 'asyncbench' ? 'api.js' : 'patterns.js', dist).href,
+        external: true,
+      }));
     },
   };
 }

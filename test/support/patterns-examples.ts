@@ -1,6 +1,6 @@
 /**
  * The examples of docs/patterns.md that a test runs: every ```ts block that imports from
- * 'asyncbench', except one that says it is "not run by the documentation test" (WorkerPool's,
+ * 'asyncbench' or 'asyncbench/patterns', except one that says it is "not run by the documentation test" (WorkerPool's,
  * which needs worker modules on disk). Each `// x` comment after a console.log is the output the
  * page promises.
  */
@@ -13,7 +13,9 @@ export function patternExamples(): string[] {
   const page = readFileSync(join(ROOT, 'docs', 'patterns.md'), 'utf8');
   return [...page.matchAll(/```ts\n([\s\S]*?)```/g)]
     .map((m) => m[1] as string)
-    .filter((code) => code.includes("from 'asyncbench'") && !code.includes('not run by the documentation test'));
+    .filter(
+      (code) => /from 'asyncbench(\/patterns)?'/.test(code) && !code.includes('not run by the documentation test'),
+    );
 }
 
 /** what an example says it prints: the comment after each console.log, in order */
