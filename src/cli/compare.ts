@@ -43,7 +43,7 @@ function withinFile(values: { runtime?: string; vs?: string }, positionals: stri
 const compare: Command = {
   name: 'compare',
   summary: 'compare two result files entry by entry; exit 1 on a significant regression',
-  help: `Usage: asyncbench compare BASE HEAD [--threshold PCT] [--max-unjudged PCT] [--format text|md|json]
+  help: `Usage: asyncbench compare BASE HEAD [--threshold PCT] [--max-unjudged PCT] [--format text|md|json] [--allow-cross-machine]
        asyncbench compare FILE --runtime A --vs B [--threshold PCT] [--max-unjudged PCT] [--format text|md|json]
        asyncbench compare --base REF [--head REF] [SCENARIO|FILE ...] [run options] [--budget DURATION]
 
@@ -74,7 +74,8 @@ tested as pairs, and the run-to-run spread, which moved both alike, is not added
 Test: ${TEST_NAME}. Two files of one compare --base session are judged with the session's design.
 
 Options:
-  --threshold PCT          smallest change that counts, in percent (default 5)
+  --threshold PCT          smallest change that counts, in percent (default 5; for the two files
+                           of one compare --base session, the session's threshold)
   --max-unjudged PCT       exit 3 when more than this share of entries cannot be judged (default 10)
   --allow-cross-machine    judge entries measured on different machines
   --format FORMAT          text (default), md (a table for a pull-request comment) or json
