@@ -17,7 +17,7 @@
  * `serveTasks(port, handler)`. Only the WorkerHandle/WorkerPort interfaces are used, so the pool runs
  * unchanged over node:worker_threads and Web Workers.
  */
-import type { RuntimeAdapter, WorkerHandle, WorkerPort } from '../runtimes/types.js';
+import type { RuntimeAdapter, TransferItem, WorkerHandle, WorkerPort } from '../runtimes/types.js';
 import { Deferred } from './deferred.js';
 import { Deque } from './deque.js';
 
@@ -55,7 +55,7 @@ export const DEFAULT_TASKS_PER_WORKER = 2;
 interface PendingTask {
   id: number;
   input: unknown;
-  transfer?: Transferable[];
+  transfer?: TransferItem[];
   result: Deferred<unknown>;
 }
 
@@ -106,7 +106,7 @@ export class WorkerPool<In = unknown, Out = unknown> {
     if (this.closed) throw new WorkerTaskError('the pool is closed');
   }
 
-  run(input: In, transfer?: Transferable[]): Promise<Out> {
+  run(input: In, transfer?: TransferItem[]): Promise<Out> {
     if (this.closed) return Promise.reject(new WorkerTaskError('the pool is closed'));
     if (this.broken) return Promise.reject(this.broken);
     const task: PendingTask = { id: this.nextId++, input, transfer, result: new Deferred() };

@@ -18,9 +18,16 @@ export interface MemoryUsage {
   heapUsed: number;
 }
 
+/**
+ * An object postMessage moves to the other side rather than copies (an ArrayBuffer, a MessagePort,
+ * ...): the DOM lib's `Transferable`, named here so that a project compiled without that lib (node's
+ * types only, `skipLibCheck` off) can read these declarations.
+ */
+export type TransferItem = object;
+
 /** The parent's end of a worker. Messages use the structured clone algorithm. */
 export interface WorkerHandle {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  postMessage(message: unknown, transfer?: TransferItem[]): void;
   onMessage(listener: (message: unknown) => void): void;
   /** called once when the worker throws an uncaught error or dies */
   onError(listener: (error: Error) => void): void;
@@ -29,7 +36,7 @@ export interface WorkerHandle {
 
 /** The worker's end, obtained inside a worker module through `workerPort()`. */
 export interface WorkerPort {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  postMessage(message: unknown, transfer?: TransferItem[]): void;
   onMessage(listener: (message: unknown) => void): void;
   /**
    * Resolves once workerData has arrived. Under node:worker_threads it is there at once; a Web

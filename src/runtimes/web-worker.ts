@@ -13,7 +13,7 @@
  * the 'unload' event Deno fires when a worker calls Deno.exit (the adapter's exit()). A worker that
  * closes itself by other means (self.close()) stays unseen.
  */
-import type { WorkerHandle, WorkerPort } from './types.js';
+import type { TransferItem, WorkerHandle, WorkerPort } from './types.js';
 import { workerModuleUrl } from './worker-url.js';
 
 const HELLO = '@asyncbench/worker-hello';
@@ -39,7 +39,7 @@ interface WorkerScope {
 
 export function spawnWebWorker(module: string | URL, options: { workerData?: unknown } = {}): WorkerHandle {
   const worker = new Worker(workerModuleUrl(module).href, { type: 'module' });
-  let held: [unknown, Transferable[] | undefined][] | null = [];
+  let held: [unknown, TransferItem[] | undefined][] | null = [];
   const messageListeners: ((message: unknown) => void)[] = [];
   const errorListeners: ((error: Error) => void)[] = [];
   /** set once onError was called or terminate() asked for the end: nothing is reported after it */

@@ -2,7 +2,8 @@
  * The package's two entries as a user imports them (package.json's exports, the built dist/; run
  * `node scripts/build.js` first): `asyncbench/patterns` is the library alone, so its module graph
  * holds no `node:*` module and no other package, and importing it on node loads none; and it shares
- * one copy of each class with `asyncbench`, so a TimeoutError from one is an instance of the other's.
+ * one copy of each class with `asyncbench`, so a TimeoutError from one is an instance of the other's;
+ * and a TypeScript project with node's types and no DOM lib reads both entries' declarations.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -83,4 +84,35 @@ it('loads no node:* module on node when asyncbench/patterns is imported, and sha
   expect(seen.loaded).toEqual([]);
   expect(seen.shared).toBe(true);
   expect(seen.exports).toBeGreaterThan(10);
+});
+
+it("type-checks a project that imports both entries with node's types, no DOM lib and skipLibCheck off", () => {
+  writeFileSync(
+    join(project, 'main.ts'),
+    [
+      "import { currentRuntime } from 'asyncbench';",
+      "import { TaskGroup, WorkerPool } from 'asyncbench/patterns';",
+      'const group = new TaskGroup();',
+      'const task = group.createTask(() => 1);',
+      'await group.join();',
+      'const value: number = task.result();',
+      'const pool = new WorkerPool<number, number>({ runtime: await currentRuntime(), module: "./w.js", size: 1 });',
+      'console.log(value, pool);',
+      '',
+    ].join('\n'),
+  );
+  const compilerOptions = {
+    target: 'es2022',
+    module: 'nodenext',
+    lib: ['es2023'],
+    types: ['node'],
+    typeRoots: [join(ROOT, 'node_modules', '@types')],
+    strict: true,
+    skipLibCheck: false,
+    noEmit: true,
+  };
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }));
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  // throws with the compiler's messages in its output when a declaration does not type-check
+  execFileSync(process.execPath, [tsc, '-p', project], { cwd: project, encoding: 'utf8' });
 });
