@@ -4,7 +4,7 @@
  * by pair with adaptive, sequential forks (src/harness/ab.ts), writes both result files and the
  * comparison, and exits as `compare` does.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,7 @@ import { checkMakeDirectory, writeResultFile } from '../result/io.js';
 import { newRunId } from '../result/journal.js';
 import { type AbDecision, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
+import type { Scratch } from '../runtimes/debris.js';
 import { runtimeInfo } from '../runtimes/discover.js';
 import type { ChildHandle, RuntimeAdapter } from '../runtimes/types.js';
 import { parseFlags, UsageError } from './command.js';
@@ -527,13 +528,13 @@ export async function compareBase(argv: string[]): Promise<number> {
     t0,
     outDir: resolve(options.values.out ?? join(where.repo, 'results', `compare-${id}`)),
   };
-  const tmpDirs: string[] = [];
+  const scratches: Scratch[] = [];
   const revisions: Revision[] = [];
   try {
     const built = await buildRevisions(runtime, options, where.repo, interrupts, revisions);
     if (!built) return 130;
     const { root, values, positionals, suite, config } = options;
-    const sides = await setUpSides(built, { root, ownRuntimes, runtimeList: values.runtime, id, log: say }, tmpDirs);
+    const sides = await setUpSides(built, { root, ownRuntimes, runtimeList: values.runtime, id, log: say }, scratches);
     await checkChildProtocols(runtime, sides);
     const { cases, params, quick } = config;
     await planSides(sides, { args: positionals, suite, cases, params, quick }, where);
@@ -554,7 +555,7 @@ export async function compareBase(argv: string[]): Promise<number> {
     return 130;
   } finally {
     interrupts.off();
-    for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+    for (const scratch of scratches) scratch.remove();
     for (const revision of revisions) revision.release?.();
   }
 }

@@ -32,7 +32,7 @@ import {
 import { forkId, JOURNAL_FORMAT, newRunId, planOf } from '../result/journal.js';
 import { type ForkRecord, RESULT_SCHEMA, type ResultEntry, type ResultFile, type RunConfig } from '../result/schema.js';
 import { currentRuntime } from '../runtimes/current.js';
-import { scratchPath } from '../runtimes/debris.js';
+import { makeScratch } from '../runtimes/debris.js';
 import { type RuntimeExecutable, runtimeInfo } from '../runtimes/discover.js';
 import { thisProcess } from '../runtimes/lock.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
@@ -512,11 +512,11 @@ const run: Command = {
     const root = fileURLToPath(PROJECT_ROOT);
     const settings = await parseRun(argv, root);
     // a run killed outright left its build directory: the next one removes it
-    const tmpDir = scratchPath(join(root, '.tmp'), 'run-', settings.runId);
+    const scratch = makeScratch(root, 'run-', settings.runId);
     try {
-      return await execute(settings, tmpDir);
+      return await execute(settings, scratch.path);
     } finally {
-      rmSync(tmpDir, { recursive: true, force: true });
+      scratch.remove();
     }
   },
 };

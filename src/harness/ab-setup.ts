@@ -10,7 +10,7 @@ import { UsageError } from '../result/errors.js';
 import { ResultJournal } from '../result/io.js';
 import { JOURNAL_FORMAT, planOf } from '../result/journal.js';
 import type { RunConfig } from '../result/schema.js';
-import { scratchPath } from '../runtimes/debris.js';
+import { makeScratch, type Scratch } from '../runtimes/debris.js';
 import type { RuntimeExecutable } from '../runtimes/discover.js';
 import type { RuntimeAdapter } from '../runtimes/types.js';
 import { startServicesEach } from '../services/each.js';
@@ -54,8 +54,9 @@ function packageVersion(root: string): string {
 
 /**
  * Each side as its revision has it: runtimes discovered in its own tree (the working tree's are
- * `ownRuntimes`, the running install's, already probed) and a scratch directory inside it, which
- * is added to `tmpDirs` at once, so that the caller removes it whatever fails next.
+ * `ownRuntimes`, the running install's, already probed) and a scratch directory of it (makeScratch:
+ * the head of a working tree is the running install, perhaps not writable), which is added to
+ * `scratches` at once, so that the caller removes it whatever fails next.
  */
 export async function setUpSides(
   revisions: Record<Side, Revision>,
@@ -69,14 +70,15 @@ export async function setUpSides(
     id: string;
     log: (line: string) => void;
   },
-  tmpDirs: string[],
+  scratches: Scratch[],
 ): Promise<SideSetup[]> {
   const sides: SideSetup[] = [];
   for (const role of SIDES) {
     const revision = revisions[role];
     const discovered = revision.root === options.root ? options.ownRuntimes : await availableRuntimes(revision.root);
-    const tmpDir = scratchPath(join(revision.root, '.tmp'), 'compare-', `${options.id}-${role}`);
-    tmpDirs.push(tmpDir);
+    const scratch = makeScratch(revision.root, 'compare-', `${options.id}-${role}`);
+    scratches.push(scratch);
+    const tmpDir = scratch.path;
     sides.push({
       role,
       revision,

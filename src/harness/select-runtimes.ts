@@ -17,6 +17,7 @@ import {
   resolveOnRegistry,
 } from '../runtimes/provision.js';
 import { looksLikeSpec, parseSpec, type RuntimeSpec, specMatches } from '../runtimes/spec.js';
+import type { RuntimeName } from '../runtimes/types.js';
 import { closestFirst } from './suggest.js';
 
 export interface RuntimeSources {
@@ -62,6 +63,20 @@ function versioned(rt: RuntimeExecutable): RuntimeExecutable {
   return { ...rt, label, default: false, notes: [...rt.notes, 'the pinned devDependency, named by its version'] };
 }
 
+/**
+ * The pinned runtimes are asyncbench's devDependencies: a clone's `npm install` brings them, an
+ * install of asyncbench as a dependency does not, and there a version spec (provisioned) is the way.
+ */
+function noPinned(what: string, specs: readonly string[]): UsageError {
+  const versions = specs.length === 1 ? 'a version' : 'versions';
+  return new UsageError(
+    `no pinned ${what} in node_modules/.bin: run \`npm install\` in a clone of asyncbench, or name ${versions} to provision (--runtime ${specs.join(',')})`,
+  );
+}
+
+/** A spec to show for each runtime where none is pinned */
+const EXAMPLE_SPECS: Record<RuntimeName, string> = { node: 'node@24', bun: 'bun@1.3', deno: 'deno@2' };
+
 function unknownRuntime(text: string, available: readonly RuntimeExecutable[]): UsageError {
   const labels = available.map((r) => r.label);
   return new UsageError(
@@ -81,7 +96,7 @@ async function choose(
   const spec = parseSpec(text);
   if (!spec.version) {
     const pinned = available.find((r) => r.name === spec.name && r.default);
-    if (!pinned) throw new UsageError(`no pinned ${spec.name} in node_modules/.bin: run \`npm install\``);
+    if (!pinned) throw noPinned(spec.name, [EXAMPLE_SPECS[spec.name]]);
     return pinned;
   }
   const local = newestLocal(spec, available);
@@ -159,12 +174,7 @@ export async function selectRuntimes(
   server?: string,
 ): Promise<SelectedRuntimes> {
   const defaults = available.filter((r) => r.default);
-  if (raw === undefined && defaults.length === 0)
-    // the pinned runtimes are asyncbench's devDependencies: a clone's `npm install` brings them, an
-    // install of asyncbench as a dependency does not
-    throw new UsageError(
-      'no pinned runtime in node_modules/.bin: run `npm install` in a clone of asyncbench, or name versions to provision (--runtime node@24,bun@1.3,deno@2)',
-    );
+  if (raw === undefined && defaults.length === 0) throw noPinned('runtime', Object.values(EXAMPLE_SPECS));
   const names = raw === undefined ? [] : raw.split(',').map((n) => n.trim());
   const asked = server === undefined ? names : [...names, server];
   checkRuntimeNames(asked, available);

@@ -7,9 +7,10 @@
  * processes leave debris it may remove.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeDirectory } from '../result/io.js';
 import { processExists } from './parent-guard.js';
 
 /** `h` and eight hex digits of the host name: file-safe and of a fixed shape, whatever the name. */
@@ -59,4 +60,56 @@ export function removeDebris(dir: string, prefix = ''): void {
 export function scratchPath(dir: string, kind: string, label: string): string {
   removeDebris(dir, kind);
   return join(dir, `${kind}${label}.${ownSuffix()}`);
+}
+
+/** A scratch directory made for a command, and how to remove it when the command is done. */
+export interface Scratch {
+  path: string;
+  remove(): void;
+}
+
+/**
+ * Makes the scratch directory of a command (`run`; a side of `compare --base`) of the asyncbench
+ * whose root is `root`. Decided here: in `<root>/.tmp` where that can be made and written, because
+ * a user's scenario file is bundled there and Node's resolution walking up from the bundle finds,
+ * after the user's packages (the bundle's node_modules link), asyncbench's own; else (an installed
+ * package on a read-only mount, a global install of another user's, a `.tmp` that is a file) in
+ * os.tmpdir() as `asyncbench-<kind>...`, where a scenario file finds its own project's packages and
+ * asyncbench (imported by path) but not asyncbench's other packages. Both ways the name ends in the
+ * debris suffix, and both places are cleared of this kind's debris, so a killed run's leftovers go
+ * with the next run of the kind. A `.tmp` made here is removed with the scratch when it is left
+ * empty: an installed package is left as it was found.
+ */
+export function makeScratch(root: string, kind: string, label: string): Scratch {
+  const local = join(root, '.tmp');
+  const fallback = `asyncbench-${kind}`;
+  removeDebris(tmpdir(), fallback);
+  let made: string | undefined;
+  let path: string;
+  try {
+    made = mkdirSync(local, { recursive: true });
+    path = scratchPath(local, kind, label);
+    mkdirSync(path);
+  } catch {
+    removeIfEmpty(made);
+    made = undefined;
+    path = scratchPath(tmpdir(), fallback, label);
+    makeDirectory(path);
+  }
+  return {
+    path,
+    remove() {
+      rmSync(path, { recursive: true, force: true });
+      removeIfEmpty(made);
+    },
+  };
+}
+
+function removeIfEmpty(dir: string | undefined): void {
+  if (dir === undefined) return;
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (another run's scratch meanwhile, a test's), or gone already: kept
+  }
 }

@@ -3,7 +3,7 @@
 // Ctrl-C, the harness killed by SIGKILL while its child spins or while a scenario's own processes
 // run, and a runtime's compatibility probe that spins (Ctrl-C meanwhile, or its timeout). After each: what had finished is in the result
 // file, and no process is left.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultFile } from '../../src/result/schema.js';
@@ -17,7 +17,7 @@ import {
   leftAfter,
   leftAfterSigkill,
   markedProcesses,
-  ROOT,
+  projectScratch,
   startMarked,
   tempDir,
   waitFor,
@@ -244,8 +244,7 @@ describe('Ctrl-C while the compatibility probe of a runtime spins in a scenario 
     async () => {
       const run = await startSpinningProbe(tempDir('fault-probe'));
       // the run's scratch directory ends in the harness's pid (src/runtimes/debris.ts)
-      const scratch = () =>
-        readdirSync(join(ROOT, '.tmp')).filter((n) => new RegExp(`^run-.*\\.${run.pid}\\.`).test(n));
+      const scratch = () => projectScratch().filter((n) => new RegExp(`^run-.*\\.${run.pid}\\.`).test(n));
       expect(scratch()).toHaveLength(1);
       const signalled = Date.now();
       process.kill(run.pid, 'SIGINT');

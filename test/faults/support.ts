@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CliRun, ROOT, runCli, tempDir } from '../support/cli.js';
+import { type CliRun, projectScratch, ROOT, runCli, tempDir } from '../support/cli.js';
 
-export { ROOT, tempDir };
+export { projectScratch, ROOT, tempDir };
 
 export const FIXTURES = join(ROOT, 'test/fixtures/scenarios');
 

@@ -1,10 +1,11 @@
 // The harness end to end: real runtimes, real child processes, the CLI as a user runs it.
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultFile } from '../../src/result/io.js';
-import { entry, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
+import { entry, projectScratch, ROOT, readResult, runCli, tempDir } from '../support/cli.js';
 
 const KNOWN_COST = join(ROOT, 'test/fixtures/scenarios/known-cost.ts');
 const MISBEHAVE = join(ROOT, 'test/fixtures/scenarios/misbehave.ts');
@@ -294,7 +295,7 @@ describe('Ctrl-C', () => {
     // the reaper ends on the parent-death signal the harness's exit sends it: a moment after, not at once
     for (let i = 0; i < 100 && children.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
     expect(children.filter(isAlive)).toEqual([]);
-    expect(readdirSync(join(ROOT, '.tmp')).filter((name) => name.startsWith(`run-${result.run.id}.`))).toEqual([]);
+    expect(projectScratch().filter((name) => name.startsWith(`run-${result.run.id}.`))).toEqual([]);
   });
 });
 
@@ -309,10 +310,10 @@ it('an op that returns a thenable (not a Promise) is awaited, so its time is the
 
 describe('what is named twice is run once, and files of one name stay apart', () => {
   const ONE_NODE_FORK = ['--runtime', 'node', '--forks', '1', '--sessions', 'none'];
-  /** runs the files given, one fork on every runtime, into DIR/r.json: exit 0 and each cell ok */
-  const runEverywhere = async (files: string[], dir: string) => {
+  /** runs the files given, one fork on every runtime, into DIR/r.json: exit 0 and each cell ok (`root`: runCli's) */
+  const runEverywhere = async (files: string[], dir: string, root?: string) => {
     const out = join(dir, 'r.json');
-    const run = await runCli(['run', ...files, '--forks', '1', '--sessions', 'none', '--json', out]);
+    const run = await runCli(['run', ...files, '--forks', '1', '--sessions', 'none', '--json', out], { root });
     expect(run.code, run.stderr).toBe(0);
     const result = readResult(out);
     expect(result.results.map((e) => [e.runtime, e.status])).toEqual([
@@ -321,6 +322,11 @@ describe('what is named twice is run once, and files of one name stay apart', ()
       ['bun', 'ok'],
     ]);
     return result;
+  };
+  /** an npm package of the project in `dir`: its files in dir/node_modules/`name` */
+  const userPackage = (dir: string, name: string, files: Record<string, string>) => {
+    mkdirSync(join(dir, 'node_modules', name), { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, 'node_modules', name, file), text);
   };
   /** a scenario file at `path`: `body` after the import of defineScenario */
   const scenarioFile = (path: string, body: string): string => {
@@ -412,13 +418,12 @@ export default defineScenario({ id: 'quotes', title: 'q', pattern: 'p', kind: 'm
     const dir = tempDir('own-packages');
     // a CommonJS package and an ES module one that only the user's project has, and p-map, which it
     // does not have and asyncbench does
-    const pkg = (name: string, files: Record<string, string>) => {
-      mkdirSync(join(dir, 'node_modules', name), { recursive: true });
-      for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, 'node_modules', name, file), text);
-    };
     writeFileSync(join(dir, 'package.json'), '{"name": "mine", "version": "1.0.0"}');
-    pkg('my-cjs', { 'package.json': '{"name": "my-cjs", "main": "index.js"}', 'index.js': 'exports.three = 3;' });
-    pkg('my-esm', {
+    userPackage(dir, 'my-cjs', {
+      'package.json': '{"name": "my-cjs", "main": "index.js"}',
+      'index.js': 'exports.three = 3;',
+    });
+    userPackage(dir, 'my-esm', {
       'package.json': '{"name": "my-esm", "type": "module", "main": "index.js"}',
       'index.js': 'export const four = 4;',
     });
@@ -436,11 +441,39 @@ export default defineScenario({ id: 'uses', title: 'u', pattern: 'p', kind: 'mic
     expect(result.config.scenarioFiles?.uses).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  it('an installed package whose directory cannot hold .tmp bundles and runs a scenario file in the OS temp directory, on every runtime', async () => {
+    // the package as npm installs it (bin, dist, package.json), its .tmp a file: mkdir fails there
+    // as on a read-only mount or another user's global install (chmod stops no root)
+    const pkg = tempDir('installed');
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+    writeFileSync(join(pkg, '.tmp'), 'not a directory');
+    // the user's project, with a package of its own that the bundle must find from the temp directory
+    const dir = tempDir('read-only-install');
+    userPackage(dir, 'five', { 'package.json': '{"type": "module"}', 'index.js': 'export default 5;' });
+    const path = scenarioFile(
+      join(dir, 'elsewhere.ts'),
+      `import five from 'five';
+export default defineScenario({ id: 'elsewhere', title: 'e', pattern: 'p', kind: 'micro', params: { n: [1] },
+  cases: { reads: () => () => five },
+  verify: ({ op }) => { if (op() !== 5) throw new Error('got ' + op()); } });`,
+    );
+    const result = await runEverywhere([path], dir, pkg);
+    expect(readFileSync(join(pkg, '.tmp'), 'utf8')).toBe('not a directory');
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`asyncbench-run-${result.run.id}.`))).toEqual([]);
+    // where it can be made, the scratch is in the package's .tmp again, and that is gone after the run
+    rmSync(join(pkg, '.tmp'));
+    const again = await runCli(['run', path, ...ONE_NODE_FORK, '--json', join(dir, 'again.json')], { root: pkg });
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(pkg).sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json']);
+  });
+
   it("asyncbench's own packages stay its own beside a project that has another undici; a file named twice runs once", async () => {
     const dir = tempDir('their-undici');
-    mkdirSync(join(dir, 'node_modules', 'undici'), { recursive: true });
-    writeFileSync(join(dir, 'node_modules', 'undici', 'package.json'), '{"name": "undici", "version": "0.0.1-theirs"}');
-    writeFileSync(join(dir, 'node_modules', 'undici', 'index.js'), 'module.exports = {};');
+    userPackage(dir, 'undici', {
+      'package.json': '{"name": "undici", "version": "0.0.1-theirs"}',
+      'index.js': 'module.exports = {};',
+    });
     const path = scenarioFile(
       join(dir, 'http.ts'),
       `export default defineScenario({ id: 'http-client', title: 'h', pattern: 'p', kind: 'micro', params: { n: [1] },

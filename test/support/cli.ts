@@ -1,6 +1,6 @@
 /** Runs the built CLI the way a user does, and reads what it wrote. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultEntry, ResultFile } from '../../src/result/schema.js';
 
@@ -47,6 +47,15 @@ export function runCli(
 }
 
 export { tempDir } from './temp.js';
+
+/**
+ * The names in the project's .tmp, where a run makes its scratch directory: none when there is no
+ * .tmp (a run removes the one it made when it is left empty, makeScratch).
+ */
+export function projectScratch(): string[] {
+  const dir = join(ROOT, '.tmp');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
 
 export function readResult(path: string): ResultFile {
   return JSON.parse(readFileSync(path, 'utf8')) as ResultFile;

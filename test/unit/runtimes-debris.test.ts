@@ -2,10 +2,18 @@
  * Scratch directories a killed process could not remove (src/runtimes/debris.ts): the next process
  * making one of the same kind removes those of this host whose process is gone, and nothing else.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostTag, ownSuffix, ownTempPrefix, removeDebris, scratchPath } from '../../src/runtimes/debris.js';
+import {
+  hostTag,
+  makeScratch,
+  ownSuffix,
+  ownTempPrefix,
+  removeDebris,
+  scratchPath,
+} from '../../src/runtimes/debris.js';
 import { tempDir } from '../support/cli.js';
 
 // no host hands out a pid above 2^22 (pid_max's ceiling)
@@ -52,5 +60,48 @@ describe('scratchPath', () => {
     mkdirSync(mine);
     scratchPath(dir, 'run-', '4');
     expect(existsSync(mine)).toBe(true);
+  });
+});
+
+describe('makeScratch', () => {
+  it('makes the scratch in <root>/.tmp, and removes a .tmp it made when that is left empty', () => {
+    const root = tempDir('scratch-root');
+    const scratch = makeScratch(root, 'run-', '5');
+    expect(scratch.path.startsWith(join(root, '.tmp', 'run-5.'))).toBe(true);
+    expect(existsSync(scratch.path)).toBe(true);
+    scratch.remove();
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('keeps a .tmp it found, or one that holds more than its scratch', () => {
+    const found = tempDir('scratch-root');
+    mkdirSync(join(found, '.tmp'));
+    makeScratch(found, 'run-', '6').remove();
+    expect(readdirSync(join(found, '.tmp'))).toEqual([]);
+    const shared = tempDir('scratch-root');
+    const scratch = makeScratch(shared, 'run-', '7');
+    const other = join(shared, '.tmp', `run-8.${ownSuffix()}`);
+    mkdirSync(other);
+    scratch.remove();
+    expect(readdirSync(join(shared, '.tmp'))).toEqual([basename(other)]);
+  });
+
+  it("falls back to the OS temp directory where <root>/.tmp cannot be made (a read-only package), clearing a dead run's debris there", () => {
+    // root writes anywhere, whatever the mode: a .tmp that is a file fails mkdir as EROFS does
+    const root = tempDir('scratch-root');
+    writeFileSync(join(root, '.tmp'), 'a file');
+    const dead = join(tmpdir(), `asyncbench-run-1.${hostTag()}.${GONE}.abc123`);
+    mkdirSync(dead, { recursive: true });
+    const scratch = makeScratch(root, 'run-', '9');
+    // named as in .tmp, so that the next run of the kind removes it if this one is killed
+    expect(dirname(scratch.path)).toBe(tmpdir());
+    expect(basename(scratch.path)).toMatch(
+      new RegExp(`^asyncbench-run-9\\.${hostTag()}\\.${process.pid}\\.[a-z0-9]+$`),
+    );
+    expect(existsSync(scratch.path)).toBe(true);
+    expect(existsSync(dead)).toBe(false);
+    scratch.remove();
+    expect(existsSync(scratch.path)).toBe(false);
+    expect(readFileSync(join(root, '.tmp'), 'utf8')).toBe('a file');
   });
 });

@@ -103,6 +103,16 @@ describe('choosing among the runtimes already here', () => {
     );
   });
 
+  test('a runtime named without a version where none is pinned: npm install in a clone, else a version to provision', async () => {
+    // as after a clone without `npm install`, or in a project that installed asyncbench: provisioned and host builds only
+    const notPinned = here.filter((r) => r.source !== 'pinned');
+    const thrown = await selectRuntimes('node', notPinned, { log: () => {} }).catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect((thrown as UsageError).message).toBe(
+      'no pinned node in node_modules/.bin: run `npm install` in a clone of asyncbench, or name a version to provision (--runtime node@24)',
+    );
+  });
+
   test('at equal versions a provisioned build is preferred to the host node', () => {
     const both = [...here, rt('node@20.20.2', '20.20.2', 'provisioned')];
     expect(newestLocal(parseSpec('node@20'), both)?.source).toBe('provisioned');
