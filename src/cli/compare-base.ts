@@ -95,7 +95,7 @@ Options (besides the run options --runtime --case --param --quick --suite --engi
 Exit codes: 0 no regression; 1 some entry is slower beyond the threshold, or failed in head where base measured it; 2 bad usage, a REF that
 does not exist, a revision that fails to build (the line names its log), a scenario in neither
 revision, or a base too old for this child protocol (protocol ${CHILD_PROTOCOL}); 3 more than --max-unjudged of
-the entries could not be judged, one it could not judge measured slower by the threshold or more, or none was measured on both sides; 4 an internal error (a bug of asyncbench, never a verdict); 130 interrupted (the finished forks are kept in the result files).`;
+the entries could not be judged, one it could not judge measured slower by the threshold or more, or none was measured on both sides; 4 an internal error (a bug of asyncbench, never a verdict); 130 interrupted (the finished forks are kept in the result files; 143 on SIGTERM while a runtime version is installed on first use).`;
 
 export function wantsBase(argv: readonly string[]): boolean {
   return argv.some((a) => a === '--base' || a.startsWith('--base='));

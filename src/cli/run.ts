@@ -88,7 +88,8 @@ Options:
   -h, --help             show this help
 
 Exit codes: 0 every cell ok or skipped; 1 a cell failed or timed out; 2 bad usage; 4 an internal
-error (a bug of asyncbench); 130 interrupted.
+error (a bug of asyncbench); 130 interrupted (143 on SIGTERM while a runtime version is
+installed on first use).
 Environment: DATABASE_URL points db scenarios at an existing PostgreSQL instead of an embedded one.`;
 
 const FLAGS = {
