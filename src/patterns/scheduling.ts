@@ -20,38 +20,40 @@ type Callback = () => void;
 type TurnScheduler = (callback: Callback) => void;
 
 /**
- * A scheduler over one MessageChannel. Callbacks queue in a ring buffer and one message per batch
+ * A scheduler over a MessageChannel. Callbacks queue in a ring buffer and one message per batch
  * drains them, so the cost of a message is shared by everything deferred in the same turn.
  * Callbacks queued while a batch drains run in the next turn, never in the current one.
+ *
+ * A listening port keeps the event loop alive, idle or not, so the channel lives only while a
+ * message is on its way: a drain that posted nothing new closes it, and the next callback opens
+ * another. Closing rather than unref(): deno's MessagePort.unref() does nothing unless
+ * node:worker_threads was loaded, and the process never exited.
  */
 export function channelTurnScheduler(): TurnScheduler {
   const pending = new Deque<Callback>();
   let channel: MessageChannel | undefined;
-  // a listening port keeps node's event loop alive, idle or not: it is ref'd only while a message
-  // is on its way (unref'd all along, node exited before running the callbacks), where it can be
-  let port: { ref?: () => void; unref?: () => void } = {};
   let posted = false;
   const drain = () => {
     posted = false;
     try {
       for (let n = pending.length; n > 0; n--) (pending.shift() as Callback)();
     } finally {
-      // a callback that threw (an uncaught exception the process survives) must not keep it alive
-      if (!posted) port.unref?.();
+      // also after a callback threw (an uncaught exception the process survives)
+      if (!posted) {
+        channel?.port1.close();
+        channel = undefined;
+      }
     }
   };
   return (callback) => {
+    pending.push(callback);
+    if (posted) return;
+    posted = true;
     if (channel === undefined) {
       channel = new MessageChannel();
       channel.port1.onmessage = drain;
-      port = channel.port1 as typeof port;
     }
-    pending.push(callback);
-    if (!posted) {
-      posted = true;
-      port.ref?.();
-      channel.port2.postMessage(null);
-    }
+    channel.port2.postMessage(null);
   };
 }
 

@@ -9,9 +9,9 @@
  * transferred while held is detached in the parent only when the held message is flushed.
  *
  * A Web Worker that ends on its own fires nothing in the parent, so a task waiting on it would hang.
- * Where the worker side can see its end, the port posts EXIT for onError: on port.close(), and on
- * the 'unload' event Deno fires when a worker calls Deno.exit (the adapter's exit()). A worker that
- * closes itself by other means (self.close()) stays unseen.
+ * Where the worker side can see its end, the port posts EXIT for onError: on self.close() (which
+ * the port wraps; port.close() calls it), and on the 'unload' event Deno fires when a worker calls
+ * Deno.exit (the adapter's exit()). A worker that ends by other means stays unseen.
  */
 import type { TransferItem, WorkerHandle, WorkerPort } from './types.js';
 import { workerModuleUrl } from './worker-url.js';
@@ -105,6 +105,12 @@ function openWebWorkerPort(): WorkerPort {
     else for (const listener of listeners) listener(event.data);
   };
   scope.addEventListener('unload', () => scope.postMessage({ [EXIT]: exitCode() } satisfies ExitMessage));
+  // self.close() fires no 'unload' and nothing in the parent: the port tells the parent itself
+  const closeScope = scope.close.bind(scope);
+  scope.close = () => {
+    scope.postMessage({ [EXIT]: 0 } satisfies ExitMessage);
+    closeScope();
+  };
   scope.postMessage(HELLO);
   return {
     postMessage: (message, transfer) => scope.postMessage(message, transfer ?? []),
@@ -117,10 +123,7 @@ function openWebWorkerPort(): WorkerPort {
       if (!data) throw new Error('workerData read before port.ready resolved (Web Worker init handshake)');
       return data.value;
     },
-    close() {
-      scope.postMessage({ [EXIT]: 0 } satisfies ExitMessage);
-      scope.close();
-    },
+    close: () => scope.close(), // posts EXIT (above)
   };
 }
 
