@@ -4,7 +4,8 @@
  * form for code (or runtimes) without `await using`. Disposal runs in reverse order of acquisition,
  * also when the body or an acquisition throws; an error thrown while disposing after another error
  * is combined as `await using` does: SuppressedError(disposalError, earlierError), using the
- * runtime's SuppressedError where it has one.
+ * runtime's SuppressedError where it has one. As with `await using`, a null or undefined resource is
+ * allowed and one that cannot be disposed is refused before the body runs.
  */
 
 export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
@@ -51,7 +52,19 @@ export function suppressedError(error: unknown, suppressed: unknown): Error {
   return Object.assign(new Error(message), { name: 'SuppressedError', error, suppressed });
 }
 
+/**
+ * what `await using` checks when it acquires: null and undefined are allowed and never disposed, a
+ * value with neither dispose method is a TypeError before the body runs, not after it
+ */
+function disposable<R>(resource: R): R {
+  if (resource === null || resource === undefined) return resource;
+  const methods = resource as Partial<AsyncDisposable & Disposable>;
+  if (typeof methods[asyncDispose] === 'function' || typeof methods[dispose] === 'function') return resource;
+  throw new TypeError('the resource is not disposable: it has neither Symbol.asyncDispose nor Symbol.dispose');
+}
+
 async function disposeOf(resource: Disposal): Promise<void> {
+  if (resource === null || resource === undefined) return;
   const asyncFn = (resource as Partial<AsyncDisposable>)[asyncDispose];
   if (typeof asyncFn === 'function') await asyncFn.call(resource);
   else (resource as Disposable)[dispose]();
@@ -83,7 +96,7 @@ export async function withResources<const A extends readonly Acquirer[], V>(
   let error: unknown = NO_ERROR;
   let result: V | undefined;
   try {
-    for (const acquire of acquirers) acquired.push(await acquire());
+    for (const acquire of acquirers) acquired.push(disposable(await acquire()));
     result = await fn(...(acquired as Parameters<typeof fn>));
   } catch (thrown) {
     error = thrown;
@@ -98,7 +111,7 @@ export async function withResource<R extends Disposal, V>(
   acquire: () => R | PromiseLike<R>,
   fn: (resource: R) => V | PromiseLike<V>,
 ): Promise<V> {
-  const resource = await acquire();
+  const resource = disposable(await acquire());
   let result: V;
   try {
     result = await fn(resource);

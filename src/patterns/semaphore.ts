@@ -13,7 +13,8 @@ export class Semaphore {
   private permits: number;
   private readonly waiters = new WaiterList<Waiter<void>>();
 
-  constructor(permits: number) {
+  /** one permit by default, as asyncio.Semaphore() */
+  constructor(permits = 1) {
     if (!Number.isInteger(permits) || permits < 0)
       throw new RangeError(`permits must be an integer >= 0, got ${permits}`);
     this.permits = permits;

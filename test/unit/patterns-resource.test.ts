@@ -99,4 +99,24 @@ describe('withResource / withResources', () => {
     );
     expect(disposed).toBe(true);
   });
+
+  it('takes a null resource and refuses one that cannot be disposed before the body runs, as await using does', async () => {
+    expect(
+      await withResource(
+        () => null as unknown as Disposable,
+        () => 'ran',
+      ),
+    ).toBe('ran');
+    let ran = false;
+    const body = () => {
+      ran = true;
+    };
+    await expect(withResource(() => ({}) as Disposable, body)).rejects.toThrow(TypeError);
+    const log: string[] = [];
+    await expect(withResources([tracked(log, 'pool'), () => ({}) as Disposable], body)).rejects.toThrow(
+      /not disposable/,
+    );
+    expect(ran).toBe(false);
+    expect(log).toEqual(['dispose pool']);
+  });
 });

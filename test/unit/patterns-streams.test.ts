@@ -61,6 +61,18 @@ describe('paginate', () => {
     ).rejects.toThrow('consumer');
     expect(source.closed).toBe(1);
   });
+
+  it('a close() that fails after a fetch error keeps both, as await using does; alone it is the error', async () => {
+    const closeFails = () => {
+      throw new Error('close failed');
+    };
+    const failing = { ...pageSource([[1], [2]], 2), close: closeFails };
+    const error = await Array.fromAsync(paginate(failing)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'SuppressedError', suppressed: { message: 'page 2 failed' } });
+    expect((error as { error: Error }).error.message).toBe('close failed');
+    const ending = { ...pageSource([[1], []]), close: closeFails };
+    await expect(Array.fromAsync(paginate(ending))).rejects.toThrow('close failed');
+  });
 });
 
 /** an endless source that records whether it was closed */

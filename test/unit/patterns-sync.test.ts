@@ -46,6 +46,10 @@ describe('Semaphore', () => {
     expect(semaphore.available).toBe(1);
     expect(() => new Semaphore(-1)).toThrow(RangeError);
   });
+
+  it('has one permit when given no count, as asyncio.Semaphore()', () => {
+    expect(new Semaphore().available).toBe(1);
+  });
 });
 
 describe('AsyncEvent', () => {
