@@ -24,22 +24,35 @@ type TurnScheduler = (callback: Callback) => void;
  * drains them, so the cost of a message is shared by everything deferred in the same turn.
  * Callbacks queued while a batch drains run in the next turn, never in the current one.
  *
- * A listening port keeps the event loop alive, idle or not, so the channel lives only while a
- * message is on its way: a drain that posted nothing new closes it, and the next callback opens
- * another. Closing rather than unref(): deno's MessagePort.unref() does nothing unless
- * node:worker_threads was loaded, and the process never exited.
+ * A listening port keeps the event loop alive, idle or not, so the channel is closed once a turn
+ * passes with nothing to run, and the next callback opens another. Closing rather than unref():
+ * deno's MessagePort.unref() does nothing unless node:worker_threads was loaded, and the process
+ * never exited. The turn after a drain is one more message (a probe): code that awaits a turn in a
+ * loop schedules its next callback from a microtask after the drain, which then finds the channel
+ * open instead of making one a turn.
  */
 export function channelTurnScheduler(): TurnScheduler {
   const pending = new Deque<Callback>();
   let channel: MessageChannel | undefined;
   let posted = false;
+  const post = () => {
+    posted = true;
+    if (channel === undefined) {
+      channel = new MessageChannel();
+      channel.port1.onmessage = drain;
+    }
+    channel.port2.postMessage(null);
+  };
   const drain = () => {
     posted = false;
+    const ran = pending.length;
     try {
-      for (let n = pending.length; n > 0; n--) (pending.shift() as Callback)();
+      for (let n = ran; n > 0; n--) (pending.shift() as Callback)();
     } finally {
-      // also after a callback threw (an uncaught exception the process survives)
-      if (!posted) {
+      // a callback that threw (an uncaught exception the process survives) leaves the rest of its
+      // batch for the next turn; a batch that ran gets its probe; an empty turn closes the channel
+      if (!posted && (pending.length > 0 || ran > 0)) post();
+      else if (!posted) {
         channel?.port1.close();
         channel = undefined;
       }
@@ -47,13 +60,7 @@ export function channelTurnScheduler(): TurnScheduler {
   };
   return (callback) => {
     pending.push(callback);
-    if (posted) return;
-    posted = true;
-    if (channel === undefined) {
-      channel = new MessageChannel();
-      channel.port1.onmessage = drain;
-    }
-    channel.port2.postMessage(null);
+    if (!posted) post();
   };
 }
 
