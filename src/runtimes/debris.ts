@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { makeDirectory } from '../result/io.js';
 import { processExists } from './parent-guard.js';
 
@@ -68,6 +68,9 @@ export interface Scratch {
   remove(): void;
 }
 
+/** what makes `<root>/.tmp` unusable, so that scratch goes to os.tmpdir(); any other error is thrown */
+const CANNOT_WRITE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
+
 /**
  * Makes the scratch directory of a command (`run`; a side of `compare --base`) of the asyncbench
  * whose root is `root`. Decided here: in `<root>/.tmp` where that can be made and written, because
@@ -77,22 +80,22 @@ export interface Scratch {
  * os.tmpdir() as `asyncbench-<kind>...`, where a scenario file finds its own project's packages and
  * asyncbench (imported by path) but not asyncbench's other packages. Both ways the name ends in the
  * debris suffix, and both places are cleared of this kind's debris, so a killed run's leftovers go
- * with the next run of the kind. A `.tmp` made here is removed with the scratch when it is left
- * empty: an installed package is left as it was found.
+ * with the next run of the kind. In an installed package (a root under node_modules) a `.tmp` made
+ * here is removed with the scratch when it is left empty, so the package is left as it was found; a
+ * checkout keeps its `.tmp`, where tests and other runs make theirs at any moment.
  */
 export function makeScratch(root: string, kind: string, label: string): Scratch {
   const local = join(root, '.tmp');
   const fallback = `asyncbench-${kind}`;
   removeDebris(tmpdir(), fallback);
   let made: string | undefined;
-  let path: string;
+  let path = scratchPath(local, kind, label);
   try {
-    made = mkdirSync(local, { recursive: true });
-    path = scratchPath(local, kind, label);
-    mkdirSync(path);
-  } catch {
-    removeIfEmpty(made);
-    made = undefined;
+    // one call makes `.tmp` and the scratch in it: it returns the first directory it had to make
+    made =
+      mkdirSync(path, { recursive: true }) === local && root.split(sep).includes('node_modules') ? local : undefined;
+  } catch (error) {
+    if (!CANNOT_WRITE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
     path = scratchPath(tmpdir(), fallback, label);
     makeDirectory(path);
   }

@@ -64,13 +64,18 @@ describe('scratchPath', () => {
 });
 
 describe('makeScratch', () => {
-  it('makes the scratch in <root>/.tmp, and removes a .tmp it made when that is left empty', () => {
-    const root = tempDir('scratch-root');
-    const scratch = makeScratch(root, 'run-', '5');
-    expect(scratch.path.startsWith(join(root, '.tmp', 'run-5.'))).toBe(true);
+  it('makes the scratch in <root>/.tmp; in an installed package it removes a .tmp it made when that is left empty', () => {
+    const installed = join(tempDir('scratch-root'), 'node_modules', 'asyncbench');
+    mkdirSync(installed, { recursive: true });
+    const scratch = makeScratch(installed, 'run-', '5');
+    expect(scratch.path.startsWith(join(installed, '.tmp', 'run-5.'))).toBe(true);
     expect(existsSync(scratch.path)).toBe(true);
     scratch.remove();
-    expect(readdirSync(root)).toEqual([]);
+    expect(readdirSync(installed)).toEqual([]);
+    // a checkout keeps its .tmp, where tests and other runs make theirs at any moment
+    const checkout = tempDir('scratch-root');
+    makeScratch(checkout, 'run-', '5').remove();
+    expect(readdirSync(checkout)).toEqual(['.tmp']);
   });
 
   it('keeps a .tmp it found, or one that holds more than its scratch', () => {
@@ -78,7 +83,8 @@ describe('makeScratch', () => {
     mkdirSync(join(found, '.tmp'));
     makeScratch(found, 'run-', '6').remove();
     expect(readdirSync(join(found, '.tmp'))).toEqual([]);
-    const shared = tempDir('scratch-root');
+    const shared = join(tempDir('scratch-root'), 'node_modules', 'asyncbench');
+    mkdirSync(shared, { recursive: true });
     const scratch = makeScratch(shared, 'run-', '7');
     const other = join(shared, '.tmp', `run-8.${ownSuffix()}`);
     mkdirSync(other);
