@@ -54,7 +54,10 @@ export function runtimeInfo({
  *   worker modules), write (the result channel, temp files), env (undici and the scenarios read
  *   it), run (spawn: process scenarios, the harness's children), sys (os.cpus/hostname/userInfo,
  *   which pg and the machine metadata ask for). --no-prompt turns a missing permission into an
- *   error instead of a prompt that would hang a run on a terminal.
+ *   error instead of a prompt that would hang a run on a terminal. --node-modules-dir=manual
+ *   resolves npm packages from node_modules as node does, as deno.json asks in a checkout: an
+ *   installed asyncbench lies inside node_modules, where deno reads no deno.json or package.json,
+ *   and without the flag every deno cell failed with 'Import "mitata" not a dependency'.
  * - bun: nothing: Bun.gc(true) is always available and `bun FILE` runs FILE directly (`bun run
  *   NAME` would prefer a package.json script of that name).
  */
@@ -63,6 +66,7 @@ const FLAGS: Record<RuntimeName, string[]> = {
   deno: [
     'run',
     '--v8-flags=--expose-gc',
+    '--node-modules-dir=manual',
     '--no-prompt',
     '--allow-net',
     '--allow-read',

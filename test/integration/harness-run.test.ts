@@ -444,7 +444,7 @@ export default defineScenario({ id: 'uses', title: 'u', pattern: 'p', kind: 'mic
   it('an installed package whose directory cannot hold .tmp bundles and runs a scenario file in the OS temp directory, on every runtime', async () => {
     // the package as npm installs it (bin, dist, package.json), its .tmp a file: mkdir fails there
     // as on a read-only mount or another user's global install (chmod stops no root)
-    const pkg = tempDir('installed');
+    const pkg = join(tempDir('installed'), 'node_modules', 'asyncbench');
     for (const part of ['bin', 'dist', 'package.json']) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
     writeFileSync(join(pkg, '.tmp'), 'not a directory');
@@ -461,7 +461,8 @@ export default defineScenario({ id: 'elsewhere', title: 'e', pattern: 'p', kind:
     const result = await runEverywhere([path], dir, pkg);
     expect(readFileSync(join(pkg, '.tmp'), 'utf8')).toBe('not a directory');
     expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`asyncbench-run-${result.run.id}.`))).toEqual([]);
-    // where it can be made, the scratch is in the package's .tmp again, and that is gone after the run
+    // where it can be made, the scratch is in the package's .tmp again, and in an installed package
+    // (under node_modules) that .tmp is gone after the run
     rmSync(join(pkg, '.tmp'));
     const again = await runCli(['run', path, ...ONE_NODE_FORK, '--json', join(dir, 'again.json')], { root: pkg });
     expect(again.code, again.stderr).toBe(0);
