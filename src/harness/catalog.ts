@@ -115,8 +115,10 @@ function asyncbenchByPath(dist: URL): Plugin {
   return {
     name: 'asyncbench-by-path',
     setup(build) {
+      // a tree built before the patterns entry (a compare --base base) has api.js, which exports them too
+      const patterns = existsSync(new URL('patterns.js', dist)) ? 'patterns.js' : 'api.js';
       build.onResolve({ filter: /^asyncbench(\/patterns)?$/ }, ({ path }) => ({
-        path: new URL(path === 'asyncbench' ? 'api.js' : 'patterns.js', dist).href,
+        path: new URL(path === 'asyncbench' ? 'api.js' : patterns, dist).href,
         external: true,
       }));
     },

@@ -12,6 +12,8 @@ export const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? S
 const dispose: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 export type Disposal = AsyncDisposable | Disposable;
+/** what `await using` takes: null and undefined too, which it never disposes */
+export type Usable = Disposal | null | undefined;
 
 export class Resource<T> implements AsyncDisposable {
   private released = false;
@@ -63,7 +65,7 @@ function disposable<R>(resource: R): R {
   throw new TypeError('the resource is not disposable: it has neither Symbol.asyncDispose nor Symbol.dispose');
 }
 
-async function disposeOf(resource: Disposal): Promise<void> {
+async function disposeOf(resource: Usable): Promise<void> {
   if (resource === null || resource === undefined) return;
   const asyncFn = (resource as Partial<AsyncDisposable>)[asyncDispose];
   if (typeof asyncFn === 'function') await asyncFn.call(resource);
@@ -73,11 +75,11 @@ async function disposeOf(resource: Disposal): Promise<void> {
 const NO_ERROR = Symbol('no error');
 
 /** disposes in reverse order; a later error suppresses the earlier one, as `await using` does */
-async function disposeAll(resources: readonly Disposal[], pending: unknown): Promise<unknown> {
+async function disposeAll(resources: readonly Usable[], pending: unknown): Promise<unknown> {
   let error = pending;
   for (let i = resources.length - 1; i >= 0; i--) {
     try {
-      await disposeOf(resources[i] as Disposal);
+      await disposeOf(resources[i]);
     } catch (disposalError) {
       error = error === NO_ERROR ? disposalError : suppressedError(disposalError, error);
     }
@@ -86,13 +88,13 @@ async function disposeAll(resources: readonly Disposal[], pending: unknown): Pro
 }
 
 /** acquires each resource in order, runs fn with them, disposes them in reverse order however fn ends */
-export type Acquirer = () => Disposal | PromiseLike<Disposal>;
+export type Acquirer = () => Usable | PromiseLike<Usable>;
 
 export async function withResources<const A extends readonly Acquirer[], V>(
   acquirers: A,
   fn: (...resources: { -readonly [K in keyof A]: Awaited<ReturnType<A[K]>> }) => V | PromiseLike<V>,
 ): Promise<V> {
-  const acquired: Disposal[] = [];
+  const acquired: Usable[] = [];
   let error: unknown = NO_ERROR;
   let result: V | undefined;
   try {
@@ -107,7 +109,7 @@ export async function withResources<const A extends readonly Acquirer[], V>(
 }
 
 /** `await using resource = await acquire(); return fn(resource)` as a callback (no arrays: the common case) */
-export async function withResource<R extends Disposal, V>(
+export async function withResource<R extends Usable, V>(
   acquire: () => R | PromiseLike<R>,
   fn: (resource: R) => V | PromiseLike<V>,
 ): Promise<V> {
