@@ -161,6 +161,14 @@ function onPath(name: string, excluded: string): string[] {
   return dirs.map((dir) => join(dir, name)).filter((candidate) => existsSync(candidate));
 }
 
+/** FLAGS of a runtime; deno 1, whose --node-modules-dir knows no mode, runs without that one */
+function flagsOf(name: RuntimeName, version: string): string[] {
+  const flags = FLAGS[name];
+  return name === 'deno' && Number.parseInt(version, 10) < 2
+    ? flags.filter((flag) => !flag.startsWith('--node-modules-dir'))
+    : [...flags];
+}
+
 /** A runtime as a run uses it: the exact flag set and environment of its name (FLAGS, ENV). */
 export function runtimeExecutable(
   name: RuntimeName,
@@ -175,7 +183,7 @@ export function runtimeExecutable(
     executable,
     version: identity.version,
     engine: identity.engine,
-    flags: [...FLAGS[name]],
+    flags: flagsOf(name, identity.version),
     env: { ...ENV[name] },
     notes: [...identity.notes, ...notes],
   };

@@ -14,7 +14,7 @@ import { Interrupted, UsageError } from '../../src/result/errors.js';
 import type { ResultEntry } from '../../src/result/schema.js';
 import { compareVersions } from '../../src/result/versions.js';
 import { currentRuntime } from '../../src/runtimes/current.js';
-import { identify, type RuntimeExecutable } from '../../src/runtimes/discover.js';
+import { identify, type RuntimeExecutable, runtimeExecutable } from '../../src/runtimes/discover.js';
 import { withLock } from '../../src/runtimes/lock.js';
 import {
   type HostPlatform,
@@ -33,6 +33,18 @@ import { closestVersions, newestMatching, parseSpec } from '../../src/runtimes/s
 import { tempDir } from '../support/temp.js';
 
 const NODE = ['18.20.8', '20.20.2', '22.0.0', '22.22.3', '22.23.3', '23.0.0', '24.21.0', '25.9.0', '26.10.0', '26.0.0'];
+
+describe('the flags a runtime runs with', () => {
+  const engine = { name: 'v8', version: '13' } as RuntimeExecutable['engine'];
+  const how = { label: 'deno', default: true, source: 'pinned' } as Parameters<typeof runtimeExecutable>[3];
+  const flagsOf = (version: string) => runtimeExecutable('deno', 'deno', { version, engine, notes: [] }, how).flags;
+
+  test("deno 2 resolves packages from node_modules as node does (an installed asyncbench's deno.json is never read); deno 1 knows no such mode", () => {
+    expect(flagsOf('2.9.5')).toContain('--node-modules-dir=manual');
+    expect(flagsOf('1.46.3')).not.toContain('--node-modules-dir=manual');
+    expect(flagsOf('1.46.3')).toContain('--no-prompt');
+  });
+});
 
 describe('version specs', () => {
   test('a bare name, a major, a minor and an exact version', () => {
