@@ -95,7 +95,8 @@ function startupFlags(): DenoFlags {
       return false;
     }
   });
-  return denoFlags(environmentV8Flags(), typeof (globalThis as { gc?: unknown }).gc === 'function', granted);
+  const gcExposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
+  return denoFlags(environmentV8Flags(), gcExposed, granted, Number.parseInt(deno().version.deno, 10) >= 2);
 }
 
 export interface DenoFlags {
@@ -108,11 +109,23 @@ export interface DenoFlags {
   launch: string[];
 }
 
-export function denoFlags(inheritedV8: readonly string[], gcExposed: boolean, granted: readonly string[]): DenoFlags {
+/**
+ * `nodeModulesDir` (deno 2 on): a child is also given --node-modules-dir=manual, as the harness's own
+ * forks are (discover.ts), so that a script it starts from an installed asyncbench, which lies in
+ * node_modules where deno reads no deno.json, finds npm packages; it is not observable in this
+ * process, so it is not recorded
+ */
+export function denoFlags(
+  inheritedV8: readonly string[],
+  gcExposed: boolean,
+  granted: readonly string[],
+  nodeModulesDir = false,
+): DenoFlags {
   const gcFlag = gcExposed && !inheritedV8.includes('--expose-gc') ? ['--expose-gc'] : [];
   const permissions = granted.map((name) => `--allow-${name}`);
   const line = (v8: readonly string[]) => [...(v8.length > 0 ? [`--v8-flags=${v8.join(',')}`] : []), ...permissions];
-  return { recorded: line([...new Set([...inheritedV8, ...gcFlag])]), launch: line(gcFlag) };
+  const packages = nodeModulesDir ? ['--node-modules-dir=manual'] : [];
+  return { recorded: line([...new Set([...inheritedV8, ...gcFlag])]), launch: [...packages, ...line(gcFlag)] };
 }
 
 /** DENO_V8_FLAGS as a list; empty where this process may not read the environment (no --allow-env) */

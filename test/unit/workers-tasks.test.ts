@@ -92,4 +92,10 @@ describe('denoFlags', () => {
     const inherited = denoFlags(['--expose-gc', '--expose-gc'], true, []);
     expect(inherited).toEqual({ recorded: ['--v8-flags=--expose-gc'], launch: [] });
   });
+
+  it("gives a child deno 2's --node-modules-dir=manual, which finds npm packages from an installed asyncbench, and records only what it can see", () => {
+    const flags = denoFlags([], true, ['read'], true);
+    expect(flags.launch).toEqual(['--node-modules-dir=manual', '--v8-flags=--expose-gc', '--allow-read']);
+    expect(flags.recorded).toEqual(['--v8-flags=--expose-gc', '--allow-read']);
+  });
 });
