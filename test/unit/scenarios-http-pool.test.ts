@@ -33,6 +33,23 @@ const posing = (caseName: string, actually: string): Scenario<HttpState> => ({
   cases: { [caseName]: httpPool.cases[actually] as CaseFn<HttpState> },
 });
 
+/** the keep-alive case on one agent for `warmCalls` calls, then on a second one: a pool that grew */
+const growingPool =
+  (warmCalls: number): CaseFn<HttpState> =>
+  async (ctx) => {
+    const keepAlive = httpPool.cases['node-http-keepalive'] as CaseFn<HttpState>;
+    const warm = await keepAlive(ctx);
+    const closeWarm = ctx.state.close;
+    const grown = await keepAlive(ctx);
+    const closeGrown = ctx.state.close;
+    ctx.state.close = async () => {
+      await closeWarm?.();
+      await closeGrown?.();
+    };
+    let calls = 0;
+    return () => (calls++ < warmCalls ? warm() : grown());
+  };
+
 describe('http-pool scenario', () => {
   it('ranks the timeout case, whose requests go to a slow path and partly give up, apart from the plain requests', () => {
     expect((httpPool.caseMetrics?.['undici-pool-timeout'] ?? httpPool.metric)?.name).not.toBe(httpPool.metric?.name);
@@ -54,6 +71,20 @@ describe('http-pool scenario', () => {
     await expect(cell(posing('undici-pool', 'node-http-no-keepalive'), 'undici-pool')).rejects.toThrow(
       /more than its cap of 4|not reuse/,
     );
+  });
+
+  it('verify fails an uncapped pool that opens a connection per request', async () => {
+    await expect(cell(posing('fetch', 'node-http-no-keepalive'), 'fetch')).rejects.toThrow(
+      /24 requests \(at most 8 may be\): the pool does not reuse/,
+    );
+  });
+
+  it('verify lets an uncapped pool grow by one round of the burst once warm, as node fetch does', async () => {
+    // the cell's 64 calls and verify's first burst (3 rounds of 8) on one agent of 4 sockets, then the
+    // burst checkReuse times on another: 4 connections opened after warm-up, for 8 callers at once
+    const growing: Scenario<HttpState> = { ...httpPool, cases: { fetch: growingPool(64 + 3 * 8) } };
+    const result = await cell(growing, 'fetch');
+    expect(result.status).toBe('ok');
   });
 
   it('verify fails a pool with more connections than its cap', async () => {
