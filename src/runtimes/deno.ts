@@ -96,7 +96,16 @@ function startupFlags(): DenoFlags {
     }
   });
   const gcExposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
-  return denoFlags(environmentV8Flags(), gcExposed, granted, Number.parseInt(deno().version.deno, 10) >= 2);
+  return denoFlags(environmentV8Flags(), gcExposed, granted, readsNodeModulesDir(deno().version.deno));
+}
+
+/**
+ * --node-modules-dir=manual: npm packages resolve from node_modules, as node resolves them. Deno 1's
+ * --node-modules-dir takes no mode, so from deno 2 on only
+ */
+export const NODE_MODULES_DIR_FLAG = '--node-modules-dir=manual';
+export function readsNodeModulesDir(denoVersion: string): boolean {
+  return Number.parseInt(denoVersion, 10) >= 2;
 }
 
 export interface DenoFlags {
@@ -124,7 +133,7 @@ export function denoFlags(
   const gcFlag = gcExposed && !inheritedV8.includes('--expose-gc') ? ['--expose-gc'] : [];
   const permissions = granted.map((name) => `--allow-${name}`);
   const line = (v8: readonly string[]) => [...(v8.length > 0 ? [`--v8-flags=${v8.join(',')}`] : []), ...permissions];
-  const packages = nodeModulesDir ? ['--node-modules-dir=manual'] : [];
+  const packages = nodeModulesDir ? [NODE_MODULES_DIR_FLAG] : [];
   return { recorded: line([...new Set([...inheritedV8, ...gcFlag])]), launch: [...packages, ...line(gcFlag)] };
 }
 

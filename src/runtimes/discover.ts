@@ -8,6 +8,7 @@ import { delimiter, join, resolve } from 'node:path';
 import type { RuntimeInfo } from '../result/schema.js';
 import { jscEngine } from './bun.js';
 import { currentRuntime } from './current.js';
+import { NODE_MODULES_DIR_FLAG, readsNodeModulesDir } from './deno.js';
 import type { EngineInfo, RuntimeName } from './types.js';
 
 export interface RuntimeExecutable {
@@ -66,7 +67,7 @@ const FLAGS: Record<RuntimeName, string[]> = {
   deno: [
     'run',
     '--v8-flags=--expose-gc',
-    '--node-modules-dir=manual',
+    NODE_MODULES_DIR_FLAG,
     '--no-prompt',
     '--allow-net',
     '--allow-read',
@@ -164,8 +165,8 @@ function onPath(name: string, excluded: string): string[] {
 /** FLAGS of a runtime; deno 1, whose --node-modules-dir knows no mode, runs without that one */
 function flagsOf(name: RuntimeName, version: string): string[] {
   const flags = FLAGS[name];
-  return name === 'deno' && Number.parseInt(version, 10) < 2
-    ? flags.filter((flag) => !flag.startsWith('--node-modules-dir'))
+  return name === 'deno' && !readsNodeModulesDir(version)
+    ? flags.filter((flag) => flag !== NODE_MODULES_DIR_FLAG)
     : [...flags];
 }
 
