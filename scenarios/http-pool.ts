@@ -277,8 +277,9 @@ export async function checkPooling(ctx: VerifyContext<HttpState>, stats: TargetS
  * connections: a pool that does not reuse them opens one per request. One that does may still grow
  * where it has room: an undici pool whose every connection has just finished a response sees none
  * free until their drain events have run (a microtask later), and opens more, up to its cap (node's
- * fetch, uncapped, grows to about twice the callers; measured 2026-12-07, 2 bursts of 300 opened 16
- * each). So a pool may open at most one round's worth, and a capped one no more than its cap leaves.
+ * fetch, uncapped, grew to twice its 16 callers: 16 connections more over 2 of 300 bursts,
+ * 2026-12-07). So a pool may open at most one round's worth, and a capped one no more than its cap
+ * leaves.
  */
 async function checkReuse(ctx: VerifyContext<HttpState>, stats: TargetStats, capped: boolean): Promise<void> {
   const concurrency = Number(ctx.params.concurrency);
