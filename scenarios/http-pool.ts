@@ -267,7 +267,7 @@ export async function checkPooling(ctx: VerifyContext<HttpState>, stats: TargetS
   }
   if (pooling.perRequest && stats.connections < 0.9 * stats.requests)
     throw new Error(`${stats.requests} requests came on ${stats.connections} connections: keep-alive is not off`);
-  if (pooling.reuses) await checkReuse(ctx, stats, pooling.capped === true);
+  if (pooling.reuses) await checkReuse(ctx, stats, pooling.capped ? cap : undefined);
   if (pooling.keepAliveCap && seesCloses) await checkIdleClosed(ctx, pooling.keepAliveCap(cap));
   if (pooling.timesOut) await checkTimeouts(ctx, stats, cap);
 }
@@ -281,10 +281,9 @@ export async function checkPooling(ctx: VerifyContext<HttpState>, stats: TargetS
  * 2026-12-07). So a pool may open at most one round's worth, and a capped one no more than its cap
  * leaves.
  */
-async function checkReuse(ctx: VerifyContext<HttpState>, stats: TargetStats, capped: boolean): Promise<void> {
+async function checkReuse(ctx: VerifyContext<HttpState>, stats: TargetStats, cap?: number): Promise<void> {
   const concurrency = Number(ctx.params.concurrency);
-  const room = capped ? Math.max(0, Number(ctx.params.connections) - stats.connections) : concurrency;
-  const mayOpen = Math.min(concurrency, room);
+  const mayOpen = cap === undefined ? concurrency : Math.max(0, Math.min(concurrency, cap - stats.connections));
   await burst(ctx);
   const opened = (await targetStats(ctx.state.base)).connections - stats.connections;
   if (opened > mayOpen)

@@ -80,9 +80,10 @@ const CANNOT_WRITE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST']);
  * os.tmpdir() as `asyncbench-<kind>...`, where a scenario file finds its own project's packages and
  * asyncbench (imported by path) but not asyncbench's other packages. Both ways the name ends in the
  * debris suffix, and scratchPath clears the place it makes one in of this kind's debris, so a killed
- * run's leftovers go with the next run of the kind that makes its scratch there. In an installed package (a root under node_modules) a `.tmp` made
- * here is removed with the scratch when it is left empty, so the package is left as it was found; a
- * checkout keeps its `.tmp`, where tests and other runs make theirs at any moment.
+ * run's leftovers go with the next run of the kind that makes its scratch there. In an installed
+ * package (a root under node_modules) a `.tmp` made here is removed with the scratch when it is left
+ * empty, so the package is left as it was found; a checkout keeps its `.tmp`, where tests and other
+ * runs make theirs at any moment.
  */
 export function makeScratch(root: string, kind: string, label: string): Scratch {
   const local = join(root, '.tmp');
